@@ -1,1 +1,0 @@
-"""Deliberately vulnerable demo package for secgate. Never deploy it."""

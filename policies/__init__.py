@@ -1,0 +1,1 @@
+"""secgate's shipped policies (YAML), read with importlib.resources."""

@@ -1,0 +1,1 @@
+"""secgate's Jinja2 report templates, read with importlib.resources."""

@@ -1,0 +1,169 @@
+"""The contract every scanner adapter fulfils.
+
+An adapter knows one tool: its name and categories, how to recognise the tool's output from its
+content alone, how to run it offline-safe, which exit codes mean "ran fine", how to read its
+version, and how to turn its output into findings. Parsing is a pure function of bytes, tested
+against outputs captured from real runs without any process.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secgate.model import Category, Finding, ScannerRun
+
+
+class _NotJson:
+    """Marks a sample whose bytes are not one JSON document."""
+
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Any = _NotJson()
+
+
+@dataclass
+class Sample:
+    """An input file's bytes, decoded once and shared by every adapter's ``detect``."""
+
+    data: bytes
+
+    @cached_property
+    def text(self) -> str | None:
+        try:
+            return self.data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+
+    @cached_property
+    def json(self) -> Any:
+        """The decoded JSON document, or ``NOT_JSON``."""
+        if self.text is None:
+            return NOT_JSON
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return NOT_JSON
+
+    @cached_property
+    def json_lines(self) -> list[Any]:
+        """The first lines decoded as JSON objects (for JSON-lines formats); stops at a bad line."""
+        rows: list[Any] = []
+        if self.text is None:
+            return rows
+        for line in self.text.splitlines()[:20]:
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                break
+        return rows
+
+
+@dataclass
+class ParseResult:
+    """What an adapter read from one output."""
+
+    findings: list[Finding] = field(default_factory=list)
+    tool_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """Things the tool could not do that are not findings (a skipped dependency, say)."""
+    incomplete: bool = False
+    """True when the output shows the tool examined nothing it was meant to."""
+    runs: list[ScannerRun] = field(default_factory=list)
+    """Scanner runs the file itself records (secgate's own SARIF does); usually empty."""
+    secret_values: set[str] = field(default_factory=set, repr=False)
+    """Raw secret values met while parsing. Kept in memory only, to scrub every output."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What an adapter needs to build its command line."""
+
+    target: Path
+    """The directory being scanned (absolute)."""
+    work_dir: Path
+    """A private temporary directory for this run's output files."""
+    executable: str
+    """The resolved path of the tool's program."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """Per-scanner settings from the policy (``scanners.settings.<tool>``)."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One process to start: never through a shell."""
+
+    argv: list[str]
+    output: Path | None = None
+    """The file the tool writes its report to; None means its standard output is the report."""
+    cwd: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Variables added to the inherited environment."""
+
+
+class Adapter(abc.ABC):
+    """One scanner. Subclasses set the class attributes and implement ``detect`` and ``parse``."""
+
+    name: ClassVar[str]
+    """The tool's name as secgate spells it everywhere: ``bandit``, ``pip-audit``..."""
+    categories: ClassVar[frozenset[Category]]
+    executable: ClassVar[str | None] = None
+    """The program to look for on PATH; None for ingest-only adapters (generic SARIF)."""
+    install_hint: ClassVar[str] = ""
+    """One line telling a user how to install the tool."""
+    ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
+    """Exit codes that mean the tool ran to the end (many exit 1 when they find something)."""
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    limitations: ClassVar[str] = ""
+    """What the tool cannot do on a machine without network access, shown by ``doctor``."""
+
+    # --- ingest ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def detect(self, sample: Sample) -> bool:
+        """True when ``sample`` is this tool's output, judged from content alone."""
+
+    @abc.abstractmethod
+    def parse(self, data: bytes) -> ParseResult:
+        """Read this tool's output. Raises ``InputError`` (without a path) when it is malformed."""
+
+    # --- run ------------------------------------------------------------------------------
+    @property
+    def runnable(self) -> bool:
+        return self.executable is not None
+
+    def find_executable(self) -> str | None:
+        """The tool's program: ``SECGATE_<TOOL>_BIN`` when set, else the first on PATH."""
+        override = os.environ.get(self.env_var)
+        if override:
+            return override if Path(override).is_file() and os.access(override, os.X_OK) else None
+        return shutil.which(self.executable) if self.executable else None
+
+    @property
+    def env_var(self) -> str:
+        return "SECGATE_" + self.name.upper().replace("-", "_") + "_BIN"
+
+    def applicable(self, target: Path) -> str | None:
+        """None when the tool has something to examine in ``target``, else why it is skipped."""
+        return None
+
+    def invocation(self, ctx: RunContext) -> Invocation:
+        """The offline-safe command that scans ``ctx.target``."""
+        raise NotImplementedError(f"{self.name} is ingest-only")
+
+    def parse_version(self, output: str) -> str | None:
+        """The version from the output of ``<tool> --version``."""
+        import re
+
+        match = re.search(r"(\d+\.\d+(?:\.\d+)?(?:[.\-+][0-9A-Za-z.]+)?)", output)
+        return match.group(1) if match else None

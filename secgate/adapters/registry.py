@@ -1,0 +1,43 @@
+"""The explicit registry of adapters: every scanner secgate knows, by name.
+
+Adding a scanner is one module under ``secgate/adapters/`` and one entry here. Detection asks the
+specific adapters first and the generic SARIF reader last.
+"""
+
+from __future__ import annotations
+
+from secgate.adapters.interface import Adapter, Sample
+from secgate.adapters.sarif import SarifAdapter
+from secgate.errors import UsageError
+
+_ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
+    SarifAdapter,
+)
+
+ADAPTERS: dict[str, type[Adapter]] = {cls.name: cls for cls in _ADAPTER_CLASSES}
+"""Every adapter by its name."""
+
+GENERIC = "sarif"
+
+
+def get(name: str) -> Adapter:
+    """The adapter called ``name``; a UsageError lists the known ones."""
+    try:
+        return ADAPTERS[name.lower()]()
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS))
+        raise UsageError(f"unknown scanner {name!r} (known: {known})") from None
+
+
+def scanners() -> list[Adapter]:
+    """Every adapter that can run a tool, by name."""
+    return [cls() for name, cls in sorted(ADAPTERS.items()) if cls.executable is not None]
+
+
+def detect(sample: Sample) -> Adapter | None:
+    """The adapter whose tool produced ``sample``, or None."""
+    specific = [cls() for name, cls in sorted(ADAPTERS.items()) if name != GENERIC]
+    for adapter in [*specific, ADAPTERS[GENERIC]()]:
+        if adapter.detect(sample):
+            return adapter
+    return None

@@ -1,0 +1,154 @@
+"""The ``secgate`` command line: parse options, call the library, map the result to an exit code.
+
+Every command ends with 0 (pass, warnings allowed), 1 (blocked by policy), 2 (usage, policy or
+input error) or 3 (scanner error). Errors are printed in one or two lines naming the file and the
+problem; ``--debug`` (or ``SECGATE_DEBUG=1``) adds the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from secgate import __version__
+from secgate.errors import ExitCode, SecgateError, UsageError
+from secgate.ingest import InputSpec
+from secgate.model import ScanResult
+from secgate.pipeline import ScanRequest, execute
+from secgate.progress import choose as choose_progress
+from secgate.reports import outputs
+from secgate.summary import print_explain, print_summary
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _debug_requested(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("SECGATE_DEBUG", "") not in ("", "0")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="secgate",
+                      message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, expose_value=False,
+              help="Show a traceback with errors (also SECGATE_DEBUG=1).")
+def cli() -> None:
+    """One security gate over many scanners: run or ingest them, normalize every finding to
+    SARIF, judge the findings against a YAML policy, pass or block."""
+
+
+def scan_options(func: F) -> F:
+    """The options that choose what is scanned (shared by ``scan`` and ``baseline create``)."""
+    options = [
+        click.argument("path", required=False,
+                       type=click.Path(file_okay=False, path_type=Path)),
+        click.option("--input", "-i", "inputs", multiple=True, metavar="[TOOL=]FILE",
+                     help="Ingest a scanner's output file instead of running it (repeatable). "
+                          "The tool is detected from content unless named."),
+        click.option("--scanner", "-s", "scanners", multiple=True, metavar="NAME",
+                     help="Run only these scanners (repeatable); each named one is required."),
+        click.option("--policy", "-p", "policy_path", type=click.Path(path_type=Path),
+                     help="Policy file (default: .secgate.yml at PATH, else the shipped "
+                          "default). builtin:NAME picks a shipped policy."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+                     show_default="the number of cores", help="Scanners run at once."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     help="Seconds each scanner may run before it is killed "
+                          "[default: the policy's scanners.timeout, else 600]."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
+                  policy_path: Path | None, jobs: int, timeout: float | None) -> ScanRequest:
+    """The plain request the pipeline executes, from the parsed options."""
+    return ScanRequest(
+        target=path,
+        inputs=[InputSpec.parse(text) for text in inputs],
+        scanners=list(scanners),
+        policy_path=policy_path,
+        jobs=jobs,
+        timeout=timeout,
+    )
+
+
+def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
+    with choose_progress(quiet) as progress:
+        return execute(request, progress)
+
+
+@cli.command()
+@scan_options
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Write report.sarif, report.json (and every other available report) here.")
+@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the SARIF 2.1.0 report here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here ('-' for standard output).")
+@click.option("--explain", is_flag=True, help="Print one line of why for each blocking finding.")
+def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
+         policy_path: Path | None, jobs: int, timeout: float | None, quiet: bool,
+         output_dir: Path | None, sarif_out: Path | None, json_out: Path | None,
+         explain: bool) -> None:
+    """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
+
+    With only --input files given, no scanner runs."""
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout)
+    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out)
+    result = run_scan(request, quiet)
+    outputs.write_all(result, targets)
+    if not quiet:
+        print_summary(result, sys.stderr)
+    if explain:
+        print_explain(result, sys.stderr)
+    sys.exit(result.verdict.exit_code)
+
+
+@cli.command()
+def doctor() -> None:
+    """List every supported scanner: found or not, its version, and how to install it."""
+    from secgate.doctor import report
+
+    sys.exit(report(sys.stdout))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``secgate`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        cli.main(args=args, prog_name="secgate", standalone_mode=False)
+    except SecgateError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"secgate: error: {exc.render()}", err=True)
+        sys.exit(exc.exit_code.value)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE.value)
+    except click.exceptions.Abort:
+        click.echo("secgate: aborted", err=True)
+        sys.exit(ExitCode.USAGE.value)
+    except KeyboardInterrupt:
+        click.echo("secgate: interrupted", err=True)
+        sys.exit(ExitCode.SCANNER_ERROR.value)
+    except Exception as exc:  # secgate itself failed: fail closed, no traceback by default
+        if debug:
+            traceback.print_exc()
+        click.echo(f"secgate: internal error: {type(exc).__name__}: {exc} "
+                   "(run with --debug for a traceback)", err=True)
+        sys.exit(ExitCode.SCANNER_ERROR.value)
+    sys.exit(ExitCode.PASS.value)
+
+
+__all__ = ["UsageError", "cli", "main", "scan_options"]

@@ -1,0 +1,381 @@
+"""The normalized data model: what every adapter produces and every later stage consumes.
+
+A ``Finding`` is one problem, whichever tool (or tools) reported it. A ``ScannerRun`` records one
+scanner's run or ingested file, including the runs that failed: "could not do it" is data, and the
+policy decides what it means. A secret's raw value is never a field of anything here: adapters
+keep a salted hash and a masked preview (see ``secgate.secrets``).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(str, Enum):
+    """secgate's severity scale, highest first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info: compare severities with this."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def from_score(cls, score: float) -> Severity:
+        """The severity band of a 0-10 score, with the CVSS v3/v4 qualitative bands
+        (which GitHub also uses for ``security-severity``)."""
+        if score >= 9.0:
+            return cls.CRITICAL
+        if score >= 7.0:
+            return cls.HIGH
+        if score >= 4.0:
+            return cls.MEDIUM
+        if score > 0.0:
+            return cls.LOW
+        return cls.INFO
+
+    @property
+    def default_score(self) -> float:
+        """A representative score inside this severity's band, for tools that give none."""
+        return _DEFAULT_SCORE[self]
+
+    @property
+    def sarif_level(self) -> Level:
+        """The SARIF level a result of this severity gets."""
+        if self.rank >= Severity.HIGH.rank:
+            return Level.ERROR
+        if self is Severity.MEDIUM:
+            return Level.WARNING
+        return Level.NOTE
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity name as tools spell it (``HIGH``, ``Moderate``, ``error``...)."""
+        key = text.strip().lower()
+        if key in _SEVERITY_ALIASES:
+            return _SEVERITY_ALIASES[key]
+        return cls(key)
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+_DEFAULT_SCORE = {
+    Severity.CRITICAL: 9.5,
+    Severity.HIGH: 8.0,
+    Severity.MEDIUM: 5.5,
+    Severity.LOW: 2.0,
+    Severity.INFO: 0.0,
+}
+_SEVERITY_ALIASES = {
+    "moderate": Severity.MEDIUM,
+    "negligible": Severity.INFO,
+    "informational": Severity.INFO,
+    "unknown": Severity.INFO,
+    "none": Severity.INFO,
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "note": Severity.LOW,
+}
+
+
+class Level(str, Enum):
+    """A SARIF result level."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    NONE = "none"
+
+
+class Category(str, Enum):
+    """What kind of problem a finding is."""
+
+    SAST = "sast"
+    DEPENDENCY = "dependency"
+    SECRET = "secret"  # noqa: S105 - a category name, not a credential
+    LICENSE = "license"
+    MISCONFIG = "misconfig"
+    CONTAINER = "container"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Location(_Model):
+    """Where a finding is: a repository-relative POSIX path and a region in it."""
+
+    path: str
+    start_line: int | None = None
+    end_line: int | None = None
+    start_column: int | None = None
+    end_column: int | None = None
+    snippet: str | None = None
+    """The code at the location; for secrets, with the secret masked."""
+
+
+class Package(_Model):
+    """A dependency a finding is about."""
+
+    name: str
+    version: str | None = None
+    ecosystem: str | None = None
+    """Lower-case ecosystem name as OSV spells it: ``pypi``, ``npm``, ``debian``..."""
+    purl: str | None = None
+    fixed_versions: list[str] = Field(default_factory=list)
+
+
+class Vulnerability(_Model):
+    """A known vulnerability: its id as the tool named it and every alias (CVE, GHSA, PYSEC...)."""
+
+    id: str
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def all_ids(self) -> set[str]:
+        return {self.id, *self.aliases}
+
+    @property
+    def canonical_id(self) -> str:
+        """A stable id: a CVE when one is known, else GHSA, PYSEC, then the rest."""
+        return min(self.all_ids, key=_id_preference)
+
+
+def _id_preference(vuln_id: str) -> tuple[int, str]:
+    for rank, prefix in enumerate(("CVE-", "GHSA-", "PYSEC-", "OSV-")):
+        if vuln_id.upper().startswith(prefix):
+            return rank, vuln_id
+    return 9, vuln_id
+
+
+class License(_Model):
+    """A license as the tool reported it, and its SPDX expression when it could be normalized."""
+
+    raw: str
+    spdx: str | None = None
+    """The SPDX license expression, or None when the name is unknown."""
+
+
+class Secret(_Model):
+    """What secgate keeps of a secret: never the value itself."""
+
+    hash: str
+    """Salted hash of the raw value, for dedupe and fingerprints."""
+    preview: str
+    """The value masked: a few of its first and last characters at most."""
+    kind: str | None = None
+    """The detector or rule that recognised it (``aws-access-token``, ``AWS``...)."""
+    verified: bool | None = None
+    """True when the tool verified the secret live; None when it could not tell."""
+
+
+class Source(_Model):
+    """One tool's report of a finding (a merged finding has several)."""
+
+    tool: str
+    rule_id: str
+
+
+class SuppressionKind(str, Enum):
+    INLINE = "inline"  # a comment in the code: nosec, nosemgrep, gitleaks:allow
+    EXTERNAL = "external"  # a tool's own ignore file or a SARIF suppression
+
+
+class Suppression(_Model):
+    """A suppression the tool itself reported (the policy decides whether it is honoured)."""
+
+    kind: SuppressionKind
+    justification: str | None = None
+
+
+class Action(str, Enum):
+    """What the policy does with a finding."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    IGNORE = "ignore"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+
+
+class Decision(_Model):
+    """The policy's decision on one finding and what decided it."""
+
+    action: Action
+    decided_by: str
+    """Which part of the policy decided: ``threshold``, ``rule:<id>``, ``accept:<n>``,
+    ``baseline``, ``suppression``, ``license``."""
+    reason: str
+    """One line a person reads: why this finding blocks, warns or is ignored."""
+
+
+BaselineState = Literal["new", "existing"]
+
+
+class Finding(_Model):
+    """One problem, normalized from whichever tool(s) reported it."""
+
+    tool: str
+    tool_version: str | None = None
+    rule_id: str
+    rule_name: str | None = None
+    rule_description: str | None = None
+    """A short description of the rule (SARIF ``shortDescription``)."""
+    rule_help: str | None = None
+    """Longer help text for the rule (SARIF ``fullDescription``/``help``)."""
+    help_uri: str | None = None
+    category: Category
+    severity: Severity
+    score: float = Field(ge=0.0, le=10.0)
+    """0-10, carried to SARIF ``security-severity``."""
+    level: Level
+    confidence: str | None = None
+    message: str
+    location: Location | None = None
+    package: Package | None = None
+    vulnerability: Vulnerability | None = None
+    cwes: list[str] = Field(default_factory=list)
+    """CWE ids, normalized as ``CWE-78``."""
+    license: License | None = None
+    secret: Secret | None = None
+    tags: list[str] = Field(default_factory=list)
+    fingerprint: str | None = None
+    """secgate's stable fingerprint (see ``secgate.fingerprint``)."""
+    line_hash: str | None = None
+    """GitHub's ``primaryLocationLineHash`` for the primary location, when computed."""
+    sources: list[Source] = Field(default_factory=list)
+    suppression: Suppression | None = None
+    baseline: BaselineState | None = None
+    decision: Decision | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    """Tool-specific extras worth keeping (JSON-compatible values only)."""
+
+    @property
+    def fixable(self) -> bool:
+        """True when a fixed version of the affected package is known."""
+        return bool(self.package and self.package.fixed_versions)
+
+    @property
+    def lowest_fixed_version(self) -> str | None:
+        """The lowest known fixed version, compared as versions where they parse."""
+        if not self.package or not self.package.fixed_versions:
+            return None
+        from secgate.versions import lowest  # local import: keeps model free of packaging logic
+
+        return lowest(self.package.fixed_versions)
+
+    @property
+    def source_tools(self) -> list[str]:
+        """Every tool that reported this finding, in order, without repeats."""
+        tools = [s.tool for s in self.sources] or [self.tool]
+        return list(dict.fromkeys(tools))
+
+    @property
+    def path(self) -> str | None:
+        return self.location.path if self.location else None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """The deterministic report order: most severe first, then place, then rule."""
+        loc = self.location
+        return (
+            -self.severity.rank,
+            -self.score,
+            loc.path if loc else "",
+            (loc.start_line or 0) if loc else 0,
+            self.tool,
+            self.rule_id,
+            self.package.name if self.package else "",
+            self.fingerprint or "",
+            self.message,
+        )
+
+
+class RunStatus(str, Enum):
+    OK = "ok"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+
+
+RunOrigin = Literal["run", "input", "cache"]
+
+
+class ScannerRun(_Model):
+    """One scanner's run (or one ingested file), successful or not."""
+
+    tool: str
+    version: str | None = None
+    command: list[str] = Field(default_factory=list)
+    status: RunStatus
+    exit_code: int | None = None
+    duration: float = 0.0
+    """Seconds of wall time."""
+    error: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    """Things the run could not do that do not make it fail (skipped dependencies, say)."""
+    incomplete: bool = False
+    """True when the run examined nothing it was meant to (every dependency skipped, say)."""
+    origin: RunOrigin = "run"
+    input_file: str | None = None
+    finding_count: int = 0
+    started_at: str | None = None
+    """ISO-8601 UTC start time; written only to SARIF's invocation block."""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is RunStatus.OK and not self.incomplete
+
+
+class VerdictStatus(str, Enum):
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    WARN = "warn"
+    BLOCK = "block"
+    ERROR = "error"
+
+
+class Verdict(_Model):
+    """The gate's answer and the reasons for it."""
+
+    status: VerdictStatus
+    reasons: list[str] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)
+    """Named counts: ``blocking``, ``warning``, ``ignored``, ``new``, ``existing``..."""
+
+    @property
+    def exit_code(self) -> int:
+        from secgate.errors import ExitCode
+
+        return {
+            VerdictStatus.PASS: ExitCode.PASS,
+            VerdictStatus.WARN: ExitCode.PASS,
+            VerdictStatus.BLOCK: ExitCode.BLOCKED,
+            VerdictStatus.ERROR: ExitCode.SCANNER_ERROR,
+        }[self.status].value
+
+
+class ScanResult(_Model):
+    """Everything one ``secgate scan`` (or ``report``) knows: the input of every report."""
+
+    findings: list[Finding] = Field(default_factory=list)
+    runs: list[ScannerRun] = Field(default_factory=list)
+    verdict: Verdict
+    policy: str
+    """Which policy judged: a file path, or ``builtin:<name>`` for a shipped one."""
+    target: str | None = None
+    secgate_version: str
+    notes: list[str] = Field(default_factory=list)
+    """Run-wide messages for the reader (expiring acceptances, stale ones, dropped results...)."""
+    fixed: list[Finding] = Field(default_factory=list)
+    """Baseline findings no longer found."""

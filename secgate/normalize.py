@@ -1,0 +1,72 @@
+"""Making findings from different tools comparable: repository-relative paths, CWE spelling,
+and no raw secret anywhere in them."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path, PurePosixPath
+
+from secgate.model import Finding, ScannerRun
+from secgate.secrets import Redactor
+
+_CWE_RE = re.compile(r"CWE[-_ :]?(\d+)", re.IGNORECASE)
+
+
+def relative_path(path: str, root: Path | None) -> str:
+    """``path`` as a POSIX path relative to ``root`` when it lies inside it; tidied otherwise."""
+    text = path.replace("\\", "/")
+    if text.startswith("file://"):
+        text = text[len("file://"):]
+    if root is not None and text.startswith("/"):
+        root_text = root.resolve().as_posix().rstrip("/") + "/"
+        if text.startswith(root_text):
+            text = text[len(root_text):]
+        else:
+            try:
+                text = Path(text).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+    text = posixpath.normpath(text) if text else text
+    while text.startswith("./"):
+        text = text[2:]
+    return str(PurePosixPath(text)) if text not in ("", ".") else text
+
+
+def normalize_cwe(value: str | int) -> str | None:
+    """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
+    if isinstance(value, int):
+        return f"CWE-{value}"
+    text = str(value).strip()
+    if text.isdigit():
+        return f"CWE-{int(text)}"
+    match = _CWE_RE.search(text)
+    return f"CWE-{int(match.group(1))}" if match else None
+
+
+def normalize(findings: list[Finding], root: Path | None) -> None:
+    """Normalize every finding in place."""
+    for finding in findings:
+        if finding.location is not None:
+            finding.location.path = relative_path(finding.location.path, root)
+        finding.cwes = sorted({c for c in (normalize_cwe(x) for x in finding.cwes) if c},
+                              key=lambda c: int(c[4:]))
+        if not finding.sources:
+            from secgate.model import Source
+
+            finding.sources = [Source(tool=finding.tool, rule_id=finding.rule_id)]
+
+
+def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[str]
+           ) -> list[Finding]:
+    """Replace every raw secret value met while parsing with its masked preview, everywhere."""
+    redactor = Redactor(secret_values)
+    if not redactor:
+        return findings
+    for run in runs:
+        if run.error:
+            run.error = redactor.text(run.error)
+        run.notes = [redactor.text(n) for n in run.notes]
+        run.command = [redactor.text(c) for c in run.command]
+    return [Finding.model_validate(redactor.value(f.model_dump(mode="json")))
+            for f in findings]

@@ -1,0 +1,82 @@
+"""One scan from request to result: collect (run scanners and/or ingest files), scrub secrets,
+normalize, fingerprint, dedupe, judge. Reports are written by the caller from the result."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secgate import __version__
+from secgate.adapters import registry
+from secgate.adapters.interface import Adapter
+from secgate.errors import UsageError
+from secgate.fingerprint import assign as assign_fingerprints
+from secgate.ingest import InputSpec, ingest
+from secgate.model import Finding, ScanResult
+from secgate.normalize import normalize, redact
+from secgate.policy import loader
+from secgate.policy.evaluate import evaluate
+from secgate.policy.model import Policy
+from secgate.runner import DEFAULT_TIMEOUT, Outcome, ProgressCallback, RunOptions, run_all
+
+
+@dataclass
+class ScanRequest:
+    """What the user asked for, as plain data (filled by the CLI, executed here)."""
+
+    target: Path | None = None
+    inputs: list[InputSpec] = field(default_factory=list)
+    scanners: list[str] = field(default_factory=list)
+    """Scanners named with ``--scanner``; they are required."""
+    policy_path: Path | None = None
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float | None = None
+
+
+def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
+    """The adapters to run: those named on the command line, else every installed one."""
+    if request.scanners:
+        return [registry.get(name) for name in dict.fromkeys(request.scanners)]
+    required = set(policy.scanners.required)
+    return [a for a in registry.scanners() if a.find_executable() or a.name in required]
+
+
+def collect(request: ScanRequest, policy: Policy,
+            progress: ProgressCallback | None = None) -> list[Outcome]:
+    """Run the scanners (when a target is given) and ingest the input files."""
+    outcomes: list[Outcome] = []
+    for spec in request.inputs:
+        outcomes.extend(ingest(spec))
+    run_scanners = request.target is not None and (not request.inputs or request.scanners)
+    if run_scanners:
+        assert request.target is not None  # noqa: S101 - checked just above
+        adapters = select_scanners(request, policy)
+        timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
+        options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs)
+        outcomes.extend(run_all(adapters, options, progress))
+    return outcomes
+
+
+def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> ScanResult:
+    """Run one scan and judge it."""
+    if request.target is None and not request.inputs:
+        raise UsageError("give a PATH to scan or at least one --input FILE")
+    if request.target is not None and not request.target.is_dir():
+        raise UsageError(f"{request.target}: not a directory to scan")
+    policy = loader.load(request.policy_path, request.target)
+    outcomes = collect(request, policy, progress)
+    runs = [o.run for o in outcomes]
+    findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
+    secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
+    findings = redact(findings, runs, secrets)
+    root = request.target.resolve() if request.target else Path.cwd()
+    normalize(findings, root)
+    assign_fingerprints(findings, root)
+    required = set(request.scanners)
+    verdict = evaluate(findings, runs, policy, required=required)
+    findings.sort(key=Finding.sort_key)
+    runs.sort(key=lambda r: (r.tool, r.input_file or ""))
+    return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
+                      target=str(request.target) if request.target else None,
+                      secgate_version=__version__)

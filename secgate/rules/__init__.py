@@ -1,0 +1,1 @@
+"""Semgrep rules shipped with secgate."""

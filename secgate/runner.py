@@ -1,0 +1,207 @@
+"""Running scanner processes: in parallel, never through a shell, each with a timeout that kills
+its whole process group. Every run leaves a ``ScannerRun``, whatever happened to it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext
+from secgate.errors import InputError
+from secgate.model import RunStatus, ScannerRun
+
+DEFAULT_TIMEOUT = 600.0
+_KILL_GRACE = 3.0
+_ERROR_TAIL = 2000
+_VERSION_TIMEOUT = 60.0
+
+
+@dataclass
+class Outcome:
+    """One scanner's run record and what it found."""
+
+    run: ScannerRun
+    parsed: ParseResult = field(default_factory=ParseResult)
+
+
+ProgressCallback = Callable[[str, str, float, int], None]
+"""Called as ``(tool, state, elapsed_seconds, finding_count)``; state is ``running`` or a
+``RunStatus`` value."""
+
+
+@dataclass
+class RunOptions:
+    target: Path
+    timeout: float = DEFAULT_TIMEOUT
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-scanner settings from the policy."""
+
+
+def run_all(adapters: Sequence[Adapter], options: RunOptions,
+            progress: ProgressCallback | None = None) -> list[Outcome]:
+    """Run every adapter's tool against ``options.target``, at most ``options.jobs`` at once.
+    Outcomes come back in the order of ``adapters``."""
+    notify = progress or (lambda *_: None)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        futures = [pool.submit(run_one, adapter, options, notify) for adapter in adapters]
+        return [future.result() for future in futures]
+
+
+def run_one(adapter: Adapter, options: RunOptions,
+            progress: ProgressCallback | None = None) -> Outcome:
+    """Run one adapter's tool and parse its output; never raises for the tool's failures."""
+    notify = progress or (lambda *_: None)
+    started = time.monotonic()
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def finish(run: ScannerRun, parsed: ParseResult | None = None) -> Outcome:
+        run.duration = round(time.monotonic() - started, 3)
+        run.started_at = started_at
+        parsed = parsed or ParseResult()
+        run.finding_count = len(parsed.findings)
+        notify(adapter.name, run.status.value, run.duration, run.finding_count)
+        return Outcome(run=run, parsed=parsed)
+
+    executable = adapter.find_executable()
+    if executable is None:
+        where = f"${adapter.env_var}" if os.environ.get(adapter.env_var) else "PATH"
+        hint = f"; {adapter.install_hint}" if adapter.install_hint else ""
+        return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED,
+                                 error=f"{adapter.executable} not found on {where}{hint}"))
+    skip_reason = adapter.applicable(options.target)
+    if skip_reason:
+        return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
+                                 notes=[skip_reason]))
+    notify(adapter.name, "running", 0.0, 0)
+    version = read_version(adapter, executable)
+    with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-") as tmp:
+        ctx = RunContext(target=options.target, work_dir=Path(tmp), executable=executable,
+                         config=options.settings.get(adapter.name, {}))
+        invocation = adapter.invocation(ctx)
+        run = ScannerRun(tool=adapter.name, version=version, command=invocation.argv,
+                         status=RunStatus.OK)
+        process = execute(invocation, timeout=options.timeout, work_dir=Path(tmp))
+        run.exit_code = process.exit_code
+        if process.timed_out:
+            run.status = RunStatus.TIMED_OUT
+            run.error = f"timed out after {options.timeout:g} s; its process group was killed"
+            return finish(run)
+        if process.start_error:
+            run.status = RunStatus.FAILED
+            run.error = process.start_error
+            return finish(run)
+        if process.exit_code not in adapter.ok_exit_codes:
+            run.status = RunStatus.FAILED
+            run.error = f"exited with code {process.exit_code}: " + tail(process.stderr)
+            return finish(run)
+        report = invocation.output.read_bytes() if invocation.output and \
+            invocation.output.exists() else process.stdout
+        try:
+            parsed = adapter.parse(report)
+        except InputError as exc:
+            run.status = RunStatus.FAILED
+            run.error = f"unreadable output ({exc.message}): " + tail(process.stderr)
+            return finish(run)
+        run.version = version or parsed.tool_version
+        run.notes = list(parsed.notes)
+        run.incomplete = parsed.incomplete
+        for finding in parsed.findings:
+            if not finding.tool_version:
+                finding.tool_version = run.version
+        return finish(run, parsed)
+
+
+@dataclass
+class ProcessResult:
+    exit_code: int | None
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool = False
+    start_error: str | None = None
+
+
+def execute(invocation: Invocation, *, timeout: float, work_dir: Path) -> ProcessResult:
+    """Run ``invocation`` in its own session (process group); on timeout kill the whole group.
+    Output goes through files, so a chatty tool cannot fill a pipe and stall."""
+    env = {**os.environ, **invocation.env}
+    out_path, err_path = work_dir / "stdout", work_dir / "stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        try:
+            process = subprocess.Popen(  # never a shell: argv is passed as a list
+                invocation.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                cwd=invocation.cwd, env=env, start_new_session=True)
+        except OSError as exc:
+            return ProcessResult(None, b"", b"", start_error=f"could not start: {exc.strerror}")
+        timed_out = False
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_group(process)
+        finally:
+            # the leader may have exited while children it started still run
+            kill_group(process, quiet=True)
+    return ProcessResult(process.returncode, out_path.read_bytes(), err_path.read_bytes(),
+                         timed_out=timed_out)
+
+
+def kill_group(process: subprocess.Popen[bytes], *, quiet: bool = False) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after a grace period."""
+    try:
+        pgid = os.getpgid(process.pid) if process.poll() is None else process.pid
+    except ProcessLookupError:
+        pgid = process.pid
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        if sig == signal.SIGTERM:
+            deadline = time.monotonic() + (0.2 if quiet else _KILL_GRACE)
+            while time.monotonic() < deadline and _group_alive(pgid):
+                time.sleep(0.05)
+            if not _group_alive(pgid):
+                break
+    if process.poll() is None:
+        process.wait(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_version(adapter: Adapter, executable: str) -> str | None:
+    """The tool's version from ``<tool> --version``; None when it cannot tell."""
+    try:
+        done = subprocess.run([executable, *adapter.version_args], capture_output=True,
+                              timeout=_VERSION_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (done.stdout or b"").decode("utf-8", "replace") + (done.stderr or b"").decode(
+        "utf-8", "replace")
+    return adapter.parse_version(text)
+
+
+def tail(data: bytes) -> str:
+    """The last part of a tool's error output, as one readable string."""
+    text = data.decode("utf-8", "replace").strip()
+    if not text:
+        return "(no error output)"
+    return text[-_ERROR_TAIL:]

@@ -1,0 +1,73 @@
+"""Keeping secrets out of everything secgate writes.
+
+An adapter that meets a secret's raw value turns it into a ``Secret`` (a salted hash and a masked
+preview) at parse time and hands the raw value to the pipeline only in memory, through
+``ParseResult.secret_values``; the pipeline then scrubs every text of every finding and run with
+``Redactor`` before anything is written. The raw value is never logged, printed or serialized.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from secgate.model import Secret
+
+DEFAULT_SALT = "secgate/secret-hash/v1"
+"""Used when ``SECGATE_SECRET_SALT`` is unset. Set your own salt to make hashes unlinkable across
+organisations; keep it stable, or baselines and fingerprints of secrets change."""
+
+_ITERATIONS = 20_000
+_MIN_REDACTABLE = 6  # shorter strings would scrub ordinary words out of messages
+
+
+def secret_hash(value: str) -> str:
+    """Salted, slow hash of a secret's raw value (PBKDF2-SHA256), as hex."""
+    salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT).encode()
+    raw = value.encode("utf-8", "surrogatepass")
+    digest = hashlib.pbkdf2_hmac("sha256", raw, salt, _ITERATIONS)
+    return digest.hex()
+
+
+def mask(value: str) -> str:
+    """A preview that shows at most four leading and two trailing characters, never the length."""
+    value = value.strip()
+    if len(value) < 12:
+        return "*****"
+    return f"{value[:4]}…{value[-2:]}"
+
+
+def make_secret(value: str, *, kind: str | None = None, verified: bool | None = None) -> Secret:
+    """The ``Secret`` secgate keeps for a raw value."""
+    return Secret(hash=secret_hash(value), preview=mask(value), kind=kind, verified=verified)
+
+
+class Redactor:
+    """Replaces every known raw secret value in text with its masked preview."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        usable = sorted({v.strip() for v in values if len(v.strip()) >= _MIN_REDACTABLE},
+                        key=len, reverse=True)
+        self._previews = {v: mask(v) for v in usable}
+        self._pattern = re.compile("|".join(re.escape(v) for v in usable)) if usable else None
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def text(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(lambda m: self._previews[m.group(0)], text)
+
+    def value(self, value: Any) -> Any:
+        """Scrub strings anywhere inside a JSON-like value."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        return value

@@ -1,0 +1,42 @@
+"""Small helpers shared by adapters: reading JSON input with errors a user can act on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from secgate.errors import InputError
+
+
+def load_json(data: bytes) -> Any:
+    """Decode one JSON document, or raise ``InputError`` saying what is wrong and where."""
+    if not data.strip():
+        raise InputError("the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (binary data at byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "malformed JSON"
+        raise InputError(f"{what}: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def load_json_lines(data: bytes) -> list[Any]:
+    """Decode a JSON-lines document (one JSON value per non-blank line)."""
+    if not data.strip():
+        return []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (binary data at byte {exc.start})") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON line {number}: {exc.msg}") from None
+    return rows
