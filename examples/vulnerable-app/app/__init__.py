@@ -1,0 +1,1 @@
+"""Deliberately vulnerable demo package for secgate. Never deploy it."""
