@@ -1,0 +1,5 @@
+"""``python -m secgate`` runs the CLI."""
+
+from secgate.cli import main
+
+main()
