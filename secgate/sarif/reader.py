@@ -184,7 +184,7 @@ def generic_finding(view: ResultView) -> Finding:
     score = _security_severity(view)
     severity = Severity.from_score(score) if score is not None else _severity_from_level(level)
     tags = _tags(view)
-    cwes = sorted({f"CWE-{m}" for t in tags for m in _CWE_RE.findall(t)})
+    cwes = sorted({f"CWE-{int(m)}" for t in tags for m in _CWE_RE.findall(t)})
     fingerprints = result.get("partialFingerprints") or {}
     return Finding(
         tool=view.tool,
