@@ -60,6 +60,9 @@ def scan_options(func: F) -> F:
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
                      help="Seconds each scanner may run before it is killed "
                           "[default: the policy's scanners.timeout, else 600]."),
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                     help="Leave out findings in paths matching GLOB (repeatable); "
+                          ".secgateignore at PATH adds more."),
         click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary."),
     ]
     for option in reversed(options):
@@ -68,7 +71,8 @@ def scan_options(func: F) -> F:
 
 
 def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-                  policy_path: Path | None, jobs: int, timeout: float | None) -> ScanRequest:
+                  policy_path: Path | None, jobs: int, timeout: float | None,
+                  excludes: tuple[str, ...] = ()) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
     return ScanRequest(
         target=path,
@@ -77,6 +81,7 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
         policy_path=policy_path,
         jobs=jobs,
         timeout=timeout,
+        excludes=list(excludes),
     )
 
 
@@ -95,13 +100,13 @@ def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
               help="Write the JSON report here ('-' for standard output).")
 @click.option("--explain", is_flag=True, help="Print one line of why for each blocking finding.")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-         policy_path: Path | None, jobs: int, timeout: float | None, quiet: bool,
-         output_dir: Path | None, sarif_out: Path | None, json_out: Path | None,
+         policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
+         quiet: bool, output_dir: Path | None, sarif_out: Path | None, json_out: Path | None,
          explain: bool) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs."""
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes)
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out)
     result = run_scan(request, quiet)
     outputs.write_all(result, targets)

@@ -11,6 +11,7 @@ from secgate import __version__
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
 from secgate.errors import UsageError
+from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
 from secgate.fingerprint import assign as assign_fingerprints
 from secgate.ingest import InputSpec, ingest
 from secgate.model import Finding, ScanResult
@@ -32,6 +33,8 @@ class ScanRequest:
     policy_path: Path | None = None
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     timeout: float | None = None
+    excludes: list[str] = field(default_factory=list)
+    """Globs from ``--exclude``; ``.secgateignore`` at the target's root adds more."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -72,6 +75,12 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     findings = redact(findings, runs, secrets)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
+    notes: list[str] = []
+    patterns = [*request.excludes, *read_ignore_file(request.target)]
+    findings, excluded = split_excluded(findings, patterns)
+    if excluded:
+        notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
+                     f"(--exclude / {IGNORE_FILE})")
     assign_fingerprints(findings, root)
     required = set(request.scanners)
     verdict = evaluate(findings, runs, policy, required=required)
@@ -79,4 +88,4 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
-                      secgate_version=__version__)
+                      secgate_version=__version__, notes=notes)
