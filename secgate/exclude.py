@@ -37,7 +37,8 @@ def split_excluded(findings: list[Finding], patterns: list[str]
     """(kept, excluded): a finding is excluded when its path matches a pattern."""
     if not patterns:
         return findings, []
-    kept, excluded = [], []
+    kept: list[Finding] = []
+    excluded: list[Finding] = []
     for finding in findings:
         path = finding.path
         (excluded if path and matches_any(path, patterns) else kept).append(finding)
