@@ -4,6 +4,7 @@ its whole process group. Every run leaves a ``ScannerRun``, whatever happened to
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ DEFAULT_TIMEOUT = 600.0
 _KILL_GRACE = 3.0
 _ERROR_TAIL = 2000
 _VERSION_TIMEOUT = 60.0
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @dataclass
@@ -112,6 +114,11 @@ def run_one(adapter: Adapter, options: RunOptions,
             run.status = RunStatus.FAILED
             run.error = f"unreadable output ({exc.message}): " + tail(process.stderr)
             return finish(run)
+        problem = adapter.output_problem(process.exit_code, parsed)
+        if problem:
+            run.status = RunStatus.FAILED
+            run.error = f"{problem}: " + tail(process.stderr)
+            return finish(run, ParseResult(secret_values=parsed.secret_values))
         run.version = version or parsed.tool_version
         run.notes = list(parsed.notes)
         run.incomplete = parsed.incomplete
@@ -201,7 +208,7 @@ def read_version(adapter: Adapter, executable: str) -> str | None:
 
 def tail(data: bytes) -> str:
     """The last part of a tool's error output, as one readable string."""
-    text = data.decode("utf-8", "replace").strip()
+    text = _ANSI_RE.sub("", data.decode("utf-8", "replace")).strip()
     if not text:
         return "(no error output)"
     return text[-_ERROR_TAIL:]

@@ -157,6 +157,13 @@ class Adapter(abc.ABC):
         """None when the tool has something to examine in ``target``, else why it is skipped."""
         return None
 
+    def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:
+        """Why a run that exited with an ok code and parsed cleanly still failed, else None.
+
+        For tools whose "found something" exit code is also their crash code (truffleHog v2
+        exits 1 for both), an ok code with no findings at all is a crash, not a pass."""
+        return None
+
     def invocation(self, ctx: RunContext) -> Invocation:
         """The offline-safe command that scans ``ctx.target``."""
         raise NotImplementedError(f"{self.name} is ingest-only")

@@ -6,11 +6,15 @@ specific adapters first and the generic SARIF reader last.
 
 from __future__ import annotations
 
+from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
 from secgate.adapters.sarif import SarifAdapter
+from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.errors import UsageError
 
 _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
+    GitleaksAdapter,
+    TruffleHogAdapter,
     SarifAdapter,
 )
 

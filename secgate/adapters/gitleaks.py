@@ -1,0 +1,248 @@
+"""Gitleaks: secrets in files and in git history.
+
+Reads every report shape Gitleaks has written:
+
+- v8 JSON: an array of objects with PascalCase keys (``RuleID``, ``Secret``, ``Match``, ``File``,
+  ``StartLine``, ``Commit``, ``Fingerprint``...); ``[]`` when nothing leaks;
+- v8 SARIF: driver ``gitleaks`` (its ``version`` is hard-coded ``v8.0.0``, so it is not trusted);
+  the region's snippet holds the whole match, which is all the secret there is to hash;
+- v7 JSON: lower-camel keys (``line``, ``lineNumber``, ``offender``, ``rule``, ``file``...), and
+  the literal ``null`` early v7 releases wrote for an empty report;
+- ``--redact`` output, where the value is ``REDACTED``: there is nothing to hash, so the secret's
+  hash is taken over (rule, file, line, commit) instead; the preview says it was redacted.
+
+Lines marked ``gitleaks:allow`` never reach a report (Gitleaks drops them itself), so they cannot
+show up as suppressed findings.
+
+Run mode: ``gitleaks git TARGET`` (the whole history) when TARGET is the top of a git repository,
+else ``gitleaks dir TARGET``. ``scanners.settings.gitleaks.mode: dir`` scans the working tree of a
+repository instead (history mode does not see uncommitted changes). The report keeps raw values
+(no ``--redact``): secgate needs them to hash, and they never leave its process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.secretscan import (
+    SecretCollector,
+    field_int,
+    field_str,
+    redacted_secret,
+    slug,
+)
+from secgate.errors import InputError, UsageError
+from secgate.model import Category, Secret
+from secgate.sarif.reader import is_sarif, secgate_properties
+from secgate.util import load_json
+
+NAME = "gitleaks"
+REDACTED = "REDACTED"
+_V7_ZERO_DATE = "0001-01-01T00:00:00Z"
+_MODES = ("auto", "git", "dir")
+
+# v7 named its rules in words; the v8 id of the same rule keeps fingerprints and policy rules
+# stable when a project upgrades. Names not listed become a slug of the name.
+_V7_RULE_IDS = {
+    "aws access key": "aws-access-token",
+    "asymmetric private key": "private-key",
+    "github personal access token": "github-pat",
+    "github oauth access token": "github-oauth",
+    "github app token": "github-app-token",
+    "github refresh token": "github-refresh-token",
+    "generic credential": "generic-api-key",
+    "slack webhook": "slack-webhook-url",
+    "stripe access key": "stripe-access-token",
+}
+
+
+class GitleaksAdapter(Adapter):
+    """Gitleaks v8 (runs it; reads JSON and SARIF) and v7 (reads JSON)."""
+
+    name: ClassVar[str] = NAME
+    categories: ClassVar[frozenset[Category]] = frozenset({Category.SECRET})
+    executable: ClassVar[str | None] = "gitleaks"
+    install_hint: ClassVar[str] = ("install Gitleaks >= 8.19 (https://github.com/gitleaks/"
+                                   "gitleaks/releases) and put it on PATH or in "
+                                   "SECGATE_GITLEAKS_BIN")
+    ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
+    """Run with ``--exit-code 0``: leaks exit 0, so exit 1 means Gitleaks itself failed."""
+    limitations: ClassVar[str] = "history mode sees committed content only"
+
+    # --- ingest ---------------------------------------------------------------------------
+    def detect(self, sample: Sample) -> bool:
+        doc = sample.json
+        if is_sarif(doc):
+            return _is_gitleaks_sarif(doc)
+        if not isinstance(doc, list) or not doc or not isinstance(doc[0], dict):
+            return False  # ``[]`` and ``null`` could be any tool's: name it with gitleaks=FILE
+        first = doc[0]
+        return ("RuleID" in first and ("Secret" in first or "Fingerprint" in first)) or (
+            "offender" in first and "rule" in first and "lineNumber" in first)
+
+    def parse(self, data: bytes) -> ParseResult:
+        doc = load_json(data)
+        if doc is None:  # v7 wrote ``null`` for an empty report
+            return ParseResult()
+        if is_sarif(doc):
+            return _parse_sarif(doc)
+        if not isinstance(doc, list):
+            raise InputError("not a Gitleaks report: expected a JSON array of findings "
+                             f"(or SARIF), found a JSON {type(doc).__name__}")
+        collector = SecretCollector(NAME)
+        for index, item in enumerate(doc, start=1):
+            where = f"finding {index}"
+            if not isinstance(item, dict):
+                raise InputError(f"{where} is a {type(item).__name__}, expected an object")
+            if "RuleID" in item:
+                _read_v8(collector, item, where)
+            elif "rule" in item or "offender" in item:
+                _read_v7(collector, item, where)
+            else:
+                raise InputError(f"{where} has neither 'RuleID' (Gitleaks v8) nor "
+                                 "'rule'/'offender' (Gitleaks v7)")
+        return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
+
+    # --- run ------------------------------------------------------------------------------
+    def invocation(self, ctx: RunContext) -> Invocation:
+        mode = str(ctx.config.get("mode", "auto"))
+        if mode not in _MODES:
+            raise UsageError(f"scanners.settings.gitleaks.mode: {mode!r} is not one of "
+                             f"{', '.join(_MODES)}")
+        if mode == "auto":
+            mode = "git" if is_git_top(ctx.target) else "dir"
+        output = ctx.work_dir / "gitleaks.json"
+        argv = [ctx.executable, mode, str(ctx.target), "--report-format", "json",
+                "--report-path", str(output), "--no-banner", "--exit-code", "0"]
+        # cwd = target: Gitleaks reads a .gitleaksignore from its working directory
+        return Invocation(argv=argv, output=output, cwd=ctx.target)
+
+
+def is_git_top(target: Path) -> bool:
+    """True when ``target`` is the top directory of a git work tree (``.git`` dir or file)."""
+    return (target / ".git").exists()
+
+
+def _is_gitleaks_sarif(doc: dict[str, Any]) -> bool:
+    """A SARIF log written by Gitleaks itself (not secgate's SARIF holding a gitleaks run)."""
+    if secgate_properties(doc) is not None:
+        return False
+    runs = doc.get("runs") or []
+    names = {str(((run.get("tool") or {}).get("driver") or {}).get("name", "")).lower()
+             for run in runs if isinstance(run, dict)}
+    automation = [run.get("automationDetails") for run in runs if isinstance(run, dict)]
+    return names == {NAME} and not any(isinstance(a, dict) and
+                                       str(a.get("id", "")).startswith("secgate/")
+                                       for a in automation)
+
+
+def _secret(collector: SecretCollector, value: str, rule: str, *where: str | int | None
+            ) -> Secret:
+    if value.strip() == REDACTED:
+        return redacted_secret(NAME, rule, *where, kind=rule)
+    return collector.secret(value, kind=rule)
+
+
+def _read_v8(collector: SecretCollector, item: dict[str, Any], where: str) -> None:
+    rule = field_str(item, "RuleID", where, required=True)
+    path = field_str(item, "File", where, required=True)
+    start, end = field_int(item, "StartLine", where), field_int(item, "EndLine", where)
+    commit = field_str(item, "Commit", where)
+    value = field_str(item, "Secret", where) or field_str(item, "Match", where)
+    if not value:
+        raise InputError(f"{where}: neither 'Secret' nor 'Match' holds a value")
+    secret = _secret(collector, value, rule, path, start, commit)
+    description = field_str(item, "Description", where)
+    tags = item.get("Tags") or []
+    if not isinstance(tags, list):
+        raise InputError(f"{where}: 'Tags' is {type(tags).__name__}, expected a list")
+    entropy = item.get("Entropy")
+    collector.add(
+        rule_id=rule, secret=secret, path=path, rule_description=description or None,
+        message=_message(rule, secret, commit),
+        start_line=start, end_line=end, start_column=field_int(item, "StartColumn", where),
+        end_column=field_int(item, "EndColumn", where),
+        snippet=field_str(item, "Match", where) or None, tags=[str(t) for t in tags],
+        properties={"commit": commit, "author": field_str(item, "Author", where),
+                    "date": field_str(item, "Date", where),
+                    "gitleaksFingerprint": field_str(item, "Fingerprint", where),
+                    "link": field_str(item, "Link", where),
+                    "entropy": entropy if isinstance(entropy, (int, float)) else None})
+
+
+def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> None:
+    rule_name = field_str(item, "rule", where, required=True)
+    rule = _V7_RULE_IDS.get(rule_name.strip().lower(), slug(rule_name))
+    path = field_str(item, "file", where, required=True)
+    line = field_int(item, "lineNumber", where)
+    commit = field_str(item, "commit", where)
+    value = field_str(item, "offender", where, required=True)
+    secret = _secret(collector, value, rule, path, line, commit)
+    date = field_str(item, "date", where)
+    tags = field_str(item, "tags", where)
+    collector.add(
+        rule_id=rule, rule_name=rule_name, secret=secret, path=path, start_line=line,
+        end_line=line, message=_message(rule_name, secret, commit),
+        snippet=field_str(item, "line", where).strip() or None,
+        tags=[t.strip() for t in tags.split(",")],
+        properties={"commit": commit, "author": field_str(item, "author", where),
+                    "date": "" if date == _V7_ZERO_DATE else date,
+                    "leakURL": field_str(item, "leakURL", where)})
+
+
+def _parse_sarif(doc: dict[str, Any]) -> ParseResult:
+    collector = SecretCollector(NAME)
+    for run_index, run in enumerate(doc["runs"], start=1):
+        if not isinstance(run, dict):
+            raise InputError(f"SARIF run {run_index} is not an object")
+        driver = (run.get("tool") or {}).get("driver") or {}
+        descriptions = {}
+        for rule in driver.get("rules") or []:
+            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                text = (rule.get("shortDescription") or {}).get("text")
+                descriptions[rule["id"]] = text if isinstance(text, str) else None
+        for index, result in enumerate(run.get("results") or [], start=1):
+            _read_sarif_result(collector, result, descriptions,
+                               f"SARIF run {run_index} result {index}")
+    # Gitleaks' SARIF says v8.0.0 whatever its real version: leave the version unknown
+    return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
+
+
+def _read_sarif_result(collector: SecretCollector, result: Any,
+                       descriptions: dict[str, str | None], where: str) -> None:
+    if not isinstance(result, dict):
+        raise InputError(f"{where} is not an object")
+    rule = field_str(result, "ruleId", where, required=True)
+    locations = result.get("locations") or [{}]
+    physical = (locations[0] if isinstance(locations[0], dict) else {}).get(
+        "physicalLocation") or {}
+    path = field_str(physical.get("artifactLocation") or {}, "uri", where)
+    region = physical.get("region") or {}
+    value = field_str(region.get("snippet") or {}, "text", where)
+    fingerprints = result.get("partialFingerprints") or {}
+    commit = field_str(fingerprints, "commitSha", where)
+    start = field_int(region, "startLine", where)
+    if not value:
+        raise InputError(f"{where}: no snippet holds the secret")
+    secret = _secret(collector, value, rule, path, start, commit)
+    tags = (result.get("properties") or {}).get("tags") or []
+    description = descriptions.get(rule)
+    collector.add(
+        rule_id=rule, secret=secret, path=path or None, rule_description=description,
+        message=_message(rule, secret, commit),
+        start_line=start, end_line=field_int(region, "endLine", where),
+        start_column=field_int(region, "startColumn", where),
+        end_column=field_int(region, "endColumn", where), snippet=value,
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+        properties={"commit": commit, "author": field_str(fingerprints, "author", where),
+                    "date": field_str(fingerprints, "date", where)})
+
+
+def _message(rule: str, secret: Secret, commit: str) -> str:
+    text = f"Secret found ({rule}): {secret.preview}"
+    if commit:
+        text += f" (commit {commit[:12]})"
+    return text
+

@@ -1,0 +1,140 @@
+"""What the secret-scanner adapters (Gitleaks, TruffleHog) share: turning a raw secret met in a
+report into a ``Finding`` that keeps only a salted hash and a masked preview.
+
+Severity: a secret is ``high`` by default and ``critical`` when the tool verified it live (see
+docs/severity.md). Every finding carries CWE-798 (use of hard-coded credentials).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from secgate.errors import InputError
+from secgate.model import Category, Finding, Location, Secret, Severity
+from secgate.secrets import make_secret, mask, secret_hash
+
+SECRET_CWE = "CWE-798"  # noqa: S105 - a CWE id, not a credential
+REDACTED_PREVIEW = "[redacted by the tool]"
+"""The preview of a secret whose report held no value (the tool ran with ``--redact``)."""
+
+
+def mask_in(text: str, values: Iterable[str]) -> str:
+    """``text`` with every one of ``values`` replaced by its masked preview (longest first)."""
+    for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
+        text = text.replace(value, mask(value))
+    return text
+
+
+def redacted_secret(tool: str, *parts: str | int | None, kind: str | None) -> Secret:
+    """A ``Secret`` for a finding whose value the tool redacted: no value to hash, so the hash
+    is of where it was (tool, rule, file, line, commit). It is stable across runs of a redacted
+    report, but differs from the hash of the same secret reported with its value."""
+    where = "\x1f".join(str(p) if p is not None else "" for p in parts)
+    return Secret(hash=secret_hash(f"redacted\x1f{tool}\x1f{where}"), preview=REDACTED_PREVIEW,
+                  kind=kind)
+
+
+@dataclass
+class SecretCollector:
+    """Builds secret findings and remembers every raw value met, for ``secret_values``."""
+
+    tool: str
+    values: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+
+    def remember(self, *values: str | None) -> None:
+        """Register raw values to scrub from every output (stripped; empties ignored)."""
+        for value in values:
+            if value and value.strip():
+                self.values.add(value.strip())
+
+    def secret(self, value: str, *, kind: str | None, verified: bool | None = None) -> Secret:
+        """The kept form of a raw value (hashed stripped, so tools that keep a trailing newline
+        hash the same as those that do not); the value is remembered for scrubbing."""
+        self.remember(value)
+        return make_secret(value.strip(), kind=kind, verified=verified)
+
+    def add(self, *, rule_id: str, secret: Secret, path: str | None, message: str,
+            rule_name: str | None = None, rule_description: str | None = None,
+            start_line: int | None = None, end_line: int | None = None,
+            start_column: int | None = None, end_column: int | None = None,
+            snippet: str | None = None,
+            help_uri: str | None = None, tags: Iterable[str] = (),
+            properties: Mapping[str, Any] | None = None) -> Finding:
+        """Make one finding. Texts are masked with every value remembered so far."""
+        severity = Severity.CRITICAL if secret.verified else Severity.HIGH
+        location = None
+        if path:
+            location = Location(path=path, start_line=start_line, end_line=end_line,
+                                start_column=start_column, end_column=end_column,
+                                snippet=mask_in(snippet, self.values) if snippet else None)
+        finding = Finding(
+            tool=self.tool, rule_id=rule_id, rule_name=rule_name,
+            rule_description=rule_description, help_uri=help_uri,
+            category=Category.SECRET, severity=severity, score=severity.default_score,
+            level=severity.sarif_level, message=mask_in(message, self.values),
+            location=location, cwes=[SECRET_CWE], secret=secret,
+            tags=sorted({t for t in tags if t}),
+            properties={k: _masked(v, self.values) for k, v in (properties or {}).items()
+                        if v not in (None, "", [], {})},
+        )
+        self.findings.append(finding)
+        return finding
+
+    def sorted_findings(self) -> list[Finding]:
+        """Findings in a stable order (tools report them in an order that varies by run)."""
+        def key(f: Finding) -> tuple[Any, ...]:
+            loc = f.location
+            return (loc.path if loc else "", (loc.start_line or 0) if loc else 0,
+                    (loc.start_column or 0) if loc else 0, f.rule_id,
+                    str(f.properties.get("commit", "")), f.secret.hash if f.secret else "")
+        return sorted(self.findings, key=key)
+
+
+def slug(text: str) -> str:
+    """A rule id from a human rule name: ``AWS API Key`` -> ``aws-api-key``."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "secret"
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes (truffleHog v2 puts them in its output)."""
+    return _ANSI_RE.sub("", text)
+
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _masked(value: Any, values: set[str]) -> Any:
+    if isinstance(value, str):
+        return mask_in(value, values)
+    if isinstance(value, list):
+        return [_masked(v, values) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _masked(v, values) for k, v in value.items()}
+    return value
+
+
+# --- reading untrusted JSON fields with errors a user can act on ---------------------------
+def field_str(item: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    """A string field (missing or null reads as ""); anything else is an ``InputError``."""
+    value = item.get(key)
+    if value is None:
+        if required:
+            raise InputError(f"{where}: missing {key!r}")
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a string")
+    return value
+
+
+def field_int(item: Mapping[str, Any], key: str, where: str) -> int | None:
+    """A positive line/column number, or None when absent or zero."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a number")
+    return value if value > 0 else None

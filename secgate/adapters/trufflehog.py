@@ -1,0 +1,287 @@
+"""TruffleHog: secrets in git history, v3 (Go) and v2 (the Python ``truffleHog``).
+
+Both write JSON lines to standard output.
+
+- v3: ``SourceMetadata.Data.<Git|Github|Filesystem|...>`` holds where (``file``, ``line``,
+  ``commit``...); ``DetectorName`` is the rule; ``Raw`` (and ``RawV2``, the raw value joined with
+  its companion, e.g. an AWS key id with its secret key) hold the secret; ``Verified: true``
+  means TruffleHog confirmed it live: such a finding is critical instead of high.
+- v2: ``reason`` (the rule), ``path``, ``commitHash``, ``stringsFound`` (the secrets) and the
+  commit's ``diff``. v2 gives no line numbers: the line is found by searching the secret in the
+  diff's hunks. The diff itself is never kept (it holds every other line of the change, secrets
+  the tool did not flag included); only the flagged line, masked, becomes the snippet. v2 reports
+  a file once per commit that touches it; identical reports of one secret at one place are
+  merged, keeping every commit in ``properties.commits``.
+
+Run mode depends on the installed major version (read from ``trufflehog --version``, which only
+v3 answers): v3 runs ``trufflehog git file://TARGET --json --no-update`` on a repository and
+``trufflehog filesystem TARGET ...`` elsewhere; v2 runs ``trufflehog --json --regex
+--entropy=False --cleanup file://TARGET`` and is skipped when TARGET is not a git repository.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secgate.adapters.gitleaks import is_git_top
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.secretscan import (
+    SecretCollector,
+    field_int,
+    field_str,
+    redacted_secret,
+    slug,
+    strip_ansi,
+)
+from secgate.errors import InputError
+from secgate.model import Category, Secret
+from secgate.util import load_json_lines
+
+NAME = "trufflehog"
+_V3_VERSION = re.compile(r"trufflehog\s+v?(3\.\d+\.\d+\S*)", re.IGNORECASE)
+_V2_USAGE = re.compile(r"--entropy\s+DO_ENTROPY|git_url")
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
+_VERSION_TIMEOUT = 30.0
+
+
+class TruffleHogAdapter(Adapter):
+    """TruffleHog v3 and truffleHog v2: runs either, reads both output formats."""
+
+    name: ClassVar[str] = NAME
+    categories: ClassVar[frozenset[Category]] = frozenset({Category.SECRET})
+    executable: ClassVar[str | None] = "trufflehog"
+    install_hint: ClassVar[str] = ("install TruffleHog v3 (https://github.com/trufflesecurity/"
+                                   "trufflehog/releases) or `pip install trufflehog` (v2)")
+    ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
+    """v2 exits 1 when it finds something (and when it crashes: see ``output_problem``)."""
+    limitations: ClassVar[str] = ("v2 scans git history only; v3 verifies secrets live, which "
+                                  "needs the network")
+
+    # --- ingest ---------------------------------------------------------------------------
+    def detect(self, sample: Sample) -> bool:
+        rows = sample.json_lines
+        return bool(rows) and isinstance(rows[0], dict) and (
+            _is_v3(rows[0]) or _is_v2(rows[0]))
+
+    def parse(self, data: bytes) -> ParseResult:
+        rows = load_json_lines(data)
+        collector = SecretCollector(NAME)
+        v2_rows: list[tuple[int, dict[str, Any]]] = []
+        for number, row in enumerate(rows, start=1):
+            where = f"line {number}"
+            if not isinstance(row, dict):
+                raise InputError(f"{where} is a {type(row).__name__}, expected an object")
+            if _is_v3(row):
+                _read_v3(collector, row, where)
+            elif _is_v2(row):
+                v2_rows.append((number, row))
+            else:
+                raise InputError(f"{where} is not a TruffleHog finding (no 'DetectorName' as in "
+                                 "v3, no 'stringsFound' as in v2)")
+        _read_v2(collector, v2_rows)
+        return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
+
+    # --- run ------------------------------------------------------------------------------
+    def parse_version(self, output: str) -> str | None:
+        """v3 prints ``trufflehog 3.x.y``; v2 has no version option and prints its usage."""
+        match = _V3_VERSION.search(output)
+        if match:
+            return match.group(1)
+        return "2" if _V2_USAGE.search(output) else None
+
+    def applicable(self, target: Path) -> str | None:
+        if is_git_top(target):
+            return None
+        executable = self.find_executable()
+        if executable and major_version(executable) >= 3:
+            return None
+        return ("not a git repository: truffleHog v2 scans git history only "
+                "(TruffleHog v3 would scan the files)")
+
+    def invocation(self, ctx: RunContext) -> Invocation:
+        if major_version(ctx.executable) >= 3:
+            source = (["git", ctx.target.as_uri()] if is_git_top(ctx.target)
+                      else ["filesystem", str(ctx.target)])
+            argv = [ctx.executable, *source, "--json", "--no-update"]
+            if ctx.config.get("verify") is False:
+                argv.append("--no-verification")
+            return Invocation(argv=argv, cwd=ctx.target)
+        # v2 clones into the temporary directory and writes every finding (diff included) to
+        # files there unless --cleanup: TMPDIR keeps all of it inside secgate's private work dir
+        argv = [ctx.executable, "--json", "--regex", "--entropy=False", "--cleanup",
+                ctx.target.as_uri()]
+        return Invocation(argv=argv, cwd=ctx.work_dir, env={"TMPDIR": str(ctx.work_dir)})
+
+    def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:
+        if exit_code == 1 and not parsed.findings:
+            return ("exited with code 1 without reporting a finding (TruffleHog exits 1 "
+                    "when it finds secrets and when it fails)")
+        return None
+
+
+@lru_cache(maxsize=16)
+def major_version(executable: str) -> int:
+    """3 when ``executable --version`` names TruffleHog 3.x, else 2 (v2 has no version flag)."""
+    try:
+        done = subprocess.run([executable, "--version"], capture_output=True, check=False,
+                              timeout=_VERSION_TIMEOUT, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return 2
+    text = (done.stdout + done.stderr).decode("utf-8", "replace")
+    return 3 if _V3_VERSION.search(text) else 2
+
+
+def _is_v3(row: Mapping[str, Any]) -> bool:
+    return "DetectorName" in row or "SourceMetadata" in row
+
+
+def _is_v2(row: Mapping[str, Any]) -> bool:
+    return "stringsFound" in row and "reason" in row
+
+
+# --- v3 ----------------------------------------------------------------------------------
+def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> None:
+    detector = field_str(row, "DetectorName", where) or f"detector-{row.get('DetectorType')}"
+    meta = _source_metadata(row, where)
+    path = field_str(meta, "file", where)
+    line = field_int(meta, "line", where)
+    commit = field_str(meta, "commit", where)
+    raw, raw_v2 = field_str(row, "Raw", where), field_str(row, "RawV2", where)
+    verified = row.get("Verified") is True
+    verification_error = field_str(row, "VerificationError", where)
+    # RawV2 joins the raw value with its companion (an AWS key id and its secret key): hide the
+    # companion on its own as well
+    collector.remember(raw, raw_v2)
+    if raw and raw_v2.startswith(raw) and len(raw_v2) > len(raw):
+        collector.remember(raw_v2[len(raw):])
+    value = raw or raw_v2
+    secret: Secret
+    if value:
+        secret = collector.secret(value, kind=detector,
+                                  verified=True if verified else
+                                  (None if verification_error else False))
+    else:
+        secret = redacted_secret(NAME, detector, path, line, commit, kind=detector)
+    extra = row.get("ExtraData")
+    label = detector + (" (verified live)" if verified else "")
+    message = f"Secret found ({label}): {secret.preview}"
+    if commit:
+        message += f" (commit {commit[:12]})"
+    collector.add(
+        rule_id=detector, rule_name=detector, secret=secret, path=path or None,
+        rule_description=field_str(row, "DetectorDescription", where) or None,
+        message=message, start_line=line,
+        end_line=line + value.strip().count("\n") if line else None,
+        properties={"commit": commit, "author": field_str(meta, "email", where),
+                    "date": field_str(meta, "timestamp", where),
+                    "repository": field_str(meta, "repository", where),
+                    "link": field_str(meta, "link", where),
+                    "source": field_str(row, "SourceName", where),
+                    "decoder": field_str(row, "DecoderName", where),
+                    "verified": verified,
+                    "verificationError": verification_error,
+                    "extraData": extra if isinstance(extra, dict) else None})
+
+
+def _source_metadata(row: dict[str, Any], where: str) -> dict[str, Any]:
+    """The one source's metadata (``Git``, ``Github``, ``Filesystem``...), or {}."""
+    data = (row.get("SourceMetadata") or {})
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: 'SourceMetadata' is not an object")
+    sources = data.get("Data") or {}
+    if not isinstance(sources, dict):
+        raise InputError(f"{where}: 'SourceMetadata.Data' is not an object")
+    for value in sources.values():
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+# --- v2 ----------------------------------------------------------------------------------
+def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """One finding per (rule, file, line, secret); the oldest commit first."""
+    merged: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
+    ordered = sorted(rows, key=lambda r: (str(r[1].get("date", "")),
+                                          str(r[1].get("commitHash", ""))))
+    for number, row in ordered:
+        where = f"line {number}"
+        reason = strip_ansi(field_str(row, "reason", where, required=True))
+        path = field_str(row, "path", where, required=True)
+        diff = field_str(row, "diff", where)
+        commit = field_str(row, "commitHash", where)
+        found = row.get("stringsFound")
+        if not isinstance(found, list) or not all(isinstance(s, str) for s in found):
+            raise InputError(f"{where}: 'stringsFound' is not a list of strings")
+        for string in dict.fromkeys(found):
+            value, start, end, text = _locate(diff, string)
+            secret = collector.secret(value, kind=reason)
+            key = (reason, path, start, secret.hash)
+            if key in merged:
+                merged[key]["commits"].append(commit)
+                continue
+            merged[key] = {"reason": reason, "path": path, "start": start, "end": end,
+                           "text": text, "secret": secret, "commit": commit,
+                           "commits": [commit], "date": field_str(row, "date", where),
+                           "branch": field_str(row, "branch", where)}
+    for item in merged.values():
+        secret = item["secret"]
+        collector.add(
+            rule_id=slug(item["reason"]), rule_name=item["reason"], secret=secret,
+            path=item["path"], start_line=item["start"], end_line=item["end"],
+            snippet=item["text"],
+            message=f"Secret found ({item['reason']}): {secret.preview}"
+                    + (f" (commit {item['commit'][:12]})" if item["commit"] else ""),
+            properties={"commit": item["commit"],
+                        "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1
+                        else None,
+                        "date": item["date"], "branch": item["branch"]})
+
+
+def _locate(diff: str, string: str) -> tuple[str, int | None, int | None, str | None]:
+    """(secret value, start line, end line, line text) of ``string`` in a unified diff.
+
+    The line number is counted on the side of the hunk where the line appears. For a private
+    key's BEGIN line, the value is the whole key block (what other tools hash)."""
+    old = new = 0
+    lines = diff.splitlines()
+    for index, line in enumerate(lines):
+        hunk = _HUNK.match(line)
+        if hunk:
+            old, new = int(hunk.group(1)), int(hunk.group(2))
+            continue
+        mark, body = line[:1], line[1:]
+        if mark == "\\":  # "\ No newline at end of file"
+            continue
+        if string in body:
+            number = old if mark == "-" else new
+            if _PEM_BEGIN.search(string):
+                block = _pem_block(lines[index:], mark)
+                if block:
+                    return block, number, number + block.count("\n"), body.strip()
+            return string, number, number, body.strip()
+        if mark == "+":
+            new += 1
+        elif mark == "-":
+            old += 1
+        else:
+            old += 1
+            new += 1
+    return string, None, None, None
+
+
+def _pem_block(lines: list[str], mark: str) -> str | None:
+    """The private key block that starts at ``lines[0]``, without the diff's markers."""
+    block = []
+    for line in lines:
+        if line[:1] != mark:
+            return None
+        block.append(line[1:])
+        if "-----END " in line:
+            return "\n".join(block)
+    return None
