@@ -1,5 +1,6 @@
-"""How a scan shows its progress: a live table on a terminal, plain grouped lines in GitHub
-Actions, or nothing (``--quiet``). All of it goes to standard error."""
+"""How a scan shows its progress: a live table on a terminal, plain lines grouped in
+``::group::`` blocks in GitHub Actions, plain lines anywhere else (a log, a pipe, another CI), or
+nothing (``--quiet``). All of it goes to standard error."""
 
 from __future__ import annotations
 
@@ -36,12 +37,24 @@ class QuietProgress(Progress):
     pass
 
 
-class ActionsProgress(Progress):
-    """One ``::group::`` block per scanner as it finishes (GitHub Actions folds them)."""
+class PlainProgress(Progress):
+    """One plain line when a scanner starts and one when it ends (logs, pipes, other CIs)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._lock = threading.Lock()
+
+    def __call__(self, tool: str, state: str, elapsed: float, findings: int) -> None:
+        with self._lock:
+            if state == "running":
+                print(f"secgate: {tool} started", file=self._stream, flush=True)
+                return
+            print(f"secgate: {tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
+                  file=self._stream, flush=True)
+
+
+class ActionsProgress(PlainProgress):
+    """One ``::group::`` block per scanner as it finishes (GitHub Actions folds them)."""
 
     def __call__(self, tool: str, state: str, elapsed: float, findings: int) -> None:
         with self._lock:
@@ -99,4 +112,4 @@ def choose(quiet: bool) -> Progress:
         return ActionsProgress()
     if sys.stderr.isatty():
         return LiveProgress()
-    return ActionsProgress() if os.environ.get("CI") else QuietProgress()
+    return PlainProgress()
