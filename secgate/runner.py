@@ -89,6 +89,10 @@ def run_one(adapter: Adapter, options: RunOptions,
     with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-") as tmp:
         ctx = RunContext(target=options.target, work_dir=Path(tmp), executable=executable,
                          config=options.settings.get(adapter.name, {}))
+        cannot = adapter.preflight(ctx, version)
+        if cannot:
+            return finish(ScannerRun(tool=adapter.name, version=version,
+                                     status=RunStatus.SKIPPED, error=cannot))
         invocation = adapter.invocation(ctx)
         run = ScannerRun(tool=adapter.name, version=version, command=invocation.argv,
                          status=RunStatus.OK)

@@ -157,6 +157,11 @@ class Adapter(abc.ABC):
         """None when the tool has something to examine in ``target``, else why it is skipped."""
         return None
 
+    def preflight(self, ctx: RunContext, version: str | None) -> str | None:
+        """None when the installed tool (``version``) can run with this configuration, else why
+        it cannot (the run is then skipped with that reason as its error)."""
+        return None
+
     def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:
         """Why a run that exited with an ok code and parsed cleanly still failed, else None.
 
