@@ -6,15 +6,23 @@ specific adapters first and the generic SARIF reader last.
 
 from __future__ import annotations
 
+from secgate.adapters.bandit import BanditAdapter
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
+from secgate.adapters.pip_audit import PipAuditAdapter
+from secgate.adapters.safety import SafetyAdapter
 from secgate.adapters.sarif import SarifAdapter
+from secgate.adapters.semgrep import SemgrepAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.errors import UsageError
 
 _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
+    BanditAdapter,
+    SemgrepAdapter,
     GitleaksAdapter,
     TruffleHogAdapter,
+    PipAuditAdapter,
+    SafetyAdapter,
     SarifAdapter,
 )
 

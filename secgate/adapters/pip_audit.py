@@ -1,0 +1,240 @@
+"""pip-audit: known vulnerabilities in Python requirements.
+
+Reads every JSON shape pip-audit has written: the ``{"dependencies": [...], "fixes": [...]}``
+object of 2.x, the top-level list of 0.x/1.x, and CycloneDX JSON (``-f cyclonedx-json``).
+Skipped dependencies are notes, not findings; when nothing at all was audited the run is
+incomplete, because pip-audit then says "No known vulnerabilities found" and exits 0.
+pip-audit rates nothing, so its findings get ``severity.UNRATED_VULNERABILITY`` unless a
+CycloneDX rating is present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secgate import requirements
+from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.errors import InputError
+from secgate.model import Category, Finding, Location
+from secgate.severity import Rating, from_cvss, from_tool, rate
+
+_VERSION_IN_REASON = re.compile(r"\(([^()\s]+)\)\s*$")
+
+Locations = Mapping[str, tuple[str, int]]
+"""Where each package is named: ``{canonical name: (requirement file, line)}``."""
+
+
+class PipAuditAdapter(Adapter):
+    """pip-audit 0.x to 2.x: JSON and CycloneDX JSON."""
+
+    name: ClassVar[str] = "pip-audit"
+    categories: ClassVar[frozenset[Category]] = frozenset({Category.DEPENDENCY})
+    executable: ClassVar[str | None] = "pip-audit"
+    install_hint: ClassVar[str] = "pip install pip-audit"
+    ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
+    limitations: ClassVar[str] = (
+        "needs PyPI's per-version JSON API or OSV to audit anything; where neither answers it "
+        "skips every dependency and secgate marks the run incomplete")
+
+    def __init__(self) -> None:
+        self._locations: dict[str, tuple[str, int]] = {}
+
+    # --- ingest ---------------------------------------------------------------------------
+    def detect(self, sample: Sample) -> bool:
+        doc = sample.json
+        if isinstance(doc, dict):
+            if doc.get("bomFormat") == "CycloneDX":
+                return _cyclonedx_from_pip_audit(doc)
+            deps = doc.get("dependencies")
+            return isinstance(deps, list) and "fixes" in doc and all(_is_dep(d) for d in deps)
+        if isinstance(doc, list) and doc:
+            return all(_is_dep(d) for d in doc)
+        return False
+
+    def parse(self, data: bytes) -> ParseResult:
+        return parse_report(data, self._locations)
+
+    # --- run ------------------------------------------------------------------------------
+    def applicable(self, target: Path) -> str | None:
+        if not requirements.find(target):
+            return "no requirement files (requirements*.txt) in the target"
+        return None
+
+    def invocation(self, ctx: RunContext) -> Invocation:
+        found = requirements.read(ctx.target)
+        self._locations = found.locations()
+        output = ctx.work_dir / "pip-audit.json"
+        argv = [ctx.executable]
+        for path in found.files:
+            argv += ["-r", path]
+        argv += ["-f", "json", "-o", str(output), "--progress-spinner", "off",
+                 "--desc", "on", "--aliases", "on"]
+        if found.all_pinned and not ctx.config.get("resolve", False):
+            # Audit the pins as written: no resolver (which fails on conflicting pins and
+            # installs packages), so transitive dependencies are only audited when pinned too.
+            argv += ["--no-deps", "--disable-pip"]
+        return Invocation(argv=argv, output=output, cwd=ctx.target)
+
+
+def _is_dep(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("name"), str) and (
+        isinstance(item.get("vulns"), list) or isinstance(item.get("skip_reason"), str))
+
+
+def _cyclonedx_from_pip_audit(doc: dict[str, Any]) -> bool:
+    """pip-audit's BOMs name no tool (2.x) or name pip-audit; other tools name themselves."""
+    tools = (doc.get("metadata") or {}).get("tools")
+    if isinstance(tools, dict):  # CycloneDX 1.5 object form
+        tools = [*tools.get("components", []), *tools.get("services", [])]
+    if not tools:
+        return True
+    names = {str(t.get("name", "")).lower() for t in tools if isinstance(t, dict)}
+    return "pip-audit" in names or "pip_audit" in names
+
+
+def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult:
+    """Read any pip-audit JSON output; ``locations`` maps packages to requirement lines."""
+    from secgate.util import load_json
+
+    doc = load_json(data)
+    where = locations or {}
+    if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
+        return _parse_cyclonedx(doc, where)
+    if isinstance(doc, dict) and isinstance(doc.get("dependencies"), list):
+        result = _parse_dependencies(doc["dependencies"], where)
+        result.notes.extend(_fix_notes(doc.get("fixes")))
+        return result
+    if isinstance(doc, list):
+        return _parse_dependencies(doc, where)
+    raise InputError("not pip-audit JSON (expected a 'dependencies' list, a list of "
+                     "dependencies, or a CycloneDX BOM)")
+
+
+def _parse_dependencies(deps: list[Any], where: Locations) -> ParseResult:
+    result = ParseResult()
+    audited = skipped = 0
+    for index, dep in enumerate(deps):
+        if not _is_dep(dep):
+            raise InputError(f"dependency {index} has no 'name' with 'vulns' or 'skip_reason'")
+        name = dep["name"]
+        if "skip_reason" in dep and not isinstance(dep.get("vulns"), list):
+            skipped += 1
+            match = _VERSION_IN_REASON.search(dep["skip_reason"])
+            version = dep.get("version") or (match.group(1) if match else None)
+            label = f"{name} {version}" if version else name
+            result.notes.append(f"{label}: skipped: {dep['skip_reason']}")
+            continue
+        audited += 1
+        version = _text(dep.get("version"))
+        for vuln in dep["vulns"]:
+            result.findings.append(_vuln_finding(name, version, vuln, where))
+    if skipped and not audited:
+        result.incomplete = True
+        result.notes.insert(0, f"pip-audit could audit none of the {skipped} dependencies "
+                               "(every one was skipped)")
+    elif skipped:
+        result.notes.insert(0, f"pip-audit skipped {skipped} of {skipped + audited} "
+                               "dependencies")
+    return result
+
+
+def _vuln_finding(name: str, version: str | None, vuln: Any, where: Locations) -> Finding:
+    if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
+        raise InputError(f"a vulnerability of {name} has no 'id'")
+    fixes = [str(v) for v in vuln.get("fix_versions") or [] if v]
+    aliases = [str(a) for a in vuln.get("aliases") or [] if a]
+    package = pypi_package(name, version, fixes)
+    return vulnerability_finding(VulnReport(
+        tool="pip-audit", vuln_id=vuln["id"], package=package, rating=rate([]),
+        aliases=aliases, description=_text(vuln.get("description")),
+        location=_location(package.name, where)))
+
+
+def _fix_notes(fixes: Any) -> list[str]:
+    notes = []
+    for fix in fixes if isinstance(fixes, list) else []:
+        if not isinstance(fix, dict) or "name" not in fix:
+            continue
+        if "skip_reason" in fix:
+            notes.append(f"{fix['name']} {fix.get('version', '')}".rstrip()
+                         + f": fix skipped: {fix['skip_reason']}")
+        elif "new_version" in fix:
+            notes.append(f"{fix['name']}: pip-audit --fix upgraded {fix.get('old_version')} "
+                         f"to {fix['new_version']}")
+    return notes
+
+
+def _parse_cyclonedx(doc: dict[str, Any], where: Locations) -> ParseResult:
+    components = doc.get("components") or []
+    vulns = doc.get("vulnerabilities") or []
+    if not isinstance(components, list) or not isinstance(vulns, list):
+        raise InputError("CycloneDX 'components' and 'vulnerabilities' must be lists")
+    by_ref = {c.get("bom-ref"): c for c in components if isinstance(c, dict)}
+    result = ParseResult(tool_version=_cyclonedx_tool_version(doc))
+    if not components:
+        result.incomplete = True
+        result.notes.append("the BOM lists no components: pip-audit leaves skipped dependencies "
+                            "out of CycloneDX, so nothing may have been audited")
+    for index, vuln in enumerate(vulns):
+        if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
+            raise InputError(f"vulnerability {index} has no 'id'")
+        for affect in vuln.get("affects") or []:
+            component = by_ref.get(affect.get("ref")) if isinstance(affect, dict) else None
+            if component is None or not component.get("name"):
+                raise InputError(f"vulnerability {vuln['id']} affects an unknown component "
+                                 f"{affect!r}")
+            result.findings.append(_cyclonedx_finding(vuln, component, where))
+    return result
+
+
+def _cyclonedx_finding(vuln: dict[str, Any], component: dict[str, Any],
+                       where: Locations) -> Finding:
+    package = pypi_package(str(component["name"]), _text(component.get("version")))
+    if isinstance(component.get("purl"), str) and component["purl"].startswith("pkg:pypi/"):
+        package.purl = component["purl"]
+    aliases = [str(r["id"]) for r in vuln.get("references") or []
+               if isinstance(r, dict) and r.get("id")]
+    description = _text(vuln.get("description")) or _text(vuln.get("detail"))
+    return vulnerability_finding(VulnReport(
+        tool="pip-audit", vuln_id=vuln["id"], package=package, rating=rate(_ratings(vuln)),
+        aliases=aliases, description=description, location=_location(package.name, where)))
+
+
+def _ratings(vuln: dict[str, Any]) -> list[Rating | None]:
+    """CycloneDX ``ratings``: ``{score, severity, method: CVSSv31|CVSSv4|..., vector}``."""
+    found: list[Rating | None] = []
+    for rating in vuln.get("ratings") or []:
+        if not isinstance(rating, dict):
+            continue
+        method = str(rating.get("method") or "")
+        if method.upper().startswith("CVSS"):
+            found.append(from_cvss(_text(rating.get("vector")), rating.get("score"), method))
+        else:
+            found.append(from_tool(_text(rating.get("severity")), rating.get("score")))
+    return found
+
+
+def _cyclonedx_tool_version(doc: dict[str, Any]) -> str | None:
+    tools = (doc.get("metadata") or {}).get("tools")
+    if isinstance(tools, dict):
+        tools = tools.get("components", [])
+    for tool in tools or []:
+        if isinstance(tool, dict) and str(tool.get("name", "")).lower() in ("pip-audit",
+                                                                             "pip_audit"):
+            return _text(tool.get("version"))
+    return None
+
+
+def _location(name: str, where: Locations) -> Location | None:
+    if name not in where:
+        return None
+    path, line = where[name]
+    return Location(path=path, start_line=line)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
