@@ -1,0 +1,353 @@
+"""Bandit: Python SAST. Reads its JSON (1.6-era without columns and CWE, and current) and its
+SARIF; runs it as ``bandit -r . -f json -o OUT -q`` from the scanned directory.
+
+Severity comes from Bandit's severity and confidence together (see ``SEVERITY_MATRIX`` and
+``docs/severity.md``). Bandit omits results silenced by ``# nosec`` and reports only how many it
+skipped (``metrics._totals.nosec`` and ``skipped_tests``), so a suppression cannot be attached to
+a finding: the counts become a note of the run. The hard-coded password tests (B105, B106, B107)
+quote the literal in their message: it is treated as a secret value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secgate.adapters.code_secrets import mask_values
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.errors import InputError
+from secgate.model import Category, Finding, Location, Severity, Source
+from secgate.normalize import normalize_cwe
+from secgate.sarif.reader import (
+    ResultView,
+    first_location,
+    is_sarif,
+    iter_results,
+    message_text,
+    secgate_properties,
+    tool_name,
+)
+from secgate.secrets import make_secret
+from secgate.util import load_json
+
+NAME = "bandit"
+
+SEVERITY_MATRIX: dict[tuple[str, str], tuple[Severity, float]] = {
+    ("HIGH", "HIGH"): (Severity.HIGH, 8.5),
+    ("HIGH", "MEDIUM"): (Severity.HIGH, 7.5),
+    ("HIGH", "LOW"): (Severity.MEDIUM, 5.5),
+    ("MEDIUM", "HIGH"): (Severity.MEDIUM, 6.0),
+    ("MEDIUM", "MEDIUM"): (Severity.MEDIUM, 5.0),
+    ("MEDIUM", "LOW"): (Severity.LOW, 3.0),
+    ("LOW", "HIGH"): (Severity.LOW, 3.0),
+    ("LOW", "MEDIUM"): (Severity.LOW, 2.0),
+    ("LOW", "LOW"): (Severity.LOW, 1.0),
+}
+"""(Bandit severity, Bandit confidence) -> secgate severity and score. LOW confidence lowers the
+severity one step (never below low); an UNDEFINED confidence counts as MEDIUM; an UNDEFINED
+severity is info (0.0)."""
+
+PASSWORD_TESTS = frozenset({"B105", "B106", "B107"})
+"""hardcoded_password_string, _funcarg, _default: their message quotes the literal."""
+
+_PASSWORD_MESSAGE = re.compile(r"^Possible hardcoded password: '(?P<value>.*)'\s*$", re.DOTALL)
+_DOC_VERSION = re.compile(r"bandit\.readthedocs\.io/en/(\d+\.\d+(?:\.\d+)?)/")
+_CODE_LINE = re.compile(r"^(\d+) ?(.*)$")
+
+EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs",
+                 "node_modules", "__pycache__", "build", "dist", "site-packages")
+"""Directories Bandit is told to leave out (``-x``) in run mode, matched as ``/<dir>/``."""
+
+CONFIG_FILES = ("bandit.yaml", "bandit.yml", ".bandit.yaml", ".bandit.yml")
+
+
+def severity_of(bandit_severity: str | None, bandit_confidence: str | None) -> tuple[Severity,
+                                                                                       float]:
+    """secgate's severity and score for a Bandit severity and confidence."""
+    sev = (bandit_severity or "UNDEFINED").strip().upper()
+    conf = (bandit_confidence or "UNDEFINED").strip().upper()
+    if conf not in {"HIGH", "MEDIUM", "LOW"}:
+        conf = "MEDIUM"
+    return SEVERITY_MATRIX.get((sev, conf), (Severity.INFO, 0.0))
+
+
+class BanditAdapter(Adapter):
+    """Bandit's JSON and SARIF output, and running Bandit."""
+
+    name: ClassVar[str] = NAME
+    categories: ClassVar[frozenset[Category]] = frozenset({Category.SAST})
+    executable: ClassVar[str | None] = "bandit"
+    install_hint: ClassVar[str] = "pip install 'bandit[sarif,toml]'"
+    ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
+
+    # --- ingest ---------------------------------------------------------------------------
+    def detect(self, sample: Sample) -> bool:
+        doc = sample.json
+        return is_bandit_json(doc) or is_bandit_sarif(doc)
+
+    def parse(self, data: bytes) -> ParseResult:
+        doc = load_json(data)
+        if is_bandit_sarif(doc):
+            return parse_sarif(doc)
+        if isinstance(doc, dict) and isinstance(doc.get("results"), list):
+            return parse_json(doc)
+        raise InputError("not Bandit output (expected Bandit JSON with 'results' and "
+                         "'metrics', or SARIF from Bandit)")
+
+    # --- run ------------------------------------------------------------------------------
+    def applicable(self, target: Path) -> str | None:
+        if has_python_files(target):
+            return None
+        return "no Python files to scan"
+
+    def invocation(self, ctx: RunContext) -> Invocation:
+        """``bandit -r . -f json -o OUT -q -x <dirs> [-c CONFIG]`` run inside the target, so
+        that a project ``.bandit`` file is picked up by Bandit itself."""
+        output = ctx.work_dir / "bandit.json"
+        extra = [str(x) for x in ctx.config.get("exclude", []) if str(x)]
+        excludes = [f"/{d}/" for d in EXCLUDED_DIRS] + extra
+        argv = [ctx.executable, "-r", ".", "-f", "json", "-o", str(output), "-q",
+                "-x", ",".join(excludes)]
+        config = project_config(ctx.target)
+        if config is not None:
+            argv += ["-c", config]
+        return Invocation(argv=argv, output=output, cwd=ctx.target)
+
+
+def project_config(target: Path) -> str | None:
+    """The project's Bandit configuration for ``-c``: ``pyproject.toml`` when it has a
+    ``[tool.bandit]`` table, else a ``bandit.yaml``-style file; None when there is none
+    (a ``.bandit`` INI file is found by Bandit itself)."""
+    pyproject = target / "pyproject.toml"
+    try:
+        if pyproject.is_file() and re.search(r"^\s*\[tool\.bandit[\].]",
+                                             pyproject.read_text(encoding="utf-8"),
+                                             re.MULTILINE):
+            return "pyproject.toml"
+    except (OSError, UnicodeDecodeError):
+        pass
+    for name in CONFIG_FILES:
+        if (target / name).is_file():
+            return name
+    return None
+
+
+def has_python_files(target: Path) -> bool:
+    """True when ``target`` holds a ``.py`` file outside the excluded directories."""
+    for _root, dirs, files in os.walk(target):
+        dirs[:] = [d for d in dirs if d not in EXCLUDED_DIRS]
+        if any(f.endswith(".py") for f in files):
+            return True
+    return False
+
+
+# --- detection -------------------------------------------------------------------------------
+def is_bandit_json(doc: Any) -> bool:
+    """Bandit's JSON report: ``results`` beside ``metrics``/``generated_at``, results keyed by
+    ``test_id`` and ``issue_severity``."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        return False
+    if "metrics" not in doc and "generated_at" not in doc:
+        return False
+    results = doc["results"]
+    if not results:
+        return isinstance(doc.get("metrics"), dict) and "_totals" in doc["metrics"]
+    first = results[0]
+    return isinstance(first, dict) and "test_id" in first and "issue_severity" in first
+
+
+def is_bandit_sarif(doc: Any) -> bool:
+    """SARIF whose every run is Bandit's (secgate's own SARIF is left to the generic reader)."""
+    if not is_sarif(doc) or secgate_properties(doc) is not None or not doc["runs"]:
+        return False
+    return all(isinstance(run, dict) and tool_name(run) == NAME for run in doc["runs"])
+
+
+# --- JSON ------------------------------------------------------------------------------------
+def parse_json(doc: dict[str, Any]) -> ParseResult:
+    """Findings from Bandit's JSON report."""
+    parsed = ParseResult()
+    for index, result in enumerate(doc["results"]):
+        if not isinstance(result, dict):
+            raise InputError(f"result {index} is not an object")
+        missing = [k for k in ("test_id", "filename", "line_number", "issue_severity")
+                   if k not in result]
+        if missing:
+            raise InputError(f"result {index} has no {missing[0]!r}")
+        parsed.findings.append(_json_finding(result, parsed))
+        if parsed.tool_version is None:
+            match = _DOC_VERSION.search(str(result.get("more_info") or ""))
+            parsed.tool_version = match.group(1) if match else None
+    errors = doc.get("errors") or []
+    if not isinstance(errors, list):
+        raise InputError("'errors' is not a list")
+    for error in errors:
+        if isinstance(error, dict):
+            parsed.notes.append(f"bandit could not scan {error.get('filename', '?')}: "
+                                f"{error.get('reason', 'unknown error')}")
+    metrics = doc.get("metrics")
+    if isinstance(metrics, dict):
+        parsed.notes.extend(_nosec_notes(metrics.get("_totals")))
+        scanned = {k for k in metrics if k != "_totals"}
+        failed = {e.get("filename") for e in errors if isinstance(e, dict)}
+        if not parsed.findings and not (scanned - failed):
+            parsed.incomplete = True
+            parsed.notes.append("bandit examined no Python file")
+    for finding in parsed.findings:
+        finding.tool_version = parsed.tool_version
+    return parsed
+
+
+def _json_finding(result: dict[str, Any], parsed: ParseResult) -> Finding:
+    line = _int(result.get("line_number"))
+    line_range = [n for n in (_int(x) for x in result.get("line_range") or []) if n]
+    col = _int(result.get("col_offset"))
+    end_col = _int(result.get("end_col_offset"))
+    cwe = result.get("issue_cwe")
+    cwes = []
+    if isinstance(cwe, dict) and _int(cwe.get("id")):
+        cwes = [f"CWE-{_int(cwe.get('id'))}"]
+    location = Location(
+        path=str(result["filename"]),
+        start_line=line,
+        end_line=max([*line_range, line or 0]) or None,
+        start_column=col + 1 if col is not None else None,
+        end_column=end_col + 1 if end_col is not None else None,
+        snippet=_snippet(str(result.get("code") or ""), line_range or ([line] if line else [])),
+    )
+    return _finding(
+        rule_id=str(result["test_id"]),
+        rule_name=_str(result.get("test_name")),
+        help_uri=_str(result.get("more_info")),
+        severity=_str(result.get("issue_severity")),
+        confidence=_str(result.get("issue_confidence")),
+        message=str(result.get("issue_text") or result["test_id"]),
+        location=location,
+        cwes=cwes,
+        parsed=parsed,
+    )
+
+
+def _snippet(code: str, lines: list[int]) -> str | None:
+    """The flagged lines from Bandit's ``code`` (each line prefixed with its number)."""
+    wanted = set(lines)
+    kept = []
+    for raw in code.splitlines():
+        match = _CODE_LINE.match(raw)
+        if match and int(match.group(1)) in wanted:
+            kept.append(match.group(2))
+    text = "\n".join(kept).rstrip()
+    return text or None
+
+
+def _nosec_notes(totals: Any) -> list[str]:
+    if not isinstance(totals, dict):
+        return []
+    nosec = _int(totals.get("nosec")) or 0
+    skipped = _int(totals.get("skipped_tests")) or 0
+    if not nosec and not skipped:
+        return []
+    return [f"bandit left out results suppressed inline: {nosec} line(s) marked '# nosec', "
+            f"{skipped} test(s) skipped by '# nosec <test id>' (Bandit reports counts only)"]
+
+
+# --- SARIF -----------------------------------------------------------------------------------
+def parse_sarif(doc: dict[str, Any]) -> ParseResult:
+    """Findings from Bandit's SARIF (severity and confidence in result ``properties``)."""
+    parsed = ParseResult()
+    for view in iter_results(doc):
+        if view.result.get("kind", "fail") != "fail":
+            continue
+        parsed.tool_version = parsed.tool_version or view.tool_version
+        parsed.findings.append(_sarif_finding(view, parsed))
+    for run in doc["runs"]:
+        driver = (run.get("tool") or {}).get("driver") or {}
+        version = driver.get("semanticVersion") or driver.get("version")
+        parsed.tool_version = parsed.tool_version or (str(version) if version else None)
+        metrics = ((run.get("properties") or {}).get("metrics") or {})
+        if isinstance(metrics, dict):
+            parsed.notes.extend(_nosec_notes(metrics.get("_totals")))
+        for invocation in run.get("invocations") or []:
+            for note in (invocation or {}).get("toolExecutionNotifications") or []:
+                text = ((note or {}).get("message") or {}).get("text")
+                if text:
+                    parsed.notes.append(f"bandit: {text}")
+    for finding in parsed.findings:
+        finding.tool_version = parsed.tool_version
+    return parsed
+
+
+_LEVEL_SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
+
+
+def _sarif_finding(view: ResultView, parsed: ParseResult) -> Finding:
+    props = view.properties
+    severity = _str(props.get("issue_severity")) or _LEVEL_SEVERITY.get(
+        str(view.result.get("level") or "warning"), "MEDIUM")
+    tags = [t for t in view.rule_properties.get("tags") or [] if isinstance(t, str)]
+    cwes = sorted({c for c in (normalize_cwe(t) for t in tags if "cwe" in t.lower()) if c})
+    location = first_location(view.result)
+    if location is not None and location.snippet:
+        location.snippet = location.snippet.rstrip("\n") or None
+    return _finding(
+        rule_id=view.rule_id,
+        rule_name=_str(view.rule.get("name")),
+        help_uri=_str(view.rule.get("helpUri")),
+        severity=severity,
+        confidence=_str(props.get("issue_confidence")),
+        message=message_text(view),
+        location=location,
+        cwes=cwes,
+        parsed=parsed,
+    )
+
+
+# --- shared ----------------------------------------------------------------------------------
+def _finding(*, rule_id: str, rule_name: str | None, help_uri: str | None, severity: str | None,
+             confidence: str | None, message: str, location: Location | None, cwes: list[str],
+             parsed: ParseResult) -> Finding:
+    sev, score = severity_of(severity, confidence)
+    secret = None
+    match = _PASSWORD_MESSAGE.match(message) if rule_id in PASSWORD_TESTS else None
+    if match and match.group("value").strip():
+        value = match.group("value")
+        parsed.secret_values.add(value)
+        secret = make_secret(value, kind=f"bandit:{rule_id}")
+        message = mask_values(message, [value]) or message
+        if location is not None:
+            location.snippet = mask_values(location.snippet, [value])
+    return Finding(
+        tool=NAME,
+        rule_id=rule_id,
+        rule_name=rule_name,
+        help_uri=help_uri,
+        category=Category.SAST,
+        severity=sev,
+        score=score,
+        level=sev.sarif_level,
+        confidence=confidence.lower() if confidence else None,
+        message=message,
+        location=location,
+        cwes=cwes,
+        secret=secret,
+        tags=["security"],
+        sources=[Source(tool=NAME, rule_id=rule_id)],
+        properties={k: v for k, v in (("bandit_severity", severity),
+                                      ("bandit_confidence", confidence)) if v},
+    )
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
