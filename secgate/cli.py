@@ -18,6 +18,8 @@ import click
 
 from secgate import __version__
 from secgate.errors import ExitCode, SecgateError, UsageError
+from secgate.github_commands import github as github_group
+from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
 from secgate.pipeline import ScanRequest, execute
@@ -123,6 +125,10 @@ def doctor() -> None:
     from secgate.doctor import report
 
     sys.exit(report(sys.stdout))
+
+
+cli.add_command(github_group)
+cli.add_command(hook_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,246 @@
+"""The one client for the GitHub REST API (github.com and GitHub Enterprise Server).
+
+The base URL comes from ``GITHUB_API_URL`` (default ``https://api.github.com``) and the token from
+``GITHUB_TOKEN`` or the caller. The token is only ever put in the ``Authorization`` header: it is
+not part of the client's ``repr``, of any message, or of any log line, and every error text is
+scrubbed of it before it is raised.
+
+Failures that may pass are retried with backoff: 5xx answers, connection errors, and rate limits
+(``Retry-After``, or ``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset``). The total time
+spent waiting is capped (``RetryPolicy.max_total_wait``, ``SECGATE_GITHUB_MAX_WAIT``); past the
+cap the client gives up with a one-line error instead of hanging a CI job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from secgate import __version__
+from secgate.errors import ExitCode, SecgateError
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+MEDIA_TYPE = "application/vnd.github+json"
+MAX_WAIT_ENV = "SECGATE_GITHUB_MAX_WAIT"
+_RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+_NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+class GitHubError(SecgateError):
+    """GitHub answered with an error that retrying cannot fix (4xx), or a malformed answer."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class GitHubUnavailable(GitHubError):
+    """GitHub kept failing (5xx, connection errors) or rate-limited past the wait cap."""
+
+    exit_code = ExitCode.SCANNER_ERROR
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry. Delays double from ``base_delay`` up to ``max_delay``."""
+
+    attempts: int = 5
+    """Requests made at most for one call (the first one included)."""
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_total_wait: float = 120.0
+    """Seconds one call may spend waiting in total before it gives up."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The default policy, with the wait cap from ``SECGATE_GITHUB_MAX_WAIT`` when set."""
+        env = os.environ if environ is None else environ
+        raw = env.get(MAX_WAIT_ENV, "").strip()
+        if not raw:
+            return cls()
+        try:
+            cap = float(raw)
+        except ValueError:
+            raise GitHubError(f"{MAX_WAIT_ENV}={raw!r} is not a number of seconds") from None
+        if cap < 0:
+            raise GitHubError(f"{MAX_WAIT_ENV}={raw!r} must not be negative")
+        return cls(max_total_wait=cap, max_delay=min(cls.max_delay, cap))
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the client hands back: the status, the headers and the decoded JSON body."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+
+
+class GitHubClient:
+    """Calls the GitHub REST API with one token, retrying what can pass on a retry."""
+
+    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, *,
+                 retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 timeout: float = 30.0,
+                 session: requests.Session | None = None) -> None:
+        if not token:
+            raise GitHubError("no GitHub token: set GITHUB_TOKEN or pass --token")
+        self._token = token
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self.timeout = timeout
+        self._session = session or requests.Session()
+        self.waits: list[float] = []
+        """Every delay waited before a retry, in order (what a person or a test can check)."""
+
+    @classmethod
+    def from_env(cls, token: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> GitHubClient:
+        """A client for ``GITHUB_API_URL`` with ``token``, else ``GITHUB_TOKEN``."""
+        env = os.environ if environ is None else environ
+        api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+        return cls(token or env.get("GITHUB_TOKEN", ""), api_url,
+                   retry=RetryPolicy.from_env(env))
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self.api_url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._token}",
+            "Accept": MEDIA_TYPE,
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": f"secgate/{__version__}",
+        }
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the token replaced, for anything that may be shown."""
+        return text.replace(self._token, "***")
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path (absolute URLs, e.g. from ``Link``, pass through)."""
+        if path.startswith(("https://", "http://")):
+            return path
+        return f"{self.api_url}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, *, json: Any = None,
+                params: Mapping[str, str | int] | None = None) -> Response:
+        """One API call; 2xx answers are returned, others raise after any retries."""
+        url = self.url(path)
+        label = f"{method} {_path_of(url, self.api_url)}"
+        waited = 0.0
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                answer = self._session.request(method, url, json=json, params=params,
+                                               headers=self._headers(), timeout=self.timeout,
+                                               allow_redirects=False)
+            except requests.RequestException as exc:
+                problem = f"cannot reach {self.api_url}: {type(exc).__name__}"
+                delay = self._backoff(attempt)
+                status = None
+            else:
+                if 200 <= answer.status_code < 300:
+                    return Response(answer.status_code, answer.headers, _json_of(answer))
+                status = answer.status_code
+                problem = f"{status} {_message_of(answer)}"
+                limited = self._rate_limit_delay(answer, attempt)
+                if limited is not None:
+                    delay = limited
+                    problem = f"rate limited ({problem})"
+                elif status in _RETRYABLE_STATUS:
+                    delay = self._backoff(attempt)
+                else:
+                    raise GitHubError(self.scrub(f"GitHub API {label}: {problem}"), status=status)
+            if attempt == self.retry.attempts:
+                raise GitHubUnavailable(self.scrub(
+                    f"GitHub API {label}: {problem}; gave up after {attempt} attempts"),
+                    status=status)
+            if waited + delay > self.retry.max_total_wait:
+                raise GitHubUnavailable(self.scrub(
+                    f"GitHub API {label}: {problem}; the next retry would be in {delay:.0f} s, "
+                    f"past the {self.retry.max_total_wait:.0f} s secgate waits "
+                    f"({MAX_WAIT_ENV})"), status=status)
+            self.waits.append(delay)
+            self._sleep(delay)
+            waited += delay
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1)))
+
+    def _rate_limit_delay(self, answer: requests.Response, attempt: int) -> float | None:
+        """The wait a rate-limited answer asks for, or None when the answer is no rate limit."""
+        if answer.status_code not in (403, 429):
+            return None
+        retry_after = answer.headers.get("Retry-After", "").strip()
+        if retry_after.isdigit():
+            return float(retry_after)
+        if answer.headers.get("X-RateLimit-Remaining", "").strip() == "0":
+            reset = answer.headers.get("X-RateLimit-Reset", "").strip()
+            if reset.isdigit():
+                return max(0.0, float(reset) - self._clock()) + 1.0
+            return self._backoff(attempt)
+        if answer.status_code == 429 or "secondary rate limit" in _message_of(answer).lower():
+            return max(60.0, self._backoff(attempt))
+        return None
+
+    def get(self, path: str, **params: str | int) -> Any:
+        return self.request("GET", path, params=params or None).data
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.request("POST", path, json=body).data
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, json=body).data
+
+    def paginate(self, path: str, per_page: int = 100) -> Iterator[Any]:
+        """Every item of a list endpoint, following the ``Link: rel="next"`` pages."""
+        url: str | None = path
+        params: Mapping[str, str | int] | None = {"per_page": per_page}
+        while url is not None:
+            page = self.request("GET", url, params=params)
+            if not isinstance(page.data, list):
+                raise GitHubError(f"GitHub API GET {_path_of(self.url(url), self.api_url)}: "
+                                  "expected a list in the answer")
+            yield from page.data
+            found = _NEXT_LINK.search(page.headers.get("Link", ""))
+            url = found.group(1) if found else None
+            params = None  # the next link carries its own query
+
+
+def _json_of(answer: requests.Response) -> Any:
+    if not answer.content:
+        return None
+    try:
+        return answer.json()
+    except ValueError:
+        raise GitHubError(f"GitHub API answered {answer.status_code} with a body that is not "
+                          "JSON", status=answer.status_code) from None
+
+
+def _message_of(answer: requests.Response) -> str:
+    """GitHub's own one-line reason from an error answer (its ``message``), else the reason."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    text = str(message) if message else (answer.reason or "error")
+    return " ".join(text.split())[:300]
+
+
+def _path_of(url: str, api_url: str) -> str:
+    """The API path of ``url`` without its query (what error messages name)."""
+    path = url[len(api_url):] if url.startswith(api_url) else url
+    return path.split("?", 1)[0] or "/"
