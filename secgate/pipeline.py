@@ -56,7 +56,9 @@ def collect(request: ScanRequest, policy: Policy,
         assert request.target is not None  # noqa: S101 - checked just above
         adapters = select_scanners(request, policy)
         timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
-        options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs)
+        settings = dict(getattr(policy.scanners, "settings", None) or {})
+        options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
+                             settings=settings)
         outcomes.extend(run_all(adapters, options, progress))
     return outcomes
 

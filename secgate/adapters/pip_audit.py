@@ -67,17 +67,17 @@ class PipAuditAdapter(Adapter):
     def invocation(self, ctx: RunContext) -> Invocation:
         found = requirements.read(ctx.target)
         self._locations = found.locations()
-        output = ctx.work_dir / "pip-audit.json"
         argv = [ctx.executable]
         for path in found.files:
             argv += ["-r", path]
-        argv += ["-f", "json", "-o", str(output), "--progress-spinner", "off",
+        # The report goes to standard output: no temporary path in the recorded command.
+        argv += ["-f", "json", "--progress-spinner", "off",
                  "--desc", "on", "--aliases", "on"]
         if found.all_pinned and not ctx.config.get("resolve", False):
             # Audit the pins as written: no resolver (which fails on conflicting pins and
             # installs packages), so transitive dependencies are only audited when pinned too.
             argv += ["--no-deps", "--disable-pip"]
-        return Invocation(argv=argv, output=output, cwd=ctx.target)
+        return Invocation(argv=argv, cwd=ctx.target)
 
 
 def _is_dep(item: Any) -> bool:
