@@ -10,9 +10,11 @@ from secgate.adapters.bandit import BanditAdapter
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
 from secgate.adapters.pip_audit import PipAuditAdapter
+from secgate.adapters.pip_licenses import PipLicensesAdapter
 from secgate.adapters.safety import SafetyAdapter
 from secgate.adapters.sarif import SarifAdapter
 from secgate.adapters.semgrep import SemgrepAdapter
+from secgate.adapters.trivy import TrivyAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.errors import UsageError
 
@@ -23,6 +25,8 @@ _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
     TruffleHogAdapter,
     PipAuditAdapter,
     SafetyAdapter,
+    TrivyAdapter,
+    PipLicensesAdapter,
     SarifAdapter,
 )
 
