@@ -17,6 +17,7 @@ from secgate.ingest import InputSpec, ingest
 from secgate.model import Finding, ScanResult
 from secgate.normalize import normalize, redact
 from secgate.policy import loader
+from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
 from secgate.runner import DEFAULT_TIMEOUT, Outcome, ProgressCallback, RunOptions, run_all
@@ -41,8 +42,16 @@ def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
     """The adapters to run: those named on the command line, else every installed one."""
     if request.scanners:
         return [registry.get(name) for name in dict.fromkeys(request.scanners)]
-    required = set(policy.scanners.required)
+    required = policy.scanners.required_names([])
     return [a for a in registry.scanners() if a.find_executable() or a.name in required]
+
+
+def installed_scanners(request: ScanRequest) -> list[str]:
+    """What ``scanners.required: installed`` stands for: the scanners found on this machine when
+    secgate runs them; nothing more when it only ingests --input files."""
+    if request.target is None or (request.inputs and not request.scanners):
+        return []
+    return [a.name for a in registry.scanners() if a.find_executable()]
 
 
 def collect(request: ScanRequest, policy: Policy,
@@ -70,6 +79,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     if request.target is not None and not request.target.is_dir():
         raise UsageError(f"{request.target}: not a directory to scan")
     policy = loader.load(request.policy_path, request.target)
+    today = policy_today()
     outcomes = collect(request, policy, progress)
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
@@ -85,7 +95,10 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
                      f"(--exclude / {IGNORE_FILE})")
     assign_fingerprints(findings, root)
     required = set(request.scanners)
-    verdict = evaluate(findings, runs, policy, required=required)
+    evaluation = evaluate(findings, runs, policy, required=required, today=today,
+                          installed=installed_scanners(request))
+    verdict = evaluation.verdict
+    notes.extend(evaluation.notes)
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,

@@ -1,11 +1,29 @@
-"""Judging findings and scanner runs against a policy: a pure function, no I/O."""
+"""Judging findings and scanner runs against a policy: a pure function, no I/O.
+
+Each finding gets one ``Decision``, taken by the first of these that applies:
+
+1. ``suppression``: the tool reported it suppressed (``# nosec``, ``# nosemgrep``, a SARIF
+   suppression) and the policy honours inline suppressions -> ignore;
+2. ``accept:<id>``: an acceptance that has not expired covers it -> ignore;
+3. ``rule:<id>``: the first rule whose ``match`` fits -> that rule's action;
+4. ``license``: a license finding, when the policy has ``licenses`` -> allowed: pass,
+   denied: block, anything else: ``licenses.unknown``;
+5. ``threshold``: ``fail_on`` -> block, ``warn_on`` -> warn, else pass.
+
+Then a finding the baseline already had (``Finding.baseline == "existing"``) cannot block: a
+block becomes a warn decided by ``baseline`` (it stays visible, it does not fail the build).
+An acceptance past its date is ignored in step 2 and the decision says it expired.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 
 from secgate.model import (
     Action,
+    Category,
     Decision,
     Finding,
     RunStatus,
@@ -14,73 +32,192 @@ from secgate.model import (
     Verdict,
     VerdictStatus,
 )
-from secgate.policy.model import Policy, Threshold
+from secgate.policy import accept
+from secgate.policy.accept import AcceptanceState
+from secgate.policy.licenses import LicenseStatus, judge
+from secgate.policy.match import acceptance_matches, finding_matches
+from secgate.policy.model import INSTALLED, Policy, Threshold, rule_label
+
+
+@dataclass
+class Evaluation:
+    """The verdict, and the run-wide notes for the reader (acceptances expired, stale...)."""
+
+    verdict: Verdict
+    notes: list[str] = field(default_factory=list)
 
 
 def _at_or_above(severity: Severity, threshold: Threshold) -> bool:
     return threshold != "none" and severity.rank >= Severity(threshold).rank
 
 
-def decide(finding: Finding, policy: Policy) -> Decision:
-    """The policy's decision on one finding."""
+def _name(threshold: Threshold) -> str:
+    return threshold.value if isinstance(threshold, Severity) else threshold
+
+
+def _threshold(finding: Finding, policy: Policy) -> Decision:
+    sev = finding.severity.value
     if _at_or_above(finding.severity, policy.fail_on):
         return Decision(action=Action.BLOCK, decided_by="threshold",
-                        reason=f"{finding.severity.value} is at or above fail_on: {policy.fail_on}")
+                        reason=f"severity {sev} is at or above fail_on: {_name(policy.fail_on)}")
     if _at_or_above(finding.severity, policy.warn_on):
         return Decision(action=Action.WARN, decided_by="threshold",
-                        reason=f"{finding.severity.value} is at or above warn_on: {policy.warn_on}")
+                        reason=f"severity {sev} is at or above warn_on: {_name(policy.warn_on)}")
     return Decision(action=Action.PASS, decided_by="threshold",
-                    reason=f"{finding.severity.value} is below warn_on: {policy.warn_on}")
+                    reason=f"severity {sev} is below warn_on: {_name(policy.warn_on)}")
 
 
-def scanner_problems(runs: list[ScannerRun], required: Iterable[str]) -> list[str]:
-    """One line per required scanner that did not give a usable result."""
-    problems = []
+def _license(finding: Finding, policy: Policy) -> Decision | None:
+    if policy.licenses is None:
+        return None
+    if finding.license is None and finding.category is not Category.LICENSE:
+        return None
+    spdx = finding.license.spdx if finding.license else None
+    status, why = judge(spdx, policy.licenses)
+    shown = spdx or (finding.license.raw if finding.license else finding.rule_id)
+    action = {LicenseStatus.ALLOWED: Action.PASS, LicenseStatus.DENIED: Action.BLOCK,
+              LicenseStatus.UNKNOWN: Action(policy.licenses.unknown)}[status]
+    suffix = f" (licenses.unknown: {policy.licenses.unknown})" \
+        if status is LicenseStatus.UNKNOWN else ""
+    return Decision(action=action, decided_by="license",
+                    reason=f"license {shown}: {why}{suffix}")
+
+
+def _rule(finding: Finding, policy: Policy) -> Decision | None:
+    for index, rule in enumerate(policy.rules):
+        if finding_matches(finding, rule.match):
+            label = rule_label(rule, index)
+            name = f"rule {rule.id}" if rule.id else f"rules[{index}]"
+            why = f"{name} matches" + (f": {rule.reason}" if rule.reason else "")
+            return Decision(action=Action(rule.action), decided_by=f"rule:{label}", reason=why)
+    return None
+
+
+def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState]) -> Decision:
+    """The policy's decision on one finding (see the module docstring for the order)."""
+    if finding.suppression is not None and policy.inline_suppressions == "honour":
+        how = finding.suppression.kind.value
+        just = finding.suppression.justification
+        return Decision(action=Action.IGNORE, decided_by="suppression",
+                        reason=f"suppressed by the tool ({how})" + (f": {just}" if just else ""))
+    expired: list[AcceptanceState] = []
+    for state in acceptances:
+        if acceptance_matches(finding, state.acceptance):
+            if not state.expired:
+                return Decision(action=Action.IGNORE, decided_by=state.decided_by,
+                                reason=state.accepted_reason())
+            expired.append(state)
+    decision = _rule(finding, policy) or _license(finding, policy) or _threshold(finding, policy)
+    if expired:
+        ends = ", ".join(f"{s.label} on {s.acceptance.expires}" for s in expired)
+        decision = decision.model_copy(
+            update={"reason": f"{decision.reason}; acceptance expired on "
+                              f"{expired[0].acceptance.expires} ({ends})"})
+    if decision.action is Action.BLOCK and finding.baseline == "existing":
+        decision = Decision(action=Action.WARN, decided_by="baseline",
+                            reason=f"already in the baseline, so it cannot block "
+                                   f"(would block: {decision.reason})")
+    return decision
+
+
+def required_scanners(policy: Policy, installed: Iterable[str], extra: Iterable[str]
+                      ) -> tuple[set[str], set[str]]:
+    """(required, named): every required scanner, and those required by name (in the policy's
+    list or with ``--scanner``), as opposed to through ``required: installed``."""
+    named = {n.lower() for n in extra}
+    if policy.scanners.required != INSTALLED:
+        named |= {n.lower() for n in policy.scanners.required}
+    return policy.scanners.required_names(list(installed)) | named, named
+
+
+def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
+                     named: Iterable[str] | None = None) -> list[str]:
+    """One line per scanner that did not give a usable result.
+
+    A required scanner that did not run (and no input came from it) or that was skipped is a
+    problem; so is any run that failed, timed out, or examined nothing (incomplete), required or
+    not. A scanner skipped because the project has nothing for it is a problem only when it was
+    required by name (``named``; default: every required scanner)."""
+    required = {r.lower() for r in required}
+    named_set = required if named is None else {n.lower() for n in named}
     by_tool: dict[str, list[ScannerRun]] = {}
     for run in runs:
-        by_tool.setdefault(run.tool, []).append(run)
-    for tool in sorted(set(required)):
-        tool_runs = by_tool.get(tool, [])
-        if not tool_runs:
-            problems.append(f"required scanner {tool} did not run and no input came from it")
-            continue
-        for run in tool_runs:
-            if run.status is not RunStatus.OK:
-                what = {RunStatus.SKIPPED: "was skipped", RunStatus.FAILED: "failed",
-                        RunStatus.TIMED_OUT: "timed out"}[run.status]
-                detail = run.error or "; ".join(run.notes)
-                problems.append(f"required scanner {tool} {what}" + (f": {detail}" if detail
-                                                                       else ""))
+        by_tool.setdefault(run.tool.lower(), []).append(run)
+    problems = [f"required scanner {tool} did not run and no input came from it"
+                for tool in sorted(required - set(by_tool))]
+    for tool in sorted(by_tool):
+        who = f"required scanner {tool}" if tool in required else f"scanner {tool}"
+        for run in by_tool[tool]:
+            detail = (run.error or "; ".join(run.notes[:3])).strip()
+            detail = f": {detail.splitlines()[0][:300]}" if detail else ""
+            if run.status is RunStatus.SKIPPED:
+                missing = run.error is not None
+                if tool in required and (missing or tool in named_set):
+                    problems.append(f"{who} was skipped{detail}")
+            elif run.status is RunStatus.FAILED:
+                problems.append(f"{who} failed{detail}")
+            elif run.status is RunStatus.TIMED_OUT:
+                problems.append(f"{who} timed out{detail}")
             elif run.incomplete:
-                problems.append(f"required scanner {tool} examined nothing (incomplete): "
-                                + "; ".join(run.notes[:3]))
+                problems.append(f"{who} examined nothing (incomplete){detail}")
     return problems
 
 
-def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy,
-             *, required: Iterable[str] = ()) -> Verdict:
-    """Decide every finding (in place) and return the verdict."""
+def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
+             today: date, required: Iterable[str] = (),
+             installed: Iterable[str] = ()) -> Evaluation:
+    """Decide every finding (in place) and return the verdict with its notes.
+
+    ``required``: scanners named with ``--scanner`` (required too); ``installed``: the scanners
+    found on this machine, which ``scanners.required: installed`` stands for."""
+    acceptances = accept.states(policy, today)
+    used: set[int] = set()
     for finding in findings:
-        finding.decision = decide(finding, policy)
-    counts = {action.value: 0 for action in Action}
-    for finding in findings:
-        assert finding.decision is not None  # noqa: S101 - set just above
-        counts[finding.decision.action.value] += 1
-    counts["total"] = len(findings)
-    problems = scanner_problems(runs, {*policy.scanners.required, *required})
+        used.update(s.index for s in acceptances if acceptance_matches(finding, s.acceptance))
+        finding.decision = decide(finding, policy, acceptances)
+    notes, policy_warnings = accept.notes(acceptances, used, policy.accept_warn_days)
+    counts = _counts(findings)
+    all_required, named = required_scanners(policy, installed, required)
+    problems = scanner_problems(runs, all_required, named)
     reasons: list[str] = []
+    blocking, warning = counts[Action.BLOCK.value], counts[Action.WARN.value]
     if problems and policy.scanners.on_error == "block":
         status = VerdictStatus.ERROR
-        reasons.extend(problems)
-    elif counts[Action.BLOCK.value]:
+    elif blocking:
         status = VerdictStatus.BLOCK
-    elif counts[Action.WARN.value] or problems:
+    elif warning or problems or policy_warnings:
         status = VerdictStatus.WARN
-        reasons.extend(problems)
     else:
         status = VerdictStatus.PASS
-    if counts[Action.BLOCK.value]:
-        reasons.append(f"{counts[Action.BLOCK.value]} finding(s) block")
-    if counts[Action.WARN.value]:
-        reasons.append(f"{counts[Action.WARN.value]} finding(s) warn")
-    return Verdict(status=status, reasons=reasons, counts=counts)
+    reasons.extend(problems)
+    if blocking:
+        new = sum(1 for f in findings if f.decision is not None
+                  and f.decision.action is Action.BLOCK and f.baseline == "new")
+        reasons.append(f"{blocking} finding(s) block" + (f" ({new} new)" if new else ""))
+    if warning:
+        reasons.append(f"{warning} finding(s) warn")
+    if policy_warnings:
+        reasons.append(f"{len(policy_warnings)} warning(s) about accepted risks (see notes)")
+    return Evaluation(Verdict(status=status, reasons=reasons, counts=counts), notes)
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    counts = {action.value: 0 for action in Action}
+    counts.update(total=len(findings), suppressed=0, accepted=0, new=0, existing=0)
+    for finding in findings:
+        decision = finding.decision
+        if decision is not None:
+            counts[decision.action.value] += 1
+            if decision.decided_by == "suppression":
+                counts["suppressed"] += 1
+            elif decision.decided_by.startswith("accept:"):
+                counts["accepted"] += 1
+        if finding.baseline is not None:
+            counts[finding.baseline] += 1
+    if counts["new"] or counts["existing"]:
+        for action in Action:
+            for state in ("new", "existing"):
+                counts[f"{action.value}_{state}"] = sum(
+                    1 for f in findings if f.baseline == state and f.decision is not None
+                    and f.decision.action is action)
+    return counts

@@ -1,69 +1,254 @@
-"""Finding and loading the policy: ``--policy FILE``, else ``.secgate.yml`` (or ``.yaml``) at the
-scanned path's root, else the shipped default."""
+"""Finding, reading and validating the policy.
+
+Discovery: ``--policy FILE`` (or ``builtin:NAME``), else ``.secgate.yml`` (or ``.yaml``) at the
+scanned path's root, else the shipped default. Validation is the JSON Schema shipped beside this
+module (``schema.json``); an error names the place inside the file and its line:
+``policy.yml:14: rules[2].match.severity: 'hihg' is not one of [...]``.
+"""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
-from pydantic import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
+from pydantic import ValidationError as ModelError
 
 from secgate.errors import PolicyError
 from secgate.policy.model import Policy
 
 DISCOVERED_NAMES = (".secgate.yml", ".secgate.yaml")
+BUILTIN_PREFIX = "builtin:"
+DEFAULT = "default"
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file."""
+    text = files("secgate.policy").joinpath("schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def builtin_names() -> list[str]:
+    """The names of the shipped policies (``default``, ``strict``, ``report-only``)."""
+    return sorted(item.name[:-4] for item in files("secgate.policies").iterdir()
+                  if item.name.endswith(".yml"))
 
 
 def shipped(name: str) -> str:
-    """The text of a policy shipped in ``policies/`` (``default``, ``strict``...)."""
+    """The text of a policy shipped in ``policies/``."""
     resource = files("secgate.policies").joinpath(f"{name}.yml")
     if not resource.is_file():
-        raise PolicyError(f"no shipped policy called {name!r}")
+        raise PolicyError(f"no shipped policy called {name!r} "
+                          f"(shipped: {', '.join(builtin_names())})")
     return resource.read_text(encoding="utf-8")
 
 
-def discover(explicit: Path | None, target: Path | None) -> tuple[str, str]:
-    """The policy's text and where it came from."""
+def discover(explicit: Path | str | None, target: Path | None) -> tuple[str, str]:
+    """The policy's text and where it came from (a path, or ``builtin:<name>``)."""
     if explicit is not None:
-        if str(explicit).startswith("builtin:"):
-            name = str(explicit).split(":", 1)[1]
-            return shipped(name), f"builtin:{name}"
-        try:
-            return explicit.read_text(encoding="utf-8"), str(explicit)
-        except FileNotFoundError:
-            raise PolicyError("no such policy file", path=explicit) from None
-        except OSError as exc:
-            raise PolicyError(f"cannot read: {exc.strerror}", path=explicit) from None
+        if str(explicit).startswith(BUILTIN_PREFIX):
+            name = str(explicit)[len(BUILTIN_PREFIX):]
+            return shipped(name), f"{BUILTIN_PREFIX}{name}"
+        return read_file(Path(explicit)), str(explicit)
     if target is not None and target.is_dir():
         for name in DISCOVERED_NAMES:
             candidate = target / name
             if candidate.is_file():
-                return candidate.read_text(encoding="utf-8"), str(candidate)
-    return shipped("default"), "builtin:default"
+                return read_file(candidate), str(candidate)
+    return shipped(DEFAULT), f"{BUILTIN_PREFIX}{DEFAULT}"
+
+
+def read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError("no such policy file", path=path) from None
+    except IsADirectoryError:
+        raise PolicyError("is a directory, not a policy file", path=path) from None
+    except UnicodeDecodeError:
+        raise PolicyError("not UTF-8 text", path=path) from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def load(explicit: Path | str | None, target: Path | None) -> Policy:
+    """Discover, read and validate the policy."""
+    text, source = discover(explicit, target)
+    return parse(text, source)
 
 
 def parse(text: str, source: str) -> Policy:
-    """Validate a policy's YAML text."""
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise PolicyError(f"invalid YAML{where}", path=source) from None
+    """Validate a policy's YAML text; a PolicyError names the place and line of a problem."""
+    data, root = _read_yaml(text, source)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
-        raise PolicyError("a policy is a mapping (version: 1, fail_on: ...)", path=source)
+        raise PolicyError("a policy is a mapping (version: 1, fail_on: ...), not "
+                          f"{_kind(data)}", path=source)
+    validator = jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    error = best_match(validator.iter_errors(data))
+    if error is not None:
+        where = list(error.absolute_path)
+        message = describe(error)
+        line = _line_of(root, where, error)
+        place = f"{source}:{line}" if line else source
+        raise PolicyError(f"{dotted(where) or 'policy'}: {message}", path=place)
     try:
         policy = Policy.model_validate(data)
-    except ValidationError as exc:
+    except ModelError as exc:  # the schema should have caught it; still never a traceback
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise PolicyError(f"{where}: {err['msg']}", path=source) from None
-    policy.source = source
-    return policy
+        raise PolicyError(f"{dotted(list(err['loc'])) or 'policy'}: {err['msg']}",
+                          path=source) from None
+    return policy.model_copy(update={"source": source})
 
 
-def load(explicit: Path | None, target: Path | None) -> Policy:
-    text, source = discover(explicit, target)
-    return parse(text, source)
+def dotted(path: list[str | int]) -> str:
+    """``['rules', 2, 'match', 'severity']`` as ``rules[2].match.severity``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def describe(error: ValidationError) -> str:
+    """A readable message for a schema error (``anyOf`` errors say what was expected)."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        if all(e.validator == "required" for e in error.context):
+            names = [str(next(iter(_value(e)))) for e in error.context]
+            return f"needs at least one of: {', '.join(names)}"
+        typed = [e for e in error.context if e.validator != "type" and not e.path]
+        if typed:
+            best = best_match(typed)
+            if best is not None:
+                return describe(best)
+        deeper = [e for e in error.context if e.path]
+        if deeper:
+            best = best_match(deeper)
+            if best is not None:
+                return describe(best)
+        kinds = [str(_value(e)) for e in error.context if e.validator == "type"]
+        return f"{error.instance!r} is not " + " or ".join(
+            ["a " + k.replace("array", "list").replace("object", "mapping") for k in kinds]
+            or ["valid here"])
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(_properties(error))
+        extra = sorted(str(k) for k in error.instance if k not in known)
+        return (f"unknown key {', '.join(repr(k) for k in extra)} "
+                f"(known: {', '.join(known)})")
+    if error.validator == "format" and _value(error) == "date":
+        return f"{error.instance!r} is not a date (YYYY-MM-DD)"
+    if error.validator == "const":
+        return f"{error.instance!r} is not {_value(error)!r}"
+    if error.validator == "pattern" and "cwe" in str(_value(error)):
+        return f"{error.instance!r} is not a CWE id (CWE-78, or 78)"
+    if error.validator == "minProperties":
+        return "is empty: give at least one field"
+    return error.message
+
+
+def _value(error: ValidationError) -> Any:
+    """The schema value of the failing keyword (``Any``: it depends on the keyword)."""
+    value: Any = error.validator_value
+    return value
+
+
+def _properties(error: ValidationError) -> dict[str, Any]:
+    """The ``properties`` of the schema an error is about."""
+    schema_: Any = error.schema
+    props: dict[str, Any] = schema_.get("properties", {}) if isinstance(schema_, dict) else {}
+    return props
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit dates (``expires`` stays text the schema checks, so
+    ``2027-02-30`` is an error with a place, not a crash) and with duplicate keys refused."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(key, line)
+        self.key = key
+        self.line = line
+
+
+def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree (for line numbers) of a YAML text."""
+    try:
+        root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _DuplicateKey as dup:
+        raise PolicyError(f"key {dup.key!r} given twice", path=f"{source}:{dup.line}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        place = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise PolicyError(f"invalid YAML: {problem}", path=place) from None
+    return data, root
+
+
+def _line_of(root: yaml.Node | None, path: list[str | int], error: ValidationError) -> int | None:
+    """The 1-based line of ``path`` in the node tree (of the offending key when one is named)."""
+    node = root
+    for part in path:
+        node = _child(node, part)
+        if node is None:
+            return None
+    if node is None:
+        return None
+    if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
+        known = _properties(error)
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in known:
+                return int(key_node.start_mark.line) + 1
+    return int(node.start_mark.line) + 1
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                found: yaml.Node = value_node
+                return found
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        child: yaml.Node = node.value[part]
+        return child
+    return None

@@ -1,30 +1,164 @@
-"""The policy as secgate holds it after loading (see ``policy/schema.json`` for the file format)."""
+"""The policy as secgate holds it after loading.
+
+The file format is defined by ``policy/schema.json``; a file is validated against it first (so
+errors name the place in the file) and then read into these models, which give every key its
+default. A list-or-single value in the file (``tool: bandit`` or ``tool: [bandit, semgrep]``) is
+always a list here.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from secgate.model import Severity
+from secgate.model import Action, Category, Severity
 
 Threshold = Severity | Literal["none"]
+RuleAction = Literal["block", "warn", "ignore"]
+
+DEFAULT_ACCEPT_WARN_DAYS = 14
+INSTALLED = "installed"
+"""``scanners.required: installed``: every scanner found on this machine is required."""
 
 
-class ScannersPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    required: list[str] = Field(default_factory=list)
+
+def _as_list(value: Any) -> Any:
+    """A single value written where a list is allowed, as a one-item list."""
+    if value is None or isinstance(value, list):
+        return value
+    return [value]
+
+
+class ScannersPolicy(_Model):
+    required: list[str] | Literal["installed"] = Field(default_factory=list)
     on_error: Literal["block", "warn"] = "block"
     timeout: float | None = None
+    settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def required_names(self, installed: list[str]) -> set[str]:
+        """The names of the required scanners; ``installed`` resolves ``required: installed``."""
+        if self.required == INSTALLED:
+            return set(installed)
+        return {name.lower() for name in self.required}
 
 
-class Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Match(_Model):
+    """What a rule matches: every field given must match; a list matches any of its items."""
 
+    tool: list[str] | None = None
+    category: list[Category] | None = None
+    rule: list[str] | None = None
+    severity: Severity | list[Severity] | None = None
+    path: list[str] | None = None
+    cwe: list[str] | None = None
+    package: list[str] | None = None
+    vulnerability: list[str] | None = None
+    license: list[str] | None = None
+    fixable: bool | None = None
+    baseline: Literal["new", "existing"] | None = None
+
+    @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
+                     "cwe", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("cwe", mode="before")
+    @classmethod
+    def _cwe_ids(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [normalize_cwe(v) for v in value]
+        return value
+
+
+def normalize_cwe(value: Any) -> str:
+    """``78``, ``"78"`` or ``"cwe-78"`` as ``CWE-78``."""
+    text = str(value).strip().upper()
+    return text if text.startswith("CWE-") else f"CWE-{text}"
+
+
+class Rule(_Model):
+    id: str | None = None
+    match: Match
+    action: RuleAction
+    reason: str | None = None
+
+
+class LicensePolicy(_Model):
+    allow: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(default_factory=list)
+    unknown: RuleAction = "warn"
+
+
+class Acceptance(_Model):
+    """An accepted risk: the findings it matches are ignored until it expires."""
+
+    id: str | None = None
+    vulnerability: list[str] | None = None
+    rule: list[str] | None = None
+    tool: list[str] | None = None
+    fingerprint: list[str] | None = None
+    path: list[str] | None = None
+    package: list[str] | None = None
+    reason: str
+    expires: date | None = None
+    approved_by: str | None = None
+    ticket: str | None = None
+
+    @field_validator("vulnerability", "rule", "tool", "fingerprint", "path", "package",
+                     mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+
+class Policy(_Model):
     version: Literal[1] = 1
     fail_on: Threshold = Severity.HIGH
     warn_on: Threshold = Severity.MEDIUM
     scanners: ScannersPolicy = Field(default_factory=ScannersPolicy)
+    rules: list[Rule] = Field(default_factory=list)
+    licenses: LicensePolicy | None = None
+    accept: list[Acceptance] = Field(default_factory=list)
+    accept_warn_days: int = DEFAULT_ACCEPT_WARN_DAYS
+    inline_suppressions: Literal["honour", "report"] = "honour"
+    baseline: str | None = None
+    dedupe: dict[str, bool] = Field(default_factory=dict)
     source: str = "builtin:default"
     """Where the policy came from: a file path, or ``builtin:<name>``."""
+
+    @field_validator("inline_suppressions", mode="before")
+    @classmethod
+    def _spelling(cls, value: Any) -> Any:
+        return "honour" if value == "honor" else value
+
+
+def rule_label(rule: Rule, index: int) -> str:
+    """How a rule is named in decisions (``rule:<label>``): its id, else its index."""
+    return rule.id or str(index)
+
+
+def acceptance_label(acceptance: Acceptance, index: int) -> str:
+    """How an acceptance is named in decisions (``accept:<label>``): its id, else its index."""
+    return acceptance.id or str(index)
+
+
+__all__ = [
+    "INSTALLED",
+    "Acceptance",
+    "Action",
+    "LicensePolicy",
+    "Match",
+    "Policy",
+    "Rule",
+    "ScannersPolicy",
+    "Threshold",
+    "acceptance_label",
+    "normalize_cwe",
+    "rule_label",
+]

@@ -1,0 +1,120 @@
+"""Judging a license's SPDX expression against the policy's ``licenses`` lists.
+
+``A OR B`` is allowed when either side is allowed (the user may pick it); ``A AND B`` needs both;
+``X WITH E`` is judged by an entry for ``X WITH E`` when there is one (the more specific entry:
+``GPL-2.0-only WITH Classpath-exception-2.0`` can be allowed while ``GPL-*`` is denied), else as
+``X``; a license that both lists name is denied (deny wins); a license in neither list, an
+expression that cannot be read, or a license with no SPDX expression at all, is unknown and
+follows ``licenses.unknown``. List entries are SPDX ids or globs over them (``GPL-*``), any case.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any
+
+from license_expression import (
+    AND,
+    OR,
+    ExpressionError,
+    LicenseSymbol,
+    LicenseWithExceptionSymbol,
+    Licensing,
+    get_spdx_licensing,
+)
+
+from secgate.policy.model import LicensePolicy
+
+
+class LicenseStatus(str, Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    UNKNOWN = "unknown"
+
+
+@lru_cache(maxsize=1)
+def _licensing() -> Licensing:
+    return get_spdx_licensing()
+
+
+@lru_cache(maxsize=4096)
+def _parse(spdx: str) -> Any:
+    """The parsed expression, or None when it cannot be read."""
+    try:
+        return _licensing().parse(spdx, validate=False)
+    except (ExpressionError, ValueError, TypeError):
+        return None
+
+
+def license_ids(spdx: str | None) -> list[str]:
+    """Every license (and exception) id an expression names; ``[]`` when it cannot be read."""
+    if not spdx:
+        return []
+    parsed = _parse(spdx)
+    if parsed is None:
+        return []
+    return [str(key) for key in _licensing().license_keys(parsed)]
+
+
+def judge(spdx: str | None, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
+    """Whether ``spdx`` is allowed, denied or unknown under ``policy``, and a phrase saying why."""
+    if not spdx:
+        return LicenseStatus.UNKNOWN, "the license could not be identified"
+    parsed = _parse(spdx)
+    if parsed is None:
+        return LicenseStatus.UNKNOWN, f"{spdx!r} is not a readable SPDX expression"
+    status, why = _judge(parsed, policy)
+    return status, why
+
+
+def _judge(node: Any, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
+    if isinstance(node, (LicenseSymbol, LicenseWithExceptionSymbol)):
+        return _judge_symbol(node, policy)
+    parts = [_judge(arg, policy) for arg in node.args]
+    statuses = [status for status, _ in parts]
+    if isinstance(node, OR):
+        for status, why in parts:
+            if status is LicenseStatus.ALLOWED:
+                return status, f"{why} (a choice in {node.render()})"
+        if all(s is LicenseStatus.DENIED for s in statuses):
+            return LicenseStatus.DENIED, f"every choice of {node.render()} is denied"
+        return LicenseStatus.UNKNOWN, f"no choice of {node.render()} is allowed"
+    if isinstance(node, AND):
+        for status, why in parts:
+            if status is LicenseStatus.DENIED:
+                return status, why
+        if all(s is LicenseStatus.ALLOWED for s in statuses):
+            return LicenseStatus.ALLOWED, f"every license of {node.render()} is allowed"
+        unknown = next(why for status, why in parts if status is LicenseStatus.UNKNOWN)
+        return LicenseStatus.UNKNOWN, unknown
+    return LicenseStatus.UNKNOWN, f"{node} is not a license expression secgate understands"
+
+
+def _judge_symbol(symbol: Any, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
+    if isinstance(symbol, LicenseWithExceptionSymbol):
+        whole = f"{symbol.license_symbol.key} WITH {symbol.exception_symbol.key}"
+        if _listed(whole, policy.deny):
+            return LicenseStatus.DENIED, f"{whole} is denied"
+        if _listed(whole, policy.allow):
+            return LicenseStatus.ALLOWED, f"{whole} is allowed"
+        key = str(symbol.license_symbol.key)
+    else:
+        key = str(symbol.key)
+    if _listed(key, policy.deny):
+        return LicenseStatus.DENIED, f"{key} is denied"
+    if _listed(key, policy.allow):
+        return LicenseStatus.ALLOWED, f"{key} is allowed"
+    return LicenseStatus.UNKNOWN, f"{key} is neither allowed nor denied"
+
+
+def _listed(key: str, entries: list[str]) -> bool:
+    """True when an entry names ``key``; ``X WITH E`` entries only match ``X WITH E`` keys."""
+    wanted = " ".join(key.split()).upper()
+    with_form = " WITH " in wanted
+    for entry in entries:
+        pattern = " ".join(entry.split()).upper()
+        if (" WITH " in pattern) == with_form and fnmatchcase(wanted, pattern):
+            return True
+    return False

@@ -1,0 +1,110 @@
+"""Whether a finding matches a rule's ``match`` or an acceptance: every field given must match,
+and a list inside a field matches when any of its items does.
+
+Comparisons: tool names, categories, vulnerability ids, CWE ids and package names ignore case
+(package names also ignore ``-``/``_``/``.`` differences, as PyPI does); rule ids and license ids
+are globs without case; paths are globs of ``secgate.globs`` (``**`` crosses directories, a
+pattern without ``/`` matches the file name at any depth).
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from secgate.globs import matches as path_matches
+from secgate.model import Finding, Severity
+from secgate.policy.licenses import license_ids
+from secgate.policy.model import Acceptance, Match, normalize_cwe
+
+
+def finding_matches(finding: Finding, match: Match) -> bool:
+    """True when ``finding`` matches every field of ``match``."""
+    checks = (
+        match.tool is None or tool_matches(finding, match.tool),
+        match.category is None or finding.category in match.category,
+        match.rule is None or rule_matches(finding, match.rule),
+        match.severity is None or severity_matches(finding.severity, match.severity),
+        match.path is None or path_in(finding, match.path),
+        match.cwe is None or bool({normalize_cwe(c) for c in finding.cwes} & set(match.cwe)),
+        match.package is None or package_matches(finding, match.package),
+        match.vulnerability is None or vulnerability_matches(finding, match.vulnerability),
+        match.license is None or license_matches(finding, match.license),
+        match.fixable is None or finding.fixable is match.fixable,
+        match.baseline is None or finding.baseline == match.baseline,
+    )
+    return all(checks)
+
+
+def acceptance_matches(finding: Finding, acceptance: Acceptance) -> bool:
+    """True when ``finding`` is one the acceptance covers."""
+    checks = (
+        acceptance.vulnerability is None
+        or vulnerability_matches(finding, acceptance.vulnerability),
+        acceptance.rule is None or rule_matches(finding, acceptance.rule),
+        acceptance.tool is None or tool_matches(finding, acceptance.tool),
+        acceptance.fingerprint is None or finding.fingerprint in acceptance.fingerprint,
+        acceptance.path is None or path_in(finding, acceptance.path),
+        acceptance.package is None or package_matches(finding, acceptance.package),
+    )
+    return all(checks)
+
+
+def tool_matches(finding: Finding, tools: list[str]) -> bool:
+    wanted = {t.lower() for t in tools}
+    return any(tool.lower() in wanted for tool in finding.source_tools)
+
+
+def rule_matches(finding: Finding, patterns: list[str]) -> bool:
+    ids = {finding.rule_id, *(source.rule_id for source in finding.sources)}
+    return any(fnmatchcase(rule_id.upper(), pattern.upper())
+               for rule_id in ids for pattern in patterns)
+
+
+def severity_matches(severity: Severity, wanted: Severity | list[Severity]) -> bool:
+    """A single severity means that level and above; a list means exactly those."""
+    if isinstance(wanted, list):
+        return severity in wanted
+    return severity.rank >= wanted.rank
+
+
+def path_in(finding: Finding, patterns: list[str]) -> bool:
+    path = finding.path
+    return path is not None and any(path_matches(path, pattern) for pattern in patterns)
+
+
+def canonical_package(name: str) -> str:
+    """A package name as PyPI compares them: lower case, runs of ``-_.`` as one ``-``."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def package_matches(finding: Finding, specs: list[str]) -> bool:
+    """``NAME`` matches any version of the package; ``NAME==VERSION`` only that version."""
+    package = finding.package
+    if package is None:
+        return False
+    name = canonical_package(package.name)
+    for spec in specs:
+        wanted_name, sep, wanted_version = spec.partition("==")
+        if canonical_package(wanted_name) != name:
+            continue
+        if not sep or (package.version or "").strip() == wanted_version.strip():
+            return True
+    return False
+
+
+def vulnerability_matches(finding: Finding, ids: list[str]) -> bool:
+    """True when any of ``ids`` is the finding's vulnerability id or one of its aliases."""
+    if finding.vulnerability is None:
+        return False
+    known = {vuln_id.upper() for vuln_id in finding.vulnerability.all_ids}
+    return any(vuln_id.strip().upper() in known for vuln_id in ids)
+
+
+def license_matches(finding: Finding, patterns: list[str]) -> bool:
+    """True when a license id the finding's license names (or its raw name) matches a glob."""
+    if finding.license is None:
+        return False
+    names = [*license_ids(finding.license.spdx), finding.license.raw]
+    return any(fnmatchcase(name.upper(), pattern.upper())
+               for name in names for pattern in patterns)
