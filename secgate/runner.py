@@ -179,22 +179,46 @@ def kill_group(process: subprocess.Popen[bytes], *, quiet: bool = False) -> None
             return
         if sig == signal.SIGTERM:
             deadline = time.monotonic() + (0.2 if quiet else _KILL_GRACE)
-            while time.monotonic() < deadline and _group_alive(pgid):
+            while time.monotonic() < deadline and _group_alive(pgid, process):
                 time.sleep(0.05)
-            if not _group_alive(pgid):
+            if not _group_alive(pgid, process):
                 break
     if process.poll() is None:
         process.wait(timeout=5)
 
 
-def _group_alive(pgid: int) -> bool:
+def _group_alive(pgid: int, leader: subprocess.Popen[bytes]) -> bool:
+    """True while a process of the group still runs. Zombies do not count: the leader is reaped
+    here, and its orphaned children are reaped by init, which may take a moment."""
+    leader.poll()
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    members = _group_states(pgid)
+    return members is None or any(state != "Z" for state in members)
+
+
+def _group_states(pgid: int) -> list[str] | None:
+    """The states of the group's processes from /proc, or None where there is no /proc."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    states = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid):
+            states.append(fields[0])
+    return states
 
 
 def read_version(adapter: Adapter, executable: str) -> str | None:
