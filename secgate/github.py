@@ -71,7 +71,7 @@ class RetryPolicy:
             raise GitHubError(f"{MAX_WAIT_ENV}={raw!r} is not a number of seconds") from None
         if cap < 0:
             raise GitHubError(f"{MAX_WAIT_ENV}={raw!r} must not be negative")
-        return cls(max_total_wait=cap, max_delay=min(cls.max_delay, cap))
+        return cls(max_total_wait=cap)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from secgate.errors import InputError, UsageError
-from secgate.github import GitHubClient, GitHubError
+from secgate.github import GitHubClient, GitHubError, GitHubUnavailable
 
 MARKER = "<!-- secgate-report -->"
 """The hidden line that marks secgate's own pull-request comment (see docs/github.md)."""
@@ -134,6 +134,8 @@ def publish_comment(client: GitHubClient, owner: str, repo: str, number: int, ma
             return CommentOutcome("updated", _field(data, "html_url"), earlier.get("id"))
         data = client.post(f"/repos/{owner}/{repo}/issues/{number}/comments", {"body": body})
         return CommentOutcome("created", _field(data, "html_url"), _field(data, "id"))
+    except GitHubUnavailable:
+        raise  # rate limited past the wait cap: a 403 too, but not a read-only token
     except GitHubError as exc:
         if exc.status != 403:
             raise
