@@ -1,11 +1,10 @@
-"""The SARIF report file."""
+"""The SARIF report file: secgate's SARIF 2.1.0, fitted to GitHub code scanning's limits."""
 
 from __future__ import annotations
 
 from secgate.model import ScanResult
-from secgate.sarif import writer
+from secgate.reports import github_sarif
 
 
 def render(result: ScanResult) -> str:
-    return writer.dumps(result)
-
+    return github_sarif.render(result)

@@ -1,0 +1,86 @@
+"""GitHub Actions workflow annotations: ``::error file=…,line=…,title=…::message``.
+
+GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (and 50 per job),
+and drops the rest silently. So secgate emits the most severe findings first, within those caps:
+blocking findings as errors, warning findings as warnings, and one notice that counts what was not
+annotated. Values are escaped as the Actions runner expects (``%``, CR and LF in the message;
+also ``:`` and ``,`` in properties), so a scanner's text cannot end the command or start another.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from secgate.model import Action, Finding, ScanResult
+from secgate.reports import common
+
+PER_KIND_CAP = 10
+"""Annotations of one kind (error, warning, notice) GitHub shows per step."""
+_KIND_OF = {Action.BLOCK: "error", Action.WARN: "warning"}
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow command's message."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow command's property value."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def lines(result: ScanResult) -> list[str]:
+    """The annotation commands for ``result``, most severe first, within the per-step caps."""
+    out: list[str] = []
+    emitted = {"error": 0, "warning": 0}
+    candidates = [f for f in sorted(result.findings, key=Finding.sort_key)
+                  if f.decision is not None and f.decision.action in _KIND_OF]
+    for finding in candidates:
+        assert finding.decision is not None  # noqa: S101 - filtered just above
+        kind = _KIND_OF[finding.decision.action]
+        if emitted[kind] >= PER_KIND_CAP:
+            continue
+        emitted[kind] += 1
+        out.append(command(kind, finding))
+    left = len(candidates) - sum(emitted.values())
+    if left:
+        out.append(f"::notice title=secgate::{escape_data(_left_message(left))}")
+    return out
+
+
+def command(kind: str, finding: Finding) -> str:
+    """One ``::error``/``::warning`` command for a finding."""
+    props: list[str] = []
+    loc = finding.location
+    if loc is not None:
+        props.append(f"file={escape_property(common.clean(loc.path))}")
+        if loc.start_line:
+            props.append(f"line={loc.start_line}")
+            if loc.end_line and loc.end_line >= loc.start_line:
+                props.append(f"endLine={loc.end_line}")
+            if loc.start_column and loc.start_column >= 1 and (
+                    loc.end_line in (None, loc.start_line)):
+                props.append(f"col={loc.start_column}")
+                if loc.end_column and loc.end_column >= loc.start_column:
+                    props.append(f"endColumn={loc.end_column}")
+    title = common.one_line(f"{finding.severity.value} {finding.tool}: {finding.rule_id}", 200)
+    props.append(f"title={escape_property(title)}")
+    message = common.one_line(finding.message, 900)
+    where = common.location_text(finding) if loc is None else ""
+    if where and where != "-":
+        message = f"{common.one_line(where, 200)}: {message}"
+    if finding.decision is not None:
+        message += f" ({common.one_line(finding.decision.reason, 300)})"
+    return f"::{kind} {','.join(props)}::{escape_data(message)}"
+
+
+def emit(result: ScanResult, stream: TextIO) -> None:
+    """Write the annotation commands to ``stream`` (the runner reads them from the step's log)."""
+    for line in lines(result):
+        stream.write(line + "\n")
+    stream.flush()
+
+
+def _left_message(left: int) -> str:
+    return (f"{left} more blocking or warning finding(s) are not annotated (GitHub shows "
+            f"{PER_KIND_CAP} of each kind per step); see the job summary or the reports.")

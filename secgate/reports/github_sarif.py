@@ -1,0 +1,242 @@
+"""SARIF that GitHub code scanning accepts, on top of ``secgate.sarif.writer``.
+
+GitHub's documented limits for an uploaded SARIF file ("SARIF results exceed limit" in its code
+scanning docs): at most 20 runs per file, 25,000 results and 25,000 rules per run, 20 tags per
+rule (10 shown), and at most 10 MB for the gzip-compressed file. Runs of one upload need distinct
+tool names and ``automationDetails.id`` categories; rule ``shortDescription`` and
+``fullDescription`` texts are kept within 1,024 characters; GitHub rates a rule from its
+``security-severity`` property; a region's columns start at 1; artifact URIs are relative to
+the repository root (``%SRCROOT%``).
+
+``fit`` keeps the most severe findings when a limit would be passed and says what it dropped, in
+the SARIF (the log's ``properties.secgate.notes`` and the run's ``properties.secgate``) and in the
+notes it returns, which the caller adds to ``ScanResult.notes`` so every report tells the reader.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from secgate.model import Finding, ScanResult
+from secgate.reports.common import clean, truncate
+from secgate.sarif import writer
+
+MAX_RUNS = 20
+MAX_RESULTS_PER_RUN = 25_000
+MAX_RULES_PER_RUN = 25_000
+MAX_TAGS_PER_RULE = 10
+"""GitHub accepts 20 tags per rule but shows only 10; the rest would be lost anyway."""
+MAX_GZIP_BYTES = 10_000_000
+"""GitHub rejects an upload whose gzip-compressed SARIF passes 10 MB."""
+GZIP_BUDGET = 9_500_000
+"""secgate keeps the compressed file below this, leaving room for what an uploader adds."""
+MAX_RULE_DESCRIPTION = 1024
+MAX_RULE_HELP = 16_384
+MAX_MESSAGE = 8_192
+MAX_SNIPPET = 4_096
+INDENT_MAX_RESULTS = 2_000
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass
+class FittedSarif:
+    """The SARIF text GitHub accepts, and what had to be left out to get there."""
+
+    text: str
+    notes: list[str] = field(default_factory=list)
+    gzip_size: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Tool -> results left out of its run."""
+
+
+def render(result: ScanResult) -> str:
+    """The SARIF report (see ``fit``)."""
+    return fit(result).text
+
+
+def fit(result: ScanResult) -> FittedSarif:
+    """A SARIF document for ``result`` within GitHub code scanning's limits."""
+    by_tool: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        by_tool[finding.tool].append(finding)
+    for findings in by_tool.values():
+        findings.sort(key=Finding.sort_key)
+    tools = sorted(set(by_tool) | {run.tool for run in result.runs})
+    notes: list[str] = []
+    if len(tools) > MAX_RUNS:
+        kept_tools = sorted(tools, key=lambda t: _tool_rank(t, by_tool[t]))[:MAX_RUNS]
+        left_out = sorted(set(tools) - set(kept_tools))
+        lost = sum(len(by_tool[t]) for t in left_out)
+        notes.append(f"SARIF: GitHub accepts at most {MAX_RUNS} runs per file; left out the runs "
+                     f"of {', '.join(left_out)} ({lost} result(s)). The JSON and HTML reports "
+                     "hold every finding.")
+        tools = sorted(kept_tools)
+    caps = {tool: _rule_limited_count(by_tool[tool], MAX_RESULTS_PER_RUN) for tool in tools}
+    while True:
+        kept = {tool: by_tool[tool][:caps[tool]] for tool in tools}
+        dropped = {tool: len(by_tool[tool]) - len(kept[tool]) for tool in tools
+                   if len(by_tool[tool]) > len(kept[tool])}
+        run_notes = {tool: _dropped_note(tool, by_tool[tool], len(kept[tool])) for tool in dropped}
+        doc = _document(result, tools, kept, notes + [run_notes[t] for t in sorted(run_notes)],
+                        run_notes)
+        text = _dumps(doc, sum(len(k) for k in kept.values()))
+        size = gzip_size(text)
+        total = sum(len(k) for k in kept.values())
+        if size <= GZIP_BUDGET or total == 0:
+            break
+        ratio = GZIP_BUDGET / size * 0.95
+        notes_size = (f"SARIF: the gzip-compressed file would be {size / 1e6:.1f} MB, over "
+                      f"GitHub's 10 MB upload limit; kept the most severe results of each run.")
+        if notes_size not in notes:
+            notes.append(notes_size)
+        caps = {tool: max(0, math.floor(len(kept[tool]) * ratio)) for tool in tools}
+    return FittedSarif(text=text, notes=notes + [run_notes[t] for t in sorted(run_notes)],
+                       gzip_size=size, dropped=dropped)
+
+
+def _dumps(doc: dict[str, Any], results: int) -> str:
+    """Indented JSON for a file a person may read; compact (and much faster) past
+    ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes."""
+    if results <= INDENT_MAX_RESULTS:
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def gzip_size(text: str) -> int:
+    """The size of ``text`` (UTF-8) once gzip-compressed, as an uploader would send it."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    data = text.encode("utf-8")
+    size = 0
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        size += len(compressor.compress(data[start:start + step]))
+    return size + len(compressor.flush())
+
+
+def _tool_rank(tool: str, findings: list[Finding]) -> tuple[int, int, str]:
+    """Runs GitHub keeps first: the most severe finding, then the most findings."""
+    top = max((f.severity.rank for f in findings), default=-1)
+    return (-top, -len(findings), tool)
+
+
+def _rule_limited_count(findings: list[Finding], cap: int) -> int:
+    """How many of the (sorted) findings fit in ``cap`` results and ``MAX_RULES_PER_RUN`` rules."""
+    rules: set[str] = set()
+    for index, finding in enumerate(findings[:cap]):
+        rules.add(finding.rule_id)
+        if len(rules) > MAX_RULES_PER_RUN:
+            return index
+    return min(len(findings), cap)
+
+
+def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
+    left_out = findings[kept:]
+    by_severity = Counter(f.severity.value for f in left_out)
+    detail = ", ".join(f"{n} {sev}" for sev, n in sorted(
+        by_severity.items(), key=lambda item: -_SEVERITY_RANKS[item[0]]))
+    return (f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "
+            f"for GitHub code scanning; left out {len(left_out)} ({detail}). The JSON and HTML "
+            "reports hold every finding.")
+
+
+_SEVERITY_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+def _document(result: ScanResult, tools: list[str], kept: dict[str, list[Finding]],
+              notes: list[str], run_notes: dict[str, str]) -> dict[str, Any]:
+    findings = [f for tool in tools for f in kept[tool]]
+    runs = [run for run in result.runs if run.tool in set(tools)]
+    trimmed = result.model_copy(update={
+        "findings": findings,
+        "runs": runs,
+        "notes": list(result.notes) + [n for n in notes if n not in result.notes],
+    })
+    doc = writer.to_dict(trimmed)
+    for run in doc["runs"]:
+        tool = run["tool"]["driver"]["name"]
+        if tool in run_notes:
+            props = run.setdefault("properties", {})
+            props["secgate"] = {"dropped_results": len([1 for f in result.findings
+                                                        if f.tool == tool]) - len(kept[tool]),
+                                "note": run_notes[tool]}
+        _tidy_run(run)
+    return doc
+
+
+def _tidy_run(run: dict[str, Any]) -> None:
+    """Bring one writer run within GitHub's text, tag, column and URI rules."""
+    for rule in run["tool"]["driver"].get("rules") or []:
+        _tidy_rule(rule)
+    for result in run.get("results") or []:
+        message = result.get("message") or {}
+        message["text"] = truncate(clean(message.get("text")) or result.get("ruleId", "finding"),
+                                   MAX_MESSAGE)
+        result["message"] = message
+        for location in result.get("locations") or []:
+            _tidy_location(location.get("physicalLocation") or {})
+
+
+def _tidy_rule(rule: dict[str, Any]) -> None:
+    for key in ("shortDescription", "fullDescription"):
+        if key in rule:
+            text = clean(rule[key].get("text")) or rule["id"]
+            rule[key]["text"] = truncate(text, MAX_RULE_DESCRIPTION)
+    if "help" in rule:
+        rule["help"]["text"] = truncate(clean(rule["help"].get("text")) or rule["id"],
+                                        MAX_RULE_HELP)
+    props = rule.setdefault("properties", {})
+    tags = props.get("tags") or []
+    if "security" not in tags:
+        tags = ["security", *tags]
+    # security and the CWE tags first: those are what GitHub uses
+    ordered = sorted(tags, key=lambda t: (t != "security", not t.startswith("external/cwe/"), t))
+    props["tags"] = sorted(ordered[:MAX_TAGS_PER_RULE])
+    score = props.get("security-severity")
+    try:
+        value = float(score) if score is not None else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not 0.0 <= value <= 10.0:
+        level = (rule.get("defaultConfiguration") or {}).get("level", "warning")
+        value = {"error": 8.0, "warning": 5.5, "note": 2.0}.get(level, 0.0)
+    props["security-severity"] = f"{value:.1f}"
+
+
+def _tidy_location(physical: dict[str, Any]) -> None:
+    artifact = physical.get("artifactLocation") or {}
+    uri = artifact.get("uri")
+    if isinstance(uri, str):
+        artifact["uri"] = repo_relative_uri(uri)
+        artifact["uriBaseId"] = writer.SRCROOT
+    region = physical.get("region")
+    if not region:
+        return
+    for key in ("startColumn", "endColumn"):
+        if key in region and (not isinstance(region[key], int) or region[key] < 1):
+            del region[key]
+    if "endLine" in region and region["endLine"] < region.get("startLine", 1):
+        del region["endLine"]
+    if ("startColumn" in region and "endColumn" in region
+            and region.get("endLine", region.get("startLine")) == region.get("startLine")
+            and region["endColumn"] < region["startColumn"]):
+        del region["endColumn"]
+    snippet = region.get("snippet")
+    if isinstance(snippet, dict) and isinstance(snippet.get("text"), str):
+        snippet["text"] = truncate(clean(snippet["text"]), MAX_SNIPPET)
+
+
+def repo_relative_uri(uri: str) -> str:
+    """A URI relative to the repository root: no scheme, no leading slash or ``./``."""
+    if _SCHEME_RE.match(uri) and not re.match(r"^[A-Za-z]:[/\\]", uri):
+        uri = re.sub(r"^file:(//[^/]*)?", "", uri) if uri.startswith("file:") else uri
+    uri = uri.replace("\\", "/")
+    uri = re.sub(r"^[A-Za-z]:/", "", uri)
+    while uri.startswith(("/", "./")):
+        uri = uri[2:] if uri.startswith("./") else uri[1:]
+    return uri or "."

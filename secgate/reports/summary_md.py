@@ -1,0 +1,80 @@
+"""The job summary: Markdown for ``$GITHUB_STEP_SUMMARY`` (or ``--summary FILE``).
+
+GitHub shows at most 1 MiB of summary per step, so the summary stays within ``MAX_BYTES``
+(UTF-8) and ends with "… and N more finding(s)" when cut. It holds the verdict, counts by
+severity (new vs existing), tool and category, the scanner runs, and the findings, blocking ones
+first. Every scanner-provided string is escaped (see ``secgate.reports.md``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from secgate.errors import UsageError
+from secgate.model import ScanResult
+from secgate.reports import common, markdown, md
+
+MAX_BYTES = 1024 * 1024 - 1024
+"""A step summary is capped at 1 MiB; a little room is kept for what others append."""
+_TAIL_RESERVE = 4_096
+
+
+def render(result: ScanResult, limit: int = MAX_BYTES) -> str:
+    """The summary, at most ``limit`` bytes of UTF-8."""
+    doc = md.Budget(limit, md.utf8_size)
+    doc.add(markdown.verdict_line(result))
+    doc.add("")
+    for reason in result.verdict.reasons[:20]:
+        doc.add(f"- {md.text(reason, 400)}")
+    doc.add("")
+    doc.add_all(markdown.counts_table(result))
+    doc.add("")
+    for title, key in (("Tool", "tool"), ("Category", "category")):
+        counts = common.counts_by(result.findings, key)
+        if counts:
+            doc.add_all(md.table([title, "Findings"]))
+            doc.add_all(f"| {md.text(name, 60)} | {n} |" for name, n in counts.items())
+            doc.add("")
+    doc.add("### Scanner runs")
+    doc.add("")
+    doc.add_all(md.table(["Tool", "Status", "Version", "Duration", "Findings", "Details"]))
+    for run in result.runs[:100]:
+        state = run.status.value + (" (incomplete)" if run.incomplete else "")
+        detail = run.error or "; ".join(run.notes)
+        doc.add(f"| {md.text(run.tool, 40)} | {state} | {md.text(run.version or '?', 40)} | "
+                f"{run.duration:.1f} s | {run.finding_count} | {md.text(detail, 300)} |")
+    doc.add("")
+    tail = [f"- {md.text(note, 400)}" for note in result.notes[:50]]
+    tail_lines = (["### Notes", "", *tail, ""] if tail else []) + [
+        f"<sub>secgate {md.text(result.secgate_version, 40)} · policy "
+        f"{md.code(result.policy, 200)}</sub>"]
+    reserve = _TAIL_RESERVE + sum(md.utf8_size(line) + 1 for line in tail_lines)
+    ordered = common.report_order(result)
+    shown = 0
+    if ordered:
+        doc.add(f"### Findings ({len(ordered)})")
+        doc.add("")
+        doc.add_all(md.table(md.FINDING_COLUMNS))
+        shown = doc.add_rows((md.finding_row(f, 400) for f in ordered), reserve)
+        doc.add("")
+    if len(ordered) > shown:
+        doc.add(md.more_line(len(ordered) - shown))
+        doc.add("")
+    doc.add_all(tail_lines)
+    return doc.text()
+
+
+def append_to_step_summary(result: ScanResult, environ: dict[str, str] | None = None) -> bool:
+    """Append the summary to ``$GITHUB_STEP_SUMMARY`` when it is set; True when written."""
+    env = os.environ if environ is None else environ
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    path = Path(target)
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(render(result))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot append the job summary: {exc.strerror}") from None
+    return True
