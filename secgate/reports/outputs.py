@@ -13,19 +13,27 @@ from pathlib import Path
 
 from secgate.errors import UsageError
 from secgate.model import ScanResult
-from secgate.reports import json_report, sarif
+from secgate.reports import github_sarif, html, json_report, junit, markdown, sarif, summary_md
 
 Renderer = Callable[[ScanResult], str]
 
 RENDERERS: dict[str, Renderer] = {
     "sarif": sarif.render,
     "json": json_report.render,
+    "html": html.render,
+    "markdown": markdown.render,
+    "summary": summary_md.render,
+    "junit": junit.render,
 }
 """Every report format by name."""
 
 DEFAULT_FILE_NAMES: dict[str, str] = {
     "sarif": "report.sarif",
     "json": "report.json",
+    "html": "report.html",
+    "markdown": "report.md",
+    "summary": "summary.md",
+    "junit": "report.junit.xml",
 }
 """The file each format gets inside ``--output-dir``."""
 
@@ -50,9 +58,17 @@ class Targets:
 
 
 def write_all(result: ScanResult, targets: Targets) -> None:
-    """Render and write every requested report."""
+    """Render and write every requested report.
+
+    The SARIF is fitted to GitHub's limits first, so that what it had to leave out is in
+    ``result.notes`` (and so in every other report) before they are rendered."""
+    texts: dict[str, str] = {}
+    if "sarif" in targets.files:
+        fitted = github_sarif.fit(result)
+        result.notes.extend(note for note in fitted.notes if note not in result.notes)
+        texts["sarif"] = fitted.text
     for fmt, path in sorted(targets.files.items()):
-        text = RENDERERS[fmt](result)
+        text = texts[fmt] if fmt in texts else RENDERERS[fmt](result)
         if str(path) == "-":
             sys.stdout.write(text)
             sys.stdout.flush()
