@@ -57,6 +57,10 @@ _UNKNOWN_KEYS = frozenset({
 """Names that say nothing an SPDX id could carry: they stay unknown (Public Domain has no SPDX
 id, and a policy can still match it by its raw name)."""
 
+_MARKERS = frozenset({"dfsg approved", "osi approved", "fsf approved"})
+"""Classifiers that qualify a license without naming one (``License :: DFSG approved``): left
+out when they sit beside a real license name."""
+
 # Keys are ``_key(name)``: lower case, single spaces, no classifier prefix, "licence" -> "license".
 _ALIASES: dict[str, str] = {
     # MIT family
@@ -329,7 +333,10 @@ def _resolve_later(text: str) -> str | None:
 
 
 def _resolve_list(text: str) -> str | None:
-    parts = [p for p in _LIST_SPLIT.split(text) if p.strip()]
+    pieces = [p for p in _LIST_SPLIT.split(text) if p.strip()]
+    parts = [p for p in pieces if _key(p) not in _MARKERS]
+    if len(parts) == 1 and len(pieces) > 1:  # a real name beside a marker
+        return _resolve(parts[0])
     if len(parts) < 2 or len(parts) > 10:
         return None
     return combine(_resolve(p) for p in parts)
