@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, require_tool, run_secgate
+from conftest import FIXTURES, require_tool, run_secgate, validate_sarif
 
 from secgate.adapters import registry
 from secgate.adapters.interface import RunContext, Sample
@@ -177,9 +177,12 @@ def test_malformed_output_is_exit_2_naming_the_file(tmp_path: Path, content: byt
 
 
 def test_ingest_through_the_cli_blocks_on_the_vulnerabilities(tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
-    done = run_secgate("scan", "--input", STANDIN, "--json", out)
+    out, sarif = tmp_path / "report.json", tmp_path / "report.sarif"
+    done = run_secgate("scan", "--input", STANDIN, "--json", out, "--sarif", sarif)
     assert done.returncode == 1, done.stderr
+    rules = validate_sarif(sarif)["runs"][0]["tool"]["driver"]["rules"]
+    severities = {r["id"]: r["properties"]["security-severity"] for r in rules}
+    assert severities == dict.fromkeys(EXPECTED, "8.0")
     report = json.loads(out.read_text())
     findings = [f for f in report["findings"] if f["tool"] == "pip-audit"]
     assert {f["rule_id"] for f in findings} == set(EXPECTED)

@@ -199,3 +199,10 @@ def test_safety_without_a_database_is_skipped_and_only_fails_when_required(
     done = run_secgate("scan", example_app, "--scanner", "safety", env=env)
     assert done.returncode == 3, done.stderr
     assert "local database" in done.stderr
+
+
+def test_doctor_states_what_safety_and_pip_audit_cannot_do() -> None:
+    done = run_secgate("doctor")
+    assert done.returncode == 0, done.stderr
+    assert "Safety 3 needs a Safety account and network" in done.stdout
+    assert "secgate marks the run incomplete" in done.stdout
