@@ -24,6 +24,8 @@ DEFAULT_TIMEOUT = 600.0
 _KILL_GRACE = 3.0
 _ERROR_TAIL = 2000
 _VERSION_TIMEOUT = 60.0
+WORK_DIR_PLACEHOLDER = "$WORK"
+"""Stands for the run's private temporary directory in recorded commands."""
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -94,7 +96,9 @@ def run_one(adapter: Adapter, options: RunOptions,
             return finish(ScannerRun(tool=adapter.name, version=version,
                                      status=RunStatus.SKIPPED, error=cannot))
         invocation = adapter.invocation(ctx)
-        run = ScannerRun(tool=adapter.name, version=version, command=invocation.argv,
+        # the private work directory's random name would make reports differ from run to run
+        command = [arg.replace(tmp, WORK_DIR_PLACEHOLDER) for arg in invocation.argv]
+        run = ScannerRun(tool=adapter.name, version=version, command=command,
                          status=RunStatus.OK)
         process = execute(invocation, timeout=options.timeout, work_dir=Path(tmp))
         run.exit_code = process.exit_code
