@@ -23,8 +23,10 @@ from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
 from secgate.pipeline import ScanRequest, execute
+from secgate.policy.commands import policy_group
 from secgate.progress import choose as choose_progress
-from secgate.reports import outputs
+from secgate.reports import actions, outputs
+from secgate.reports.rebuild import load_result
 from secgate.summary import print_explain, print_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,6 +94,27 @@ def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
         return execute(request, progress)
 
 
+def report_options(func: F) -> F:
+    """The report files besides SARIF and JSON (shared by ``scan`` and ``report``); each
+    parameter is named after its format in ``secgate.reports.outputs``."""
+    path = click.Path(dir_okay=False, path_type=Path)
+    options = [
+        click.option("--html", "html", type=path,
+                     help="Write the self-contained HTML report here."),
+        click.option("--markdown", "markdown", type=path,
+                     help="Write the pull-request comment (Markdown) here ('-' for standard "
+                          "output)."),
+        click.option("--summary", "summary", type=path,
+                     help="Write the job summary (Markdown, at most 1 MiB) here."),
+        click.option("--junit", "junit", type=path,
+                     help="Write JUnit XML here (one test case per blocking or warning "
+                          "finding)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @scan_options
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
@@ -100,22 +123,87 @@ def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
               help="Write the SARIF 2.1.0 report here.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report here ('-' for standard output).")
+@report_options
+@click.option("--annotations/--no-annotations", default=None,
+              help="Print GitHub workflow annotations for the most severe findings "
+                   "[default: on when GITHUB_ACTIONS=true].")
 @click.option("--explain", is_flag=True, help="Print one line of why for each blocking finding.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
+                   "block [default: the policy's baseline:].")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, output_dir: Path | None, sarif_out: Path | None, json_out: Path | None,
-         explain: bool) -> None:
+         explain: bool, baseline_path: Path | None, annotations: bool | None,
+         **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
-    With only --input files given, no scanner runs."""
+    With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
+    the job summary is also appended to $GITHUB_STEP_SUMMARY."""
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes)
-    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out)
+    request.baseline = baseline_path
+    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
+                                           **report_files)
     result = run_scan(request, quiet)
     outputs.write_all(result, targets)
+    actions.publish(result, targets, annotations)
     if not quiet:
         print_summary(result, sys.stderr)
     if explain:
         print_explain(result, sys.stderr)
+    sys.exit(result.verdict.exit_code)
+
+
+@cli.group()
+def baseline() -> None:
+    """Record today's findings, so that later scans block only new ones."""
+
+
+@baseline.command("create")
+@scan_options
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the baseline SARIF "
+                   "[default: .secgate/baseline.sarif under PATH, else here].")
+def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
+                    policy_path: Path | None, jobs: int, timeout: float | None,
+                    excludes: tuple[str, ...], quiet: bool, output: Path | None) -> None:
+    """Scan PATH (or ingest --input files) like 'scan' and write every finding to a baseline.
+
+    Ends with 3 and writes nothing when a required scanner failed: a baseline missing a
+    scanner's findings would let them through as new later."""
+    from secgate.baseline import DEFAULT_PATH, write
+
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes)
+    request.use_baseline = False
+    result = run_scan(request, quiet)
+    target = output or (path or Path.cwd()) / DEFAULT_PATH
+    sys.exit(write(result, target, sys.stderr))
+
+
+@cli.command()
+@click.option("--from", "from_file", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A SARIF file written by 'secgate scan --sarif'.")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every report here (report.sarif, report.json, report.html, report.md, "
+                   "summary.md, report.junit.xml).")
+@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the SARIF 2.1.0 report here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here ('-' for standard output).")
+@report_options
+def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
+           json_out: Path | None, **report_files: Path | None) -> None:
+    """Render reports again from a saved secgate SARIF file, with no scanner run.
+
+    Ends with the saved verdict's exit code (0 pass, 1 blocked, 3 scanner error)."""
+    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
+                                           **report_files)
+    if not targets.files:
+        raise UsageError("name at least one report to write: --html, --markdown, --summary, "
+                         "--junit, --json, --sarif or --output-dir")
+    result = load_result(from_file)
+    outputs.write_all(result, targets)
     sys.exit(result.verdict.exit_code)
 
 
@@ -129,6 +217,7 @@ def doctor() -> None:
 
 cli.add_command(github_group)
 cli.add_command(hook_group)
+cli.add_command(policy_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secgate import __version__
+from secgate import baseline as baselines
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
+from secgate.dedupe import code_dedupe_enabled, dedupe
 from secgate.errors import UsageError
 from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
+from secgate.fingerprint import SourceTree, disambiguate
 from secgate.fingerprint import assign as assign_fingerprints
 from secgate.ingest import InputSpec, ingest
-from secgate.model import Finding, ScanResult
+from secgate.model import Finding, ScannerRun, ScanResult
 from secgate.normalize import normalize, redact
 from secgate.policy import loader
 from secgate.policy.accept import today as policy_today
@@ -36,6 +39,10 @@ class ScanRequest:
     timeout: float | None = None
     excludes: list[str] = field(default_factory=list)
     """Globs from ``--exclude``; ``.secgateignore`` at the target's root adds more."""
+    baseline: Path | None = None
+    """``--baseline FILE``; without it, the policy's ``baseline:`` (relative to the target)."""
+    use_baseline: bool = True
+    """False for ``baseline create``: a baseline being made is not judged against an old one."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -93,14 +100,37 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     if excluded:
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
-    assign_fingerprints(findings, root)
+    findings, fixed = identify(findings, runs, request, policy, root, notes)
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
                           installed=installed_scanners(request))
     verdict = evaluation.verdict
     notes.extend(evaluation.notes)
+    if fixed is not None:
+        verdict.counts["fixed"] = len(fixed)
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
-                      secgate_version=__version__, notes=notes)
+                      secgate_version=__version__, notes=notes, fixed=fixed or [])
+
+
+def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,
+             policy: Policy, root: Path, notes: list[str]
+             ) -> tuple[list[Finding], list[Finding] | None]:
+    """Fingerprint, merge the reports of one problem, and mark findings new or existing against
+    the baseline. Returns the findings and the baseline's fixed ones (None without a baseline)."""
+    tree = SourceTree(root)
+    by_cwe = code_dedupe_enabled(policy)
+    assign_fingerprints(findings, tree, by_cwe=by_cwe)
+    merged = dedupe(findings, tree, code=by_cwe)
+    if merged.removed:
+        notes.append(f"{merged.removed} duplicate report(s) merged into {merged.merged} "
+                     "finding(s) found by several tools")
+    findings = merged.findings
+    disambiguate(findings)
+    path = baselines.resolve(request.baseline, getattr(policy, "baseline", None), root) \
+        if request.use_baseline else None
+    if path is None:
+        return findings, None
+    return findings, baselines.mark(findings, baselines.load(path), runs)
