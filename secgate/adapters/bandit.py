@@ -10,13 +10,13 @@ quote the literal in their message: it is treated as a secret value.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, ClassVar
 
 from secgate.adapters.code_secrets import mask_values
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.sast_common import EXCLUDED_DIRS, has_python_files, invocation_notes
 from secgate.errors import InputError
 from secgate.model import Category, Finding, Location, Severity, Source
 from secgate.normalize import normalize_cwe
@@ -55,10 +55,6 @@ PASSWORD_TESTS = frozenset({"B105", "B106", "B107"})
 _PASSWORD_MESSAGE = re.compile(r"^Possible hardcoded password: '(?P<value>.*)'\s*$", re.DOTALL)
 _DOC_VERSION = re.compile(r"bandit\.readthedocs\.io/en/(\d+\.\d+(?:\.\d+)?)/")
 _CODE_LINE = re.compile(r"^(\d+) ?(.*)$")
-
-EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs",
-                 "node_modules", "__pycache__", "build", "dist", "site-packages")
-"""Directories Bandit is told to leave out (``-x``) in run mode, matched as ``/<dir>/``."""
 
 CONFIG_FILES = ("bandit.yaml", "bandit.yml", ".bandit.yaml", ".bandit.yml")
 
@@ -134,15 +130,6 @@ def project_config(target: Path) -> str | None:
     return None
 
 
-def has_python_files(target: Path) -> bool:
-    """True when ``target`` holds a ``.py`` file outside the excluded directories."""
-    for _root, dirs, files in os.walk(target):
-        dirs[:] = [d for d in dirs if d not in EXCLUDED_DIRS]
-        if any(f.endswith(".py") for f in files):
-            return True
-    return False
-
-
 # --- detection -------------------------------------------------------------------------------
 def is_bandit_json(doc: Any) -> bool:
     """Bandit's JSON report: ``results`` beside ``metrics``/``generated_at``, results keyed by
@@ -180,7 +167,8 @@ def parse_json(doc: dict[str, Any]) -> ParseResult:
         if parsed.tool_version is None:
             match = _DOC_VERSION.search(str(result.get("more_info") or ""))
             parsed.tool_version = match.group(1) if match else None
-    errors = doc.get("errors") or []
+    errors = doc.get("errors", [])
+    errors = [] if errors is None else errors
     if not isinstance(errors, list):
         raise InputError("'errors' is not a list")
     for error in errors:
@@ -269,11 +257,7 @@ def parse_sarif(doc: dict[str, Any]) -> ParseResult:
         metrics = ((run.get("properties") or {}).get("metrics") or {})
         if isinstance(metrics, dict):
             parsed.notes.extend(_nosec_notes(metrics.get("_totals")))
-        for invocation in run.get("invocations") or []:
-            for note in (invocation or {}).get("toolExecutionNotifications") or []:
-                text = ((note or {}).get("message") or {}).get("text")
-                if text:
-                    parsed.notes.append(f"bandit: {text}")
+        parsed.notes.extend(invocation_notes(run, NAME))
     for finding in parsed.findings:
         finding.tool_version = parsed.tool_version
     return parsed

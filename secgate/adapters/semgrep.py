@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from secgate.adapters.code_secrets import CREDENTIAL_CWES, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.sast_common import has_python_files, invocation_notes
 from secgate.errors import InputError
 from secgate.model import (
     Category,
@@ -146,8 +147,6 @@ class SemgrepAdapter(Adapter):
 
     # --- run ------------------------------------------------------------------------------
     def applicable(self, target: Path) -> str | None:
-        from secgate.adapters.bandit import has_python_files
-
         if project_config(target) is not None or has_python_files(target):
             return None
         return "no Python files and no .semgrep.yml to scan"
@@ -268,7 +267,8 @@ def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> Pa
         if not isinstance(result, dict):
             raise InputError(f"result {index} is not an object")
         parsed.findings.append(_json_finding(index, result, known, parsed))
-    errors = doc.get("errors") or []
+    errors = doc.get("errors", [])
+    errors = [] if errors is None else errors
     if not isinstance(errors, list):
         raise InputError("'errors' is not a list")
     parsed.notes.extend(_error_note(e) for e in errors if isinstance(e, dict))
@@ -361,11 +361,7 @@ def parse_sarif(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> P
         driver = (run.get("tool") or {}).get("driver") or {}
         version = driver.get("semanticVersion") or driver.get("version")
         parsed.tool_version = parsed.tool_version or (str(version) if version else None)
-        for invocation in run.get("invocations") or []:
-            for note in (invocation or {}).get("toolExecutionNotifications") or []:
-                text = ((note or {}).get("message") or {}).get("text")
-                if text:
-                    parsed.notes.append(f"semgrep: {str(text).strip().splitlines()[0]}")
+        parsed.notes.extend(invocation_notes(run, NAME))
     return parsed
 
 

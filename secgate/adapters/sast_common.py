@@ -1,0 +1,46 @@
+"""What the code scanners' adapters (Bandit, Semgrep) share: which directories are not source,
+whether a target holds Python code, and the notifications a SARIF run carries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs",
+                 "node_modules", "__pycache__", "build", "dist", "site-packages")
+"""Directories that hold no project source (tools, environments, build output)."""
+
+
+def has_python_files(target: Path) -> bool:
+    """True when ``target`` holds a ``.py`` file outside the excluded directories."""
+    for _root, dirs, files in os.walk(target):
+        dirs[:] = [d for d in dirs if d not in EXCLUDED_DIRS]
+        if any(f.endswith(".py") for f in files):
+            return True
+    return False
+
+
+def invocation_notes(run: dict[str, Any], tool: str) -> list[str]:
+    """One line per tool execution/configuration notification of a SARIF run (Bandit reports
+    files it could not parse there), naming the file when the notification does."""
+    notes = []
+    for invocation in run.get("invocations") or []:
+        if not isinstance(invocation, dict):
+            continue
+        for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
+            for note in invocation.get(key) or []:
+                if not isinstance(note, dict):
+                    continue
+                text = str((note.get("message") or {}).get("text") or "").strip()
+                if not text:
+                    continue
+                uri = None
+                for loc in note.get("locations") or []:
+                    uri = (((loc or {}).get("physicalLocation") or {}).get("artifactLocation")
+                           or {}).get("uri")
+                    if uri:
+                        break
+                where = f" in {uri}" if uri else ""
+                notes.append(f"{tool} {note.get('level', 'note')}{where}: {text.splitlines()[0]}")
+    return notes
