@@ -78,7 +78,7 @@ class SafetyAdapter(Adapter):
             return ("Safety 3 needs a Safety account and network (every command but --version "
                     "reaches its platform); install safety 2.x and give it a local database, "
                     "or ingest a `safety scan --output json` file")
-        db = database(ctx.config)
+        db = database(ctx.config, ctx.target)
         if db is None:
             return ("Safety needs its online service or a local database (--db): set "
                     f"scanners.settings.safety.db or ${DB_ENV} to a directory holding "
@@ -91,7 +91,7 @@ class SafetyAdapter(Adapter):
     def invocation(self, ctx: RunContext) -> Invocation:
         found = requirements.read(ctx.target)
         self._locations = found.locations()
-        db = database(ctx.config)
+        db = database(ctx.config, ctx.target)
         if db is None:  # preflight skips the run first; kept for direct callers
             raise InputError(f"no Safety database: set ${DB_ENV}")
         argv = [ctx.executable, "check"]
@@ -101,10 +101,14 @@ class SafetyAdapter(Adapter):
         return Invocation(argv=argv, cwd=ctx.target)
 
 
-def database(config: Mapping[str, Any]) -> Path | None:
-    """The local Safety database: the policy setting first, then ``$SECGATE_SAFETY_DB``."""
-    value = config.get("db") or os.environ.get(DB_ENV)
-    return Path(str(value)).expanduser().resolve() if value else None
+def database(config: Mapping[str, Any], target: Path) -> Path | None:
+    """The local Safety database: the policy setting first (a relative path is read from the
+    scanned directory, where ``.secgate.yml`` lives), then ``$SECGATE_SAFETY_DB``."""
+    setting = config.get("db")
+    if setting:
+        return (target / Path(str(setting)).expanduser()).resolve()
+    value = os.environ.get(DB_ENV)
+    return Path(value).expanduser().resolve() if value else None
 
 
 def _major(version: str) -> int:

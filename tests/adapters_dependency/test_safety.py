@@ -160,8 +160,10 @@ def test_preflight_needs_a_database_and_refuses_safety_3(tmp_path: Path,
 
 
 @pytest.mark.scanner("safety")
-def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Path) -> None:
+def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     require_tool("safety")
+    monkeypatch.delenv(DB_ENV, raising=False)
     out = tmp_path / "report.json"
     done = run_secgate("scan", example_app, "--scanner", "safety", "--json", out,
                        env={DB_ENV: str(SAFETY_DB)})
@@ -178,18 +180,25 @@ def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Pa
         assert finding["lowest_fixed_version"] == fixed and finding["score"] == score
         line = {"requests": 2, "pyyaml": 4}[package]
         assert finding["location"] == {"path": "requirements.txt", "start_line": line}
+    # the database can come from the policy instead (relative to the scanned directory)
+    (example_app / ".secgate.yml").write_text(
+        f"version: 1\nscanners:\n  settings:\n    safety:\n"
+        f"      db: {os.path.relpath(SAFETY_DB, example_app)}\n")
+    done = run_secgate("scan", example_app, "--scanner", "safety")
+    assert done.returncode == 1, done.stderr
+    assert "5 finding(s)" in done.stderr
 
 
 @pytest.mark.scanner("safety")
 def test_safety_without_a_database_is_skipped_and_only_fails_when_required(
-        example_app: Path, tmp_path: Path) -> None:
+        example_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     safety = require_tool("safety")
+    monkeypatch.delenv(DB_ENV, raising=False)
     # A PATH holding only safety: a plain `secgate scan` then runs safety alone, not required.
     only = tmp_path / "bin"
     only.mkdir()
     (only / "safety").symlink_to(safety)
-    env = {k: v for k, v in os.environ.items() if k != DB_ENV}
-    env["PATH"] = str(only)
+    env = {"PATH": str(only)}
     out = tmp_path / "report.json"
     done = run_secgate("scan", example_app, "--json", out, env=env)
     assert done.returncode == 0, done.stderr
