@@ -224,9 +224,8 @@ def _read_sarif_result(collector: SecretCollector, result: Any,
     fingerprints = result.get("partialFingerprints") or {}
     commit = field_str(fingerprints, "commitSha", where)
     start = field_int(region, "startLine", where)
-    if not value:
-        raise InputError(f"{where}: no snippet holds the secret")
-    secret = _secret(collector, value, rule, path, start, commit)
+    # no snippet: nothing to hash, as with --redact
+    secret = _secret(collector, value or REDACTED, rule, path, start, commit)
     tags = (result.get("properties") or {}).get("tags") or []
     description = descriptions.get(rule)
     collector.add(
@@ -234,7 +233,7 @@ def _read_sarif_result(collector: SecretCollector, result: Any,
         message=_message(rule, secret, commit),
         start_line=start, end_line=field_int(region, "endLine", where),
         start_column=field_int(region, "startColumn", where),
-        end_column=field_int(region, "endColumn", where), snippet=value,
+        end_column=field_int(region, "endColumn", where), snippet=value or None,
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],
         properties={"commit": commit, "author": field_str(fingerprints, "author", where),
                     "date": field_str(fingerprints, "date", where)})

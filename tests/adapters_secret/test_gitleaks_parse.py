@@ -13,7 +13,7 @@ from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import RunContext, Sample
 from secgate.adapters.secretscan import REDACTED_PREVIEW
-from secgate.errors import InputError
+from secgate.errors import InputError, UsageError
 from secgate.model import Category, Severity
 
 V8 = FIXTURES / "gitleaks" / "8.30.1"
@@ -191,3 +191,20 @@ def test_run_mode_is_history_for_a_repository_and_files_otherwise(tmp_path: Path
     forced = adapter.invocation(RunContext(target=repo, work_dir=tmp_path,
                                            executable="gitleaks", config={"mode": "dir"}))
     assert forced.argv[1] == "dir"
+
+
+def test_sarif_result_without_snippet_hashes_its_place() -> None:
+    doc = json.loads((V8 / "dir.sarif").read_text())
+    for result in doc["runs"][0]["results"]:
+        del result["locations"][0]["physicalLocation"]["region"]["snippet"]
+    parsed = GitleaksAdapter().parse(json.dumps(doc).encode())
+    assert len(parsed.findings) == 3 and parsed.secret_values == set()
+    assert all(f.secret and f.secret.preview == REDACTED_PREVIEW for f in parsed.findings)
+    assert all(f.location and f.location.snippet is None for f in parsed.findings)
+
+
+def test_an_unknown_run_mode_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="mode"):
+        GitleaksAdapter().invocation(RunContext(target=tmp_path, work_dir=tmp_path,
+                                                executable="gitleaks",
+                                                config={"mode": "history"}))
