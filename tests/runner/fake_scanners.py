@@ -21,6 +21,17 @@ with open(os.environ["FAKE_PID_FILE"], "w") as f:
     f.write(str(child.pid))
 time.sleep(600)
 """,
+    # the same, but parent and child ignore SIGTERM: only SIGKILL ends them
+    "stubborn": """
+import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c",
+                          "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                          "time.sleep(600)"])
+with open(os.environ["FAKE_PID_FILE"], "w") as f:
+    f.write(str(child.pid))
+time.sleep(600)
+""",
     "crash": """
 print("fake scanner: cannot read its rules file", file=sys.stderr)
 sys.exit(2)

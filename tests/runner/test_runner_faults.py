@@ -48,8 +48,10 @@ def process_gone(pid: int) -> bool:
     return "\nState:\tZ" in status
 
 
-def test_a_hanging_scanner_is_killed_with_its_children(tmp_path: Path) -> None:
-    fake = write_fake(tmp_path, "hang", "gitleaks")
+@pytest.mark.parametrize("kind", ["hang", "stubborn"])
+def test_a_hanging_scanner_is_killed_with_its_children(tmp_path: Path, kind: str) -> None:
+    """``stubborn`` ignores SIGTERM: the group gets SIGKILL after the grace period."""
+    fake = write_fake(tmp_path, kind, "gitleaks")
     pid_file = tmp_path / "child.pid"
     started = time.monotonic()
     code, report, stderr = scan_with(
