@@ -112,7 +112,9 @@ def run_one(adapter: Adapter, options: RunOptions,
             return finish(run)
         if process.exit_code not in adapter.ok_exit_codes:
             run.status = RunStatus.FAILED
-            run.error = f"exited with code {process.exit_code}: " + tail(process.stderr)
+            explained = adapter.explain_failure(process.exit_code, tail(process.stderr))
+            run.error = f"{explained} (exit code {process.exit_code})" if explained else \
+                f"exited with code {process.exit_code}: " + tail(process.stderr)
             return finish(run)
         report = invocation.output.read_bytes() if invocation.output and \
             invocation.output.exists() else process.stdout

@@ -169,6 +169,12 @@ class Adapter(abc.ABC):
         exits 1 for both), an ok code with no findings at all is a crash, not a pass."""
         return None
 
+    def explain_failure(self, exit_code: int | None, stderr: str) -> str | None:
+        """A clear reason for a run that exited with a failing code, when the tool's error
+        output shows one (Trivy's missing vulnerability database, say); else None, and the
+        error is the exit code and the end of the error output."""
+        return None
+
     def invocation(self, ctx: RunContext) -> Invocation:
         """The offline-safe command that scans ``ctx.target``."""
         raise NotImplementedError(f"{self.name} is ingest-only")

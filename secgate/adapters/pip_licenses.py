@@ -62,25 +62,26 @@ class PipLicensesAdapter(Adapter):
         return ParseResult(findings=findings)
 
     # --- run ------------------------------------------------------------------------------
-    def applicable(self, target: Path) -> str | None:
-        return self.applicable_with(target, {})
+    def preflight(self, ctx: RunContext, version: str | None) -> str | None:
+        """Skips the run, saying why, when there is no environment to read."""
+        return self.missing_environment(ctx.target, ctx.config)
 
-    def applicable_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
-        """Like ``applicable``, knowing the policy's settings for this scanner."""
+    def missing_environment(self, target: Path, config: Mapping[str, Any]) -> str | None:
+        """None when an environment to read is found, else why pip-licenses cannot run."""
         if environment_python(target, config) is not None:
             return None
         configured = config.get("python")
         if configured:
-            return (f"pip-licenses skipped: scanners.settings.pip-licenses.python "
-                    f"({configured}) is not an executable file")
-        return ("pip-licenses skipped: no Python environment to read (no "
+            return (f"scanners.settings.pip-licenses.python ({configured}) is not an "
+                    "executable file")
+        return ("no Python environment to read (no "
                 + ", ".join(f"{d}/bin/python" for d in VENV_DIRS)
                 + " in the target); set scanners.settings.pip-licenses.python")
 
     def invocation(self, ctx: RunContext) -> Invocation:
         python = environment_python(ctx.target, ctx.config)
-        if python is None:  # only when the settings name an interpreter that is not there
-            raise ScannerError(self.applicable_with(ctx.target, ctx.config) or "no environment")
+        if python is None:  # preflight() skipped the run before this
+            raise ScannerError(self.missing_environment(ctx.target, ctx.config) or "no python")
         return Invocation(argv=[ctx.executable, "--python", str(python), "--format", "json",
                                 "--from", "mixed", "--with-urls"], cwd=ctx.target)
 

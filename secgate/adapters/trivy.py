@@ -148,9 +148,10 @@ class TrivyAdapter(Adapter):
         """A clear reason for a failed run, when Trivy's error output shows one."""
         if any(marker in stderr for marker in DB_MISSING_MARKERS):
             return ("Trivy's vulnerability database is missing and could not be downloaded "
-                    "(no network access to mirror.gcr.io/ghcr.io?); vulnerability scanning "
-                    "cannot run here. Unset scanners.settings.trivy.vulnerabilities to scan "
-                    "secrets, licenses and misconfigurations only")
+                    "(is its repository, mirror.gcr.io or ghcr.io by default, reachable?); "
+                    "vulnerability scanning cannot run here. Unset "
+                    "scanners.settings.trivy.vulnerabilities to scan secrets, licenses and "
+                    "misconfigurations only")
         return None
 
 

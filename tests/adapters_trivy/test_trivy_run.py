@@ -104,3 +104,25 @@ def test_real_run_outputs_hold_no_raw_secret(scanned: dict[str, Any]) -> None:
     everything = sarif_text + json.dumps(scanned["report"]) + scanned["stdout"]
     for value in raw_values:
         assert value not in everything
+
+
+def test_vulnerability_scan_without_database_fails_clearly(tmp_path: Path) -> None:
+    """A real Trivy asked for vulnerabilities with an empty cache and an unreachable database
+    repository (so the result is the same on machines that could download it)."""
+    require_tool("trivy")
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\nscanners:\n  settings:\n    trivy:\n"
+                      "      vulnerabilities: true\n", "utf-8")
+    target = tmp_path / "app"
+    target.mkdir()
+    (target / "requirements.txt").write_text("requests==2.19.0\n", "utf-8")
+    out = tmp_path / "report.json"
+    done = run_secgate("scan", target, "--scanner", "trivy", "--policy", policy, "--json", out,
+                       env={"TRIVY_CACHE_DIR": str(tmp_path / "cache"),
+                                  "TRIVY_DB_REPOSITORY": "registry.invalid/no-trivy-db"})
+    assert done.returncode == 3, done.stderr
+    (run,) = json.loads(out.read_text("utf-8"))["runs"]
+    assert run["status"] == "failed"
+    assert run["error"].startswith("Trivy's vulnerability database is missing")
+    assert "vuln" in run["command"][run["command"].index("--scanners") + 1]
+    assert "vulnerability database is missing" in done.stdout + done.stderr

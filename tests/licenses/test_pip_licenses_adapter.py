@@ -93,7 +93,7 @@ def test_malformed_file_exits_2_naming_it(tmp_path: Path) -> None:
 
 def test_environment_python_choice(tmp_path: Path) -> None:
     assert environment_python(tmp_path, {}) is None
-    reason = PipLicensesAdapter().applicable(tmp_path)
+    reason = PipLicensesAdapter().missing_environment(tmp_path, {})
     assert reason is not None and "scanners.settings.pip-licenses.python" in reason
     venv_python = tmp_path / "venv" / "bin" / "python"
     venv_python.parent.mkdir(parents=True)
@@ -102,7 +102,7 @@ def test_environment_python_choice(tmp_path: Path) -> None:
     assert environment_python(tmp_path, {"python": sys.executable}) == Path(sys.executable)
     assert environment_python(tmp_path, {"python": "nowhere/python"}) is None
     assert "is not an executable file" in (
-        PipLicensesAdapter().applicable_with(tmp_path, {"python": "nowhere/python"}) or "")
+        PipLicensesAdapter().missing_environment(tmp_path, {"python": "nowhere/python"}) or "")
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,31 @@ def test_real_run_normalizes_known_packages(real_run: dict[str, Any]) -> None:
     assert spdx["packaging"] == "Apache-2.0 OR BSD-2-Clause"
     assert all(f["category"] == "license" and f["severity"] == "info"
                for f in real_run["findings"])
+
+
+def test_policy_setting_names_the_environment(tmp_path: Path) -> None:
+    require_tool("pip-licenses")
+    policy = tmp_path / "policy.yml"
+    python = ROOT / ".venv" / "bin" / "python"
+    policy.write_text("version: 1\nscanners:\n  settings:\n    pip-licenses:\n"
+                      f"      python: {json.dumps(str(python))}\n", "utf-8")
+    target = tmp_path / "project"
+    target.mkdir()
+    out = tmp_path / "report.json"
+    done = run_secgate("scan", target, "--scanner", "pip-licenses", "--policy", policy,
+                       "--json", out, "-q")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text("utf-8"))
+    assert report["runs"][0]["command"][1:3] == ["--python", str(python)]
+    assert any(f["package"]["name"] == "click" for f in report["findings"])
+
+
+def test_no_environment_skips_with_a_reason(tmp_path: Path) -> None:
+    require_tool("pip-licenses")
+    out = tmp_path / "report.json"
+    done = run_secgate("scan", tmp_path, "--scanner", "pip-licenses", "--json", out, "-q")
+    assert done.returncode == 3, done.stderr  # a scanner asked for by name examined nothing
+    (run,) = json.loads(out.read_text("utf-8"))["runs"]
+    assert run["status"] == "skipped"
+    assert "no Python environment to read" in run["error"]
+    assert "scanners.settings.pip-licenses.python" in run["error"]
