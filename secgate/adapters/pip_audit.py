@@ -21,6 +21,7 @@ from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunCont
 from secgate.errors import InputError
 from secgate.model import Category, Finding, Location
 from secgate.severity import Rating, from_cvss, from_tool, rate
+from secgate.util import load_json
 
 _VERSION_IN_REASON = re.compile(r"\(([^()\s]+)\)\s*$")
 
@@ -98,8 +99,9 @@ def _cyclonedx_from_pip_audit(doc: dict[str, Any]) -> bool:
 
 def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult:
     """Read any pip-audit JSON output; ``locations`` maps packages to requirement lines."""
-    from secgate.util import load_json
-
+    if not data.strip():
+        raise InputError("pip-audit wrote no JSON report (it exits 1 without one when "
+                         "dependency resolution or its vulnerability service fails)")
     doc = load_json(data)
     where = locations or {}
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":

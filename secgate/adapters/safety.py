@@ -124,6 +124,8 @@ def _is_v1_row(row: Any) -> bool:
 def parse_report(data: bytes, locations: Mapping[str, tuple[str, int]] | None = None
                  ) -> ParseResult:
     """Read any Safety JSON; ``locations`` maps packages to requirement lines (run mode)."""
+    if not data.strip():
+        raise InputError("Safety wrote no JSON report")
     doc = load_json(data)
     where = locations or {}
     if isinstance(doc, list):

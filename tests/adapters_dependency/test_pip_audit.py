@@ -12,6 +12,7 @@ from conftest import FIXTURES, require_tool, run_secgate, validate_sarif
 from secgate.adapters import registry
 from secgate.adapters.interface import RunContext, Sample
 from secgate.adapters.pip_audit import PipAuditAdapter, parse_report
+from secgate.errors import InputError
 from secgate.model import Category, Severity
 
 PA = FIXTURES / "pip-audit"
@@ -216,3 +217,8 @@ def test_real_pip_audit_run_on_the_example_is_incomplete_not_a_pass(
     assert "--no-deps" in run["command"]
     assert any(n.startswith("requests 2.19.0: skipped:") for n in run["notes"])
     assert report["verdict"]["status"] == "error"
+
+
+def test_no_report_at_all_says_why() -> None:
+    with pytest.raises(InputError, match="pip-audit wrote no JSON report"):
+        parse_report(b"")
