@@ -14,14 +14,16 @@ Reads every report shape Gitleaks has written:
 Lines marked ``gitleaks:allow`` never reach a report (Gitleaks drops them itself), so they cannot
 show up as suppressed findings.
 
-Run mode: ``gitleaks git TARGET`` (the whole history) when TARGET is the top of a git repository,
-else ``gitleaks dir TARGET``. ``scanners.settings.gitleaks.mode: dir`` scans the working tree of a
-repository instead (history mode does not see uncommitted changes). The report keeps raw values
-(no ``--redact``): secgate needs them to hash, and they never leave its process.
+Run mode: ``gitleaks git TARGET`` (the whole history) when TARGET is the top of a git repository
+with at least one commit, else ``gitleaks dir TARGET``. History mode does not see uncommitted
+changes; ``scanners.settings.gitleaks.mode: dir`` scans a repository's working tree instead. The
+report keeps raw values (no ``--redact``): secgate needs them to hash, and they never leave its
+process.
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -112,7 +114,7 @@ class GitleaksAdapter(Adapter):
             raise UsageError(f"scanners.settings.gitleaks.mode: {mode!r} is not one of "
                              f"{', '.join(_MODES)}")
         if mode == "auto":
-            mode = "git" if is_git_top(ctx.target) else "dir"
+            mode = "git" if is_git_top(ctx.target) and has_commits(ctx.target) else "dir"
         output = ctx.work_dir / "gitleaks.json"
         argv = [ctx.executable, mode, str(ctx.target), "--report-format", "json",
                 "--report-path", str(output), "--no-banner", "--exit-code", "0"]
@@ -123,6 +125,18 @@ class GitleaksAdapter(Adapter):
 def is_git_top(target: Path) -> bool:
     """True when ``target`` is the top directory of a git work tree (``.git`` dir or file)."""
     return (target / ".git").exists()
+
+
+def has_commits(target: Path) -> bool:
+    """True when the repository at ``target`` has a commit (a fresh ``git init`` has none, and
+    a history scan of it would examine nothing)."""
+    try:
+        done = subprocess.run(["git", "-C", str(target), "rev-parse", "--verify", "--quiet",
+                               "HEAD"], capture_output=True, check=False, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # let Gitleaks itself say what is wrong
+    return done.returncode == 0
 
 
 def _is_gitleaks_sarif(doc: dict[str, Any]) -> bool:

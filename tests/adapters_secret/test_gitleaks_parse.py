@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -176,12 +177,18 @@ def test_malformed_reports_raise_input_errors(data: bytes, message: str) -> None
 
 
 def test_run_mode_is_history_for_a_repository_and_files_otherwise(tmp_path: Path) -> None:
-    plain = tmp_path / "plain"
-    repo = tmp_path / "repo"
+    plain, fresh, repo = tmp_path / "plain", tmp_path / "fresh", tmp_path / "repo"
     plain.mkdir()
-    (repo / ".git").mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+           "-c", "commit.gpgsign=false"]
+    for path in (fresh, repo):
+        subprocess.run([*git, "init", "-q", str(path)], check=True)
+    (repo / "a.txt").write_text("a\n")
+    subprocess.run([*git, "-C", str(repo), "add", "a.txt"], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-q", "-m", "a"], check=True)
     adapter = GitleaksAdapter()
-    for target, mode in ((plain, "dir"), (repo, "git")):
+    # a fresh repository has no history yet: its files are scanned
+    for target, mode in ((plain, "dir"), (fresh, "dir"), (repo, "git")):
         inv = adapter.invocation(RunContext(target=target, work_dir=tmp_path,
                                             executable="/bin/gitleaks"))
         assert inv.argv[:3] == ["/bin/gitleaks", mode, str(target)]
