@@ -5,8 +5,8 @@ Three rules say that two findings are the same problem:
 
 - **dependency**: the same ecosystem, package (PEP 503 name for PyPI) and version, and id sets
   (``Vulnerability.id`` plus aliases: CVE, GHSA, PYSEC, OSV...) that share an id;
-- **secret**: the same file, overlapping lines (or no line known on one side) and the same secret,
-  by its salted hash. Trivy masks secrets in its output, so its hash is that of a masked value and
+- **secret**: the same file, overlapping lines and the same secret, by its salted hash (a report
+  without lines joins the first place the file has that secret reported at). Trivy masks secrets in its output, so its hash is that of a masked value and
   never meets another tool's: a Trivy secret stays a finding of its own;
 - **code**: the same file, the same first line and CWE families that meet (see
   ``secgate.fingerprint.CWE_FAMILY``): Bandit B602 and Semgrep ``python-subprocess-shell-true``,
@@ -115,10 +115,18 @@ def _link_secrets(findings: list[Finding], groups: _Groups) -> None:
         if finding.secret is not None and finding.location is not None:
             buckets.setdefault((finding.location.path, finding.secret.hash), []).append(i)
     for members in buckets.values():
-        for n, i in enumerate(members):
-            for j in members[n + 1:]:
+        lined = sorted((i for i in members if _lines(findings[i]) is not None),
+                       key=lambda i: _lines(findings[i]) or (0, 0))
+        for n, i in enumerate(lined):
+            for j in lined[n + 1:]:
                 if _overlap(findings[i], findings[j]):
                     groups.union(i, j)
+        # a report without lines joins the first place the secret is reported at
+        lineless = [i for i in members if _lines(findings[i]) is None]
+        anchor = lined[0] if lined else (lineless[0] if lineless else None)
+        for i in lineless:
+            if anchor is not None:
+                groups.union(anchor, i)
 
 
 def _link_code(findings: list[Finding], groups: _Groups) -> None:

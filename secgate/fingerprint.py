@@ -6,7 +6,7 @@ A fingerprint must survive edits that do not touch the problem:
 - dependency: (ecosystem, package, version, canonical vulnerability id) and no location, so
   reordering or moving requirement lines keeps it. PyPI names are compared as PEP 503 normalizes
   them (``PyYAML`` = ``pyyaml``, ``zope_interface`` = ``zope-interface``) and versions as PEP 440
-  normalizes them (``2.0`` = ``2.0.0`` is *not* assumed; ``2.0.0rc1`` = ``2.0.0-rc1`` is).
+  compares them (``5.3`` = ``5.3.0``, ``2.0rc1`` = ``2.0-rc1``).
 - license: (ecosystem, package, version, license).
 - secret: (path, secret hash): the line is left out, so the secret keeps its identity when lines
   are added above it.
@@ -35,8 +35,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name, canonicalize_version
 
 from secgate.line_hash import file_line_hashes
 from secgate.model import Category, Finding
@@ -120,13 +119,11 @@ def package_name(name: str, ecosystem: str | None) -> str:
 
 
 def package_version(version: str | None, ecosystem: str | None) -> str:
-    """A version as its ecosystem compares it (PEP 440 normal form for PyPI when it parses)."""
+    """A version as its ecosystem compares it (for PyPI: PEP 440's normal form without trailing
+    zeros, when it parses)."""
     text = (version or "").strip()
     if (ecosystem or "").lower() == "pypi" and text:
-        try:
-            return str(Version(text))
-        except InvalidVersion:
-            return text
+        return canonicalize_version(text, strip_trailing_zero=True)
     return text
 
 
