@@ -210,8 +210,11 @@ def test_safety_without_a_database_is_skipped_and_only_fails_when_required(
     assert "local database" in done.stderr
 
 
-def test_doctor_states_what_safety_and_pip_audit_cannot_do() -> None:
-    done = run_secgate("doctor")
+def test_doctor_states_what_safety_and_pip_audit_cannot_do(tmp_path: Path) -> None:
+    # only these two on PATH: doctor then asks no other scanner for its version
+    for tool in ("safety", "pip-audit"):
+        (tmp_path / tool).symlink_to(require_tool(tool))
+    done = run_secgate("doctor", env={"PATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert "Safety 3 needs a Safety account and network" in done.stdout
     assert "secgate marks the run incomplete" in done.stdout
