@@ -7,23 +7,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from secgate.errors import InputError, UsageError
-from secgate.github import GitHubClient, GitHubError
-from secgate.github_publish import (
-    action_report,
-    append_text,
-    is_fork_pull_request,
-    publish_comment,
-    pull_request_number,
-    read_event,
-    split_repository,
-    upload_sarif,
-    write_outputs,
-)
+
+if TYPE_CHECKING:
+    from secgate.github import GitHubClient
+
+# secgate.github and secgate.github_publish (and so requests) are imported by the commands that
+# use them: every other secgate command starts faster without them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +32,8 @@ def _connection_options(func: F) -> F:
 
 
 def _client(token: str | None) -> GitHubClient:
+    from secgate.github import GitHubClient
+
     return GitHubClient.from_env(token)
 
 
@@ -45,6 +41,8 @@ def _repository(repo: str | None) -> tuple[str, str]:
     value = repo or os.environ.get("GITHUB_REPOSITORY", "")
     if not value:
         raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repo OWNER/NAME")
+    from secgate.github_publish import split_repository
+
     return split_repository(value)
 
 
@@ -89,6 +87,8 @@ def comment(markdown_path: Path, number: int | None, author: str | None, token: 
     The comment is found by its hidden marker line. With a read-only token (403, as on a fork's
     pull request) the report goes to $GITHUB_STEP_SUMMARY instead and the command still passes.
     """
+    from secgate.github_publish import publish_comment, pull_request_number, read_event
+
     try:
         markdown = markdown_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -121,7 +121,8 @@ def comment(markdown_path: Path, number: int | None, author: str | None, token: 
 @click.option("--wait", type=click.FloatRange(min=0), default=120.0, show_default=True,
               help="Seconds to wait for GitHub to finish processing (0: do not wait).")
 @click.option("--poll-interval", type=click.FloatRange(min=0.01), default=5.0,
-              show_default=True, help="Seconds between two status checks.")
+              show_default=True, envvar="SECGATE_GITHUB_POLL_INTERVAL", show_envvar=True,
+              help="Seconds between two status checks.")
 @_connection_options
 def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
                          checkout_uri: str | None, tool_name: str | None, wait: float,
@@ -131,6 +132,9 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
     The file is gzipped and base64-encoded; over 10 MB gzipped it is refused before any upload.
     Processing that failed is an error (exit 2); still pending after --wait is a warning.
     """
+    from secgate.github import GitHubError
+    from secgate.github_publish import is_fork_pull_request, read_event, upload_sarif
+
     if not ref or not sha:
         raise UsageError("upload-sarif needs --ref and --sha (or GITHUB_REF and GITHUB_SHA)")
     owner, name = _repository(repo)
@@ -162,6 +166,8 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
 def action_outputs(report_dir: Path, exit_code: int) -> None:
     """Set the action's step outputs ($GITHUB_OUTPUT) and write its job summary
     ($GITHUB_STEP_SUMMARY) from a scan's report directory; without them, print the outputs."""
+    from secgate.github_publish import action_report, append_text, write_outputs
+
     report = action_report(report_dir, exit_code)
     output_file = _env_path("GITHUB_OUTPUT")
     if output_file is not None:

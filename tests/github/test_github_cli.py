@@ -193,7 +193,7 @@ def test_action_outputs_from_a_report_dir(tmp_path: Path) -> None:
     assert outputs["verdict"] == "block" and outputs["exit-code"] == "1"
     assert outputs["sarif-file"] == str(out / "report.sarif")
     counts = json.loads(outputs["counts"])
-    assert counts["total"] == 19 and counts["high"] == 5 and counts["blocking"] == 5
+    assert counts["total"] == 19 and counts["high"] == 5 and counts["block"] == 5
     assert outputs["findings"] == "19"
     assert Path(outputs["markdown-file"]).is_file()
     summary = (tmp_path / "summary.md").read_text()

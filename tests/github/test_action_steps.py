@@ -1,0 +1,158 @@
+"""action.yml run for real: every ``run:`` step in order with bash, in a simulated GitHub Actions
+environment (a pull_request event, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_API_URL pointing at
+the HTTP server on 127.0.0.1). The install step is told ``install: false`` and finds the
+project's own ``.venv`` secgate on PATH: installing from PyPI needs the network, which tests do
+not use. The setup-python step is a ``uses:`` step and cannot run here."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from actions_sim import Run, run_action
+from conftest import FIXTURES, ROOT, validate_sarif
+from ghserver import REPO, TOKEN, FakeGitHub, serve
+
+from secgate.github_publish import MARKER
+
+ACTION = ROOT / "action.yml"
+SHA = "fedcba9876543210fedcba9876543210fedcba98"
+PASSING_POLICY = "version: 1\nfail_on: critical\nwarn_on: medium\n"
+
+
+@pytest.fixture
+def api() -> Iterator[FakeGitHub]:
+    with serve() as server:
+        yield server
+        assert server.violations == []
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A checked-out repository with a scanner's output file to ingest."""
+    ws = tmp_path / "workspace"
+    (ws / "scans").mkdir(parents=True)
+    shutil.copy(FIXTURES / "bandit/1.9.4/vulnerable-app.sarif", ws / "scans/bandit.sarif")
+    return ws
+
+
+def actions_env(api: FakeGitHub, tmp_path: Path, workspace: Path,
+                event_name: str = "pull_request") -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 7, "pull_request": {
+        "number": 7, "head": {"repo": {"full_name": REPO, "fork": False}},
+        "base": {"repo": {"full_name": REPO}}}} if event_name == "pull_request"
+        else {"ref": "refs/heads/main"}))
+    summary = tmp_path / "step_summary.md"
+    summary.touch()
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "RUNNER_", "SECGATE_"))}
+    return {**keep,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{keep.get('PATH', '')}",
+            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_API_URL": api.url, "GITHUB_REPOSITORY": REPO, "GITHUB_SHA": SHA,
+            "GITHUB_REF": "refs/pull/7/merge" if event_name == "pull_request" else "refs/heads/main",
+            "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+            "SECGATE_GITHUB_MAX_WAIT": "5", "SECGATE_GITHUB_POLL_INTERVAL": "0.05"}
+
+
+def run(api: FakeGitHub, tmp_path: Path, workspace: Path, name: str, event: str = "pull_request",
+        **inputs: str) -> Run:
+    env = actions_env(api, tmp_path, workspace, event)
+    given = {"install": "false", "inputs": "scans/*.sarif", **inputs}
+    return run_action(ACTION, given, env, workspace, tmp_path / name, token=TOKEN)
+
+
+def assert_token_hidden(result: Run, tmp_path: Path) -> None:
+    assert TOKEN not in result.log
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_action_is_valid_for_github() -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"),
+                           "--builtin-schema", "vendor.github-actions", str(ACTION)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp_path: Path,
+                                                            workspace: Path) -> None:
+    first = run(api, tmp_path, workspace, "first")
+    assert [s.id for s in first.steps] == ["python", "install", "scan", "report", "comment",
+                                           "upload", "finish"]
+    assert first.step("python").exit_code is None  # a uses: step, not run here
+    assert first.exit_code == 1, first.log
+    assert first.step("finish").exit_code == 1  # only the last step fails
+    outputs = first.outputs
+    assert outputs["verdict"] == "block" and outputs["exit-code"] == "1"
+    assert outputs["sarif-file"] == "secgate-report/report.sarif"
+    assert outputs["json-file"] == "secgate-report/report.json"
+    counts = json.loads(outputs["counts"])
+    assert (counts["total"], counts["high"], counts["block"]) == (19, 5, 5)
+    assert outputs["findings"] == "19"
+    validate_sarif(workspace / outputs["sarif-file"])
+
+    summary = (tmp_path / "step_summary.md").read_text()
+    assert "BLOCKED" in summary
+    (comment,) = api.comments.values()
+    assert MARKER in comment["body"].splitlines() and "BLOCKED" in comment["body"]
+    (upload,) = api.uploads
+    assert (upload["ref"], upload["commit_sha"]) == ("refs/pull/7/merge", SHA)
+    assert upload["doc"] == json.loads((workspace / outputs["sarif-file"]).read_text())
+    assert "processing complete" in first.step("upload").stderr
+
+    second = run(api, tmp_path, workspace, "second")
+    assert second.exit_code == 1
+    assert len(api.comments) == 1  # the same comment, edited
+    assert len(api.of("POST")) == 3 and len(api.of("PATCH")) == 1  # 1 comment + 2 uploads
+    assert "updated the comment on pull request #7" in second.step("comment").stderr
+    assert len(api.uploads) == 2
+    assert summary in (tmp_path / "step_summary.md").read_text()  # appended, not replaced
+    assert_token_hidden(first, tmp_path)
+    assert_token_hidden(second, tmp_path)
+
+
+def test_fail_false_reports_the_block_but_passes(api: FakeGitHub, tmp_path: Path,
+                                                 workspace: Path) -> None:
+    result = run(api, tmp_path, workspace, "lenient", fail="false", comment="false",
+                 **{"upload-sarif": "false"})
+    assert result.exit_code == 0, result.log
+    assert result.outputs["verdict"] == "block"
+    assert "::warning title=secgate::the policy blocks" in result.step("finish").stdout
+    assert api.requests == []
+
+
+def test_push_event_passing_gate_fails_when_the_upload_fails(api: FakeGitHub, tmp_path: Path,
+                                                              workspace: Path) -> None:
+    (workspace / ".secgate.yml").write_text(PASSING_POLICY)
+    api.processing = ["pending", "failed"]
+    api.processing_errors = ["the SARIF is invalid"]
+    result = run(api, tmp_path, workspace, "push", event="push")
+    assert result.outputs["verdict"] in ("pass", "warn") and result.outputs["exit-code"] == "0"
+    assert "no pull request comment on a push event" in result.step("comment").stdout
+    assert api.comments == {}
+    (upload,) = api.uploads
+    assert upload["ref"] == "refs/heads/main"
+    assert "the SARIF is invalid" in result.step("upload").stderr
+    assert result.exit_code == 2
+    assert "publishing the result failed (exit 2)" in result.step("finish").stdout
+
+
+def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
+                                               workspace: Path) -> None:
+    result = run(api, tmp_path, workspace, "broken", inputs="scans/missing-*.sarif")
+    assert result.exit_code == 2, result.log
+    assert result.outputs["verdict"] == "error"
+    assert result.outputs["sarif-file"] == ""
+    assert "missing-*.sarif" in result.step("scan").stderr
+    assert "## secgate: ERROR" in (tmp_path / "step_summary.md").read_text()
+    assert api.requests == []  # nothing to comment or upload
