@@ -148,7 +148,7 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
     for tool in sorted(by_tool):
         who = f"required scanner {tool}" if tool in required else f"scanner {tool}"
         for run in by_tool[tool]:
-            detail = (run.error or "; ".join(run.notes[:3])).strip()
+            detail = (run.error or (run.notes[0] if run.notes else "")).strip()
             detail = f": {detail.splitlines()[0][:300]}" if detail else ""
             if run.status is RunStatus.SKIPPED:
                 missing = run.error is not None

@@ -63,7 +63,7 @@ class Match(_Model):
     baseline: Literal["new", "existing"] | None = None
 
     @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
-                     "cwe", mode="before")
+                     mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)
@@ -71,9 +71,8 @@ class Match(_Model):
     @field_validator("cwe", mode="before")
     @classmethod
     def _cwe_ids(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [normalize_cwe(v) for v in value]
-        return value
+        values = _as_list(value)
+        return None if values is None else [normalize_cwe(v) for v in values]
 
 
 def normalize_cwe(value: Any) -> str:
