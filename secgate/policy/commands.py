@@ -12,8 +12,8 @@ import click
 import yaml
 
 from secgate.errors import ExitCode, SecgateError
-from secgate.policy import accept, loader
 from secgate.model import Severity
+from secgate.policy import accept, loader
 from secgate.policy.model import Policy
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, run_secgate
 
 CASES = Path(__file__).resolve().parent / "cases"
