@@ -30,6 +30,7 @@ _KINDS = {
     "secret": Category.SECRET,
     "license": Category.LICENSE,
 }
+_OLD_TEMPLATE_ID = re.compile(r"^\[(\w+)\]\s+(\S+)$")
 _SEVERITY_TAGS = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}
 _FIELD_RE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?):[ \t]*(.*?)\s*$", re.MULTILINE)
 _MANIFEST_ECOSYSTEMS = (
@@ -106,11 +107,19 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
         "tool": "trivy", "severity": severity, "level": severity.sarif_level,
         "sources": [], "tags": sorted({*base.tags, "security"} - _SEVERITY_TAGS),
     }
+    old_id = _OLD_TEMPLATE_ID.match(base.rule_id)
+    if kind is None and (old_id or "vulnerability" in {t.lower() for t in base.tags}):
+        # SARIF of Trivy's old contrib template: rule "[HIGH] CVE-…", name "dockerfile_scan"
+        kind = Category.DEPENDENCY
+        if old_id:
+            base = base.model_copy(update={"rule_id": old_id.group(2)})
     if kind is None:
         return base.model_copy(update=update)
     update["category"] = kind
     if kind in (Category.CONTAINER, Category.DEPENDENCY):
-        name = fields.get("package") or base.rule_id
+        other_tags = [t for t in base.tags if t.lower() not in {"vulnerability", "security"}
+                      and t.upper() not in _SEVERITY_TAGS]
+        name = fields.get("package") or (other_tags[0] if len(other_tags) == 1 else "unknown")
         version = fields.get("installed version") or None
         ecosystem = _ecosystem(base.path) if kind is Category.DEPENDENCY else None
         if ecosystem == "pypi":

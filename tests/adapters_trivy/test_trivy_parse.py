@@ -256,3 +256,45 @@ def test_malformed_file_exits_2_naming_it(tmp_path: Path, content: str, auto: bo
     assert done.returncode == 2, done.stderr
     assert str(bad) in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2
+
+
+def _sarif(rule: dict[str, object], result: dict[str, object]) -> bytes:
+    return json.dumps({"version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "Trivy", "version": "0.76.0", "rules": [rule]}},
+        "results": [result]}]}).encode()
+
+
+def test_sarif_vulnerability_results() -> None:
+    """Trivy SARIF vulnerability results (the message layout of Trivy's SARIF writer; no real
+    capture exists here because vulnerability scanning cannot run on these machines)."""
+    rule = {"id": "CVE-2018-18074", "name": "LanguageSpecificPackageVulnerability",
+            "shortDescription": {"text": "python-requests: Authorization header kept"},
+            "properties": {"security-severity": "9.8", "tags": ["vulnerability", "security",
+                                                               "HIGH"]}}
+    result = {"ruleId": "CVE-2018-18074", "ruleIndex": 0, "level": "error",
+              "message": {"text": "Package: requests\nInstalled Version: 2.19.0\n"
+                                  "Vulnerability CVE-2018-18074\nSeverity: HIGH\n"
+                                  "Fixed Version: 2.20.0\nLink: [CVE-2018-18074]"
+                                  "(https://avd.aquasec.com/nvd/cve-2018-18074)"},
+              "locations": [{"physicalLocation": {"artifactLocation": {
+                  "uri": "requirements.txt", "uriBaseId": "ROOTPATH"},
+                  "region": {"startLine": 1}}}]}
+    (finding,) = TrivyAdapter().parse(_sarif(rule, result)).findings
+    assert finding.category is Category.DEPENDENCY
+    assert (finding.severity, finding.score) == (Severity.HIGH, 9.8)
+    assert finding.package is not None
+    assert (finding.package.name, finding.package.version, finding.package.ecosystem) == \
+        ("requests", "2.19.0", "pypi")
+    assert finding.package.fixed_versions == ["2.20.0"]
+    assert finding.vulnerability is not None and finding.vulnerability.id == "CVE-2018-18074"
+
+    old_rule = {"id": "[CRITICAL] CVE-2020-1747", "name": "dockerfile_scan",
+                "properties": {"tags": ["vulnerability", "CRITICAL", "pyyaml"]}}
+    old_result = {"ruleId": "[CRITICAL] CVE-2020-1747", "ruleIndex": 0,
+                  "message": {"text": "pyyaml"},
+                  "locations": [{"physicalLocation": {"artifactLocation": {
+                      "uri": "requirements.txt"}}}]}
+    (old,) = TrivyAdapter().parse(_sarif(old_rule, old_result)).findings
+    assert old.rule_id == "CVE-2020-1747" and old.severity is Severity.CRITICAL
+    assert old.category is Category.DEPENDENCY
+    assert old.package is not None and old.package.name == "pyyaml"
