@@ -38,7 +38,6 @@ def render(result: ScanResult) -> str:
     context = {
         "result": result,
         "verdict_word": common.VERDICT_WORDS[result.verdict.status],
-        "verdict_icon": common.VERDICT_ICONS[result.verdict.status],
         "status": result.verdict.status.value,
         "totals": _totals(result),
         "charts": [
