@@ -191,10 +191,12 @@ def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> Non
 
 def _source_metadata(row: dict[str, Any], where: str) -> dict[str, Any]:
     """The one source's metadata (``Git``, ``Github``, ``Filesystem``...), or {}."""
-    data = (row.get("SourceMetadata") or {})
+    data = row.get("SourceMetadata")
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise InputError(f"{where}: 'SourceMetadata' is not an object")
-    sources = data.get("Data") or {}
+    sources = data.get("Data")
+    sources = {} if sources is None else sources
     if not isinstance(sources, dict):
         raise InputError(f"{where}: 'SourceMetadata.Data' is not an object")
     for value in sources.values():
