@@ -60,10 +60,11 @@ class PipAuditAdapter(Adapter):
         return parse_report(data, self._locations)
 
     # --- run ------------------------------------------------------------------------------
-    def applicable(self, target: Path) -> str | None:
-        if not requirements.find(target):
-            return "no requirement files (requirements*.txt) in the target"
-        return None
+    def preflight(self, ctx: RunContext, version: str | None) -> str | None:
+        if requirements.find(ctx.target) or environments(ctx):
+            return None
+        return ("no requirement files (requirements*.txt) and no environment to audit in the "
+                "target (set scanners.settings.pip-audit.path to a site-packages directory)")
 
     def invocation(self, ctx: RunContext) -> Invocation:
         found = requirements.read(ctx.target)
@@ -71,14 +72,29 @@ class PipAuditAdapter(Adapter):
         argv = [ctx.executable]
         for path in found.files:
             argv += ["-r", path]
+        if not found.files:
+            for site in environments(ctx):
+                argv += ["--path", str(site)]
         # The report goes to standard output: no temporary path in the recorded command.
         argv += ["-f", "json", "--progress-spinner", "off",
                  "--desc", "on", "--aliases", "on"]
-        if found.all_pinned and not ctx.config.get("resolve", False):
+        if found.files and found.all_pinned and not ctx.config.get("resolve", False):
             # Audit the pins as written: no resolver (which fails on conflicting pins and
             # installs packages), so transitive dependencies are only audited when pinned too.
             argv += ["--no-deps", "--disable-pip"]
         return Invocation(argv=argv, cwd=ctx.target)
+
+
+def environments(ctx: RunContext) -> list[Path]:
+    """Installed environments to audit when the target has no requirement files: the
+    ``path`` setting (one site-packages directory or a list), else the target's own
+    ``.venv``/``venv`` site-packages."""
+    setting = ctx.config.get("path")
+    if setting:
+        values = setting if isinstance(setting, list) else [setting]
+        return [(ctx.target / Path(str(v)).expanduser()).resolve() for v in values]
+    return sorted(p for venv in (".venv", "venv")
+                  for p in (ctx.target / venv).glob("lib/python*/site-packages") if p.is_dir())
 
 
 def _is_dep(item: Any) -> bool:

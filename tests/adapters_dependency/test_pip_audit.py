@@ -157,10 +157,32 @@ def test_invocation_audits_pins_without_resolving(tmp_path: Path) -> None:
     assert "--no-deps" not in adapter.invocation(ctx).argv  # unpinned: let pip-audit resolve
 
 
-def test_no_requirement_files_means_nothing_to_audit(tmp_path: Path) -> None:
+def test_no_requirement_files_and_no_environment_means_nothing_to_audit(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("print('hi')\n")
-    assert PipAuditAdapter().applicable(tmp_path) == (
-        "no requirement files (requirements*.txt) in the target")
+    ctx = RunContext(target=tmp_path, work_dir=tmp_path, executable="pip-audit")
+    reason = PipAuditAdapter().preflight(ctx, "2.10.1")
+    assert reason is not None and reason.startswith("no requirement files (requirements*.txt)")
+    configured = RunContext(target=tmp_path, work_dir=tmp_path, executable="pip-audit",
+                            config={"path": "env/site-packages"})
+    assert PipAuditAdapter().preflight(configured, "2.10.1") is None
+    argv = PipAuditAdapter().invocation(configured).argv
+    assert argv[1:3] == ["--path", str(tmp_path / "env" / "site-packages")]
+    assert "--no-deps" not in argv
+
+
+@pytest.mark.scanner("pip-audit")
+def test_real_pip_audit_run_on_the_targets_own_environment(tmp_path: Path) -> None:
+    require_tool("pip-audit")
+    target = tmp_path / "project"
+    dist = target / ".venv" / "lib" / "python3.11" / "site-packages" / "pyyaml-5.3.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.3\n")
+    out = tmp_path / "report.json"
+    done = run_secgate("scan", target, "--scanner", "pip-audit", "--json", out)
+    assert done.returncode == 3, done.stderr
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["command"][1] == "--path" and run["incomplete"] is True
+    assert any(n.startswith("pyyaml 5.3: skipped:") for n in run["notes"])
 
 
 @pytest.mark.parametrize("content", [
