@@ -5,9 +5,10 @@ Three rules say that two findings are the same problem:
 
 - **dependency**: the same ecosystem, package (PEP 503 name for PyPI) and version, and id sets
   (``Vulnerability.id`` plus aliases: CVE, GHSA, PYSEC, OSV...) that share an id;
-- **secret**: the same file, overlapping lines and the same secret, by its salted hash (a report
-  without lines joins the first place the file has that secret reported at). Trivy masks secrets in its output, so its hash is that of a masked value and
-  never meets another tool's: a Trivy secret stays a finding of its own;
+- **secret**: the same file, overlapping lines and the same secret, by its salted hash (a
+  report without lines joins the first place the file has that secret reported at). Trivy
+  masks secrets in its output, so its hash is that of a masked value and never meets another
+  tool's: a Trivy secret stays a finding of its own;
 - **code**: the same file, the same first line and CWE families that meet (see
   ``secgate.fingerprint.CWE_FAMILY``): Bandit B602 and Semgrep ``python-subprocess-shell-true``,
   both CWE-78, say. Two findings carrying different secrets are never merged by this rule. The

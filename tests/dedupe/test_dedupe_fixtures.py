@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from conftest import EXAMPLE_APP, FIXTURES
+
 from secgate.adapters.interface import Adapter
 from secgate.adapters.registry import get
 from secgate.dedupe import dedupe
@@ -105,9 +104,9 @@ def test_dependency_scanners_agree_on_one_vulnerability_each() -> None:
         assert finding.severity.rank == max(r.severity.rank for r in reports)
 
 
-def test_trivy_secrets_are_masked_so_they_stay_apart(tmp_path: Path) -> None:
+def test_trivy_secrets_are_masked_so_they_stay_apart() -> None:
     trivy = [f for f in _parse("trivy", "trivy/0.76.0/fs-secret-license-misconfig.json")
              if f.secret is not None]
     gitleaks = _parse("gitleaks", "gitleaks/8.30.1/dir.json")
-    merged, removed = _merge([*trivy, *gitleaks])
+    _, removed = _merge([*trivy, *gitleaks])
     assert trivy and removed == 0

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLE_APP, ROOT, require_tool, run_secgate
+from dedupe_helpers import CODE_SCANNERS, git_copy
 
-CODE_SCANNERS = ("-s", "bandit", "-s", "semgrep")
 INSERTED = 10
-
-
-def _git_copy(target: Path) -> Path:
-    shutil.copytree(EXAMPLE_APP, target)
-    git = ["git", "-c", "user.name=secgate-test", "-c", "user.email=test@example.invalid",
-           "-c", "commit.gpgsign=false", "-C", str(target)]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "example"], check=True)
-    return target
 
 
 def _scan(target: Path, out: Path, *args: str, env: dict[str, str] | None = None
@@ -48,7 +35,7 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[
     require_tool("bandit")
     require_tool("semgrep")
     base = tmp_path_factory.mktemp("stability")
-    target = _git_copy(base / "app")
+    target = git_copy(base / "app")
     before = _scan(target, base / "before.json", *CODE_SCANNERS)
     for source in sorted(target.rglob("*.py")):
         header = "".join(f"# inserted line {n}\n" for n in range(1, INSERTED + 1))
