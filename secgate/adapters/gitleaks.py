@@ -32,6 +32,7 @@ from secgate.adapters.secretscan import (
     SecretCollector,
     field_int,
     field_str,
+    is_git_top,
     redacted_secret,
     slug,
 )
@@ -120,11 +121,6 @@ class GitleaksAdapter(Adapter):
                 "--report-path", str(output), "--no-banner", "--exit-code", "0"]
         # cwd = target: Gitleaks reads a .gitleaksignore from its working directory
         return Invocation(argv=argv, output=output, cwd=ctx.target)
-
-
-def is_git_top(target: Path) -> bool:
-    """True when ``target`` is the top directory of a git work tree (``.git`` dir or file)."""
-    return (target / ".git").exists()
 
 
 def has_commits(target: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from secgate.errors import InputError
@@ -19,6 +20,11 @@ from secgate.secrets import make_secret, mask, secret_hash
 SECRET_CWE = "CWE-798"  # noqa: S105 - a CWE id, not a credential
 REDACTED_PREVIEW = "[redacted by the tool]"
 """The preview of a secret whose report held no value (the tool ran with ``--redact``)."""
+
+
+def is_git_top(target: Path) -> bool:
+    """True when ``target`` is the top directory of a git work tree (``.git`` dir or file)."""
+    return (target / ".git").exists()
 
 
 def mask_in(text: str, values: Iterable[str]) -> str:

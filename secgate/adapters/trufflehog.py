@@ -28,12 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate.adapters.gitleaks import is_git_top
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.secretscan import (
     SecretCollector,
     field_int,
     field_str,
+    is_git_top,
     redacted_secret,
     slug,
     strip_ansi,
