@@ -1,6 +1,6 @@
 """The JSON report: normalized findings, their decisions, scanner runs and the verdict.
 
-Its shape is documented in the README ("JSON report") and versioned by ``schema``.
+Its shape is documented in ``docs/json-report.md`` and versioned by ``schema``.
 """
 
 from __future__ import annotations
