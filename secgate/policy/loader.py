@@ -127,6 +127,12 @@ def describe(error: ValidationError) -> str:
         if all(e.validator == "required" for e in error.context):
             names = [str(next(iter(_value(e)))) for e in error.context]
             return f"needs at least one of: {', '.join(names)}"
+        consts = [e for e in error.context if e.validator == "const" and not e.path]
+        others = [e for e in error.context if e.validator == "type"]
+        if consts and others:
+            kinds = [_type_name(_value(e)) for e in others]
+            return (f"{error.instance!r} is not {_value(consts[0])!r} or "
+                    + " or ".join(kinds))
         typed = [e for e in error.context if e.validator != "type" and not e.path]
         if typed:
             best = best_match(typed)
@@ -137,10 +143,8 @@ def describe(error: ValidationError) -> str:
             best = best_match(deeper)
             if best is not None:
                 return describe(best)
-        kinds = [str(_value(e)) for e in error.context if e.validator == "type"]
-        return f"{error.instance!r} is not " + " or ".join(
-            ["a " + k.replace("array", "list").replace("object", "mapping") for k in kinds]
-            or ["valid here"])
+        kinds = [_type_name(_value(e)) for e in error.context if e.validator == "type"]
+        return f"{error.instance!r} is not " + " or ".join(kinds or ["valid here"])
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(_properties(error))
         extra = sorted(str(k) for k in error.instance if k not in known)
@@ -152,9 +156,21 @@ def describe(error: ValidationError) -> str:
         return f"{error.instance!r} is not {_value(error)!r}"
     if error.validator == "pattern" and "cwe" in str(_value(error)):
         return f"{error.instance!r} is not a CWE id (CWE-78, or 78)"
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in _value(error) if k not in error.instance]
+        return f"missing required key {', '.join(repr(k) for k in missing)}"
+    if error.validator == "type":
+        return f"{error.instance!r} is not {_type_name(_value(error))}"
     if error.validator == "minProperties":
         return "is empty: give at least one field"
     return error.message
+
+
+def _type_name(json_type: Any) -> str:
+    """A JSON Schema type as a YAML writer thinks of it: ``array`` is a list."""
+    names = {"array": "a list", "object": "a mapping", "string": "a string",
+             "integer": "a whole number", "number": "a number", "boolean": "true or false"}
+    return names.get(str(json_type), str(json_type))
 
 
 def _value(error: ValidationError) -> Any:
