@@ -10,8 +10,11 @@ steps cannot run here; they are recorded as skipped.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,30 @@ def parse_outputs(text: str) -> dict[str, str]:
             name, value_text = line.split("=", 1)
             outputs[name] = value_text
     return outputs
+
+
+def actions_env(tmp_path: Path, workspace: Path, api_url: str, repo: str, sha: str,
+                event_name: str = "pull_request") -> dict[str, str]:
+    """The environment a runner gives a job: this process's, without its own GitHub variables,
+    with the project's ``.venv`` first on PATH, and a ``pull_request`` (#7) or ``push`` event."""
+    event = tmp_path / "event.json"
+    pull = {"number": 7, "head": {"repo": {"full_name": repo, "fork": False}},
+            "base": {"repo": {"full_name": repo}}}
+    event.write_text(json.dumps({"number": 7, "pull_request": pull}
+                                if event_name == "pull_request" else {"ref": "refs/heads/main"}))
+    summary = tmp_path / "step_summary.md"
+    summary.touch()
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "RUNNER_", "SECGATE_"))}
+    ref = "refs/pull/7/merge" if event_name == "pull_request" else "refs/heads/main"
+    return {**keep,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{keep.get('PATH', '')}",
+            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_API_URL": api_url, "GITHUB_REPOSITORY": repo, "GITHUB_SHA": sha,
+            "GITHUB_REF": ref, "GITHUB_WORKSPACE": str(workspace),
+            "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+            "SECGATE_GITHUB_MAX_WAIT": "5", "SECGATE_GITHUB_POLL_INTERVAL": "0.05"}
 
 
 @dataclass
@@ -104,13 +131,15 @@ def check_run_scripts(steps: list[dict[str, Any]]) -> None:
 
 
 def run_steps(steps: list[dict[str, Any]], context: Context, env: dict[str, str], cwd: Path,
-              workdir: Path) -> list[StepRun]:
-    """Run the steps in order; the first failing step ends the job, as on a runner."""
+              workdir: Path, skip: frozenset[str] = frozenset()) -> list[StepRun]:
+    """Run the steps in order; the first failing step ends the job, as on a runner. Steps whose
+    id is in ``skip`` are recorded as skipped (e.g. one that would install from the network)."""
     check_run_scripts(steps)
+    workdir.mkdir(parents=True, exist_ok=True)
     done: list[StepRun] = []
     for index, step in enumerate(steps):
         step_id = str(step.get("id", f"step{index}"))
-        if "uses" in step:
+        if "uses" in step or step_id in skip:
             done.append(StepRun(step_id, None))
             continue
         step_env = {**env, **context.env}

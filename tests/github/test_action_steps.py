@@ -7,7 +7,6 @@ not use. The setup-python step is a ``uses:`` step and cannot run here."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from actions_sim import Run, run_action
+from actions_sim import Run, actions_env, run_action
 from conftest import FIXTURES, ROOT, validate_sarif
 from ghserver import REPO, TOKEN, FakeGitHub, serve
 
@@ -42,30 +41,9 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def actions_env(api: FakeGitHub, tmp_path: Path, workspace: Path,
-                event_name: str = "pull_request") -> dict[str, str]:
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"number": 7, "pull_request": {
-        "number": 7, "head": {"repo": {"full_name": REPO, "fork": False}},
-        "base": {"repo": {"full_name": REPO}}}} if event_name == "pull_request"
-        else {"ref": "refs/heads/main"}))
-    summary = tmp_path / "step_summary.md"
-    summary.touch()
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("GITHUB_", "RUNNER_", "SECGATE_"))}
-    return {**keep,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{keep.get('PATH', '')}",
-            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name,
-            "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(summary),
-            "GITHUB_API_URL": api.url, "GITHUB_REPOSITORY": REPO, "GITHUB_SHA": SHA,
-            "GITHUB_REF": "refs/pull/7/merge" if event_name == "pull_request" else "refs/heads/main",
-            "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(tmp_path / "runner-temp"),
-            "SECGATE_GITHUB_MAX_WAIT": "5", "SECGATE_GITHUB_POLL_INTERVAL": "0.05"}
-
-
 def run(api: FakeGitHub, tmp_path: Path, workspace: Path, name: str, event: str = "pull_request",
         **inputs: str) -> Run:
-    env = actions_env(api, tmp_path, workspace, event)
+    env = actions_env(tmp_path, workspace, api.url, REPO, SHA, event)
     given = {"install": "false", "inputs": "scans/*.sarif", **inputs}
     return run_action(ACTION, given, env, workspace, tmp_path / name, token=TOKEN)
 

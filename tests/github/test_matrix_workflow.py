@@ -1,0 +1,79 @@
+"""docs/matrix-workflow.yml exercised locally: its scan job runs for two matrix entries (Bandit
+and Gitleaks, each writing its own SARIF), then its gate job runs the action over both parts with
+``inputs``; the verdict and the findings equal one full scan with both scanners.
+
+Steps that cannot run here are skipped: ``uses:`` steps (checkout, setup-python, artifacts, whose
+work is the shared workspace) and the install step, which downloads from the network; the
+scanners and secgate are already installed by the project's set-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from actions_sim import Context, actions_env, run_action, run_steps
+from conftest import ROOT, require_tool, run_secgate, validate_sarif
+from ghserver import REPO, TOKEN, FakeGitHub, serve
+
+WORKFLOW = ROOT / "docs" / "matrix-workflow.yml"
+PARTS = ("bandit", "gitleaks")
+
+
+@pytest.fixture
+def api() -> Iterator[FakeGitHub]:
+    with serve() as server:
+        yield server
+        assert server.violations == []
+
+
+def finding_keys(report: dict) -> list[tuple]:
+    return sorted((f["tool"], f["rule_id"], f.get("fingerprint"), f["severity"],
+                   f["decision"]["action"]) for f in report["findings"])
+
+
+def test_workflow_is_valid_for_github() -> None:
+    done = subprocess.run([str(Path(ROOT / ".venv/bin/check-jsonschema")), "--builtin-schema",
+                           "vendor.github-workflows", str(WORKFLOW),
+                           str(ROOT / ".github/workflows/secgate.yml")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_matrix_parts_gated_once_equal_one_full_scan(api: FakeGitHub, tmp_path: Path,
+                                                     example_app: Path) -> None:
+    for tool in PARTS:
+        require_tool(tool)
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    scan_job, gate_job = workflow["jobs"]["scan"], workflow["jobs"]["gate"]
+    assert set(PARTS) <= set(scan_job["strategy"]["matrix"]["scanner"])
+    assert gate_job["needs"] == "scan"
+    env = actions_env(tmp_path, example_app, api.url, REPO, "ab" * 20, event_name="push")
+
+    for scanner in PARTS:  # each matrix job, in its own (here: the same) workspace
+        steps = run_steps(scan_job["steps"], Context(matrix={"scanner": scanner}), env,
+                          example_app, tmp_path / f"job-{scanner}", skip=frozenset({"install"}))
+        (scan,) = [s for s in steps if s.id == "scan"]
+        assert scan.exit_code == 0, scan.stdout + scan.stderr
+        validate_sarif(example_app / "secgate-parts" / f"{scanner}.sarif")
+
+    (gate_step,) = [s for s in gate_job["steps"] if str(s.get("uses", "")).startswith("secgate/")]
+    gate = run_action(ROOT / "action.yml", {**gate_step["with"], "install": "false"}, env,
+                      example_app, tmp_path / "gate", token=TOKEN)
+    gated = json.loads((example_app / gate.outputs["json-file"]).read_text())
+
+    full_json = tmp_path / "full.json"
+    full = run_secgate("scan", example_app, *[a for t in PARTS for a in ("--scanner", t)],
+                       "--json", full_json, "--quiet")
+    whole = json.loads(full_json.read_text())
+
+    assert gate.exit_code == full.returncode == 1, gate.log + full.stderr
+    assert gated["verdict"]["status"] == whole["verdict"]["status"] == "block"
+    assert gated["verdict"]["counts"] == whole["verdict"]["counts"]
+    assert {f["tool"] for f in gated["findings"]} == set(PARTS)
+    assert finding_keys(gated) == finding_keys(whole)
+    (upload,) = api.uploads  # the gate uploads the merged SARIF once
+    assert {run["tool"]["driver"]["name"].lower() for run in upload["doc"]["runs"]} >= set(PARTS)
