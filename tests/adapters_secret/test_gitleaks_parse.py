@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from example_secrets import AWS_ID, GITHUB_PAT, KEY_LINE
 
 from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
@@ -19,9 +20,6 @@ from secgate.model import Category, Severity
 
 V8 = FIXTURES / "gitleaks" / "8.30.1"
 V7 = FIXTURES / "gitleaks" / "7.6.1"
-AWS_ID = "AKIACQTJKSZPRFK5CKNC"
-GITHUB_PAT = "ghp_afMuhXXF9WXIGEYSslBo43qgguc6STNscLel"
-KEY_LINE = "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c"
 
 HISTORY = [(".env", 2, "aws-access-token"), ("config/deploy_key.pem", 1, "private-key"),
            ("config/settings.py", 10, "aws-access-token"), ("config/settings.py", 14, "github-pat")]

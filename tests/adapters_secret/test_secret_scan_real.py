@@ -4,8 +4,10 @@ find, and no raw secret value in any output, standard output or standard error."
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
+import string
 import subprocess
 from pathlib import Path
 
@@ -152,3 +154,28 @@ def test_empty_reports_pass_when_the_tool_is_named(tmp_path: Path) -> None:
                        f"gitleaks={FIXTURES / 'gitleaks' / '8.30.1' / 'empty.json'}",
                        "--input", f"gitleaks={FIXTURES / 'gitleaks' / '7.6.1' / 'empty-null.json'}")
     assert done.returncode == 0, done.stderr
+
+
+def test_uncommitted_files_need_dir_mode(repo: Path, tmp_path: Path) -> None:
+    """History mode (the default on a repository) sees commits only; ``mode: dir`` in the
+    policy's scanner settings scans the working tree, uncommitted files included."""
+    work = tmp_path / "work"
+    shutil.copytree(repo, work)
+    # made up here, so that this test file itself holds no token-shaped string
+    token = "ghp_" + "".join(random.Random(3).choices(string.ascii_letters + string.digits,
+                                                      k=36))
+    (work / "new_token.py").write_text(f'TOKEN = "{token}"\n')
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\nscanners:\n  settings:\n    gitleaks:\n      mode: dir\n")
+    paths = {}
+    for name, extra in (("history", ()), ("files", ("--policy", str(policy)))):
+        done = run_secgate("scan", work, "--scanner", "gitleaks", "--json", "-", "--quiet",
+                           *extra)
+        assert done.returncode == 1, done.stderr
+        report = json.loads(done.stdout)
+        assert report["runs"][0]["command"][1] == ("git" if name == "history" else "dir")
+        paths[name] = {f["location"]["path"] for f in report["findings"]}
+        assert token not in done.stdout
+    assert "new_token.py" not in paths["history"]
+    assert "new_token.py" in paths["files"]
+    assert paths["files"] - {"new_token.py"} == paths["history"]

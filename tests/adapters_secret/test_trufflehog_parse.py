@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from example_secrets import AWS_ID, AWS_SECRET, GITHUB_PAT, KEY_LINE
 
 from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
@@ -18,10 +19,6 @@ from secgate.model import Severity
 
 V2 = FIXTURES / "trufflehog" / "2.2.1"
 V3 = FIXTURES / "trufflehog" / "3.x"
-AWS_ID = "AKIACQTJKSZPRFK5CKNC"
-AWS_SECRET = "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"
-GITHUB_PAT = "ghp_afMuhXXF9WXIGEYSslBo43qgguc6STNscLel"
-KEY_LINE = "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c"
 
 
 def parse(path: Path) -> ParseResult:
