@@ -100,3 +100,15 @@ def test_annotations_move_to_stderr_when_a_report_uses_stdout(tmp_path: Path) ->
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_every_report_format_has_a_renderer_a_file_name_and_an_option() -> None:
+    from secgate.reports import outputs
+
+    assert set(outputs.RENDERERS) == set(outputs.DEFAULT_FILE_NAMES)
+    scan_help = run_secgate("scan", "--help").stdout
+    report_help = run_secgate("report", "--help").stdout
+    for fmt in outputs.RENDERERS:
+        assert f"--{fmt}" in scan_help, fmt
+        assert f"--{fmt}" in report_help, fmt
+    assert "--annotations / --no-annotations" in scan_help
