@@ -134,8 +134,8 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
                      named: Iterable[str] | None = None) -> list[str]:
     """One line per scanner that did not give a usable result.
 
-    A required scanner that did not run (and no input came from it) or that was skipped is a
-    problem; so is any run that failed, timed out, or examined nothing (incomplete), required or
+    A scan with no run at all examined nothing: a problem. A required scanner that did not run
+    (and no input came from it) or that was skipped is a problem; so is any run that failed, timed out, or examined nothing (incomplete), required or
     not. A scanner skipped because the project has nothing for it is a problem only when it was
     required by name (``named``; default: every required scanner)."""
     required = {r.lower() for r in required}
@@ -145,6 +145,9 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
         by_tool.setdefault(run.tool.lower(), []).append(run)
     problems = [f"required scanner {tool} did not run and no input came from it"
                 for tool in sorted(required - set(by_tool))]
+    if not runs and not problems:
+        problems.append("no scanner ran and no input was given: nothing was examined "
+                        "(`secgate doctor` lists the scanners and how to install them)")
     for tool in sorted(by_tool):
         who = f"required scanner {tool}" if tool in required else f"scanner {tool}"
         for run in by_tool[tool]:

@@ -235,3 +235,9 @@ def test_today_from_the_environment() -> None:
     assert isinstance(today({}), date)
     with pytest.raises(UsageError, match="SECGATE_TODAY='1/2/2027' is not a date"):
         today({"SECGATE_TODAY": "1/2/2027"})
+
+
+def test_a_scan_where_nothing_ran_is_not_a_pass() -> None:
+    verdict = evaluate([], [], parse("version: 1", "p.yml"), today=DAY).verdict
+    assert verdict.status is VerdictStatus.ERROR
+    assert verdict.reasons[0].startswith("no scanner ran and no input was given")
