@@ -135,9 +135,10 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
     """One line per scanner that did not give a usable result.
 
     A scan with no run at all examined nothing: a problem. A required scanner that did not run
-    (and no input came from it) or that was skipped is a problem; so is any run that failed, timed out, or examined nothing (incomplete), required or
-    not. A scanner skipped because the project has nothing for it is a problem only when it was
-    required by name (``named``; default: every required scanner)."""
+    (and no input came from it) or that was skipped is a problem; so is any run that failed,
+    timed out, or examined nothing (incomplete), required or not. A scanner skipped because the
+    project has nothing for it is a problem only when it was required by name (``named``;
+    default: every required scanner)."""
     required = {r.lower() for r in required}
     named_set = required if named is None else {n.lower() for n in named}
     by_tool: dict[str, list[ScannerRun]] = {}
