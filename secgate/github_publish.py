@@ -19,9 +19,11 @@ from typing import Any
 
 from secgate.errors import InputError, UsageError
 from secgate.github import GitHubClient, GitHubError, GitHubUnavailable
+from secgate.reports.markdown import COMMENT_MARKER
 
-MARKER = "<!-- secgate-report -->"
-"""The hidden line that marks secgate's own pull-request comment (see docs/github.md)."""
+MARKER = COMMENT_MARKER
+"""The hidden line that marks secgate's own pull-request comment (the Markdown report writes it;
+see docs/github.md)."""
 MAX_COMMENT_CHARS = 65_000
 """GitHub refuses comment bodies above 65,536 characters; stay a little below."""
 MAX_SARIF_GZIP_BYTES = 10_000_000
