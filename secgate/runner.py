@@ -82,7 +82,7 @@ def run_one(adapter: Adapter, options: RunOptions,
         hint = f"; {adapter.install_hint}" if adapter.install_hint else ""
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED,
                                  error=f"{adapter.executable} not found on {where}{hint}"))
-    skip_reason = adapter.applicable(options.target)
+    skip_reason = adapter.applicable_with(options.target, options.settings.get(adapter.name, {}))
     if skip_reason:
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
                                  notes=[skip_reason]))

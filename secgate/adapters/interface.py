@@ -157,6 +157,11 @@ class Adapter(abc.ABC):
         """None when the tool has something to examine in ``target``, else why it is skipped."""
         return None
 
+    def applicable_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
+        """``applicable``, for tools whose policy settings (``scanners.settings.<tool>``) say
+        where to look; by default the settings change nothing."""
+        return self.applicable(target)
+
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
         """None when the installed tool (``version``) can run with this configuration, else why
         it cannot (the run is then skipped with that reason as its error)."""

@@ -62,8 +62,15 @@ class PipLicensesAdapter(Adapter):
         return ParseResult(findings=findings)
 
     # --- run ------------------------------------------------------------------------------
+    def applicable_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
+        """Skipped (a note, not an error) when the target has no environment and the policy
+        names none."""
+        if config.get("python"):
+            return None  # checked by preflight: a wrong setting is an error, not a skip
+        return self.missing_environment(target, config)
+
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
-        """Skips the run, saying why, when there is no environment to read."""
+        """An error when the policy names an interpreter that is not there."""
         return self.missing_environment(ctx.target, ctx.config)
 
     def missing_environment(self, target: Path, config: Mapping[str, Any]) -> str | None:

@@ -152,10 +152,28 @@ def test_policy_setting_names_the_environment(tmp_path: Path) -> None:
 
 def test_no_environment_skips_with_a_reason(tmp_path: Path) -> None:
     require_tool("pip-licenses")
+    target = tmp_path / "project"
+    target.mkdir()
     out = tmp_path / "report.json"
-    done = run_secgate("scan", tmp_path, "--scanner", "pip-licenses", "--json", out, "-q")
+    done = run_secgate("scan", target, "--scanner", "pip-licenses", "--json", out, "-q")
     assert done.returncode == 3, done.stderr  # a scanner asked for by name examined nothing
     (run,) = json.loads(out.read_text("utf-8"))["runs"]
+    assert run["status"] == "skipped" and run["error"] is None  # nothing to examine: a note
+    (note,) = run["notes"]
+    assert "no Python environment to read" in note
+    assert "scanners.settings.pip-licenses.python" in note
+
+
+def test_wrong_python_setting_is_an_error(tmp_path: Path) -> None:
+    require_tool("pip-licenses")
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\nscanners:\n  required: installed\n  settings:\n"
+                      "    pip-licenses:\n      python: no/such/python\n", "utf-8")
+    out = tmp_path / "report.json"
+    done = run_secgate("scan", tmp_path, "--scanner", "pip-licenses", "--policy", policy,
+                       "--json", out, "-q")
+    assert done.returncode == 3, done.stderr
+    (run,) = json.loads(out.read_text("utf-8"))["runs"]
     assert run["status"] == "skipped"
-    assert "no Python environment to read" in run["error"]
-    assert "scanners.settings.pip-licenses.python" in run["error"]
+    assert run["error"] == ("scanners.settings.pip-licenses.python (no/such/python) is not an "
+                            "executable file")
