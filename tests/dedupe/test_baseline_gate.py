@@ -113,3 +113,14 @@ def test_a_missing_or_broken_baseline_is_an_input_error(tmp_path: Path) -> None:
     bad = run_secgate("scan", "-i", bandit, "-q", "--baseline", broken)
     assert bad.returncode == 2
     assert "broken.sarif: baseline is not JSON" in bad.stderr
+
+
+def test_no_baseline_is_written_when_a_required_scanner_fails(tmp_path: Path) -> None:
+    require_tool("safety")
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
+    out = tmp_path / "baseline.sarif"
+    proc = run_secgate("baseline", "create", tmp_path, "-s", "safety", "-q", "-o", out,
+                       env={"SECGATE_SAFETY_DB": str(tmp_path / "no-such-db")})
+    assert proc.returncode == 3, proc.stderr
+    assert "baseline not written" in proc.stderr
+    assert not out.exists()
