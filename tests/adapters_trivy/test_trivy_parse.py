@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_secgate
+from conftest import FIXTURES, run_secgate, validate_sarif
 
 from secgate.adapters.interface import Sample
 from secgate.adapters.registry import detect
@@ -298,3 +298,22 @@ def test_sarif_vulnerability_results() -> None:
     assert old.rule_id == "CVE-2020-1747" and old.severity is Severity.CRITICAL
     assert old.category is Category.DEPENDENCY
     assert old.package is not None and old.package.name == "pyyaml"
+
+
+def test_ingest_through_cli_is_valid_and_deterministic(tmp_path: Path) -> None:
+    inputs = [REAL / "fs-secret-license-misconfig.json", HAND / "image-vuln-os-and-pip.json",
+              HAND / "k8s-report-all.json"]
+    outputs = []
+    for run in ("a", "b"):
+        sarif, report = tmp_path / f"{run}.sarif", tmp_path / f"{run}.json"
+        args = [arg for path in inputs for arg in ("--input", str(path))]
+        done = run_secgate("scan", *args, "--sarif", sarif, "--json", report, "-q")
+        assert done.returncode == 1, done.stderr  # critical secrets and CVEs block
+        outputs.append((sarif.read_bytes(), report.read_bytes()))
+    assert outputs[0] == outputs[1]
+    doc = validate_sarif(json.loads(outputs[0][0]))
+    scores = {r["id"]: r for run in doc["runs"] for r in run["tool"]["driver"]["rules"]}
+    assert scores["CVE-2023-38545"]["properties"]["security-severity"] == "9.8"
+    findings = json.loads(outputs[0][1])["findings"]
+    curl = next(f for f in findings if f["rule_id"] == "CVE-2023-38545")
+    assert curl["fixable"] and curl["lowest_fixed_version"] == "7.88.1-10+deb12u4"
