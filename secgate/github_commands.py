@@ -101,8 +101,9 @@ def comment(markdown_path: Path, number: int | None, author: str | None, token: 
             raise UsageError("no pull request to comment on: the event at GITHUB_EVENT_PATH is "
                              "not a pull_request event (give --pr N)")
     owner, name = _repository(repo)
-    outcome = publish_comment(_client(token), owner, name, number, markdown, author=author,
-                              step_summary=_env_path("GITHUB_STEP_SUMMARY"))
+    with _client(token) as client:
+        outcome = publish_comment(client, owner, name, number, markdown, author=author,
+                                  step_summary=_env_path("GITHUB_STEP_SUMMARY"))
     for warning in outcome.warnings:
         _warn(warning)
     if outcome.action in ("created", "updated"):
@@ -139,9 +140,10 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
         raise UsageError("upload-sarif needs --ref and --sha (or GITHUB_REF and GITHUB_SHA)")
     owner, name = _repository(repo)
     try:
-        outcome = upload_sarif(_client(token), owner, name, sarif_file, ref=ref, sha=sha,
-                               checkout_uri=checkout_uri, tool_name=tool_name, wait=wait,
-                               poll_interval=poll_interval)
+        with _client(token) as client:
+            outcome = upload_sarif(client, owner, name, sarif_file, ref=ref, sha=sha,
+                                   checkout_uri=checkout_uri, tool_name=tool_name, wait=wait,
+                                   poll_interval=poll_interval)
     except GitHubError as exc:
         if exc.status == 403 and is_fork_pull_request(read_event(os.environ)):
             _warn(f"cannot upload {sarif_file} to code scanning from a fork's pull request: "

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from actions_sim import parse_outputs
 from conftest import FIXTURES, run_secgate
 from ghserver import REPO, TOKEN, FakeGitHub, serve
 
+from secgate.cli import main
 from secgate.github_publish import MARKER
 
 SARIF = FIXTURES / "bandit/1.9.4/vulnerable-app.sarif"
@@ -45,6 +47,21 @@ def actions_env(api: FakeGitHub, tmp_path: Path, fork: bool = False) -> dict[str
             "GITHUB_OUTPUT": str(tmp_path / "github_output"),
             "GITHUB_REF": "refs/pull/7/merge", "GITHUB_SHA": SHA,
             "SECGATE_GITHUB_MAX_WAIT": "0"}
+
+
+def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+           *args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The command line in this process (the same ``main`` as the console script): for the
+    error paths, where a child process per case would only cost time."""
+    for name in ("GITHUB_TOKEN", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
+                 "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as caught:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(map(str, args)), int(caught.value.code or 0), out, err)
 
 
 def assert_token_hidden(tmp_path: Path, *done: subprocess.CompletedProcess[str]) -> None:
@@ -86,40 +103,42 @@ def test_fork_token_403_warns_and_writes_the_job_summary(api: FakeGitHub, tmp_pa
     assert_token_hidden(tmp_path, done)
 
 
-def test_comment_errors_are_one_line(api: FakeGitHub, tmp_path: Path) -> None:
+def test_comment_errors_are_one_line(api: FakeGitHub, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     env = actions_env(api, tmp_path)
     report = tmp_path / "report.md"
     report.write_text("r")
     api.plan("GET", r"/comments$", 502, body={"message": "Bad Gateway"})
-    unavailable = run_secgate("github", "comment", "--markdown", report, env=env)
+    unavailable = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report, env=env)
     assert unavailable.returncode == 3
     assert unavailable.stderr == (
         f"secgate: error: GitHub API GET /repos/{REPO}/issues/7/comments: 502 Bad Gateway; the "
         "next retry would be in 1 s, past the 0 s secgate waits (SECGATE_GITHUB_MAX_WAIT)\n")
-    missing = run_secgate("github", "comment", "--markdown", report, "--repo", "nobody/here", env=env)
+    missing = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report, "--repo", "nobody/here", env=env)
     assert missing.returncode == 2
     assert missing.stderr == ("secgate: error: GitHub API GET /repos/nobody/here/issues/7/comments:"
                               " 404 Not Found\n")
-    no_token = run_secgate("github", "comment", "--markdown", report,
+    no_token = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report,
                            env={**env, "GITHUB_TOKEN": ""})
     assert (no_token.returncode, no_token.stderr) == (
         2, "secgate: error: no GitHub token: set GITHUB_TOKEN or pass --token\n")
     push = tmp_path / "push.json"
     push.write_text('{"ref": "refs/heads/main"}')
-    not_pr = run_secgate("github", "comment", "--markdown", report,
+    not_pr = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report,
                          env={**env, "GITHUB_EVENT_PATH": str(push)})
     assert not_pr.returncode == 2 and "not a pull_request event (give --pr N)" in not_pr.stderr
-    unreadable = run_secgate("github", "comment", "--markdown", tmp_path / "nope.md", env=env)
+    unreadable = invoke(monkeypatch, capsys, "github", "comment", "--markdown", tmp_path / "nope.md", env=env)
     assert unreadable.returncode == 2 and "nope.md: cannot read the Markdown" in unreadable.stderr
     assert_token_hidden(tmp_path, unavailable, missing, no_token, not_pr, unreadable)
 
 
-def test_token_option_is_used_and_never_echoed(api: FakeGitHub, tmp_path: Path) -> None:
+def test_token_option_is_used_and_never_echoed(api: FakeGitHub, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     env = {**actions_env(api, tmp_path), "GITHUB_TOKEN": ""}
     report = tmp_path / "report.md"
     report.write_text("r")
     api.plan("POST", r"/comments$", 422, body={"message": f"Validation Failed for {TOKEN}"})
-    done = run_secgate("--debug", "github", "comment", "--markdown", report, "--pr", "7",
+    done = invoke(monkeypatch, capsys, "--debug", "github", "comment", "--markdown", report, "--pr", "7",
                        "--token", TOKEN, env=env)
     assert done.returncode == 2
     assert "422 Validation Failed for ***" in done.stderr
@@ -136,49 +155,32 @@ def test_upload_sarif_from_the_environment(api: FakeGitHub, tmp_path: Path) -> N
     assert_token_hidden(tmp_path, done)
 
 
-def test_upload_processing_failure_is_an_error(api: FakeGitHub, tmp_path: Path) -> None:
+def test_upload_processing_failure_is_an_error(api: FakeGitHub, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     api.processing = ["failed"]
     api.processing_errors = ["too many runs", "bad uri"]
-    done = run_secgate("github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
+    done = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
     assert done.returncode == 2
     assert done.stderr.endswith("GitHub could not process the upload "
                                 f"{api.uploads[0]['id']}: too many runs; bad uri\n")
 
 
 def test_upload_403_is_a_warning_on_a_fork_and_an_error_otherwise(api: FakeGitHub,
-                                                                  tmp_path: Path) -> None:
+                                                                  tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     body = {"message": "Resource not accessible by integration"}
     api.plan("POST", r"/sarifs$", 403, body=body)
-    fork = run_secgate("github", "upload-sarif", SARIF, env=actions_env(api, tmp_path, fork=True))
+    fork = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path, fork=True))
     assert fork.returncode == 0 and "from a fork's pull request" in fork.stderr
     api.plan("POST", r"/sarifs$", 403, body=body)
-    own = run_secgate("github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
+    own = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
     assert own.returncode == 2
     assert own.stderr == (f"secgate: error: GitHub API POST /repos/{REPO}/code-scanning/sarifs: "
                           "403 Resource not accessible by integration\n")
-    bad_ref = run_secgate("github", "upload-sarif", SARIF, "--ref", "main",
-                          env=actions_env(api, tmp_path))
+    bad_ref = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, "--ref", "main",
+                     env=actions_env(api, tmp_path))
     assert bad_ref.returncode == 2 and "give the full ref" in bad_ref.stderr
     assert_token_hidden(tmp_path, fork, own, bad_ref)
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """GITHUB_OUTPUT in both of its forms (name=value and name<<DELIMITER)."""
-    outputs: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            for item in lines:
-                if item == delimiter:
-                    break
-                value.append(item)
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_text = line.split("=", 1)
-            outputs[name] = value_text
-    return outputs
 
 
 def test_action_outputs_from_a_report_dir(tmp_path: Path) -> None:

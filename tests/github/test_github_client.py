@@ -39,9 +39,21 @@ def api() -> Iterator[FakeGitHub]:
         assert server.violations == []
 
 
+_OPEN: list[GitHubClient] = []
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def make_client(api: FakeGitHub, sleeps: list[float], **retry: float) -> GitHubClient:
-    return GitHubClient(TOKEN, api.url, retry=RetryPolicy(**retry),  # type: ignore[arg-type]
-                        sleep=sleeps.append, clock=lambda: NOW)
+    client = GitHubClient(TOKEN, api.url, retry=RetryPolicy(**retry),  # type: ignore[arg-type]
+                          sleep=sleeps.append, clock=lambda: NOW)
+    _OPEN.append(client)
+    return client
 
 
 def test_comment_is_created_when_none_is_marked(api: FakeGitHub) -> None:
@@ -177,6 +189,7 @@ def test_a_closed_port_is_unavailable() -> None:
     with serve() as gone:
         url = gone.url
     client = GitHubClient(TOKEN, url, retry=RetryPolicy(attempts=2), sleep=lambda _: None)
+    _OPEN.append(client)
     with pytest.raises(GitHubUnavailable, match=r"cannot reach http://127\.0\.0\.1:.*ConnectionError; gave up after 2"):
         client.get("/repos/a/b/issues/1/comments")
 
