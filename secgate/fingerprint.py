@@ -68,6 +68,11 @@ def _cwe_number(cwe: str) -> tuple[int, str]:
     return (int(digits), cwe) if digits.isdigit() else (1 << 30, cwe)
 
 
+MAX_LINE_HASHED_BYTES = 8 * 1024 * 1024
+"""Larger files get no ``primaryLocationLineHash`` from secgate (hashing costs about a second
+per megabyte); GitHub's upload action computes the missing ones itself."""
+
+
 class SourceTree:
     """Reads files under the scanned root, once each; never outside it."""
 
@@ -102,7 +107,8 @@ class SourceTree:
         """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``."""
         if path not in self._hashes:
             file = self._file(path)
-            self._hashes[path] = file_line_hashes(file) if file else None
+            small = file is not None and file.stat().st_size <= MAX_LINE_HASHED_BYTES
+            self._hashes[path] = file_line_hashes(file) if file and small else None
         hashes = self._hashes[path]
         return hashes.get(number) if hashes else None
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import EXAMPLE_APP, FIXTURES
+import json
+from pathlib import Path
+
+from conftest import EXAMPLE_APP, FIXTURES, run_secgate, validate_sarif
 
 from secgate.adapters.interface import Adapter
 from secgate.adapters.registry import get
@@ -110,3 +113,24 @@ def test_trivy_secrets_are_masked_so_they_stay_apart() -> None:
     gitleaks = _parse("gitleaks", "gitleaks/8.30.1/dir.json")
     _, removed = _merge([*trivy, *gitleaks])
     assert trivy and removed == 0
+
+
+def test_merged_reports_are_byte_identical_whatever_the_input_order(tmp_path: Path) -> None:
+    inputs = [FIXTURES / "bandit/1.9.4/vulnerable-app.json",
+              FIXTURES / "semgrep/1.185.0/vulnerable-app.json",
+              FIXTURES / "gitleaks/8.30.1/dir.json",
+              FIXTURES / "trufflehog/2.2.1/git-regex.jsonl"]
+    outputs = []
+    for name, order in (("forward", inputs), ("reverse", inputs[::-1])):
+        args = [arg for path in order for arg in ("-i", str(path))]
+        sarif, report = tmp_path / f"{name}.sarif", tmp_path / f"{name}.json"
+        proc = run_secgate("scan", *args, "-q", "--sarif", sarif, "--json", report)
+        assert proc.returncode == 1, proc.stderr
+        outputs.append((sarif.read_bytes(), report.read_bytes()))
+    assert outputs[0] == outputs[1]
+    doc = validate_sarif(tmp_path / "forward.sarif")
+    merged = [r for run in doc["runs"] for r in run["results"]
+              if len(r["properties"]["secgate"]["sources"]) > 1]
+    assert merged and all("secgate/v1" in r["partialFingerprints"] for r in merged)
+    report = json.loads(outputs[0][1])
+    assert any("duplicate report(s) merged" in note for note in report["notes"])
