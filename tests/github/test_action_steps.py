@@ -134,3 +134,20 @@ def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
     assert "missing-*.sarif" in result.step("scan").stderr
     assert "## secgate: ERROR" in (tmp_path / "step_summary.md").read_text()
     assert api.requests == []  # nothing to comment or upload
+
+
+def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
+                                         workspace: Path) -> None:
+    pwned = tmp_path / "pwned"
+    hostile = f'$(touch {pwned}) `touch {pwned}`; touch {pwned}'
+    result = run(api, tmp_path, workspace, "hostile", inputs=f"scans/*.sarif {hostile}",
+                 policy=hostile, scanners=hostile, **{"output-dir": hostile})
+    assert result.exit_code == 2, result.log
+    assert not pwned.exists()
+    assert result.outputs["verdict"] == "error"
+    version = run(api, tmp_path, workspace, "version", install="true",
+                  **{"secgate-version": f"1.0 --index-url http://127.0.0.1:9/ ; touch {pwned}"})
+    assert version.exit_code == 2 and version.step("install").exit_code == 2
+    assert "secgate-version is not a version number" in version.step("install").stdout
+    assert [s.id for s in version.steps] == ["python", "install"]
+    assert not pwned.exists()

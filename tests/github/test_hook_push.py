@@ -11,8 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT, require_tool, run_secgate
+
+from secgate import hook
+from secgate.errors import UsageError
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
@@ -82,13 +86,22 @@ def test_hook_refuses_to_overwrite_two_foreign_hooks(tmp_path: Path) -> None:
     hooks = repo / ".git" / "hooks"
     (hooks / "pre-push").write_text("#!/bin/sh\n")
     (hooks / "pre-push.local").write_text("#!/bin/sh\n")
-    done = run_secgate("hook", "install", cwd=repo)
-    assert done.returncode == 2
-    assert "both pre-push and pre-push.local exist" in done.stderr
-    outside = run_secgate("hook", "install", "--repo", tmp_path)
-    assert outside.returncode == 2 and "not a git repository" in outside.stderr.lower()
-    nothing = run_secgate("hook", "uninstall", cwd=repo)
-    assert nothing.returncode == 0 and "no secgate pre-push hook" in nothing.stderr
+    with pytest.raises(UsageError, match=r"both pre-push and pre-push\.local exist"):
+        hook.install(repo)
+    assert hook.uninstall(repo) == (False, False)  # not secgate's: left alone
+    assert (hooks / "pre-push").read_text() == "#!/bin/sh\n"
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(UsageError, match=r"(?i)not a git repository"):
+        hook.install(tmp_path / "plain")
+
+
+def test_hook_follows_core_hooks_path(tmp_path: Path) -> None:
+    repo, _ = make_repo(tmp_path)
+    git(repo, "config", "core.hooksPath", "githooks")
+    path, kept = hook.install(repo)
+    assert path == repo / "githooks" / "pre-push" and kept is None
+    assert os.access(path, os.X_OK) and hook.SIGNATURE in path.read_text()
+    assert hook.scan_command(repo)[3:] == ["scan", str(repo.resolve()), "--scanner", "bandit"]
 
 
 def test_pre_commit_hook_definition_runs_the_gate(tmp_path: Path) -> None:
