@@ -10,6 +10,8 @@ follows ``licenses.unknown``. List entries are SPDX ids or globs over them (``GP
 
 from __future__ import annotations
 
+import re
+from difflib import get_close_matches
 from enum import Enum
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -56,6 +58,31 @@ def license_ids(spdx: str | None) -> list[str]:
     if parsed is None:
         return []
     return [str(key) for key in _licensing().license_keys(parsed)]
+
+
+def entry_problem(entry: str) -> str | None:
+    """Why a ``licenses`` allow/deny entry can never match, else None. Globs, ``LicenseRef-``
+    ids, SPDX ids and ``X WITH E`` pairs of SPDX ids are fine, in any case."""
+    text = " ".join(entry.split())
+    if any(c in text for c in "*?[") or text.lower().startswith("licenseref-"):
+        return None
+    lowered = _licensing().known_symbols_lowercase
+    parts = [p.strip() for p in re.split(r"\s+with\s+", text, flags=re.IGNORECASE)]
+    unknown = [p for p in parts if p.lower() not in lowered]
+    if not unknown:
+        return None
+    hint = _closest(unknown[0])
+    return (f"{unknown[0]!r} is not an SPDX license id" + (f" (did you mean {hint}?)" if hint
+                                                             else ""))
+
+
+def _closest(name: str) -> str | None:
+    keys = {k.lower(): str(k) for k in _licensing().known_symbols}
+    squashed = name.lower().replace(" ", "-")
+    if squashed in keys:
+        return keys[squashed]
+    found = get_close_matches(squashed, list(keys), n=1, cutoff=0.88)
+    return keys[found[0]] if found else None
 
 
 def judge(spdx: str | None, policy: LicensePolicy) -> tuple[LicenseStatus, str]:

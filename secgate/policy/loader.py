@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as ModelError
 
 from secgate.errors import PolicyError
+from secgate.policy import licenses
 from secgate.policy.model import Policy
 
 DISCOVERED_NAMES = (".secgate.yml", ".secgate.yaml")
@@ -101,6 +102,7 @@ def parse(text: str, source: str) -> Policy:
         line = _line_of(root, where, error)
         place = f"{source}:{line}" if line else source
         raise PolicyError(f"{dotted(where) or 'policy'}: {message}", path=place)
+    _check_licenses(data, root, source)
     try:
         policy = Policy.model_validate(data)
     except ModelError as exc:  # the schema should have caught it; still never a traceback
@@ -108,6 +110,19 @@ def parse(text: str, source: str) -> Policy:
         raise PolicyError(f"{dotted(list(err['loc'])) or 'policy'}: {err['msg']}",
                           path=source) from None
     return policy.model_copy(update={"source": source})
+
+
+def _check_licenses(data: dict[str, Any], root: yaml.Node | None, source: str) -> None:
+    """An allow or deny entry that is no SPDX id would silently never match: refuse it."""
+    section = data.get("licenses") or {}
+    for key in ("allow", "deny"):
+        for index, entry in enumerate(section.get(key) or []):
+            problem = licenses.entry_problem(entry)
+            if problem:
+                where: list[str | int] = ["licenses", key, index]
+                line = _line_at(root, where)
+                place = f"{source}:{line}" if line else source
+                raise PolicyError(f"{dotted(where)}: {problem}", path=place)
 
 
 def dotted(path: list[str | int]) -> str:
@@ -241,13 +256,24 @@ def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def _line_of(root: yaml.Node | None, path: list[str | int], error: ValidationError) -> int | None:
-    """The 1-based line of ``path`` in the node tree (of the offending key when one is named)."""
+def _line_at(root: yaml.Node | None, path: list[str | int]) -> int | None:
+    """The 1-based line of ``path`` in the node tree."""
+    node = _node_at(root, path)
+    return None if node is None else int(node.start_mark.line) + 1
+
+
+def _node_at(root: yaml.Node | None, path: list[str | int]) -> yaml.Node | None:
     node = root
     for part in path:
         node = _child(node, part)
         if node is None:
             return None
+    return node
+
+
+def _line_of(root: yaml.Node | None, path: list[str | int], error: ValidationError) -> int | None:
+    """The 1-based line of ``path`` in the node tree (of the offending key when one is named)."""
+    node = _node_at(root, path)
     if node is None:
         return None
     if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
