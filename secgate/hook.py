@@ -13,6 +13,7 @@ unset: every installed scanner) and the policy from ``git config secgate.policy`
 
 from __future__ import annotations
 
+import os
 import shlex
 import stat
 import subprocess
@@ -120,7 +121,7 @@ def _config(repo: Path, key: str) -> str:
 def run(repo: Path, args: tuple[str, ...], refs: bytes) -> int:
     """What the hook does: the kept local hook first, then the scan; the first failure wins."""
     local = hooks_dir(repo) / LOCAL_NAME
-    if local.is_file():
+    if local.is_file() and os.access(local, os.X_OK):  # git, too, runs only executable hooks
         done = subprocess.run([str(local), *args], input=refs, check=False)
         if done.returncode != 0:
             click.echo(f"secgate: {LOCAL_NAME} refused the push (exit {done.returncode})",
