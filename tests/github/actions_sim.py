@@ -178,3 +178,31 @@ def run_action(action_file: Path, inputs: dict[str, str], env: dict[str, str], c
     outputs = {name: context.resolve(spec["value"])
                for name, spec in (action.get("outputs") or {}).items()}
     return Run(steps, failed[0] if failed else 0, outputs)
+
+
+def run_job(job: dict[str, Any], action_file: Path, env: dict[str, str], cwd: Path,
+            workdir: Path, token: str = "", matrix: dict[str, str] | None = None,
+            skip: frozenset[str] = frozenset()) -> list[StepRun]:
+    """Run a workflow job: ``run:`` steps as ``run_steps`` does, and a step that uses this
+    action (``./`` or ``secgate/secgate@...``) through ``run_action`` with its resolved ``with:``
+    plus ``install: false``; other ``uses:`` steps are skipped."""
+    context = Context(matrix=dict(matrix or {}))
+    done: list[StepRun] = []
+    for index, step in enumerate(job["steps"]):
+        step_id = str(step.get("id", f"step{index}"))
+        uses = str(step.get("uses", ""))
+        if uses == "./" or uses.startswith("secgate/secgate@"):
+            given = {k: context.resolve(v) for k, v in (step.get("with") or {}).items()}
+            result = run_action(action_file, {**given, "install": "false"}, env, cwd,
+                                workdir / step_id, token)
+            context.steps[step_id] = result.outputs
+            done.append(StepRun(step_id, result.exit_code, result.log, "", result.outputs))
+            if result.exit_code:
+                break
+            continue
+        ran = run_steps([step], context, env, cwd, workdir / f"{index}", skip)[0]
+        ran.id = step_id
+        done.append(ran)
+        if ran.exit_code:
+            break
+    return done

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from actions_sim import Context, actions_env, run_action, run_steps
+from actions_sim import actions_env, run_job
 from conftest import ROOT, require_tool, run_secgate, validate_sarif
 from ghserver import REPO, TOKEN, FakeGitHub, serve
 
@@ -54,15 +54,15 @@ def test_matrix_parts_gated_once_equal_one_full_scan(api: FakeGitHub, tmp_path: 
     env = actions_env(tmp_path, example_app, api.url, REPO, "ab" * 20, event_name="push")
 
     for scanner in PARTS:  # each matrix job, in its own (here: the same) workspace
-        steps = run_steps(scan_job["steps"], Context(matrix={"scanner": scanner}), env,
-                          example_app, tmp_path / f"job-{scanner}", skip=frozenset({"install"}))
-        (scan,) = [s for s in steps if s.id == "scan"]
+        steps = run_job(scan_job, ROOT / "action.yml", env, example_app, tmp_path / scanner,
+                        matrix={"scanner": scanner}, skip=frozenset({"install"}))
+        scan = next(s for s in steps if s.id == "scan")
         assert scan.exit_code == 0, scan.stdout + scan.stderr
         validate_sarif(example_app / "secgate-parts" / f"{scanner}.sarif")
 
-    (gate_step,) = [s for s in gate_job["steps"] if str(s.get("uses", "")).startswith("secgate/")]
-    gate = run_action(ROOT / "action.yml", {**gate_step["with"], "install": "false"}, env,
-                      example_app, tmp_path / "gate", token=TOKEN)
+    gate_steps = run_job(gate_job, ROOT / "action.yml", env, example_app, tmp_path / "gate",
+                         token=TOKEN)
+    gate = next(s for s in gate_steps if s.id == "secgate")
     gated = json.loads((example_app / gate.outputs["json-file"]).read_text())
 
     full_json = tmp_path / "full.json"
@@ -70,10 +70,27 @@ def test_matrix_parts_gated_once_equal_one_full_scan(api: FakeGitHub, tmp_path: 
                        "--json", full_json, "--quiet")
     whole = json.loads(full_json.read_text())
 
-    assert gate.exit_code == full.returncode == 1, gate.log + full.stderr
+    assert gate.exit_code == full.returncode == 1, gate.stdout + full.stderr
     assert gated["verdict"]["status"] == whole["verdict"]["status"] == "block"
     assert gated["verdict"]["counts"] == whole["verdict"]["counts"]
     assert {f["tool"] for f in gated["findings"]} == set(PARTS)
     assert finding_keys(gated) == finding_keys(whole)
     (upload,) = api.uploads  # the gate uploads the merged SARIF once
     assert {run["tool"]["driver"]["name"].lower() for run in upload["doc"]["runs"]} >= set(PARTS)
+
+
+def test_self_test_workflow_fixtures_job(api: FakeGitHub, tmp_path: Path) -> None:
+    """The self-test workflow's fixtures job, run in a copy of this repository's fixtures."""
+    job = yaml.safe_load((ROOT / ".github/workflows/secgate.yml").read_text())["jobs"]["fixtures"]
+    workspace = tmp_path / "checkout"
+    for step in job["steps"]:
+        for line in str((step.get("with") or {}).get("inputs", "")).split():
+            target = workspace / line
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((ROOT / line).read_bytes())
+    env = actions_env(tmp_path, workspace, api.url, REPO, "cd" * 20)
+    steps = run_job(job, ROOT / "action.yml", env, workspace, tmp_path / "job", token=TOKEN)
+    assert [(s.id, s.exit_code) for s in steps][1:] == [("secgate", 0), ("step2", 0)], \
+        "".join(s.stdout + s.stderr for s in steps)
+    assert "verdict=block exit-code=1" in steps[2].stdout
+    assert api.requests == []  # comment and upload are off in this job
