@@ -7,9 +7,11 @@ renderer; this module only removes what no format can hold.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from secgate.model import Action, Finding, ScanResult, Severity, VerdictStatus
@@ -38,6 +40,21 @@ _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 _GHSA_RE = re.compile(r"GHSA(-[23456789cfghjmpqrvwx]{4}){3}")
 _CWE_RE = re.compile(r"CWE-(\d{1,6})")
 _OSV_RE = re.compile(r"(PYSEC|OSV|GO|RUSTSEC|PYUP)-[A-Za-z0-9-]{1,40}")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a report builds many small objects.
+
+    Rendering allocates millions of containers and no reference cycles; with the collector on,
+    its full passes over the growing heap made a 100,000-finding SARIF take ten times longer."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def clean(text: str | None) -> str:

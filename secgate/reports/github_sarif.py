@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secgate.model import Finding, ScanResult
-from secgate.reports.common import clean, truncate
+from secgate.reports.common import clean, gc_paused, truncate
 from secgate.sarif import writer
 
 MAX_RUNS = 20
@@ -62,6 +62,11 @@ def render(result: ScanResult) -> str:
 
 def fit(result: ScanResult) -> FittedSarif:
     """A SARIF document for ``result`` within GitHub code scanning's limits."""
+    with gc_paused():
+        return _fit(result)
+
+
+def _fit(result: ScanResult) -> FittedSarif:
     by_tool: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
         by_tool[finding.tool].append(finding)

@@ -32,6 +32,11 @@ _MESSAGE_LIMIT = 4_000
 
 def render(result: ScanResult) -> str:
     """The whole HTML page for ``result``."""
+    with common.gc_paused():
+        return _render(result)
+
+
+def _render(result: ScanResult) -> str:
     css = _resource("report.css")
     script = _resource("report.js")
     findings = common.report_order(result)
