@@ -39,6 +39,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 _GHSA_RE = re.compile(r"GHSA(-[23456789cfghjmpqrvwx]{4}){3}")
 _CWE_RE = re.compile(r"CWE-(\d{1,6})")
+_EXPIRY_RE = re.compile(r"\b(?:expires?|until)\s*(?:on\s*)?:?\s*(\d{4}-\d{2}-\d{2})")
 _OSV_RE = re.compile(r"(PYSEC|OSV|GO|RUSTSEC|PYUP)-[A-Za-z0-9-]{1,40}")
 
 
@@ -99,9 +100,9 @@ def acceptance_expiry(finding: Finding) -> str | None:
         value = getattr(finding.decision, key, None)
         if value:
             return str(value)
-    match = re.search(r"\b(?:expires?|until)\s*(?:on\s*)?:?\s*(\d{4}-\d{2}-\d{2})",
-                      finding.decision.reason)
-    return match.group(1) if match else None
+    # the policy writes "(…; until 2027-01-31)" at the end of the reason: take the last date
+    dates = _EXPIRY_RE.findall(finding.decision.reason)
+    return dates[-1] if dates else None
 
 
 def location_text(finding: Finding) -> str:

@@ -112,3 +112,20 @@ def test_every_report_format_has_a_renderer_a_file_name_and_an_option() -> None:
         assert f"--{fmt}" in scan_help, fmt
         assert f"--{fmt}" in report_help, fmt
     assert "--annotations / --no-annotations" in scan_help
+
+
+def test_html_lists_a_real_policy_acceptance_with_its_expiry(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\nfail_on: high\naccept:\n  - rule: B324\n"
+                      "    reason: \"legacy <hash> | cache keys only\"\n"
+                      "    expires: 2027-01-31\n    approved_by: security-team\n",
+                      encoding="utf-8")
+    page = tmp_path / "report.html"
+    done = run_secgate("scan", "--input", BANDIT_SARIF, "--policy", policy, "--html", page, "-q",
+                       env={"SECGATE_TODAY": "2026-11-27"})
+    assert done.returncode == 1, done.stderr
+    text = page.read_text(encoding="utf-8")
+    accepted = text.split('id="accepted"', 1)[1].split("</section>", 1)[0]
+    assert accepted.count("<td>bandit: B324</td>") == 2
+    assert "<td>2027-01-31</td>" in accepted
+    assert "legacy &lt;hash&gt; | cache keys only" in accepted
