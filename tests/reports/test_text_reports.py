@@ -225,3 +225,17 @@ def test_junit_holds_hostile_strings_as_text() -> None:
     assert XSS in messages
     assert "<img" not in text
     assert "\x00" not in text and "\x1b" not in text and "\x01" not in text
+
+
+# -- every format -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(["sarif", "json", "html", "markdown", "summary", "junit"]))
+def test_every_format_renders_empty_and_hostile_results_deterministically(fmt: str) -> None:
+    from secgate.reports import outputs
+
+    render = outputs.RENDERERS[fmt]
+    assert render(make_result([]))
+    first = render(hostile_result())
+    assert first == render(hostile_result())
+    assert "\x00" not in first and "\x1b" not in first
