@@ -268,10 +268,17 @@ def action_report(report_dir: Path, exit_code: int) -> ActionReport:
     outputs["verdict"] = verdict
     outputs["counts"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
     outputs["findings"] = str(counts.get("total", 0))
-    if not outputs["markdown-file"] and report is not None:
+    if not outputs["markdown-file"]:
+        # No comment Markdown from the scan (an older secgate, or an error before any report):
+        # the summary stands in, so a stale comment never outlives a failed run.
         fallback = files["summary-file"]
         if not fallback.is_file():
-            fallback.write_text(summary, encoding="utf-8")
+            try:
+                fallback.parent.mkdir(parents=True, exist_ok=True)
+                fallback.write_text(summary, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write the summary: {exc.strerror}",
+                                 path=fallback) from None
         outputs["summary-file"] = outputs["markdown-file"] = str(fallback)
     return ActionReport(outputs, summary)
 

@@ -133,7 +133,9 @@ def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
     assert result.outputs["sarif-file"] == ""
     assert "missing-*.sarif" in result.step("scan").stderr
     assert "## secgate: ERROR" in (tmp_path / "step_summary.md").read_text()
-    assert api.requests == []  # nothing to comment or upload
+    (comment,) = api.comments.values()  # the PR learns the gate failed, not an old verdict
+    assert "## secgate: ERROR" in comment["body"] and "exit code 2" in comment["body"]
+    assert api.uploads == []  # no SARIF to upload
 
 
 def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,

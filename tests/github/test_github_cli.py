@@ -207,3 +207,4 @@ def test_action_outputs_from_a_report_dir(tmp_path: Path) -> None:
     printed = dict(line.split("=", 1) for line in errored.stdout.splitlines())
     assert printed["verdict"] == "error" and printed["exit-code"] == "3"
     assert printed["sarif-file"] == "" and printed["counts"] == "{}"
+    assert Path(printed["markdown-file"]).read_text().startswith("## secgate: ERROR")
