@@ -113,6 +113,8 @@ def test_pre_commit_hook_definition_runs_the_gate(tmp_path: Path) -> None:
     # What pre-commit runs: the entry, split like a shell, plus the hook's args, in the root.
     program, *args = shlex.split(hook["entry"])
     assert program == "secgate"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     done = subprocess.run([sys.executable, "-m", "secgate", *args, "--scanner", "bandit"],
-                          cwd=repo, capture_output=True, text=True, check=False, timeout=300)
+                          cwd=repo, env=env, capture_output=True, text=True, check=False,
+                          timeout=300)
     assert done.returncode == 1 and "B602" in done.stderr
