@@ -63,11 +63,11 @@ class Redactor:
         return self._pattern.sub(lambda m: self._previews[m.group(0)], text)
 
     def value(self, value: Any) -> Any:
-        """Scrub strings anywhere inside a JSON-like value."""
+        """Scrub the strings inside a JSON-like value (its values; keys are field names)."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+            return {k: self.value(v) for k, v in value.items()}
         return value

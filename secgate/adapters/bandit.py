@@ -16,7 +16,12 @@ from typing import Any, ClassVar
 
 from secgate.adapters.code_secrets import mask_values
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.adapters.sast_common import EXCLUDED_DIRS, has_python_files, invocation_notes
+from secgate.adapters.sast_common import (
+    EXCLUDED_DIRS,
+    environment_dirs,
+    has_python_files,
+    invocation_notes,
+)
 from secgate.errors import InputError
 from secgate.model import Category, Finding, Location, Severity, Source
 from secgate.normalize import normalize_cwe
@@ -103,7 +108,8 @@ class BanditAdapter(Adapter):
         that a project ``.bandit`` file is picked up by Bandit itself."""
         output = ctx.work_dir / "bandit.json"
         extra = [str(x) for x in ctx.config.get("exclude", []) if str(x)]
-        excludes = [f"/{d}/" for d in EXCLUDED_DIRS] + extra
+        excludes = [f"/{d}/" for d in EXCLUDED_DIRS] + \
+            [f"./{d}" for d in environment_dirs(ctx.target)] + extra
         argv = [ctx.executable, "-r", ".", "-f", "json", "-o", str(output), "-q",
                 "-x", ",".join(excludes)]
         config = project_config(ctx.target)

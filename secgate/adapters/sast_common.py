@@ -12,6 +12,28 @@ EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs"
 """Directories that hold no project source (tools, environments, build output)."""
 
 
+def environment_dirs(target: Path, depth: int = 2) -> list[str]:
+    """Directories near the top of ``target`` that are Python environments (they hold a
+    ``pyvenv.cfg``, whatever their name: ``.venv``, ``.tools/bandit``...), relative, sorted."""
+    found: list[str] = []
+
+    def walk(directory: Path, level: int) -> None:
+        try:
+            children = sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink())
+        except OSError:
+            return
+        for child in children:
+            if child.name in (".git", "node_modules"):
+                continue
+            if (child / "pyvenv.cfg").is_file():
+                found.append(child.relative_to(target).as_posix())
+            elif level < depth:
+                walk(child, level + 1)
+
+    walk(target, 1)
+    return found
+
+
 def has_python_files(target: Path) -> bool:
     """True when ``target`` holds a ``.py`` file outside the excluded directories."""
     for _root, dirs, files in os.walk(target):

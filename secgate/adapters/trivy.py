@@ -42,6 +42,7 @@ from packaging.utils import canonicalize_name
 
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.pip_licenses import license_finding
+from secgate.adapters.sast_common import environment_dirs
 from secgate.errors import InputError, PolicyError
 from secgate.licenses import normalize_all
 from secgate.model import (
@@ -141,6 +142,12 @@ class TrivyAdapter(Adapter):
             argv += ["--scanners", ",".join(settings.scanners)]
             if "license" in settings.scanners:
                 argv.append("--license-full")
+        if settings.mode in ("fs", "config") and settings.target == ".":
+            # environments and VCS data are not the project's own files
+            skipped = [d for d in (".git", "node_modules") if (ctx.target / d).is_dir()]
+            skipped += environment_dirs(ctx.target)
+            for directory in skipped:
+                argv += ["--skip-dirs", directory]
         argv += [*_COMMON_FLAGS, "-o", str(output), settings.target]
         return Invocation(argv=argv, output=output, cwd=ctx.target)
 
