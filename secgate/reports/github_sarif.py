@@ -6,7 +6,7 @@ rule (10 shown), and at most 10 MB for the gzip-compressed file. Runs of one upl
 tool names and ``automationDetails.id`` categories; rule ``shortDescription`` and
 ``fullDescription`` texts are kept within 1,024 characters; GitHub rates a rule from its
 ``security-severity`` property; a region's columns start at 1; artifact URIs are relative to
-the repository root (``%SRCROOT%``).
+the repository root (``%SRCROOT%``). Rule names stay within 255 characters (the same docs).
 
 ``fit`` keeps the most severe findings when a limit would be passed and says what it dropped, in
 the SARIF (the log's ``properties.secgate.notes`` and the run's ``properties.secgate``) and in the
@@ -36,7 +36,10 @@ MAX_GZIP_BYTES = 10_000_000
 """GitHub rejects an upload whose gzip-compressed SARIF passes 10 MB."""
 GZIP_BUDGET = 9_500_000
 """secgate keeps the compressed file below this, leaving room for what an uploader adds."""
+MAX_RULE_NAME = 255
 MAX_RULE_DESCRIPTION = 1024
+MIN_SECURITY_SEVERITY = 0.1
+"""GitHub takes a ``security-severity`` above 0.0 up to 10.0; 0.0 means none."""
 MAX_RULE_HELP = 16_384
 MAX_MESSAGE = 8_192
 MAX_SNIPPET = 4_096
@@ -188,6 +191,8 @@ def _tidy_run(run: dict[str, Any]) -> None:
 
 
 def _tidy_rule(rule: dict[str, Any]) -> None:
+    if isinstance(rule.get("name"), str):
+        rule["name"] = truncate(rule["name"], MAX_RULE_NAME)
     for key in ("shortDescription", "fullDescription"):
         if key in rule:
             text = clean(rule[key].get("text")) or rule["id"]
@@ -209,8 +214,9 @@ def _tidy_rule(rule: dict[str, Any]) -> None:
         value = None
     if value is None or not 0.0 <= value <= 10.0:
         level = (rule.get("defaultConfiguration") or {}).get("level", "warning")
-        value = {"error": 8.0, "warning": 5.5, "note": 2.0}.get(level, 0.0)
-    props["security-severity"] = f"{value:.1f}"
+        value = {"error": 8.0, "warning": 5.5, "note": 2.0}.get(level, MIN_SECURITY_SEVERITY)
+    # GitHub reads 0.0 as "no security severity": an info rule gets the lowest real score
+    props["security-severity"] = f"{max(value, MIN_SECURITY_SEVERITY):.1f}"
 
 
 def _tidy_location(physical: dict[str, Any]) -> None:
@@ -225,6 +231,10 @@ def _tidy_location(physical: dict[str, Any]) -> None:
     for key in ("startColumn", "endColumn"):
         if key in region and (not isinstance(region[key], int) or region[key] < 1):
             del region[key]
+    # GitHub wants the whole region: a line without columns starts at column 1 and ends on it
+    if isinstance(region.get("startLine"), int):
+        region.setdefault("startColumn", 1)
+        region.setdefault("endLine", region["startLine"])
     if "endLine" in region and region["endLine"] < region.get("startLine", 1):
         del region["endLine"]
     if ("startColumn" in region and "endColumn" in region

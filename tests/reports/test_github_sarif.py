@@ -27,6 +27,7 @@ def big() -> tuple[github_sarif.FittedSarif, dict[str, Any], ScanResult]:
     findings[6].location = Location(path="./src/dot.py", start_line=4, start_column=5,
                                     end_column=2)
     findings[7].rule_id = "LONG-RULE"
+    findings[7].rule_name = "n" * 400
     findings[7].rule_description = "d" * 5000
     findings[7].rule_help = "h" * 50_000
     findings[27_001].severity = Severity.CRITICAL
@@ -83,15 +84,16 @@ def test_rules_texts_severity_tags_columns_and_uris_fit_github(big: Any) -> None
             props = rule["properties"]
             assert "security" in props["tags"]
             assert len(props["tags"]) <= github_sarif.MAX_TAGS_PER_RULE
-            assert 0.0 <= float(props["security-severity"]) <= 10.0
+            assert 0.0 < float(props["security-severity"]) <= 10.0
+            assert len(rule.get("name", "")) <= 255
         for result in run["results"]:
             for loc in result.get("locations", []):
                 physical = loc["physicalLocation"]
                 uri = physical["artifactLocation"]["uri"]
                 assert not uri.startswith(("/", "./", "file:")), uri
                 assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
-                region = physical.get("region", {})
-                assert region.get("startColumn", 1) >= 1
+                region = physical["region"]
+                assert region["startColumn"] >= 1 and region["endLine"] >= region["startLine"]
                 assert region.get("endColumn", 1) >= 1
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
             for run in doc["runs"] for r in run["results"] for loc in r.get("locations", [])}
