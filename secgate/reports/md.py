@@ -3,9 +3,10 @@
 Scanner text is hostile until escaped: a ``|`` ends a table cell, a backtick opens code, ``<img
 onerror=…>`` is HTML that GitHub would sanitise but still render, ``@org/team`` pings people and
 ``[x](javascript:…)`` makes a link. ``text`` turns any string into one line of inert Markdown: HTML
-special characters become entities, Markdown punctuation is backslash-escaped, and every ``@`` is
-followed by a zero-width joiner so that no mention is made. ``Budget`` keeps a document under a
-size cap and says how much was left out.
+special characters become entities, the Markdown punctuation that can make emphasis, code, links,
+tables, headings or strikethrough (and a list marker at the start) is backslash-escaped, and
+every ``@`` is followed by a zero-width joiner so that no mention is made. ``Budget`` keeps a
+document under a size cap and says how much was left out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from secgate.model import Finding
 from secgate.reports import common
 
 ZWJ = "\u200d"
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]#|~])")
+_BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([-+=])")
+"""What would start a list or heading at the start of a line."""
 SEVERITY_ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
 
 
@@ -26,6 +29,8 @@ def text(value: str | None, limit: int = 300) -> str:
     flat = common.one_line(value, limit)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     flat = _MD_PUNCTUATION.sub(r"\\\1", flat)
+    flat = _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1)
+                            else f"\\{m.group(3)}", flat)
     return flat.replace("@", "@" + ZWJ)
 
 

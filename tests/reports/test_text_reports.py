@@ -38,7 +38,9 @@ def test_markdown_escapes_keep_the_text_readable() -> None:
     assert md.text("a|b") == "a\\|b"
     assert md.text("@org/team") == "@\u200dorg/team"
     assert md.text("x < y & z") == "x &lt; y &amp; z"
-    assert md.code("`rm -rf`") == "<code>\\`rm \\-rf\\`</code>"
+    assert md.code("`rm -rf`") == "<code>\\`rm -rf\\`</code>"
+    assert md.text("- not a list") == "\\- not a list"
+    assert md.text("1. not a list") == "1\\. not a list"
 
 
 # -- PR comment -------------------------------------------------------------------------------
