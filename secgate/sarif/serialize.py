@@ -20,20 +20,37 @@ _OMITTED_DEFAULTS = {
 _RUN_DEFAULTS_OMITTED = {"language", "newline_sequences"}
 
 
+_SCALARS = (str, int, float, bool)
+
+
+_FIELDS: dict[type, tuple[tuple[str, str], ...] | None] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, str], ...] | None:
+    """The (attribute, SARIF property) names of a sarif-om class; None for other types."""
+    if cls not in _FIELDS:
+        is_run = cls.__name__ == "Run"
+        _FIELDS[cls] = tuple(
+            (fld.name, fld.metadata.get("schema_property_name", fld.name))
+            for fld in attr.fields(cls)
+            if not (is_run and fld.name in _RUN_DEFAULTS_OMITTED)) if attr.has(cls) else None
+    return _FIELDS[cls]
+
+
 def to_json(obj: Any) -> Any:
     """A JSON-compatible value for a sarif-om object, dict, list or scalar."""
-    if attr.has(type(obj)):
+    if obj is None or isinstance(obj, _SCALARS):  # the common case, first: it is most values
+        return obj
+    fields = _fields(type(obj))
+    if fields is not None:
         out: dict[str, Any] = {}
-        is_run = type(obj).__name__ == "Run"
-        for fld in attr.fields(type(obj)):
-            value = getattr(obj, fld.name)
+        for name, prop in fields:
+            value = getattr(obj, name)
             if value is None:
                 continue
-            if fld.name in _OMITTED_DEFAULTS and value == _OMITTED_DEFAULTS[fld.name]:
+            if name in _OMITTED_DEFAULTS and value == _OMITTED_DEFAULTS[name]:
                 continue
-            if is_run and fld.name in _RUN_DEFAULTS_OMITTED:
-                continue
-            out[fld.metadata.get("schema_property_name", fld.name)] = to_json(value)
+            out[prop] = to_json(value)
         return out
     if isinstance(obj, dict):
         return {str(k): to_json(v) for k, v in obj.items() if v is not None}
