@@ -21,6 +21,7 @@ _RUN_DEFAULTS_OMITTED = {"language", "newline_sequences"}
 
 
 _SCALARS = (str, int, float, bool)
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 _FIELDS: dict[type, tuple[tuple[str, str], ...] | None] = {}
@@ -53,7 +54,8 @@ def to_json(obj: Any) -> Any:
             out[prop] = to_json(value)
         return out
     if isinstance(obj, dict):
-        return {str(k): to_json(v) for k, v in obj.items() if v is not None}
+        return {k if type(k) is str else str(k): v if type(v) in _SCALAR_TYPES else to_json(v)
+                for k, v in obj.items() if v is not None}
     if isinstance(obj, (list, tuple)):
-        return [to_json(v) for v in obj]
+        return [v if type(v) in _SCALAR_TYPES else to_json(v) for v in obj]
     return obj
