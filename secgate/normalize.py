@@ -59,7 +59,10 @@ def normalize(findings: list[Finding], root: Path | None) -> None:
 
 def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[str]
            ) -> list[Finding]:
-    """Replace every raw secret value met while parsing with its masked preview, everywhere."""
+    """Replace every raw secret value met while parsing with its masked preview in every text a
+    scanner wrote (messages, snippets, rule texts, extra properties, run errors and notes).
+    Identifiers and enumerations are left alone: a secret that happens to read ``secret`` must
+    not turn a category into ``*****``."""
     redactor = Redactor(secret_values)
     if not redactor:
         return findings
@@ -68,5 +71,14 @@ def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[s
             run.error = redactor.text(run.error)
         run.notes = [redactor.text(n) for n in run.notes]
         run.command = [redactor.text(c) for c in run.command]
-    return [Finding.model_validate(redactor.value(f.model_dump(mode="json")))
-            for f in findings]
+    for finding in findings:
+        finding.message = redactor.text(finding.message)
+        for name in ("rule_description", "rule_help"):
+            text = getattr(finding, name)
+            if text:
+                setattr(finding, name, redactor.text(text))
+        if finding.location is not None and finding.location.snippet:
+            finding.location.snippet = redactor.text(finding.location.snippet)
+        if finding.properties:
+            finding.properties = redactor.value(finding.properties)
+    return findings
