@@ -1,0 +1,54 @@
+"""The JSON report's documented schema (secgate/schemas/json-report-v1.json) holds for real and
+generated reports, and lists exactly the fields the model has."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import FIXTURES, run_secgate
+from report_samples import hostile_result, large_result
+
+from secgate.model import Finding, ScannerRun
+from secgate.reports import json_report
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    text = files("secgate.schemas").joinpath("json-report-v1.json").read_text(encoding="utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(doc)
+    return doc
+
+
+def test_schema_lists_exactly_the_model_fields(schema: dict[str, Any]) -> None:
+    finding = set(schema["$defs"]["finding"]["properties"])
+    assert finding == set(Finding.model_fields) | {"fixable", "lowest_fixed_version"}
+    run = set(schema["$defs"]["run"]["properties"])
+    assert run == set(ScannerRun.model_fields) - {"duration", "started_at"}
+    assert set(schema["properties"]) == set(json_report.to_dict(hostile_result()))
+    assert schema["properties"]["schema"]["const"] == json_report.SCHEMA_ID
+
+
+@pytest.mark.parametrize("make", [hostile_result, lambda: large_result(300)])
+def test_generated_reports_validate(schema: dict[str, Any], make: Any) -> None:
+    doc = json.loads(json_report.render(make()))
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_a_real_multi_tool_report_validates(schema: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    done = run_secgate(
+        "scan", "-q", "--json", out,
+        "--input", FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif",
+        "--input", FIXTURES / "semgrep" / "1.185.0" / "vulnerable-app.json",
+        "--input", FIXTURES / "gitleaks" / "8.30.1" / "git.json",
+        "--input", FIXTURES / "trivy" / "0.76.0" / "fs-secret-license-misconfig.json")
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert {f["category"] for f in doc["findings"]} >= {"sast", "secret", "license"}
