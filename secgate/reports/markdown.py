@@ -31,6 +31,10 @@ def render_comment(result: ScanResult, limit: int = MAX_CHARS) -> str:
     doc.add("")
     doc.add_all(counts_table(result))
     doc.add("")
+    extras = extras_line(result)
+    if extras:
+        doc.add(extras)
+        doc.add("")
     for reason in result.verdict.reasons[:10]:
         doc.add(f"- {md.text(reason, 400)}")
     if result.verdict.reasons:
@@ -93,6 +97,17 @@ def counts_table(result: ScanResult) -> list[str]:
     return rows
 
 
+def extras_line(result: ScanResult) -> str:
+    """Accepted risks, suppressed findings and fixed baseline findings, when there are any."""
+    accepted = sum(1 for f in result.findings if common.is_accepted(f))
+    suppressed = sum(1 for f in result.findings
+                     if f.decision is not None and f.decision.decided_by == "suppression")
+    parts = [f"{accepted} covered by accepted risks" if accepted else "",
+             f"{suppressed} suppressed in the code" if suppressed else "",
+             f"{len(result.fixed)} fixed since the baseline" if result.fixed else ""]
+    return " · ".join(p for p in parts if p)
+
+
 def _summary_counts(findings: list[Finding]) -> str:
     actions = common.counts_by(findings, "action")
     return ", ".join(f"{n} {a}" for a, n in actions.items())
@@ -114,9 +129,6 @@ def _tail(result: ScanResult) -> list[str]:
         lines.append("**Notes**")
         lines.append("")
         lines.extend(f"- {md.text(note, 400)}" for note in result.notes[:20])
-        lines.append("")
-    if result.fixed:
-        lines.append(f"{len(result.fixed)} baseline finding(s) fixed.")
         lines.append("")
     lines.append(f"<sub>secgate {md.text(result.secgate_version, 40)} · policy "
                  f"{md.code(result.policy, 200)}</sub>")

@@ -30,6 +30,10 @@ def render(result: ScanResult, limit: int = MAX_BYTES) -> str:
     doc.add("")
     doc.add_all(markdown.counts_table(result))
     doc.add("")
+    extras = markdown.extras_line(result)
+    if extras:
+        doc.add(extras)
+        doc.add("")
     for title, key in (("Tool", "tool"), ("Category", "category")):
         counts = common.counts_by(result.findings, key)
         if counts:

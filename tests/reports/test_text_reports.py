@@ -241,3 +241,9 @@ def test_every_format_renders_empty_and_hostile_results_deterministically(fmt: s
     first = render(hostile_result())
     assert first == render(hostile_result())
     assert "\x00" not in first and "\x1b" not in first
+
+
+def test_comment_and_summary_count_accepted_risks() -> None:
+    result = hostile_result()
+    for text in (markdown.render(result), summary_md.render(result)):
+        assert "1 covered by accepted risks" in text
