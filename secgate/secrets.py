@@ -45,11 +45,20 @@ def make_secret(value: str, *, kind: str | None = None, verified: bool | None = 
     return Secret(hash=secret_hash(value), preview=mask(value), kind=kind, verified=verified)
 
 
+def _redactable(value: str) -> bool:
+    """Long enough to scrub without wrecking ordinary text: 8 characters, or 6 when the value
+    is not a plain word (a password literal such as ``secret`` would otherwise mask every
+    ``secret`` in every message)."""
+    if len(value) >= 8:
+        return True
+    return len(value) >= _MIN_REDACTABLE and not value.isalpha()
+
+
 class Redactor:
     """Replaces every known raw secret value in text with its masked preview."""
 
     def __init__(self, values: Iterable[str]) -> None:
-        usable = sorted({v.strip() for v in values if len(v.strip()) >= _MIN_REDACTABLE},
+        usable = sorted({v.strip() for v in values if _redactable(v.strip())},
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
         self._pattern = re.compile("|".join(re.escape(v) for v in usable)) if usable else None

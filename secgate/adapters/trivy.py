@@ -142,7 +142,8 @@ class TrivyAdapter(Adapter):
             argv += ["--scanners", ",".join(settings.scanners)]
             if "license" in settings.scanners:
                 argv.append("--license-full")
-        if settings.mode in ("fs", "config") and settings.target == ".":
+        if settings.mode in ("fs", "config") and \
+                Path(settings.target).resolve() == ctx.target.resolve():
             # environments and VCS data are not the project's own files
             skipped = [d for d in (".git", "node_modules") if (ctx.target / d).is_dir()]
             skipped += environment_dirs(ctx.target)

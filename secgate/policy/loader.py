@@ -241,11 +241,20 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
+def _safe_data(text: str) -> Any:
+    """The data of a YAML text through ``_Loader``, a ``yaml.SafeLoader`` (plain types only)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """The data and the node tree (for line numbers) of a YAML text."""
     try:
         root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = _safe_data(text)
     except _DuplicateKey as dup:
         raise PolicyError(f"key {dup.key!r} given twice", path=f"{source}:{dup.line}") from None
     except yaml.YAMLError as exc:

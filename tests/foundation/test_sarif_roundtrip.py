@@ -67,7 +67,7 @@ def _sample_findings() -> list[Finding]:
         tool="gitleaks", rule_id="aws-access-token", category=Category.SECRET,
         severity=Severity.HIGH, score=8.0, level=Level.ERROR, message="AWS key",
         location=Location(path="config/my settings.py", start_line=3, snippet="KEY = 'AKIA…XY'"),
-        secret=make_secret("AKIAZZZZZZZZZZZZZZXY", kind="aws-access-token"),
+        secret=make_secret("AKIA" + "Z" * 14 + "XY", kind="aws-access-token"),
     )
     lic = Finding(
         tool="pip-licenses", rule_id="license", category=Category.LICENSE,
