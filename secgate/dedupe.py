@@ -211,12 +211,15 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
         snippet = next((m.location.snippet for m in members
                         if m.location is not None and m.location.snippet), None)
         location = location.model_copy(update={"snippet": snippet})
+    # a severity a tool only guessed (pip-audit gives none: secgate applies a documented
+    # default, marked severity_basis "default") never outranks one a tool actually rated
+    rated = [m for m in members if m.properties.get("severity_basis") != "default"] or members
     cwes = sorted({c for m in members for c in m.cwes},
                   key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c))
     merged = primary.model_copy(update={
-        "severity": max((m.severity for m in members), key=lambda s: s.rank),
-        "score": max(m.score for m in members),
-        "level": max((m.level for m in members), key=_LEVEL_RANK.__getitem__),
+        "severity": max((m.severity for m in rated), key=lambda s: s.rank),
+        "score": max(m.score for m in rated),
+        "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
         "location": location,
         "package": _merge_package(primary.package, members),
         "vulnerability": _merge_vulnerability(members),
