@@ -231,6 +231,13 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
         "line_hash": primary.line_hash or next((m.line_hash for m in members if m.line_hash),
                                                None),
     })
+    deciding = max(rated, key=lambda m: (m.severity.rank, m.score))
+    if "severity_basis" in deciding.properties:
+        rating: dict[str, object] = {k: deciding.properties[k]
+                                     for k in ("severity_basis", "cvss_vector")
+                                     if k in deciding.properties}
+        kept = {k: v for k, v in merged.properties.items() if k not in {"cvss_vector"}}
+        merged.properties = {**kept, **rating}
     merged.fingerprint = compute(merged, tree, by_cwe=by_cwe, cwes=_shared_cwes(members))
     return merged
 

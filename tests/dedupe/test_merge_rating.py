@@ -24,6 +24,7 @@ def test_a_rated_cvss_wins_over_a_default_guess() -> None:
     merged = merge([guessed, rated], SourceTree(None))
     assert merged.severity is Severity.MEDIUM and merged.score == 6.1
     assert merged.level is Level.WARNING
+    assert merged.properties["severity_basis"] == "CVSS:3.1"
     assert {s.tool for s in merged.sources} == {"pip-audit", "safety"}
 
 
