@@ -7,8 +7,9 @@ Three rules say that two findings are the same problem:
   (``Vulnerability.id`` plus aliases: CVE, GHSA, PYSEC, OSV...) that share an id;
 - **secret**: the same file, overlapping lines and the same secret, by its salted hash (a
   report without lines joins the first place the file has that secret reported at). Trivy
-  masks secrets in its output, so its hash is that of a masked value and never meets another
-  tool's: a Trivy secret stays a finding of its own;
+  masks secrets in its output; ``secgate.unmask`` recovers the hash of the value from the file
+  where the masked match aligns with it, so Trivy's report merges too (it stays apart when the
+  match does not align);
 - **code**: the same file, the same first line and CWE families that meet (see
   ``secgate.fingerprint.CWE_FAMILY``): Bandit B602 and Semgrep ``python-subprocess-shell-true``,
   both CWE-78, say. Two findings carrying different secrets are never merged by this rule. The

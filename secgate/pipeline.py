@@ -24,6 +24,7 @@ from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
 from secgate.runner import DEFAULT_TIMEOUT, Outcome, ProgressCallback, RunOptions, run_all
+from secgate.unmask import unmask
 
 
 @dataclass
@@ -121,6 +122,7 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
     the baseline. Returns the findings and the baseline's fixed ones (None without a baseline)."""
     tree = SourceTree(root)
+    unmask(findings, tree)
     by_cwe = code_dedupe_enabled(policy)
     assign_fingerprints(findings, tree, by_cwe=by_cwe)
     merged = dedupe(findings, tree, code=by_cwe)

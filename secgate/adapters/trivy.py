@@ -24,7 +24,9 @@ How Trivy's fields become findings (also in docs/severity.md, "Trivy"):
   ``secret`` secret, ``license``/``license-file`` license;
 - secrets: Trivy masks them with ``*`` before writing, so secgate never sees a raw value and
   registers none; the secret's hash is taken over what is left (rule, file, masked match and its
-  rank among identical matches), so it dedupes Trivy's own findings but not other tools' ones.
+  rank among identical matches), so it dedupes Trivy's own findings; the pipeline's
+  ``secgate.unmask`` then replaces it with the hash of the value read from the file where the
+  masked match aligns with its line, so that Trivy's report merges with other tools' ones.
 - licenses are info findings, one per package (several licenses of one package joined with
   AND); Trivy's own classification and severity are kept in ``properties``: the policy's license
   rules decide.
