@@ -1,7 +1,13 @@
-"""The short summary a person reads on the terminal (standard error) after a scan."""
+"""The short summary a person reads on the terminal (standard error) after a scan.
+
+Everything a scanner wrote (messages, paths, rule ids, error output) passes through
+``terminal_text`` first: escape sequences and control characters are dropped, so a hostile
+finding cannot rewrite the terminal or forge lines of the summary.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TextIO
 
@@ -14,6 +20,18 @@ _VERDICT_WORDS = {
     VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)",
 }
 _SHOWN_BLOCKING = 15
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str | None, limit: int = 200) -> str:
+    """One line of ``text`` that is safe to print: no escape sequences, no control or
+    bidirectional-override characters, at most ``limit`` characters."""
+    if not text:
+        return ""
+    line = _ESCAPES.sub("", text).strip().splitlines()[0] if text.strip() else ""
+    line = _CONTROLS.sub("", _ESCAPES.sub("", line))
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def verdict_line(result: ScanResult) -> str:
@@ -26,26 +44,29 @@ def verdict_line(result: ScanResult) -> str:
 def print_summary(result: ScanResult, stream: TextIO) -> None:
     """Scanner runs, the blocking findings (the first few), and the verdict last."""
     for run in result.runs:
-        origin = f" from {run.input_file}" if run.origin == "input" and run.input_file else ""
+        origin = f" from {terminal_text(run.input_file)}" \
+            if run.origin == "input" and run.input_file else ""
+        if run.origin == "cache":
+            origin = " (cached)"
         state = run.status.value + (" (incomplete)" if run.incomplete else "")
-        line = f"  {run.tool:<13} {state:<18} {run.finding_count:>5} finding(s){origin}"
+        line = (f"  {terminal_text(run.tool, 40):<13} {state:<18} {run.finding_count:>5} "
+                f"finding(s){origin}")
         if run.status is not RunStatus.OK and run.error:
-            line += f" — {run.error.splitlines()[0][:200]}"
+            line += f" — {terminal_text(run.error)}"
         elif run.notes and (run.incomplete or run.status is RunStatus.SKIPPED):
-            line += f" — {run.notes[0][:200]}"
+            line += f" — {terminal_text(run.notes[0])}"
         print(line, file=stream)
     blocking = [f for f in result.findings if f.decision and f.decision.action is Action.BLOCK]
     for finding in blocking[:_SHOWN_BLOCKING]:
-        where = _where(finding)
-        print(f"  BLOCK {finding.severity.value:<8} {finding.tool}:{finding.rule_id} {where}"
-              f" {finding.message.splitlines()[0][:120] if finding.message else ''}", file=stream)
+        print(f"  BLOCK {finding.severity.value:<8} {_rule(finding)} {_where(finding)} "
+              f"{terminal_text(finding.message, 120)}{_found_by(finding)}", file=stream)
     if len(blocking) > _SHOWN_BLOCKING:
         print(f"  … and {len(blocking) - _SHOWN_BLOCKING} more blocking finding(s)", file=stream)
     for note in result.notes:
-        print(f"  note: {note}", file=stream)
+        print(f"  note: {terminal_text(note, 400)}", file=stream)
     for reason in result.verdict.reasons:
-        print(f"  reason: {reason}", file=stream)
-    print(f"  policy: {result.policy}", file=stream)
+        print(f"  reason: {terminal_text(reason, 400)}", file=stream)
+    print(f"  policy: {terminal_text(result.policy)}", file=stream)
     print(verdict_line(result), file=stream)
 
 
@@ -55,14 +76,25 @@ def print_explain(result: ScanResult, stream: TextIO) -> None:
         decision = finding.decision
         if decision is None or decision.action is not Action.BLOCK:
             continue
-        print(f"{finding.tool}:{finding.rule_id} {_where(finding)} blocks: {decision.reason}"
-              f" [{decision.decided_by}]", file=stream)
+        print(f"{_rule(finding)} {_where(finding)} blocks: {terminal_text(decision.reason, 400)}"
+              f" [{terminal_text(decision.decided_by)}]{_found_by(finding)}", file=stream)
+
+
+def _rule(finding: Finding) -> str:
+    return f"{terminal_text(finding.tool, 40)}:{terminal_text(finding.rule_id, 80)}"
+
+
+def _found_by(finding: Finding) -> str:
+    tools = finding.source_tools
+    return f" (found by {', '.join(terminal_text(t, 40) for t in tools)})" if len(tools) > 1 \
+        else ""
 
 
 def _where(finding: Finding) -> str:
     if finding.package is not None:
-        return f"{finding.package.name}=={finding.package.version or '?'}"
+        version = terminal_text(finding.package.version, 60) or "?"
+        return f"{terminal_text(finding.package.name, 80)}=={version}"
     if finding.location is not None:
         line = f":{finding.location.start_line}" if finding.location.start_line else ""
-        return f"{finding.location.path}{line}"
+        return f"{terminal_text(finding.location.path, 160)}{line}"
     return "-"
