@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def run_one(adapter: Adapter, options: RunOptions,
     """Run one adapter's tool and parse its output; never raises for the tool's failures."""
     notify = progress or (lambda *_: None)
     started = time.monotonic()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def finish(run: ScannerRun, parsed: ParseResult | None = None) -> Outcome:
         run.duration = round(time.monotonic() - started, 3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from secgate.errors import UsageError
 from secgate.policy.model import Acceptance, Policy, acceptance_label
@@ -23,7 +23,7 @@ def today(environ: Mapping[str, str] | None = None) -> date:
     env = os.environ if environ is None else environ
     text = env.get(TODAY_VARIABLE, "").strip()
     if not text:
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
     try:
         return date.fromisoformat(text)
     except ValueError:
