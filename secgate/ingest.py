@@ -10,6 +10,7 @@ from secgate.adapters.interface import ParseResult, Sample
 from secgate.errors import InputError
 from secgate.model import RunStatus, ScannerRun
 from secgate.runner import Outcome
+from secgate.util import read_input
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,7 @@ class InputSpec:
 def ingest(spec: InputSpec) -> list[Outcome]:
     """Read one input file into outcomes (one per tool the file holds)."""
     path = spec.path
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a scanner output file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    if not data.strip():
-        raise InputError("the file is empty", path=path)
+    data = read_input(path)
     if spec.tool:
         adapter = registry.get(spec.tool)
     else:

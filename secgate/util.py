@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from secgate.errors import InputError
+
+
+def read_input(path: Path, what: str = "a scanner output file") -> bytes:
+    """The bytes of an input file; ``InputError`` naming it when it is missing, unreadable or
+    empty."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError(f"is a directory, not {what}", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    if not data.strip():
+        raise InputError("the file is empty", path=path)
+    return data
 
 
 def load_json(data: bytes) -> Any:

@@ -7,7 +7,6 @@ run (``invocation.properties.secgate``) and the verdict, policy, notes and fixed
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +16,15 @@ from secgate.errors import InputError
 from secgate.model import Finding, ScanResult, Verdict
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties
 from secgate.sarif.writer import CLEARED_RULE_FIELDS
+from secgate.util import load_json, read_input
 
 
 def load_result(path: Path) -> ScanResult:
     """Read ``path`` (a SARIF file from ``secgate scan --sarif``) into the result it was
     written from; ``InputError`` naming the file when it cannot be."""
+    data = read_input(path, "a SARIF file")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a SARIF file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    if not data.strip():
-        raise InputError("the file is empty", path=path)
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (binary data at byte {exc.start})", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                         path=path) from None
-    try:
-        return result_from_sarif(doc)
+        return result_from_sarif(load_json(data))
     except InputError as exc:
         raise InputError(exc.message, path=path) from None
 
