@@ -68,6 +68,10 @@ def scan_options(func: F) -> F:
                      help="Leave out findings in paths matching GLOB (repeatable); "
                           ".secgateignore at PATH adds more."),
         click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary."),
+        click.option("--no-cache", "no_cache", is_flag=True,
+                     help="Run every scanner, reusing no stored result (also "
+                          "SECGATE_NO_CACHE=1); results are cached in .secgate/cache under "
+                          "PATH, or $SECGATE_CACHE_DIR."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -76,9 +80,9 @@ def scan_options(func: F) -> F:
 
 def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
                   policy_path: Path | None, jobs: int, timeout: float | None,
-                  excludes: tuple[str, ...] = ()) -> ScanRequest:
+                  excludes: tuple[str, ...] = (), no_cache: bool = False) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
-    return ScanRequest(
+    request = ScanRequest(
         target=path,
         inputs=[InputSpec.parse(text) for text in inputs],
         scanners=list(scanners),
@@ -87,6 +91,9 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
         timeout=timeout,
         excludes=list(excludes),
     )
+    if no_cache:
+        request.use_cache = False
+    return request
 
 
 def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
@@ -133,14 +140,15 @@ def report_options(func: F) -> F:
                    "block [default: the policy's baseline:].")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
-         quiet: bool, output_dir: Path | None, sarif_out: Path | None, json_out: Path | None,
-         explain: bool, baseline_path: Path | None, annotations: bool | None,
-         **report_files: Path | None) -> None:
+         quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
+         json_out: Path | None, explain: bool, baseline_path: Path | None,
+         annotations: bool | None, **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
     the job summary is also appended to $GITHUB_STEP_SUMMARY."""
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
+                            no_cache)
     request.baseline = baseline_path
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
@@ -166,14 +174,16 @@ def baseline() -> None:
                    "[default: .secgate/baseline.sarif under PATH, else here].")
 def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
                     policy_path: Path | None, jobs: int, timeout: float | None,
-                    excludes: tuple[str, ...], quiet: bool, output: Path | None) -> None:
+                    excludes: tuple[str, ...], quiet: bool, no_cache: bool,
+                    output: Path | None) -> None:
     """Scan PATH (or ingest --input files) like 'scan' and write every finding to a baseline.
 
     Ends with 3 and writes nothing when a required scanner failed: a baseline missing a
     scanner's findings would let them through as new later."""
     from secgate.baseline import DEFAULT_PATH, write
 
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
+                            no_cache)
     request.use_baseline = False
     result = run_scan(request, quiet)
     target = output or (path or Path.cwd()) / DEFAULT_PATH

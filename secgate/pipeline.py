@@ -9,6 +9,7 @@ from pathlib import Path
 
 from secgate import __version__
 from secgate import baseline as baselines
+from secgate import cache as result_cache
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
 from secgate.dedupe import code_dedupe_enabled, dedupe
@@ -44,6 +45,9 @@ class ScanRequest:
     """``--baseline FILE``; without it, the policy's ``baseline:`` (relative to the target)."""
     use_baseline: bool = True
     """False for ``baseline create``: a baseline being made is not judged against an old one."""
+    use_cache: bool = field(default_factory=result_cache.enabled_by_default)
+    """Reuse scanner results of an unchanged tree (``secgate.cache``); ``--no-cache`` turns it
+    off."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -76,7 +80,11 @@ def collect(request: ScanRequest, policy: Policy,
         settings = dict(getattr(policy.scanners, "settings", None) or {})
         options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
                              settings=settings)
-        outcomes.extend(run_all(adapters, options, progress))
+        if request.use_cache:
+            cache = result_cache.ResultCache.for_target(options.target)
+            outcomes.extend(result_cache.run_all(adapters, options, cache, progress))
+        else:
+            outcomes.extend(run_all(adapters, options, progress))
     return outcomes
 
 
@@ -93,6 +101,10 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
     secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
     findings = redact(findings, runs, secrets)
+    if request.use_cache and request.target is not None:
+        # stored after redaction: raw secret values never reach the cache
+        result_cache.store_fresh(result_cache.ResultCache.for_target(request.target.resolve()),
+                                 outcomes)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
     notes: list[str] = []

@@ -35,6 +35,8 @@ class Outcome:
 
     run: ScannerRun
     parsed: ParseResult = field(default_factory=ParseResult)
+    cache_key: str | None = None
+    """The result cache's key for a fresh run worth storing (see ``secgate.cache``)."""
 
 
 ProgressCallback = Callable[[str, str, float, int], None]

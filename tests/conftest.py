@@ -26,6 +26,9 @@ if TOOLS_BIN.is_dir() and str(TOOLS_BIN) not in os.environ.get("PATH", "").split
     os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 os.environ.setdefault("SEMGREP_ENABLE_VERSION_CHECK", "0")
 os.environ.setdefault("SEMGREP_SEND_METRICS", "off")
+# Every scan in the tests runs its scanners afresh; tests of the result cache turn it back on
+# (SECGATE_NO_CACHE=0).
+os.environ.setdefault("SECGATE_NO_CACHE", "1")
 
 
 # A test run inside GitHub Actions must not make secgate think it runs as the action.

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from secgate.adapters.code_secrets import mask_values
-from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.interface import (
+    Adapter,
+    CacheInputs,
+    Invocation,
+    ParseResult,
+    RunContext,
+    Sample,
+)
 from secgate.adapters.sast_common import (
     EXCLUDED_DIRS,
     environment_dirs,
@@ -116,6 +123,13 @@ class BanditAdapter(Adapter):
         if config is not None:
             argv += ["-c", config]
         return Invocation(argv=argv, output=output, cwd=ctx.target)
+
+
+    def cache_inputs(self, ctx: RunContext) -> CacheInputs | None:
+        """Bandit reads Python files and its configuration, nothing else."""
+        return CacheInputs(kinds=frozenset({"tracked-sources"}),
+                           suffixes=frozenset({".py", ".pyw"}),
+                           files=(".bandit", "pyproject.toml", *CONFIG_FILES))
 
 
 def project_config(target: Path) -> str | None:

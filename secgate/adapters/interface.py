@@ -16,9 +16,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from secgate.model import Category, Finding, ScannerRun
+
+InputKind = Literal["tracked-sources", "git-head", "requirements", "environment"]
+"""What a tool's result can depend on, for secgate's result cache (``secgate.cache``):
+``tracked-sources`` the content of the project's files (``git ls-files`` with untracked files
+not ignored; a walk of the tree outside git), ``git-head`` the commit and refs a history scan
+reads, ``requirements`` the requirement files, ``environment`` the packages installed in the
+target's Python environments."""
+
+
+@dataclass(frozen=True)
+class CacheInputs:
+    """What a tool's result depends on besides its version, command line and settings (files
+    named on its command line count by themselves)."""
+
+    kinds: frozenset[InputKind]
+    suffixes: frozenset[str] | None = None
+    """For ``tracked-sources``: only files whose names end so count; None means every file."""
+    files: tuple[str, ...] = ()
+    """Further files, relative to the target, that the tool finds by itself (a configuration
+    file it reads from its working directory)."""
 
 
 class _NotJson:
@@ -179,6 +199,20 @@ class Adapter(abc.ABC):
         output shows one (Trivy's missing vulnerability database, say); else None, and the
         error is the exit code and the end of the error output."""
         return None
+
+    def cache_inputs(self, ctx: RunContext) -> CacheInputs | None:
+        """What this tool's result depends on, for the result cache; None when a result must
+        never be reused. By default from the categories: secrets read the files and the git
+        history, code and configuration scanners the files, dependency and license scanners the
+        requirement files and installed environments."""
+        kinds: set[InputKind] = set()
+        if self.categories & {Category.SAST, Category.MISCONFIG, Category.SECRET}:
+            kinds.add("tracked-sources")
+        if Category.SECRET in self.categories:
+            kinds.add("git-head")
+        if self.categories & {Category.DEPENDENCY, Category.LICENSE}:
+            kinds.update(("requirements", "environment"))
+        return CacheInputs(kinds=frozenset(kinds)) if kinds else None
 
     def invocation(self, ctx: RunContext) -> Invocation:
         """The offline-safe command that scans ``ctx.target``."""

@@ -42,7 +42,14 @@ from typing import Any, ClassVar
 
 from packaging.utils import canonicalize_name
 
-from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.interface import (
+    Adapter,
+    CacheInputs,
+    Invocation,
+    ParseResult,
+    RunContext,
+    Sample,
+)
 from secgate.adapters.pip_licenses import license_finding
 from secgate.adapters.sast_common import environment_dirs
 from secgate.errors import InputError, PolicyError
@@ -153,6 +160,15 @@ class TrivyAdapter(Adapter):
                 argv += ["--skip-dirs", directory]
         argv += [*_COMMON_FLAGS, "-o", str(output), settings.target]
         return Invocation(argv=argv, output=output, cwd=ctx.target)
+
+    def cache_inputs(self, ctx: RunContext) -> CacheInputs | None:
+        """An image (its tag may point at new content) or a directory other than the scanned
+        one is never cached."""
+        settings = TrivySettings.from_config(ctx.config, ctx.target)
+        if settings.mode == "image" or \
+                Path(settings.target).resolve() != ctx.target.resolve():
+            return None
+        return super().cache_inputs(ctx)
 
     def explain_failure(self, exit_code: int | None, stderr: str) -> str | None:
         """A clear reason for a failed run, when Trivy's error output shows one."""
