@@ -8,6 +8,7 @@ preview) at parse time and hands the raw value to the pipeline only in memory, t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -26,10 +27,15 @@ _MIN_REDACTABLE = 6  # shorter strings would scrub ordinary words out of message
 
 def secret_hash(value: str) -> str:
     """Salted, slow hash of a secret's raw value (PBKDF2-SHA256), as hex."""
-    salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT).encode()
+    return _slow_hash(value, os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT))
+
+
+@functools.lru_cache(maxsize=4096)
+def _slow_hash(value: str, salt: str) -> str:
+    """Remembered per value, in memory only: a value met many times (one password reported by
+    several rules and tools) is hashed once."""
     raw = value.encode("utf-8", "surrogatepass")
-    digest = hashlib.pbkdf2_hmac("sha256", raw, salt, _ITERATIONS)
-    return digest.hex()
+    return hashlib.pbkdf2_hmac("sha256", raw, salt.encode(), _ITERATIONS).hex()
 
 
 def mask(value: str) -> str:
