@@ -78,6 +78,11 @@ class PipAuditAdapter(Adapter):
         # The report goes to standard output: no temporary path in the recorded command.
         argv += ["-f", "json", "--progress-spinner", "off",
                  "--desc", "on", "--aliases", "on"]
+        osv_url = ctx.config.get("osv_url")
+        if osv_url:
+            # an OSV-compatible mirror (an internal one where the public service is out of
+            # reach): pip-audit queries it instead of PyPI's per-version JSON API
+            argv += ["--vulnerability-service", "osv", "--osv-url", str(osv_url)]
         if found.files and found.all_pinned and not ctx.config.get("resolve", False):
             # Audit the pins as written: no resolver (which fails on conflicting pins and
             # installs packages), so transitive dependencies are only audited when pinned too.
