@@ -52,9 +52,11 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -125,6 +127,8 @@ class TreeInputs:
         except ValueError:
             self._skip_prefix = None
         self._file_digests: dict[Path, str] = {}
+        self.lock = threading.Lock()
+        """Held while computing digests: adapters are planned in parallel."""
         self._source_digests: dict[frozenset[str] | None, str] = {}
 
     def file_digest(self, path: Path) -> str:
@@ -297,8 +301,10 @@ class ResultCache:
                 env = {k: v.replace(tmp, WORK_DIR_PLACEHOLDER)
                        for k, v in invocation.env.items()}
                 cwd = invocation.cwd or options.target
-                named = _named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
-                                     inputs)
+                with inputs.lock:
+                    named = _named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
+                                         inputs)
+                    digests = inputs.digest(wanted)
         except SecgateError:
             return plan  # the run itself reports the problem
         salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT)
@@ -306,7 +312,7 @@ class ResultCache:
             "format": FORMAT, "secgate": __version__, "salt": _digest(salt.encode()),
             "tool": adapter.name, "executable": executable, "version": version,
             "argv": argv, "env": env, "cwd": _relative(cwd, options.target),
-            "settings": config, "named": named, "inputs": inputs.digest(wanted),
+            "settings": config, "named": named, "inputs": digests,
         }
         plan.key = _json_digest(material)
         plan.hit, plan.had_secrets = self.load(plan.key, adapter.name)
@@ -513,7 +519,9 @@ def run_all(adapters: Sequence[Adapter], options: RunOptions, cache: ResultCache
     ``store_fresh``. Outcomes come back in the order of ``adapters``."""
     notify = progress or (lambda *_: None)
     inputs = TreeInputs(options.target, cache.directory)
-    plans = [cache.plan(adapter, options, inputs) for adapter in adapters]
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        # planning reads each tool's version once (a process each): in parallel too
+        plans = list(pool.map(lambda adapter: cache.plan(adapter, options, inputs), adapters))
     if any(plan.hit is None and plan.runs_process for plan in plans):
         for plan in plans:
             if plan.hit is not None and meets_secrets(plan):

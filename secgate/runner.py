@@ -229,8 +229,27 @@ def _group_states(pgid: int) -> list[str] | None:
     return states
 
 
+_versions: dict[tuple[Any, ...], str | None] = {}
+
+
 def read_version(adapter: Adapter, executable: str) -> str | None:
-    """The tool's version from ``<tool> --version``; None when it cannot tell."""
+    """The tool's version from ``<tool> --version``; None when it cannot tell. Remembered for
+    the process per program file (path, size, modification time)."""
+    try:
+        stat = os.stat(executable)
+        memo: tuple[Any, ...] | None = (adapter.name, executable, stat.st_size,
+                                        stat.st_mtime_ns)
+    except OSError:
+        memo = None
+    if memo is not None and memo in _versions:
+        return _versions[memo]
+    version = _read_version(adapter, executable)
+    if memo is not None:
+        _versions[memo] = version
+    return version
+
+
+def _read_version(adapter: Adapter, executable: str) -> str | None:
     try:
         done = subprocess.run([executable, *adapter.version_args], capture_output=True,
                               timeout=_VERSION_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
