@@ -79,6 +79,7 @@ from secgate.runner import (
     ProgressCallback,
     RunOptions,
     read_version,
+    remember_version,
 )
 from secgate.runner import run_all as run_fresh
 from secgate.secrets import DEFAULT_SALT
@@ -332,6 +333,7 @@ class ResultCache:
             if isinstance(stored, dict) and (stored.get("version") is None or
                                              isinstance(stored.get("version"), str)):
                 value: str | None = stored.get("version")
+                remember_version(adapter, executable, value)
                 return value
         except (OSError, ValueError):
             pass

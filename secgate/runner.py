@@ -232,21 +232,32 @@ def _group_states(pgid: int) -> list[str] | None:
 _versions: dict[tuple[Any, ...], str | None] = {}
 
 
+def _version_memo(adapter: Adapter, executable: str) -> tuple[Any, ...] | None:
+    try:
+        stat = os.stat(executable)
+    except OSError:
+        return None
+    return adapter.name, executable, stat.st_size, stat.st_mtime_ns
+
+
 def read_version(adapter: Adapter, executable: str) -> str | None:
     """The tool's version from ``<tool> --version``; None when it cannot tell. Remembered for
     the process per program file (path, size, modification time)."""
-    try:
-        stat = os.stat(executable)
-        memo: tuple[Any, ...] | None = (adapter.name, executable, stat.st_size,
-                                        stat.st_mtime_ns)
-    except OSError:
-        memo = None
+    memo = _version_memo(adapter, executable)
     if memo is not None and memo in _versions:
         return _versions[memo]
     version = _read_version(adapter, executable)
     if memo is not None:
         _versions[memo] = version
     return version
+
+
+def remember_version(adapter: Adapter, executable: str, version: str | None) -> None:
+    """Tell ``read_version`` the version of a program file known from elsewhere (the result
+    cache keeps versions across runs)."""
+    memo = _version_memo(adapter, executable)
+    if memo is not None:
+        _versions[memo] = version
 
 
 def _read_version(adapter: Adapter, executable: str) -> str | None:
