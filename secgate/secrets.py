@@ -60,6 +60,35 @@ def _redactable(value: str) -> bool:
     return len(value) >= _MIN_REDACTABLE and not value.isalpha()
 
 
+def _pattern_of(values: list[str]) -> re.Pattern[str]:
+    """One pattern matching any of ``values`` (the longest where several match at one place),
+    with shared prefixes factored out as a trie: a plain alternation of thousands of values
+    tries every one of them at every character of every text."""
+    trie: dict[str, Any] = {}
+    for value in values:
+        node = trie
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a value ends here
+    try:
+        return re.compile(_trie_pattern(trie))
+    except (RecursionError, re.error):
+        return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    parts = []
+    for char in sorted(k for k in node if k):
+        child, literal = node[char], char
+        while len(child) == 1 and "" not in child:  # a chain of single characters: one literal
+            ((following, child),) = child.items()
+            literal += following
+        parts.append(re.escape(literal) + _trie_pattern(child))
+    if "" in node:
+        parts.append("")  # after every longer continuation: the longest value wins
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
 class Redactor:
     """Replaces every known raw secret value in text with its masked preview."""
 
@@ -67,7 +96,7 @@ class Redactor:
         usable = sorted({v.strip() for v in values if _redactable(v.strip())},
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
-        self._pattern = re.compile("|".join(re.escape(v) for v in usable)) if usable else None
+        self._pattern = _pattern_of(usable) if usable else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None

@@ -29,7 +29,8 @@ def is_git_top(target: Path) -> bool:
 
 def mask_in(text: str, values: Iterable[str]) -> str:
     """``text`` with every one of ``values`` replaced by its masked preview (longest first)."""
-    for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
+    present = {v for v in map(str.strip, values) if v and v in text}  # most texts hold none
+    for value in sorted(present, key=len, reverse=True):
         text = text.replace(value, mask(value))
     return text
 
