@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from secgate.model import Secret
@@ -30,7 +31,24 @@ def secret_hash(value: str) -> str:
     return _slow_hash(value, os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT))
 
 
-@functools.lru_cache(maxsize=4096)
+def prehash(values: Iterable[str]) -> None:
+    """Hash many raw values at once, one thread per core (the hash runs outside the GIL), so that
+    the ``secret_hash`` calls parsing makes next find them remembered."""
+    salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT)
+    unique = list(dict.fromkeys(v for v in values if v))[:_REMEMBERED]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(unique) < _PREHASH_MIN or workers < 2:
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(lambda value: _slow_hash(value, salt), unique):
+            pass
+
+
+_REMEMBERED = 16384
+_PREHASH_MIN = 16
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
 def _slow_hash(value: str, salt: str) -> str:
     """Remembered per value, in memory only: a value met many times (one password reported by
     several rules and tools) is hashed once."""

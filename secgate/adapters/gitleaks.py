@@ -39,6 +39,7 @@ from secgate.adapters.secretscan import (
 from secgate.errors import InputError, UsageError
 from secgate.model import Category, Secret
 from secgate.sarif.reader import is_sarif, secgate_properties
+from secgate.secrets import prehash
 from secgate.util import load_json
 
 NAME = "gitleaks"
@@ -95,6 +96,8 @@ class GitleaksAdapter(Adapter):
             raise InputError("not a Gitleaks report: expected a JSON array of findings "
                              f"(or SARIF), found a JSON {type(doc).__name__}")
         collector = SecretCollector(NAME)
+        prehash(str(item.get("Secret") or item.get("Match") or "").strip()
+                for item in doc if isinstance(item, dict))
         for index, item in enumerate(doc, start=1):
             where = f"finding {index}"
             if not isinstance(item, dict):
