@@ -3,6 +3,7 @@ and no raw secret anywhere in them."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,7 @@ def relative_path(path: str, root: Path | None) -> str:
     return str(PurePosixPath(text)) if text not in ("", ".") else text
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_cwe(value: str | int) -> str | None:
     """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
     if isinstance(value, int):
