@@ -12,6 +12,7 @@ from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
+from secgate.compact import share_field_sets
 from secgate.dedupe import code_dedupe_enabled, dedupe
 from secgate.errors import UsageError
 from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
@@ -71,7 +72,9 @@ def collect(request: ScanRequest, policy: Policy,
     """Run the scanners (when a target is given) and ingest the input files."""
     outcomes: list[Outcome] = []
     for spec in request.inputs:
-        outcomes.extend(ingest(spec))
+        ingested = ingest(spec)
+        share_field_sets(f for o in ingested for f in o.parsed.findings)  # before the next file
+        outcomes.extend(ingested)
     run_scanners = request.target is not None and (not request.inputs or request.scanners)
     if run_scanners:
         assert request.target is not None  # noqa: S101 - checked just above
@@ -123,6 +126,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         verdict.counts["fixed"] = len(fixed)
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
+    share_field_sets([*findings, *(fixed or [])])  # the reports that follow need the memory
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
                       secgate_version=__version__, notes=notes, fixed=fixed or [])
