@@ -69,7 +69,12 @@ def build_log(result: ScanResult) -> om.SarifLog:
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
     """The SARIF document for ``result`` as plain JSON data."""
-    doc: dict[str, Any] = to_json(build_log(result))
+    log = build_log(result)
+    runs, log.runs = log.runs, []
+    doc: dict[str, Any] = to_json(log)
+    runs.reverse()
+    while runs:  # one run at a time: each run's sarif-om objects are freed once converted
+        doc["runs"].append(to_json(runs.pop()))
     return doc
 
 
