@@ -10,12 +10,13 @@ it, so the shared set never changes.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
-from typing import Any
 
 from pydantic import BaseModel
 
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+_ALL_FIELDS: dict[type[BaseModel], tuple[set[str], tuple[str, ...]]] = {}
+"""Per model class: the shared field set, and the fields that can hold models."""
 
 
 def share_field_sets(models: Iterable[BaseModel]) -> None:
@@ -26,18 +27,23 @@ def share_field_sets(models: Iterable[BaseModel]) -> None:
 
 def _share(model: BaseModel) -> None:
     cls = type(model)
-    shared = _ALL_FIELDS.get(cls)
-    if shared is None:
-        shared = _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
-    object.__setattr__(model, "__pydantic_fields_set__", shared)
-    for value in model.__dict__.values():
-        _visit(value)
-
-
-def _visit(value: Any) -> None:
-    if isinstance(value, BaseModel):
-        _share(value)
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, BaseModel):
+    known = _ALL_FIELDS.get(cls)
+    if known is None:
+        nested = tuple(name for name, info in cls.model_fields.items()
+                       if _holds_model(info.annotation))
+        known = _ALL_FIELDS.setdefault(cls, (set(cls.model_fields), nested))
+    object.__setattr__(model, "__pydantic_fields_set__", known[0])
+    for name in known[1]:
+        value = model.__dict__.get(name)
+        if isinstance(value, list):
+            for item in value:
                 _share(item)
+        elif value is not None:
+            _share(value)
+
+
+def _holds_model(annotation: object) -> bool:
+    """True when a field of this type holds models (``Location | None``, ``list[Source]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in typing.get_args(annotation))
