@@ -531,7 +531,7 @@ def run_all(adapters: Sequence[Adapter], options: RunOptions, cache: ResultCache
     for plan in plans:
         if plan.hit is not None:
             run = plan.hit.run
-            notify(run.tool, run.status.value, run.duration, run.finding_count)
+            notify(run.tool, "cached", run.duration, run.finding_count)
     fresh = iter(run_fresh([p.adapter for p in plans if p.hit is None], options, progress))
     outcomes = []
     for plan in plans:

@@ -40,8 +40,8 @@ class Outcome:
 
 
 ProgressCallback = Callable[[str, str, float, int], None]
-"""Called as ``(tool, state, elapsed_seconds, finding_count)``; state is ``running`` or a
-``RunStatus`` value."""
+"""Called as ``(tool, state, elapsed_seconds, finding_count)``; state is ``running``, a
+``RunStatus`` value, or ``cached`` for a result reused from the cache (``secgate.cache``)."""
 
 
 @dataclass
