@@ -172,3 +172,16 @@ def _dummy_outcome() -> Any:
     from secgate.runner import Outcome
 
     return Outcome(run=ScannerRun(tool="bandit", status=RunStatus.OK))
+
+
+def test_installed_environment(tmp_path: Path, cache: ResultCache) -> None:
+    """Without requirement files pip-audit audits the target's environment: a package
+    installed there changes its key only."""
+    target = tmp_path / "envproject"
+    site = target / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (target / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (target / "main.py").write_text("print('hi')\n", encoding="utf-8")
+    before = keys(target, cache)
+    (site / "requests-2.19.0.dist-info").mkdir()
+    assert changed(before, keys(target, cache)) == {"pip-audit"}
