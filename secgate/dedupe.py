@@ -38,6 +38,7 @@ from secgate.model import (
     Source,
     Vulnerability,
 )
+from secgate.policy.model import Policy
 from secgate.versions import sort_versions
 
 _LEVEL_RANK = {Level.NONE: 0, Level.NOTE: 1, Level.WARNING: 2, Level.ERROR: 3}
@@ -258,9 +259,6 @@ def dedupe(findings: list[Finding], tree: SourceTree, *, code: bool = True) -> D
                         merged=sum(1 for members in by_root.values() if len(members) > 1))
 
 
-def code_dedupe_enabled(policy: object) -> bool:
+def code_dedupe_enabled(policy: Policy) -> bool:
     """The policy's ``dedupe.code`` switch (on unless the policy turns it off)."""
-    setting = getattr(policy, "dedupe", None)
-    if isinstance(setting, dict):
-        return bool(setting.get("code", True))
-    return bool(getattr(setting, "code", True)) if setting is not None else True
+    return bool(policy.dedupe.get("code", True))

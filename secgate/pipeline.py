@@ -80,7 +80,7 @@ def collect(request: ScanRequest, policy: Policy,
         assert request.target is not None  # noqa: S101 - checked just above
         adapters = select_scanners(request, policy)
         timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
-        settings = dict(getattr(policy.scanners, "settings", None) or {})
+        settings = dict(policy.scanners.settings)
         options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
                              settings=settings)
         if request.use_cache:
@@ -147,7 +147,7 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
                      "finding(s) found by several tools")
     findings = merged.findings
     disambiguate(findings)
-    path = baselines.resolve(request.baseline, getattr(policy, "baseline", None), root) \
+    path = baselines.resolve(request.baseline, policy.baseline, root) \
         if request.use_baseline else None
     if path is None:
         return findings, None
