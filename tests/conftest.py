@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,23 @@ os.environ.setdefault("SECGATE_NO_CACHE", "1")
 # A test run inside GitHub Actions must not make secgate think it runs as the action.
 _ACTIONS_VARS = {"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_EVENT_PATH",
                  "GITHUB_TOKEN"}
+
+
+def example_assignment(relative: str, name: str) -> str:
+    """The string literal assigned to ``name`` in an example-app file (its made-up credentials
+    are read from there, so that no test file holds one)."""
+    text = (EXAMPLE_APP / relative).read_text(encoding="utf-8")
+    match = re.search(rf'^{re.escape(name)}\s*=\s*"([^"]*)"', text, re.MULTILINE)
+    assert match is not None, f"{relative} assigns no {name}"
+    return match.group(1)
+
+
+def example_password_literals() -> tuple[str, ...]:
+    """The hard-coded password/secret literals Bandit and Semgrep flag in the example app."""
+    return (example_assignment("app/auth.py", "admin_password"),
+            example_assignment("config/settings.py", "AWS_SECRET_ACCESS_KEY"),
+            example_assignment("config/settings.py", "GITHUB_TOKEN"),
+            example_assignment("config/settings.py", "SECRET_KEY"))
 
 
 def require_tool(program: str) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, example_password_literals
 
 from secgate.adapters import registry
 from secgate.adapters.bandit import BanditAdapter, project_config, severity_of
@@ -16,8 +16,7 @@ from secgate.model import Finding, Level, Severity
 
 V194 = FIXTURES / "bandit" / "1.9.4"
 V162 = FIXTURES / "bandit" / "1.6.2"
-PASSWORDS = ("Sup3rS3cret!2019", "/tdg5J8ee8EvXGtJ0r6EKnImrOk/vkjdfLCJQ4GF",
-             "ghp_afMuhXXF9WXIGEYSslBo43qgguc6STNscLel", "django-insecure-7f3k2p9q8w1z0x5c4v6b")
+PASSWORDS = example_password_literals()
 
 
 def findings(path: Path) -> list[Finding]:

@@ -11,13 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_APP, FIXTURES, require_tool, run_secgate, validate_sarif
+from conftest import (
+    EXAMPLE_APP,
+    FIXTURES,
+    example_password_literals,
+    require_tool,
+    run_secgate,
+    validate_sarif,
+)
 
 from secgate.adapters import registry
 from secgate.adapters.interface import Sample
 
-PASSWORDS = ("Sup3rS3cret!2019", "/tdg5J8ee8EvXGtJ0r6EKnImrOk/vkjdfLCJQ4GF",
-             "ghp_afMuhXXF9WXIGEYSslBo43qgguc6STNscLel", "django-insecure-7f3k2p9q8w1z0x5c4v6b")
+PASSWORDS = example_password_literals()
 PROJECT_RULES = """\
 rules:
   - id: local.no-yaml-import

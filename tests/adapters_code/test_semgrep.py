@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, example_password_literals
 
 from secgate.adapters import registry
 from secgate.adapters.interface import RunContext, Sample
@@ -22,8 +22,7 @@ from secgate.model import Finding, Level, Severity, SuppressionKind
 
 V1 = FIXTURES / "semgrep" / "1.185.0"
 V0 = FIXTURES / "semgrep" / "0.61.0"
-PASSWORDS = ("Sup3rS3cret!2019", "/tdg5J8ee8EvXGtJ0r6EKnImrOk/vkjdfLCJQ4GF",
-             "ghp_afMuhXXF9WXIGEYSslBo43qgguc6STNscLel", "django-insecure-7f3k2p9q8w1z0x5c4v6b")
+PASSWORDS = example_password_literals()
 SHIPPED = {"python-subprocess-shell-true", "python-eval-exec-non-literal", "python-pickle-loads",
            "python-yaml-load-unsafe", "python-weak-password-hash", "python-sql-string-format",
            "python-requests-verify-false", "python-tempfile-mktemp", "python-hardcoded-password"}
