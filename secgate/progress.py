@@ -9,11 +9,10 @@ import sys
 import threading
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+if TYPE_CHECKING:  # rich loads only for the live display (a terminal), not on every run
+    from rich.table import Table
 
 _STATE_STYLE = {"running": "cyan", "ok": "green", "skipped": "yellow", "failed": "red",
                 "timed_out": "red"}
@@ -71,6 +70,9 @@ class LiveProgress(Progress):
     """A table redrawn in place: each scanner's state, elapsed time and finding count."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
         self._console = Console(file=stream or sys.stderr)
         self._rows: dict[str, tuple[str, float, int, float]] = {}
         self._lock = threading.Lock()
@@ -78,6 +80,8 @@ class LiveProgress(Progress):
                           transient=False, get_renderable=self._table)
 
     def _table(self) -> Table:
+        from rich.table import Table
+
         table = Table(title="secgate scan", expand=False)
         for column in ("scanner", "state", "elapsed", "findings"):
             table.add_column(column)

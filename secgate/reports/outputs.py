@@ -7,24 +7,43 @@ maps format names to those modules and the file names used with ``--output-dir``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
+from typing import cast
 
 from secgate.errors import UsageError
 from secgate.model import ScanResult
-from secgate.reports import github_sarif, html, json_report, junit, markdown, sarif, summary_md
 
 Renderer = Callable[[ScanResult], str]
 
-RENDERERS: dict[str, Renderer] = {
-    "sarif": sarif.render,
-    "json": json_report.render,
-    "html": html.render,
-    "markdown": markdown.render,
-    "summary": summary_md.render,
-    "junit": junit.render,
+_RENDERER_MODULES = {
+    "sarif": "secgate.reports.sarif",
+    "json": "secgate.reports.json_report",
+    "html": "secgate.reports.html",
+    "markdown": "secgate.reports.markdown",
+    "summary": "secgate.reports.summary_md",
+    "junit": "secgate.reports.junit",
 }
+
+
+class _Renderers(Mapping[str, Renderer]):
+    """Format name -> its module's ``render``, imported on first use: a scan that writes only
+    JSON does not load Jinja2 and the HTML template machinery (a warm re-scan is mostly
+    start-up time)."""
+
+    def __getitem__(self, fmt: str) -> Renderer:
+        return cast(Renderer, import_module(_RENDERER_MODULES[fmt]).render)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_RENDERER_MODULES)
+
+    def __len__(self) -> int:
+        return len(_RENDERER_MODULES)
+
+
+RENDERERS: Mapping[str, Renderer] = _Renderers()
 """Every report format by name."""
 
 DEFAULT_FILE_NAMES: dict[str, str] = {
@@ -64,6 +83,8 @@ def write_all(result: ScanResult, targets: Targets) -> None:
     ``result.notes`` (and so in every other report) before they are rendered."""
     texts: dict[str, str] = {}
     if "sarif" in targets.files:
+        from secgate.reports import github_sarif
+
         fitted = github_sarif.fit(result)
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
         texts["sarif"] = fitted.text
