@@ -8,7 +8,7 @@ import posixpath
 import re
 from pathlib import Path, PurePosixPath
 
-from secgate.model import Finding, ScannerRun
+from secgate.model import Finding, ScannerRun, Source
 from secgate.secrets import Redactor
 
 _CWE_RE = re.compile(r"CWE[-_ :]?(\d+)", re.IGNORECASE)
@@ -54,8 +54,6 @@ def normalize(findings: list[Finding], root: Path | None) -> None:
         finding.cwes = sorted({c for c in (normalize_cwe(x) for x in finding.cwes) if c},
                               key=lambda c: int(c[4:]))
         if not finding.sources:
-            from secgate.model import Source
-
             finding.sources = [Source(tool=finding.tool, rule_id=finding.rule_id)]
 
 

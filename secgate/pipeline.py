@@ -67,9 +67,10 @@ def installed_scanners(request: ScanRequest) -> list[str]:
     return [a.name for a in registry.scanners() if a.find_executable()]
 
 
-def collect(request: ScanRequest, policy: Policy,
-            progress: ProgressCallback | None = None) -> list[Outcome]:
-    """Run the scanners (when a target is given) and ingest the input files."""
+def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | None = None,
+            cache: result_cache.ResultCache | None = None) -> list[Outcome]:
+    """Run the scanners (when a target is given; reusing ``cache``'s results when one is
+    given) and ingest the input files."""
     outcomes: list[Outcome] = []
     for spec in request.inputs:
         ingested = ingest(spec)
@@ -83,8 +84,7 @@ def collect(request: ScanRequest, policy: Policy,
         settings = dict(policy.scanners.settings)
         options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
                              settings=settings)
-        if request.use_cache:
-            cache = result_cache.ResultCache.for_target(options.target)
+        if cache is not None:
             outcomes.extend(result_cache.run_all(adapters, options, cache, progress))
         else:
             outcomes.extend(run_all(adapters, options, progress))
@@ -99,15 +99,16 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         raise UsageError(f"{request.target}: not a directory to scan")
     policy = loader.load(request.policy_path, request.target)
     today = policy_today()
-    outcomes = collect(request, policy, progress)
+    cache = result_cache.ResultCache.for_target(request.target.resolve()) \
+        if request.use_cache and request.target is not None else None
+    outcomes = collect(request, policy, progress, cache)
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
     secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
     findings = redact(findings, runs, secrets)
-    if request.use_cache and request.target is not None:
+    if cache is not None:
         # stored after redaction: raw secret values never reach the cache
-        result_cache.store_fresh(result_cache.ResultCache.for_target(request.target.resolve()),
-                                 outcomes)
+        result_cache.store_fresh(cache, outcomes)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
     notes: list[str] = []
