@@ -7,6 +7,7 @@ problem; ``--debug`` (or ``SECGATE_DEBUG=1``) adds the traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -230,10 +231,19 @@ cli.add_command(hook_group)
 cli.add_command(policy_group)
 
 
+def relax_garbage_collection() -> None:
+    """Collect reference cycles rarely. secgate allocates millions of small objects that live
+    until the reports are written (parsed JSON, findings); with the default thresholds the
+    collector re-walks them over and over, which measured at 100,000 findings took half of the
+    parsing time. Findings hold no reference cycles, so memory does not grow (peak unchanged)."""
+    gc.set_threshold(100_000, 50, 100)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``secgate`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
+    relax_garbage_collection()
     try:
         cli.main(args=args, prog_name="secgate", standalone_mode=False)
     except SecgateError as exc:

@@ -200,13 +200,13 @@ def _shared_cwes(members: Iterable[Finding]) -> list[str]:
 
 def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> Finding:
     """One finding for a group of reports of one problem."""
+    if len(members) == 1:
+        return members[0]
     members = sorted(members, key=primary_key)
     primary = members[0]
-    if len(members) == 1:
-        return primary
     sources: dict[tuple[str, str], Source] = {}
     for member in members:
-        for source in member.sources or [Source(tool=member.tool, rule_id=member.rule_id)]:
+        for source in member.sources or [Source.of(member.tool, member.rule_id)]:
             sources.setdefault((source.tool, source.rule_id), source)
     location = primary.location
     if location is not None and not location.snippet:

@@ -31,6 +31,7 @@ a fingerprint; ``disambiguate`` gives the second and later ones (in line order) 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -59,8 +60,13 @@ findings at one line whose families meet are one problem (see ``secgate.dedupe``
 
 def cwe_family(cwes: Iterable[str]) -> list[str]:
     """The representatives of ``cwes``, sorted by number, without repeats."""
+    return list(_family_of(tuple(cwes)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _family_of(cwes: tuple[str, ...]) -> tuple[str, ...]:
     reps = {CWE_FAMILY.get(c.upper(), c.upper()) for c in cwes}
-    return sorted(reps, key=_cwe_number)
+    return tuple(sorted(reps, key=_cwe_number))
 
 
 def _cwe_number(cwe: str) -> tuple[int, str]:
@@ -188,7 +194,9 @@ def assign(findings: list[Finding], tree: SourceTree, *, by_cwe: bool = True) ->
         if not finding.fingerprint:
             finding.fingerprint = compute(finding, tree, by_cwe=by_cwe)
         if not finding.line_hash:
-            finding.line_hash = line_hash(finding, tree)
+            found = line_hash(finding, tree)
+            if found:
+                finding.line_hash = found
 
 
 def disambiguate(findings: list[Finding]) -> None:

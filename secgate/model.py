@@ -8,6 +8,7 @@ keep a salted hash and a masked preview (see ``secgate.secrets``).
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import Any, Literal
 
@@ -187,6 +188,17 @@ class Source(_Model):
 
     tool: str
     rule_id: str
+
+    @classmethod
+    def of(cls, tool: str, rule_id: str) -> Source:
+        """The shared ``Source`` for this tool and rule (sources are never changed in place, so
+        the findings of one rule can share one: 100,000 findings need a few hundred)."""
+        return _shared_source(tool, rule_id)
+
+
+@functools.lru_cache(maxsize=65536)
+def _shared_source(tool: str, rule_id: str) -> Source:
+    return Source(tool=tool, rule_id=rule_id)
 
 
 class SuppressionKind(str, Enum):

@@ -47,14 +47,27 @@ def normalize_cwe(value: str | int) -> str | None:
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:
-    """Normalize every finding in place."""
+    """Normalize every finding in place (each distinct path and CWE list worked out once)."""
+    paths: dict[str, str] = {}
+    cwe_lists: dict[tuple[str, ...], list[str]] = {}
     for finding in findings:
-        if finding.location is not None:
-            finding.location.path = relative_path(finding.location.path, root)
-        finding.cwes = sorted({c for c in (normalize_cwe(x) for x in finding.cwes) if c},
-                              key=lambda c: int(c[4:]))
+        location = finding.location
+        if location is not None:
+            path = paths.get(location.path)
+            if path is None:
+                path = paths[location.path] = relative_path(location.path, root)
+            if path != location.path:
+                location.path = path
+        if finding.cwes:
+            key = tuple(finding.cwes)
+            cwes = cwe_lists.get(key)
+            if cwes is None:
+                cwes = cwe_lists[key] = sorted(
+                    {c for c in (normalize_cwe(x) for x in key) if c}, key=lambda c: int(c[4:]))
+            if cwes != finding.cwes:
+                finding.cwes = list(cwes)
         if not finding.sources:
-            finding.sources = [Source(tool=finding.tool, rule_id=finding.rule_id)]
+            finding.sources = [Source.of(finding.tool, finding.rule_id)]
 
 
 def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[str]
@@ -72,13 +85,17 @@ def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[s
         run.notes = [redactor.text(n) for n in run.notes]
         run.command = [redactor.text(c) for c in run.command]
     for finding in findings:
-        finding.message = redactor.text(finding.message)
-        for name in ("rule_description", "rule_help"):
+        for name in ("message", "rule_description", "rule_help"):
             text = getattr(finding, name)
             if text:
-                setattr(finding, name, redactor.text(text))
-        if finding.location is not None and finding.location.snippet:
-            finding.location.snippet = redactor.text(finding.location.snippet)
+                scrubbed = redactor.text(text)
+                if scrubbed is not text:
+                    setattr(finding, name, scrubbed)
+        location = finding.location
+        if location is not None and location.snippet:
+            snippet = redactor.text(location.snippet)
+            if snippet is not location.snippet:
+                location.snippet = snippet
         if finding.properties:
             finding.properties = redactor.value(finding.properties)
     return findings

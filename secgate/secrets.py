@@ -45,6 +45,7 @@ def prehash(values: Iterable[str]) -> None:
 
 
 _REMEMBERED = 16384
+_SCRUBBED_REMEMBERED = 200_000
 _PREHASH_MIN = 16
 
 
@@ -115,6 +116,8 @@ class Redactor:
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
         self._pattern = _pattern_of(usable) if usable else None
+        self._done: dict[str, str] = {}
+        """Texts already scrubbed: rule texts and messages repeat across findings."""
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -122,7 +125,12 @@ class Redactor:
     def text(self, text: str) -> str:
         if self._pattern is None or not text:
             return text
-        return self._pattern.sub(lambda m: self._previews[m.group(0)], text)
+        done = self._done.get(text)
+        if done is None:
+            done = self._pattern.sub(lambda m: self._previews[m.group(0)], text)
+            if len(self._done) < _SCRUBBED_REMEMBERED:
+                self._done[text] = done
+        return done
 
     def value(self, value: Any) -> Any:
         """Scrub the strings inside a JSON-like value (its values; keys are field names)."""

@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from secgate.errors import InputError
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_input(path: Path, what: str = "a scanner output file") -> bytes:
@@ -29,6 +33,10 @@ def load_json(data: bytes) -> Any:
     """Decode one JSON document, or raise ``InputError`` saying what is wrong and where."""
     if not data.strip():
         raise InputError("the file is empty")
+    try:  # orjson reads valid UTF-8 JSON several times faster than the json module
+        return orjson.loads(data[3:] if data.startswith(_BOM) else data)
+    except orjson.JSONDecodeError:
+        pass  # the json module accepts a little more (NaN, huge integers) and says where
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -53,7 +61,15 @@ def load_json_lines(data: bytes) -> list[Any]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            rows.append(_loads(line))
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON line {number}: {exc.msg}") from None
     return rows
+
+
+def _loads(text: str) -> Any:
+    """One JSON value: orjson first, the json module for what orjson refuses (NaN...)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

@@ -337,7 +337,7 @@ def _finding(*, rule_id: str, rule_name: str | None, help_uri: str | None, sever
         cwes=cwes,
         secret=secret,
         tags=["security"],
-        sources=[Source(tool=NAME, rule_id=rule_id)],
+        sources=[Source.of(NAME, rule_id)],
         properties={k: v for k, v in (("bandit_severity", severity),
                                       ("bandit_confidence", confidence)) if v},
     )

@@ -439,7 +439,7 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
         cwes=cwes,
         secret=secret,
         tags=tags,
-        sources=[Source(tool=NAME, rule_id=rule_id)],
+        sources=[Source.of(NAME, rule_id)],
         suppression=suppression,
         properties=properties,
     )

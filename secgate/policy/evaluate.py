@@ -17,6 +17,7 @@ An acceptance past its date is ignored in step 2 and the decision says it expire
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,15 +57,22 @@ def _name(threshold: Threshold) -> str:
 
 
 def _threshold(finding: Finding, policy: Policy) -> Decision:
-    sev = finding.severity.value
-    if _at_or_above(finding.severity, policy.fail_on):
+    return _threshold_decision(finding.severity, policy.fail_on, policy.warn_on)
+
+
+@functools.lru_cache(maxsize=256)
+def _threshold_decision(severity: Severity, fail_on: Threshold, warn_on: Threshold) -> Decision:
+    """One shared decision per severity and thresholds (decisions are never changed in place:
+    a later step that qualifies one makes a copy)."""
+    sev = severity.value
+    if _at_or_above(severity, fail_on):
         return Decision(action=Action.BLOCK, decided_by="threshold",
-                        reason=f"severity {sev} is at or above fail_on: {_name(policy.fail_on)}")
-    if _at_or_above(finding.severity, policy.warn_on):
+                        reason=f"severity {sev} is at or above fail_on: {_name(fail_on)}")
+    if _at_or_above(severity, warn_on):
         return Decision(action=Action.WARN, decided_by="threshold",
-                        reason=f"severity {sev} is at or above warn_on: {_name(policy.warn_on)}")
+                        reason=f"severity {sev} is at or above warn_on: {_name(warn_on)}")
     return Decision(action=Action.PASS, decided_by="threshold",
-                    reason=f"severity {sev} is below warn_on: {_name(policy.warn_on)}")
+                    reason=f"severity {sev} is below warn_on: {_name(warn_on)}")
 
 
 def _license(finding: Finding, policy: Policy) -> Decision | None:

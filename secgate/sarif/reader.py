@@ -204,7 +204,7 @@ def generic_finding(view: ResultView) -> Finding:
         tags=sorted(t for t in tags if not _CWE_RE.search(t)),
         line_hash=fingerprints.get(LINE_HASH_KEY),
         fingerprint=fingerprints.get(FINGERPRINT_KEY),
-        sources=[Source(tool=view.tool, rule_id=view.rule_id)],
+        sources=[Source.of(view.tool, view.rule_id)],
         suppression=_suppression(result),
     )
 
