@@ -21,25 +21,28 @@ _ALL_FIELDS: dict[type[BaseModel], tuple[set[str], tuple[str, ...]]] = {}
 
 def share_field_sets(models: Iterable[BaseModel]) -> None:
     """Give ``models`` (and the models inside them) their class's shared field set."""
-    for model in models:
-        _share(model)
+    plans = _ALL_FIELDS
+    stack: list[BaseModel] = list(models)
+    while stack:  # a loop, not recursion: 100,000 findings hold ~700,000 models
+        model = stack.pop()
+        cls = type(model)
+        plan = plans.get(cls) or _plan(cls)
+        object.__setattr__(model, "__pydantic_fields_set__", plan[0])
+        values = model.__dict__
+        for name in plan[1]:
+            value = values.get(name)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                stack.extend(value)
+            else:
+                stack.append(value)
 
 
-def _share(model: BaseModel) -> None:
-    cls = type(model)
-    known = _ALL_FIELDS.get(cls)
-    if known is None:
-        nested = tuple(name for name, info in cls.model_fields.items()
-                       if _holds_model(info.annotation))
-        known = _ALL_FIELDS.setdefault(cls, (set(cls.model_fields), nested))
-    object.__setattr__(model, "__pydantic_fields_set__", known[0])
-    for name in known[1]:
-        value = model.__dict__.get(name)
-        if isinstance(value, list):
-            for item in value:
-                _share(item)
-        elif value is not None:
-            _share(value)
+def _plan(cls: type[BaseModel]) -> tuple[set[str], tuple[str, ...]]:
+    nested = tuple(name for name, info in cls.model_fields.items()
+                   if _holds_model(info.annotation))
+    return _ALL_FIELDS.setdefault(cls, (set(cls.model_fields), nested))
 
 
 def _holds_model(annotation: object) -> bool:

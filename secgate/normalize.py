@@ -97,5 +97,7 @@ def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[s
             if snippet is not location.snippet:
                 location.snippet = snippet
         if finding.properties:
-            finding.properties = redactor.value(finding.properties)
+            properties = redactor.value(finding.properties)
+            if properties is not finding.properties:
+                finding.properties = properties
     return findings

@@ -22,7 +22,12 @@ DEFAULT_SALT = "secgate/secret-hash/v1"
 """Used when ``SECGATE_SECRET_SALT`` is unset. Set your own salt to make hashes unlinkable across
 organisations; keep it stable, or baselines and fingerprints of secrets change."""
 
-_ITERATIONS = 20_000
+_ITERATIONS = 5_000
+"""PBKDF2 rounds per secret. The hash appears in reports that may travel further than the code
+(a SARIF upload, a PR comment), so guessing a weak password from it must cost far more than one
+SHA-256: 5,000 rounds add about 12 bits of work per guess. Each doubling would add one bit more
+and double the cost of every distinct secret in every scan (about 1 ms each here; a history
+scan can report thousands), so the count stays here."""
 _MIN_REDACTABLE = 6  # shorter strings would scrub ordinary words out of messages
 
 
@@ -133,11 +138,14 @@ class Redactor:
         return done
 
     def value(self, value: Any) -> Any:
-        """Scrub the strings inside a JSON-like value (its values; keys are field names)."""
+        """Scrub the strings inside a JSON-like value (its values; keys are field names); the
+        value itself when nothing in it changed."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            items = [self.value(v) for v in value]
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
+            scrubbed = {k: self.value(v) for k, v in value.items()}
+            return value if all(scrubbed[k] is v for k, v in value.items()) else scrubbed
         return value
