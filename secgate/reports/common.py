@@ -10,8 +10,9 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from secgate.model import Action, Finding, ScanResult, Severity, VerdictStatus
@@ -62,6 +63,10 @@ def clean(text: str | None) -> str:
     """``text`` without control characters (tab and newline kept); '' for None."""
     if not text:
         return ""
+    if text.isprintable():
+        # every character _CONTROL_RE matches is of a category ``isprintable`` rejects (Cc, Cf,
+        # Cn), so printable text has none of them; this test is far cheaper than the regex
+        return text
     return _CONTROL_RE.sub("\ufffd", text)
 
 
@@ -80,7 +85,11 @@ def truncate(text: str, limit: int) -> str:
 
 def action_of(finding: Finding) -> str:
     """The policy's action on a finding as a word (``block``, ``warn``..., ``none``)."""
-    return finding.decision.action.value if finding.decision else NO_DECISION
+    decision = finding.decision
+    if decision is None:
+        return NO_DECISION
+    word: str = decision.action._value_  # ``.value`` is a property: many times slower
+    return word
 
 
 def is_blocking(finding: Finding) -> bool:
@@ -168,26 +177,158 @@ def safe_http_url(url: str | None) -> str | None:
     return url
 
 
+_ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
+_SEVERITY_RANK = {s.value: s.rank for s in Severity}
+_COUNT_KEYS = ("severity", "category", "tool", "action")
+
+Head = tuple[int, int, float]
+"""The first part of a finding's place in report order: decision rank, -severity rank, -score."""
+
+
+def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
+    """A finding's place in the reports: blocking, then warning, then the rest; within each,
+    most severe and highest score first, then ``Finding.sort_key``."""
+    decision = finding.decision
+    # ``._value_``, not ``.value``: the property costs more than the rest of this function
+    action: str = decision.action._value_ if decision is not None else NO_DECISION
+    return (_ACTION_RANK[action], -_SEVERITY_RANK[finding.severity._value_], -finding.score,
+            finding.sort_key())
+
+
+def report_order(result: ScanResult) -> list[Finding]:
+    """Findings as reports list them (see ``report_key``)."""
+    return sorted(result.findings, key=report_key)
+
+
+Facts = tuple[int, int, float, str, str, str, "str | None", str]
+"""What the counts and the order need of a finding: its head (three numbers, see ``Head``), then
+its severity, category, action, baseline state and what decided it."""
+
+
+def _facts(finding: Finding) -> Facts:
+    decision = finding.decision
+    severity: str = finding.severity._value_
+    if decision is None:
+        action, decided_by = NO_DECISION, ""
+    else:
+        action, decided_by = decision.action._value_, decision.decided_by
+    return (_ACTION_RANK[action], -_SEVERITY_RANK[severity], -finding.score,
+            severity, finding.category._value_, action, finding.baseline, decided_by)
+
+
+class Overview:
+    """Every count the reports show, and the report order, from one pass over the findings.
+
+    At 100,000 findings most of a report's time goes into reaching into each finding (they are
+    scattered over a large heap), so this reads each finding once for every count (the tools,
+    which few reports need, on first use). The order is sorted lazily: ``first(n)`` sorts only
+    the findings that can be among the first ``n``, which is all a size-capped report (the PR
+    comment, the job summary) needs.
+    """
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = findings
+        self.total = len(findings)
+        self._facts = list(map(_facts, findings))
+        self._combos = Counter(self._facts)
+        severities: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        actions: Counter[str] = Counter()
+        baselines: Counter[str | None] = Counter()
+        self.accepted = self.suppressed = 0
+        for (*_, severity, category, action, baseline, decided_by), n in self._combos.items():
+            severities[severity] += n
+            categories[category] += n
+            actions[action] += n
+            baselines[baseline] += n
+            if decided_by.startswith("accept"):
+                self.accepted += n
+            elif decided_by == "suppression":
+                self.suppressed += n
+        self.new = baselines["new"]
+        self.existing = baselines["existing"]
+        self.unknown_baseline = self.total - self.new - self.existing
+        self._counts = {
+            "severity": _in_severity_order(severities),
+            "category": dict(sorted(categories.items())),
+            "action": {a: actions[a] for a in DECISION_ORDER if actions[a]},
+        }
+
+    def counts(self, key: str) -> dict[str, int]:
+        """As ``counts_by(findings, key)``."""
+        if key == "tool" and key not in self._counts:
+            self._counts[key] = _tool_counts(self.findings)
+        if key not in self._counts:
+            raise ValueError(f"unknown count key {key!r}")
+        return dict(self._counts[key])
+
+    def severity_counts(self, baseline: str | None = None) -> dict[str, int]:
+        """Counts by severity of the findings in this baseline state (``new``, ``existing``), or
+        of every finding when ``baseline`` is None."""
+        if baseline is None:
+            return self.counts("severity")
+        counter: Counter[str] = Counter()
+        for facts, n in self._combos.items():
+            if facts[6] == baseline:
+                counter[facts[3]] += n
+        return _in_severity_order(counter)
+
+    def first(self, count: int) -> list[Finding]:
+        """``report_order(...)[:count]``, sorting only the findings that can be among them."""
+        if count >= self.total:
+            return sorted(self.findings, key=report_key)
+        if count <= 0:
+            return []
+        # report order sorts by head first: the findings whose head is at most that of the
+        # count-th finding are all that can come among the first count
+        seen = 0
+        last: Head = (0, 0, 0.0)
+        for facts, n in sorted(self._combos.items(), key=_head_of):
+            seen += n
+            if seen >= count:
+                last = facts[:3]
+                break
+        chosen = [f for f, facts in zip(self.findings, self._facts, strict=True)
+                  if facts[:3] <= last]
+        chosen.sort(key=report_key)
+        return chosen[:count]
+
+    def ordered(self, first: int = 256) -> Iterator[Finding]:
+        """Every finding in report order, sorted a growing batch at a time as it is read."""
+        done = 0
+        count = first
+        while done < self.total:
+            batch = self.first(count)
+            yield from batch[done:]
+            done = len(batch)
+            count *= 4
+
+
+def _head_of(item: tuple[Facts, int]) -> Head:
+    return item[0][:3]
+
+
+def _tool_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    tools: Counter[str] = Counter()
+    for finding in findings:
+        sources = finding.sources
+        if len(sources) == 1:
+            tools[sources[0].tool] += 1
+        else:
+            tools.update(finding.source_tools)
+    return dict(sorted(tools.items()))
+
+
+def _in_severity_order(counter: Counter[str]) -> dict[str, int]:
+    return {s.value: counter[s.value] for s in Severity if counter[s.value]}
+
+
 def counts_by(findings: Iterable[Finding], key: str) -> dict[str, int]:
     """Finding counts by ``severity``, ``category``, ``tool`` (every source tool) or ``action``,
     in a stable order (severities and actions in their own order, the rest by name)."""
-    counter: Counter[str] = Counter()
-    for finding in findings:
-        if key == "severity":
-            counter[finding.severity.value] += 1
-        elif key == "category":
-            counter[finding.category.value] += 1
-        elif key == "action":
-            counter[action_of(finding)] += 1
-        elif key == "tool":
-            counter.update(finding.source_tools)
-        else:
-            raise ValueError(f"unknown count key {key!r}")
-    if key == "severity":
-        return {s.value: counter[s.value] for s in Severity if counter[s.value]}
-    if key == "action":
-        return {a: counter[a] for a in DECISION_ORDER if counter[a]}
-    return dict(sorted(counter.items()))
+    if key not in _COUNT_KEYS:
+        raise ValueError(f"unknown count key {key!r}")
+    return Overview(list(findings)).counts(key)
 
 
 def new_existing(findings: Iterable[Finding]) -> tuple[int, int, int]:
@@ -201,9 +342,3 @@ def new_existing(findings: Iterable[Finding]) -> tuple[int, int, int]:
         else:
             unknown += 1
     return new, existing, unknown
-
-
-def report_order(result: ScanResult) -> list[Finding]:
-    """Findings as reports list them: blocking, then warning, then the rest; most severe first."""
-    rank = {name: i for i, name in enumerate(DECISION_ORDER)}
-    return sorted(result.findings, key=lambda f: (rank[action_of(f)], f.sort_key()))

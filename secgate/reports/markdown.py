@@ -10,7 +10,9 @@ every other finding inside a ``<details>`` block. The comment stays within ``MAX
 
 from __future__ import annotations
 
-from secgate.model import Finding, RunStatus, ScanResult, Severity
+from itertools import islice
+
+from secgate.model import Action, RunStatus, ScanResult, Severity
 from secgate.reports import common, md
 
 COMMENT_MARKER = "<!-- secgate-report -->"
@@ -25,13 +27,18 @@ def render(result: ScanResult) -> str:
 
 def render_comment(result: ScanResult, limit: int = MAX_CHARS) -> str:
     """The comment body, at most ``limit`` characters."""
+    with common.gc_paused():
+        return _comment(result, common.Overview(result.findings), limit)
+
+
+def _comment(result: ScanResult, overview: common.Overview, limit: int) -> str:
     doc = md.Budget(limit)
-    doc.add(verdict_line(result))
+    doc.add(verdict_line(result, overview))
     doc.add(COMMENT_MARKER)
     doc.add("")
-    doc.add_all(counts_table(result))
+    doc.add_all(counts_table(result, overview))
     doc.add("")
-    extras = extras_line(result)
+    extras = extras_line(result, overview)
     if extras:
         doc.add(extras)
         doc.add("")
@@ -39,28 +46,30 @@ def render_comment(result: ScanResult, limit: int = MAX_CHARS) -> str:
         doc.add(f"- {md.text(reason, 400)}")
     if result.verdict.reasons:
         doc.add("")
-    ordered = common.report_order(result)
-    blocking = [f for f in ordered if common.is_blocking(f)]
-    others = [f for f in ordered if not common.is_blocking(f)]
+    actions = overview.counts("action")
+    blocking = actions.pop(Action.BLOCK.value, 0)
+    others = overview.total - blocking
+    # report order lists the blocking findings first: the first ``blocking`` are those
+    ordered = overview.ordered()
     tail = _tail(result)
     reserve = _TAIL_RESERVE + sum(len(line) + 1 for line in tail)
     shown = 0
     if blocking:
-        doc.add(f"### Blocking findings ({len(blocking)})")
+        doc.add(f"### Blocking findings ({blocking})")
         doc.add("")
         doc.add_all(md.table(md.FINDING_COLUMNS))
-        shown += doc.add_rows((md.finding_row(f) for f in blocking), reserve)
+        shown += doc.add_rows((md.finding_row(f) for f in islice(ordered, blocking)), reserve)
         doc.add("")
-    if others and shown == len(blocking):
-        doc.add(f"<details><summary>Other findings ({len(others)}): "
-                f"{_summary_counts(others)}</summary>")
+    if others and shown == blocking:
+        summary = ", ".join(f"{n} {a}" for a, n in actions.items())
+        doc.add(f"<details><summary>Other findings ({others}): {summary}</summary>")
         doc.add("")
         doc.add_all(md.table(md.FINDING_COLUMNS))
-        shown += doc.add_rows((md.finding_row(f) for f in others), reserve)
+        shown += doc.add_rows((md.finding_row(f) for f in ordered), reserve)
         doc.add("")
         doc.add("</details>")
         doc.add("")
-    left = len(ordered) - shown
+    left = overview.total - shown
     if left:
         doc.add(md.more_line(left))
         doc.add("")
@@ -68,49 +77,43 @@ def render_comment(result: ScanResult, limit: int = MAX_CHARS) -> str:
     return doc.text()
 
 
-def verdict_line(result: ScanResult) -> str:
+def verdict_line(result: ScanResult, overview: common.Overview | None = None) -> str:
     """Line one: the verdict, and the counts that matter to a reviewer."""
+    overview = overview or common.Overview(result.findings)
     status = result.verdict.status
-    actions = common.counts_by(result.findings, "action")
-    new, existing, _ = common.new_existing(result.findings)
+    actions = overview.counts("action")
+    new, existing = overview.new, overview.existing
     parts = [f"{actions.get('block', 0)} blocking", f"{actions.get('warn', 0)} warning",
-             f"{len(result.findings)} finding(s)"]
+             f"{overview.total} finding(s)"]
     if new or existing:
         parts.append(f"{new} new, {existing} existing")
     return (f"## {common.VERDICT_ICONS[status]} secgate: {common.VERDICT_WORDS[status]} — "
             + ", ".join(parts))
 
 
-def counts_table(result: ScanResult) -> list[str]:
+def counts_table(result: ScanResult, overview: common.Overview | None = None) -> list[str]:
     """Findings by severity: new, existing, and all."""
+    overview = overview or common.Overview(result.findings)
     severities = list(Severity)
     rows = md.table(["", *(s.value for s in severities), "total"])
-    groups = [("new", [f for f in result.findings if f.baseline == "new"]),
-              ("existing", [f for f in result.findings if f.baseline == "existing"]),
-              ("all", result.findings)]
-    for name, findings in groups:
-        if name != "all" and not findings:
+    groups = [("new", overview.new), ("existing", overview.existing), ("all", overview.total)]
+    for name, total in groups:
+        if name != "all" and not total:
             continue
-        by_sev = common.counts_by(findings, "severity")
+        by_sev = overview.severity_counts(None if name == "all" else name)
         cells = [str(by_sev.get(s.value, 0)) for s in severities]
-        rows.append(f"| **{name}** | " + " | ".join(cells) + f" | {len(findings)} |")
+        rows.append(f"| **{name}** | " + " | ".join(cells) + f" | {total} |")
     return rows
 
 
-def extras_line(result: ScanResult) -> str:
+def extras_line(result: ScanResult, overview: common.Overview | None = None) -> str:
     """Accepted risks, suppressed findings and fixed baseline findings, when there are any."""
-    accepted = sum(1 for f in result.findings if common.is_accepted(f))
-    suppressed = sum(1 for f in result.findings
-                     if f.decision is not None and f.decision.decided_by == "suppression")
+    overview = overview or common.Overview(result.findings)
+    accepted, suppressed = overview.accepted, overview.suppressed
     parts = [f"{accepted} covered by accepted risks" if accepted else "",
              f"{suppressed} suppressed in the code" if suppressed else "",
              f"{len(result.fixed)} fixed since the baseline" if result.fixed else ""]
     return " · ".join(p for p in parts if p)
-
-
-def _summary_counts(findings: list[Finding]) -> str:
-    actions = common.counts_by(findings, "action")
-    return ", ".join(f"{n} {a}" for a, n in actions.items())
 
 
 def _tail(result: ScanResult) -> list[str]:

@@ -22,20 +22,25 @@ _TAIL_RESERVE = 4_096
 
 def render(result: ScanResult, limit: int = MAX_BYTES) -> str:
     """The summary, at most ``limit`` bytes of UTF-8."""
+    with common.gc_paused():
+        return _render(result, common.Overview(result.findings), limit)
+
+
+def _render(result: ScanResult, overview: common.Overview, limit: int) -> str:
     doc = md.Budget(limit, md.utf8_size)
-    doc.add(markdown.verdict_line(result))
+    doc.add(markdown.verdict_line(result, overview))
     doc.add("")
     for reason in result.verdict.reasons[:20]:
         doc.add(f"- {md.text(reason, 400)}")
     doc.add("")
-    doc.add_all(markdown.counts_table(result))
+    doc.add_all(markdown.counts_table(result, overview))
     doc.add("")
-    extras = markdown.extras_line(result)
+    extras = markdown.extras_line(result, overview)
     if extras:
         doc.add(extras)
         doc.add("")
     for title, key in (("Tool", "tool"), ("Category", "category")):
-        counts = common.counts_by(result.findings, key)
+        counts = overview.counts(key)
         if counts:
             doc.add_all(md.table([title, "Findings"]))
             doc.add_all(f"| {md.text(name, 60)} | {n} |" for name, n in counts.items())
@@ -54,16 +59,15 @@ def render(result: ScanResult, limit: int = MAX_BYTES) -> str:
         f"<sub>secgate {md.text(result.secgate_version, 40)} · policy "
         f"{md.code(result.policy, 200)}</sub>"]
     reserve = _TAIL_RESERVE + sum(md.utf8_size(line) + 1 for line in tail_lines)
-    ordered = common.report_order(result)
     shown = 0
-    if ordered:
-        doc.add(f"### Findings ({len(ordered)})")
+    if overview.total:
+        doc.add(f"### Findings ({overview.total})")
         doc.add("")
         doc.add_all(md.table(md.FINDING_COLUMNS))
-        shown = doc.add_rows((md.finding_row(f, 400) for f in ordered), reserve)
+        shown = doc.add_rows((md.finding_row(f, 400) for f in overview.ordered()), reserve)
         doc.add("")
-    if len(ordered) > shown:
-        doc.add(md.more_line(len(ordered) - shown))
+    if overview.total > shown:
+        doc.add(md.more_line(overview.total - shown))
         doc.add("")
     doc.add_all(tail_lines)
     return doc.text()
