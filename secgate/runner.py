@@ -71,6 +71,9 @@ def run_one(adapter: Adapter, options: RunOptions,
     started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def finish(run: ScannerRun, parsed: ParseResult | None = None) -> Outcome:
+        if run.version is None and executable is not None and adapter.version_in_output \
+                and run.status is not RunStatus.SKIPPED:
+            run.version = read_version(adapter, executable)  # the report did not say
         run.duration = round(time.monotonic() - started, 3)
         run.started_at = started_at
         parsed = parsed or ParseResult()
@@ -89,7 +92,8 @@ def run_one(adapter: Adapter, options: RunOptions,
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
                                  notes=[skip_reason]))
     notify(adapter.name, "running", 0.0, 0)
-    version = read_version(adapter, executable)
+    # a tool whose report names its version is not started twice (once for --version)
+    version = None if adapter.version_in_output else read_version(adapter, executable)
     with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-") as tmp:
         ctx = RunContext(target=options.target, work_dir=Path(tmp), executable=executable,
                          config=options.settings.get(adapter.name, {}))

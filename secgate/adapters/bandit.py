@@ -86,6 +86,7 @@ class BanditAdapter(Adapter):
 
     name: ClassVar[str] = NAME
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SAST})
+    version_in_output: ClassVar[bool] = True
     executable: ClassVar[str | None] = "bandit"
     install_hint: ClassVar[str] = "pip install 'bandit[sarif,toml]'"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})

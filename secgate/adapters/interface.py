@@ -145,6 +145,10 @@ class Adapter(abc.ABC):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
     """Exit codes that mean the tool ran to the end (many exit 1 when they find something)."""
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    version_in_output: ClassVar[bool] = False
+    """True when the tool's report names its version: a scan then skips the separate
+    ``<tool> --version`` process (and runs it only when the report did not say). An adapter whose
+    ``preflight`` needs the version must leave this False."""
     limitations: ClassVar[str] = ""
     """What the tool cannot do on a machine without network access, shown by ``doctor``."""
 

@@ -121,6 +121,7 @@ class SemgrepAdapter(Adapter):
 
     name: ClassVar[str] = NAME
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SAST})
+    version_in_output: ClassVar[bool] = True
     executable: ClassVar[str | None] = "semgrep"
     install_hint: ClassVar[str] = "pip install semgrep"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})

@@ -113,6 +113,7 @@ class TrivyAdapter(Adapter):
         Category.DEPENDENCY, Category.CONTAINER, Category.MISCONFIG, Category.SECRET,
         Category.LICENSE})
     executable: ClassVar[str | None] = "trivy"
+    version_in_output: ClassVar[bool] = True
     install_hint: ClassVar[str] = ("install Trivy (https://trivy.dev) and put it on PATH, "
                                    "or set SECGATE_TRIVY_BIN")
     limitations: ClassVar[str] = (
