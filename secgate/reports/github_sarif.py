@@ -15,17 +15,19 @@ notes it returns, which the caller adds to ``ScanResult.notes`` so every report 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from secgate.model import Finding, ScanResult
 from secgate.reports.common import clean, gc_paused, truncate
-from secgate.sarif import writer
+from secgate.sarif import jsonout, results, writer
+from secgate.sarif.results import Style
 
 MAX_RUNS = 20
 MAX_RESULTS_PER_RUN = 25_000
@@ -70,31 +72,27 @@ def fit(result: ScanResult) -> FittedSarif:
 
 
 def _fit(result: ScanResult) -> FittedSarif:
-    by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
-        by_tool[finding.tool].append(finding)
-    for findings in by_tool.values():
-        findings.sort(key=Finding.sort_key)
+    by_tool = writer.findings_by_tool(result.findings)
     tools = sorted(set(by_tool) | {run.tool for run in result.runs})
+    groups = {tool: by_tool.get(tool, []) for tool in tools}
     notes: list[str] = []
     if len(tools) > MAX_RUNS:
-        kept_tools = sorted(tools, key=lambda t: _tool_rank(t, by_tool[t]))[:MAX_RUNS]
+        kept_tools = sorted(tools, key=lambda t: _tool_rank(t, groups[t]))[:MAX_RUNS]
         left_out = sorted(set(tools) - set(kept_tools))
-        lost = sum(len(by_tool[t]) for t in left_out)
+        lost = sum(len(groups[t]) for t in left_out)
         notes.append(f"SARIF: GitHub accepts at most {MAX_RUNS} runs per file; left out the runs "
                      f"of {', '.join(left_out)} ({lost} result(s)). The JSON and HTML reports "
                      "hold every finding.")
         tools = sorted(kept_tools)
-    caps = {tool: _rule_limited_count(by_tool[tool], MAX_RESULTS_PER_RUN) for tool in tools}
-    while True:
-        kept = {tool: by_tool[tool][:caps[tool]] for tool in tools}
-        dropped = {tool: len(by_tool[tool]) - len(kept[tool]) for tool in tools
-                   if len(by_tool[tool]) > len(kept[tool])}
-        run_notes = {tool: _dropped_note(tool, by_tool[tool], len(kept[tool])) for tool in dropped}
-        doc = _document(result, tools, kept, notes + [run_notes[t] for t in sorted(run_notes)],
-                        run_notes)
-        text = _dumps(doc, sum(len(k) for k in kept.values()))
-        size = gzip_size(text)
+    caps = {tool: _rule_limited_count(groups[tool], MAX_RESULTS_PER_RUN) for tool in tools}
+    while True:  # once, unless the compressed file is over budget
+        kept = {tool: groups[tool][:caps[tool]] for tool in tools}
+        dropped = {tool: len(groups[tool]) - len(kept[tool]) for tool in tools
+                   if len(groups[tool]) > len(kept[tool])}
+        run_notes = {tool: _dropped_note(tool, groups[tool], len(kept[tool])) for tool in dropped}
+        data = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
+                       run_notes, dropped)
+        size = gzip_size(data)
         total = sum(len(k) for k in kept.values())
         if size <= GZIP_BUDGET or total == 0:
             break
@@ -104,27 +102,39 @@ def _fit(result: ScanResult) -> FittedSarif:
         if notes_size not in notes:
             notes.append(notes_size)
         caps = {tool: max(0, math.floor(len(kept[tool]) * ratio)) for tool in tools}
-    return FittedSarif(text=text, notes=notes + [run_notes[t] for t in sorted(run_notes)],
+    return FittedSarif(text=data.decode("utf-8"),
+                       notes=notes + [run_notes[t] for t in sorted(run_notes)],
                        gzip_size=size, dropped=dropped)
 
 
-def _dumps(doc: dict[str, Any], results: int) -> str:
-    """Indented JSON for a file a person may read; compact (and much faster) past
-    ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes."""
-    if results <= INDENT_MAX_RESULTS:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
+            run_notes: dict[str, str], dropped: dict[str, int]) -> bytes:
+    """The SARIF text of ``kept`` (tool -> its findings to write): indented for a file a person
+    may read; compact (and much faster) past ``INDENT_MAX_RESULTS`` results. Either way the same
+    result gives the same bytes: those of ``json.dumps``.
+
+    Compact, the results' ``properties.secgate`` are JSON text made by pydantic, carried in the
+    document as ``orjson.Fragment``; data that orjson or pydantic would write differently from
+    ``json`` (see ``secgate.sarif.jsonout``) makes the document go the plain way."""
+    compact = sum(len(k) for k in kept.values()) > INDENT_MAX_RESULTS
+    if compact:
+        try:
+            doc = _document(result, kept, notes, run_notes, dropped, fragments=True)
+            trusted = tuple(run["results"] for run in doc["runs"])
+            if jsonout.is_plain(doc, trusted):
+                return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+        except (results.NotPlain, orjson.JSONEncodeError):
+            pass
+        doc = {}  # free it before building the plain one
+    doc = _document(result, kept, notes, run_notes, dropped, fragments=False)
+    return jsonout.dumps(doc, indent=not compact)
 
 
-def gzip_size(text: str) -> int:
-    """The size of ``text`` (UTF-8) once gzip-compressed, as an uploader would send it."""
+def gzip_size(data: bytes | str) -> int:
+    """The size of ``data`` (text as UTF-8) once gzip-compressed, as an uploader would send it."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
-    data = text.encode("utf-8")
-    size = 0
-    step = 1 << 20
-    for start in range(0, len(data), step):
-        size += len(compressor.compress(data[start:start + step]))
-    return size + len(compressor.flush())
+    return len(compressor.compress(raw)) + len(compressor.flush())
 
 
 def _tool_rank(tool: str, findings: list[Finding]) -> tuple[int, int, str]:
@@ -156,38 +166,34 @@ def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
 _SEVERITY_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
-def _document(result: ScanResult, tools: list[str], kept: dict[str, list[Finding]],
-              notes: list[str], run_notes: dict[str, str]) -> dict[str, Any]:
-    findings = [f for tool in tools for f in kept[tool]]
-    runs = [run for run in result.runs if run.tool in set(tools)]
+def _document(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
+              run_notes: dict[str, str], dropped: dict[str, int], *,
+              fragments: bool) -> dict[str, Any]:
+    tools = set(kept)
     trimmed = result.model_copy(update={
-        "findings": findings,
-        "runs": runs,
+        "runs": [run for run in result.runs if run.tool in tools],
         "notes": list(result.notes) + [n for n in notes if n not in result.notes],
     })
-    doc = writer.to_dict(trimmed)
+    style = Style(message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri,
+                  whole_region=True, fragments=fragments)
+    doc = writer.document(trimmed, kept, style)
     for run in doc["runs"]:
         tool = run["tool"]["driver"]["name"]
         if tool in run_notes:
             props = run.setdefault("properties", {})
-            props["secgate"] = {"dropped_results": len([1 for f in result.findings
-                                                        if f.tool == tool]) - len(kept[tool]),
-                                "note": run_notes[tool]}
-        _tidy_run(run)
+            props["secgate"] = {"dropped_results": dropped[tool], "note": run_notes[tool]}
+        for rule in run["tool"]["driver"].get("rules") or []:
+            _tidy_rule(rule)
     return doc
 
 
-def _tidy_run(run: dict[str, Any]) -> None:
-    """Bring one writer run within GitHub's text, tag, column and URI rules."""
-    for rule in run["tool"]["driver"].get("rules") or []:
-        _tidy_rule(rule)
-    for result in run.get("results") or []:
-        message = result.get("message") or {}
-        message["text"] = truncate(clean(message.get("text")) or result.get("ruleId", "finding"),
-                                   MAX_MESSAGE)
-        result["message"] = message
-        for location in result.get("locations") or []:
-            _tidy_location(location.get("physicalLocation") or {})
+def _fit_message(text: str, rule_id: str) -> str:
+    """A result's message text as GitHub takes it: no control characters, bounded length."""
+    return truncate(clean(text) or rule_id, MAX_MESSAGE)
+
+
+def _fit_snippet(text: str) -> str:
+    return truncate(clean(text), MAX_SNIPPET)
 
 
 def _tidy_rule(rule: dict[str, Any]) -> None:
@@ -217,33 +223,6 @@ def _tidy_rule(rule: dict[str, Any]) -> None:
         value = {"error": 8.0, "warning": 5.5, "note": 2.0}.get(level, MIN_SECURITY_SEVERITY)
     # GitHub reads 0.0 as "no security severity": an info rule gets the lowest real score
     props["security-severity"] = f"{max(value, MIN_SECURITY_SEVERITY):.1f}"
-
-
-def _tidy_location(physical: dict[str, Any]) -> None:
-    artifact = physical.get("artifactLocation") or {}
-    uri = artifact.get("uri")
-    if isinstance(uri, str):
-        artifact["uri"] = repo_relative_uri(uri)
-        artifact["uriBaseId"] = writer.SRCROOT
-    region = physical.get("region")
-    if not region:
-        return
-    for key in ("startColumn", "endColumn"):
-        if key in region and (not isinstance(region[key], int) or region[key] < 1):
-            del region[key]
-    # GitHub wants the whole region: a line without columns starts at column 1 and ends on it
-    if isinstance(region.get("startLine"), int):
-        region.setdefault("startColumn", 1)
-        region.setdefault("endLine", region["startLine"])
-    if "endLine" in region and region["endLine"] < region.get("startLine", 1):
-        del region["endLine"]
-    if ("startColumn" in region and "endColumn" in region
-            and region.get("endLine", region.get("startLine")) == region.get("startLine")
-            and region["endColumn"] < region["startColumn"]):
-        del region["endColumn"]
-    snippet = region.get("snippet")
-    if isinstance(snippet, dict) and isinstance(snippet.get("text"), str):
-        snippet["text"] = truncate(clean(snippet["text"]), MAX_SNIPPET)
 
 
 def repo_relative_uri(uri: str) -> str:

@@ -1,4 +1,4 @@
-"""Writing a ``ScanResult`` as SARIF 2.1.0, built on sarif-om.
+"""Writing a ``ScanResult`` as SARIF 2.1.0.
 
 One run per tool, each with its rules, its invocations (a failed scanner is an invocation with
 ``executionSuccessful: false`` and an error notification) and a distinct
@@ -6,29 +6,38 @@ One run per tool, each with its rules, its invocations (a failed scanner is an i
 ``properties.secgate`` so that ``secgate.sarif.reader`` gets back an equal ``Finding``.
 Output is deterministic: runs, rules and results are sorted, and the only time-dependent values
 sit in each run's invocation block.
+
+The document's frame (log, runs, tool and rules, invocations, automation details) is built with
+sarif-om and converted by ``serialize.to_json``; the results, one per finding and so nearly all
+of a large document, are written directly as JSON data by ``secgate.sarif.results``, with the
+keys and values the sarif-om objects gave (see that module for why).
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import sarif_om as om
 
 from secgate.model import Finding, ScannerRun, ScanResult
-from secgate.sarif import SARIF_SCHEMA_URI, SARIF_VERSION
+from secgate.sarif import SARIF_SCHEMA_URI, SARIF_VERSION, jsonout, results
+from secgate.sarif.results import (
+    CLEARED_RULE_FIELDS,
+    FINGERPRINT_KEY,
+    LINE_HASH_KEY,
+    RULE_FIELDS,
+    SRCROOT,
+    Style,
+)
 from secgate.sarif.serialize import to_json
 
-FINGERPRINT_KEY = "secgate/v1"
-"""The ``partialFingerprints`` key that holds secgate's own fingerprint."""
-LINE_HASH_KEY = "primaryLocationLineHash"
-SRCROOT = "%SRCROOT%"
-_RULE_FIELDS = {"rule_name", "rule_description", "rule_help", "help_uri"}
-CLEARED_RULE_FIELDS = "rule_fields_absent"
-"""Lists the rule texts a result lacks although its SARIF rule has them."""
+__all__ = ["CLEARED_RULE_FIELDS", "FINGERPRINT_KEY", "LINE_HASH_KEY", "SRCROOT", "TOOL_INFO_URIS",
+           "document", "dumps", "findings_by_tool", "to_dict"]
+
+_RULE_FIELDS = set(RULE_FIELDS)
 
 TOOL_INFO_URIS = {
     "bandit": "https://github.com/PyCQA/bandit",
@@ -42,17 +51,38 @@ TOOL_INFO_URIS = {
 }
 
 
-def build_log(result: ScanResult) -> om.SarifLog:
-    """The sarif-om log for ``result``."""
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    """The SARIF document for ``result`` as plain JSON data."""
+    return document(result, findings_by_tool(result.findings))
+
+
+def dumps(result: ScanResult) -> str:
+    """The SARIF document as indented text: the same result always gives the same bytes."""
+    return jsonout.dumps_text(to_dict(result), indent=True)
+
+
+def findings_by_tool(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """Tool -> its findings in report order (``Finding.sort_key``)."""
     by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
+    for finding in findings:
         by_tool[finding.tool].append(finding)
+    for group in by_tool.values():
+        group.sort(key=Finding.sort_key)
+    return dict(by_tool)
+
+
+def document(result: ScanResult, by_tool: Mapping[str, list[Finding]],
+             style: Style | None = None) -> dict[str, Any]:
+    """The SARIF document with one run per tool of ``by_tool`` (findings sorted, see
+    ``findings_by_tool``) or of ``result.runs``; ``result.findings`` is not read.
+
+    The frame comes from sarif-om objects; the results are written directly as data
+    (``secgate.sarif.results``), in ``style``, run after run, so that one run's frame objects
+    are freed before the next is built."""
+    style = style or Style()
     runs_by_tool: dict[str, list[ScannerRun]] = defaultdict(list)
     for run in result.runs:
         runs_by_tool[run.tool].append(run)
-    tools = sorted(set(by_tool) | set(runs_by_tool))
-    runs = [_build_run(tool, sorted(by_tool[tool], key=Finding.sort_key), runs_by_tool[tool])
-            for tool in tools]
     properties = {
         "secgate": {
             "version": result.secgate_version,
@@ -63,52 +93,47 @@ def build_log(result: ScanResult) -> om.SarifLog:
             "fixed": [_finding_properties(f) | _rule_properties(f) for f in result.fixed],
         }
     }
-    return om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI, runs=runs,
-                       properties=properties)
-
-
-def to_dict(result: ScanResult) -> dict[str, Any]:
-    """The SARIF document for ``result`` as plain JSON data."""
-    log = build_log(result)
-    runs, log.runs = log.runs, []
-    doc: dict[str, Any] = to_json(log)
-    runs.reverse()
-    while runs:  # one run at a time: each run's sarif-om objects are freed once converted
-        doc["runs"].append(to_json(runs.pop()))
+    doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
+                                              runs=[], properties=properties))
+    for tool in sorted(set(by_tool) | set(runs_by_tool)):
+        findings = by_tool.get(tool, [])
+        run, rules = _build_run(tool, findings, runs_by_tool[tool])
+        run_doc: dict[str, Any] = to_json(run)
+        rule_index = {rule_id: i for i, rule_id in enumerate(rules)}
+        run_doc["results"] = [  # the key is in place already: sarif-om's run had [] there
+            results.result(f, rule_index[f.rule_id], rules[f.rule_id], style) for f in findings]
+        doc["runs"].append(run_doc)
     return doc
 
 
-def dumps(result: ScanResult) -> str:
-    """The SARIF document as text: the same result always gives the same bytes."""
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
-
-
-def _build_run(tool: str, findings: list[Finding], scanner_runs: list[ScannerRun]) -> om.Run:
-    rules: dict[str, Finding] = {}
-    for finding in findings:
-        rules.setdefault(finding.rule_id, finding)
-    rule_ids = sorted(rules)
-    rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+def _build_run(tool: str, findings: list[Finding],
+               scanner_runs: list[ScannerRun]) -> tuple[om.Run, dict[str, Finding]]:
+    """The sarif-om run, without its results; and rule id -> the finding its rule is made
+    from, in rule index order."""
+    first: dict[str, Finding] = {}
     max_score: dict[str, float] = defaultdict(float)
     for finding in findings:
+        first.setdefault(finding.rule_id, finding)
         max_score[finding.rule_id] = max(max_score[finding.rule_id], finding.score)
+    rules = {rule_id: first[rule_id] for rule_id in sorted(first)}
     version = next((r.version for r in scanner_runs if r.version), None) or next(
         (f.tool_version for f in findings if f.tool_version), None)
     driver = om.ToolComponent(
         name=tool,
         version=version,
         information_uri=TOOL_INFO_URIS.get(tool),
-        rules=[_build_rule(rules[r], max_score[r]) for r in rule_ids],
+        rules=[_build_rule(rule, max_score[rule_id]) for rule_id, rule in rules.items()],
     )
-    return om.Run(
+    run = om.Run(
         tool=om.Tool(driver=driver),
         automation_details=om.RunAutomationDetails(id=f"secgate/{tool}/"),
         invocations=[_build_invocation(r) for r in scanner_runs] or None,
-        results=[_build_result(f, rule_index[f.rule_id], rules[f.rule_id]) for f in findings],
+        results=[],
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=om.Message(
             text="The root of the scanned repository."))},
         column_kind="unicodeCodePoints",
     )
+    return run, rules
 
 
 def _build_rule(finding: Finding, score: float) -> om.ReportingDescriptor:
@@ -143,35 +168,6 @@ def _precision(confidence: str | None) -> str:
         (confidence or "").lower(), "medium")
 
 
-def _build_result(finding: Finding, rule_index: int, rule: Finding) -> om.Result:
-    fingerprints = {FINGERPRINT_KEY: finding.fingerprint} if finding.fingerprint else {}
-    if finding.line_hash:
-        fingerprints[LINE_HASH_KEY] = finding.line_hash
-    own = _finding_properties(finding)
-    # rule texts live on the rule; a result keeps only those that differ from its rule's
-    own.update({k: v for k, v in _rule_properties(finding).items()
-                if getattr(rule, k) != getattr(finding, k)})
-    cleared = sorted(k for k in _RULE_FIELDS
-                     if getattr(finding, k) is None and getattr(rule, k) is not None)
-    if cleared:
-        own[CLEARED_RULE_FIELDS] = cleared
-    properties: dict[str, Any] = {"secgate": own}
-    if finding.tags:
-        properties["tags"] = sorted(finding.tags)
-    return om.Result(
-        rule_id=finding.rule_id,
-        rule_index=rule_index,
-        level=finding.level.value,
-        kind="fail",
-        message=om.Message(text=finding.message or finding.rule_id),
-        locations=[_build_location(finding)] if finding.location else None,
-        partial_fingerprints=fingerprints or None,
-        baseline_state=_baseline_state(finding),
-        suppressions=[_build_suppression(finding)] if finding.suppression else None,
-        properties=properties,
-    )
-
-
 def _finding_properties(finding: Finding) -> dict[str, Any]:
     data: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True,
                                               exclude=_RULE_FIELDS)
@@ -183,44 +179,6 @@ def _finding_properties(finding: Finding) -> dict[str, Any]:
 
 def _rule_properties(finding: Finding) -> dict[str, Any]:
     return finding.model_dump(mode="json", exclude_none=True, include=_RULE_FIELDS)
-
-
-def _build_location(finding: Finding) -> om.Location:
-    loc = finding.location
-    assert loc is not None  # noqa: S101 - guarded by the caller
-    region = None
-    if loc.start_line and loc.start_line >= 1:
-        end_line = loc.end_line if loc.end_line and loc.end_line >= loc.start_line else None
-        start_col = loc.start_column if loc.start_column and loc.start_column >= 1 else None
-        end_col = loc.end_column if loc.end_column and loc.end_column >= 1 else None
-        if end_col is not None and start_col is not None and (end_line in (None, loc.start_line)) \
-                and end_col < start_col:
-            end_col = None
-        region = om.Region(
-            start_line=loc.start_line,
-            end_line=end_line,
-            start_column=start_col,
-            end_column=end_col,
-            snippet=om.ArtifactContent(text=loc.snippet) if loc.snippet else None,
-        )
-    return om.Location(physical_location=om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=quote(loc.path, safe="/@:+,;=!$&'()*~"),
-                                              uri_base_id=SRCROOT),
-        region=region,
-    ))
-
-
-def _baseline_state(finding: Finding) -> str | None:
-    return {"new": "new", "existing": "unchanged"}.get(finding.baseline or "")
-
-
-def _build_suppression(finding: Finding) -> om.Suppression:
-    supp = finding.suppression
-    assert supp is not None  # noqa: S101 - guarded by the caller
-    return om.Suppression(
-        kind="inSource" if supp.kind.value == "inline" else "external",
-        justification=supp.justification,
-    )
 
 
 def _build_invocation(run: ScannerRun) -> om.Invocation:
