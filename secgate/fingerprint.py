@@ -202,13 +202,16 @@ def assign(findings: list[Finding], tree: SourceTree, *, by_cwe: bool = True) ->
 def disambiguate(findings: list[Finding]) -> None:
     """Make fingerprints unique: the second and later findings sharing one (in path and line
     order) get a fingerprint derived from it and their rank."""
-    groups: dict[str, list[Finding]] = {}
+    first: dict[str, Finding] = {}
+    groups: dict[str, list[Finding]] = {}  # only the fingerprints met more than once
     for finding in findings:
-        if finding.fingerprint:
-            groups.setdefault(finding.fingerprint, []).append(finding)
-    for fingerprint, group in groups.items():
-        if len(group) < 2:
+        fingerprint = finding.fingerprint
+        if not fingerprint:
             continue
+        seen = first.setdefault(fingerprint, finding)
+        if seen is not finding:
+            groups.setdefault(fingerprint, [seen]).append(finding)
+    for fingerprint, group in groups.items():
         group.sort(key=_place)
         for rank, finding in enumerate(group[1:], start=2):
             finding.fingerprint = _digest(fingerprint, str(rank))
