@@ -26,7 +26,7 @@ import orjson
 
 from secgate.model import Finding, ScanResult
 from secgate.reports.common import clean, gc_paused, truncate
-from secgate.sarif import jsonout, results, writer
+from secgate.sarif import jsonout, results, stream, writer
 from secgate.sarif.results import Style
 
 MAX_RUNS = 20
@@ -90,9 +90,8 @@ def _fit(result: ScanResult) -> FittedSarif:
         dropped = {tool: len(groups[tool]) - len(kept[tool]) for tool in tools
                    if len(groups[tool]) > len(kept[tool])}
         run_notes = {tool: _dropped_note(tool, groups[tool], len(kept[tool])) for tool in dropped}
-        data = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
-                       run_notes, dropped)
-        size = gzip_size(data)
+        text, size = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
+                             run_notes, dropped)
         total = sum(len(k) for k in kept.values())
         if size <= GZIP_BUDGET or total == 0:
             break
@@ -102,32 +101,43 @@ def _fit(result: ScanResult) -> FittedSarif:
         if notes_size not in notes:
             notes.append(notes_size)
         caps = {tool: max(0, math.floor(len(kept[tool]) * ratio)) for tool in tools}
-    return FittedSarif(text=data.decode("utf-8"),
+    return FittedSarif(text=text,
                        notes=notes + [run_notes[t] for t in sorted(run_notes)],
                        gzip_size=size, dropped=dropped)
 
 
 def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
-            run_notes: dict[str, str], dropped: dict[str, int]) -> bytes:
-    """The SARIF text of ``kept`` (tool -> its findings to write): indented for a file a person
-    may read; compact (and much faster) past ``INDENT_MAX_RESULTS`` results. Either way the same
-    result gives the same bytes: those of ``json.dumps``.
+            run_notes: dict[str, str], dropped: dict[str, int]) -> tuple[str, int]:
+    """The SARIF text of ``kept`` (tool -> its findings to write) and its gzip size.
 
-    Compact, the results' ``properties.secgate`` are JSON text made by pydantic, carried in the
-    document as ``orjson.Fragment``; data that orjson or pydantic would write differently from
-    ``json`` (see ``secgate.sarif.jsonout``) makes the document go the plain way."""
+    Indented for a file a person may read; compact (and much faster) past
+    ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes: those of
+    ``json.dumps``. Compact, it is written run by run and chunk by chunk while a second thread
+    compresses it (``secgate.sarif.stream``), each result's ``properties.secgate`` written
+    by pydantic as an ``orjson.Fragment``; data that orjson or pydantic would write differently
+    from ``json`` (see ``secgate.sarif.jsonout``) makes the document go the plain way."""
+    trimmed = result.model_copy(update={
+        "runs": [run for run in result.runs if run.tool in kept],
+        "notes": list(result.notes) + [n for n in notes if n not in result.notes],
+    })
     compact = sum(len(k) for k in kept.values()) > INDENT_MAX_RESULTS
     if compact:
+        sink = stream.GzipSink()
         try:
-            doc = _document(result, kept, notes, run_notes, dropped, fragments=True)
-            trusted = tuple(run["results"] for run in doc["runs"])
-            if jsonout.is_plain(doc, trusted):
-                return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+            stream.write_compact(writer.log_frame(trimmed),
+                                 writer.run_frames(trimmed, kept, _style(fragments=True)),
+                                 lambda run: _fit_run(run, run_notes, dropped), sink)
+            text = sink.text().decode("utf-8")  # while the last pieces are compressed
+            return text, sink.gzip_size()
         except (results.NotPlain, orjson.JSONEncodeError):
             pass
-        doc = {}  # free it before building the plain one
-    doc = _document(result, kept, notes, run_notes, dropped, fragments=False)
-    return jsonout.dumps(doc, indent=not compact)
+        finally:
+            sink.close()
+    doc = writer.document(trimmed, kept, _style(fragments=False))
+    for run in doc["runs"]:
+        _fit_run(run, run_notes, dropped)
+    data = jsonout.dumps(doc, indent=not compact)
+    return data.decode("utf-8"), gzip_size(data)
 
 
 def gzip_size(data: bytes | str) -> int:
@@ -166,25 +176,19 @@ def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
 _SEVERITY_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
-def _document(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
-              run_notes: dict[str, str], dropped: dict[str, int], *,
-              fragments: bool) -> dict[str, Any]:
-    tools = set(kept)
-    trimmed = result.model_copy(update={
-        "runs": [run for run in result.runs if run.tool in tools],
-        "notes": list(result.notes) + [n for n in notes if n not in result.notes],
-    })
-    style = Style(message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri,
-                  whole_region=True, fragments=fragments)
-    doc = writer.document(trimmed, kept, style)
-    for run in doc["runs"]:
-        tool = run["tool"]["driver"]["name"]
-        if tool in run_notes:
-            props = run.setdefault("properties", {})
-            props["secgate"] = {"dropped_results": dropped[tool], "note": run_notes[tool]}
-        for rule in run["tool"]["driver"].get("rules") or []:
-            _tidy_rule(rule)
-    return doc
+def _style(*, fragments: bool) -> Style:
+    return Style(message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri,
+                 whole_region=True, fragments=fragments)
+
+
+def _fit_run(run: dict[str, Any], run_notes: dict[str, str], dropped: dict[str, int]) -> None:
+    """Say what a run left out, and bring its rules within GitHub's limits."""
+    tool = run["tool"]["driver"]["name"]
+    if tool in run_notes:
+        props = run.setdefault("properties", {})
+        props["secgate"] = {"dropped_results": dropped[tool], "note": run_notes[tool]}
+    for rule in run["tool"]["driver"].get("rules") or []:
+        _tidy_rule(rule)
 
 
 def _fit_message(text: str, rule_id: str) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sarif_om as om
@@ -35,7 +36,8 @@ from secgate.sarif.results import (
 from secgate.sarif.serialize import to_json
 
 __all__ = ["CLEARED_RULE_FIELDS", "FINGERPRINT_KEY", "LINE_HASH_KEY", "SRCROOT", "TOOL_INFO_URIS",
-           "document", "dumps", "findings_by_tool", "to_dict"]
+           "RunFrame", "document", "dumps", "findings_by_tool", "log_frame", "run_frames",
+           "to_dict"]
 
 _RULE_FIELDS = set(RULE_FIELDS)
 
@@ -74,15 +76,36 @@ def findings_by_tool(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 def document(result: ScanResult, by_tool: Mapping[str, list[Finding]],
              style: Style | None = None) -> dict[str, Any]:
     """The SARIF document with one run per tool of ``by_tool`` (findings sorted, see
-    ``findings_by_tool``) or of ``result.runs``; ``result.findings`` is not read.
+    ``findings_by_tool``) or of ``result.runs``; ``result.findings`` is not read."""
+    doc = log_frame(result)
+    for frame in run_frames(result, by_tool, style or Style()):
+        frame.doc["results"] = frame.results(frame.findings)
+        doc["runs"].append(frame.doc)
+    return doc
 
-    The frame comes from sarif-om objects; the results are written directly as data
-    (``secgate.sarif.results``), in ``style``, run after run, so that one run's frame objects
-    are freed before the next is built."""
-    style = style or Style()
-    runs_by_tool: dict[str, list[ScannerRun]] = defaultdict(list)
-    for run in result.runs:
-        runs_by_tool[run.tool].append(run)
+
+@dataclass
+class RunFrame:
+    """One run as JSON data, its ``results`` still empty, and what they are written from."""
+
+    doc: dict[str, Any]
+    findings: list[Finding]
+    rules: dict[str, Finding]
+    """Rule id -> the finding its SARIF rule was made from, in rule index order."""
+    style: Style
+    rule_index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rule_index = {rule_id: i for i, rule_id in enumerate(self.rules)}
+
+    def results(self, findings: list[Finding]) -> list[dict[str, Any]]:
+        """The results of ``findings`` (of this run), in ``style``."""
+        index, rules, style, build = self.rule_index, self.rules, self.style, results.result
+        return [build(f, index[f.rule_id], rules[f.rule_id], style) for f in findings]
+
+
+def log_frame(result: ScanResult) -> dict[str, Any]:
+    """The SARIF log as JSON data with no runs yet (``runs`` is an empty list)."""
     properties = {
         "secgate": {
             "version": result.secgate_version,
@@ -95,15 +118,21 @@ def document(result: ScanResult, by_tool: Mapping[str, list[Finding]],
     }
     doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
                                               runs=[], properties=properties))
+    return doc
+
+
+def run_frames(result: ScanResult, by_tool: Mapping[str, list[Finding]],
+               style: Style) -> Iterator[RunFrame]:
+    """The runs of ``document``, one at a time: each run's sarif-om objects are built,
+    converted to data and freed before the next."""
+    runs_by_tool: dict[str, list[ScannerRun]] = defaultdict(list)
+    for run in result.runs:
+        runs_by_tool[run.tool].append(run)
     for tool in sorted(set(by_tool) | set(runs_by_tool)):
         findings = by_tool.get(tool, [])
         run, rules = _build_run(tool, findings, runs_by_tool[tool])
-        run_doc: dict[str, Any] = to_json(run)
-        rule_index = {rule_id: i for i, rule_id in enumerate(rules)}
-        run_doc["results"] = [  # the key is in place already: sarif-om's run had [] there
-            results.result(f, rule_index[f.rule_id], rules[f.rule_id], style) for f in findings]
-        doc["runs"].append(run_doc)
-    return doc
+        # sarif-om's run had an empty results list: the key is in its place in the data
+        yield RunFrame(doc=to_json(run), findings=findings, rules=rules, style=style)
 
 
 def _build_run(tool: str, findings: list[Finding],
