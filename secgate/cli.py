@@ -231,19 +231,25 @@ cli.add_command(hook_group)
 cli.add_command(policy_group)
 
 
-def relax_garbage_collection() -> None:
-    """Collect reference cycles rarely. secgate allocates millions of small objects that live
-    until the reports are written (parsed JSON, findings); with the default thresholds the
-    collector re-walks them over and over, which measured at 100,000 findings took half of the
-    parsing time. Findings hold no reference cycles, so memory does not grow (peak unchanged)."""
-    gc.set_threshold(100_000, 50, 100)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``secgate`` console script."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of the ``secgate`` console script.
+
+    The cycle collector is off while a command runs: every secgate command is a short batch job
+    whose millions of small objects (parsed JSON, findings, report parts) live until it ends,
+    so each collection re-walks them all for nothing (measured at 100,000 findings: ~1.3 s of
+    ~7 s of CPU). secgate's models hold no reference cycles; reference counting frees the rest,
+    and the peak memory measured lower, not higher, with the collector off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _main(args: list[str]) -> None:
     debug = _debug_requested(args)
-    relax_garbage_collection()
     try:
         cli.main(args=args, prog_name="secgate", standalone_mode=False)
     except SecgateError as exc:

@@ -177,17 +177,21 @@ def is_bandit_sarif(doc: Any) -> bool:
 def parse_json(doc: dict[str, Any]) -> ParseResult:
     """Findings from Bandit's JSON report."""
     parsed = ParseResult()
-    for index, result in enumerate(doc["results"]):
+    results = doc["results"]
+    for index, result in enumerate(results):
         if not isinstance(result, dict):
             raise InputError(f"result {index} is not an object")
-        missing = [k for k in ("test_id", "filename", "line_number", "issue_severity")
-                   if k not in result]
-        if missing:
-            raise InputError(f"result {index} has no {missing[0]!r}")
-        parsed.findings.append(_json_finding(result, parsed))
         if parsed.tool_version is None:
             match = _DOC_VERSION.search(str(result.get("more_info") or ""))
             parsed.tool_version = match.group(1) if match else None
+    rules = _RuleTexts()
+    for index, result in enumerate(results):
+        if not ("test_id" in result and "filename" in result and "line_number" in result
+                and "issue_severity" in result):
+            missing = [k for k in ("test_id", "filename", "line_number", "issue_severity")
+                       if k not in result]
+            raise InputError(f"result {index} has no {missing[0]!r}")
+        parsed.findings.append(_json_finding(result, parsed, rules))
     errors = doc.get("errors", [])
     errors = [] if errors is None else errors
     if not isinstance(errors, list):
@@ -204,20 +208,33 @@ def parse_json(doc: dict[str, Any]) -> ParseResult:
         if not parsed.findings and not (scanned - failed):
             parsed.incomplete = True
             parsed.notes.append("bandit examined no Python file")
-    for finding in parsed.findings:
-        finding.tool_version = parsed.tool_version
     return parsed
 
 
-def _json_finding(result: dict[str, Any], parsed: ParseResult) -> Finding:
+class _RuleTexts(dict[tuple[Any, ...], tuple[Any, ...]]):
+    """The per-rule part of Bandit results, worked out once per distinct test and texts: the
+    rule name, help link, severity, confidence and CWE repeat in every result of a test."""
+
+    def get_for(self, result: dict[str, Any]) -> tuple[Any, ...]:
+        """(rule id, rule name, help URI, severity, confidence, CWEs) of ``result``."""
+        cwe = result.get("issue_cwe")
+        key = (result["test_id"], result.get("test_name"), result.get("more_info"),
+               result.get("issue_severity"), result.get("issue_confidence"),
+               cwe.get("id") if isinstance(cwe, dict) else None)
+        known = self.get(key)
+        if known is None:
+            cwe_id = _int(key[5])
+            known = self[key] = (str(key[0]), _str(key[1]), _str(key[2]), _str(key[3]),
+                                 _str(key[4]), (f"CWE-{cwe_id}",) if cwe_id else ())
+        return known
+
+
+def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts) -> Finding:
     line = _int(result.get("line_number"))
     line_range = [n for n in (_int(x) for x in result.get("line_range") or []) if n]
     col = _int(result.get("col_offset"))
     end_col = _int(result.get("end_col_offset"))
-    cwe = result.get("issue_cwe")
-    cwes = []
-    if isinstance(cwe, dict) and _int(cwe.get("id")):
-        cwes = [f"CWE-{_int(cwe.get('id'))}"]
+    rule_id, rule_name, help_uri, severity, confidence, cwes = rules.get_for(result)
     location = Location(
         path=str(result["filename"]),
         start_line=line,
@@ -227,14 +244,14 @@ def _json_finding(result: dict[str, Any], parsed: ParseResult) -> Finding:
         snippet=_snippet(str(result.get("code") or ""), line_range or ([line] if line else [])),
     )
     return _finding(
-        rule_id=str(result["test_id"]),
-        rule_name=_str(result.get("test_name")),
-        help_uri=_str(result.get("more_info")),
-        severity=_str(result.get("issue_severity")),
-        confidence=_str(result.get("issue_confidence")),
+        rule_id=rule_id,
+        rule_name=rule_name,
+        help_uri=help_uri,
+        severity=severity,
+        confidence=confidence,
         message=str(result.get("issue_text") or result["test_id"]),
         location=location,
-        cwes=cwes,
+        cwes=list(cwes),
         parsed=parsed,
     )
 
@@ -244,9 +261,14 @@ def _snippet(code: str, lines: list[int]) -> str | None:
     wanted = set(lines)
     kept = []
     for raw in code.splitlines():
-        match = _CODE_LINE.match(raw)
-        if match and int(match.group(1)) in wanted:
-            kept.append(match.group(2))
+        number, _, text = raw.partition(" ")
+        if not (number.isascii() and number.isdigit()):  # not "N code": the exact reading
+            match = _CODE_LINE.match(raw)
+            if match is None:
+                continue
+            number, text = match.group(1), match.group(2)
+        if int(number) in wanted:
+            kept.append(text)
     text = "\n".join(kept).rstrip()
     return text or None
 
@@ -325,6 +347,7 @@ def _finding(*, rule_id: str, rule_name: str | None, help_uri: str | None, sever
             location.snippet = mask_values(location.snippet, [value])
     return Finding(
         tool=NAME,
+        tool_version=parsed.tool_version,
         rule_id=rule_id,
         rule_name=rule_name,
         help_uri=help_uri,

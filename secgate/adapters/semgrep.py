@@ -90,6 +90,7 @@ _CONFIDENCE_TAG = re.compile(r"^(HIGH|MEDIUM|LOW) CONFIDENCE$", re.IGNORECASE)
 _RULE_ID_LINE = re.compile(r"^\s*-\s*id:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=1024)
 def severity_of(semgrep_severity: str | None, confidence: str | None = None,
                 likelihood: str | None = None, impact: str | None = None
                 ) -> tuple[Severity, float]:
@@ -209,6 +210,11 @@ def rule_prefix(config: Path, cwd: Path) -> str:
     except ValueError:
         parts = parent.parts[1:]
     return ".".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rule_id(check_id: str, prefixes: tuple[str, ...] | None) -> str:
+    return rule_id_of(check_id, prefixes)
 
 
 def rule_id_of(check_id: str, prefixes: Iterable[str] | None = None) -> str:
@@ -410,7 +416,7 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
              likelihood: str | None, impact: str | None, location: Location | None,
              cwes: list[str], help_uri: str | None, rule_help: str | None, tags: list[str],
              suppression: Suppression | None) -> Finding:
-    rule_id = rule_id_of(check_id, prefixes)
+    rule_id = _rule_id(check_id, prefixes)
     severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
     secret = None
     if CREDENTIAL_CWES.intersection(cwes) and location is not None and location.snippet:
