@@ -177,8 +177,10 @@ def safe_http_url(url: str | None) -> str | None:
     return url
 
 
-_ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
-_SEVERITY_RANK = {s.value: s.rank for s in Severity}
+ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
+"""A decision's place in report order, by its name."""
+SEVERITY_RANK = {s.value: s.rank for s in Severity}
+"""``Severity.rank`` by severity name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
 Head = tuple[int, int, float]
@@ -191,7 +193,7 @@ def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
     decision = finding.decision
     # ``._value_``, not ``.value``: the property costs more than the rest of this function
     action: str = decision.action._value_ if decision is not None else NO_DECISION
-    return (_ACTION_RANK[action], -_SEVERITY_RANK[finding.severity._value_], -finding.score,
+    return (ACTION_RANK[action], -SEVERITY_RANK[finding.severity._value_], -finding.score,
             finding.sort_key())
 
 
@@ -205,14 +207,15 @@ Facts = tuple[int, int, float, str, str, str, "str | None", str]
 its severity, category, action, baseline state and what decided it."""
 
 
-def _facts(finding: Finding) -> Facts:
+def facts_of(finding: Finding) -> Facts:
+    """The ``Facts`` of one finding."""
     decision = finding.decision
     severity: str = finding.severity._value_
     if decision is None:
         action, decided_by = NO_DECISION, ""
     else:
         action, decided_by = decision.action._value_, decision.decided_by
-    return (_ACTION_RANK[action], -_SEVERITY_RANK[severity], -finding.score,
+    return (ACTION_RANK[action], -SEVERITY_RANK[severity], -finding.score,
             severity, finding.category._value_, action, finding.baseline, decided_by)
 
 
@@ -226,10 +229,13 @@ class Overview:
     comment, the job summary) needs.
     """
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], facts: list[Facts] | None = None,
+                 tools: dict[str, int] | None = None) -> None:
+        """``facts`` (``facts_of`` of each finding, in order) and ``tools`` (as
+        ``counts("tool")``) save the pass over the findings when a caller has them already."""
         self.findings = findings
         self.total = len(findings)
-        self._facts = list(map(_facts, findings))
+        self._facts = list(map(facts_of, findings)) if facts is None else facts
         self._combos = Counter(self._facts)
         severities: Counter[str] = Counter()
         categories: Counter[str] = Counter()
@@ -249,6 +255,7 @@ class Overview:
         self.existing = baselines["existing"]
         self.unknown_baseline = self.total - self.new - self.existing
         self._counts = {
+            **({"tool": tools} if tools is not None else {}),
             "severity": _in_severity_order(severities),
             "category": dict(sorted(categories.items())),
             "action": {a: actions[a] for a in DECISION_ORDER if actions[a]},

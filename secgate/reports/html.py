@@ -14,8 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
+from json.encoder import encode_basestring as quote  # the json module's own (C) string writer
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
@@ -30,6 +33,11 @@ _SNIPPET_LIMIT = 2_000
 _MESSAGE_LIMIT = 4_000
 
 
+_DATA_SLOT = "\x00secgate-data\x00"
+"""Where the findings' JSON goes in the rendered page (spliced in after Jinja2, not through it:
+copying tens of megabytes through the template costs more than rendering everything else)."""
+
+
 def render(result: ScanResult) -> str:
     """The whole HTML page for ``result``."""
     with common.gc_paused():
@@ -39,25 +47,29 @@ def render(result: ScanResult) -> str:
 def _render(result: ScanResult) -> str:
     css = _resource("report.css")
     script = _resource("report.js")
-    findings = common.report_order(result)
+    rows = _Rows(result.findings)
+    overview = rows.overview
+    tools = overview.counts("tool")
+    actions = overview.counts("action")
+    categories = overview.counts("category")
     context = {
         "result": result,
         "verdict_word": common.VERDICT_WORDS[result.verdict.status],
         "status": result.verdict.status.value,
-        "totals": _totals(result),
+        "totals": _totals(result, overview),
         "charts": [
-            ("Severity", _bars(common.counts_by(result.findings, "severity"))),
-            ("Category", _bars(common.counts_by(result.findings, "category"))),
-            ("Tool", _bars(common.counts_by(result.findings, "tool"))),
-            ("Decision", _bars(common.counts_by(result.findings, "action"))),
+            ("Severity", _bars(overview.counts("severity"))),
+            ("Category", _bars(categories)),
+            ("Tool", _bars(tools)),
+            ("Decision", _bars(actions)),
         ],
         "filters": {
             "severity": [s.value for s in Severity],
-            "tool": sorted({t for f in result.findings for t in f.source_tools}),
-            "category": sorted({f.category.value for f in result.findings}),
-            "decision": list(common.counts_by(result.findings, "action")),
+            "tool": list(tools),
+            "category": list(categories),
+            "decision": list(actions),
         },
-        "accepted": [_accepted_row(f) for f in findings if common.is_accepted(f)],
+        "accepted": [_accepted_row(f) for f in rows.accepted()],
         "runs": [_run_row(r) for r in result.runs],
         "fixed": [(f.tool, f.rule_id, common.location_text(f), common.one_line(f.message, 200))
                   for f in result.fixed[:500]],
@@ -65,54 +77,197 @@ def _render(result: ScanResult) -> str:
         "reasons": [common.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
-        "data": Markup(embed_json({"findings": [finding_row(f) for f in findings]})),  # noqa: S704
+        "data": Markup(_DATA_SLOT),  # noqa: S704 - a placeholder, replaced below
         "csp": _csp(css, script),
     }
-    return _environment().get_template(TEMPLATE).render(context)
+    page = _environment().get_template(TEMPLATE).render(context)
+    # the last occurrence: only the template's own script comes after the slot
+    before, _, after = page.rpartition(_DATA_SLOT)
+    return "".join([before, *rows.json_parts(), after])
 
 
 def embed_json(data: Any) -> str:
     """JSON safe inside a ``<script type="application/json">`` element: no ``<``, ``>`` or
     ``&`` (so no ``</script>`` or comment can end the block) and no line separators."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def script_safe(text: str) -> str:
+    """JSON text made safe inside a ``<script>`` element (see ``embed_json``)."""
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def finding_row(finding: Finding) -> dict[str, Any]:
-    """What the page's script shows of one finding (short keys: 10,000 of these are embedded)."""
-    loc = finding.location
-    decision = finding.decision
-    row: dict[str, Any] = {
-        "s": finding.severity.value,
-        "r": finding.severity.rank,
-        "sc": finding.score,
-        "t": finding.source_tools,
-        "src": [f"{s.tool}: {common.clean(s.rule_id)}" for s in finding.sources],
-        "c": finding.category.value,
-        "d": common.action_of(finding),
-        "rule": common.clean(finding.rule_id),
-        "m": common.truncate(common.clean(finding.message), _MESSAGE_LIMIT),
-        "loc": common.clean(common.location_text(finding)),
-        "ids": [[i, common.id_url(i)] for i in common.finding_ids(finding)],
-    }
-    optional: dict[str, Any] = {
-        "rn": common.clean(finding.rule_description or finding.rule_name),
-        "why": common.clean(decision.reason) if decision else None,
-        "by": common.clean(decision.decided_by) if decision else None,
-        "snip": common.truncate(common.clean(loc.snippet), _SNIPPET_LIMIT) if loc else None,
-        "pkg": common.clean(common.package_text(finding)) or None,
-        "fix": [common.clean(v) for v in finding.package.fixed_versions]
-        if finding.package else None,
-        "help": common.safe_http_url(finding.help_uri),
-        "b": finding.baseline,
-        "fp": finding.fingerprint,
-        "supp": _suppression_text(finding),
-        "sec": _secret_text(finding),
-        "exp": common.acceptance_expiry(finding) if common.is_accepted(finding) else None,
-    }
-    row.update({k: v for k, v in optional.items() if v})
-    return row
+class _Memo(dict[Any, str]):
+    """``make(key)`` for each key, made once: most of a row's values repeat from finding to
+    finding (tools, rules, descriptions, reasons, scores)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self.make(key)
+        return value
+
+
+def _quote_clean(text: str) -> str:
+    return quote(common.clean(text))
+
+
+class _Rows:
+    """The findings as the page's script reads them, in report order, and the counts, all from
+    one pass over the findings.
+
+    The script reads ``{"findings": [row, ...]}``; a row is an object with the short keys
+    ``s`` severity, ``r`` its rank, ``sc`` score, ``t`` tools, ``src`` "tool: rule" of each
+    source, ``c`` category, ``d`` decision, ``rule``, ``m`` message, ``loc`` location, ``ids``
+    [id, link or null] pairs, then only when not empty ``rn`` rule name, ``why`` and ``by`` of
+    the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
+    ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
+    acceptance expiry. Each row is written straight to JSON text, as ``json.dumps(row,
+    ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000 findings, building a
+    dict per finding and serializing them all cost more than the rest of the page."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.quoted = _Memo(quote)
+        self.cleaned = _Memo(_quote_clean)
+        self.scores = _Memo(repr)  # the json module writes a float as its repr
+        self.sources = _Memo(_source_json)
+        self.ids = _Memo(_ids_json)
+        self.help = _Memo(_help_json)
+        self.tools: Counter[str] = Counter()
+        rows: list[str] = []
+        facts: list[common.Facts] = []
+        keys: list[tuple[Any, ...]] = []
+        for finding in findings:
+            row, fact, key = self._row(finding)
+            rows.append(row)
+            facts.append(fact)
+            keys.append(key)
+        self._rows = rows
+        self._keys = keys
+        self._facts = facts
+        self.overview = common.Overview(findings, facts, dict(sorted(self.tools.items())))
+
+    def accepted(self) -> list[Finding]:
+        """The findings an accepted risk decided, in report order."""
+        chosen = [i for i, fact in enumerate(self._facts) if fact[7].startswith("accept")]
+        return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
+
+    def json_parts(self) -> list[str]:
+        """The ``<script type="application/json">`` content (what ``embed_json`` would write),
+        in parts to be joined (the page is joined once: at 100,000 findings it is 57 MB)."""
+        rows = self._rows
+        if not rows:
+            return ['{"findings":[]}']
+        order = sorted(range(len(rows)), key=self._keys.__getitem__)
+        parts = [","] * (2 * len(rows) + 1)
+        parts[0] = '{"findings":['
+        parts[1::2] = [rows[i] for i in order]
+        parts[-1] = "]}"
+        return parts
+
+    def _row(self, finding: Finding) -> tuple[str, common.Facts, tuple[Any, ...]]:
+        """The finding's row as JSON, its ``common.Facts`` and its place in report order (a key
+        that sorts as ``common.report_key``); counts its tools. It reads each field of the
+        finding once: this runs once per finding, keep it lean."""
+        q = self.quoted
+        qc = self.cleaned
+        clean = common.clean
+        decision = finding.decision
+        severity: str = finding.severity._value_  # ``.value`` is a slow property
+        score = finding.score
+        category: str = finding.category._value_
+        baseline = finding.baseline
+        if decision is None:
+            action, decided_by, why, by = common.NO_DECISION, "", "", ""
+        else:
+            action, decided_by = decision.action._value_, decision.decided_by
+            # (``clean`` never empties a string: a value is there when the field is not empty)
+            why = ',"why":' + qc[decision.reason] if decision.reason else ""
+            by = ',"by":' + qc[decided_by] if decided_by else ""
+        rank = common.ACTION_RANK[action]
+        severity_rank = common.SEVERITY_RANK[severity]
+        fact = (rank, -severity_rank, -score, severity, category, action, baseline, decided_by)
+        message = finding.message
+        rule_id = finding.rule_id
+        sources = finding.sources
+        if len(sources) == 1:
+            source = sources[0]
+            self.tools[source.tool] += 1
+            found_by = self.sources[source.tool, source.rule_id]
+        else:
+            tools = finding.source_tools
+            self.tools.update(tools)
+            found_by = (f'"t":[{",".join([q[t] for t in tools])}],"src":['
+                        + ",".join([q[f"{s.tool}: {clean(s.rule_id)}"] for s in sources]) + "]")
+        cwes = finding.cwes
+        if finding.vulnerability is None and len(cwes) < 2:
+            ids = self.ids[tuple(cwes)]
+        else:
+            ids = self.ids[tuple(common.finding_ids(finding))]
+        loc = finding.location
+        package = finding.package
+        if loc is not None:
+            path = loc.path
+            line = loc.start_line
+            where = f"{path}:{line}" if line else path
+            snippet = loc.snippet
+            snip = (',"snip":' + quote(common.truncate(clean(snippet), _SNIPPET_LIMIT))
+                    if snippet else "")
+        else:
+            path, line, snip = "", 0, ""
+            where = common.location_text(finding)
+        pkg = ""
+        if package is not None:
+            if package_text := common.package_text(finding):
+                pkg = ',"pkg":' + quote(clean(package_text))
+            if package.fixed_versions:
+                pkg += ',"fix":[' + ",".join([qc[v] for v in package.fixed_versions]) + "]"
+        fingerprint = finding.fingerprint
+        # Finding.sort_key() read from the fields above, spelled out; tests check they agree
+        key = (rank, -severity_rank, -score, path, line or 0, finding.tool, rule_id,
+               package.name if package is not None else "", fingerprint or "", message)
+        name = finding.rule_description or finding.rule_name
+        rn = ',"rn":' + qc[name] if name else ""
+        if len(message) > _MESSAGE_LIMIT or not message.isprintable():
+            message = common.truncate(clean(message), _MESSAGE_LIMIT)
+        if not where.isprintable():
+            where = clean(where)
+        extra = "".join([
+            self.help[finding.help_uri],
+            ',"b":' + q[baseline] if baseline else "",
+            ',"fp":' + quote(fingerprint) if fingerprint else "",
+            ',"supp":' + quote(_suppression_text(finding) or "")
+            if finding.suppression is not None else "",
+            ',"sec":' + quote(_secret_text(finding) or "") if finding.secret is not None else "",
+            ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
+                expiry := common.acceptance_expiry(finding)) else "",
+        ])
+        row = (f'{{"s":{q[severity]},"r":{severity_rank},"sc":{self.scores[score]},{found_by},'
+               f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
+               f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}')
+        return script_safe(row), fact, key
+
+
+def _source_json(source: tuple[str, str]) -> str:
+    """``"t":[tool],"src":["tool: rule"]`` of a finding with one source."""
+    tool, rule_id = source
+    return f'"t":[{quote(tool)}],"src":[{quote(f"{tool}: {common.clean(rule_id)}")}]'
+
+
+def _ids_json(ids: tuple[str, ...]) -> str:
+    """``[[id, link or null], ...]``."""
+    return json.dumps([[i, common.id_url(i)] for i in ids], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _help_json(url: str | None) -> str:
+    """``,"help":url`` when ``url`` is safe to link to, else nothing."""
+    safe = common.safe_http_url(url)
+    return ',"help":' + quote(safe) if safe else ""
 
 
 def _suppression_text(finding: Finding) -> str | None:
@@ -132,16 +287,15 @@ def _secret_text(finding: Finding) -> str | None:
     return f"{kind}, {common.clean(secret.preview)} ({verified})"
 
 
-def _totals(result: ScanResult) -> dict[str, int]:
-    new, existing, unknown = common.new_existing(result.findings)
-    actions = common.counts_by(result.findings, "action")
+def _totals(result: ScanResult, overview: common.Overview) -> dict[str, int]:
+    actions = overview.counts("action")
     return {
-        "findings": len(result.findings),
+        "findings": overview.total,
         "blocking": actions.get("block", 0),
         "warning": actions.get("warn", 0),
-        "new": new,
-        "existing": existing,
-        "unknown_baseline": unknown,
+        "new": overview.new,
+        "existing": overview.existing,
+        "unknown_baseline": overview.unknown_baseline,
         "fixed": len(result.fixed),
     }
 
