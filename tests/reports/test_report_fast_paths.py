@@ -1,0 +1,182 @@
+"""The reports' fast paths give what the plain definitions give: the HTML page's embedded rows
+are the JSON the json module writes for each finding's row dict, in report order; the one-pass
+counts and the lazy order of ``common.Overview`` equal counting and sorting every finding; the
+printable-text shortcut of ``common.clean`` never skips a character it must replace."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from report_samples import hostile_result, large_result, make_finding, make_result
+
+from secgate.model import (
+    Action,
+    Decision,
+    Finding,
+    Location,
+    ScanResult,
+    Severity,
+    Source,
+    Suppression,
+    SuppressionKind,
+)
+from secgate.reports import common, html
+
+_PAGE_DATA = '<script type="application/json" id="secgate-data">'
+
+
+def _odd_result() -> ScanResult:
+    """Findings that take every branch: no decision, no baseline state, no location, several
+    sources, a suppression, an accepted risk, a tiny score, control characters everywhere."""
+    findings = [make_finding(i) for i in range(60)]
+    findings[1].baseline = None
+    findings[2].location = None
+    findings[3].sources = [Source(tool="bandit", rule_id="B1\x07"),
+                           Source(tool="semgrep", rule_id="py.x"),
+                           Source(tool="bandit", rule_id="B2")]
+    findings[4].sources = []
+    findings[5].suppression = Suppression(kind=SuppressionKind.INLINE, justification="ok\x1b")
+    findings[6].decision = Decision(action=Action.IGNORE, decided_by="accept:3",
+                                    reason="accepted (expires 2027-02-28)")
+    findings[7].decision = Decision(action=Action.IGNORE, decided_by="suppression",
+                                    reason="nosec")
+    findings[8].score = 0.00005
+    findings[9].message = "tab\there\nnewline \u202e bidi \x00 nul " + "long " * 1000
+    findings[10].rule_id = "rule\x01id"
+    findings[11].rule_description = None
+    findings[11].rule_name = None
+    findings[12].help_uri = "javascript:alert(1)"
+    findings[13].fingerprint = None
+    findings[14].cwes = ["CWE-79", "CWE-79", "CWE-20"]
+    findings[15].location = Location(path="a.py")
+    findings[16].message = "emoji \U0001f600 and \u2028 line separator & <b>"
+    findings[17].tool = "trivy"
+    for i in (20, 21, 22):  # exact ties in every field the order looks at
+        findings[i] = make_finding(20)
+    result = make_result(findings)
+    result.findings[30].decision = None
+    random.Random(7).shuffle(result.findings)  # the order must not depend on the input's
+    return result
+
+
+SAMPLES = [hostile_result, lambda: large_result(700), _odd_result, lambda: make_result([])]
+
+
+def _reference_row(finding: Finding) -> dict[str, Any]:
+    """A finding's row as the page documents it, built the plain way."""
+    clean = common.clean
+    decision = finding.decision
+    row: dict[str, Any] = {
+        "s": finding.severity.value,
+        "r": finding.severity.rank,
+        "sc": finding.score,
+        "t": finding.source_tools,
+        "src": [f"{s.tool}: {clean(s.rule_id)}" for s in finding.sources],
+        "c": finding.category.value,
+        "d": common.action_of(finding),
+        "rule": clean(finding.rule_id),
+        "m": common.truncate(clean(finding.message), 4_000),
+        "loc": clean(common.location_text(finding)),
+        "ids": [[i, common.id_url(i)] for i in common.finding_ids(finding)],
+    }
+    optional = {
+        "rn": clean(finding.rule_description or finding.rule_name),
+        "why": clean(decision.reason) if decision else None,
+        "by": clean(decision.decided_by) if decision else None,
+        "snip": common.truncate(clean(finding.location.snippet), 2_000)
+        if finding.location else None,
+        "pkg": clean(common.package_text(finding)),
+        "fix": [clean(v) for v in finding.package.fixed_versions] if finding.package else None,
+        "help": common.safe_http_url(finding.help_uri),
+        "b": finding.baseline,
+        "fp": finding.fingerprint,
+        "supp": (finding.suppression.kind.value + (
+            f": {clean(finding.suppression.justification)}"
+            if finding.suppression.justification else "")) if finding.suppression else None,
+        "sec": html._secret_text(finding),
+        "exp": common.acceptance_expiry(finding) if common.is_accepted(finding) else None,
+    }
+    row.update({k: v for k, v in optional.items() if v})
+    return row
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_html_rows_are_what_the_json_module_writes_in_report_order(sample: Any) -> None:
+    result = sample()
+    page = html.render(result)
+    embedded = page.split(_PAGE_DATA, 1)[1].split("</script>", 1)[0]
+    expected = html.embed_json(
+        {"findings": [_reference_row(f) for f in common.report_order(result)]})
+    assert embedded == expected
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_html_order_key_is_the_findings_sort_key(sample: Any) -> None:
+    findings = sample().findings
+    rows = html._Rows(findings)
+    for finding, key in zip(findings, rows._keys, strict=True):
+        assert key[1:] == finding.sort_key()
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_overview_counts_equal_counting_every_finding(sample: Any) -> None:
+    result = sample()
+    findings = result.findings
+    overview = common.Overview(findings)
+    severities = Counter(f.severity.value for f in findings)
+    assert overview.counts("severity") == {s.value: severities[s.value] for s in Severity
+                                           if severities[s.value]}
+    assert overview.counts("category") == dict(sorted(Counter(
+        f.category.value for f in findings).items()))
+    assert overview.counts("tool") == dict(sorted(Counter(
+        t for f in findings for t in f.source_tools).items()))
+    actions = Counter(common.action_of(f) for f in findings)
+    assert overview.counts("action") == {a: actions[a] for a in common.DECISION_ORDER
+                                         if actions[a]}
+    assert (overview.new, overview.existing, overview.unknown_baseline) == \
+        common.new_existing(findings)
+    assert overview.accepted == sum(1 for f in findings if common.is_accepted(f))
+    assert overview.suppressed == sum(1 for f in findings if f.decision is not None
+                                      and f.decision.decided_by == "suppression")
+    for state in ("new", "existing"):
+        counts = Counter(f.severity.value for f in findings if f.baseline == state)
+        assert overview.severity_counts(state) == {s.value: counts[s.value] for s in Severity
+                                                   if counts[s.value]}
+    html_overview = html._Rows(findings).overview
+    for key in ("severity", "category", "tool", "action"):
+        assert html_overview.counts(key) == overview.counts(key)
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_overview_order_is_report_order_however_far_it_is_read(sample: Any) -> None:
+    result = sample()
+    ordered = common.report_order(result)
+    overview = common.Overview(result.findings)
+    for count in (0, 1, 2, 5, 21, 22, 23, 100, len(ordered), len(ordered) + 1):
+        assert overview.first(count) == ordered[:count]
+    assert list(overview.ordered(first=3)) == ordered
+    by_old_key = sorted(result.findings, key=lambda f: (
+        common.DECISION_ORDER.index(common.action_of(f)), f.sort_key()))
+    assert ordered == by_old_key
+
+
+def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isprintable():
+            assert common.clean(char) == char
+            assert not common._CONTROL_RE.match(char), hex(code)
+
+
+def test_html_joined_once_keeps_the_page_around_the_data() -> None:
+    page = html.render(_odd_result())
+    assert page.count(_PAGE_DATA) == 1
+    assert "\x00" not in page
+    assert page.rstrip().endswith("</html>")
+    data = page.split(_PAGE_DATA, 1)[1].split("</script>", 1)[0]
+    rows = json.loads(data)["findings"]
+    assert len(rows) == 60 and "<" not in data and "\u2028" not in data
