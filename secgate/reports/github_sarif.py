@@ -165,7 +165,7 @@ def _rule_limited_count(findings: list[Finding], cap: int) -> int:
 
 def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
     left_out = findings[kept:]
-    by_severity = Counter(f.severity.value for f in left_out)
+    by_severity = Counter(f.severity._value_ for f in left_out)
     detail = ", ".join(f"{n} {sev}" for sev, n in sorted(
         by_severity.items(), key=lambda item: -_SEVERITY_RANKS[item[0]]))
     return (f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "

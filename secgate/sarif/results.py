@@ -18,15 +18,17 @@ whole normalized finding) is written by pydantic straight to JSON text and carri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
 from secgate.model import Finding, Location
-from secgate.sarif.jsonout import is_plain, safe_float
+from secgate.sarif.jsonout import is_plain
 from secgate.sarif.serialize import to_json
 
 FINGERPRINT_KEY = "secgate/v1"
@@ -41,6 +43,8 @@ _RULE_FIELD_SET = set(RULE_FIELDS)
 _SORTED_RULE_FIELDS = tuple(sorted(RULE_FIELDS))
 _URI_SAFE = "/@:+,;=!$&'()*~"
 _SERIALIZER = Finding.__pydantic_serializer__
+_rule_texts = attrgetter(*RULE_FIELDS)
+_BASELINE_STATES = {"new": "new", "existing": "unchanged"}
 
 
 class NotPlain(Exception):
@@ -62,27 +66,36 @@ class Style:
     """``properties.secgate`` as an ``orjson.Fragment``: raise ``NotPlain`` when one cannot be."""
     uri_cache: dict[str, str] = field(default_factory=dict)
     """Path -> its URI, filled as results are written (findings share files)."""
+    message_cache: dict[str, str] = field(default_factory=dict)
+    """Text -> its message text."""
 
 
 def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> dict[str, Any]:
     """The SARIF result for ``finding``; ``rule`` is the finding its SARIF rule was made from."""
     text = finding.message or finding.rule_id
-    out: dict[str, Any] = {"message": {"text": style.message(text, finding.rule_id)
-                                       if style.message is not None else text}}
-    if finding.baseline == "new":
-        out["baselineState"] = "new"
-    elif finding.baseline == "existing":
-        out["baselineState"] = "unchanged"
+    if style.message is not None:
+        # scanners repeat a rule's message over many findings; the text alone is the key, as
+        # it is empty only when the rule id is too
+        fitted = style.message_cache.get(text)
+        if fitted is None:
+            fitted = style.message_cache[text] = style.message(text, finding.rule_id)
+        text = fitted
+    out: dict[str, Any] = {"message": {"text": text}}
+    baseline = finding.baseline
+    if baseline is not None:
+        state = _BASELINE_STATES.get(baseline)
+        if state is not None:
+            out["baselineState"] = state
     out["kind"] = "fail"
-    out["level"] = finding.level.value
+    out["level"] = finding.level._value_
     if finding.location is not None:
         out["locations"] = [{"id": -1, "physicalLocation": _physical(finding.location, style)}]
-    fingerprints = {}
-    if finding.fingerprint:
-        fingerprints[FINGERPRINT_KEY] = finding.fingerprint
-    if finding.line_hash:
-        fingerprints[LINE_HASH_KEY] = finding.line_hash
-    if fingerprints:
+    if finding.fingerprint or finding.line_hash:
+        fingerprints = {}
+        if finding.fingerprint:
+            fingerprints[FINGERPRINT_KEY] = finding.fingerprint
+        if finding.line_hash:
+            fingerprints[LINE_HASH_KEY] = finding.line_hash
         out["partialFingerprints"] = fingerprints
     properties: dict[str, Any] = {"secgate": secgate_fragment(finding, rule) if style.fragments
                                   else secgate_properties(finding, rule)}
@@ -149,9 +162,10 @@ def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
 
 def secgate_fragment(finding: Finding, rule: Finding) -> orjson.Fragment:
     """``secgate_properties`` as JSON text (what ``json.dumps`` writes of it, compact)."""
-    if not (type(finding.score) is float and safe_float(finding.score)) or \
+    score = finding.score
+    if type(score) is not float or not (score == 0.0 or 1e-4 <= abs(score) < math.inf) or \
             (finding.properties and not _plain_properties(finding.properties)):
-        raise NotPlain(finding.rule_id)
+        raise NotPlain(finding.rule_id)  # see jsonout.safe_float for the scores
     try:
         text = _SERIALIZER.to_json(finding, exclude_none=True, exclude=_RULE_FIELD_SET)
     except ValueError as exc:  # a lone surrogate, say: pydantic's errors are ValueErrors
@@ -168,10 +182,8 @@ def secgate_fragment(finding: Finding, rule: Finding) -> orjson.Fragment:
 def _plain_properties(properties: dict[str, Any]) -> bool:
     """True when a finding's tool properties hold no None (``to_json`` drops those from SARIF)
     and nothing orjson or pydantic writes differently from ``json``."""
-    for value in properties.values():
-        if type(value) is not str and not is_plain(value, allow_none=False):
-            return False
-    return True
+    return all(type(value) is str or is_plain(value, allow_none=False)
+               for value in properties.values())
 
 
 def _extras(finding: Finding, rule: Finding) -> dict[str, Any]:
@@ -183,6 +195,9 @@ def _extras(finding: Finding, rule: Finding) -> dict[str, Any]:
         if lowest is not None:
             extras["lowest_fixed_version"] = lowest
     if finding is rule:
+        return extras
+    texts = _rule_texts(finding)
+    if texts == _rule_texts(rule):
         return extras
     for name in RULE_FIELDS:  # rule texts live on the rule: keep those that differ from it
         value = getattr(finding, name)
