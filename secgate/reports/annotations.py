@@ -9,7 +9,8 @@ also ``:`` and ``,`` in properties), so a scanner's text cannot end the command 
 
 from __future__ import annotations
 
-from typing import TextIO
+import heapq
+from typing import Any, TextIO
 
 from secgate.model import Action, Finding, ScanResult
 from secgate.reports import common
@@ -31,21 +32,25 @@ def escape_property(value: str) -> str:
 
 def lines(result: ScanResult) -> list[str]:
     """The annotation commands for ``result``, most severe first, within the per-step caps."""
-    out: list[str] = []
-    emitted = {"error": 0, "warning": 0}
-    candidates = [f for f in sorted(result.findings, key=Finding.sort_key)
-                  if f.decision is not None and f.decision.action in _KIND_OF]
-    for finding in candidates:
-        assert finding.decision is not None  # noqa: S101 - filtered just above
-        kind = _KIND_OF[finding.decision.action]
-        if emitted[kind] >= PER_KIND_CAP:
-            continue
-        emitted[kind] += 1
-        out.append(command(kind, finding))
-    left = len(candidates) - sum(emitted.values())
+    by_kind: dict[str, list[tuple[int, Finding]]] = {"error": [], "warning": []}
+    for index, finding in enumerate(result.findings):
+        decision = finding.decision
+        if decision is not None and decision.action in _KIND_OF:
+            by_kind[_KIND_OF[decision.action]].append((index, finding))
+    # the most severe of each kind (Finding.sort_key order; input order among equals), without
+    # sorting every finding; then all of them in that order
+    chosen = [(kind, item) for kind, items in by_kind.items()
+              for item in heapq.nsmallest(PER_KIND_CAP, items, key=_order)]
+    chosen.sort(key=lambda pair: _order(pair[1]))
+    out = [command(kind, finding) for kind, (_, finding) in chosen]
+    left = sum(len(items) for items in by_kind.values()) - len(chosen)
     if left:
         out.append(f"::notice title=secgate::{escape_data(_left_message(left))}")
     return out
+
+
+def _order(item: tuple[int, Finding]) -> tuple[tuple[Any, ...], int]:
+    return item[1].sort_key(), item[0]
 
 
 def command(kind: str, finding: Finding) -> str:

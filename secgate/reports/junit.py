@@ -24,16 +24,18 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 def xml_text(value: str | None) -> str:
     """``value`` with only the characters XML 1.0 allows (and no bidi overrides)."""
+    if value and value.isprintable():  # none of what either pattern replaces is printable
+        return value
     return _XML_INVALID.sub("\ufffd", common.clean(value))
 
 
 def render(result: ScanResult) -> str:
     suites = ET.Element("testsuites", name="secgate")
     by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in sorted(result.findings, key=Finding.sort_key):
-        if finding.decision is not None and finding.decision.action in (Action.BLOCK,
-                                                                          Action.WARN):
-            by_tool[finding.tool].append(finding)
+    for finding in sorted((f for f in result.findings if f.decision is not None
+                           and f.decision.action in (Action.BLOCK, Action.WARN)),
+                          key=Finding.sort_key):
+        by_tool[finding.tool].append(finding)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     problem_runs = [r for r in result.runs if r.status is not RunStatus.OK or r.incomplete]
     if problem_runs:
@@ -82,13 +84,15 @@ def _case(suite: ET.Element, finding: Finding, totals: dict[str, int]) -> None:
         case.set("file", xml_text(finding.location.path))
         if finding.location.start_line:
             case.set("line", str(finding.location.start_line))
-    message = common.one_line(f"{finding.severity.value}: {finding.message}", 500)
+    severity: str = finding.severity._value_  # ``.value`` is a slow property
+    message = common.one_line(f"{severity}: {finding.message}", 500)
+    ids = common.finding_ids(finding)
     body = "\n".join(part for part in (
-        f"{finding.severity.value} {finding.category.value} finding by "
+        f"{severity} {finding.category._value_} finding by "
         f"{', '.join(finding.source_tools)}",
         f"rule: {finding.rule_id}",
         f"location: {where}",
-        f"ids: {', '.join(common.finding_ids(finding))}" if common.finding_ids(finding) else "",
+        f"ids: {', '.join(ids)}" if ids else "",
         f"fixed in: {finding.lowest_fixed_version}" if finding.fixable else "",
         f"decision: {finding.decision.action.value} — {finding.decision.reason} "
         f"[{finding.decision.decided_by}]",
@@ -96,7 +100,7 @@ def _case(suite: ET.Element, finding: Finding, totals: dict[str, int]) -> None:
         finding.message,
     ) if part or part == "")
     if finding.decision.action is Action.BLOCK:
-        failure = ET.SubElement(case, "failure", type=finding.severity.value,
+        failure = ET.SubElement(case, "failure", type=severity,
                                 message=xml_text(message))
         failure.text = xml_text(body)
         _count(suite, totals, "failures")

@@ -24,7 +24,7 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
-from secgate.reports import common, html
+from secgate.reports import annotations, common, html, junit
 
 _PAGE_DATA = '<script type="application/json" id="secgate-data">'
 
@@ -164,12 +164,34 @@ def test_overview_order_is_report_order_however_far_it_is_read(sample: Any) -> N
     assert ordered == by_old_key
 
 
+def test_annotations_are_the_first_of_each_kind_in_sort_key_order() -> None:
+    result = large_result(700)
+    random.Random(3).shuffle(result.findings)
+    for finding in result.findings[::7]:  # exact ties between kinds keep the input order
+        finding.fingerprint = "same"
+    kinds = {Action.BLOCK: "error", Action.WARN: "warning"}
+    emitted = {"error": 0, "warning": 0}
+    expected = []
+    candidates = [f for f in sorted(result.findings, key=Finding.sort_key)
+                  if f.decision is not None and f.decision.action in kinds]
+    for finding in candidates:
+        assert finding.decision is not None
+        kind = kinds[finding.decision.action]
+        if emitted[kind] < annotations.PER_KIND_CAP:
+            emitted[kind] += 1
+            expected.append(annotations.command(kind, finding))
+    assert annotations.lines(result)[:-1] == expected
+    assert f"{len(candidates) - len(expected)} more" in annotations.lines(result)[-1]
+
+
 def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
     for code in range(0x110000):
         char = chr(code)
         if char.isprintable():
             assert common.clean(char) == char
             assert not common._CONTROL_RE.match(char), hex(code)
+            assert not junit._XML_INVALID.match(char), hex(code)
+            assert junit.xml_text(char) == char
 
 
 def test_html_joined_once_keeps_the_page_around_the_data() -> None:
