@@ -1,4 +1,4 @@
-"""JSON text for SARIF documents, written by orjson with the bytes the ``json`` module gives.
+"""JSON text written by orjson with the bytes the ``json`` module gives (SARIF, JSON report).
 
 secgate's SARIF has always been ``json.dumps(doc, ensure_ascii=False)``, indented by two spaces
 or compact (``separators=(",", ":")``), plus a newline. orjson writes the same text for the
@@ -35,61 +35,72 @@ def is_plain(value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool =
     bounded here: orjson refuses those beyond 64 bits, and ``dumps`` falls back then. With
     ``allow_none`` false, a None anywhere makes the value not plain."""
     stack = [value]
+    push = stack.append
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind in _SCALARS:
-            continue
-        if item is None:
-            if allow_none:
-                continue
-            return False
-        if kind is float:
-            if not safe_float(item):
-                return False
-        elif kind is dict:
-            if any(item is t for t in trusted):
+        if kind is dict:
+            if trusted and any(item is t for t in trusted):
                 continue
             for key, sub in item.items():
                 if type(key) is not str:
                     return False
-                stack.append(sub)
+                sub_kind = type(sub)
+                if sub_kind is not str and sub_kind is not int and sub_kind is not bool:
+                    push(sub)  # the scalars that are always plain are most values: not pushed
         elif kind is list:
-            if any(item is t for t in trusted):
+            if trusted and any(item is t for t in trusted):
                 continue
-            stack.extend(item)
-        elif kind is not orjson.Fragment:
+            for sub in item:
+                sub_kind = type(sub)
+                if sub_kind is not str and sub_kind is not int and sub_kind is not bool:
+                    push(sub)
+        elif kind is float:
+            if not safe_float(item):
+                return False
+        elif item is None:
+            if not allow_none:
+                return False
+        elif kind not in _SCALARS and kind is not orjson.Fragment:
             return False
     return True
 
 
-def dumps(doc: Any, *, indent: bool) -> bytes:
+def dumps(doc: Any, *, indent: bool, sort_keys: bool = False, plain: bool | None = None) -> bytes:
     """``doc`` as UTF-8 JSON text ending in a newline, byte for byte what
-    ``json.dumps(doc, ensure_ascii=False)`` gives with ``indent=2`` (or, compact, with
-    ``separators=(",", ":")``), encoded."""
-    data = _orjson_dumps(doc, indent)
-    return data if data is not None else stdlib_dumps(doc, indent=indent).encode("utf-8")
+    ``json.dumps(doc, ensure_ascii=False, sort_keys=sort_keys)`` gives with ``indent=2`` (or,
+    compact, with ``separators=(",", ":")``), encoded. ``plain`` is what ``is_plain(doc)`` gives,
+    when the caller knows it."""
+    data = _orjson_dumps(doc, indent, sort_keys, plain)
+    if data is None:
+        return stdlib_dumps(doc, indent=indent, sort_keys=sort_keys).encode("utf-8")
+    return data
 
 
-def dumps_text(doc: Any, *, indent: bool) -> str:
+def dumps_text(doc: Any, *, indent: bool, sort_keys: bool = False,
+               plain: bool | None = None) -> str:
     """The text ``dumps`` encodes, as a string."""
-    data = _orjson_dumps(doc, indent)
-    return data.decode("utf-8") if data is not None else stdlib_dumps(doc, indent=indent)
+    data = _orjson_dumps(doc, indent, sort_keys, plain)
+    if data is None:
+        return stdlib_dumps(doc, indent=indent, sort_keys=sort_keys)
+    return data.decode("utf-8")
 
 
-def stdlib_dumps(doc: Any, *, indent: bool) -> str:
+def stdlib_dumps(doc: Any, *, indent: bool, sort_keys: bool = False) -> str:
     """The same text by the ``json`` module: the reference, and the way for data orjson would
     write differently."""
     if indent:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=sort_keys) + "\n"
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys) + "\n"
 
 
-def _orjson_dumps(doc: Any, indent: bool) -> bytes | None:
-    """orjson's text for plain ``doc`` (None when it is not plain or orjson refuses it)."""
-    if not is_plain(doc):
+def _orjson_dumps(doc: Any, indent: bool, sort_keys: bool, plain: bool | None) -> bytes | None:
+    """orjson's text for plain ``doc`` (None when it is not plain or orjson refuses it). Sorted,
+    orjson orders keys by their UTF-8 bytes, which is the code point order ``json`` uses."""
+    if not (is_plain(doc) if plain is None else plain):
         return None
+    option = _OPTIONS[indent] | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
-        return orjson.dumps(doc, option=_OPTIONS[indent])
+        return orjson.dumps(doc, option=option)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
         return None

@@ -1,5 +1,6 @@
 """SARIF results written directly as data (``secgate.sarif.results``) and JSON text written by
-orjson (``secgate.sarif.jsonout``) give what sarif-om and the ``json`` module give."""
+orjson (``secgate.sarif.jsonout``, also for the JSON report) give what sarif-om and the ``json``
+module give."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import sarif_om as om
 
 from secgate.model import Location, Package, Suppression, SuppressionKind
-from secgate.reports import github_sarif
+from secgate.reports import github_sarif, json_report
 from secgate.sarif import jsonout, results, writer
 from secgate.sarif.serialize import to_json
 
@@ -93,7 +94,7 @@ def test_compact_fragments_give_the_bytes_of_the_json_module(
         raise results.NotPlain("forced")
 
     monkeypatch.setattr(results, "secgate_fragment", refuse)
-    monkeypatch.setattr(jsonout, "_orjson_dumps", lambda doc, indent: None)
+    monkeypatch.setattr(jsonout, "_orjson_dumps", lambda *_: None)
     assert fast == github_sarif.fit(result).text
 
 
@@ -118,3 +119,14 @@ def test_dumps_gives_the_bytes_of_the_json_module(indent: bool) -> None:
         assert jsonout.dumps(doc, indent=indent) == \
             jsonout.stdlib_dumps(doc, indent=indent).encode("utf-8")
         assert jsonout.dumps_text(doc, indent=indent) == jsonout.stdlib_dumps(doc, indent=indent)
+
+
+def test_json_report_is_the_text_of_the_json_module() -> None:
+    findings = [make_finding(i) for i in range(30)]
+    findings[0].properties = {"tiny": 5e-05}
+    findings[1].properties = {"big": 2**70, "none": None, "ü": ["é", 1.5]}
+    findings[2].score = 1e-5
+    for result in (make_result(findings), make_result(findings[3:]), hostile_result()):
+        expected = json.dumps(json_report.to_dict(result), indent=2, ensure_ascii=False,
+                              sort_keys=True) + "\n"
+        assert json_report.render(result) == expected
