@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from secgate.sarif import jsonout
 from secgate.sarif.results import NotPlain
 from secgate.sarif.writer import RunFrame
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 CHUNK_RESULTS = 2_000
 """Results turned into text at a time."""
@@ -43,6 +45,8 @@ class GzipSink:
         self._pending = 0
         """How many of the last pieces are not handed to the compressor yet."""
         self._pending_bytes = 0
+        from concurrent.futures import ThreadPoolExecutor  # here: most scans never need it
+
         self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sarif-gzip")
         self._sizes: list[Future[int]] = []
