@@ -95,8 +95,10 @@ def embed_json(data: Any) -> str:
 
 def script_safe(text: str) -> str:
     """JSON text made safe inside a ``<script>`` element (see ``embed_json``)."""
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if text.isascii():  # (a constant-time test) no line separator in it
+        return text
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 _FIELDS = itemgetter("decision", "severity", "score", "category", "baseline", "message", "rule_id",
