@@ -249,7 +249,9 @@ class _Rows:
             ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
                 expiry := common.acceptance_expiry(finding)) else "",
         ])
-        row = (f'{{"s":{q[severity]},"r":{severity_rank},"sc":{self.scores[score]},{found_by},'
+        # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
+        written_score = self.scores[score] if score else repr(score)
+        row = (f'{{"s":{q[severity]},"r":{severity_rank},"sc":{written_score},{found_by},'
                f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
                f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}')
         return script_safe(row), fact, key

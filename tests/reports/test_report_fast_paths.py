@@ -45,6 +45,8 @@ def _odd_result() -> ScanResult:
     findings[7].decision = Decision(action=Action.IGNORE, decided_by="suppression",
                                     reason="nosec")
     findings[8].score = 0.00005
+    findings[18].score = 0.0
+    findings[19].score = -0.0  # (allowed: -0.0 >= 0) written as the json module writes it
     findings[9].message = "tab\there\nnewline \u202e bidi \x00 nul " + "long " * 1000
     findings[10].rule_id = "rule\x01id"
     findings[11].rule_description = None
