@@ -112,10 +112,10 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
 
     Indented for a file a person may read; compact (and much faster) past
     ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes: those of
-    ``json.dumps``. Compact, it is written run by run and chunk by chunk while a second thread
-    compresses it (``secgate.sarif.stream``), each result's ``properties.secgate`` written
-    by pydantic as an ``orjson.Fragment``; data that orjson or pydantic would write differently
-    from ``json`` (see ``secgate.sarif.jsonout``) makes the document go the plain way."""
+    ``json.dumps``. Compact, it is written run by run and chunk by chunk, the results straight
+    as text (``results.result_text``), while a second thread compresses it
+    (``secgate.sarif.stream``); data that would not come out as ``json`` writes it (see
+    ``secgate.sarif.jsonout``) makes the document go the plain way, from dicts."""
     trimmed = result.model_copy(update={
         "runs": [run for run in result.runs if run.tool in kept],
         "notes": list(result.notes) + [n for n in notes if n not in result.notes],
@@ -125,7 +125,7 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
         sink = stream.GzipSink()
         try:
             stream.write_compact(writer.log_frame(trimmed),
-                                 writer.run_frames(trimmed, kept, _style(fragments=True)),
+                                 writer.run_frames(trimmed, kept, _style()),
                                  lambda run: _fit_run(run, run_notes, dropped), sink)
             text = sink.text().decode("utf-8")  # while the last pieces are compressed
             return text, sink.gzip_size()
@@ -133,7 +133,7 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
             pass
         finally:
             sink.close()
-    doc = writer.document(trimmed, kept, _style(fragments=False))
+    doc = writer.document(trimmed, kept, _style())
     for run in doc["runs"]:
         _fit_run(run, run_notes, dropped)
     data = jsonout.dumps(doc, indent=not compact)
@@ -176,9 +176,9 @@ def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
 _SEVERITY_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
-def _style(*, fragments: bool) -> Style:
+def _style() -> Style:
     return Style(message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri,
-                 whole_region=True, fragments=fragments)
+                 whole_region=True)
 
 
 def _fit_run(run: dict[str, Any], run_notes: dict[str, str], dropped: dict[str, int]) -> None:

@@ -1,4 +1,4 @@
-"""SARIF results written directly as JSON data, one dict per finding.
+"""SARIF results written directly, one per finding: as JSON data, or straight as JSON text.
 
 The writer builds the document's frame with sarif-om (log, runs, tool and rules, invocations,
 automation details): a few dozen objects. The results are the bulk: one per finding, 100,000 in
@@ -10,10 +10,15 @@ sarif-om's defaults that ``to_json`` keeps (``kind``, a location's ``id`` of -1)
 bytes of a report are unchanged. ``tests/foundation/test_sarif_results.py`` checks the key order
 against sarif-om's classes.
 
+For a large document written compact, ``result_text`` writes the same result straight as the
+text ``json.dumps`` would give for that dict, twice as fast as building the dict and having
+orjson write it: strings are written by orjson (the ``json`` module's escapes, see
+``secgate.sarif.jsonout``), ``properties.secgate`` (the whole normalized finding) by pydantic.
+It raises ``NotPlain`` for a finding holding anything that would not come out the same; the
+caller then writes the document from dicts.
+
 A ``Style`` says how the texts are fitted: as they are for the writer, to GitHub's rules for
-``secgate.reports.github_sarif``. With ``fragments`` set, a result's ``properties.secgate`` (the
-whole normalized finding) is written by pydantic straight to JSON text and carried as an
-``orjson.Fragment``: several times faster than a dict, for documents orjson writes compact.
+``secgate.reports.github_sarif``.
 """
 
 from __future__ import annotations
@@ -45,10 +50,14 @@ _URI_SAFE = "/@:+,;=!$&'()*~"
 _SERIALIZER = Finding.__pydantic_serializer__
 _rule_texts = attrgetter(*RULE_FIELDS)
 _BASELINE_STATES = {"new": "new", "existing": "unchanged"}
+_BASELINE_TEXTS = {"new": b',"baselineState":"new"', "existing": b',"baselineState":"unchanged"'}
+
+Region = tuple[int | None, int | None, int | None, int]
+"""A region's end column, end line, start column and start line, as SARIF gets them."""
 
 
 class NotPlain(Exception):
-    """A finding holds data orjson would write differently from ``json``: no fragment for it."""
+    """A finding holds data that would not be written as ``json.dumps`` writes it."""
 
 
 @dataclass
@@ -62,8 +71,6 @@ class Style:
     """Applied to the percent-encoded path."""
     whole_region: bool = False
     """Give a region without a start column column 1, and one without an end line its start."""
-    fragments: bool = False
-    """``properties.secgate`` as an ``orjson.Fragment``: raise ``NotPlain`` when one cannot be."""
     uri_cache: dict[str, str] = field(default_factory=dict)
     """Path -> its URI, filled as results are written (findings share files)."""
     message_cache: dict[str, str] = field(default_factory=dict)
@@ -72,15 +79,7 @@ class Style:
 
 def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> dict[str, Any]:
     """The SARIF result for ``finding``; ``rule`` is the finding its SARIF rule was made from."""
-    text = finding.message or finding.rule_id
-    if style.message is not None:
-        # scanners repeat a rule's message over many findings; the text alone is the key, as
-        # it is empty only when the rule id is too
-        fitted = style.message_cache.get(text)
-        if fitted is None:
-            fitted = style.message_cache[text] = style.message(text, finding.rule_id)
-        text = fitted
-    out: dict[str, Any] = {"message": {"text": text}}
+    out: dict[str, Any] = {"message": {"text": _message(finding, style)}}
     baseline = finding.baseline
     if baseline is not None:
         state = _BASELINE_STATES.get(baseline)
@@ -88,8 +87,14 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
             out["baselineState"] = state
     out["kind"] = "fail"
     out["level"] = finding.level._value_
-    if finding.location is not None:
-        out["locations"] = [{"id": -1, "physicalLocation": _physical(finding.location, style)}]
+    loc = finding.location
+    if loc is not None:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path, style),
+                                                         "uriBaseId": SRCROOT}}
+        bounds = _region(loc)
+        if bounds is not None:
+            physical["region"] = _region_dict(bounds, loc.snippet, style)
+        out["locations"] = [{"id": -1, "physicalLocation": physical}]
     if finding.fingerprint or finding.line_hash:
         fingerprints = {}
         if finding.fingerprint:
@@ -97,8 +102,7 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
         if finding.line_hash:
             fingerprints[LINE_HASH_KEY] = finding.line_hash
         out["partialFingerprints"] = fingerprints
-    properties: dict[str, Any] = {"secgate": secgate_fragment(finding, rule) if style.fragments
-                                  else secgate_properties(finding, rule)}
+    properties: dict[str, Any] = {"secgate": secgate_properties(finding, rule)}
     if finding.tags:
         properties["tags"] = sorted(finding.tags)
     out["properties"] = properties
@@ -113,31 +117,100 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
     return out
 
 
-def _physical(loc: Location, style: Style) -> dict[str, Any]:
-    uri = style.uri_cache.get(loc.path)
+def result_text(finding: Finding, rule_index: int, rule: Finding, style: Style) -> bytes:
+    """The compact JSON text of ``result(finding, rule_index, rule, style)``, byte for byte what
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` gives; raises ``NotPlain``
+    when it cannot be written so directly."""
+    parts = [b'{"message":{"text":', _string(_message(finding, style)), b"}"]
+    baseline = finding.baseline
+    if baseline is not None:
+        parts.append(_BASELINE_TEXTS.get(baseline, b""))
+    parts.append(b',"kind":"fail","level":')
+    parts.append(_string(finding.level._value_))
+    loc = finding.location
+    if loc is not None:
+        parts.append(b',"locations":[{"id":-1,"physicalLocation":{"artifactLocation":{"uri":')
+        parts.append(_string(_uri(loc.path, style)))
+        parts.append(b',"uriBaseId":"%SRCROOT%"}')
+        bounds = _region(loc)
+        if bounds is not None:
+            parts.append(_region_text(bounds, loc.snippet, style))
+        parts.append(b"}}]")
+    if finding.fingerprint and not finding.line_hash:
+        parts.append(b',"partialFingerprints":{"secgate/v1":' + _string(finding.fingerprint)
+                     + b"}")
+    elif finding.fingerprint or finding.line_hash:
+        fingerprints = []
+        if finding.fingerprint:
+            fingerprints.append(b'"secgate/v1":' + _string(finding.fingerprint))
+        if finding.line_hash:
+            fingerprints.append(b'"primaryLocationLineHash":' + _string(finding.line_hash))
+        parts.append(b',"partialFingerprints":{' + b",".join(fingerprints) + b"}")
+    parts.append(b',"properties":{"secgate":')
+    parts.append(secgate_text(finding, rule))
+    if finding.tags:
+        parts.append(b',"tags":' + _strings(sorted(finding.tags)))
+    parts.append(b'},"ruleId":')
+    parts.append(_string(finding.rule_id))
+    parts.append(b',"ruleIndex":%d' % rule_index)
+    suppression = finding.suppression
+    if suppression is not None:
+        parts.append(b',"suppressions":[{"kind":"inSource"' if suppression.kind.value == "inline"
+                     else b',"suppressions":[{"kind":"external"')
+        if suppression.justification is not None:
+            parts.append(b',"justification":' + _string(suppression.justification))
+        parts.append(b"}]")
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def _message(finding: Finding, style: Style) -> str:
+    text = finding.message or finding.rule_id
+    if style.message is None:
+        return text
+    # scanners repeat a rule's message over many findings; the text alone is the key, as it is
+    # empty only when the rule id is too
+    fitted = style.message_cache.get(text)
+    if fitted is None:
+        fitted = style.message_cache[text] = style.message(text, finding.rule_id)
+    return fitted
+
+
+def _uri(path: str, style: Style) -> str:
+    uri = style.uri_cache.get(path)
     if uri is None:
-        uri = quote(loc.path, safe=_URI_SAFE)
+        uri = quote(path, safe=_URI_SAFE)
         if style.uri is not None:
             uri = style.uri(uri)
-        style.uri_cache[loc.path] = uri
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}}
+        style.uri_cache[path] = uri
+    return uri
+
+
+def _region(loc: Location) -> Region | None:
+    """The region of ``loc``: None without a start line; columns below 1, an end line before
+    the start, and an end column before the start column on one line left out."""
     start = loc.start_line
     if not start or start < 1:
-        return physical
+        return None
     end_line = loc.end_line if loc.end_line and loc.end_line >= start else None
     start_col = loc.start_column if loc.start_column and loc.start_column >= 1 else None
     end_col = loc.end_column if loc.end_column and loc.end_column >= 1 else None
     if end_col is not None and start_col is not None and end_line in (None, start) \
             and end_col < start_col:
         end_col = None
+    return end_col, end_line, start_col, start
+
+
+def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str, Any]:
+    end_col, end_line, start_col, start = bounds
     region: dict[str, Any] = {}
     if end_col is not None:
         region["endColumn"] = end_col
     if end_line is not None:
         region["endLine"] = end_line
-    if loc.snippet:
-        region["snippet"] = {"text": style.snippet(loc.snippet) if style.snippet is not None
-                             else loc.snippet}
+    if snippet:
+        region["snippet"] = {"text": style.snippet(snippet) if style.snippet is not None
+                             else snippet}
     if start_col is not None:
         region["startColumn"] = start_col
     region["startLine"] = start
@@ -146,8 +219,49 @@ def _physical(loc: Location, style: Style) -> dict[str, Any]:
             region["startColumn"] = 1
         if end_line is None:
             region["endLine"] = start
-    physical["region"] = region
-    return physical
+    return region
+
+
+def _region_text(bounds: Region, snippet: str | None, style: Style) -> bytes:
+    """``,"region":{...}`` as ``_region_dict`` would be written."""
+    end_col, end_line, start_col, start = bounds
+    if any(type(value) is not int for value in bounds if value is not None):
+        raise NotPlain("a region holds something other than whole numbers")  # True, say
+    text = b',"region":{'
+    if end_col is not None:
+        text += b'"endColumn":%d,' % end_col
+    if end_line is not None:
+        text += b'"endLine":%d,' % end_line
+    if snippet:
+        fitted = style.snippet(snippet) if style.snippet is not None else snippet
+        text += b'"snippet":{"text":' + _string(fitted) + b"},"
+    if start_col is not None:
+        text += b'"startColumn":%d,' % start_col
+    text += b'"startLine":%d' % start
+    if style.whole_region:
+        if start_col is None:
+            text += b',"startColumn":1'
+        if end_line is None:
+            text += b',"endLine":%d' % start
+    return text + b"}"
+
+
+def _string(value: object) -> bytes:
+    if type(value) is not str:
+        raise NotPlain(repr(value))
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:  # a lone surrogate
+        raise NotPlain("unencodable text") from exc
+
+
+def _strings(values: list[str]) -> bytes:
+    if any(type(value) is not str for value in values):
+        raise NotPlain("a list of texts holds something else")
+    try:
+        return orjson.dumps(values)
+    except orjson.JSONEncodeError as exc:
+        raise NotPlain("unencodable text") from exc
 
 
 def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
@@ -160,7 +274,7 @@ def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
     return own
 
 
-def secgate_fragment(finding: Finding, rule: Finding) -> orjson.Fragment:
+def secgate_text(finding: Finding, rule: Finding) -> bytes:
     """``secgate_properties`` as JSON text (what ``json.dumps`` writes of it, compact)."""
     score = finding.score
     if type(score) is not float or not (score == 0.0 or 1e-4 <= abs(score) < math.inf) or \
@@ -176,14 +290,16 @@ def secgate_fragment(finding: Finding, rule: Finding) -> orjson.Fragment:
             text = text[:-1] + b"," + orjson.dumps(extras)[1:]
         except orjson.JSONEncodeError as exc:
             raise NotPlain(finding.rule_id) from exc
-    return orjson.Fragment(text)
+    return text
 
 
 def _plain_properties(properties: dict[str, Any]) -> bool:
     """True when a finding's tool properties hold no None (``to_json`` drops those from SARIF)
     and nothing orjson or pydantic writes differently from ``json``."""
-    return all(type(value) is str or is_plain(value, allow_none=False)
-               for value in properties.values())
+    for value in properties.values():
+        if type(value) is not str and not is_plain(value, allow_none=False):
+            return False
+    return True
 
 
 def _extras(finding: Finding, rule: Finding) -> dict[str, Any]:

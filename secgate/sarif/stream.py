@@ -2,12 +2,12 @@
 
 GitHub's upload limit is on the gzip-compressed size of the file, so a large SARIF report is
 both written and compressed. Written whole and then compressed, one core does both in turn and
-the whole document sits in memory as dicts first. Here the frame of the log, the frame of each
-run and each chunk of results are turned into text as soon as they are built (the chunk's dicts
-are then dropped) and handed to a compressor on a worker thread: zlib compresses without
-holding the GIL, so compressing overlaps with building the rest. The pieces join into exactly
-the text orjson writes for the whole document: in compact JSON nothing but a comma separates
-the items of a list, and how the input is split does not change what zlib produces.
+the whole document sits in memory as data first. Here the frame of the log, the frame of each
+run and each chunk of results are turned into text as soon as they are built and handed to a
+compressor on a worker thread: zlib compresses without holding the GIL, so compressing overlaps
+with building the rest. The pieces join into exactly the text the ``json`` module writes for
+the whole document: in compact JSON nothing but a comma separates the items of a list, and how
+the input is split does not change what zlib produces.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class GzipSink:
     costs a wait for the GIL, which the main thread holds while it builds results."""
 
     def __init__(self) -> None:
-        self._pieces: list[bytes | memoryview] = []
+        self._pieces: list[bytes] = []
         self._pending = 0
         """How many of the last pieces are not handed to the compressor yet."""
         self._pending_bytes = 0
@@ -51,7 +51,7 @@ class GzipSink:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sarif-gzip")
         self._sizes: list[Future[int]] = []
 
-    def write(self, piece: bytes | memoryview) -> None:
+    def write(self, piece: bytes) -> None:
         self._pieces.append(piece)
         self._pending += 1
         self._pending_bytes += len(piece)
@@ -64,7 +64,7 @@ class GzipSink:
             self._sizes.append(self._executor.submit(self._compress, batch))
         self._pending = self._pending_bytes = 0
 
-    def _compress(self, batch: list[bytes | memoryview]) -> int:
+    def _compress(self, batch: list[bytes]) -> int:
         return sum(len(self._compressor.compress(piece)) for piece in batch)
 
     def text(self) -> bytes:
@@ -91,8 +91,8 @@ def write_compact(log: dict[str, Any], frames: Iterable[RunFrame],
     """Write into ``sink`` the compact text of the SARIF log ``log`` (its ``runs`` empty) with
     the runs of ``frames``; ``prepare_run`` finishes each run's data before it is written.
 
-    Raises ``NotPlain`` (or ``orjson.JSONEncodeError``) for data orjson would write differently
-    from ``json`` (see ``secgate.sarif.jsonout``); results must come as fragments or plain data."""
+    Raises ``NotPlain`` (or ``orjson.JSONEncodeError``) for data that would not be written as
+    ``json.dumps`` writes it (see ``secgate.sarif.jsonout`` and ``results.result_text``)."""
     log_head, log_tail = _around(log, "runs")
     sink.write(log_head)
     for number, frame in enumerate(frames):
@@ -103,8 +103,7 @@ def write_compact(log: dict[str, Any], frames: Iterable[RunFrame],
         for start in range(0, len(findings), CHUNK_RESULTS):
             if start:
                 sink.write(b",")
-            text = orjson.dumps(frame.results(findings[start:start + CHUNK_RESULTS]))
-            sink.write(memoryview(text)[1:-1])  # the list's items, without copying them
+            sink.write(frame.results_text(findings[start:start + CHUNK_RESULTS]))
         sink.write(run_tail)
     sink.write(log_tail + b"\n")
 

@@ -78,7 +78,7 @@ def test_results_are_what_sarif_om_objects_give() -> None:
     assert count == 40
 
 
-def test_compact_fragments_give_the_bytes_of_the_json_module(
+def test_compact_text_gives_the_bytes_of_the_json_module(
         monkeypatch: pytest.MonkeyPatch) -> None:
     findings = [make_finding(i) for i in range(github_sarif.INDENT_MAX_RESULTS + 500)]
     for i, finding in enumerate(findings[:300]):
@@ -93,9 +93,27 @@ def test_compact_fragments_give_the_bytes_of_the_json_module(
     def refuse(*_: Any) -> Any:
         raise results.NotPlain("forced")
 
-    monkeypatch.setattr(results, "secgate_fragment", refuse)
+    monkeypatch.setattr(results, "result_text", refuse)
     monkeypatch.setattr(jsonout, "_orjson_dumps", lambda *_: None)
     assert fast == github_sarif.fit(result).text
+
+
+@pytest.mark.parametrize("github", [False, True])
+def test_result_text_is_the_json_of_the_result(github: bool) -> None:
+    findings = _varied_findings() + hostile_result().findings
+    style = github_sarif._style() if github else results.Style()
+    written = 0
+    for index, finding in enumerate(findings):
+        rule = findings[max(index - 1, 0)]
+        data = results.result(finding, index, rule, style)
+        expected = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        if finding.properties.get("a", 1) is None:  # a None in tool properties: not plain
+            with pytest.raises(results.NotPlain):
+                results.result_text(finding, index, rule, style)
+            continue
+        assert results.result_text(finding, index, rule, style) == expected
+        written += 1
+    assert written == len(findings) - 1
 
 
 @pytest.mark.parametrize("value", [5e-05, 1e-9, math.nan, math.inf, -math.inf])
