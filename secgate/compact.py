@@ -19,17 +19,25 @@ _ALL_FIELDS: dict[type[BaseModel], tuple[set[str], tuple[str, ...]]] = {}
 """Per model class: the shared field set, and the fields that can hold models."""
 
 
-def share_field_sets(models: Iterable[BaseModel]) -> None:
-    """Give ``models`` (and the models inside them) their class's shared field set."""
+def share_field_sets(models: Iterable[BaseModel], *, late_fields: tuple[str, ...] = ()) -> None:
+    """Give ``models`` (and the models inside them) their class's shared field set.
+
+    ``late_fields``: for a model already sharing its set (done on an earlier pass), only these
+    fields are visited: the only ones that can have received new models since (a finding's
+    ``decision``, say)."""
     plans = _ALL_FIELDS
     stack: list[BaseModel] = list(models)
     while stack:  # a loop, not recursion: 100,000 findings hold ~700,000 models
         model = stack.pop()
         cls = type(model)
         plan = plans.get(cls) or _plan(cls)
-        object.__setattr__(model, "__pydantic_fields_set__", plan[0])
+        nested = plan[1]
+        if model.__pydantic_fields_set__ is plan[0]:
+            nested = tuple(name for name in late_fields if name in nested)
+        else:
+            object.__setattr__(model, "__pydantic_fields_set__", plan[0])
         values = model.__dict__
-        for name in plan[1]:
+        for name in nested:
             value = values.get(name)
             if value is None:
                 continue

@@ -146,7 +146,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         verdict.counts["fixed"] = len(fixed)
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
-    share_field_sets([*findings, *(fixed or [])])  # the reports that follow need the memory
+    # the reports that follow need the memory; findings shared at ingest only got a decision
+    share_field_sets([*findings, *(fixed or [])], late_fields=("decision",))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
                       secgate_version=__version__, notes=notes, fixed=fixed or [])
