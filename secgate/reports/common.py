@@ -63,11 +63,19 @@ def clean(text: str | None) -> str:
     """``text`` without control characters (tab and newline kept); '' for None."""
     if not text:
         return ""
-    if text.isprintable():
-        # every character _CONTROL_RE matches is of a category ``isprintable`` rejects (Cc, Cf,
-        # Cn), so printable text has none of them; this test is far cheaper than the regex
+    if printable_lines(text):  # far cheaper than the regex
         return text
     return _CONTROL_RE.sub("\ufffd", text)
+
+
+def printable_lines(text: str) -> bool:
+    """True when every character of ``text`` but tabs and newlines is printable.
+
+    Every character ``clean`` replaces (and every one XML cannot hold) is of a category
+    ``str.isprintable`` rejects (Cc, Cf, Cn, Cs): such text has none of them."""
+    if text.isprintable():
+        return True
+    return ("\n" in text or "\t" in text) and text.replace("\n", "").replace("\t", "").isprintable()
 
 
 def one_line(text: str | None, limit: int = 300) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import xml.etree.ElementTree as ET  # parses only the tests' own output
 from collections import Counter
 from typing import Any
 
@@ -186,14 +187,26 @@ def test_annotations_are_the_first_of_each_kind_in_sort_key_order() -> None:
     assert f"{len(candidates) - len(expected)} more" in annotations.lines(result)[-1]
 
 
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_junit_is_laid_out_and_escaped_as_elementtree_writes_it(sample: Any) -> None:
+    result = sample()
+    result.runs[-1].error = 'crash: <b>"x"</b> &\r\n\ttab ]]>'
+    text = junit.render(result)
+    header, body = text.split("\n", 1)
+    assert header == '<?xml version="1.0" encoding="UTF-8"?>'
+    tree = ET.fromstring(body)  # noqa: S314 - our own output, parsed back
+    ET.indent(tree)
+    assert ET.tostring(tree, encoding="unicode") + "\n" == body
+
+
 def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
     for code in range(0x110000):
         char = chr(code)
-        if char.isprintable():
+        if common.printable_lines(f"a\n{char}\tb"):
             assert common.clean(char) == char
             assert not common._CONTROL_RE.match(char), hex(code)
             assert not junit._XML_INVALID.match(char), hex(code)
-            assert junit.xml_text(char) == char
+            assert junit.xml_text(f"a\n{char}\tb") == f"a\n{char}\tb"
 
 
 def test_html_joined_once_keeps_the_page_around_the_data() -> None:
