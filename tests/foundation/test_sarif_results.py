@@ -84,7 +84,7 @@ def test_compact_text_gives_the_bytes_of_the_json_module(
     for i, finding in enumerate(findings[:300]):
         finding.message = ["\x00\x1f\x7f é ☃ 𝄞 \"q\" \\ /", "", "\u2028", "x" * 9000][i % 4]
         finding.properties = {"n": {"deep": [1, 2.5, "s", True, {"k": "v"}]}, "e": {}, "l": []}
-        finding.score = [0.0, 7.25, 9.999999999999998, 1e-4][i % 4]
+        finding.score = [0.0, 7.25, 9.999999999999998, 1e-4, -0.0][i % 5]
     findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
     findings[301].rule_name = None
     result = make_result(findings)
