@@ -283,9 +283,9 @@ class Overview:
         if baseline is None:
             return self.counts("severity")
         counter: Counter[str] = Counter()
-        for facts, n in self._combos.items():
-            if facts[6] == baseline:
-                counter[facts[3]] += n
+        for (*_, severity, _, _, state, _), n in self._combos.items():
+            if state == baseline:
+                counter[severity] += n
         return _in_severity_order(counter)
 
     def first(self, count: int) -> list[Finding]:
