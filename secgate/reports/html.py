@@ -163,7 +163,8 @@ class _Rows:
 
     def accepted(self) -> list[Finding]:
         """The findings an accepted risk decided, in report order."""
-        chosen = [i for i, fact in enumerate(self._facts) if fact[7].startswith("accept")]
+        chosen = [i for i, fact in enumerate(self._facts)
+                  if fact[7].startswith("accept")]  # decided by an accepted risk
         return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
 
     def json_parts(self) -> list[str]:
