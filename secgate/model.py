@@ -27,7 +27,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return _SEVERITY_RANK[self]
+        return _RANK_OF_VALUE[self._value_]  # a str key: an enum member hashes in Python code
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
@@ -73,6 +73,7 @@ _SEVERITY_RANK = {
     Severity.LOW: 1,
     Severity.INFO: 0,
 }
+_RANK_OF_VALUE = {severity.value: rank for severity, rank in _SEVERITY_RANK.items()}
 _DEFAULT_SCORE = {
     Severity.CRITICAL: 9.5,
     Severity.HIGH: 8.0,

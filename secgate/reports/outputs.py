@@ -80,22 +80,28 @@ def write_all(result: ScanResult, targets: Targets) -> None:
     """Render and write every requested report.
 
     The SARIF is fitted to GitHub's limits first, so that what it had to leave out is in
-    ``result.notes`` (and so in every other report) before they are rendered."""
-    texts: dict[str, str] = {}
-    if "sarif" in targets.files:
+    ``result.notes`` (and so in every other report) before they are rendered; it is written
+    at once, so that its text is not held while the others render."""
+    files = dict(targets.files)
+    if "sarif" in files:
         from secgate.reports import github_sarif
 
         fitted = github_sarif.fit(result)
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
-        texts["sarif"] = fitted.text
-    for fmt, path in sorted(targets.files.items()):
-        text = texts[fmt] if fmt in texts else RENDERERS[fmt](result)
-        if str(path) == "-":
-            sys.stdout.write(text)
-            sys.stdout.flush()
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
+        _write("sarif", files.pop("sarif"), fitted.text)
+        del fitted
+    for fmt, path in sorted(files.items()):
+        _write(fmt, path, RENDERERS[fmt](result))
+
+
+def _write(fmt: str, path: Path, text: str) -> None:
+    """Write one report to ``path`` (``-``: standard output)."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
