@@ -1,4 +1,5 @@
-"""SARIF 2.1.0 in and out: the writer builds sarif-om objects, the reader reads any tool's SARIF."""
+"""SARIF 2.1.0 in and out: the writer (sarif-om for the document's frame, results written directly,
+see ``secgate.sarif.results``) and the reader, which reads any tool's SARIF."""
 
 import json
 from functools import lru_cache
