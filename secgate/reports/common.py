@@ -191,6 +191,7 @@ SEVERITY_RANK = {s.value: s.rank for s in Severity}
 """``Severity.rank`` by severity name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
+_AFTER_ANY_NAME = "\U0010ffff"
 Head = tuple[int, int, float]
 """The first part of a finding's place in report order: decision rank, -severity rank, -score."""
 
@@ -297,16 +298,19 @@ class Overview:
         # report order sorts by head first: the findings whose head is at most that of the
         # count-th finding are all that can come among the first count
         seen = 0
-        last: Head = (0, 0, 0.0)
+        bound: tuple[Any, ...] = ()
         for facts, n in sorted(self._combos.items(), key=_head_of):
             seen += n
             if seen >= count:
-                last = facts[:3]
+                # above the facts of every finding with this head or a lower one (a severity
+                # name is below the last code point), below those of every higher head
+                bound = (*facts[:3], _AFTER_ANY_NAME)
                 break
-        chosen = [f for f, facts in zip(self.findings, self._facts, strict=True)
-                  if facts[:3] <= last]
-        chosen.sort(key=report_key)
-        return chosen[:count]
+        facts_of_each = self._facts
+        chosen = [i for i, facts in enumerate(facts_of_each) if facts <= bound]
+        findings = self.findings
+        chosen.sort(key=lambda i: (facts_of_each[i][:3], findings[i].sort_key()))
+        return [findings[i] for i in chosen[:count]]
 
     def ordered(self, first: int = 256) -> Iterator[Finding]:
         """Every finding in report order, sorted a growing batch at a time as it is read."""
