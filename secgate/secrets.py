@@ -121,6 +121,8 @@ class Redactor:
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
         self._pattern = _pattern_of(usable) if usable else None
+        self._shortest = len(usable[-1]) if usable else 0
+        """A text shorter than this cannot hold a value (most field values are short)."""
         self._done: dict[str, str] = {}
         """Texts already scrubbed: rule texts and messages repeat across findings."""
 
@@ -128,14 +130,16 @@ class Redactor:
         return self._pattern is not None
 
     def text(self, text: str) -> str:
-        if self._pattern is None or not text:
+        """``text`` with every value masked; ``text`` itself (the same object) when it holds
+        none, so that callers can tell nothing changed with ``is``."""
+        if self._pattern is None or len(text) < self._shortest:
             return text
-        done = self._done.get(text)
-        if done is None:
+        done = self._done.get(text, text)
+        if done is text and text not in self._done:
             done = self._pattern.sub(lambda m: self._previews[m.group(0)], text)
             if len(self._done) < _SCRUBBED_REMEMBERED:
                 self._done[text] = done
-        return done
+        return text if done == text else done
 
     def value(self, value: Any) -> Any:
         """Scrub the strings inside a JSON-like value (its values; keys are field names); the
@@ -143,9 +147,19 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
-            items = [self.value(v) for v in value]
-            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+            items: list[Any] | None = None
+            for index, item in enumerate(value):
+                scrubbed = self.value(item)
+                if scrubbed is not item:
+                    items = items if items is not None else list(value)
+                    items[index] = scrubbed
+            return value if items is None else items
         if isinstance(value, dict):
-            scrubbed = {k: self.value(v) for k, v in value.items()}
-            return value if all(scrubbed[k] is v for k, v in value.items()) else scrubbed
+            fields: dict[Any, Any] | None = None
+            for key, item in value.items():
+                scrubbed = self.value(item)
+                if scrubbed is not item:
+                    fields = fields if fields is not None else dict(value)
+                    fields[key] = scrubbed
+            return value if fields is None else fields
         return value
