@@ -4,6 +4,7 @@ normalize, fingerprint, dedupe, judge. Reports are written by the caller from th
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,11 +94,24 @@ def ingest_all(specs: list[InputSpec]) -> list[Outcome]:
     its own, started first: its cost is the salted hash of each secret, which runs outside the
     GIL, so it overlaps the parsing of the other files instead of following it."""
     background = [i for i, spec in enumerate(specs) if _hashes_secrets(spec)]
-    with ThreadPoolExecutor(max_workers=max(1, len(background))) as pool:
-        pending = {i: pool.submit(_ingest_compact, specs[i]) for i in background}
-        done = {i: _ingest_compact(spec) for i, spec in enumerate(specs) if i not in pending}
-        done.update((i, future.result()) for i, future in pending.items())
+    interval = sys.getswitchinterval()
+    if background and len(specs) > 1:
+        # each hash is ~1 ms outside the GIL; a hashing thread then needs the GIL back to
+        # start the next one, and by default waits up to 5 ms for the parsing thread to yield
+        sys.setswitchinterval(_SHARED_SWITCH_INTERVAL)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(background))) as pool:
+            pending = {i: pool.submit(_ingest_compact, specs[i]) for i in background}
+            done = {i: _ingest_compact(spec) for i, spec in enumerate(specs) if i not in pending}
+            done.update((i, future.result()) for i, future in pending.items())
+    finally:
+        sys.setswitchinterval(interval)
     return [outcome for i in range(len(specs)) for outcome in done[i]]
+
+
+_SHARED_SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits for it, while secrets are hashed
+beside the parsing (Python's default is 0.005; measured at 2,000 secrets: ~0.25 s less)."""
 
 
 def _hashes_secrets(spec: InputSpec) -> bool:

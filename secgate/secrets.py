@@ -116,8 +116,12 @@ def _trie_pattern(node: dict[str, Any]) -> str:
 class Redactor:
     """Replaces every known raw secret value in text with its masked preview."""
 
-    def __init__(self, values: Iterable[str]) -> None:
-        usable = sorted({v.strip() for v in values if _redactable(v.strip())},
+    def __init__(self, values: Iterable[str], *, every_length: bool = False) -> None:
+        """``every_length``: mask every non-empty value, however short (a scanner's own report,
+        whose values are known to be secrets where they appear); by default only values long
+        enough not to wreck ordinary words elsewhere."""
+        stripped = {v.strip() for v in values}
+        usable = sorted((v for v in stripped if v and (every_length or _redactable(v))),
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
         self._pattern = _pattern_of(usable) if usable else None

@@ -15,7 +15,7 @@ from typing import Any
 
 from secgate.errors import InputError
 from secgate.model import Category, Finding, Location, Secret, Severity
-from secgate.secrets import make_secret, mask, secret_hash
+from secgate.secrets import Redactor, make_secret, secret_hash
 
 SECRET_CWE = "CWE-798"  # noqa: S105 - a CWE id, not a credential
 REDACTED_PREVIEW = "[redacted by the tool]"
@@ -25,14 +25,6 @@ REDACTED_PREVIEW = "[redacted by the tool]"
 def is_git_top(target: Path) -> bool:
     """True when ``target`` is the top directory of a git work tree (``.git`` dir or file)."""
     return (target / ".git").exists()
-
-
-def mask_in(text: str, values: Iterable[str]) -> str:
-    """``text`` with every one of ``values`` replaced by its masked preview (longest first)."""
-    present = {v for v in map(str.strip, values) if v and v in text}  # most texts hold none
-    for value in sorted(present, key=len, reverse=True):
-        text = text.replace(value, mask(value))
-    return text
 
 
 def redacted_secret(tool: str, *parts: str | int | None, kind: str | None) -> Secret:
@@ -71,28 +63,45 @@ class SecretCollector:
             snippet: str | None = None,
             help_uri: str | None = None, tags: Iterable[str] = (),
             properties: Mapping[str, Any] | None = None) -> Finding:
-        """Make one finding. Texts are masked with every value remembered so far."""
+        """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them."""
         severity = Severity.CRITICAL if secret.verified else Severity.HIGH
         location = None
         if path:
             location = Location(path=path, start_line=start_line, end_line=end_line,
                                 start_column=start_column, end_column=end_column,
-                                snippet=mask_in(snippet, self.values) if snippet else None)
+                                snippet=snippet or None)
         finding = Finding(
             tool=self.tool, rule_id=rule_id, rule_name=rule_name,
             rule_description=rule_description, help_uri=help_uri,
             category=Category.SECRET, severity=severity, score=severity.default_score,
-            level=severity.sarif_level, message=mask_in(message, self.values),
+            level=severity.sarif_level, message=message,
             location=location, cwes=[SECRET_CWE], secret=secret,
             tags=sorted({t for t in tags if t}),
-            properties={k: _masked(v, self.values) for k, v in (properties or {}).items()
+            properties={k: v for k, v in (properties or {}).items()
                         if v not in (None, "", [], {})},
         )
         self.findings.append(finding)
         return finding
 
     def sorted_findings(self) -> list[Finding]:
-        """Findings in a stable order (tools report them in an order that varies by run)."""
+        """The findings with every value met in the report masked in their texts (message,
+        snippet, extra properties), in a stable order (tools report them in an order that
+        varies by run). Masking once at the end, with one pattern of all the values, costs
+        a pass per text instead of a search per text and value."""
+        masker = Redactor(self.values, every_length=True)
+        for finding in self.findings:
+            message = masker.text(finding.message)
+            if message is not finding.message:
+                finding.message = message
+            location = finding.location
+            if location is not None and location.snippet:
+                snippet = masker.text(location.snippet)
+                if snippet is not location.snippet:
+                    location.snippet = snippet
+            properties = masker.value(finding.properties)
+            if properties is not finding.properties:
+                finding.properties = properties
+
         def key(f: Finding) -> tuple[Any, ...]:
             loc = f.location
             return (loc.path if loc else "", (loc.start_line or 0) if loc else 0,
@@ -112,16 +121,6 @@ def strip_ansi(text: str) -> str:
 
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def _masked(value: Any, values: set[str]) -> Any:
-    if isinstance(value, str):
-        return mask_in(value, values)
-    if isinstance(value, list):
-        return [_masked(v, values) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _masked(v, values) for k, v in value.items()}
-    return value
 
 
 # --- reading untrusted JSON fields with errors a user can act on ---------------------------
