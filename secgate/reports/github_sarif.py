@@ -51,13 +51,18 @@ _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 @dataclass
 class FittedSarif:
-    """The SARIF text GitHub accepts, and what had to be left out to get there."""
+    """The SARIF document GitHub accepts, and what had to be left out to get there."""
 
-    text: str
+    data: bytes
+    """The document as UTF-8 (write it as it is: decoding a large one costs time and memory)."""
     notes: list[str] = field(default_factory=list)
     gzip_size: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     """Tool -> results left out of its run."""
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
 def render(result: ScanResult) -> str:
@@ -90,7 +95,7 @@ def _fit(result: ScanResult) -> FittedSarif:
         dropped = {tool: len(groups[tool]) - len(kept[tool]) for tool in tools
                    if len(groups[tool]) > len(kept[tool])}
         run_notes = {tool: _dropped_note(tool, groups[tool], len(kept[tool])) for tool in dropped}
-        text, size = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
+        data, size = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
                              run_notes, dropped)
         total = sum(len(k) for k in kept.values())
         if size <= GZIP_BUDGET or total == 0:
@@ -101,14 +106,14 @@ def _fit(result: ScanResult) -> FittedSarif:
         if notes_size not in notes:
             notes.append(notes_size)
         caps = {tool: max(0, math.floor(len(kept[tool]) * ratio)) for tool in tools}
-    return FittedSarif(text=text,
+    return FittedSarif(data=data,
                        notes=notes + [run_notes[t] for t in sorted(run_notes)],
                        gzip_size=size, dropped=dropped)
 
 
 def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
-            run_notes: dict[str, str], dropped: dict[str, int]) -> tuple[str, int]:
-    """The SARIF text of ``kept`` (tool -> its findings to write) and its gzip size.
+            run_notes: dict[str, str], dropped: dict[str, int]) -> tuple[bytes, int]:
+    """The SARIF document (UTF-8) of ``kept`` (tool -> its findings to write) and its gzip size.
 
     Indented for a file a person may read; compact (and much faster) past
     ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes: those of
@@ -127,8 +132,8 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
             stream.write_compact(writer.log_frame(trimmed),
                                  writer.run_frames(trimmed, kept, _style()),
                                  lambda run: _fit_run(run, run_notes, dropped), sink)
-            text = sink.text().decode("utf-8")  # while the last pieces are compressed
-            return text, sink.gzip_size()
+            data = sink.text()  # while the last pieces are compressed
+            return data, sink.gzip_size()
         except (results.NotPlain, orjson.JSONEncodeError):
             pass
         finally:
@@ -137,7 +142,7 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
     for run in doc["runs"]:
         _fit_run(run, run_notes, dropped)
     data = jsonout.dumps(doc, indent=not compact)
-    return data.decode("utf-8"), gzip_size(data)
+    return data, gzip_size(data)
 
 
 def gzip_size(data: bytes | str) -> int:

@@ -88,20 +88,21 @@ def write_all(result: ScanResult, targets: Targets) -> None:
 
         fitted = github_sarif.fit(result)
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
-        _write("sarif", files.pop("sarif"), fitted.text)
+        _write("sarif", files.pop("sarif"), fitted.data)
         del fitted
     for fmt, path in sorted(files.items()):
         _write(fmt, path, RENDERERS[fmt](result))
 
 
-def _write(fmt: str, path: Path, text: str) -> None:
-    """Write one report to ``path`` (``-``: standard output)."""
+def _write(fmt: str, path: Path, text: str | bytes) -> None:
+    """Write one report (text, or UTF-8 bytes) to ``path`` (``-``: standard output)."""
     if str(path) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
         sys.stdout.flush()
         return
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
