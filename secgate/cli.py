@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -99,7 +99,18 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
 
 def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
     with choose_progress(quiet) as progress:
-        return execute(request, progress)
+        return keep_until_exit(execute(request, progress))
+
+
+_KEPT: list[object] = []
+
+
+def keep_until_exit(result: ScanResult) -> ScanResult:
+    """Keep ``result`` referenced until the process ends: when secgate runs as a program it
+    then exits without freeing its findings one by one (~0.3 s at 100,000 findings; see
+    ``main``)."""
+    _KEPT.append(result)
+    return result
 
 
 def report_options(func: F) -> F:
@@ -213,7 +224,7 @@ def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
     if not targets.files:
         raise UsageError("name at least one report to write: --html, --markdown, --summary, "
                          "--junit, --json, --sarif or --output-dir")
-    result = load_result(from_file)
+    result = keep_until_exit(load_result(from_file))
     outputs.write_all(result, targets)
     sys.exit(result.verdict.exit_code)
 
@@ -243,9 +254,23 @@ def main(argv: list[str] | None = None) -> None:
     gc.disable()
     try:
         _main(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        if argv is None and (exc.code is None or isinstance(exc.code, int)):
+            _exit_now(exc.code or 0)
+        raise
     finally:
         if was_enabled:
             gc.enable()
+        _KEPT.clear()
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End the program at once: every report is written and closed, the scanners' processes
+    and threads are done. What is left is freeing millions of objects, which the operating
+    system does faster by dropping the whole heap."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _main(args: list[str]) -> None:
