@@ -5,8 +5,9 @@
    (ingest, dedupe, policy, three reports) against the floor of a bare ``json.load`` +
    ``json.dump`` of the same files, and against sarif-tools' ``sarif summary`` of the SARIF
    secgate wrote; wall time and peak memory of each.
-2. ``secgate scan`` of a copy of ``examples/vulnerable-app`` (no cache): scanners in parallel,
-   the same scanners one after another (``--jobs 1``), and the slowest scanner alone.
+2. ``secgate scan`` of a copy of ``examples/vulnerable-app`` (no cache): scanners in parallel
+   (the default ``--jobs``), the same scanners one after another (``--jobs 1``), and the
+   slowest scanner alone.
 3. The result cache: a cold scan, a warm re-scan with nothing changed, and one with one source
    file changed.
 
@@ -32,6 +33,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import write as generate  # the generator lives beside this script
+
+from secgate.runner import default_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "vulnerable-app"
@@ -199,7 +202,7 @@ def parallel_scan(work: Path) -> None:
     total = sum(m.wall for m in alone.values())
     cpu = sum(m.cpu for m in alone.values())
     cores = os.cpu_count() or 1
-    print(f"   parallel (--jobs {os.cpu_count()}) {parallel.wall:7.2f} s")
+    print(f"   parallel (--jobs {default_jobs()}, the default) {parallel.wall:7.2f} s")
     print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
           f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
           f"sum of the scanners alone {total:.2f} s")

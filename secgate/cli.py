@@ -28,6 +28,7 @@ from secgate.policy.commands import policy_group
 from secgate.progress import choose as choose_progress
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
+from secgate.runner import default_jobs
 from secgate.summary import print_explain, print_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,8 +61,8 @@ def scan_options(func: F) -> F:
         click.option("--policy", "-p", "policy_path", type=click.Path(path_type=Path),
                      help="Policy file (default: .secgate.yml at PATH, else the shipped "
                           "default). builtin:NAME picks a shipped policy."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-                     show_default="the number of cores", help="Scanners run at once."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs(),
+                     show_default="the number of cores + 1", help="Scanners run at once."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
                      help="Seconds each scanner may run before it is killed "
                           "[default: the policy's scanners.timeout, else 600]."),

@@ -3,7 +3,6 @@ normalize, fingerprint, dedupe, judge. Reports are written by the caller from th
 
 from __future__ import annotations
 
-import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,14 @@ from secgate.policy import loader
 from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
-from secgate.runner import DEFAULT_TIMEOUT, Outcome, ProgressCallback, RunOptions, run_all
+from secgate.runner import (
+    DEFAULT_TIMEOUT,
+    Outcome,
+    ProgressCallback,
+    RunOptions,
+    default_jobs,
+    run_all,
+)
 from secgate.unmask import unmask
 
 
@@ -40,7 +46,7 @@ class ScanRequest:
     scanners: list[str] = field(default_factory=list)
     """Scanners named with ``--scanner``; they are required."""
     policy_path: Path | None = None
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int = field(default_factory=default_jobs)
     timeout: float | None = None
     excludes: list[str] = field(default_factory=list)
     """Globs from ``--exclude``; ``.secgateignore`` at the target's root adds more."""
@@ -99,13 +105,27 @@ def ingest_all(specs: list[InputSpec]) -> list[Outcome]:
         # each hash is ~1 ms outside the GIL; a hashing thread then needs the GIL back to
         # start the next one, and by default waits up to 5 ms for the parsing thread to yield
         sys.setswitchinterval(_SHARED_SWITCH_INTERVAL)
+    done: dict[int, list[Outcome]] = {}
+    failed: dict[int, Exception] = {}  # the first file in order that fails is the one reported
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(background))) as pool:
             pending = {i: pool.submit(_ingest_compact, specs[i]) for i in background}
-            done = {i: _ingest_compact(spec) for i, spec in enumerate(specs) if i not in pending}
-            done.update((i, future.result()) for i, future in pending.items())
+            for i, spec in enumerate(specs):
+                if i not in pending:
+                    try:
+                        done[i] = _ingest_compact(spec)
+                    except Exception as exc:  # re-raised below, in input order
+                        failed[i] = exc
+                        break
+            for i, future in pending.items():
+                try:
+                    done[i] = future.result()
+                except Exception as exc:  # re-raised below, in input order
+                    failed[i] = exc
     finally:
         sys.setswitchinterval(interval)
+    if failed:
+        raise failed[min(failed)]
     return [outcome for i in range(len(specs)) for outcome in done[i]]
 
 

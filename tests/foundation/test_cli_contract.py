@@ -80,6 +80,23 @@ def test_bad_input_file_is_exit_2_naming_the_file(tmp_path: Path, name: str,
     assert len(done.stderr.strip().splitlines()) <= 2
 
 
+@pytest.mark.parametrize("broken_first", ["gitleaks", "bandit"])
+def test_of_several_bad_inputs_the_first_given_is_reported(tmp_path: Path,
+                                                           broken_first: str) -> None:
+    # a secret scanner's file is read on a thread of its own: the error reported must still
+    # be that of the first file on the command line
+    files = {tool: tmp_path / f"{tool}.json" for tool in ("gitleaks", "bandit")}
+    for path in files.values():
+        path.write_bytes(b"[{")
+    order = [broken_first, *(t for t in files if t != broken_first)]
+    args = [arg for tool in order for arg in ("--input", f"{tool}={files[tool]}")]
+    done = run_secgate("scan", *args)
+    assert done.returncode == 2
+    assert str(files[broken_first]) in done.stderr
+    assert str(files[order[1]]) not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_bad_arguments_are_exit_2() -> None:
     done = run_secgate("scan", "--jobs", "zero")
     assert done.returncode == 2
