@@ -209,6 +209,10 @@ def parallel_scan(work: Path) -> None:
     print(f"   CPU time of the single-scanner scans (secgate's own start-up included): "
           f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
           f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)")
+    print(f"   CPU time of the parallel scan itself (secgate and every scanner): "
+          f"{parallel.cpu:.2f} s: on {cores} core(s) no schedule ends before "
+          f"{parallel.cpu / cores:.2f} s = {ratio(parallel.cpu / cores, alone[slowest].wall)} "
+          f"the slowest scanner")
     print(f"   slowest scanner alone ({slowest}) {alone[slowest].wall:7.2f} s   parallel / slowest"
           f" = {ratio(parallel.wall, alone[slowest].wall)} (target <= {TARGETS['parallel']:g}x: "
           f"{verdict(parallel.wall / alone[slowest].wall, TARGETS['parallel'])})")
