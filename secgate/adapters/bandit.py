@@ -11,6 +11,8 @@ quote the literal in their message: it is treated as a secret value.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -211,12 +213,36 @@ def parse_json(doc: dict[str, Any]) -> ParseResult:
     return parsed
 
 
-class _RuleTexts(dict[tuple[Any, ...], tuple[Any, ...]]):
-    """The per-rule part of Bandit results, worked out once per distinct test and texts: the
-    rule name, help link, severity, confidence and CWE repeat in every result of a test."""
+@dataclass(frozen=True)
+class _Rule:
+    """What every result of one Bandit test (with the same ratings) shares, worked out once."""
 
-    def get_for(self, result: dict[str, Any]) -> tuple[Any, ...]:
-        """(rule id, rule name, help URI, severity, confidence, CWEs) of ``result``."""
+    rule_id: str
+    rule_name: str | None
+    help_uri: str | None
+    severity: str | None
+    """Bandit's own severity and confidence, as the report spells them."""
+    confidence: str | None
+    cwes: tuple[str, ...]
+    rated: tuple[Severity, float]
+    """secgate's severity and score (``severity_of``)."""
+    properties: dict[str, str]
+
+    @classmethod
+    def of(cls, rule_id: str, rule_name: str | None, help_uri: str | None,
+           severity: str | None, confidence: str | None, cwes: Iterable[str]) -> _Rule:
+        return cls(rule_id=rule_id, rule_name=rule_name, help_uri=help_uri, severity=severity,
+                   confidence=confidence, cwes=tuple(cwes),
+                   rated=severity_of(severity, confidence),
+                   properties={k: v for k, v in (("bandit_severity", severity),
+                                                 ("bandit_confidence", confidence)) if v})
+
+
+class _RuleTexts(dict[tuple[Any, ...], _Rule]):
+    """The rules of a JSON report by (test, texts, ratings, CWE): every result of a test repeats
+    its name, help link, severity, confidence and CWE."""
+
+    def get_for(self, result: dict[str, Any]) -> _Rule:
         cwe = result.get("issue_cwe")
         key = (result["test_id"], result.get("test_name"), result.get("more_info"),
                result.get("issue_severity"), result.get("issue_confidence"),
@@ -224,17 +250,18 @@ class _RuleTexts(dict[tuple[Any, ...], tuple[Any, ...]]):
         known = self.get(key)
         if known is None:
             cwe_id = _int(key[5])
-            known = self[key] = (str(key[0]), _str(key[1]), _str(key[2]), _str(key[3]),
-                                 _str(key[4]), (f"CWE-{cwe_id}",) if cwe_id else ())
+            known = self[key] = _Rule.of(str(key[0]), _str(key[1]), _str(key[2]), _str(key[3]),
+                                         _str(key[4]), (f"CWE-{cwe_id}",) if cwe_id else ())
         return known
 
 
 def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts) -> Finding:
     line = _int(result.get("line_number"))
-    line_range = [n for n in (_int(x) for x in result.get("line_range") or []) if n]
+    line_range = [n for n in (x if type(x) is int else _int(x)
+                              for x in result.get("line_range") or []) if n]
     col = _int(result.get("col_offset"))
     end_col = _int(result.get("end_col_offset"))
-    rule_id, rule_name, help_uri, severity, confidence, cwes = rules.get_for(result)
+    rule = rules.get_for(result)
     location = Location(
         path=str(result["filename"]),
         start_line=line,
@@ -243,17 +270,7 @@ def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts
         end_column=end_col + 1 if end_col is not None else None,
         snippet=_snippet(str(result.get("code") or ""), line_range or ([line] if line else [])),
     )
-    return _finding(
-        rule_id=rule_id,
-        rule_name=rule_name,
-        help_uri=help_uri,
-        severity=severity,
-        confidence=confidence,
-        message=str(result.get("issue_text") or result["test_id"]),
-        location=location,
-        cwes=list(cwes),
-        parsed=parsed,
-    )
+    return _finding(rule, str(result.get("issue_text") or result["test_id"]), location, parsed)
 
 
 def _snippet(code: str, lines: list[int]) -> str | None:
@@ -318,56 +335,48 @@ def _sarif_finding(view: ResultView, parsed: ParseResult) -> Finding:
     location = first_location(view.result)
     if location is not None and location.snippet:
         location.snippet = location.snippet.rstrip("\n") or None
-    return _finding(
-        rule_id=view.rule_id,
-        rule_name=_str(view.rule.get("name")),
-        help_uri=_str(view.rule.get("helpUri")),
-        severity=severity,
-        confidence=_str(props.get("issue_confidence")),
-        message=message_text(view),
-        location=location,
-        cwes=cwes,
-        parsed=parsed,
-    )
+    rule = _Rule.of(view.rule_id, _str(view.rule.get("name")), _str(view.rule.get("helpUri")),
+                    severity, _str(props.get("issue_confidence")), cwes)
+    return _finding(rule, message_text(view), location, parsed)
 
 
 # --- shared ----------------------------------------------------------------------------------
-def _finding(*, rule_id: str, rule_name: str | None, help_uri: str | None, severity: str | None,
-             confidence: str | None, message: str, location: Location | None, cwes: list[str],
+def _finding(rule: _Rule, message: str, location: Location | None,
              parsed: ParseResult) -> Finding:
-    sev, score = severity_of(severity, confidence)
+    sev, score = rule.rated
     secret = None
-    match = _PASSWORD_MESSAGE.match(message) if rule_id in PASSWORD_TESTS else None
+    match = _PASSWORD_MESSAGE.match(message) if rule.rule_id in PASSWORD_TESTS else None
     if match and match.group("value").strip():
         value = match.group("value")
         parsed.secret_values.add(value)
-        secret = make_secret(value, kind=f"bandit:{rule_id}")
+        secret = make_secret(value, kind=f"bandit:{rule.rule_id}")
         message = mask_values(message, [value]) or message
         if location is not None:
             location.snippet = mask_values(location.snippet, [value])
     return Finding(
         tool=NAME,
         tool_version=parsed.tool_version,
-        rule_id=rule_id,
-        rule_name=rule_name,
-        help_uri=help_uri,
+        rule_id=rule.rule_id,
+        rule_name=rule.rule_name,
+        help_uri=rule.help_uri,
         category=Category.SAST,
         severity=sev,
         score=score,
         level=sev.sarif_level,
-        confidence=confidence.lower() if confidence else None,
+        confidence=rule.confidence.lower() if rule.confidence else None,
         message=message,
         location=location,
-        cwes=cwes,
+        cwes=list(rule.cwes),
         secret=secret,
         tags=["security"],
-        sources=[Source.of(NAME, rule_id)],
-        properties={k: v for k, v in (("bandit_severity", severity),
-                                      ("bandit_confidence", confidence)) if v},
+        sources=[Source.of(NAME, rule.rule_id)],
+        properties=rule.properties,
     )
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:  # the common case first
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
