@@ -21,7 +21,7 @@ from secgate.dedupe import normal_id
 from secgate.errors import ExitCode, InputError, UsageError
 from secgate.fingerprint import package_name, package_version
 from secgate.model import Finding, ScannerRun, ScanResult, VerdictStatus
-from secgate.sarif import reader, writer
+from secgate.sarif import reader
 
 CREATE_HINT = "create it with: secgate baseline create [PATH] -o FILE"
 DEFAULT_PATH = Path(".secgate") / "baseline.sarif"
@@ -133,6 +133,8 @@ def write(result: ScanResult, path: Path, err: TextIO) -> int:
             err.write(f"secgate: error: {reason}\n")
         err.write(f"secgate: error: baseline not written to {path}\n")
         return ExitCode.SCANNER_ERROR.value
+    from secgate.sarif import writer  # sarif-om loads only when a baseline is written
+
     clean = result.model_copy(update={"findings": [
         f.model_copy(update={"decision": None, "baseline": None}) for f in result.findings]})
     try:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from secgate.errors import InputError
 from secgate.model import Finding, ScanResult, Verdict
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties
-from secgate.sarif.writer import CLEARED_RULE_FIELDS
+from secgate.sarif.results import CLEARED_RULE_FIELDS
 from secgate.util import load_json, read_input
 
 

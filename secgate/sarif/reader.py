@@ -30,7 +30,7 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
-from secgate.sarif.writer import CLEARED_RULE_FIELDS, FINGERPRINT_KEY, LINE_HASH_KEY
+from secgate.sarif.results import CLEARED_RULE_FIELDS, FINGERPRINT_KEY, LINE_HASH_KEY
 
 _SKIPPED_KINDS = {"pass", "notApplicable"}
 _CWE_RE = re.compile(r"CWE[-_ /]?(\d+)", re.IGNORECASE)
