@@ -185,7 +185,9 @@ def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
     acceptances = accept.states(policy, today)
     used: set[int] = set()
     for finding in findings:
-        used.update(s.index for s in acceptances if acceptance_matches(finding, s.acceptance))
+        if acceptances:
+            used.update(s.index for s in acceptances
+                        if acceptance_matches(finding, s.acceptance))
         finding.decision = decide(finding, policy, acceptances)
     notes, policy_warnings = accept.notes(acceptances, used, policy.accept_warn_days)
     counts = _counts(findings)

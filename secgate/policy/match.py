@@ -20,20 +20,21 @@ from secgate.policy.model import Acceptance, Match, normalize_cwe
 
 def finding_matches(finding: Finding, match: Match) -> bool:
     """True when ``finding`` matches every field of ``match``."""
-    checks = (
-        match.tool is None or tool_matches(finding, match.tool),
-        match.category is None or finding.category in match.category,
-        match.rule is None or rule_matches(finding, match.rule),
-        match.severity is None or severity_matches(finding.severity, match.severity),
-        match.path is None or path_in(finding, match.path),
-        match.cwe is None or bool({normalize_cwe(c) for c in finding.cwes} & set(match.cwe)),
-        match.package is None or package_matches(finding, match.package),
-        match.vulnerability is None or vulnerability_matches(finding, match.vulnerability),
-        match.license is None or license_matches(finding, match.license),
-        match.fixable is None or finding.fixable is match.fixable,
-        match.baseline is None or finding.baseline == match.baseline,
+    return (  # cheapest and most selective checks first; the first that fails decides
+        (match.category is None or finding.category in match.category)
+        and (match.tool is None or tool_matches(finding, match.tool))
+        and (match.severity is None or severity_matches(finding.severity, match.severity))
+        and (match.rule is None or rule_matches(finding, match.rule))
+        and (match.baseline is None or finding.baseline == match.baseline)
+        and (match.fixable is None or finding.fixable is match.fixable)
+        and (match.cwe is None
+             or bool({normalize_cwe(c) for c in finding.cwes} & set(match.cwe)))
+        and (match.path is None or path_in(finding, match.path))
+        and (match.package is None or package_matches(finding, match.package))
+        and (match.vulnerability is None
+             or vulnerability_matches(finding, match.vulnerability))
+        and (match.license is None or license_matches(finding, match.license))
     )
-    return all(checks)
 
 
 def acceptance_matches(finding: Finding, acceptance: Acceptance) -> bool:
