@@ -25,9 +25,9 @@ organisations; keep it stable, or baselines and fingerprints of secrets change."
 _ITERATIONS = 5_000
 """PBKDF2 rounds per secret. The hash appears in reports that may travel further than the code
 (a SARIF upload, a PR comment), so guessing a weak password from it must cost far more than one
-SHA-256: 5,000 rounds add about 12 bits of work per guess. Each doubling would add one bit more
-and double the cost of every distinct secret in every scan (about 1 ms each here; a history
-scan can report thousands), so the count stays here."""
+SHA-256: 5,000 rounds add about 12 bits of work per guess. Each doubling adds only one bit more
+but doubles the cost of every distinct secret in every scan (about 1 ms each here; a history
+scan can report thousands). Changing the count changes every secret's hash and fingerprint."""
 _MIN_REDACTABLE = 6  # shorter strings would scrub ordinary words out of messages
 
 
