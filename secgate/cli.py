@@ -269,8 +269,11 @@ def _exit_now(code: int) -> NoReturn:
     """End the program at once: every report is written and closed, the scanners' processes
     and threads are done. What is left is freeing millions of objects, which the operating
     system does faster by dropping the whole heap."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`secgate ... | head`): nothing to add
+            pass
     os._exit(code)
 
 
