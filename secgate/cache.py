@@ -284,9 +284,13 @@ class ResultCache:
         plan = Plan(adapter=adapter)
         executable = adapter.find_executable()
         config = options.settings.get(adapter.name, {})
-        if executable is None or adapter.applicable_with(options.target, config):
-            return plan  # skipped before running: nothing to cache
+        if executable is None:
+            return plan
+        # first: the applicability check may need it (TruffleHog's major version), and read
+        # here it is remembered across runs, even for a tool that then does not apply
         version = self.version(adapter, executable)
+        if adapter.applicable_with(options.target, config):
+            return plan  # skipped before running: nothing to cache
         try:
             with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-key-") as tmp:
                 ctx = RunContext(target=options.target, work_dir=Path(tmp),
@@ -321,25 +325,38 @@ class ResultCache:
 
     def version(self, adapter: Adapter, executable: str) -> str | None:
         """The tool's version, read once per program file and remembered here."""
-        try:
-            stat = os.stat(executable)
-        except OSError:
+        memo = self._version_memo(adapter, executable)
+        if memo is None:
             return read_version(adapter, executable)
-        memo = self.directory / "versions" / _json_digest(
-            [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
-             list(adapter.version_args)])
-        try:
-            stored = json.loads(memo.read_text(encoding="utf-8"))
-            if isinstance(stored, dict) and (stored.get("version") is None or
-                                             isinstance(stored.get("version"), str)):
-                value: str | None = stored.get("version")
-                remember_version(adapter, executable, value)
-                return value
-        except (OSError, ValueError):
-            pass
+        found, value = self._recalled(adapter, executable, memo)
+        if found:
+            return value
         version = read_version(adapter, executable)
         self._write(memo, json.dumps({"version": version}).encode())
         return version
+
+    def _version_memo(self, adapter: Adapter, executable: str) -> Path | None:
+        try:
+            stat = os.stat(executable)
+        except OSError:
+            return None
+        return self.directory / "versions" / _json_digest(
+            [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
+             list(adapter.version_args)])
+
+    @staticmethod
+    def _recalled(adapter: Adapter, executable: str, memo: Path) -> tuple[bool, str | None]:
+        """(True, the version) when ``memo`` holds one, handed to ``read_version`` too."""
+        try:
+            stored = json.loads(memo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False, None
+        if not isinstance(stored, dict) or not (stored.get("version") is None
+                                                or isinstance(stored.get("version"), str)):
+            return False, None
+        value: str | None = stored.get("version")
+        remember_version(adapter, executable, value)
+        return True, value
 
     # --- entries --------------------------------------------------------------------------
     def path(self, key: str) -> Path:

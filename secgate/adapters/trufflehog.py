@@ -22,9 +22,7 @@ v3 answers): v3 runs ``trufflehog git file://TARGET --json --no-update`` on a re
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,7 +45,6 @@ _V3_VERSION = re.compile(r"trufflehog\s+v?(3\.\d+\.\d+\S*)", re.IGNORECASE)
 _V2_USAGE = re.compile(r"--entropy\s+DO_ENTROPY|git_url")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
-_VERSION_TIMEOUT = 30.0
 
 
 class TruffleHogAdapter(Adapter):
@@ -125,16 +122,15 @@ class TruffleHogAdapter(Adapter):
         return None
 
 
-@lru_cache(maxsize=16)
 def major_version(executable: str) -> int:
-    """3 when ``executable --version`` names TruffleHog 3.x, else 2 (v2 has no version flag)."""
-    try:
-        done = subprocess.run([executable, "--version"], capture_output=True, check=False,
-                              timeout=_VERSION_TIMEOUT, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return 2
-    text = (done.stdout + done.stderr).decode("utf-8", "replace")
-    return 3 if _V3_VERSION.search(text) else 2
+    """3 when ``executable --version`` names TruffleHog 3.x, else 2 (v2 has no version flag).
+    The version is read once per program file, and the result cache remembers it across runs
+    (``secgate.runner.read_version``): a warm re-scan starts no TruffleHog process."""
+    from secgate.runner import read_version  # the runner imports the adapters' interface
+
+    version = read_version(TruffleHogAdapter(), executable)
+    major = (version or "2").split(".")[0]
+    return 3 if major.isdigit() and int(major) >= 3 else 2
 
 
 def _is_v3(row: Mapping[str, Any]) -> bool:

@@ -156,3 +156,31 @@ def test_two_concurrent_scans(tmp_path: Path) -> None:
                                     b"\n")[2]))["tool"])
         assert outcome is not None, f"{path.name} does not read back"
     assert origins(scan(target, cache_dir=cache_dir)) == dict.fromkeys(SCANNERS, "cache")
+
+
+def test_a_warm_rescan_starts_no_tool_for_its_version(tmp_path: Path) -> None:
+    """Versions are remembered per program file, also of a tool that does not apply here
+    (truffleHog v2 outside a git repository needs its version to decide that)."""
+    real = require_tool("trufflehog")
+    log = tmp_path / "starts.log"
+    wrapper = tmp_path / "trufflehog-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    target = tmp_path / "plain-directory"
+    target.mkdir()
+    (target / "app.py").write_text("import subprocess\nsubprocess.call('ls', shell=True)\n")
+    env = {"SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(tmp_path / "cache"),
+           "SECGATE_TRUFFLEHOG_BIN": str(wrapper)}
+
+    def starts_of_one_scan() -> list[str]:
+        before = log.read_text().splitlines() if log.exists() else []
+        done = run_secgate("scan", target, "--scanner", "bandit", "--scanner", "trufflehog",
+                           "--json", "-", "--quiet", env=env)
+        # truffleHog v2 does not apply outside git: a required scanner skipped, exit 3
+        assert done.returncode == 3, done.stderr
+        report = json.loads(done.stdout)
+        assert {r["tool"]: r["status"] for r in report["runs"]}["trufflehog"] == "skipped"
+        return (log.read_text().splitlines() if log.exists() else [])[len(before):]
+
+    assert starts_of_one_scan() == ["--version"]  # cold: asked once
+    assert starts_of_one_scan() == []  # warm: remembered
