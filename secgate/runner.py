@@ -18,6 +18,7 @@ from typing import Any
 
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext
 from secgate.errors import InputError
+from secgate.installed import installed_version
 from secgate.model import RunStatus, ScannerRun
 
 DEFAULT_TIMEOUT = 600.0
@@ -252,8 +253,9 @@ def _version_memo(adapter: Adapter, executable: str) -> tuple[Any, ...] | None:
 
 
 def read_version(adapter: Adapter, executable: str) -> str | None:
-    """The tool's version from ``<tool> --version``; None when it cannot tell. Remembered for
-    the process per program file (path, size, modification time)."""
+    """The tool's version: from its installed metadata for a Python tool laid out as pip
+    installs it (``Adapter.distribution``), else from ``<tool> --version``; None when it cannot
+    tell. Remembered for the process per program file (path, size, modification time)."""
     memo = _version_memo(adapter, executable)
     if memo is not None and memo in _versions:
         return _versions[memo]
@@ -272,6 +274,10 @@ def remember_version(adapter: Adapter, executable: str, version: str | None) -> 
 
 
 def _read_version(adapter: Adapter, executable: str) -> str | None:
+    if adapter.distribution:
+        installed = installed_version(executable, adapter.distribution)
+        if installed:
+            return installed
     try:
         done = subprocess.run([executable, *adapter.version_args], capture_output=True,
                               timeout=_VERSION_TIMEOUT, check=False, stdin=subprocess.DEVNULL,

@@ -145,6 +145,10 @@ class Adapter(abc.ABC):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
     """Exit codes that mean the tool ran to the end (many exit 1 when they find something)."""
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    distribution: ClassVar[str | None] = None
+    """The Python distribution of a tool installed with pip: its version is then read from the
+    installed metadata beside the console script, without starting the tool
+    (``secgate.installed``); None for other tools."""
     version_in_output: ClassVar[bool] = False
     """True when the tool's report names its version: a scan then skips the separate
     ``<tool> --version`` process (and runs it only when the report did not say). An adapter whose

@@ -35,6 +35,7 @@ class PipAuditAdapter(Adapter):
     name: ClassVar[str] = "pip-audit"
     categories: ClassVar[frozenset[Category]] = frozenset({Category.DEPENDENCY})
     executable: ClassVar[str | None] = "pip-audit"
+    distribution: ClassVar[str | None] = "pip-audit"
     install_hint: ClassVar[str] = "pip install pip-audit"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     limitations: ClassVar[str] = (

@@ -41,6 +41,7 @@ class PipLicensesAdapter(Adapter):
     name: ClassVar[str] = "pip-licenses"
     categories: ClassVar[frozenset[Category]] = frozenset({Category.LICENSE})
     executable: ClassVar[str | None] = "pip-licenses"
+    distribution: ClassVar[str | None] = "pip-licenses"
     install_hint: ClassVar[str] = "pip install pip-licenses"
     limitations: ClassVar[str] = (
         "reads an existing environment only (the target's .venv, or "

@@ -44,6 +44,7 @@ class SafetyAdapter(Adapter):
     name: ClassVar[str] = "safety"
     categories: ClassVar[frozenset[Category]] = frozenset({Category.DEPENDENCY})
     executable: ClassVar[str | None] = "safety"
+    distribution: ClassVar[str | None] = "safety"
     install_hint: ClassVar[str] = "pip install 'safety>=2.3,<3' (and a local database for --db)"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 64, 255})
     """64: 2.x found vulnerabilities; 255: 1.x found vulnerabilities."""

@@ -53,6 +53,7 @@ class TruffleHogAdapter(Adapter):
     name: ClassVar[str] = NAME
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SECRET})
     executable: ClassVar[str | None] = "trufflehog"
+    distribution: ClassVar[str | None] = "truffleHog"  # v2 is a Python package; v3 a binary
     install_hint: ClassVar[str] = ("install TruffleHog v3 (https://github.com/trufflesecurity/"
                                    "trufflehog/releases) or `pip install trufflehog` (v2)")
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
