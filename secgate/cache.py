@@ -23,7 +23,9 @@ dependency scanners (advisory databases change without any local change) are reu
 ``ADVISORY_MAX_AGE`` seconds, and incomplete runs (a scanner that examined nothing, say pip-audit
 without network) for at most ``INCOMPLETE_MAX_AGE``: they keep failing the gate as they did, and
 are retried soon. Tool versions are read once per program file (its
-path, size and modification time) and remembered in the cache too.
+path, size and modification time; from a Python tool's installed metadata when it can, see
+``secgate.installed``) and remembered in the cache too, also for a tool that then turns out not
+to apply: a warm re-scan starts no tool.
 
 **What is stored, and secrets.** The run record and the findings of a fresh run, as they are
 after the pipeline's redaction (``secgate.normalize.redact``): a secret finding is stored with
