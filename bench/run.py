@@ -267,6 +267,10 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"machine: {machine()}", flush=True)
+    # byte-compile the sources first, as scripts/setup and `pip install` do: with
+    # PYTHONDONTWRITEBYTECODE set, an edited module would be compiled again at every start
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "secgate")], check=True,
+                   stdout=subprocess.DEVNULL)
     work = args.keep or Path(tempfile.mkdtemp(prefix="secgate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
