@@ -327,38 +327,25 @@ class ResultCache:
 
     def version(self, adapter: Adapter, executable: str) -> str | None:
         """The tool's version, read once per program file and remembered here."""
-        memo = self._version_memo(adapter, executable)
-        if memo is None:
-            return read_version(adapter, executable)
-        found, value = self._recalled(adapter, executable, memo)
-        if found:
-            return value
-        version = read_version(adapter, executable)
-        self._write(memo, json.dumps({"version": version}).encode())
-        return version
-
-    def _version_memo(self, adapter: Adapter, executable: str) -> Path | None:
         try:
             stat = os.stat(executable)
         except OSError:
-            return None
-        return self.directory / "versions" / _json_digest(
+            return read_version(adapter, executable)
+        memo = self.directory / "versions" / _json_digest(
             [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
              list(adapter.version_args)])
-
-    @staticmethod
-    def _recalled(adapter: Adapter, executable: str, memo: Path) -> tuple[bool, str | None]:
-        """(True, the version) when ``memo`` holds one, handed to ``read_version`` too."""
         try:
             stored = json.loads(memo.read_text(encoding="utf-8"))
+            if isinstance(stored, dict) and (stored.get("version") is None or
+                                             isinstance(stored.get("version"), str)):
+                value: str | None = stored.get("version")
+                remember_version(adapter, executable, value)
+                return value
         except (OSError, ValueError):
-            return False, None
-        if not isinstance(stored, dict) or not (stored.get("version") is None
-                                                or isinstance(stored.get("version"), str)):
-            return False, None
-        value: str | None = stored.get("version")
-        remember_version(adapter, executable, value)
-        return True, value
+            pass
+        version = read_version(adapter, executable)
+        self._write(memo, json.dumps({"version": version}).encode())
+        return version
 
     # --- entries --------------------------------------------------------------------------
     def path(self, key: str) -> Path:

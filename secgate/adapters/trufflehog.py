@@ -124,9 +124,10 @@ class TruffleHogAdapter(Adapter):
 
 
 def major_version(executable: str) -> int:
-    """3 when ``executable --version`` names TruffleHog 3.x, else 2 (v2 has no version flag).
-    The version is read once per program file, and the result cache remembers it across runs
-    (``secgate.runner.read_version``): a warm re-scan starts no TruffleHog process."""
+    """3 when the installed TruffleHog is 3.x, else 2. v3 is a binary that answers
+    ``--version``; v2 is a Python package whose metadata gives its version (or, lacking that,
+    its usage text says "2"). Read once per program file, and remembered across runs by the
+    result cache (``secgate.runner.read_version``): a warm re-scan starts no TruffleHog."""
     from secgate.runner import read_version  # the runner imports the adapters' interface
 
     version = read_version(TruffleHogAdapter(), executable)
