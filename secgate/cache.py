@@ -69,7 +69,7 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 from pydantic import ValidationError
 
-from secgate import __version__
+from secgate import __version__, interrupt, treefiles
 from secgate import requirements as requirement_files
 from secgate.adapters.interface import Adapter, CacheInputs, ParseResult, RunContext
 from secgate.adapters.sast_common import environment_dirs
@@ -82,6 +82,7 @@ from secgate.runner import (
     RunOptions,
     read_version,
     remember_version,
+    unsafe_config,
 )
 from secgate.runner import run_all as run_fresh
 from secgate.secrets import DEFAULT_SALT
@@ -135,13 +136,22 @@ class TreeInputs:
         self._source_digests: dict[frozenset[str] | None, str] = {}
 
     def file_digest(self, path: Path) -> str:
-        """The content hash of one file; ``missing`` when it cannot be read."""
+        """The content hash of one file; ``missing`` when it cannot be read, ``skipped`` when
+        it is no regular file (a FIFO, a device) or a symlink leaving the target, which are
+        never opened (``secgate.treefiles``)."""
         if path not in self._file_digests:
-            try:
-                with path.open("rb") as handle:
-                    value = hashlib.file_digest(handle, "sha256").hexdigest()
-            except OSError:
-                value = "missing"
+            # a path named inside the tree must stay inside it; one outside (a rules file
+            # secgate ships, a database the policy names) must still be a regular file
+            root = self.target if path.is_relative_to(self.target) else Path(path.anchor or "/")
+            fd = treefiles.open_regular(root, path)
+            if fd is None:
+                value = "missing" if not os.path.lexists(path) else "skipped"
+            else:
+                try:
+                    with os.fdopen(fd, "rb") as handle:
+                        value = hashlib.file_digest(handle, "sha256").hexdigest()
+                except OSError:
+                    value = "missing"
             self._file_digests[path] = value
         return self._file_digests[path]
 
@@ -294,12 +304,15 @@ class ResultCache:
         if adapter.applicable_with(options.target, config):
             return plan  # skipped before running: nothing to cache
         try:
-            with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-key-") as tmp:
-                ctx = RunContext(target=options.target, work_dir=Path(tmp),
-                                 executable=executable, config=config)
+            with interrupt.private_dir(f"secgate-{adapter.name}-key-") as work_dir:
+                tmp = str(work_dir)
+                ctx = RunContext(target=options.target, work_dir=work_dir,
+                                 executable=executable, config=config, unsafe=options.unsafe)
                 if adapter.preflight(ctx, version):
                     return plan
                 plan.runs_process = True
+                if unsafe_config(adapter, options.target):
+                    return plan  # the run refuses it and says why
                 wanted = adapter.cache_inputs(ctx)
                 if wanted is None:
                     return plan
@@ -344,7 +357,8 @@ class ResultCache:
         except (OSError, ValueError):
             pass
         version = read_version(adapter, executable)
-        self._write(memo, json.dumps({"version": version}).encode())
+        if not interrupt.stopping():  # a version read cut short is no version to remember
+            self._write(memo, json.dumps({"version": version}).encode())
         return version
 
     # --- entries --------------------------------------------------------------------------

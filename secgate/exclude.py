@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from secgate import treefiles
 from secgate.globs import matches_any
 from secgate.model import Finding
 
@@ -19,11 +20,12 @@ def read_ignore_file(root: Path | None) -> list[str]:
     """The patterns of ``root/.secgateignore`` (none when there is no such file)."""
     if root is None:
         return []
-    path = root / IGNORE_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    text = treefiles.read_text(root, IGNORE_FILE)
+    return parse_ignore(text) if text is not None else []
+
+
+def parse_ignore(text: str) -> list[str]:
+    """The patterns of a ``.secgateignore`` text: one glob a line, ``#`` starts a comment."""
     patterns = []
     for line in text.splitlines():
         line = line.strip()

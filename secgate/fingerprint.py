@@ -38,7 +38,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from secgate.line_hash import file_line_hashes
+from secgate import treefiles
+from secgate.line_hash import line_hashes
 from secgate.model import Category, Finding
 
 CWE_FAMILY: dict[str, str] = {
@@ -80,7 +81,8 @@ per megabyte); GitHub's upload action computes the missing ones itself."""
 
 
 class SourceTree:
-    """Reads files under the scanned root, once each; never outside it."""
+    """Reads files under the scanned root, once each; never outside it, and only regular files
+    (``secgate.treefiles``: a symlink to ``/dev/zero`` or a FIFO reads as missing)."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root.resolve() if root is not None else None
@@ -90,19 +92,17 @@ class SourceTree:
     def _file(self, path: str) -> Path | None:
         if self.root is None or not path or path.startswith("/"):
             return None
-        candidate = (self.root / path).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+        return treefiles.regular_file(self.root, path)
+
+    def _text(self, file: Path | None) -> str | None:
+        if file is None or self.root is None:
             return None
-        return candidate
+        return treefiles.read_text(self.root, file)
 
     def line(self, path: str, number: int) -> str | None:
         """Line ``number`` (1-based) of ``path``, or None when it cannot be read."""
         if path not in self._lines:
-            file = self._file(path)
-            try:
-                text = file.read_bytes().decode("utf-8", errors="replace") if file else None
-            except OSError:
-                text = None
+            text = self._text(self._file(path))
             self._lines[path] = text.splitlines() if text is not None else None
         lines = self._lines[path]
         if lines is None or not 1 <= number <= len(lines):
@@ -113,8 +113,12 @@ class SourceTree:
         """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``."""
         if path not in self._hashes:
             file = self._file(path)
-            small = file is not None and file.stat().st_size <= MAX_LINE_HASHED_BYTES
-            self._hashes[path] = file_line_hashes(file) if file and small else None
+            try:
+                small = file is not None and file.stat().st_size <= MAX_LINE_HASHED_BYTES
+            except OSError:
+                small = False
+            text = self._text(file) if small else None
+            self._hashes[path] = line_hashes(text) if text is not None else None
         hashes = self._hashes[path]
         return hashes.get(number) if hashes else None
 

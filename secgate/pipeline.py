@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secgate import __version__
+from secgate import __version__, treefiles
 from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
@@ -76,9 +76,10 @@ def installed_scanners(request: ScanRequest) -> list[str]:
 
 
 def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | None = None,
-            cache: result_cache.ResultCache | None = None) -> list[Outcome]:
+            cache: result_cache.ResultCache | None = None,
+            unsafe: tuple[str, ...] = ()) -> list[Outcome]:
     """Run the scanners (when a target is given; reusing ``cache``'s results when one is
-    given) and ingest the input files."""
+    given; ``unsafe``: the target's entries no tool may read) and ingest the input files."""
     outcomes = ingest_all(request.inputs)
     run_scanners = request.target is not None and (not request.inputs or request.scanners)
     if run_scanners:
@@ -87,7 +88,7 @@ def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | N
         timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
         settings = dict(policy.scanners.settings)
         options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
-                             settings=settings)
+                             settings=settings, unsafe=unsafe)
         if cache is not None:
             outcomes.extend(result_cache.run_all(adapters, options, cache, progress))
         else:
@@ -154,7 +155,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     today = policy_today()
     cache = result_cache.ResultCache.for_target(request.target.resolve()) \
         if request.use_cache and request.target is not None else None
-    outcomes = collect(request, policy, progress, cache)
+    unsafe = treefiles.unsafe_entries(request.target) if request.target is not None else []
+    outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe))
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
     secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
@@ -164,7 +166,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         result_cache.store_fresh(cache, outcomes)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
-    notes: list[str] = []
+    notes: list[str] = [text for text in [treefiles.note(unsafe)] if text]
     patterns = [*request.excludes, *read_ignore_file(request.target)]
     findings, excluded = split_excluded(findings, patterns)
     if excluded:

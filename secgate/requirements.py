@@ -17,6 +17,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from secgate import treefiles
+
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env",
                           "build", "dist"})
 """Directory names never searched (besides every hidden directory)."""
@@ -82,7 +84,8 @@ def find(target: Path) -> list[str]:
                              if not d.startswith(".") and d not in SKIPPED_DIRS)
         base = Path(directory).relative_to(target)
         found.extend((base / name).as_posix() for name in filenames
-                     if is_requirement_file(base / name))
+                     if is_requirement_file(base / name)
+                     and treefiles.regular_file(target, base / name) is not None)
     return sorted(found)
 
 
@@ -100,15 +103,14 @@ def read(target: Path, files: list[str] | None = None) -> RequirementSet:
 
 def _read_file(target: Path, path: Path, pins: list[Pin], unpinned: list[str],
                seen: set[Path]) -> None:
-    resolved = path.resolve()
-    if resolved in seen or not resolved.is_file():
+    resolved = treefiles.regular_file(target, path)
+    if resolved is None or resolved in seen:
         return
     seen.add(resolved)
-    try:
-        relative = resolved.relative_to(target.resolve()).as_posix()
-        text = resolved.read_text(encoding="utf-8", errors="replace")
-    except (ValueError, OSError):
+    text = treefiles.read_text(target, resolved)
+    if text is None:
         return
+    relative = resolved.relative_to(target.resolve()).as_posix()
     for number, line in _logical_lines(text):
         first, _, rest = line.partition(" ")
         if first in _INCLUDE_OPTIONS or line.startswith(("--requirement=", "--constraint=")):

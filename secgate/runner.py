@@ -1,5 +1,10 @@
 """Running scanner processes: in parallel, never through a shell, each with a timeout that kills
-its whole process group. Every run leaves a ``ScannerRun``, whatever happened to it."""
+its whole process group. Every run leaves a ``ScannerRun``, whatever happened to it.
+
+Each run gets a private directory (0700, see ``secgate.interrupt``) for its output files and as
+the tool's ``TMPDIR``, so that whatever raw output a scanner writes stays there and goes with
+it; the tool runs with umask 077 and in its own process group, registered so that SIGTERM and
+SIGINT stop it."""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from secgate import interrupt, treefiles
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext
-from secgate.errors import InputError
+from secgate.errors import InputError, SecgateError
 from secgate.installed import installed_version
 from secgate.model import RunStatus, ScannerRun
 
@@ -59,6 +64,8 @@ class RunOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-scanner settings from the policy."""
+    unsafe: tuple[str, ...] = ()
+    """Entries of the target no tool may read (``RunContext.unsafe``)."""
 
 
 def run_all(adapters: Sequence[Adapter], options: RunOptions,
@@ -99,22 +106,33 @@ def run_one(adapter: Adapter, options: RunOptions,
     if skip_reason:
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
                                  notes=[skip_reason]))
+    if interrupt.stopping():
+        return finish(ScannerRun(tool=adapter.name, status=RunStatus.FAILED,
+                                 error="not started: secgate is stopping"))
     notify(adapter.name, "running", 0.0, 0)
     # a tool whose report names its version is not started twice (once for --version)
     version = None if adapter.version_in_output else read_version(adapter, executable)
-    with tempfile.TemporaryDirectory(prefix=f"secgate-{adapter.name}-") as tmp:
-        ctx = RunContext(target=options.target, work_dir=Path(tmp), executable=executable,
-                         config=options.settings.get(adapter.name, {}))
+    with interrupt.private_dir(f"secgate-{adapter.name}-") as work_dir:
+        tmp = str(work_dir)
+        ctx = RunContext(target=options.target, work_dir=work_dir, executable=executable,
+                         config=options.settings.get(adapter.name, {}), unsafe=options.unsafe)
         cannot = adapter.preflight(ctx, version)
         if cannot:
             return finish(ScannerRun(tool=adapter.name, version=version,
                                      status=RunStatus.SKIPPED, error=cannot))
-        invocation = adapter.invocation(ctx)
+        refused = unsafe_config(adapter, options.target)
+        try:
+            if refused:
+                raise SecgateError(refused)
+            invocation = adapter.invocation(ctx)
+        except SecgateError as exc:  # the tool cannot be run safely here: fail closed
+            return finish(ScannerRun(tool=adapter.name, version=version,
+                                     status=RunStatus.FAILED, error=exc.message))
         # the private work directory's random name would make reports differ from run to run
         command = [arg.replace(tmp, WORK_DIR_PLACEHOLDER) for arg in invocation.argv]
         run = ScannerRun(tool=adapter.name, version=version, command=command,
                          status=RunStatus.OK)
-        process = execute(invocation, timeout=options.timeout, work_dir=Path(tmp))
+        process = execute(invocation, timeout=options.timeout, work_dir=work_dir)
         run.exit_code = process.exit_code
         if process.timed_out:
             run.status = RunStatus.TIMED_OUT
@@ -123,6 +141,10 @@ def run_one(adapter: Adapter, options: RunOptions,
         if process.start_error:
             run.status = RunStatus.FAILED
             run.error = process.start_error
+            return finish(run)
+        if interrupt.stopping():
+            run.status = RunStatus.FAILED
+            run.error = "stopped: secgate was interrupted"
             return finish(run)
         if process.exit_code not in adapter.ok_exit_codes:
             run.status = RunStatus.FAILED
@@ -152,6 +174,18 @@ def run_one(adapter: Adapter, options: RunOptions,
         return finish(run, parsed)
 
 
+def unsafe_config(adapter: Adapter, target: Path) -> str | None:
+    """Why ``adapter``'s tool must not run on ``target``: one of the configuration files it
+    reads by itself (``Adapter.config_files``) is a FIFO, a device or a symlink leaving the
+    target, which it would hang on or read outside the tree; else None."""
+    for name in adapter.config_files:
+        problem = treefiles.problem(target, name)
+        if problem:
+            return (f"refusing to run {adapter.name}: {name} in the scanned directory is a "
+                    f"{problem}, and {adapter.name} reads that file by itself")
+    return None
+
+
 @dataclass
 class ProcessResult:
     exit_code: int | None
@@ -163,25 +197,33 @@ class ProcessResult:
 
 def execute(invocation: Invocation, *, timeout: float, work_dir: Path) -> ProcessResult:
     """Run ``invocation`` in its own session (process group); on timeout kill the whole group.
-    Output goes through files, so a chatty tool cannot fill a pipe and stall."""
-    env = {**os.environ, **invocation.env}
+    Output goes through files (0600, in the private ``work_dir``), so a chatty tool cannot fill
+    a pipe and stall; the tool's temporary files go to ``work_dir/tmp``."""
+    scratch = work_dir / "tmp"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(scratch), "TMP": str(scratch), "TEMP": str(scratch),
+           **invocation.env}
     out_path, err_path = work_dir / "stdout", work_dir / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
+    with os.fdopen(interrupt.create_private_file(out_path), "wb") as out, \
+            os.fdopen(interrupt.create_private_file(err_path), "wb") as err:
+        if interrupt.stopping():
+            return ProcessResult(None, b"", b"", start_error="not started: secgate is stopping")
         try:
             process = subprocess.Popen(  # never a shell: argv is passed as a list
                 invocation.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=invocation.cwd, env=env, start_new_session=True)
+                cwd=invocation.cwd, env=env, start_new_session=True, umask=0o077)
         except OSError as exc:
             return ProcessResult(None, b"", b"", start_error=f"could not start: {exc.strerror}")
         timed_out = False
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_group(process)
-        finally:
-            # the leader may have exited while children it started still run
-            kill_group(process, quiet=True)
+        with interrupt.track(process):
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                kill_group(process)
+            finally:
+                # the leader may have exited while children it started still run
+                kill_group(process, quiet=True)
     return ProcessResult(process.returncode, out_path.read_bytes(), err_path.read_bytes(),
                          timed_out=timed_out)
 
@@ -278,14 +320,11 @@ def _read_version(adapter: Adapter, executable: str) -> str | None:
         installed = installed_version(executable, adapter.distribution)
         if installed:
             return installed
-    try:
-        done = subprocess.run([executable, *adapter.version_args], capture_output=True,
-                              timeout=_VERSION_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
-                              env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
-    except (OSError, subprocess.TimeoutExpired):
+    code, out, err = interrupt.run([executable, *adapter.version_args], timeout=_VERSION_TIMEOUT,
+                                   env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+    if code is None:
         return None
-    text = (done.stdout or b"").decode("utf-8", "replace") + (done.stderr or b"").decode(
-        "utf-8", "replace")
+    text = out.decode("utf-8", "replace") + err.decode("utf-8", "replace")
     return adapter.parse_version(text)
 
 

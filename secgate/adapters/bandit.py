@@ -10,12 +10,16 @@ quote the literal in their message: it is treated as a secret value.
 
 from __future__ import annotations
 
+import fnmatch
+import glob
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from secgate import treefiles
 from secgate.adapters.code_secrets import mask_values
 from secgate.adapters.interface import (
     Adapter,
@@ -31,7 +35,7 @@ from secgate.adapters.sast_common import (
     has_python_files,
     invocation_notes,
 )
-from secgate.errors import InputError
+from secgate.errors import InputError, ScannerError
 from secgate.model import Category, Finding, Location, Severity, Source
 from secgate.normalize import normalize_cwe
 from secgate.sarif.reader import (
@@ -93,6 +97,7 @@ class BanditAdapter(Adapter):
     distribution: ClassVar[str | None] = "bandit"
     install_hint: ClassVar[str] = "pip install 'bandit[sarif,toml]'"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
+    config_files: ClassVar[tuple[str, ...]] = (".bandit", "pyproject.toml", *CONFIG_FILES)
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:
@@ -120,7 +125,8 @@ class BanditAdapter(Adapter):
         output = ctx.work_dir / "bandit.json"
         extra = [str(x) for x in ctx.config.get("exclude", []) if str(x)]
         excludes = [f"/{d}/" for d in EXCLUDED_DIRS] + \
-            [f"./{d}" for d in environment_dirs(ctx.target)] + extra
+            [f"./{d}" for d in environment_dirs(ctx.target)] + extra + \
+            unsafe_excludes(ctx.target, ctx.unsafe)
         argv = [ctx.executable, "-r", ".", "-f", "json", "-o", str(output), "-q",
                 "-x", ",".join(excludes)]
         config = project_config(ctx.target)
@@ -133,23 +139,53 @@ class BanditAdapter(Adapter):
         """Bandit reads Python files and its configuration, nothing else."""
         return CacheInputs(kinds=frozenset({"tracked-sources"}),
                            suffixes=frozenset({".py", ".pyw"}),
-                           files=(".bandit", "pyproject.toml", *CONFIG_FILES))
+                           files=self.config_files)
+
+
+def unsafe_excludes(target: Path, unsafe: tuple[str, ...]) -> list[str]:
+    """``-x`` patterns that keep Bandit from opening the unsafe ``.py`` entries (it opens every
+    Python file it walks: a FIFO or a symlink to ``/dev/zero`` would hang it).
+
+    Bandit leaves a path out when it matches an ``-x`` entry as a glob (``fnmatch``, the whole
+    path) *or contains it as a substring*, so ``./a.py`` would also leave out ``./a.py.py`` and
+    ``./x./a.py``. Each pattern is the entry's path with its last character in brackets
+    (``./a.p[y]``): as a glob it matches that path only, and as a substring it occurs only in a
+    path that holds the brackets literally. A scan whose files would still be caught by a
+    pattern, or whose unsafe entry names hold a comma (the separator of ``-x``), is refused
+    rather than leave code unexamined."""
+    wanted = [path for path in unsafe if path.endswith((".py", ".pyw"))]
+    if not wanted:
+        return []
+    bad = [path for path in wanted if "," in path]
+    if bad:
+        raise ScannerError(f"cannot keep Bandit from reading {bad[0]!r} (a comma in its name): "
+                           "rename or remove it")
+    patterns = [f"./{glob.escape(path[:-1])}[{path[-1]}]" for path in wanted]
+    skipped = set(wanted)
+    for root, dirs, files in os.walk(target):
+        dirs[:] = [d for d in dirs if d not in EXCLUDED_DIRS]
+        base = Path(root).relative_to(target)
+        for name in files:
+            shown = f"./{(base / name).as_posix()}"
+            if shown[2:] in skipped:
+                continue
+            caught = next((p for p in patterns if p in shown or fnmatch.fnmatchcase(shown, p)),
+                          None)
+            if caught is not None:
+                raise ScannerError(f"cannot keep Bandit from reading an unsafe entry without "
+                                   f"also skipping {shown} (it matches {caught}): rename it")
+    return patterns
 
 
 def project_config(target: Path) -> str | None:
     """The project's Bandit configuration for ``-c``: ``pyproject.toml`` when it has a
     ``[tool.bandit]`` table, else a ``bandit.yaml``-style file; None when there is none
     (a ``.bandit`` INI file is found by Bandit itself)."""
-    pyproject = target / "pyproject.toml"
-    try:
-        if pyproject.is_file() and re.search(r"^\s*\[tool\.bandit[\].]",
-                                             pyproject.read_text(encoding="utf-8"),
-                                             re.MULTILINE):
-            return "pyproject.toml"
-    except (OSError, UnicodeDecodeError):
-        pass
+    text = treefiles.read_text(target, "pyproject.toml")
+    if text is not None and re.search(r"^\s*\[tool\.bandit[\].]", text, re.MULTILINE):
+        return "pyproject.toml"
     for name in CONFIG_FILES:
-        if (target / name).is_file():
+        if treefiles.regular_file(target, name) is not None:
             return name
     return None
 

@@ -74,6 +74,7 @@ class GitleaksAdapter(Adapter):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
     """Run with ``--exit-code 0``: leaks exit 0, so exit 1 means Gitleaks itself failed."""
     limitations: ClassVar[str] = "history mode sees committed content only"
+    config_files: ClassVar[tuple[str, ...]] = (".gitleaks.toml", ".gitleaksignore")
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:

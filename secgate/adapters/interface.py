@@ -118,6 +118,10 @@ class RunContext:
     """The resolved path of the tool's program."""
     config: Mapping[str, Any] = field(default_factory=dict)
     """Per-scanner settings from the policy (``scanners.settings.<tool>``)."""
+    unsafe: tuple[str, ...] = ()
+    """Entries of the target that no tool may read: symlinks leaving it, FIFOs, devices
+    (``secgate.treefiles``), relative POSIX paths. Most tools skip them by themselves; an adapter
+    whose tool would open them leaves them out of its command line."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,11 @@ class Adapter(abc.ABC):
     ``preflight`` needs the version must leave this False."""
     limitations: ClassVar[str] = ""
     """What the tool cannot do on a machine without network access, shown by ``doctor``."""
+    config_files: ClassVar[tuple[str, ...]] = ()
+    """Files, relative to the target (the tool's working directory), that the tool reads by
+    itself when they exist. They count in its cache key, and a run is refused when one of them
+    is a FIFO, a device or a symlink leaving the target (the tool would hang on it, or read
+    outside the tree)."""
 
     # --- ingest ---------------------------------------------------------------------------
     @abc.abstractmethod
@@ -220,7 +229,7 @@ class Adapter(abc.ABC):
             kinds.add("git-head")
         if self.categories & {Category.DEPENDENCY, Category.LICENSE}:
             kinds.update(("requirements", "environment"))
-        return CacheInputs(kinds=frozenset(kinds)) if kinds else None
+        return CacheInputs(kinds=frozenset(kinds), files=self.config_files) if kinds else None
 
     def invocation(self, ctx: RunContext) -> Invocation:
         """The offline-safe command that scans ``ctx.target``."""

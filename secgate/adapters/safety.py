@@ -53,6 +53,7 @@ class SafetyAdapter(Adapter):
         f"scanners.settings.safety.db or ${DB_ENV} (a directory with insecure.json and "
         "insecure_full.json); Safety 3 needs a Safety account and network, so it is skipped "
         "(its `scan --output json` files can still be ingested)")
+    config_files: ClassVar[tuple[str, ...]] = (".safety-policy.yml",)
 
     def __init__(self) -> None:
         self._locations: dict[str, tuple[str, int]] = {}

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
+from secgate import treefiles
 from secgate.adapters.code_secrets import CREDENTIAL_CWES, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.sast_common import has_python_files, invocation_notes
@@ -129,6 +130,7 @@ class SemgrepAdapter(Adapter):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     limitations: ClassVar[str] = ("registry rulesets (p/..., auto) need the network: secgate "
                                   "runs its shipped rules and the project's .semgrep.yml")
+    config_files: ClassVar[tuple[str, ...]] = (".semgrepignore", *PROJECT_CONFIGS)
 
     def __init__(self) -> None:
         self._rule_prefixes: tuple[str, ...] | None = None
@@ -195,9 +197,9 @@ def shipped_rule_ids() -> frozenset[str]:
 def project_config(target: Path) -> Path | None:
     """The project's own Semgrep rules file at the top of ``target``, if any."""
     for name in PROJECT_CONFIGS:
-        path = target / name
-        if path.is_file():
-            return path.resolve()
+        path = treefiles.regular_file(target, name)
+        if path is not None:
+            return path
     return None
 
 

@@ -120,6 +120,7 @@ class TrivyAdapter(Adapter):
         "secret, license and misconfiguration scanning work offline; vulnerability scanning "
         "(scanners.settings.trivy.vulnerabilities: true) needs Trivy's database, downloaded "
         "from mirror.gcr.io / ghcr.io")
+    config_files: ClassVar[tuple[str, ...]] = ("trivy.yaml", ".trivyignore", ".trivyignore.yaml")
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:

@@ -9,6 +9,7 @@ module (``schema.json``); an error names the place inside the file and its line:
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as ModelError
 
+from secgate import treefiles
 from secgate.errors import PolicyError
 from secgate.policy import licenses
 from secgate.policy.model import Policy
@@ -61,6 +63,10 @@ def discover(explicit: Path | str | None, target: Path | None) -> tuple[str, str
     if target is not None and target.is_dir():
         for name in DISCOVERED_NAMES:
             candidate = target / name
+            problem = treefiles.problem(target, name) if os.path.lexists(candidate) else None
+            if problem:
+                raise PolicyError(f"is a {problem}: secgate reads only regular files in the "
+                                  "scanned directory", path=candidate)
             if candidate.is_file():
                 return read_file(candidate), str(candidate)
     return shipped(DEFAULT), f"{BUILTIN_PREFIX}{DEFAULT}"

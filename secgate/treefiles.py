@@ -1,0 +1,204 @@
+"""Files inside the scanned tree are data, never devices: the one way secgate itself reads them.
+
+The tree secgate judges is written by whoever wrote the change under review, so any entry in it
+may be hostile: a committed symlink ``x.py -> /dev/zero`` (reading never ends), a symlink to a
+file outside the tree (``creds -> ~/.aws/credentials``: reading it would put its text in a
+report), a FIFO (opening it blocks until someone writes), a socket or a device. Every read of a
+file under the root — digesting it for the result cache, reading its lines for fingerprints and
+GitHub's line hashes, aligning masked secrets, finding requirement and configuration files —
+goes through ``regular_file``/``read_bytes`` here, which accept only an entry that, after every
+symlink is followed, is a regular file inside the root:
+
+1. the path is resolved (``os.path.realpath``) and must stay under the resolved root;
+2. ``os.stat`` of the resolved path must say regular file (``S_ISREG``); nothing else is opened;
+3. it is opened with ``O_NONBLOCK | O_NOFOLLOW | O_NOCTTY`` (an entry swapped for a FIFO or a
+   symlink after the check neither blocks nor is followed) and ``fstat`` of the open file must
+   again say regular file.
+
+``unsafe_entries`` lists what a scan must skip, once per scan, for the note that names them and
+for adapters whose tool would read such an entry itself (Bandit opens every ``.py`` file it
+walks, FIFOs and device symlinks included).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+_SKIPPED_WALK_DIRS = frozenset({".git", ".hg", ".svn"})
+"""Version-control data: no scanner reads it as files (history scanners ask git)."""
+NOTE_LIMIT = 10
+"""Entries named in the scan's note; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class Unsafe:
+    """An entry under the root that secgate and its scanners must not read."""
+
+    path: str
+    """Relative to the root, POSIX separators."""
+    reason: str
+    """``symlink leaving the scanned directory``, ``FIFO``, ``character device``..."""
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.reason})"
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return "not a regular file"
+
+
+def _within(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def problem(root: Path, path: Path | str) -> str | None:
+    """Why ``path`` (absolute, or relative to ``root``) cannot be read as a file of the tree:
+    None for a regular file inside the root, and for an entry that does not exist."""
+    real_root = os.path.realpath(root)
+    candidate = Path(path) if Path(path).is_absolute() else Path(root) / path
+    real = os.path.realpath(candidate)
+    if not _within(real, real_root):
+        return "symlink leaving the scanned directory"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None
+    kind = _kind(mode)
+    if kind is None:
+        return None
+    return f"symlink to a {kind}" if os.path.islink(candidate) else kind
+
+
+def regular_file(root: Path, path: Path | str) -> Path | None:
+    """The resolved path of ``path`` when it is a regular file inside ``root``, else None."""
+    candidate = Path(path) if Path(path).is_absolute() else Path(root) / path
+    real = os.path.realpath(candidate)
+    if not _within(real, os.path.realpath(root)):
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(real).st_mode):
+            return None
+    except OSError:
+        return None
+    return Path(real)
+
+
+def open_regular(root: Path, path: Path | str) -> int | None:
+    """A read-only file descriptor of ``path`` when it is a regular file inside ``root``, else
+    None. The caller closes it."""
+    real = regular_file(root, path)
+    if real is None:
+        return None
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def read_bytes(root: Path, path: Path | str) -> bytes | None:
+    """The content of ``path`` when it is a regular file inside ``root``, else None."""
+    fd = open_regular(root, path)
+    if fd is None:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def read_text(root: Path, path: Path | str) -> str | None:
+    """``read_bytes`` decoded as UTF-8 (invalid bytes replaced)."""
+    data = read_bytes(root, path)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def unsafe_entries(root: Path) -> list[Unsafe]:
+    """Every entry under ``root`` that must not be read: symlinks whose target leaves the root
+    or is no regular file (a directory inside the root excepted: it is not followed), FIFOs,
+    sockets and devices. Version-control directories are not entered; nor is any symlinked
+    directory. Sorted by path."""
+    real_root = os.path.realpath(root)
+    found: list[Unsafe] = []
+    pending = [(Path(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:
+            relative = f"{prefix}{entry.name}"
+            try:
+                if entry.is_symlink():
+                    reason = _symlink_problem(entry.path, real_root)
+                elif entry.is_dir(follow_symlinks=False):
+                    if entry.name not in _SKIPPED_WALK_DIRS:
+                        pending.append((Path(entry.path), f"{relative}/"))
+                    continue
+                else:
+                    reason = _kind(entry.stat(follow_symlinks=False).st_mode)
+            except OSError:
+                continue
+            if reason is not None:
+                found.append(Unsafe(relative, reason))
+    return sorted(found, key=lambda u: u.path)
+
+
+def _symlink_problem(path: str, real_root: str) -> str | None:
+    real = os.path.realpath(path)
+    if not _within(real, real_root):
+        try:
+            shown = os.readlink(path)
+        except OSError:
+            shown = real
+        return f"symlink leaving the scanned directory, to {shown}"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None  # dangling: nothing to read
+    if stat.S_ISDIR(mode):
+        return None  # inside the root, and never followed as a directory
+    kind = _kind(mode)
+    return None if kind is None else f"symlink to a {kind}"
+
+
+def note(unsafe: Iterable[Unsafe]) -> str | None:
+    """The scan's note naming the skipped entries (the first ``NOTE_LIMIT``), or None."""
+    items = list(unsafe)
+    if not items:
+        return None
+    named = ", ".join(u.describe() for u in items[:NOTE_LIMIT])
+    more = f" and {len(items) - NOTE_LIMIT} more" if len(items) > NOTE_LIMIT else ""
+    return (f"{len(items)} entr{'y' if len(items) == 1 else 'ies'} in the scanned directory "
+            "skipped (secgate and the scanners it runs read only regular files inside it): "
+            f"{named}{more}")
