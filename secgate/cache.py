@@ -11,8 +11,9 @@ modification times); and the inputs its adapter names (``Adapter.cache_inputs``)
 
 - ``tracked-sources``: the content of the project's files, listed by ``git ls-files --cached
   --others --exclude-standard`` (tracked files and untracked ones not ignored), or by a walk of
-  the tree outside git (skipping VCS data, environments, ``node_modules`` and caches); the cache
-  directory itself never counts. An adapter may narrow this to some file endings (Bandit reads
+  the tree outside git (skipping VCS data, environments, ``node_modules`` and caches); a file
+  that is no regular file inside the tree counts as ``skipped`` and is never opened
+  (``secgate.treefiles``). An adapter may narrow this to some file endings (Bandit reads
   ``.py`` files only) and name the configuration files the tool finds by itself;
 - ``git-head``: the commit HEAD points to and every ref (history scanners);
 - ``requirements``: the content of the requirement files (``secgate.requirements``);
@@ -36,11 +37,13 @@ scanner runs fresh, every scanner that can meet raw secrets (a secret scanner, o
 stored result held secrets) runs fresh too; the keys of secret scanners cover the files and the
 git history, so an unchanged tree reuses every result and nothing is left to scrub.
 
-**Storage.** One file per key under ``<target>/.secgate/cache/`` (or ``$SECGATE_CACHE_DIR``): a
-header line with a SHA-256 of the body, then the body, zlib-compressed JSON (compressed, so that
-no scanner reading the tree mistakes a stored finding for a new one). Entries are written to a
-temporary file and renamed into place (two concurrent scans never see half an entry); an entry
-that does not verify or read back is deleted and the scanner runs again. The cache is bounded
+**Storage.** Outside the scanned tree, in a directory only this user can write, and every file
+authenticated with that directory's random key (``secgate.cache_store``: where it lives, the
+key, the HMAC envelope); a cache directory inside the tree is refused. One file per key under
+``<cache>/entries/``: the envelope, then the body, zlib-compressed JSON. Entries are written
+to a temporary file and renamed into place (two concurrent scans never see half an entry); an
+entry that does not verify (forged, copied, damaged) or read back is deleted and the scanner
+runs again. The cache is bounded
 (``SECGATE_CACHE_MAX_MB``, default 256): past it, the least recently used entries go first
 (a hit refreshes the entry's modification time). ``--no-cache`` (or ``SECGATE_NO_CACHE=1``)
 bypasses it. Reused runs say so: ``ScannerRun.origin == "cache"``, their duration is the lookup
@@ -73,6 +76,7 @@ from secgate import __version__, interrupt, treefiles
 from secgate import requirements as requirement_files
 from secgate.adapters.interface import Adapter, CacheInputs, ParseResult, RunContext
 from secgate.adapters.sast_common import environment_dirs
+from secgate.cache_store import FORMAT, CacheUnavailable, TrustedDirectory, default_directory
 from secgate.errors import SecgateError, UsageError
 from secgate.model import Category, Finding, RunStatus, ScannerRun
 from secgate.runner import (
@@ -87,20 +91,14 @@ from secgate.runner import (
 from secgate.runner import run_all as run_fresh
 from secgate.secrets import DEFAULT_SALT
 
-FORMAT = 1
-"""Bumped whenever what an entry holds changes: older entries then never match."""
-DIR_ENV = "SECGATE_CACHE_DIR"
 MAX_MB_ENV = "SECGATE_CACHE_MAX_MB"
 NO_CACHE_ENV = "SECGATE_NO_CACHE"
 DEFAULT_MAX_MB = 256
-DEFAULT_DIR = Path(".secgate") / "cache"
-"""Under the scanned directory, when ``SECGATE_CACHE_DIR`` is unset."""
 ADVISORY_MAX_AGE = 24 * 3600.0
 """Seconds a dependency scanner's result is reused: advisories are published every day."""
 INCOMPLETE_MAX_AGE = 3600.0
 """Seconds an incomplete run's result is reused before the scanner is tried again."""
 ENTRY_SUFFIX = ".entry"
-_HEADER = b"secgate-cache"
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache",
                            ".pytest_cache", ".ruff_cache", ".tox", ".nox"})
 _GIT_TIMEOUT = 60.0
@@ -123,13 +121,8 @@ def _json_digest(value: Any) -> str:
 class TreeInputs:
     """The digests of what scanners read in one target, each computed once per scan."""
 
-    def __init__(self, target: Path, cache_dir: Path) -> None:
+    def __init__(self, target: Path) -> None:
         self.target = target
-        try:
-            self._skip_prefix: str | None = cache_dir.resolve().relative_to(
-                target.resolve()).as_posix() + "/"
-        except ValueError:
-            self._skip_prefix = None
         self._file_digests: dict[Path, str] = {}
         self.lock = threading.Lock()
         """Held while computing digests: adapters are planned in parallel."""
@@ -157,12 +150,9 @@ class TreeInputs:
 
     @cached_property
     def files(self) -> list[str]:
-        """The project's files, relative POSIX paths, sorted; the cache directory left out."""
+        """The project's files, relative POSIX paths, sorted."""
         listed = self._git_files()
-        names = listed if listed is not None else list(self._walk())
-        skip = self._skip_prefix
-        return sorted(n for n in names if not (skip and n.startswith(skip)) and
-                      not n.startswith(DEFAULT_DIR.as_posix() + "/"))
+        return sorted(listed if listed is not None else self._walk())
 
     def _git_files(self) -> list[str] | None:
         try:
@@ -276,18 +266,25 @@ class Plan:
 
 
 class ResultCache:
-    """The entries of one cache directory."""
+    """The entries of one cache directory (checked and keyed: ``secgate.cache_store``)."""
 
-    def __init__(self, directory: Path, max_bytes: int | None = None) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path, max_bytes: int | None = None, *,
+                 scanned: Path | None = None) -> None:
+        """Raises ``CacheUnavailable`` when ``directory`` cannot be trusted (inside
+        ``scanned``, writable by others...)."""
+        self.trusted = TrustedDirectory.open(directory, scanned)
+        self.directory = self.trusted.path
         self.max_bytes = max_bytes if max_bytes is not None else configured_max_bytes()
 
     @classmethod
-    def for_target(cls, target: Path) -> ResultCache:
-        """The cache of ``target``: ``$SECGATE_CACHE_DIR``, else ``.secgate/cache`` in it."""
-        configured = os.environ.get(DIR_ENV)
-        directory = Path(configured).expanduser() if configured else target / DEFAULT_DIR
-        return cls(directory.resolve())
+    def for_scan(cls, target: Path) -> tuple[ResultCache | None, str | None]:
+        """The cache a scan of ``target`` uses (``cache_store.default_directory``), or None and
+        the note that says why the scan runs without one."""
+        directory = default_directory()
+        try:
+            return cls(directory, scanned=target), None
+        except CacheUnavailable as exc:
+            return None, f"result cache off: {exc}"
 
     # --- keys -----------------------------------------------------------------------------
     def plan(self, adapter: Adapter, options: RunOptions, inputs: TreeInputs) -> Plan:
@@ -348,7 +345,8 @@ class ResultCache:
             [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
              list(adapter.version_args)])
         try:
-            stored = json.loads(memo.read_text(encoding="utf-8"))
+            payload = self.trusted.unseal("version", memo.name, memo.read_bytes())
+            stored = json.loads(payload) if payload is not None else None
             if isinstance(stored, dict) and (stored.get("version") is None or
                                              isinstance(stored.get("version"), str)):
                 value: str | None = stored.get("version")
@@ -358,7 +356,8 @@ class ResultCache:
             pass
         version = read_version(adapter, executable)
         if not interrupt.stopping():  # a version read cut short is no version to remember
-            self._write(memo, json.dumps({"version": version}).encode())
+            self._write(memo, self.trusted.seal("version", memo.name,
+                                                json.dumps({"version": version}).encode()))
         return version
 
     # --- entries --------------------------------------------------------------------------
@@ -374,7 +373,7 @@ class ResultCache:
             data = path.read_bytes()
         except OSError:
             return None, False
-        body = _verified_body(data)
+        body = _body(self.trusted.unseal("entry", key, data))
         try:
             if body is None or body.get("key") != key or body.get("tool") != tool:
                 raise ValueError("not this entry")
@@ -412,13 +411,12 @@ class ResultCache:
                          for f in outcome.parsed.findings],
         }
         payload = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
-        header = _HEADER + f" {FORMAT} {_digest(payload)}\n".encode()
-        self._write(self.path(key), header + payload)
+        self._write(self.path(key), self.trusted.seal("entry", key, payload))
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Write ``data`` to ``path`` atomically: a temporary file renamed into place."""
+        """Write ``data`` to ``path`` atomically: a temporary file (0600) renamed into place."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# secgate's result cache\n*\n", encoding="utf-8")
@@ -462,12 +460,9 @@ class ResultCache:
             return
 
 
-def _verified_body(data: bytes) -> dict[str, Any] | None:
-    header, _, payload = data.partition(b"\n")
-    parts = header.split(b" ")
-    if len(parts) != 3 or parts[0] != _HEADER or parts[1] != str(FORMAT).encode():
-        return None
-    if parts[2].decode("ascii", "replace") != _digest(payload):
+def _body(payload: bytes | None) -> dict[str, Any] | None:
+    """The decoded body of a verified entry's payload."""
+    if payload is None:
         return None
     try:
         body = json.loads(zlib.decompress(payload))
@@ -540,7 +535,7 @@ def run_all(adapters: Sequence[Adapter], options: RunOptions, cache: ResultCache
     scanner does; see the module's docstring). Fresh outcomes carry their ``cache_key`` for
     ``store_fresh``. Outcomes come back in the order of ``adapters``."""
     notify = progress or (lambda *_: None)
-    inputs = TreeInputs(options.target, cache.directory)
+    inputs = TreeInputs(options.target)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         # planning reads each tool's version once (a process each): in parallel too
         plans = list(pool.map(lambda adapter: cache.plan(adapter, options, inputs), adapters))

@@ -72,8 +72,9 @@ def scan_options(func: F) -> F:
         click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Run every scanner, reusing no stored result (also "
-                          "SECGATE_NO_CACHE=1); results are cached in .secgate/cache under "
-                          "PATH, or $SECGATE_CACHE_DIR."),
+                          "SECGATE_NO_CACHE=1). Results are cached outside PATH: "
+                          "$SECGATE_CACHE_DIR, in Actions $RUNNER_TEMP/secgate-cache, else "
+                          "~/.cache/secgate."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -153,8 +153,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         raise UsageError(f"{request.target}: not a directory to scan")
     policy = loader.load(request.policy_path, request.target)
     today = policy_today()
-    cache = result_cache.ResultCache.for_target(request.target.resolve()) \
-        if request.use_cache and request.target is not None else None
+    cache, cache_note = result_cache.ResultCache.for_scan(request.target.resolve()) \
+        if request.use_cache and request.target is not None else (None, None)
     unsafe = treefiles.unsafe_entries(request.target) if request.target is not None else []
     outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe))
     runs = [o.run for o in outcomes]
@@ -166,7 +166,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         result_cache.store_fresh(cache, outcomes)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
-    notes: list[str] = [text for text in [treefiles.note(unsafe)] if text]
+    notes: list[str] = [text for text in [treefiles.note(unsafe), cache_note] if text]
     patterns = [*request.excludes, *read_ignore_file(request.target)]
     findings, excluded = split_excluded(findings, patterns)
     if excluded:

@@ -39,7 +39,7 @@ def cache(tmp_path: Path) -> ResultCache:
 def keys(target: Path, cache: ResultCache, settings: dict[str, Any] | None = None
          ) -> dict[str, str | None]:
     options = RunOptions(target=target.resolve(), settings=settings or {})
-    inputs = TreeInputs(options.target, cache.directory)
+    inputs = TreeInputs(options.target)
     return {name: cache.plan(registry.get(name), options, inputs).key for name in SCANNERS}
 
 
@@ -86,16 +86,18 @@ def test_git_head_change(target: Path, cache: ResultCache) -> None:
     assert changed(before, keys(target, cache)) == {"gitleaks"}
 
 
-def test_ignored_files_and_cache_dir_do_not_count(target: Path, cache: ResultCache) -> None:
+def test_ignored_files_do_not_count(target: Path, cache: ResultCache) -> None:
     (target / ".gitignore").write_text("build/\n", encoding="utf-8")
     git(target, "add", ".gitignore")
     git(target, "commit", "-q", "-m", "ignore build")
     before = keys(target, cache)
     (target / "build").mkdir()
     (target / "build" / "out.py").write_text("eval(input())\n", encoding="utf-8")
-    in_tree = ResultCache.for_target(target)
-    in_tree.store("0" * 64, _dummy_outcome())
-    assert (target / ".secgate" / "cache" / "entries").is_dir()
+    # what an older secgate left in the tree: its own .gitignore keeps it out of git's listing
+    old = target / ".secgate" / "cache"
+    (old / "entries").mkdir(parents=True)
+    (old / ".gitignore").write_text("*\n", encoding="utf-8")
+    (old / "entries" / f"{'0' * 64}.entry").write_bytes(b"secgate-cache 1 x\n")
     assert changed(before, keys(target, cache)) == set()
 
 
@@ -166,12 +168,6 @@ def test_not_a_git_repository(tmp_path: Path, cache: ResultCache) -> None:
     (target / "app" / "a.py").write_text("x = 2\n", encoding="utf-8")
     assert changed(before, keys(target, cache)) == {"bandit", "gitleaks"}
 
-
-def _dummy_outcome() -> Any:
-    from secgate.model import RunStatus, ScannerRun
-    from secgate.runner import Outcome
-
-    return Outcome(run=ScannerRun(tool="bandit", status=RunStatus.OK))
 
 
 def test_installed_environment(tmp_path: Path, cache: ResultCache) -> None:

@@ -27,9 +27,9 @@ def _tools() -> None:
 
 
 def scan(target: Path, *extra: str, cache_dir: Path | None = None) -> dict[str, Any]:
-    env = {"SECGATE_NO_CACHE": "0"}
-    if cache_dir is not None:
-        env["SECGATE_CACHE_DIR"] = str(cache_dir)
+    """Scan with the cache on, in ``cache_dir`` (default: ``cache`` beside the target)."""
+    env = {"SECGATE_NO_CACHE": "0",
+           "SECGATE_CACHE_DIR": str(cache_dir or target.parent / "cache")}
     done = run_secgate("scan", target, *SCAN_ARGS, "--json", "-", "--quiet", *extra, env=env)
     assert done.returncode in (0, 1, 3), done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
@@ -73,7 +73,7 @@ def test_no_raw_secret_on_disk(warmed: tuple[Path, dict[str, Any], dict[str, Any
     secrets = [f for f in cold["findings"] if f["category"] == "secret"]
     assert secrets, "Gitleaks found the made-up credentials"
     stored = b""
-    for path in sorted((target / ".secgate" / "cache").rglob("*")):
+    for path in sorted((target.parent / "cache").rglob("*")):
         if path.is_file():
             data = path.read_bytes()
             stored += data
