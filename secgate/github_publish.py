@@ -210,7 +210,9 @@ def upload_sarif(client: GitHubClient, owner: str, repo: str, path: Path, *, ref
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> UploadOutcome:
     """Upload a SARIF file to code scanning, then poll its processing until it is complete or
-    failed, or ``wait`` seconds passed (then the status is the last one seen, e.g. pending)."""
+    failed, or ``wait`` seconds passed (then the status is the last one seen, e.g. pending).
+    The status is read where the upload's answer says (its ``url``), which must be on the API's
+    own host (``GitHubClient.url``)."""
     check_ref(ref, sha)
     body: dict[str, Any] = {"commit_sha": sha.lower(), "ref": ref, "sarif": encode_sarif(path)}
     if checkout_uri:
@@ -222,10 +224,14 @@ def upload_sarif(client: GitHubClient, owner: str, repo: str, path: Path, *, ref
     if not sarif_id:
         raise GitHubError("GitHub accepted the SARIF upload but gave no id to follow")
     outcome = UploadOutcome(str(sarif_id), "pending")
+    given = _field(data, "url")
+    status_url = str(given) if given else f"/repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"
+    client.url(status_url, via="the 'url' field of the upload's answer")  # before any wait
     deadline = clock() + wait
     while True:
         try:
-            status = client.get(f"/repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}")
+            status = client.request("GET", status_url,
+                                    via="the 'url' field of the upload's answer").data
         except GitHubError as exc:
             if exc.status != 404:  # just uploaded: GitHub may not know the id for a moment
                 raise

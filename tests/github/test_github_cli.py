@@ -46,7 +46,7 @@ def actions_env(api: FakeGitHub, tmp_path: Path, fork: bool = False) -> dict[str
             "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
             "GITHUB_OUTPUT": str(tmp_path / "github_output"),
             "GITHUB_REF": "refs/pull/7/merge", "GITHUB_SHA": SHA,
-            "SECGATE_GITHUB_MAX_WAIT": "0"}
+            "SECGATE_GITHUB_MAX_WAIT": "1"}
 
 
 def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -113,7 +113,7 @@ def test_comment_errors_are_one_line(api: FakeGitHub, tmp_path: Path,
     assert unavailable.returncode == 3
     assert unavailable.stderr == (
         f"secgate: error: GitHub API GET /repos/{REPO}/issues/7/comments: 502 Bad Gateway; the "
-        "next retry would be in 1 s, past the 0 s secgate waits (SECGATE_GITHUB_MAX_WAIT)\n")
+        "next retry would be in 1 s, past the 1 s secgate waits (SECGATE_GITHUB_MAX_WAIT)\n")
     missing = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report, "--repo", "nobody/here", env=env)
     assert missing.returncode == 2
     assert missing.stderr == ("secgate: error: GitHub API GET /repos/nobody/here/issues/7/comments:"
