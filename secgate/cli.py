@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from secgate import __version__
+from secgate import __version__, interrupt
 from secgate.errors import ExitCode, SecgateError, UsageError
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
@@ -281,7 +281,10 @@ def _exit_now(code: int) -> NoReturn:
 def _main(args: list[str]) -> None:
     debug = _debug_requested(args)
     try:
-        cli.main(args=args, prog_name="secgate", standalone_mode=False)
+        with interrupt.handle_signals():  # SIGTERM/SIGINT: stop scanners, clean up, exit 3
+            cli.main(args=args, prog_name="secgate", standalone_mode=False)
+    except interrupt.Interrupted as exc:
+        _interrupted(exc)
     except SecgateError as exc:
         if debug:
             traceback.print_exc()
@@ -292,7 +295,9 @@ def _main(args: list[str]) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE.value)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns it into an Abort
+            _interrupted(exc.__cause__)
         click.echo("secgate: aborted", err=True)
         sys.exit(ExitCode.USAGE.value)
     except KeyboardInterrupt:
@@ -305,6 +310,14 @@ def _main(args: list[str]) -> None:
                    "(run with --debug for a traceback)", err=True)
         sys.exit(ExitCode.SCANNER_ERROR.value)
     sys.exit(ExitCode.PASS.value)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """End a command stopped by a signal (``secgate.interrupt``): exit 3, a scanner error."""
+    name = exc.signal_name if isinstance(exc, interrupt.Interrupted) else "SIGINT"
+    click.echo(f"secgate: interrupted by {name}: scanners stopped, temporary files removed",
+               err=True)
+    sys.exit(ExitCode.SCANNER_ERROR.value)
 
 
 __all__ = ["UsageError", "cli", "main", "scan_options"]
