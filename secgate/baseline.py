@@ -32,7 +32,8 @@ DEFAULT_PATH = Path(".secgate") / "baseline.sarif"
 class Baseline:
     """The findings of a baseline file, indexed by fingerprint."""
 
-    path: Path
+    path: Path | str
+    """Where it was read: a file, or ``REF:path`` for one read from a commit (``--base``)."""
     findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -72,6 +73,11 @@ def load(path: Path) -> Baseline:
         raise InputError("baseline is a directory, not a SARIF file", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the baseline: {exc}", path=path) from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path | str) -> Baseline:
+    """Read a baseline's SARIF text; ``path`` names where it came from in errors."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from secgate import __version__, interrupt
+from secgate import __version__, gitref, interrupt
 from secgate.errors import ExitCode, SecgateError, UsageError
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
@@ -99,6 +99,18 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
     return request
 
 
+def choose_base(path: Path | None, base: str | None, no_base: bool) -> tuple[str | None, bool]:
+    """The base of pull-request mode and whether it came from the Actions event."""
+    if base is not None and no_base:
+        raise UsageError("--base and --no-base contradict each other")
+    if base is not None and path is None:
+        raise UsageError("--base needs the PATH to scan (the checkout of the pull request)")
+    if base is not None or no_base or path is None:
+        return base, False
+    default = gitref.default_base()
+    return default, default is not None
+
+
 def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
     with choose_progress(quiet) as progress:
         return keep_until_exit(execute(request, progress))
@@ -152,11 +164,19 @@ def report_options(func: F) -> F:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
                    "block [default: the policy's baseline:].")
+@click.option("--base", "base", metavar="REF",
+              help="Pull-request mode: take the policy, .secgateignore and baseline from git "
+                   "REF (the base branch), not from PATH, and report what the pull request "
+                   "changes in them [default: the base branch on a GitHub Actions "
+                   "pull_request event].")
+@click.option("--no-base", "no_base", is_flag=True,
+              help="No pull-request mode, even on a GitHub Actions pull_request event.")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
          json_out: Path | None, explain: bool, baseline_path: Path | None,
-         annotations: bool | None, **report_files: Path | None) -> None:
+         base: str | None, no_base: bool, annotations: bool | None,
+         **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
@@ -164,6 +184,7 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.baseline = baseline_path
+    request.base, request.base_from_event = choose_base(path, base, no_base)
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
     result = run_scan(request, quiet)

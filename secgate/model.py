@@ -378,6 +378,36 @@ class Verdict(_Model):
         }[self.status].value
 
 
+class GateChange(_Model):
+    """One change a pull request makes to the gate's own configuration (``secgate scan
+    --base``; see ``secgate.gate_changes``)."""
+
+    file: str
+    """The file, relative to the scanned directory: ``.secgate.yml``, ``.secgateignore``..."""
+    setting: str
+    """What in it: ``fail_on``, ``rule:<id>``, ``accept:<id>``, ``scanners.required``..."""
+    summary: str
+    weakens: bool
+    """True when it may let through what the base's configuration would stop."""
+
+
+class PullRequestGate(_Model):
+    """Pull-request mode: whose configuration judged the scan, and what the pull request
+    changes in it."""
+
+    base: str
+    """The base as given (``origin/main``)."""
+    commit: str
+    """The commit it resolved to; the policy, ``.secgateignore`` and baseline came from it."""
+    on_weakening: Literal["warn", "block"]
+    """The policy's ``gate_changes``: what a pull request that weakens the gate gets."""
+    changes: list[GateChange] = Field(default_factory=list)
+
+    @property
+    def weakening(self) -> list[GateChange]:
+        return [change for change in self.changes if change.weakens]
+
+
 class ScanResult(_Model):
     """Everything one ``secgate scan`` (or ``report``) knows: the input of every report."""
 
@@ -392,3 +422,5 @@ class ScanResult(_Model):
     """Run-wide messages for the reader (expiring acceptances, stale ones, dropped results...)."""
     fixed: list[Finding] = Field(default_factory=list)
     """Baseline findings no longer found."""
+    pull_request: PullRequestGate | None = None
+    """Set in pull-request mode (``--base``)."""

@@ -8,14 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secgate import __version__, treefiles
+from secgate import __version__, pull_request, treefiles
 from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
 from secgate.compact import share_field_sets
 from secgate.dedupe import code_dedupe_enabled, dedupe
-from secgate.errors import UsageError
+from secgate.errors import InputError, UsageError
 from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
 from secgate.fingerprint import SourceTree, disambiguate
 from secgate.fingerprint import assign as assign_fingerprints
@@ -57,6 +57,11 @@ class ScanRequest:
     use_cache: bool = field(default_factory=result_cache.enabled_by_default)
     """Reuse scanner results of an unchanged tree (``secgate.cache``); ``--no-cache`` turns it
     off."""
+    base: str | None = None
+    """``--base REF``: pull-request mode (``secgate.pull_request``), the gate configured by
+    REF's files instead of the target's."""
+    base_from_event: bool = False
+    """True when ``base`` is the pull request's base branch taken from GitHub Actions."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -151,7 +156,11 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         raise UsageError("give a PATH to scan or at least one --input FILE")
     if request.target is not None and not request.target.is_dir():
         raise UsageError(f"{request.target}: not a directory to scan")
-    policy = loader.load(request.policy_path, request.target)
+    gate = pull_request.prepare(request.target, request.base,
+                                from_event=request.base_from_event,
+                                explicit_policy=request.policy_path) \
+        if request.base is not None and request.target is not None else None
+    policy = gate.policy if gate is not None else loader.load(request.policy_path, request.target)
     today = policy_today()
     cache, cache_note = result_cache.ResultCache.for_scan(request.target.resolve()) \
         if request.use_cache and request.target is not None else (None, None)
@@ -166,17 +175,21 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         result_cache.store_fresh(cache, outcomes)
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
-    notes: list[str] = [text for text in [treefiles.note(unsafe), cache_note] if text]
-    patterns = [*request.excludes, *read_ignore_file(request.target)]
+    notes: list[str] = [*(gate.notes() if gate else []),
+                        *(text for text in [treefiles.note(unsafe), cache_note] if text)]
+    ignored = gate.ignore if gate is not None else read_ignore_file(request.target)
+    patterns = [*request.excludes, *ignored]
     findings, excluded = split_excluded(findings, patterns)
     if excluded:
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
-    findings, fixed = identify(findings, runs, request, policy, root, notes)
+    findings, fixed = identify(findings, runs, request, policy, root, notes, gate)
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
                           installed=installed_scanners(request))
     verdict = evaluation.verdict
+    if gate is not None:
+        verdict = pull_request.judge(verdict, gate.review)
     notes.extend(evaluation.notes)
     if fixed is not None:
         verdict.counts["fixed"] = len(fixed)
@@ -186,14 +199,17 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     share_field_sets([*findings, *(fixed or [])], late_fields=("decision",))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
-                      secgate_version=__version__, notes=notes, fixed=fixed or [])
+                      secgate_version=__version__, notes=notes, fixed=fixed or [],
+                      pull_request=gate.review if gate is not None else None)
 
 
 def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,
-             policy: Policy, root: Path, notes: list[str]
+             policy: Policy, root: Path, notes: list[str],
+             gate: pull_request.TrustedGate | None = None
              ) -> tuple[list[Finding], list[Finding] | None]:
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
-    the baseline. Returns the findings and the baseline's fixed ones (None without a baseline)."""
+    the baseline (the base commit's in pull-request mode, unless ``--baseline`` names one).
+    Returns the findings and the baseline's fixed ones (None without a baseline)."""
     tree = SourceTree(root)
     unmask(findings, tree)
     by_cwe = code_dedupe_enabled(policy)
@@ -204,8 +220,15 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
                      "finding(s) found by several tools")
     findings = merged.findings
     disambiguate(findings)
-    path = baselines.resolve(request.baseline, policy.baseline, root) \
-        if request.use_baseline else None
+    if not request.use_baseline:
+        return findings, None
+    if gate is not None and request.baseline is None:
+        return findings, (baselines.mark(findings, gate.baseline, runs)
+                          if gate.baseline is not None else None)
+    path = baselines.resolve(request.baseline, policy.baseline, root)
     if path is None:
         return findings, None
+    if request.baseline is None and treefiles.problem(root, path):
+        raise InputError(f"is a {treefiles.problem(root, path)}: secgate reads only regular "
+                         "files in the scanned directory", path=path)
     return findings, baselines.mark(findings, baselines.load(path), runs)

@@ -64,10 +64,27 @@ def print_summary(result: ScanResult, stream: TextIO) -> None:
         print(f"  … and {len(blocking) - _SHOWN_BLOCKING} more blocking finding(s)", file=stream)
     for note in result.notes:
         print(f"  note: {terminal_text(note, 400)}", file=stream)
+    for line in gate_change_lines(result):
+        print(line, file=stream)
     for reason in result.verdict.reasons:
         print(f"  reason: {terminal_text(reason, 400)}", file=stream)
     print(f"  policy: {terminal_text(result.policy)}", file=stream)
     print(verdict_line(result), file=stream)
+
+
+def gate_change_lines(result: ScanResult) -> list[str]:
+    """Pull-request mode: the "this pull request changes the gate" section, one line per
+    change, weakening ones marked."""
+    review = result.pull_request
+    if review is None or not review.changes:
+        return []
+    lines = [f"  this pull request changes the gate (judged by {terminal_text(review.base, 80)} "
+             f"at {review.commit[:12]}; weakening changes {review.on_weakening}):"]
+    for change in review.changes:
+        mark = "WEAKENS" if change.weakens else "changes"
+        lines.append(f"    {mark} {terminal_text(change.file, 120)} "
+                     f"{terminal_text(change.setting, 80)}: {terminal_text(change.summary, 300)}")
+    return lines
 
 
 def print_explain(result: ScanResult, stream: TextIO) -> None:

@@ -125,6 +125,8 @@ class Policy(_Model):
     licenses: LicensePolicy | None = None
     accept: list[Acceptance] = Field(default_factory=list)
     accept_warn_days: int = DEFAULT_ACCEPT_WARN_DAYS
+    gate_changes: Literal["warn", "block"] = "warn"
+    """Under ``--base``: what a pull request that weakens the gate's configuration gets."""
     inline_suppressions: Literal["honour", "report"] = "honour"
     baseline: str | None = None
     dedupe: dict[str, bool] = Field(default_factory=dict)

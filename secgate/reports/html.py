@@ -75,6 +75,7 @@ def _render(result: ScanResult) -> str:
         "fixed": [(f.tool, f.rule_id, common.location_text(f), common.one_line(f.message, 200))
                   for f in result.fixed[:500]],
         "notes": [common.clean(n) for n in result.notes],
+        "gate": _gate(result),
         "reasons": [common.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
@@ -85,6 +86,17 @@ def _render(result: ScanResult) -> str:
     # the last occurrence: only the template's own script comes after the slot
     before, _, after = page.rpartition(_DATA_SLOT)
     return "".join([before, *rows.json_parts(), after])
+
+
+def _gate(result: ScanResult) -> dict[str, Any] | None:
+    """Pull-request mode: the changes the pull request makes to the gate, for the template."""
+    review = result.pull_request
+    if review is None or not review.changes:
+        return None
+    return {"base": common.clean(review.base), "commit": review.commit[:12],
+            "on_weakening": review.on_weakening,
+            "changes": [(c.weakens, common.clean(c.file), common.clean(c.setting),
+                         common.clean(c.summary)) for c in review.changes]}
 
 
 def embed_json(data: Any) -> str:

@@ -14,6 +14,13 @@ SCHEMA_ID = "secgate/report/v1"
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
+    doc = _core(result)
+    if result.pull_request is not None:  # only in pull-request mode
+        doc["pull_request"] = result.pull_request.model_dump(mode="json")
+    return doc
+
+
+def _core(result: ScanResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "secgate_version": result.secgate_version,

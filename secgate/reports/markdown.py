@@ -46,6 +46,7 @@ def _comment(result: ScanResult, overview: common.Overview, limit: int) -> str:
         doc.add(f"- {md.text(reason, 400)}")
     if result.verdict.reasons:
         doc.add("")
+    doc.add_all(gate_change_lines(result))
     actions = overview.counts("action")
     blocking = actions.pop(Action.BLOCK.value, 0)
     others = overview.total - blocking
@@ -114,6 +115,29 @@ def extras_line(result: ScanResult, overview: common.Overview | None = None) -> 
              f"{suppressed} suppressed in the code" if suppressed else "",
              f"{len(result.fixed)} fixed since the baseline" if result.fixed else ""]
     return " · ".join(p for p in parts if p)
+
+
+def gate_change_lines(result: ScanResult, limit: int = 50) -> list[str]:
+    """Pull-request mode: the "This pull request changes the gate" section (with its blank
+    line after), or nothing."""
+    review = result.pull_request
+    if review is None or not review.changes:
+        return []
+    weakening = len(review.weakening)
+    lines = [f"### This pull request changes the gate ({weakening} weakening, "
+             f"{len(review.changes) - weakening} other)", "",
+             f"Judged by the configuration of {md.code(review.base, 100)} at "
+             f"{md.code(review.commit[:12], 20)}; a weakening change "
+             f"{'blocks' if review.on_weakening == 'block' else 'warns'} "
+             f"(`gate_changes: {review.on_weakening}`).", ""]
+    for change in review.changes[:limit]:
+        mark = "**weakens**" if change.weakens else "changes"
+        lines.append(f"- {mark} {md.code(change.file, 120)} {md.code(change.setting, 80)}: "
+                     f"{md.text(change.summary, 400)}")
+    if len(review.changes) > limit:
+        lines.append(f"- … and {len(review.changes) - limit} more change(s)")
+    lines.append("")
+    return lines
 
 
 def _tail(result: ScanResult) -> list[str]:

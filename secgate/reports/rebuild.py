@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from secgate.errors import InputError
-from secgate.model import Finding, ScanResult, Verdict
+from secgate.model import Finding, PullRequestGate, ScanResult, Verdict
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties
 from secgate.sarif.results import CLEARED_RULE_FIELDS
 from secgate.util import load_json, read_input
@@ -51,6 +51,8 @@ def result_from_sarif(doc: Any) -> ScanResult:
             secgate_version=str(props.get("version") or "unknown"),
             notes=[str(note) for note in props.get("notes") or []],
             fixed=fixed,
+            pull_request=PullRequestGate.model_validate(props["pull_request"])
+            if props.get("pull_request") is not None else None,
         )
     except ValidationError as exc:
         err = exc.errors()[0]

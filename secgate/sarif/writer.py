@@ -122,6 +122,8 @@ def log_frame(result: ScanResult) -> dict[str, Any]:
             "fixed": [_finding_properties(f) | _rule_properties(f) for f in result.fixed],
         }
     }
+    if result.pull_request is not None:
+        properties["secgate"]["pull_request"] = result.pull_request.model_dump(mode="json")
     doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
                                               runs=[], properties=properties))
     return doc
