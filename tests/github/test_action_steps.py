@@ -153,3 +153,44 @@ def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
     assert "secgate-version is not a version number" in version.step("install").stdout
     assert [s.id for s in version.steps] == ["python", "install"]
     assert not pwned.exists()
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=120,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+                        "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
+                        "PATH": "/usr/bin:/bin"})
+
+
+def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: Path) -> None:
+    """The workspace is what actions/checkout makes of a pull request (a depth-1 clone of the
+    head); the pull request relaxes .secgate.yml. The base branch's policy blocks, and the
+    comment names the change; ``base: none`` shows what the pull request alone would get."""
+    source = tmp_path / "source"
+    (source / "scans").mkdir(parents=True)
+    shutil.copy(FIXTURES / "bandit/1.9.4/vulnerable-app.sarif", source / "scans/bandit.sarif")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: high\n")
+    _git(source, "init", "-q", "-b", "main")
+    _git(source, "add", "-A")
+    _git(source, "commit", "-q", "-m", "base")
+    _git(source, "checkout", "-q", "-b", "pr")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n")
+    _git(source, "commit", "-q", "-am", "relax the gate")
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
+                    f"file://{source}", str(workspace)], check=True, capture_output=True,
+                   timeout=120)
+    env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
+    given = {"install": "false", "inputs": "scans/*.sarif"}
+    judged = run_action(ACTION, given, env, workspace, tmp_path / "judged", token=TOKEN)
+    assert judged.exit_code == 1, judged.log
+    (comment,) = api.comments.values()
+    assert "### This pull request changes the gate (1 weakening, 0 other)" in comment["body"]
+    assert "fail\\_on raised from high to none" in comment["body"]
+    report = json.loads((workspace / "secgate-report" / "report.json").read_text())
+    assert report["policy"] == "origin/main:.secgate.yml"
+    alone = run_action(ACTION, {**given, "base": "none"}, env, workspace, tmp_path / "alone",
+                       token=TOKEN)
+    assert alone.exit_code == 0, alone.log
+    assert_token_hidden(judged, tmp_path)
