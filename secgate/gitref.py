@@ -17,6 +17,7 @@ scan judged by the pull request's own configuration.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import subprocess
 from collections.abc import Mapping
@@ -145,7 +146,9 @@ def read(base: BaseRef, path: str) -> bytes | None:
     """The content of ``path`` (relative to the scanned directory) in the base commit; None
     when the commit has no such file. A symlink, a submodule or a directory there is a
     ``UsageError``: only regular files configure the gate."""
-    full = f"{base.prefix}{path}"
+    full = posixpath.normpath(f"{base.prefix}{path}")
+    if full.startswith("../") or full == ".." or posixpath.isabs(full):
+        raise UsageError(f"{base.source(path)}: outside the repository")
     listed = _git(base.top, "ls-tree", "-z", "--full-tree", base.commit, "--", full)
     if listed.returncode != 0:
         raise UsageError(f"{base.source(path)}: cannot list it: {_last_line(listed.stderr)}")

@@ -228,7 +228,9 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
     path = baselines.resolve(request.baseline, policy.baseline, root)
     if path is None:
         return findings, None
-    if request.baseline is None and treefiles.problem(root, path):
-        raise InputError(f"is a {treefiles.problem(root, path)}: secgate reads only regular "
-                         "files in the scanned directory", path=path)
+    problem = treefiles.problem(root, path) \
+        if request.baseline is None and treefiles.lexically_inside(root, path) else None
+    if problem:
+        raise InputError(f"is a {problem}: secgate reads only regular files in the scanned "
+                         "directory", path=path)
     return findings, baselines.mark(findings, baselines.load(path), runs)

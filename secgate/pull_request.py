@@ -162,7 +162,9 @@ def _discovered_name(target: Path) -> str:
 
 def _head_baseline(target: Path, configured: str) -> tuple[dict[str, str] | None, str | None]:
     path = Path(configured) if Path(configured).is_absolute() else target / configured
-    problem = treefiles.problem(target, path) if not Path(configured).is_absolute() else None
+    if not treefiles.lexically_inside(target, path):
+        return None, f"{configured} is outside the scanned directory (not compared)"
+    problem = treefiles.problem(target, path)
     if problem:
         return None, f"{configured} is a {problem}"
     if not path.exists():

@@ -30,8 +30,11 @@ from pathlib import Path
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0)
-_SKIPPED_WALK_DIRS = frozenset({".git", ".hg", ".svn"})
-"""Version-control data: no scanner reads it as files (history scanners ask git)."""
+_SKIPPED_WALK_DIRS = frozenset({".git", ".hg", ".svn", "node_modules"})
+"""Not walked by ``unsafe_entries``: version-control data (history scanners ask git) and
+installed packages, whose symlinks are there by design; Python environments (a directory
+holding ``pyvenv.cfg``, whose ``bin/python`` links out of the tree) are not walked either.
+secgate's own reads are guarded there all the same."""
 NOTE_LIMIT = 10
 """Entries named in the scan's note; the rest are counted."""
 
@@ -77,6 +80,8 @@ def problem(root: Path, path: Path | str) -> str | None:
     candidate = Path(path) if Path(path).is_absolute() else Path(root) / path
     real = os.path.realpath(candidate)
     if not _within(real, real_root):
+        if not lexically_inside(root, candidate):
+            return "path outside the scanned directory"
         return "symlink leaving the scanned directory"
     try:
         mode = os.stat(real).st_mode
@@ -86,6 +91,14 @@ def problem(root: Path, path: Path | str) -> str | None:
     if kind is None:
         return None
     return f"symlink to a {kind}" if os.path.islink(candidate) else kind
+
+
+def lexically_inside(root: Path, path: Path | str) -> bool:
+    """True when ``path`` names a place under ``root`` before any symlink is followed
+    (``..`` resolved as text)."""
+    candidate = Path(path) if Path(path).is_absolute() else Path(root) / path
+    return _within(os.path.normpath(os.path.abspath(candidate)),
+                   os.path.normpath(os.path.abspath(root)))
 
 
 def regular_file(root: Path, path: Path | str) -> Path | None:
@@ -144,8 +157,8 @@ def read_text(root: Path, path: Path | str) -> str | None:
 def unsafe_entries(root: Path) -> list[Unsafe]:
     """Every entry under ``root`` that must not be read: symlinks whose target leaves the root
     or is no regular file (a directory inside the root excepted: it is not followed), FIFOs,
-    sockets and devices. Version-control directories are not entered; nor is any symlinked
-    directory. Sorted by path."""
+    sockets and devices. Symlinked directories are not entered, nor the directories
+    ``_SKIPPED_WALK_DIRS`` names, nor Python environments. Sorted by path."""
     real_root = os.path.realpath(root)
     found: list[Unsafe] = []
     pending = [(Path(root), "")]
@@ -162,7 +175,8 @@ def unsafe_entries(root: Path) -> list[Unsafe]:
                 if entry.is_symlink():
                     reason = _symlink_problem(entry.path, real_root)
                 elif entry.is_dir(follow_symlinks=False):
-                    if entry.name not in _SKIPPED_WALK_DIRS:
+                    if entry.name not in _SKIPPED_WALK_DIRS and \
+                            not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                         pending.append((Path(entry.path), f"{relative}/"))
                     continue
                 else:
