@@ -63,6 +63,19 @@ def require_tool(program: str) -> str:
     return found
 
 
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity and no user or system configuration; its
+    standard output."""
+    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, timeout=120,
+                          env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                               "GIT_COMMITTER_NAME": "t",
+                               "GIT_COMMITTER_EMAIL": "t@example.invalid",
+                               "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
+                               "PATH": "/usr/bin:/bin"})
+    return done.stdout
+
+
 def run_secgate(*args: str | os.PathLike[str], cwd: Path | None = None,
                 env: dict[str, str] | None = None, timeout: float = 600,
                 input_text: str | None = None) -> subprocess.CompletedProcess[str]:

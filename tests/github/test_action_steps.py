@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from actions_sim import Run, actions_env, run_action
-from conftest import FIXTURES, ROOT, validate_sarif
+from conftest import FIXTURES, ROOT, git, validate_sarif
 from ghserver import REPO, TOKEN, FakeGitHub, serve
 
 from secgate.github_publish import MARKER
@@ -155,14 +155,6 @@ def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
     assert not pwned.exists()
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=120,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-                        "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
-                        "PATH": "/usr/bin:/bin"})
-
-
 def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: Path) -> None:
     """The workspace is what actions/checkout makes of a pull request (a depth-1 clone of the
     head); the pull request relaxes .secgate.yml. The base branch's policy blocks, and the
@@ -171,12 +163,12 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
     (source / "scans").mkdir(parents=True)
     shutil.copy(FIXTURES / "bandit/1.9.4/vulnerable-app.sarif", source / "scans/bandit.sarif")
     (source / ".secgate.yml").write_text("version: 1\nfail_on: high\n")
-    _git(source, "init", "-q", "-b", "main")
-    _git(source, "add", "-A")
-    _git(source, "commit", "-q", "-m", "base")
-    _git(source, "checkout", "-q", "-b", "pr")
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "base")
+    git(source, "checkout", "-q", "-b", "pr")
     (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n")
-    _git(source, "commit", "-q", "-am", "relax the gate")
+    git(source, "commit", "-q", "-am", "relax the gate")
     workspace = tmp_path / "workspace"
     subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
                     f"file://{source}", str(workspace)], check=True, capture_output=True,

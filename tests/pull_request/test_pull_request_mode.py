@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_tool, run_secgate
+from conftest import git, require_tool, run_secgate
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.scanner("bandit")]
 
@@ -42,17 +42,6 @@ accept:
 @pytest.fixture(scope="module", autouse=True)
 def _bandit() -> None:
     require_tool("bandit")
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, timeout=120,
-                          env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                               "GIT_COMMITTER_NAME": "t",
-                               "GIT_COMMITTER_EMAIL": "t@example.invalid",
-                               "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
-                               "PATH": "/usr/bin:/bin", "GIT_ALLOW_PROTOCOL": "file"})
-    return done.stdout
 
 
 def commit(repo: Path, files: dict[str, str | None], message: str) -> None:

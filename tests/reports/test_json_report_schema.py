@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, run_secgate
 from report_samples import hostile_result, large_result
 
-from secgate.model import Finding, ScannerRun
+from secgate.model import Finding, GateChange, PullRequestGate, ScannerRun, ScanResult
 from secgate.reports import json_report
 
 
@@ -30,11 +30,29 @@ def test_schema_lists_exactly_the_model_fields(schema: dict[str, Any]) -> None:
     assert finding == set(Finding.model_fields) | {"fixable", "lowest_fixed_version"}
     run = set(schema["$defs"]["run"]["properties"])
     assert run == set(ScannerRun.model_fields) - {"duration", "started_at"}
-    assert set(schema["properties"]) == set(json_report.to_dict(hostile_result()))
+    assert set(schema["properties"]) == set(json_report.to_dict(hostile_result())) | {
+        "pull_request"}  # present in pull-request mode only
+    assert set(json_report.to_dict(pull_request_result())) == set(schema["properties"])
+    pull = schema["$defs"]["pull_request"]
+    assert set(pull["properties"]) == set(PullRequestGate.model_fields)
+    assert set(pull["properties"]["changes"]["items"]["properties"]) == \
+        set(GateChange.model_fields)
     assert schema["properties"]["schema"]["const"] == json_report.SCHEMA_ID
 
 
-@pytest.mark.parametrize("make", [hostile_result, lambda: large_result(300)])
+def pull_request_result() -> ScanResult:
+    """A hostile result as pull-request mode reports it, with a change of each kind."""
+    changes = [GateChange(file=".secgateignore", setting="ignore", weakens=True,
+                          summary="new ignore pattern '**<script>|': findings left out"),
+               GateChange(file=".secgate.yml", setting="fail_on", weakens=False,
+                          summary="fail_on lowered from high to low: the gate blocks on more")]
+    review = PullRequestGate(base="origin/main", commit="0123456789abcdef" * 2 + "01234567",
+                             on_weakening="warn", changes=changes)
+    return hostile_result().model_copy(update={"pull_request": review})
+
+
+@pytest.mark.parametrize("make", [hostile_result, lambda: large_result(300),
+                                  pull_request_result])
 def test_generated_reports_validate(schema: dict[str, Any], make: Any) -> None:
     doc = json.loads(json_report.render(make()))
     jsonschema.Draft202012Validator(schema).validate(doc)

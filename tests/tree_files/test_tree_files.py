@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require_tool, run_secgate
+from conftest import git, require_tool, run_secgate
 
 from secgate import requirements, treefiles
 from secgate.adapters.bandit import unsafe_excludes
@@ -27,14 +26,6 @@ pytestmark = pytest.mark.timeout(240)
 
 VULNERABLE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 OUTSIDE_CODE = "import os\n\n\ndef leak():\n    os.system(input())\n    eval(input())\n"
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=60,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-                        "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo.parent),
-                        "PATH": "/usr/bin:/bin"})
 
 
 @pytest.fixture
