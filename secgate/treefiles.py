@@ -179,6 +179,8 @@ def unsafe_entries(root: Path) -> list[Unsafe]:
                             not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                         pending.append((Path(entry.path), f"{relative}/"))
                     continue
+                elif entry.is_file(follow_symlinks=False):
+                    continue  # known from the directory listing: no stat needed
                 else:
                     reason = _kind(entry.stat(follow_symlinks=False).st_mode)
             except OSError:
