@@ -158,7 +158,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
         raise UsageError(f"{request.target}: not a directory to scan")
     gate = pull_request.prepare(request.target, request.base,
                                 from_event=request.base_from_event,
-                                explicit_policy=request.policy_path) \
+                                explicit_policy=request.policy_path,
+                                policy_baseline=request.use_baseline and request.baseline is None) \
         if request.base is not None and request.target is not None else None
     policy = gate.policy if gate is not None else loader.load(request.policy_path, request.target)
     today = policy_today()

@@ -61,20 +61,27 @@ class TrustedGate:
 
 
 def prepare(target: Path, ref: str, *, from_event: bool = False,
-            explicit_policy: Path | str | None = None) -> TrustedGate:
-    """Resolve ``ref`` (fetching it when needed) and read the gate's configuration from it."""
+            explicit_policy: Path | str | None = None,
+            policy_baseline: bool = True) -> TrustedGate:
+    """Resolve ``ref`` (fetching it when needed) and read the gate's configuration from it.
+    ``policy_baseline``: False when the judging baseline is not the policy's (``--baseline
+    FILE``, or none wanted); the base's is then read for the comparison only."""
     base = gitref.resolve(target, ref, from_event=from_event)
     base_policy, base_file = _base_policy(base)
     policy = loader.load(explicit_policy, None) if explicit_policy is not None else base_policy
     ignore_text = gitref.read_text(base, IGNORE_FILE)
     ignore = parse_ignore(ignore_text) if ignore_text is not None else []
-    baseline = _base_baseline(base, policy.baseline)
+    baseline = _base_baseline(base, policy.baseline) if policy_baseline else None
     base_view = GateView(
         policy=base_policy, policy_file=base_file, ignore=ignore,
         baseline_file=base_policy.baseline, scanner_readers=_scanner_readers())
-    compared = baseline if base_policy.baseline == policy.baseline else \
-        _base_baseline(base, base_policy.baseline)
-    base_view.baseline = _described(compared)
+    if policy_baseline and base_policy.baseline == policy.baseline:
+        base_view.baseline = _described(baseline)
+    else:  # for the comparison only: a problem with it must not stop the scan
+        try:
+            base_view.baseline = _described(_base_baseline(base, base_policy.baseline))
+        except SecgateError as exc:
+            base_view.baseline_error = exc.message
     base_view.scanner_files = {path: _base_file(base, path) for path in base_view.scanner_readers}
     head_view = _head_view(target, base_view)
     review = PullRequestGate(base=ref, commit=base.commit, on_weakening=policy.gate_changes,

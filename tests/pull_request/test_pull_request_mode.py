@@ -330,3 +330,19 @@ def test_a_symlinked_policy_in_the_base_is_refused(tmp_path: Path) -> None:
     assert code == 2
     assert stderr.startswith("secgate: error: main:.secgate.yml: is a symlink, not a regular "
                              "file")
+
+
+def test_the_bases_baseline_must_exist_unless_one_is_given(tmp_path: Path) -> None:
+    policy = BASE_POLICY + "baseline: .secgate/baseline.sarif\n"
+    repo = make_repo(tmp_path, {"app/run.py": VULNERABLE, ".secgate.yml": policy})
+    code, _, stderr = scan(repo, "--base", "main")
+    assert code == 2
+    assert stderr.startswith("secgate: error: main:.secgate/baseline.sarif: baseline file not "
+                             "found in main (")
+    given = tmp_path / "given.sarif"
+    done = run_secgate("baseline", "create", repo, "--scanner", "bandit", "-o", given,
+                       timeout=240)
+    assert done.returncode == 0, done.stderr
+    code, report, _ = scan(repo, "--base", "main", "--baseline", str(given))
+    assert code == 0  # every finding is in the given baseline
+    assert report["verdict"]["counts"]["existing"] == len(report["findings"]) > 0
