@@ -41,8 +41,8 @@ def options(func: F) -> F:
                      help="Send one message about the scan to this webhook (repeatable; also "
                           f"${notify_targets.ENV_URL}). FORMAT: slack, teams, json or auto "
                           "(from the URL) [default: auto]."),
-        click.option("--notify-on", "notify_on", default=notify_targets.DEFAULT_EVENTS_TEXT, show_default=True,
-                     metavar="EVENTS",
+        click.option("--notify-on", "notify_on", default=notify_targets.DEFAULT_EVENTS_TEXT,
+                     show_default=True, metavar="EVENTS",
                      help="The events that send --notify messages: block, error, warn, pass, "
                           "fixed (comma-separated)."),
         click.option("--metrics-file", "metrics_file",
@@ -77,7 +77,8 @@ class OutboundOptions:
     log_format: str = TEXT_FORMAT
 
     @classmethod
-    def parse(cls, *, notify: tuple[str, ...] = (), notify_on: str = notify_targets.DEFAULT_EVENTS_TEXT,
+    def parse(cls, *, notify: tuple[str, ...] = (),
+              notify_on: str = notify_targets.DEFAULT_EVENTS_TEXT,
               metrics_file: Path | None = None, pushgateway: str | None = None,
               loki_url: str | None = None, log_format: str = TEXT_FORMAT,
               environ: Mapping[str, str] | None = None) -> OutboundOptions:
