@@ -13,6 +13,7 @@ scanner recover. The verdict is a state set: 1 for the status the gate gave, 0 f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -38,6 +39,8 @@ INCOMPLETE = "incomplete"
 RUN_STATES = (RunStatus.OK.value, INCOMPLETE, RunStatus.SKIPPED.value, RunStatus.FAILED.value,
               RunStatus.TIMED_OUT.value)
 ACCEPTANCE_STATES = ("active", "expiring", "expired")
+SECONDS_PER_DAY = 86400
+"""Acceptances expire on dates: their times are whole days, written in Prometheus' base unit."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,9 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
                "expired.", ("state",)),
     MetricSpec("secgate_acceptances_without_expiry",
                "Accepted risks of the policy that never expire."),
-    MetricSpec("secgate_acceptance_nearest_expiry_days",
-               "Days until the first active accepted risk expires (0 on its last day)."),
+    MetricSpec("secgate_acceptance_nearest_expiry_seconds",
+               "Whole days until the first active accepted risk expires, in seconds (days x "
+               "86400; 0 on its last day)."),
     MetricSpec("secgate_advisory_snapshot_timestamp_seconds",
                "When each source of advisory data the scan used was last updated (Unix time).",
                ("source",)),
@@ -191,7 +195,7 @@ def _acceptance_samples(metrics: ScanMetrics, where: tuple[str, str]) -> Iterato
            sum(1 for s in states if s.acceptance.expires is None))
     left = [s.days_left for s in states if not s.expired and s.days_left is not None]
     if left:
-        yield "secgate_acceptance_nearest_expiry_days", where, min(left)
+        yield "secgate_acceptance_nearest_expiry_seconds", where, min(left) * SECONDS_PER_DAY
 
 
 def write_file(path: Path, text: str) -> None:
@@ -207,5 +211,6 @@ def write_file(path: Path, text: str) -> None:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise UsageError(f"{path}: cannot write the metrics: {exc.strerror}") from None
