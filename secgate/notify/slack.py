@@ -34,6 +34,21 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
 
 
+def _fit(title: str, lines: list[str], total: int) -> str:
+    """``title`` and as many whole ``lines`` as fit in one section, then how many of the
+    ``total`` were left out."""
+    room = SECTION_LIMIT - len(title) - 60  # the closing "… and N more" line
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) + 1 > room:
+            break
+        kept.append(line)
+    text = "\n".join([title, *kept])
+    if total > len(kept):
+        text += f"\n… and {total - len(kept)} more blocking finding(s)"
+    return text
+
+
 class SlackFormat(MessageFormat):
     name: ClassVar[str] = "slack"
 
@@ -52,10 +67,7 @@ class SlackFormat(MessageFormat):
         if digest.blocking:
             lines = [f"• *{d.severity.upper()}* {code(f'{d.tool}:{d.rule_id}')} "
                      f"{escape(d.where)} — {escape(d.message)}" for d in digest.blocking]
-            more = digest.blocking_total - len(digest.blocking)
-            if more:
-                lines.append(f"… and {more} more blocking finding(s)")
-            blocks.append(_section("*Blocking findings*\n" + "\n".join(lines)))
+            blocks.append(_section(_fit("*Blocking findings*", lines, digest.blocking_total)))
         if digest.reasons and digest.status is not VerdictStatus.PASS:
             blocks.append(_section("*Why*\n" + "\n".join(f"• {escape(r)}"
                                                          for r in digest.reasons)))
