@@ -49,6 +49,20 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served by a threaded HTTP server on 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 def require_program(name: str, package: str) -> str:
     found = shutil.which(name)
     if found is None:
@@ -305,16 +319,8 @@ def loki_stand_in() -> Iterator[LokiStandIn]:
             else:
                 self._answer(404)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def query_loki(url: str, selector: str, limit: int = 5000) -> list[dict[str, Any]]:

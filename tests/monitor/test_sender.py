@@ -5,13 +5,12 @@ Sleep and clock are injected, so the waits are asserted without waiting."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from servers import closed_port_url
+from servers import closed_port_url, serving
 
 from secgate.github import RetryPolicy
 from secgate.telemetry.http import OUTBOUND_RETRY, Sender, check_url, shown_url
@@ -48,16 +47,8 @@ def scripted(plan: list[tuple[int, dict[str, str], str]]) -> Iterator[Scripted]:
 
         do_POST = do_PUT = _serve
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def _sender(waits: list[float], retry: RetryPolicy = OUTBOUND_RETRY) -> Sender:

@@ -24,11 +24,12 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib.resources import files
 from typing import Any
 
 import jsonschema
+from servers import serving
 
 NOTIFY_SCHEMA = json.loads(files("secgate.schemas").joinpath("notify-v1.json").read_text())
 _SLACK_LINK = re.compile(r"<https?://[^<>|\s]+\|[^<>]*>")
@@ -190,13 +191,5 @@ def receiver() -> Iterator[Receiver]:
             else:
                 self._answer(202)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
