@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -17,19 +18,21 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from secgate import __version__
+from secgate import __version__, outbound
 from secgate.errors import ExitCode, SecgateError, UsageError
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
-from secgate.pipeline import ScanRequest, execute
+from secgate.pipeline import ScanRequest, execute, load_policy
 from secgate.policy.commands import policy_group
+from secgate.policy.model import Policy
 from secgate.progress import choose as choose_progress
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
 from secgate.summary import print_explain, print_summary
+from secgate.telemetry.logs import LogRecord, RunLog
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,9 +101,11 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
     return request
 
 
-def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
-    with choose_progress(quiet) as progress:
-        return keep_until_exit(execute(request, progress))
+def run_scan(request: ScanRequest, quiet: bool, log: RunLog | None = None,
+             policy: Policy | None = None) -> ScanResult:
+    display = choose_progress(quiet or (log is not None and log.json_lines))
+    with log.progress(display) if log is not None else display as progress:
+        return keep_until_exit(execute(request, progress, policy))
 
 
 _KEPT: list[object] = []
@@ -151,27 +156,38 @@ def report_options(func: F) -> F:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
                    "block [default: the policy's baseline:].")
+@outbound.options
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
          json_out: Path | None, explain: bool, baseline_path: Path | None,
-         annotations: bool | None, **report_files: Path | None) -> None:
+         annotations: bool | None, notify: tuple[str, ...], notify_on: str,
+         metrics_file: Path | None, pushgateway: str | None, log_format: str,
+         loki_url: str | None, **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
-    the job summary is also appended to $GITHUB_STEP_SUMMARY."""
+    the job summary is also appended to $GITHUB_STEP_SUMMARY. Notifications, metrics and log
+    pushes that fail only warn: they never change the verdict."""
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.baseline = baseline_path
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
-    result = run_scan(request, quiet)
+    sending = outbound.OutboundOptions.parse(
+        notify=notify, notify_on=notify_on, metrics_file=metrics_file, pushgateway=pushgateway,
+        loki_url=loki_url, log_format=log_format)
+    log = sending.run_log(sys.stderr, quiet)
+    policy = load_policy(request)
+    result = run_scan(request, quiet, log, policy)
     outputs.write_all(result, targets)
     actions.publish(result, targets, annotations)
-    if not quiet:
+    if not quiet and not log.json_lines:
         print_summary(result, sys.stderr)
-    if explain:
+    log.result(result)
+    if explain and not log.json_lines:
         print_explain(result, sys.stderr)
+    outbound.send_all(result, policy, sending, log)
     sys.exit(result.verdict.exit_code)
 
 
@@ -277,6 +293,14 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _error(message: str, args: list[str]) -> None:
+    """Print an error line: ``secgate: error: ...``, or a JSON log line with --log-format json."""
+    if outbound.json_logs_requested(args):
+        click.echo(LogRecord(time.time(), "error", "error", message).as_json(), err=True)
+    else:
+        click.echo(f"secgate: error: {message}", err=True)
+
+
 def _main(args: list[str]) -> None:
     debug = _debug_requested(args)
     try:
@@ -284,12 +308,15 @@ def _main(args: list[str]) -> None:
     except SecgateError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: error: {exc.render()}", err=True)
+        _error(exc.render(), args)
         sys.exit(exc.exit_code.value)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if outbound.json_logs_requested(args):
+            _error(exc.format_message(), args)
+        else:
+            exc.show()
         sys.exit(ExitCode.USAGE.value)
     except click.exceptions.Abort:
         click.echo("secgate: aborted", err=True)

@@ -144,13 +144,20 @@ def _ingest_compact(spec: InputSpec) -> list[Outcome]:
     return ingested
 
 
-def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> ScanResult:
-    """Run one scan and judge it."""
+def load_policy(request: ScanRequest) -> Policy:
+    """Check that ``request`` can run, then load its policy (the first step of ``execute``)."""
     if request.target is None and not request.inputs:
         raise UsageError("give a PATH to scan or at least one --input FILE")
     if request.target is not None and not request.target.is_dir():
         raise UsageError(f"{request.target}: not a directory to scan")
-    policy = loader.load(request.policy_path, request.target)
+    return loader.load(request.policy_path, request.target)
+
+
+def execute(request: ScanRequest, progress: ProgressCallback | None = None,
+            policy: Policy | None = None) -> ScanResult:
+    """Run one scan and judge it (with ``policy`` when the caller loaded it already)."""
+    if policy is None:
+        policy = load_policy(request)
     today = policy_today()
     cache = result_cache.ResultCache.for_target(request.target.resolve()) \
         if request.use_cache and request.target is not None else None

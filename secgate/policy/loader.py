@@ -160,6 +160,12 @@ def describe(error: ValidationError) -> str:
                 return describe(best)
         kinds = [_type_name(_value(e)) for e in error.context if e.validator == "type"]
         return f"{error.instance!r} is not " + " or ".join(kinds or ["valid here"])
+    if error.validator == "oneOf" and not error.context and all(
+            isinstance(s, dict) and list(s) == ["required"] for s in _value(error)):
+        names = [str(s["required"][0]) for s in _value(error)]
+        return f"give only one of: {', '.join(names)}"
+    if error.validator == "pattern" and _value(error) == "^https?://":
+        return "is not an http:// or https:// URL"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(_properties(error))
         extra = sorted(str(k) for k in error.instance if k not in known)
@@ -220,11 +226,17 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        # keys are names: YAML 1.1 reads a plain ``on``/``yes``/``off`` as a boolean, but
+        # ``notify: [{on: block}]`` means the key "on"
+        key = key_node.value if key_node.tag == _BOOL_TAG and isinstance(key_node.value, str) \
+            else loader.construct_object(key_node, deep=True)
         if key in result:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)

@@ -116,6 +116,25 @@ class Acceptance(_Model):
         return _as_list(value)
 
 
+NotifyEvent = Literal["block", "error", "warn", "pass", "fixed"]
+DEFAULT_NOTIFY_EVENTS: tuple[NotifyEvent, ...] = ("block", "error")
+
+
+class NotifyTarget(_Model):
+    """A webhook the policy sends a message to after a scan (``secgate.notify``)."""
+
+    url: str | None = None
+    url_env: str | None = None
+    """The name of an environment variable holding the URL (a CI secret)."""
+    on: list[NotifyEvent] = Field(default_factory=lambda: list(DEFAULT_NOTIFY_EVENTS))
+    format: Literal["auto", "slack", "teams", "json"] = "auto"
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+
 class Policy(_Model):
     version: Literal[1] = 1
     fail_on: Threshold = Severity.HIGH
@@ -128,6 +147,7 @@ class Policy(_Model):
     inline_suppressions: Literal["honour", "report"] = "honour"
     baseline: str | None = None
     dedupe: dict[str, bool] = Field(default_factory=dict)
+    notify: list[NotifyTarget] = Field(default_factory=list)
     source: str = "builtin:default"
     """Where the policy came from: a file path, or ``builtin:<name>``."""
 
@@ -153,6 +173,7 @@ __all__ = [
     "Action",
     "LicensePolicy",
     "Match",
+    "NotifyTarget",
     "Policy",
     "Rule",
     "ScannersPolicy",
