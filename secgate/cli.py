@@ -8,6 +8,7 @@ problem; ``--debug`` (or ``SECGATE_DEBUG=1``) adds the traceback.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import sys
 import traceback
@@ -26,12 +27,16 @@ from secgate.model import ScanResult
 from secgate.pipeline import ScanRequest, execute
 from secgate.policy.commands import policy_group
 from secgate.progress import choose as choose_progress
+from secgate.reading import input_of
+from secgate.scrub import scrub_line
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
 from secgate.summary import print_explain, print_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_TIMEOUT = 604800
+"""The longest ``--timeout`` (a week), as for the policy's ``scanners.timeout``."""
 
 
 def _debug_requested(args: list[str]) -> bool:
@@ -84,6 +89,8 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
                   policy_path: Path | None, jobs: int, timeout: float | None,
                   excludes: tuple[str, ...] = (), no_cache: bool = False) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout <= MAX_TIMEOUT):
+        raise UsageError(f"--timeout {timeout}: give a number of seconds up to {MAX_TIMEOUT}")
     request = ScanRequest(
         target=path,
         inputs=[InputSpec.parse(text) for text in inputs],
@@ -284,7 +291,7 @@ def _main(args: list[str]) -> None:
     except SecgateError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: error: {exc.render()}", err=True)
+        click.echo(f"secgate: error: {scrub_line(exc.render())}", err=True)
         sys.exit(exc.exit_code.value)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -300,7 +307,12 @@ def _main(args: list[str]) -> None:
     except Exception as exc:  # secgate itself failed: fail closed, no traceback by default
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: internal error: {type(exc).__name__}: {exc} "
+        source = input_of(exc)
+        if source is not None:  # it failed on an input file: that file is malformed
+            click.echo(f"secgate: error: {scrub_line(source)}: cannot read this input "
+                       f"({type(exc).__name__}; run with --debug for a traceback)", err=True)
+            sys.exit(ExitCode.USAGE.value)
+        click.echo(f"secgate: internal error: {type(exc).__name__}: {scrub_line(str(exc))} "
                    "(run with --debug for a traceback)", err=True)
         sys.exit(ExitCode.SCANNER_ERROR.value)
     sys.exit(ExitCode.PASS.value)
