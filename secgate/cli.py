@@ -20,12 +20,14 @@ import click
 
 from secgate import __version__
 from secgate.errors import ExitCode, SecgateError, UsageError
+from secgate.exclude import IGNORE_FILE
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
 from secgate.pipeline import ScanRequest, execute
 from secgate.policy.commands import policy_group
+from secgate.policy.loader import DISCOVERED_NAMES
 from secgate.progress import choose as choose_progress
 from secgate.reading import input_of
 from secgate.scrub import scrub_line
@@ -33,6 +35,7 @@ from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
 from secgate.summary import print_explain, print_summary
+from secgate.writing import check_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_TIMEOUT = 604800
@@ -105,6 +108,19 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
     return request
 
 
+def files_read(request: ScanRequest) -> list[Path]:
+    """The files a scan reads that a report must never overwrite: its inputs, policy and
+    baseline, and the policy and ignore file it would find at PATH."""
+    read = [spec.path for spec in request.inputs]
+    if request.policy_path is not None and not str(request.policy_path).startswith("builtin:"):
+        read.append(request.policy_path)
+    if request.baseline is not None:
+        read.append(request.baseline)
+    if request.target is not None:
+        read += [request.target / name for name in (*DISCOVERED_NAMES, IGNORE_FILE)]
+    return read
+
+
 def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
     with choose_progress(quiet) as progress:
         return keep_until_exit(execute(request, progress))
@@ -172,6 +188,7 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     request.baseline = baseline_path
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
+    check_outputs(targets.files, files_read(request))
     result = run_scan(request, quiet)
     outputs.write_all(result, targets)
     actions.publish(result, targets, annotations)
@@ -205,8 +222,9 @@ def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.use_baseline = False
-    result = run_scan(request, quiet)
     target = output or (path or Path.cwd()) / DEFAULT_PATH
+    check_outputs({"baseline": target}, [p for p in files_read(request) if p != target])
+    result = run_scan(request, quiet)
     sys.exit(write(result, target, sys.stderr))
 
 
@@ -232,6 +250,7 @@ def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
     if not targets.files:
         raise UsageError("name at least one report to write: --html, --markdown, --summary, "
                          "--junit, --json, --sarif or --output-dir")
+    check_outputs(targets.files, [from_file])
     result = keep_until_exit(load_result(from_file))
     outputs.write_all(result, targets)
     sys.exit(result.verdict.exit_code)

@@ -14,6 +14,7 @@ the value itself: an input may hold secrets, and an error is printed before any 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from secgate.errors import InputError
@@ -48,10 +49,13 @@ def kind(value: Any) -> str:
 
 
 def at(where: str, key: str | int) -> str:
-    """The pointer of ``key`` inside the value at ``where``."""
+    """The pointer of ``key`` inside the value at ``where``. A JSON-lines row's pointer is
+    ``line N:`` (``line 3: SourceMetadata.Data``)."""
     if isinstance(key, int):
         return f"{where}[{key}]"
-    return f"{where}.{key}" if where else key
+    if not where:
+        return key
+    return f"{where} {key}" if where.endswith(":") else f"{where}.{key}"
 
 
 def fail(where: str, message: str) -> InputError:
@@ -78,7 +82,7 @@ def array(value: Any, where: str) -> list[Any]:
     raise wrong(where, "an array", value)
 
 
-def opt_obj(doc: dict[str, Any], key: str, where: str) -> dict[str, Any] | None:
+def opt_obj(doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any] | None:
     """``doc[key]`` when it is an object; None when it is missing or null."""
     value = doc.get(key)
     if value is None or type(value) is dict:
@@ -86,7 +90,7 @@ def opt_obj(doc: dict[str, Any], key: str, where: str) -> dict[str, Any] | None:
     raise wrong(at(where, key), "an object", value)
 
 
-def obj_or_empty(doc: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def obj_or_empty(doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     """``doc[key]`` when it is an object; ``{}`` when it is missing or null."""
     value = doc.get(key)
     if value is None:
@@ -96,7 +100,7 @@ def obj_or_empty(doc: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     raise wrong(at(where, key), "an object", value)
 
 
-def opt_array(doc: dict[str, Any], key: str, where: str) -> list[Any]:
+def opt_array(doc: Mapping[str, Any], key: str, where: str) -> list[Any]:
     """``doc[key]`` when it is an array; ``[]`` when it is missing or null."""
     value = doc.get(key)
     if value is None:
@@ -106,7 +110,7 @@ def opt_array(doc: dict[str, Any], key: str, where: str) -> list[Any]:
     raise wrong(at(where, key), "an array", value)
 
 
-def objects(doc: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+def objects(doc: Mapping[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
     """The items of the array ``doc[key]`` (missing or null: none), each checked to be an
     object, with its pointer."""
     items = opt_array(doc, key, where)
@@ -120,7 +124,7 @@ def objects(doc: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[s
 
 
 # --- scalars ------------------------------------------------------------------------------
-def opt_str(doc: dict[str, Any], key: str, where: str) -> str | None:
+def opt_str(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` when it is a string; None when it is missing or null."""
     value = doc.get(key)
     if value is None or type(value) is str:
@@ -128,13 +132,13 @@ def opt_str(doc: dict[str, Any], key: str, where: str) -> str | None:
     raise wrong(at(where, key), "a string", value)
 
 
-def text(doc: dict[str, Any], key: str, where: str) -> str | None:
+def text(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` when it is a non-empty string; None when it is missing, null or empty."""
     value = opt_str(doc, key, where)
     return value or None
 
 
-def req_str(doc: dict[str, Any], key: str, where: str) -> str:
+def req_str(doc: Mapping[str, Any], key: str, where: str) -> str:
     """``doc[key]``, which must be a non-empty string."""
     value = doc.get(key)
     if type(value) is str and value:
@@ -144,7 +148,7 @@ def req_str(doc: dict[str, Any], key: str, where: str) -> str:
     raise wrong(at(where, key), "a string", value)
 
 
-def scalar_text(doc: dict[str, Any], key: str, where: str) -> str | None:
+def scalar_text(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` as text when it is a string or a number (a version written ``1.2``, an id
     written ``42``); None when it is missing, null or empty."""
     value = doc.get(key)
@@ -157,14 +161,14 @@ def scalar_text(doc: dict[str, Any], key: str, where: str) -> str | None:
     raise wrong(at(where, key), "a string", value)
 
 
-def opt_bool(doc: dict[str, Any], key: str, where: str) -> bool | None:
+def opt_bool(doc: Mapping[str, Any], key: str, where: str) -> bool | None:
     value = doc.get(key)
     if value is None or type(value) is bool:
         return value
     raise wrong(at(where, key), "true or false", value)
 
 
-def opt_int(doc: dict[str, Any], key: str, where: str) -> int | None:
+def opt_int(doc: Mapping[str, Any], key: str, where: str) -> int | None:
     """``doc[key]`` when it is a whole number within 64 bits; None when missing or null."""
     value = doc.get(key)
     if value is None:
@@ -174,7 +178,7 @@ def opt_int(doc: dict[str, Any], key: str, where: str) -> int | None:
     raise wrong(at(where, key), "a whole number", value)
 
 
-def line(doc: dict[str, Any], key: str, where: str) -> int | None:
+def line(doc: Mapping[str, Any], key: str, where: str) -> int | None:
     """A line or column number: a whole number from 0 to ``MAX_LINE``; None when missing,
     null or 0 (tools write 0 for "unknown")."""
     value = doc.get(key)
@@ -187,7 +191,7 @@ def line(doc: dict[str, Any], key: str, where: str) -> int | None:
     raise wrong(at(where, key), "a line or column number", value)
 
 
-def opt_number(doc: dict[str, Any], key: str, where: str) -> float | None:
+def opt_number(doc: Mapping[str, Any], key: str, where: str) -> float | None:
     """``doc[key]`` when it is a finite number (or a string holding one, as some tools write
     scores); None when it is missing or null."""
     value = doc.get(key)
@@ -218,13 +222,13 @@ def path_text(value: str, where: str) -> str:
     return value
 
 
-def opt_path(doc: dict[str, Any], key: str, where: str) -> str | None:
+def opt_path(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` as a checked path (``path_text``); None when missing, null or empty."""
     value = text(doc, key, where)
     return None if value is None else path_text(value, at(where, key))
 
 
-def strings(doc: dict[str, Any], key: str, where: str) -> list[str]:
+def strings(doc: Mapping[str, Any], key: str, where: str) -> list[str]:
     """``doc[key]`` as a list of strings (missing or null: empty); other items are refused."""
     items = opt_array(doc, key, where)
     for index, item in enumerate(items):

@@ -38,12 +38,17 @@ def relative_path(path: str, root: Path | None) -> str:
 def normalize_cwe(value: str | int) -> str | None:
     """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
     if isinstance(value, int):
-        return f"CWE-{value}"
+        return f"CWE-{value}" if 0 <= value < _MAX_CWE else None
     text = str(value).strip()
     if text.isdigit():
-        return f"CWE-{int(text)}"
+        return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
     match = _CWE_RE.search(text)
-    return f"CWE-{int(match.group(1))}" if match else None
+    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS \
+        else None
+
+
+_CWE_DIGITS = 9
+_MAX_CWE = 10**_CWE_DIGITS
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:

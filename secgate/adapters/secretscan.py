@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secgate.errors import InputError
+from secgate import fields
 from secgate.model import Category, Finding, Location, Secret, Severity
-from secgate.secrets import Redactor, make_secret, secret_hash
+from secgate.secrets import Redactor, make_secret, mask, secret_hash
 
 SECRET_CWE = "CWE-798"  # noqa: S105 - a CWE id, not a credential
 REDACTED_PREVIEW = "[redacted by the tool]"
@@ -110,6 +110,46 @@ class SecretCollector:
         return sorted(self.findings, key=key)
 
 
+_DELIMITERS = frozenset(" \t\r\n\"'`=:,;()[]{}<>")
+
+
+def token_around(text: str, value: str) -> list[tuple[int, int]]:
+    """Where ``value`` occurs in ``text``, each place widened to the whole token it sits in
+    (no blank, quote or delimiter in between): a tool's match may run on past the secret or
+    start inside the token, and the rest of that token is as secret as the value."""
+    spans: list[tuple[int, int]] = []
+    if not value:
+        return spans
+    position = 0
+    while (found := text.find(value, position)) >= 0:
+        start, end = found, found + len(value)
+        while start > position and text[start - 1] not in _DELIMITERS:
+            start -= 1
+        while end < len(text) and text[end] not in _DELIMITERS:
+            end += 1
+        spans.append((start, end))
+        position = end
+    return spans
+
+
+def mask_around(text: str, value: str, collector: SecretCollector | None = None) -> str:
+    """``text`` with each token holding ``value`` replaced by the value's masked preview; a
+    token longer than the value is remembered by ``collector`` as a secret value too."""
+    value = value.strip()
+    spans = token_around(text, value)
+    if not spans:
+        return text
+    preview = mask(value)
+    parts, last = [], 0
+    for start, end in spans:
+        if collector is not None and end - start > len(value):
+            collector.remember(text[start:end])
+        parts += [text[last:start], preview]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def slug(text: str) -> str:
     """A rule id from a human rule name: ``AWS API Key`` -> ``aws-api-key``."""
     return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "secret"
@@ -125,22 +165,28 @@ _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # --- reading untrusted JSON fields with errors a user can act on ---------------------------
 def field_str(item: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
-    """A string field (missing or null reads as ""); anything else is an ``InputError``."""
+    """A string field (missing or null reads as ""); anything else is an ``InputError`` with
+    the field's pointer."""
     value = item.get(key)
     if value is None:
         if required:
-            raise InputError(f"{where}: missing {key!r}")
+            raise fields.fail(fields.at(where, key), "missing")
         return ""
     if not isinstance(value, str):
-        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a string")
+        raise fields.wrong(fields.at(where, key), "a string", value)
     return value
 
 
 def field_int(item: Mapping[str, Any], key: str, where: str) -> int | None:
-    """A positive line/column number, or None when absent or zero."""
+    """A positive line/column number, or None when absent, zero or negative (tools write -1
+    for "unknown")."""
     value = item.get(key)
-    if value is None:
+    if type(value) is int and value < 0:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a number")
-    return value if value > 0 else None
+    return fields.line(item, key, where)
+
+
+def field_path(item: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    """A file path field (see ``secgate.fields.path_text``); "" when missing."""
+    value = field_str(item, key, where, required=required)
+    return fields.path_text(value, fields.at(where, key)) if value else value
