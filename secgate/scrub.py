@@ -37,8 +37,7 @@ MIN_PARTIAL = 8
 """Shortest visible fragment of a masked token that counts as part of a secret."""
 
 _STARS = re.compile(r"\*{4,}")
-_TOKEN_BEFORE = re.compile(r"[^\s*\"'`=:,;()\[\]{}<>]+$")
-_TOKEN_AFTER = re.compile(r"^[^\s*\"'`=:,;()\[\]{}<>]+")
+_DELIMITERS = frozenset(" \t\r\n*\"'`=:,;()[]{}<>")
 
 _Plan = tuple[tuple[str, str], ...]
 """(field name, how to scrub it): ``text``, ``texts`` (a list of strings), ``model``,
@@ -79,13 +78,13 @@ class Scrubber:
         found: set[str] = set()
         for text in texts:
             for run in _STARS.finditer(text):
-                before = _TOKEN_BEFORE.search(text, 0, run.start())
-                after = _TOKEN_AFTER.match(text[run.end():])
-                for match in (before, after):
-                    if match is None or len(match.group(0)) < MIN_PARTIAL:
-                        continue
-                    fragment = match.group(0)
-                    if any(fragment in value for value in known):
+                start, end = run.start(), run.end()
+                while start > 0 and text[start - 1] not in _DELIMITERS:
+                    start -= 1
+                while end < len(text) and text[end] not in _DELIMITERS:
+                    end += 1
+                for fragment in (text[start:run.start()], text[run.end():end]):
+                    if len(fragment) >= MIN_PARTIAL and any(fragment in v for v in known):
                         found.add(fragment)
         return self.add(found)
 

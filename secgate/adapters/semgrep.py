@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from secgate import fields
-from secgate.adapters.code_secrets import CREDENTIAL_CWES, mask_values, string_literals
+from secgate.adapters.code_secrets import is_credential_rule, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.sast_common import has_python_files, invocation_notes
 from secgate.errors import InputError
@@ -431,7 +431,7 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
     rule_id = _rule_id(check_id, prefixes)
     severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
     secret = None
-    if CREDENTIAL_CWES.intersection(cwes) and location is not None and location.snippet:
+    if is_credential_rule(rule_id, cwes) and location is not None and location.snippet:
         values = string_literals(location.snippet)
         if values:
             parsed.secret_values.update(values)
