@@ -223,7 +223,7 @@ def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[
                             no_cache)
     request.use_baseline = False
     target = output or (path or Path.cwd()) / DEFAULT_PATH
-    check_outputs({"baseline": target}, [p for p in files_read(request) if p != target])
+    check_outputs({"baseline": target}, files_read(request))
     result = run_scan(request, quiet)
     sys.exit(write(result, target, sys.stderr))
 
