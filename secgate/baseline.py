@@ -21,8 +21,8 @@ from secgate.errors import ExitCode, InputError, UsageError
 from secgate.fingerprint import package_name, package_version
 from secgate.model import Finding, ScannerRun, ScanResult, VerdictStatus
 from secgate.reading import decode_json, read_bytes, reading
-from secgate.writing import write_atomically
 from secgate.sarif import reader
+from secgate.writing import write_atomically
 
 CREATE_HINT = "create it with: secgate baseline create [PATH] -o FILE"
 DEFAULT_PATH = Path(".secgate") / "baseline.sarif"

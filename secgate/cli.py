@@ -30,10 +30,10 @@ from secgate.policy.commands import policy_group
 from secgate.policy.loader import DISCOVERED_NAMES
 from secgate.progress import choose as choose_progress
 from secgate.reading import input_of
-from secgate.scrub import scrub_line
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
+from secgate.scrub import scrub_line
 from secgate.summary import print_explain, print_summary
 from secgate.writing import check_outputs
 

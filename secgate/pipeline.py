@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secgate import __version__
+from secgate import __version__, scrub
 from secgate import baseline as baselines
 from secgate import cache as result_cache
-from secgate import scrub
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
 from secgate.compact import share_field_sets

@@ -27,16 +27,17 @@ import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate import fields
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.secretscan import (
     SecretCollector,
-    mask_around,
     field_int,
     field_path,
     field_str,
     is_git_top,
+    mask_around,
     redacted_secret,
+    short_commit,
     slug,
 )
 from secgate.errors import InputError, UsageError
@@ -206,6 +207,7 @@ def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> No
         end_line=line, message=_message(rule_name, secret, commit),
         snippet=_snippet(collector, field_str(item, "line", where).strip(), value),
         tags=[t.strip() for t in tags.split(",")],
+        rule_id_from_name=rule_name.strip().lower() not in _V7_RULE_IDS,
         properties={"commit": commit, "author": field_str(item, "author", where),
                     "date": "" if date == _V7_ZERO_DATE else date,
                     "leakURL": field_str(item, "leakURL", where)})
@@ -274,6 +276,6 @@ def _snippet(collector: SecretCollector, match: str, value: str) -> str | None:
 def _message(rule: str, secret: Secret, commit: str) -> str:
     text = f"Secret found ({rule}): {secret.preview}"
     if commit:
-        text += f" (commit {commit[:12]})"
+        text += f" (commit {short_commit(commit)})"
     return text
 

@@ -43,6 +43,7 @@ class SecretCollector:
     tool: str
     values: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    _slugged: set[int] = field(default_factory=set, repr=False)
 
     def remember(self, *values: str | None) -> None:
         """Register raw values to scrub from every output (stripped; empties ignored)."""
@@ -62,8 +63,12 @@ class SecretCollector:
             start_column: int | None = None, end_column: int | None = None,
             snippet: str | None = None,
             help_uri: str | None = None, tags: Iterable[str] = (),
-            properties: Mapping[str, Any] | None = None) -> Finding:
-        """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them."""
+            properties: Mapping[str, Any] | None = None,
+            rule_id_from_name: bool = False) -> Finding:
+        """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them.
+        ``rule_id_from_name``: the rule id is the slug of the rule name, made once the name is
+        masked (a slug of a raw value would be the value in lower case, which no scrubber
+        knows)."""
         severity = Severity.CRITICAL if secret.verified else Severity.HIGH
         location = None
         if path:
@@ -80,6 +85,8 @@ class SecretCollector:
             properties={k: v for k, v in (properties or {}).items()
                         if v not in (None, "", [], {})},
         )
+        if rule_id_from_name:
+            self._slugged.add(id(finding))
         self.findings.append(finding)
         return finding
 
@@ -90,6 +97,10 @@ class SecretCollector:
         a pass per text instead of a search per text and value."""
         masker = Redactor(self.values, every_length=True)
         for finding in self.findings:
+            if id(finding) in self._slugged and finding.rule_name:
+                old, finding.rule_id = finding.rule_id, slug(masker.text(finding.rule_name))
+                if finding.secret is not None and finding.secret.kind == old:
+                    finding.secret = finding.secret.model_copy(update={"kind": finding.rule_id})
             message = masker.text(finding.message)
             if message is not finding.message:
                 finding.message = message
@@ -148,6 +159,16 @@ def mask_around(text: str, value: str, collector: SecretCollector | None = None)
         last = end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def short_commit(commit: str) -> str:
+    """A commit id as messages show it: the first 12 hex digits of a git id; any other text
+    whole (cutting it could cut a secret written there in two, and the scrubber masks only
+    whole values)."""
+    return commit[:12] if _COMMIT_ID.fullmatch(commit) else commit
+
+
+_COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
 def slug(text: str) -> str:

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate import fields
+from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.secretscan import (
     SecretCollector,
     field_int,
@@ -35,6 +35,7 @@ from secgate.adapters.secretscan import (
     field_str,
     is_git_top,
     redacted_secret,
+    short_commit,
     slug,
     strip_ansi,
 )
@@ -173,7 +174,7 @@ def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> Non
     label = detector + (" (verified live)" if verified else "")
     message = f"Secret found ({label}): {secret.preview}"
     if commit:
-        message += f" (commit {commit[:12]})"
+        message += f" (commit {short_commit(commit)})"
     collector.add(
         rule_id=detector, rule_name=detector, secret=secret, path=path or None,
         rule_description=field_str(row, "DetectorDescription", where) or None,
@@ -233,10 +234,11 @@ def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]])
         secret = item["secret"]
         collector.add(
             rule_id=slug(item["reason"]), rule_name=item["reason"], secret=secret,
+            rule_id_from_name=True,
             path=item["path"], start_line=item["start"], end_line=item["end"],
             snippet=item["text"],
             message=f"Secret found ({item['reason']}): {secret.preview}"
-                    + (f" (commit {item['commit'][:12]})" if item["commit"] else ""),
+                    + (f" (commit {short_commit(item['commit'])})" if item["commit"] else ""),
             properties={"commit": item["commit"],
                         "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1
                         else None,
