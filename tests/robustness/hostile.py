@@ -38,12 +38,8 @@ class Fixture:
 
 def fixtures() -> list[Fixture]:
     """Every captured output of every adapter (JSON, JSON lines and SARIF)."""
-    found = []
-    for tool in TOOLS:
-        for path in sorted((FIXTURES / tool).rglob("*")):
-            if path.suffix in (".json", ".jsonl", ".sarif") and path.name not in NOT_OUTPUTS:
-                found.append(Fixture(tool, path))
-    return found
+    return [Fixture(tool, path) for tool in TOOLS for path in sorted((FIXTURES / tool).rglob("*"))
+            if path.suffix in (".json", ".jsonl", ".sarif") and path.name not in NOT_OUTPUTS]
 
 
 def load(fixture: Fixture) -> list[Any]:
