@@ -147,36 +147,35 @@ class Scrubber:
     def _changes(self, model: BaseModel) -> list[tuple[str, Any]]:
         cls = type(model)
         plan = _PLANS.get(cls) or _plan(cls)
-        text = self._redactor.text
+        redactor = self._redactor
+        text, shortest = redactor.text, redactor.shortest
         changes = []
         for name, how in plan:
             value = getattr(model, name)
             if value is None:
                 continue
-            if how == "text":
-                if isinstance(value, str):
-                    scrubbed: Any = text(value)
-                else:
+            if how is _TEXT:  # most fields: a short text, or one already scrubbed once
+                if type(value) is not str or len(value) < shortest:
                     continue
-            elif how == "texts":
-                if not value:
-                    continue
+                scrubbed: Any = text(value)
+            elif not value:
+                continue
+            elif how is _TEXTS:
                 new = [text(v) if isinstance(v, str) else v for v in value]
                 scrubbed = value if all(a is b for a, b in zip(new, value, strict=True)) else new
-            elif how == "model":
+            elif how is _MODEL:
                 scrubbed = self._model(value)
-            elif how == "models":
-                if not value:
-                    continue
+            elif how is _MODELS:
                 new = [self._model(v) for v in value]
                 scrubbed = value if all(a is b for a, b in zip(new, value, strict=True)) else new
             else:
-                if not value:
-                    continue
                 scrubbed = self.value(value)
             if scrubbed is not value:
                 changes.append((name, scrubbed))
         return changes
+
+
+_TEXT, _TEXTS, _MODEL, _MODELS, _VALUE = "text", "texts", "model", "models", "value"
 
 
 def _plan(cls: type[BaseModel]) -> _Plan:
@@ -195,24 +194,24 @@ def _how(annotation: Any) -> str | None:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if annotation is str:
-        return "text"
+        return _TEXT
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "model"
+        return _MODEL
     if origin is list:
         (item,) = args or (Any,)
         if item is str:
-            return "texts"
+            return _TEXTS
         if isinstance(item, type) and issubclass(item, BaseModel):
-            return "models"
-        return "value"
+            return _MODELS
+        return _VALUE
     if origin is dict:
-        return "value"
+        return _VALUE
     if origin is typing.Literal or (isinstance(annotation, type) and not args):
         return None  # an enumeration, a number, a flag
     kinds = {_how(a) for a in args} - {None}
     if len(kinds) == 1:
         return kinds.pop()
-    return "value" if kinds else None
+    return _VALUE if kinds else None
 
 
 _CURRENT = Scrubber()

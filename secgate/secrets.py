@@ -143,6 +143,11 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._previews)
 
+    @property
+    def shortest(self) -> int:
+        """The length of the shortest value masked: a shorter text holds none."""
+        return self._shortest
+
     def text(self, text: str) -> str:
         """``text`` with every value masked; ``text`` itself (the same object) when it holds
         none, so that callers can tell nothing changed with ``is``."""
