@@ -297,3 +297,21 @@ def test_code_scanners_password_literals_reach_no_output(tmp_path: Path, relativ
     literals = {v for v in example_password_literals() if v in (FIXTURES / relative).read_text()}
     assert literals, "the fixture quotes the example's password literals"
     assert_nowhere(literals, texts)
+
+
+def test_a_match_running_past_the_secret_is_masked_as_one_token(tmp_path: Path) -> None:
+    """Gitleaks' ``Match`` can hold more of the token than its ``Secret`` (a capture group
+    inside a longer credential): the whole token is masked, and remembered for every other
+    tool's text."""
+    value = _alphabet_value("sec_")
+    token = f"ID9x{value}Zq81tail"
+    gitleaks = tmp_path / "gitleaks.json"
+    gitleaks.write_text(json.dumps([{"RuleID": "generic-api-key", "File": "app.cfg",
+                                     "StartLine": 1, "Secret": value,
+                                     "Match": f"api_key={token}; region=eu"}]))
+    other = tmp_path / "other.sarif"
+    other.write_text(json.dumps(_sarif_quoting("app.cfg", 1, f"api_key={token}; region=eu")))
+    texts = scan_everything(tmp_path, "--input", f"gitleaks={gitleaks}", "--input", other)
+    snippets = [f["location"].get("snippet") for f in json.loads(texts["report.json"])["findings"]]
+    assert any(s and s.startswith("api_key=") and s.endswith("; region=eu") for s in snippets)
+    assert_nowhere({value, token}, texts)
