@@ -8,6 +8,7 @@ problem; ``--debug`` (or ``SECGATE_DEBUG=1``) adds the traceback.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import sys
 import time
@@ -20,21 +21,28 @@ import click
 
 from secgate import __version__, outbound
 from secgate.errors import ExitCode, SecgateError, UsageError
+from secgate.exclude import IGNORE_FILE
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
 from secgate.pipeline import ScanRequest, execute, load_policy
 from secgate.policy.commands import policy_group
+from secgate.policy.loader import DISCOVERED_NAMES
 from secgate.policy.model import Policy
 from secgate.progress import choose as choose_progress
+from secgate.reading import input_of
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
+from secgate.scrub import scrub_line
 from secgate.summary import print_explain, print_summary
 from secgate.telemetry.logs import LogRecord, RunLog
+from secgate.writing import check_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_TIMEOUT = 604800
+"""The longest ``--timeout`` (a week), as for the policy's ``scanners.timeout``."""
 
 
 def _debug_requested(args: list[str]) -> bool:
@@ -87,6 +95,8 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
                   policy_path: Path | None, jobs: int, timeout: float | None,
                   excludes: tuple[str, ...] = (), no_cache: bool = False) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout <= MAX_TIMEOUT):
+        raise UsageError(f"--timeout {timeout}: give a number of seconds up to {MAX_TIMEOUT}")
     request = ScanRequest(
         target=path,
         inputs=[InputSpec.parse(text) for text in inputs],
@@ -99,6 +109,19 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
     if no_cache:
         request.use_cache = False
     return request
+
+
+def files_read(request: ScanRequest) -> list[Path]:
+    """The files a scan reads that a report must never overwrite: its inputs, policy and
+    baseline, and the policy and ignore file it would find at PATH."""
+    read = [spec.path for spec in request.inputs]
+    if request.policy_path is not None and not str(request.policy_path).startswith("builtin:"):
+        read.append(request.policy_path)
+    if request.baseline is not None:
+        read.append(request.baseline)
+    if request.target is not None:
+        read += [request.target / name for name in (*DISCOVERED_NAMES, IGNORE_FILE)]
+    return read
 
 
 def run_scan(request: ScanRequest, quiet: bool, log: RunLog | None = None,
@@ -174,6 +197,7 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     request.baseline = baseline_path
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
+    check_outputs(targets.files, files_read(request))
     sending = outbound.OutboundOptions.parse(
         notify=notify, notify_on=notify_on, metrics_file=metrics_file, pushgateway=pushgateway,
         loki_url=loki_url, log_format=log_format)
@@ -214,8 +238,9 @@ def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.use_baseline = False
-    result = run_scan(request, quiet)
     target = output or (path or Path.cwd()) / DEFAULT_PATH
+    check_outputs({"baseline": target}, files_read(request))
+    result = run_scan(request, quiet)
     sys.exit(write(result, target, sys.stderr))
 
 
@@ -241,6 +266,7 @@ def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
     if not targets.files:
         raise UsageError("name at least one report to write: --html, --markdown, --summary, "
                          "--junit, --json, --sarif or --output-dir")
+    check_outputs(targets.files, [from_file])
     result = keep_until_exit(load_result(from_file))
     outputs.write_all(result, targets)
     sys.exit(result.verdict.exit_code)
@@ -308,7 +334,7 @@ def _main(args: list[str]) -> None:
     except SecgateError as exc:
         if debug:
             traceback.print_exc()
-        _error(exc.render(), args)
+        _error(scrub_line(exc.render()), args)
         sys.exit(exc.exit_code.value)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -327,7 +353,12 @@ def _main(args: list[str]) -> None:
     except Exception as exc:  # secgate itself failed: fail closed, no traceback by default
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: internal error: {type(exc).__name__}: {exc} "
+        source = input_of(exc)
+        if source is not None:  # it failed on an input file: that file is malformed
+            click.echo(f"secgate: error: {scrub_line(source)}: cannot read this input "
+                       f"({type(exc).__name__}; run with --debug for a traceback)", err=True)
+            sys.exit(ExitCode.USAGE.value)
+        click.echo(f"secgate: internal error: {type(exc).__name__}: {scrub_line(str(exc))} "
                    "(run with --debug for a traceback)", err=True)
         sys.exit(ExitCode.SCANNER_ERROR.value)
     sys.exit(ExitCode.PASS.value)

@@ -9,27 +9,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secgate.globs import matches_any
+from secgate.errors import InputError, UsageError
+from secgate.globs import matches_any, problem
 from secgate.model import Finding
+from secgate.reading import read_text
 
 IGNORE_FILE = ".secgateignore"
 
 
 def read_ignore_file(root: Path | None) -> list[str]:
-    """The patterns of ``root/.secgateignore`` (none when there is no such file)."""
+    """The patterns of ``root/.secgateignore`` (none when there is no such file); an
+    ``InputError`` naming the file and line of a pattern that cannot be used."""
     if root is None:
         return []
     path = root / IGNORE_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    if not path.exists() and not path.is_symlink():
         return []
+    text = read_text(path, "an ignore file (one glob a line)")
     patterns = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if line and not line.startswith("#"):
+            why = problem(line)
+            if why is not None:
+                raise InputError(f"line {number}: {why}", path=path)
             patterns.append(line)
     return patterns
+
+
+def check_excludes(patterns: list[str]) -> None:
+    """A ``UsageError`` for an ``--exclude`` glob that cannot be used."""
+    for pattern in patterns:
+        why = problem(pattern)
+        if why is not None:
+            raise UsageError(f"--exclude {pattern[:80]!r}: {why}")
 
 
 def split_excluded(findings: list[Finding], patterns: list[str]

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secgate import __version__
+from secgate import __version__, scrub
 from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
@@ -16,7 +16,7 @@ from secgate.adapters.interface import Adapter
 from secgate.compact import share_field_sets
 from secgate.dedupe import code_dedupe_enabled, dedupe
 from secgate.errors import UsageError
-from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
+from secgate.exclude import IGNORE_FILE, check_excludes, read_ignore_file, split_excluded
 from secgate.fingerprint import SourceTree, disambiguate
 from secgate.fingerprint import assign as assign_fingerprints
 from secgate.ingest import InputSpec, ingest
@@ -34,7 +34,7 @@ from secgate.runner import (
     default_jobs,
     run_all,
 )
-from secgate.unmask import unmask
+from secgate.unmask import masked_texts, unmask
 
 
 @dataclass
@@ -150,6 +150,7 @@ def load_policy(request: ScanRequest) -> Policy:
         raise UsageError("give a PATH to scan or at least one --input FILE")
     if request.target is not None and not request.target.is_dir():
         raise UsageError(f"{request.target}: not a directory to scan")
+    check_excludes(request.excludes)
     return loader.load(request.policy_path, request.target)
 
 
@@ -164,20 +165,25 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     outcomes = collect(request, policy, progress, cache)
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
-    secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
-    findings = redact(findings, runs, secrets)
+    scrubber = scrub.start_run(set().union(*(o.parsed.secret_values for o in outcomes)))
+    scrubber.add_partials(masked_texts(findings))
+    findings = redact(findings, runs, scrubber)
+    root = request.target.resolve() if request.target else Path.cwd()
+    normalize(findings, root)
+    tree = SourceTree(root)
+    if scrubber.add(unmask(findings, tree)):  # values read back where a tool masked them
+        scrubber.add_partials(masked_texts(findings))
+        redact(findings, runs, scrubber)
     if cache is not None:
         # stored after redaction: raw secret values never reach the cache
         result_cache.store_fresh(cache, outcomes)
-    root = request.target.resolve() if request.target else Path.cwd()
-    normalize(findings, root)
     notes: list[str] = []
     patterns = [*request.excludes, *read_ignore_file(request.target)]
     findings, excluded = split_excluded(findings, patterns)
     if excluded:
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
-    findings, fixed = identify(findings, runs, request, policy, root, notes)
+    findings, fixed = identify(findings, runs, request, policy, root, notes, tree)
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
                           installed=installed_scanners(request))
@@ -195,12 +201,12 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
 
 
 def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,
-             policy: Policy, root: Path, notes: list[str]
+             policy: Policy, root: Path, notes: list[str], tree: SourceTree | None = None
              ) -> tuple[list[Finding], list[Finding] | None]:
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
-    the baseline. Returns the findings and the baseline's fixed ones (None without a baseline)."""
-    tree = SourceTree(root)
-    unmask(findings, tree)
+    the baseline (masked secrets are unmasked before, in ``execute``). Returns the findings and
+    the baseline's fixed ones (None without a baseline)."""
+    tree = tree if tree is not None else SourceTree(root)
     by_cwe = code_dedupe_enabled(policy)
     assign_fingerprints(findings, tree, by_cwe=by_cwe)
     merged = dedupe(findings, tree, code=by_cwe)

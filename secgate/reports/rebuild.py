@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from secgate import fields
 from secgate.errors import InputError
 from secgate.model import Finding, ScanResult, Verdict
-from secgate.sarif.reader import read_findings, read_runs, secgate_properties
+from secgate.reading import reading
+from secgate.sarif.reader import read_findings, read_runs, secgate_properties, validated
 from secgate.sarif.results import CLEARED_RULE_FIELDS
 from secgate.util import load_json, read_input
 
@@ -22,11 +22,12 @@ from secgate.util import load_json, read_input
 def load_result(path: Path) -> ScanResult:
     """Read ``path`` (a SARIF file from ``secgate scan --sarif``) into the result it was
     written from; ``InputError`` naming the file when it cannot be."""
-    data = read_input(path, "a SARIF file")
-    try:
-        return result_from_sarif(load_json(data))
-    except InputError as exc:
-        raise InputError(exc.message, path=path) from None
+    with reading(path):
+        data = read_input(path, "a SARIF file")
+        try:
+            return result_from_sarif(load_json(data))
+        except InputError as exc:
+            raise InputError(exc.message, path=path) from None
 
 
 def result_from_sarif(doc: Any) -> ScanResult:
@@ -39,23 +40,24 @@ def result_from_sarif(doc: Any) -> ScanResult:
                          "use 'secgate scan --input FILE' for other tools' SARIF")
     findings = sorted(read_findings(doc), key=Finding.sort_key)
     runs = sorted(read_runs(doc), key=lambda r: (r.tool, r.input_file or ""))
-    try:
-        verdict = Verdict.model_validate(props.get("verdict"))
-        fixed = [Finding.model_validate(_finding_data(item)) for item in props.get("fixed") or []]
-        return ScanResult(
-            findings=findings,
-            runs=runs,
-            verdict=verdict,
-            policy=str(props.get("policy") or "unknown"),
-            target=props.get("target"),
-            secgate_version=str(props.get("version") or "unknown"),
-            notes=[str(note) for note in props.get("notes") or []],
-            fixed=fixed,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"invalid secgate block in SARIF: {where}: {err['msg']}") from None
+    where = "properties.secgate"
+    verdict = validated(Verdict, props.get("verdict"), fields.at(where, "verdict"))
+    fixed = [validated(Finding, _finding_data(item), f"{where}.fixed[{index}]")
+             for index, item in enumerate(fields.opt_array(props, "fixed", where))]
+    notes = fields.opt_array(props, "notes", where)
+    for index, note in enumerate(notes):
+        if not isinstance(note, str):
+            raise fields.wrong(f"{where}.notes[{index}]", "a string", note)
+    return ScanResult(
+        findings=findings,
+        runs=runs,
+        verdict=verdict,
+        policy=fields.scalar_text(props, "policy", where) or "unknown",
+        target=fields.opt_str(props, "target", where),
+        secgate_version=fields.scalar_text(props, "version", where) or "unknown",
+        notes=list(notes),
+        fixed=fixed,
+    )
 
 
 def _finding_data(item: Any) -> Any:
