@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from secgate import __version__
+from secgate.advisories.commands import advisories_group
 from secgate.errors import ExitCode, SecgateError, UsageError
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
@@ -238,6 +239,7 @@ def doctor() -> None:
     sys.exit(report(sys.stdout))
 
 
+cli.add_command(advisories_group)
 cli.add_command(github_group)
 cli.add_command(hook_group)
 cli.add_command(policy_group)

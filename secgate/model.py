@@ -237,6 +237,48 @@ class Decision(_Model):
 BaselineState = Literal["new", "existing"]
 
 
+class KevStatus(_Model):
+    """Whether CISA's Known Exploited Vulnerabilities catalog lists the vulnerability."""
+
+    listed: bool
+    date_added: str | None = None
+    """The day CISA added it (``YYYY-MM-DD``); None when not listed."""
+    due_date: str | None = None
+    """The remediation due date CISA set for federal agencies; None when not listed."""
+    ransomware: bool | None = None
+    """True when CISA knows of its use in ransomware campaigns."""
+    cve: str | None = None
+    """The CVE id the catalog lists it under."""
+
+
+class EpssStatus(_Model):
+    """FIRST's EPSS score: the probability (0-1) of exploitation activity in the next 30 days."""
+
+    score: float = Field(ge=0.0, le=1.0)
+    percentile: float = Field(ge=0.0, le=1.0)
+    cve: str
+    date: str | None = None
+    """The day the score was computed (the EPSS file's ``score_date``)."""
+
+
+SnapshotKind = Literal["osv", "kev", "epss"]
+
+
+class AdvisorySnapshot(_Model):
+    """One imported advisory data set that a scan consulted (see ``secgate.advisories``)."""
+
+    kind: SnapshotKind
+    source: str
+    """Where it was imported from (a path as given to ``secgate advisories import``)."""
+    sha256: str
+    """The content hash of what was imported."""
+    records: int
+    date: str | None = None
+    """How current the data is (``YYYY-MM-DD``): the newest ``modified`` of OSV records, KEV's
+    ``dateReleased``, EPSS's ``score_date``."""
+    imported_at: str
+
+
 class Finding(_Model):
     """One problem, normalized from whichever tool(s) reported it."""
 
@@ -274,6 +316,10 @@ class Finding(_Model):
     decision: Decision | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     """Tool-specific extras worth keeping (JSON-compatible values only)."""
+    kev: KevStatus | None = None
+    """Whether CISA's KEV catalog lists the vulnerability; None without KEV data."""
+    epss: EpssStatus | None = None
+    """The vulnerability's EPSS score; None without EPSS data or a scored CVE."""
 
     @property
     def fixable(self) -> bool:
@@ -392,3 +438,5 @@ class ScanResult(_Model):
     """Run-wide messages for the reader (expiring acceptances, stale ones, dropped results...)."""
     fixed: list[Finding] = Field(default_factory=list)
     """Baseline findings no longer found."""
+    advisories: list[AdvisorySnapshot] = Field(default_factory=list)
+    """The imported advisory data the scan consulted, with each snapshot's date."""
