@@ -9,6 +9,7 @@ from __future__ import annotations
 from secgate.adapters.bandit import BanditAdapter
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
+from secgate.adapters.osv import OsvAdapter
 from secgate.adapters.pip_audit import PipAuditAdapter
 from secgate.adapters.pip_licenses import PipLicensesAdapter
 from secgate.adapters.safety import SafetyAdapter
@@ -24,6 +25,7 @@ _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
     GitleaksAdapter,
     TruffleHogAdapter,
     PipAuditAdapter,
+    OsvAdapter,
     SafetyAdapter,
     TrivyAdapter,
     PipLicensesAdapter,

@@ -47,6 +47,7 @@ TOOL_INFO_URIS = {
     "gitleaks": "https://github.com/gitleaks/gitleaks",
     "trufflehog": "https://github.com/trufflesecurity/trufflehog",
     "pip-audit": "https://github.com/pypa/pip-audit",
+    "osv": "https://osv.dev",
     "safety": "https://github.com/pyupio/safety",
     "trivy": "https://trivy.dev",
     "pip-licenses": "https://github.com/raimon49/pip-licenses",
