@@ -59,14 +59,14 @@ class Range(_Model):
 def _event(item: Any, index: int) -> Any:
     """``{"fixed": "2.20.0"}`` as ``{"kind": "fixed", "version": "2.20.0"}``."""
     if not isinstance(item, Mapping):
-        raise ValueError(f"event {index} is not a mapping")
+        raise ValueError(f"[{index}]: an event is a mapping, not {type(item).__name__}")
     kinds = [k for k in EVENT_KINDS if k in item]
     if len(kinds) != 1:
-        raise ValueError(f"event {index} must hold exactly one of "
-                         f"{', '.join(EVENT_KINDS)} (has: {', '.join(map(str, item)) or 'none'})")
+        raise ValueError(f"[{index}]: an event holds exactly one of {', '.join(EVENT_KINDS)} "
+                         f"(this one: {', '.join(map(str, item)) or 'none'})")
     value = item[kinds[0]]
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"event {index}: {kinds[0]} is not a version string: {value!r}")
+        raise ValueError(f"[{index}]: {kinds[0]} is not a version string: {value!r}")
     return {"kind": kinds[0], "version": value.strip()}
 
 
@@ -197,4 +197,6 @@ def _describe(exc: ValidationError) -> str:
     message = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "missing":
         message = "missing (required by the OSV format)"
+    if message.startswith("[") and where:  # an item's index, from a validator
+        return f"{where}{message}"
     return f"{where or 'record'}: {message}"

@@ -83,7 +83,13 @@ def judge(entry: AffectedPackage, version: str) -> Verdict:
     if parsed is None and not listed:
         undecidable.append(version)
     return Verdict(affected=listed or in_range, undecidable=undecidable,
-                   fixed=list(dict.fromkeys(fixed)), last_affected=list(dict.fromkeys(last)))
+                   fixed=sort_versions(fixed), last_affected=sort_versions(last))
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    """Unique versions, lowest first (PEP 440 order; ones it cannot read last, as written)."""
+    return sorted(set(versions), key=lambda v: (parse_version(v) is None,
+                                                parse_version(v) or Version("0"), v))
 
 
 def _above(rng: Range, version: Version, kind: str, inclusive: bool = False) -> list[str]:
@@ -117,9 +123,8 @@ def range_affects(rng: Range, version: Version) -> bool:
 
 def fixed_versions(entries: Iterable[AffectedPackage]) -> list[str]:
     """Every ``fixed`` version the entries' version ranges name (for upgrade advice)."""
-    found = {e.version for entry in entries for rng in entry.ranges if rng.type != "GIT"
-             for e in rng.events if e.kind == "fixed"}
-    return sorted(found, key=lambda v: (parse_version(v) is None, parse_version(v) or v, v))
+    return sort_versions(e.version for entry in entries for rng in entry.ranges
+                         if rng.type != "GIT" for e in rng.events if e.kind == "fixed")
 
 
 def _listed(versions: tuple[str, ...], version: str, parsed: Version | None) -> bool:

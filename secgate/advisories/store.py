@@ -299,8 +299,8 @@ class AdvisoryStore:
             verdicts = [(entry, ranges.judge(entry, version)) for entry in entries]
             matched = [entry for entry, verdict in verdicts if verdict.affected]
             if matched:
-                fixed = sorted({v for _, verdict in verdicts if verdict.affected
-                                for v in verdict.fixed}, key=_version_order)
+                fixed = ranges.sort_versions(v for _, verdict in verdicts if verdict.affected
+                                             for v in verdict.fixed)
                 audit.matches.append(Match(advisory, matched, fixed))
                 continue
             unreadable = [v for _, verdict in verdicts for v in verdict.undecidable]
@@ -416,8 +416,3 @@ def _alias_key(vuln_id: str) -> str:
 
 def _unique_upper(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i.strip().upper() for i in ids if i and i.strip()))
-
-
-def _version_order(version: str) -> tuple[int, Any, str]:
-    parsed = ranges.parse_version(version)
-    return (0, parsed, version) if parsed is not None else (1, version, version)
