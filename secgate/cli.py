@@ -152,11 +152,20 @@ def report_options(func: F) -> F:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
                    "block [default: the policy's baseline:].")
+@click.option("--vex", "vex_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An OpenVEX or CycloneDX VEX document (repeatable): not_affected (with a "
+                   "justification) and fixed statements decide their findings; the policy's "
+                   "vex: adds more.")
+@click.option("--openvex", "openvex_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the accepted risks and VEX-decided findings as an OpenVEX document "
+                   "here ('-' for standard output).")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
          json_out: Path | None, explain: bool, baseline_path: Path | None,
-         annotations: bool | None, **report_files: Path | None) -> None:
+         annotations: bool | None, vex_files: tuple[Path, ...], openvex_out: Path | None,
+         **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
@@ -164,16 +173,32 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.baseline = baseline_path
+    request.vex = list(vex_files)
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
     result = run_scan(request, quiet)
     outputs.write_all(result, targets)
+    if openvex_out is not None:
+        write_openvex(result, openvex_out, quiet)
     actions.publish(result, targets, annotations)
     if not quiet:
         print_summary(result, sys.stderr)
     if explain:
         print_explain(result, sys.stderr)
     sys.exit(result.verdict.exit_code)
+
+
+def write_openvex(result: ScanResult, path: Path, quiet: bool) -> None:
+    """Write ``--openvex FILE`` and say what it holds."""
+    from secgate.advisories import openvex
+    from secgate.policy.accept import today
+
+    written = openvex.write(result, path, today())
+    if not quiet:
+        left = f" ({written.left_out} accepted finding(s) without a package and " \
+               "vulnerability cannot be stated)" if written.left_out else ""
+        click.echo(f"secgate: OpenVEX: {written.statements} statement(s) in {path}{left}",
+                   err=True)
 
 
 @cli.group()

@@ -223,15 +223,32 @@ class Action(str, Enum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
 
 
+class VexDecision(_Model):
+    """The VEX statement that decided a finding (see ``secgate.advisories.vex``)."""
+
+    status: Literal["not_affected", "fixed"]
+    justification: str | None = None
+    impact: str | None = None
+    """OpenVEX's impact statement, CycloneDX's analysis detail."""
+    document: str
+    """The document's id, else its file name."""
+    source: str
+    """The file the statement came from."""
+    statement: int
+    """The statement's index in its document."""
+
+
 class Decision(_Model):
     """The policy's decision on one finding and what decided it."""
 
     action: Action
     decided_by: str
     """Which part of the policy decided: ``threshold``, ``rule:<id>``, ``accept:<n>``,
-    ``baseline``, ``suppression``, ``license``."""
+    ``vex:<document>``, ``baseline``, ``suppression``, ``license``."""
     reason: str
     """One line a person reads: why this finding blocks, warns or is ignored."""
+    vex: VexDecision | None = None
+    """The VEX statement, when one decided (``decided_by`` is then ``vex:<document>``)."""
 
 
 BaselineState = Literal["new", "existing"]

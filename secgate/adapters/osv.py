@@ -152,11 +152,10 @@ def _findings(result: Any, index: int, notes: list[str]) -> list[Finding]:
 
 
 def _ratings(vuln: dict[str, Any]) -> list[Rating | None]:
-    found: list[Rating | None] = []
-    for severity in vuln.get("severity") or []:
-        if isinstance(severity, dict) and severity.get("type") in _CVSS_TYPES:
-            found.append(from_cvss(_text(severity.get("score")), None,
-                                   _CVSS_TYPES[str(severity["type"])]))
+    found: list[Rating | None] = [
+        from_cvss(_text(severity.get("score")), None, _CVSS_TYPES[str(severity["type"])])
+        for severity in vuln.get("severity") or []
+        if isinstance(severity, dict) and severity.get("type") in _CVSS_TYPES]
     found.append(from_tool(_text(vuln.get("severity_word"))))
     return found
 

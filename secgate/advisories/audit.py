@@ -80,16 +80,15 @@ def render_text(doc: dict[str, Any]) -> str:
             ids = ", ".join([vuln["id"], *vuln["aliases"]])
             fix = f"fixed in {vuln['fixed'][0]}" if vuln["fixed"] else "no fixed version known"
             lines.append(f"{result['name']} {result['version']} ({where}): {ids}; {fix}")
-        for undecided in result["undecided"]:
-            lines.append(f"{result['name']} {result['version']} ({where}): {undecided['id']} "
-                         f"not judged (not PEP 440: {', '.join(undecided['versions'])})")
+        lines.extend(f"{result['name']} {result['version']} ({where}): {undecided['id']} not "
+                     f"judged (not PEP 440: {', '.join(undecided['versions'])})"
+                     for undecided in result["undecided"])
     affected = sum(1 for r in doc["results"] if r["vulns"])
     vulns = sum(len(r["vulns"]) for r in doc["results"])
     lines.append(f"{len(doc['results'])} pinned package(s) audited, {affected} affected by "
                  f"{vulns} known vulnerabilit{'y' if vulns == 1 else 'ies'}")
     lines.extend(f"not pinned, not judged: {entry}" for entry in doc["unpinned"])
     lines.extend(f"not read: {entry}" for entry in doc["problems"])
-    for snap in doc["snapshots"]:
-        lines.append(f"data: OSV {snap['source']} ({snap['records']} records, newest "
-                     f"{snap['date']})")
+    lines.extend(f"data: OSV {snap['source']} ({snap['records']} records, newest "
+                 f"{snap['date']})" for snap in doc["snapshots"])
     return "\n".join(lines) + "\n"

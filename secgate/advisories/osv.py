@@ -15,7 +15,6 @@ explicit ``versions`` list. Fields secgate does not use are kept in the raw reco
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 

@@ -38,8 +38,15 @@ from secgate.advisories import epss as epss_format
 from secgate.advisories import kev as kev_format
 from secgate.advisories import ranges
 from secgate.advisories.datadir import store_path
-from secgate.advisories.osv import Advisory, AffectedPackage, RecordError, parse_record, record_id
-from secgate.advisories.osv import ecosystem_key, package_key
+from secgate.advisories.osv import (
+    Advisory,
+    AffectedPackage,
+    RecordError,
+    ecosystem_key,
+    package_key,
+    parse_record,
+    record_id,
+)
 from secgate.advisories.sources import (
     RecordFile,
     digest_bytes,
@@ -171,9 +178,9 @@ class AdvisoryStore:
     # --- snapshots ------------------------------------------------------------------------
     def snapshots(self, kind: SnapshotKind | None = None) -> list[AdvisorySnapshot]:
         """The snapshots held, by kind then source."""
-        sql = ("SELECT kind, source, sha256, records, data_date, imported_at FROM snapshots"
-               + (" WHERE kind = ?" if kind else "") + " ORDER BY kind, source")
-        rows = self._db.execute(sql, (kind,) if kind else ()).fetchall()
+        rows = self._db.execute(
+            "SELECT kind, source, sha256, records, data_date, imported_at FROM snapshots "
+            "WHERE ? IS NULL OR kind = ? ORDER BY kind, source", (kind, kind)).fetchall()
         return [AdvisorySnapshot(kind=r[0], source=r[1], sha256=r[2], records=r[3], date=r[4],
                                  imported_at=r[5]) for r in rows]
 
@@ -316,7 +323,8 @@ class AdvisoryStore:
             (_alias_key(vuln_id),)).fetchall()
         found = self._newest(rows)
         exact = [a for a in found if a.id == vuln_id]
-        return (exact or found or [None])[0]
+        chosen = exact or found
+        return chosen[0] if chosen else None
 
     def raw_record(self, advisory_id: str) -> dict[str, Any] | None:
         """The record with this id as it was imported (the newest copy), or None."""

@@ -1,8 +1,8 @@
 """The ``ScanResult`` back from a SARIF file secgate wrote, for ``secgate report --from``.
 
 secgate's SARIF carries every normalized finding (``result.properties.secgate``), every scanner
-run (``invocation.properties.secgate``) and the verdict, policy, notes and fixed findings
-(``properties.secgate`` of the log), so every report can be rendered again with no scanner run.
+run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings and the
+advisory snapshots consulted (``properties.secgate`` of the log), so every report can be rendered again with no scanner run.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from secgate.errors import InputError
-from secgate.model import Finding, ScanResult, Verdict
+from secgate.model import AdvisorySnapshot, Finding, ScanResult, Verdict
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties
 from secgate.sarif.results import CLEARED_RULE_FIELDS
 from secgate.util import load_json, read_input
@@ -51,6 +51,8 @@ def result_from_sarif(doc: Any) -> ScanResult:
             secgate_version=str(props.get("version") or "unknown"),
             notes=[str(note) for note in props.get("notes") or []],
             fixed=fixed,
+            advisories=[AdvisorySnapshot.model_validate(item)
+                        for item in props.get("advisories") or []],
         )
     except ValidationError as exc:
         err = exc.errors()[0]
