@@ -2,7 +2,8 @@
 
 secgate's SARIF carries every normalized finding (``result.properties.secgate``), every scanner
 run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings and the
-advisory snapshots consulted (``properties.secgate`` of the log), so every report can be rendered again with no scanner run.
+advisory snapshots consulted (``properties.secgate`` of the log), so every report can be
+rendered again with no scanner run.
 """
 
 from __future__ import annotations
