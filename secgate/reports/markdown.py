@@ -128,6 +128,7 @@ def _tail(result: ScanResult) -> list[str]:
             lines.append(f"- {md.text(run.tool, 40)}: {state}"
                          + (f": {md.text(detail, 300)}" if detail else ""))
         lines.append("")
+    lines.extend(md.advisory_lines(result))
     if result.notes:
         lines.append("**Notes**")
         lines.append("")
