@@ -17,6 +17,7 @@ skipped).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -166,7 +167,8 @@ def _poetry_table(table: dict[str, Any], text: str, path: str, out: ProjectPins)
         line = _line_of(text, raw_name)
         exact = _POETRY_EXACT.match(value) if isinstance(value, str) else None
         if exact is None:
-            out.unpinned.append(f"{path}:{line}: {raw_name} = {value if value else spec!r}")
+            shown = value if isinstance(value, str) else json.dumps(spec, default=str)
+            out.unpinned.append(f"{path}:{line}: {raw_name} = {shown}")
             continue
         out.pins.append(Pin(canonicalize_name(raw_name), exact.group(1), path, line))
 
