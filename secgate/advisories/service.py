@@ -13,16 +13,18 @@ The API is the subset of https://google.github.io/osv.dev/api/ that such tools c
 - ``GET /v1/vulns/<id>`` answers one record, or 404.
 
 Anything else is a 404 or 400 with an ``{"error": ...}`` body. The server binds 127.0.0.1 on a
-port the system picks, serves from one thread of its own (the store is read from that thread
-only) and lives as long as the ``LocalOsvService`` context.
+port the system picks, serves each connection on a thread of its own (each request reads the
+store through its own SQLite connection) and lives as long as the ``LocalOsvService`` context.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,43 +38,41 @@ SERVED_MARKER = "secgate.advisories.serve"
 command line, which is how a report knows the tool read the imported data)."""
 QUERY_PATH = "/v1/query"
 _MAX_BODY = 1024 * 1024
+_IDLE_SECONDS = 30
 _PURL_ECOSYSTEMS = {"pypi": "PyPI", "npm": "npm", "golang": "Go", "maven": "Maven",
                     "cargo": "crates.io", "gem": "RubyGems", "nuget": "NuGet"}
 
 
-class _Server(HTTPServer):
+class _Server(ThreadingHTTPServer):
+    """One thread per connection (a client that keeps its connection open blocks no other and
+    no shutdown); each request reads the store through a connection of its own."""
+
+    daemon_threads = True
+    block_on_close = False
+
     def __init__(self, store_file: Path) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.store_file = store_file
-        self._store: AdvisoryStore | None = None
-
-    @property
-    def store(self) -> AdvisoryStore:
-        """The store, opened on first use by the serving thread (SQLite connections stay on
-        the thread that made them)."""
-        if self._store is None:
-            self._store = AdvisoryStore.open(self.store_file)
-        return self._store
-
-    def serve_and_close(self) -> None:
-        """Serve until ``shutdown``, then close the store on this same thread."""
-        try:
-            self.serve_forever()
-        finally:
-            if self._store is not None:
-                self._store.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    timeout = _IDLE_SECONDS
+    """Seconds a kept-alive connection may sit idle before the server closes it."""
+
+    @contextmanager
+    def _store(self) -> Iterator[AdvisoryStore]:
+        with AdvisoryStore.open(self.server.store_file) as store:
+            yield store
 
     def do_POST(self) -> None:
         body = self._body()
         if body is None:
             return
         if self.path == QUERY_PATH:
-            vulns = self._vulns(body)
+            with self._store() as store:
+                vulns = self._vulns(store, body)
             if vulns is not None:
                 self._send(HTTPStatus.OK, {"vulns": vulns} if vulns else {})
         elif self.path == "/v1/querybatch":
@@ -81,12 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.BAD_REQUEST, "'queries' must be a list")
                 return
             results = []
-            for query in queries:
-                vulns = self._vulns(query if isinstance(query, dict) else {})
-                if vulns is None:
-                    return
-                results.append({"vulns": [{"id": v["id"], "modified": v.get("modified")}
-                                          for v in vulns]} if vulns else {})
+            with self._store() as store:
+                for query in queries:
+                    vulns = self._vulns(store, query if isinstance(query, dict) else {})
+                    if vulns is None:
+                        return
+                    results.append({"vulns": [{"id": v["id"], "modified": v.get("modified")}
+                                              for v in vulns]} if vulns else {})
             self._send(HTTPStatus.OK, {"results": results})
         else:
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: POST {self.path}")
@@ -96,7 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.startswith(prefix):
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: GET {self.path}")
             return
-        record = self.server.store.raw_record(self.path[len(prefix):])
+        with self._store() as store:
+            record = store.raw_record(self.path[len(prefix):])
         if record is None:
             self._error(HTTPStatus.NOT_FOUND, "no such vulnerability")
         else:
@@ -120,7 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _vulns(self, query: dict[str, Any]) -> list[dict[str, Any]] | None:
+    def _vulns(self, store: AdvisoryStore, query: dict[str, Any]
+               ) -> list[dict[str, Any]] | None:
         """The records affecting the queried version; None after answering an error."""
         package = query.get("package") if isinstance(query.get("package"), dict) else {}
         assert isinstance(package, dict)  # noqa: S101 - narrowed just above
@@ -140,8 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         assert isinstance(name, str) and isinstance(ecosystem, str)  # noqa: S101
         assert isinstance(version, str)  # noqa: S101 - checked just above
-        found = self.server.store.affecting(ecosystem, name, version)
-        records = [self.server.store.raw_record(m.advisory.id) for m in found.matches]
+        found = store.affecting(ecosystem, name, version)
+        records = [store.raw_record(m.advisory.id) for m in found.matches]
         return [r for r in records if r is not None]
 
     def _send(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
@@ -164,7 +167,7 @@ class LocalOsvService:
 
     def __init__(self, store_file: Path) -> None:
         self._server = _Server(store_file)
-        self._thread = threading.Thread(target=self._server.serve_and_close,
+        self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="secgate-osv-service", daemon=True)
 
     @property
