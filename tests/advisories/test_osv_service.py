@@ -118,14 +118,13 @@ def test_an_idle_connection_blocks_neither_queries_nor_shutdown(tmp_path: Path) 
     import socket
 
     imported_store(tmp_path / "data").close()
-    with LocalOsvService(tmp_path / "data" / "advisories.sqlite3") as running:
+    running = LocalOsvService(tmp_path / "data" / "advisories.sqlite3")
+    with running:
         port = int(running.query_url.split(":")[2].split("/")[0])
         idle = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        try:
-            with requests.Session() as session:  # keeps its connection alive too
-                for _ in range(2):
-                    answer = session.post(running.query_url, timeout=TIMEOUT, data=json.dumps(
-                        {"package": {"name": "salt", "ecosystem": "PyPI"}, "version": "3000.1"}))
-                    assert [v["id"] for v in answer.json()["vulns"]] == ["PYSEC-2020-102"]
-        finally:
-            idle.close()
+        with requests.Session() as session:  # keeps its connection alive too
+            for _ in range(2):
+                answer = session.post(running.query_url, timeout=TIMEOUT, data=json.dumps(
+                    {"package": {"name": "salt", "ecosystem": "PyPI"}, "version": "3000.1"}))
+                assert [v["id"] for v in answer.json()["vulns"]] == ["PYSEC-2020-102"]
+    idle.close()  # the service shut down while this connection was still open
