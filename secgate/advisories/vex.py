@@ -237,7 +237,7 @@ def _openvex_vulnerability(value: Any, where: str) -> frozenset[str]:
     if isinstance(value, str) and value.strip():
         return frozenset({value.strip().upper()})
     if isinstance(value, dict):
-        names = [value.get("name"), value.get("@id"), *(value.get("aliases") or [])]
+        names = [value.get("name"), value.get("@id"), *_list(value.get("aliases"))]
         ids = {n.strip().upper() for n in names if isinstance(n, str) and n.strip()}
         if ids:
             return frozenset(ids)
@@ -251,14 +251,14 @@ def _openvex_products(items: list[Any], where: str) -> list[Product]:
         if isinstance(item, str):
             texts.append(item)
         elif isinstance(item, dict):
-            texts += [t for t in (item.get("@id"), (item.get("identifiers") or {}).get("purl"))
+            texts += [t for t in (item.get("@id"), _dict(item.get("identifiers")).get("purl"))
                       if isinstance(t, str)]
-            for sub in item.get("subcomponents") or []:
+            for sub in _list(item.get("subcomponents")):
                 if isinstance(sub, str):
                     texts.append(sub)
                 elif isinstance(sub, dict):
                     texts += [t for t in (sub.get("@id"),
-                                          (sub.get("identifiers") or {}).get("purl"))
+                                          _dict(sub.get("identifiers")).get("purl"))
                               if isinstance(t, str)]
         else:
             raise InputError(f"{where}.products[{number}]: a product is a string or an object")
@@ -268,9 +268,10 @@ def _openvex_products(items: list[Any], where: str) -> list[Product]:
 
 def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
     document = _text(doc.get("serialNumber")) or Path(source).name
-    stamp = _stamp((doc.get("metadata") or {}).get("timestamp"))
-    refs = {c.get("bom-ref"): c.get("purl") for c in doc.get("components") or []
-            if isinstance(c, dict) and isinstance(c.get("purl"), str)}
+    stamp = _stamp(_dict(doc.get("metadata")).get("timestamp"))
+    refs = {c.get("bom-ref"): c.get("purl") for c in _list(doc.get("components"))
+            if isinstance(c, dict) and isinstance(c.get("purl"), str)
+            and isinstance(c.get("bom-ref"), str)}
     vulnerabilities = doc.get("vulnerabilities")
     if not isinstance(vulnerabilities, list):
         raise InputError("'vulnerabilities' must be a list")
@@ -282,28 +283,39 @@ def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
         analysis = item.get("analysis")
         if analysis is None:
             continue  # a vulnerability listed without a VEX analysis states nothing
-        if not isinstance(analysis, dict) or analysis.get("state") not in _CYCLONEDX_STATES:
-            state = analysis.get("state") if isinstance(analysis, dict) else analysis
+        state = analysis.get("state") if isinstance(analysis, dict) else analysis
+        if not isinstance(analysis, dict) or not isinstance(state, str) \
+                or state not in _CYCLONEDX_STATES:
             raise InputError(f"{where}: analysis.state {state!r} is not one of "
                              f"{', '.join(_CYCLONEDX_STATES)}")
         ids = {str(item["id"]).strip().upper()}
-        ids.update(str(r["id"]).strip().upper() for r in item.get("references") or []
+        ids.update(str(r["id"]).strip().upper() for r in _list(item.get("references"))
                    if isinstance(r, dict) and _text(r.get("id")))
         products = []
-        for affect in item.get("affects") or []:
+        for affect in _list(item.get("affects")):
             ref = affect.get("ref") if isinstance(affect, dict) else None
+            if not isinstance(ref, str):
+                continue
             text = refs.get(ref) or ref
             parsed = Product.parse(text) if isinstance(text, str) else None
             if parsed is not None:
                 products.append(parsed)
         out.append(Statement(
             document=document, source=source, index=index, vulnerabilities=frozenset(ids),
-            products=tuple(products), status=_CYCLONEDX_STATES[analysis["state"]],
+            products=tuple(products), status=_CYCLONEDX_STATES[state],
             justification=_text(analysis.get("justification")),
             impact=_text(analysis.get("detail")),
-            action=", ".join(str(r) for r in analysis.get("response") or []) or None,
+            action=", ".join(str(r) for r in _list(analysis.get("response"))) or None,
             timestamp=_stamp(analysis.get("lastUpdated"), analysis.get("firstIssued")) or stamp))
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:

@@ -139,9 +139,10 @@ class _Rows:
     the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
     ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
     acceptance expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the
-    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as ``json.dumps(row,
-    ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000 findings, building a
-    dict per finding and serializing them all cost more than the rest of the page."""
+    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as
+    ``json.dumps(row, ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000
+    findings, building a dict per finding and serializing them all cost more than the rest of
+    the page."""
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings

@@ -152,13 +152,13 @@ def test_judging_nothing_is_incomplete_and_fails_a_required_osv(tmp_path: Path) 
 
 def test_required_without_data_fails_closed_and_without_pins_it_is_a_note(tmp_path: Path) -> None:
     project = _project(tmp_path / "p", {"requirements.txt": "requests==2.19.0\n"})
-    code, report, stderr = _scan(project, tmp_path / "none", "-s", "osv")
+    code, report, _ = _scan(project, tmp_path / "none", "-s", "osv")
     assert code == 3
     (run,) = report["runs"]
     assert run["status"] == "skipped" and "no OSV data in" in run["error"]
     imported_store(tmp_path / "data").close()
     empty = _project(tmp_path / "empty", {"app.py": "print('hi')\n"})
-    code, report, stderr = _scan(empty, tmp_path / "data", "-s", "osv")
+    code, report, _ = _scan(empty, tmp_path / "data", "-s", "osv")
     assert code == 3  # required by name and nothing to examine: the gate says so
     (run,) = report["runs"]
     assert run["status"] == "skipped" and "no requirement or lock files" in run["notes"][0]
