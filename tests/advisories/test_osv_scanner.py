@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from advisory_data import KEV as KEV_FIXTURE
 from advisory_data import PYPA, import_env, imported_store
 from conftest import FIXTURES, ROOT, require_tool, run_secgate
 
@@ -216,3 +217,22 @@ def test_the_whole_fixture_imports_and_audits_against_the_example(tmp_path: Path
     assert doc["files"] == ["requirements.txt"]
     assert {r["name"] for r in doc["results"]} >= {"requests", "pyyaml", "pyspark"}
     assert doc["snapshots"][0]["source"] == str(PYPA)
+
+
+def test_the_result_cache_reuses_an_audit_until_the_data_or_pins_change(tmp_path: Path) -> None:
+    imported_store(tmp_path / "data", kev=False, epss=False).close()
+    project = _project(tmp_path / "p", {"requirements.txt": "requests==2.19.0\n"})
+    cached = {"SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def origin() -> tuple[str, int]:
+        _, report, _ = _scan(project, tmp_path / "data", "-s", "osv", env=cached)
+        (run,) = report["runs"]
+        return run["origin"], len(report["findings"])
+
+    assert origin() == ("run", 2)
+    assert origin() == ("cache", 2)
+    with imported_store(tmp_path / "data", kev=False, epss=False) as store:
+        store.import_kev(KEV_FIXTURE)  # the store's content changed: audit again
+    assert origin() == ("run", 2)
+    (project / "requirements.txt").write_text("requests==2.31.0\n")
+    assert origin() == ("run", 0)
