@@ -72,13 +72,16 @@ def _load_yaml(data: bytes) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (binary data at byte {exc.start})") from None
+    loader = _TextLoader(text)  # a SafeLoader: plain types only
     try:
-        return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"malformed YAML{where}: {getattr(exc, 'problem', None) or exc}"
                          ) from None
+    finally:
+        loader.dispose()
 
 
 def record_files(path: Path) -> Iterator[RecordFile]:
