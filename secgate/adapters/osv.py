@@ -15,6 +15,7 @@ could judge none of them is incomplete, as pip-audit's skips are.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -66,15 +67,19 @@ class OsvAdapter(Adapter):
 
     # --- run ------------------------------------------------------------------------------
     def find_executable(self) -> str | None:
-        """This Python (secgate runs its own audit) when OSV data has been imported."""
+        """The Python that runs the audit (this one, or ``$SECGATE_OSV_BIN``: an interpreter
+        with secgate installed) when OSV data has been imported."""
+        python = os.environ.get(self.env_var) or sys.executable
+        if not (Path(python).is_file() and os.access(python, os.X_OK)):
+            return None
         try:
             store = open_store()
         except SecgateError:
-            return sys.executable  # the run reports what is wrong with the store
+            return python  # the run reports what is wrong with the store
         if store is None:
             return None
         with store:
-            return sys.executable if store.has("osv") else None
+            return python if store.has("osv") else None
 
     def missing_reason(self) -> str:
         return f"no OSV data in {store_path()}; {self.install_hint}"
