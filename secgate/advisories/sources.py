@@ -2,7 +2,9 @@
 file that may be gzip-compressed. Each is read with errors that name the file.
 
 - a directory: every ``*.json``, ``*.yaml`` and ``*.yml`` file under it (hidden directories
-  skipped), one OSV record each, in path order (the PyPA database's ``vulns/`` is such a tree);
+  skipped), one OSV record each, in path order (the PyPA database's ``vulns/`` is such a tree;
+  a directory holding a ``vulns/`` directory, such as a checkout of that database, is read from
+  there);
 - a ``.zip`` archive: its ``*.json``/``*.yaml`` members (OSV publishes ``all.zip`` per
   ecosystem, one ``<id>.json`` per record);
 - a single ``.json``/``.yaml`` file: one record, or a JSON list of records.
@@ -87,7 +89,8 @@ def _load_yaml(data: bytes) -> Any:
 def record_files(path: Path) -> Iterator[RecordFile]:
     """Every record file of an OSV import source (see the module docstring)."""
     if path.is_dir():
-        for found in _walk(path):
+        records = path / "vulns" if (path / "vulns").is_dir() else path
+        for found in _walk(records):
             yield RecordFile(str(found), _read(found))
     elif path.suffix.lower() == ".zip":
         yield from _zip_members(path)

@@ -177,3 +177,12 @@ def test_import_needs_something_and_names_a_missing_path(tmp_path: Path) -> None
     empty.mkdir()
     done = run_secgate("advisories", "import", empty, env=env)
     assert done.returncode == 2 and "holds no OSV record" in done.stderr
+
+
+def test_a_checkout_of_the_database_is_read_from_its_vulns_directory(tmp_path: Path) -> None:
+    checkout = tmp_path / "advisory-database"
+    shutil.copytree(PYPA, checkout / "vulns")
+    (checkout / "triage").mkdir()
+    (checkout / "triage" / "false_positives.yaml").write_text("- not: an OSV record\n")
+    with AdvisoryStore.open(tmp_path / "s.sqlite3", create=True) as store:
+        assert store.import_osv(checkout).records == RECORD_COUNT
