@@ -14,8 +14,8 @@ import io
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
 
+from secgate.advisories.staleness import parse_day
 from secgate.errors import InputError
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,19}$")
@@ -49,7 +49,7 @@ def parse_scores(data: bytes) -> EpssFile:
                          "'#model_version:...,score_date:...')")
     meta = dict(_pairs(lines[0][1:]))
     score_date = meta.get("score_date", "")[:10]
-    if not _is_date(score_date):
+    if parse_day(score_date) is None:
         raise InputError(f"line 1: score_date {meta.get('score_date')!r} is not a date")
     if len(lines) < 2 or tuple(c.strip().lower() for c in lines[1].split(",")) != HEADER:
         raise InputError(f"line 2: expected the header {','.join(HEADER)}")
@@ -89,11 +89,3 @@ def _pairs(text: str) -> list[tuple[str, str]]:
         if sep:
             pairs.append((key.strip(), value.strip()))
     return pairs
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from secgate.advisories.staleness import parse_day
 from secgate.errors import InputError
 from secgate.util import load_json
 
@@ -56,7 +56,7 @@ def parse_catalog(data: bytes) -> KevCatalog:
         raise InputError("not the CISA KEV catalog (expected an object with a "
                          "'vulnerabilities' list)")
     released = _text(doc.get("dateReleased"))
-    if released is None or not _is_date(released[:10]):
+    if released is None or parse_day(released[:10]) is None:
         raise InputError(f"dateReleased: {doc.get('dateReleased')!r} is not a date-time")
     entries = [_entry(item, index) for index, item in enumerate(doc["vulnerabilities"])]
     return KevCatalog(version=_text(doc.get("catalogVersion")) or released[:10],
@@ -74,7 +74,7 @@ def _entry(item: Any, index: int) -> KevEntry:
     dates = {}
     for key in ("dateAdded", "dueDate"):
         value = _text(item.get(key))
-        if value is None or not _is_date(value):
+        if value is None or parse_day(value) is None:
             raise InputError(f"{where}: {key} {item.get(key)!r} is not a date (YYYY-MM-DD)")
         dates[key] = value
     use = _text(item.get("knownRansomwareCampaignUse"))
@@ -83,13 +83,6 @@ def _entry(item: Any, index: int) -> KevEntry:
                     ransomware=ransomware, vendor=_text(item.get("vendorProject")),
                     product=_text(item.get("product")), name=_text(item.get("vulnerabilityName")))
 
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
 
 
 def _text(value: Any) -> str | None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from secgate import requirements
@@ -143,7 +142,7 @@ def _pyproject(data: dict[str, Any], text: str, path: str, out: ProjectPins) -> 
             specs.extend(s for s in group or [] if isinstance(s, str))
     for spec in specs:
         line = _line_of(text, spec)
-        pin = _pep508(spec, path, line)
+        pin = requirements.parse_pin(spec, path, line)
         if pin is None or pin.version is None:
             out.unpinned.append(f"{path}:{line}: {spec}")
         if pin is not None and pin.version is not None:
@@ -171,21 +170,6 @@ def _poetry_table(table: dict[str, Any], text: str, path: str, out: ProjectPins)
             out.unpinned.append(f"{path}:{line}: {raw_name} = {shown}")
             continue
         out.pins.append(Pin(canonicalize_name(raw_name), exact.group(1), path, line))
-
-
-def _pep508(spec: str, path: str, line: int) -> Pin | None:
-    try:
-        req = Requirement(spec)
-    except InvalidRequirement:
-        return None
-    name = canonicalize_name(req.name)
-    if req.url:
-        return Pin(name, None, path, line, url=True)
-    specifiers = list(req.specifier)
-    if len(specifiers) == 1 and specifiers[0].operator in ("==", "===") \
-            and "*" not in specifiers[0].version:
-        return Pin(name, specifiers[0].version, path, line)
-    return Pin(name, None, path, line)
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -17,14 +17,20 @@ from secgate.model import AdvisorySnapshot
 KIND_NAMES = {"osv": "OSV", "kev": "KEV", "epss": "EPSS"}
 
 
-def age_days(snapshot: AdvisorySnapshot, today: date) -> int | None:
-    """Days from the snapshot's date to ``today``; None when it has no readable date."""
-    if not snapshot.date:
+def parse_day(text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` day, or None when ``text`` is not one."""
+    if not text or len(text) != 10:
         return None
     try:
-        return (today - date.fromisoformat(snapshot.date[:10])).days
+        return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def age_days(snapshot: AdvisorySnapshot, today: date) -> int | None:
+    """Days from the snapshot's date to ``today``; None when it has no readable date."""
+    day = parse_day((snapshot.date or "")[:10])
+    return None if day is None else (today - day).days
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from secgate.advisories import epss as epss_format
 from secgate.advisories import kev as kev_format
@@ -58,7 +58,10 @@ from secgate.advisories.sources import (
 from secgate.errors import InputError, UsageError
 from secgate.model import AdvisorySnapshot, SnapshotKind
 
+_T = TypeVar("_T")
 SCHEMA_VERSION = "1"
+_CATALOG_TABLES = {"kev": "kev", "epss": "epss"}
+"""The table of each catalog kind (table names are never taken from input)."""
 _BUSY_TIMEOUT = 60.0
 
 _SCHEMA = """
@@ -224,33 +227,29 @@ class AdvisoryStore:
     def import_kev(self, path: Path) -> AdvisorySnapshot:
         """Import the KEV catalog (replacing the one held)."""
         data = read_maybe_gzip(path)
-        try:
-            catalog = kev_format.parse_catalog(data)
-        except InputError as exc:
-            raise InputError(exc.message, path=path) from None
-        with self._writing() as db:
-            snapshot = self._replace_snapshot(db, "kev", str(path), digest_bytes(data),
-                                              len(catalog.entries), catalog.date,
-                                              every_source=True)
-            db.executemany("INSERT OR REPLACE INTO kev VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           ((snapshot, e.cve, e.date_added, e.due_date,
-                             None if e.ransomware is None else int(e.ransomware), e.vendor,
-                             e.product, e.name) for e in catalog.entries))
-        return self._snapshot(snapshot)
+        catalog = _parsed_catalog(kev_format.parse_catalog, data, path)
+        rows = [(e.cve, e.date_added, e.due_date,
+                 None if e.ransomware is None else int(e.ransomware), e.vendor, e.product,
+                 e.name) for e in catalog.entries]
+        return self._replace_catalog("kev", path, data, catalog.date, rows)
 
     def import_epss(self, path: Path) -> AdvisorySnapshot:
         """Import EPSS scores from their CSV, gzip-compressed or not (replacing those held)."""
         data = read_maybe_gzip(path)
-        try:
-            scores = epss_format.parse_scores(data)
-        except InputError as exc:
-            raise InputError(exc.message, path=path) from None
+        scores = _parsed_catalog(epss_format.parse_scores, data, path)
+        rows = [(s.cve, s.score, s.percentile) for s in scores.scores]
+        return self._replace_catalog("epss", path, data, scores.score_date, rows)
+
+    def _replace_catalog(self, kind: SnapshotKind, path: Path, data: bytes, day: str,
+                         rows: list[tuple[Any, ...]]) -> AdvisorySnapshot:
+        """One catalog (KEV, EPSS) in place of the one held: its snapshot, then its rows."""
+        marks = ", ".join("?" * (len(rows[0]) + 1)) if rows else ""
         with self._writing() as db:
-            snapshot = self._replace_snapshot(db, "epss", str(path), digest_bytes(data),
-                                              len(scores.scores), scores.score_date,
-                                              every_source=True)
-            db.executemany("INSERT OR REPLACE INTO epss VALUES (?, ?, ?, ?)",
-                           ((snapshot, s.cve, s.score, s.percentile) for s in scores.scores))
+            snapshot = self._replace_snapshot(db, kind, str(path), digest_bytes(data),
+                                              len(rows), day, every_source=True)
+            if rows:
+                db.executemany(f"INSERT OR REPLACE INTO {_CATALOG_TABLES[kind]} "  # noqa: S608
+                               f"VALUES ({marks})", ((snapshot, *row) for row in rows))
         return self._snapshot(snapshot)
 
     @contextmanager
@@ -387,6 +386,14 @@ def open_store(path: Path | None = None) -> AdvisoryStore | None:
     if not target.is_file():
         return None
     return AdvisoryStore.open(target)
+
+
+def _parsed_catalog(parse: Callable[[bytes], _T], data: bytes, path: Path) -> _T:
+    """``parse(data)``, its ``InputError`` naming ``path``."""
+    try:
+        return parse(data)
+    except InputError as exc:
+        raise InputError(exc.message, path=path) from None
 
 
 def _records(file: RecordFile) -> list[tuple[Advisory, dict[str, Any]]]:

@@ -247,23 +247,25 @@ def _openvex_vulnerability(value: Any, where: str) -> frozenset[str]:
 def _openvex_products(items: list[Any], where: str) -> list[Product]:
     found: list[Product] = []
     for number, item in enumerate(items):
-        texts: list[str] = []
-        if isinstance(item, str):
-            texts.append(item)
-        elif isinstance(item, dict):
-            texts += [t for t in (item.get("@id"), _dict(item.get("identifiers")).get("purl"))
-                      if isinstance(t, str)]
-            for sub in _list(item.get("subcomponents")):
-                if isinstance(sub, str):
-                    texts.append(sub)
-                elif isinstance(sub, dict):
-                    texts += [t for t in (sub.get("@id"),
-                                          _dict(sub.get("identifiers")).get("purl"))
-                              if isinstance(t, str)]
-        else:
+        if not isinstance(item, str | dict):
             raise InputError(f"{where}.products[{number}]: a product is a string or an object")
+        texts = _component_ids(item)
+        if isinstance(item, dict):
+            for sub in _list(item.get("subcomponents")):
+                texts += _component_ids(sub)
         found.extend(p for p in (Product.parse(t) for t in texts) if p is not None)
     return found
+
+
+def _component_ids(item: Any) -> list[str]:
+    """The ids an OpenVEX product or subcomponent gives: itself as a string, else its ``@id``
+    and ``identifiers.purl``."""
+    if isinstance(item, str):
+        return [item]
+    if not isinstance(item, dict):
+        return []
+    return [t for t in (item.get("@id"), _dict(item.get("identifiers")).get("purl"))
+            if isinstance(t, str)]
 
 
 def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
