@@ -38,19 +38,20 @@ def import_command(paths: tuple[Path, ...], kev_file: Path | None,
     """Import OSV records from each PATH (a directory of .json/.yaml records such as the PyPA
     database's vulns/, an OSV all.zip, or one record file), and the KEV and EPSS files.
 
-    Importing a source again replaces what it held. A malformed file ends with exit 2 naming
-    the file and the record, and leaves the store as it was."""
+    Importing a source again replaces what it held. Everything given is imported, or nothing:
+    a malformed file ends with exit 2 naming the file and the record, and leaves the store as it
+    was."""
     if not paths and kev_file is None and epss_file is None:
         raise UsageError("give at least one OSV PATH, --kev FILE or --epss FILE")
-    with AdvisoryStore.open(create=True) as store:
+    with AdvisoryStore.open(create=True) as store, store.batch():
         done = [store.import_osv(path) for path in paths]
         if kev_file is not None:
             done.append(store.import_kev(kev_file))
         if epss_file is not None:
             done.append(store.import_epss(epss_file))
-        for snapshot in done:
-            click.echo(f"imported {_line(snapshot)}")
-        click.echo(f"store: {store.path}")
+    for snapshot in done:
+        click.echo(f"imported {_line(snapshot)}")
+    click.echo(f"store: {store.path}")
 
 
 @advisories_group.command("status")

@@ -253,8 +253,18 @@ class AdvisoryStore:
         return self._snapshot(snapshot)
 
     @contextmanager
+    def batch(self) -> Iterator[AdvisoryStore]:
+        """Several imports as one: all of them are written, or (on any error) none."""
+        with self._writing():
+            yield self
+
+    @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (joining the one a ``batch`` holds open)."""
         db = self._db
+        if db.in_transaction:
+            yield db
+            return
         try:
             db.execute("BEGIN IMMEDIATE")
             yield db

@@ -186,3 +186,12 @@ def test_a_checkout_of_the_database_is_read_from_its_vulns_directory(tmp_path: P
     (checkout / "triage" / "false_positives.yaml").write_text("- not: an OSV record\n")
     with AdvisoryStore.open(tmp_path / "s.sqlite3", create=True) as store:
         assert store.import_osv(checkout).records == RECORD_COUNT
+
+
+def test_one_bad_file_among_several_imports_none_of_them(tmp_path: Path) -> None:
+    source = _broken_copy(tmp_path, "salt/PYSEC-2020-102.yaml", "affected:", "affected: [")
+    env = import_env(tmp_path / "data")
+    done = run_secgate("advisories", "import", "--kev", KEV, "--epss", EPSS, source, env=env)
+    assert done.returncode == 2 and "salt/PYSEC-2020-102.yaml" in done.stderr
+    status = run_secgate("advisories", "status", "--json", env=env)
+    assert json.loads(status.stdout)["snapshots"] == []
