@@ -26,7 +26,7 @@ from secgate import requirements
 from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.advisories.datadir import store_path
-from secgate.advisories.service import SERVED_MARKER
+from secgate.advisories.serve import SERVED_MARKER
 from secgate.advisories.store import open_store
 from secgate.errors import InputError, SecgateError
 from secgate.model import Category, Finding, Location

@@ -18,9 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from secgate.advisories.service import LocalOsvService
 from secgate.errors import ExitCode, SecgateError
 
+SERVED_MARKER = "secgate.advisories.serve"
+"""This module's name: it appears in the recorded command line of a tool run with the data
+served, which is how a report knows the tool read the imported data."""
 _LOOPBACK = "127.0.0.1"
 
 
@@ -29,6 +31,8 @@ def main(argv: list[str]) -> int:
         print("usage: python -m secgate.advisories.serve --db STORE -- COMMAND...",
               file=sys.stderr)
         return ExitCode.USAGE.value
+    from secgate.advisories.service import LocalOsvService  # the server only where it serves
+
     store, command = Path(argv[1]), argv[3:]
     if not store.is_file():
         print(f"secgate: error: {store}: no advisory data to serve", file=sys.stderr)

@@ -33,9 +33,6 @@ from packageurl import PackageURL
 
 from secgate.advisories.store import AdvisoryStore
 
-SERVED_MARKER = "secgate.advisories.serve"
-"""The module that runs a tool with the data served (it appears in the tool's recorded
-command line, which is how a report knows the tool read the imported data)."""
 QUERY_PATH = "/v1/query"
 _MAX_BODY = 1024 * 1024
 _IDLE_SECONDS = 30
