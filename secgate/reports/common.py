@@ -290,7 +290,7 @@ class Overview:
         categories: Counter[str] = Counter()
         actions: Counter[str] = Counter()
         baselines: Counter[str | None] = Counter()
-        self.accepted = self.suppressed = 0
+        self.accepted = self.suppressed = self.vex = 0
         for (*_, severity, category, action, baseline, decided_by), n in self._combos.items():
             severities[severity] += n
             categories[category] += n
@@ -298,6 +298,8 @@ class Overview:
             baselines[baseline] += n
             if decided_by.startswith("accept"):
                 self.accepted += n
+            elif decided_by.startswith("vex:"):
+                self.vex += n
             elif decided_by == "suppression":
                 self.suppressed += n
         self.new = baselines["new"]

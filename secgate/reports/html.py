@@ -167,9 +167,9 @@ class _Rows:
         self.overview = common.Overview(findings, facts, dict(sorted(self.tools.items())))
 
     def accepted(self) -> list[Finding]:
-        """The findings an accepted risk decided, in report order."""
+        """The findings an accepted risk or a VEX statement decided, in report order."""
         chosen = [i for i, fact in enumerate(self._facts)
-                  if fact[7].startswith("accept")]  # decided by an accepted risk
+                  if fact[7].startswith(("accept", "vex:"))]  # what decided it
         return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
 
     def json_parts(self) -> list[str]:
@@ -342,7 +342,8 @@ def _accepted_row(finding: Finding) -> dict[str, str]:
         "ids": ", ".join(common.finding_ids(finding)),
         "reason": common.clean(decision.reason if decision else ""),
         "by": common.clean(decision.decided_by if decision else ""),
-        "expires": common.acceptance_expiry(finding) or "no expiry",
+        "expires": "VEX statement" if decision is not None and decision.vex is not None
+        else common.acceptance_expiry(finding) or "no expiry",
     }
 
 

@@ -63,8 +63,13 @@ NOT_AFFECTED = {
 def test_openvex_not_affected_clears_the_finding_like_an_acceptance(tmp_path: Path) -> None:
     project = _project(tmp_path)
     vex = _write(tmp_path / "app.openvex.json", _openvex([NOT_AFFECTED]))
-    code, report, stderr = _scan(tmp_path, project, "--vex", vex)
+    page, comment = tmp_path / "r.html", tmp_path / "r.md"
+    code, report, stderr = _scan(tmp_path, project, "--vex", vex, "--html", page,
+                                 "--markdown", comment)
     assert code == 1, stderr  # the other vulnerabilities still block
+    accepted = page.read_text().split('id="accepted"', 1)[1].split("</section>", 1)[0]
+    assert f"vex:{OPENVEX_ID}" in accepted and "VEX statement" in accepted
+    assert "1 not affected or fixed by VEX statements" in comment.read_text()
     decision = _decisions(report)["CVE-2018-18074"]
     assert decision["action"] == "ignore"
     assert decision["decided_by"] == f"vex:{OPENVEX_ID}"
