@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from secgate import __version__, outbound
+from secgate.advisories.commands import advisories_group
 from secgate.errors import ExitCode, SecgateError, UsageError
 from secgate.exclude import IGNORE_FILE
 from secgate.github_commands import github as github_group
@@ -180,13 +181,22 @@ def report_options(func: F) -> F:
               help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
                    "block [default: the policy's baseline:].")
 @outbound.options
+@click.option("--vex", "vex_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An OpenVEX or CycloneDX VEX document (repeatable): not_affected (with a "
+                   "justification) and fixed statements decide their findings; the policy's "
+                   "vex: adds more.")
+@click.option("--openvex", "openvex_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the accepted risks and VEX-decided findings as an OpenVEX document "
+                   "here ('-' for standard output).")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
          json_out: Path | None, explain: bool, baseline_path: Path | None,
          annotations: bool | None, notify: tuple[str, ...], notify_on: str,
          metrics_file: Path | None, pushgateway: str | None, log_format: str,
-         loki_url: str | None, **report_files: Path | None) -> None:
+         loki_url: str | None, vex_files: tuple[Path, ...],
+         openvex_out: Path | None, **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
@@ -195,6 +205,7 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.baseline = baseline_path
+    request.vex = list(vex_files)
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
     check_outputs(targets.files, files_read(request))
@@ -205,6 +216,8 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     policy = load_policy(request)
     result = run_scan(request, quiet, log, policy)
     outputs.write_all(result, targets)
+    if openvex_out is not None:
+        write_openvex(result, openvex_out, quiet)
     actions.publish(result, targets, annotations)
     if not quiet and not log.json_lines:
         print_summary(result, sys.stderr)
@@ -213,6 +226,19 @@ def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
         print_explain(result, sys.stderr)
     outbound.send_all(result, policy, sending, log)
     sys.exit(result.verdict.exit_code)
+
+
+def write_openvex(result: ScanResult, path: Path, quiet: bool) -> None:
+    """Write ``--openvex FILE`` and say what it holds."""
+    from secgate.advisories import openvex
+    from secgate.policy.accept import today
+
+    written = openvex.write(result, path, today())
+    if not quiet:
+        left = f" ({written.left_out} accepted finding(s) without a package and " \
+               "vulnerability cannot be stated)" if written.left_out else ""
+        click.echo(f"secgate: OpenVEX: {written.statements} statement(s) in {path}{left}",
+                   err=True)
 
 
 @cli.group()
@@ -280,6 +306,7 @@ def doctor() -> None:
     sys.exit(report(sys.stdout))
 
 
+cli.add_command(advisories_group)
 cli.add_command(github_group)
 cli.add_command(hook_group)
 cli.add_command(policy_group)

@@ -1,5 +1,6 @@
 """One scan from request to result: collect (run scanners and/or ingest files), scrub secrets,
-normalize, fingerprint, dedupe, judge. Reports are written by the caller from the result."""
+normalize, fingerprint, dedupe, add exploitation facts (KEV, EPSS) from imported advisory data,
+judge (with VEX statements). Reports are written by the caller from the result."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
+from secgate.advisories import exploits
+from secgate.advisories import vex as vex_documents
 from secgate.compact import share_field_sets
 from secgate.dedupe import code_dedupe_enabled, dedupe
 from secgate.errors import UsageError
@@ -57,6 +60,8 @@ class ScanRequest:
     use_cache: bool = field(default_factory=result_cache.enabled_by_default)
     """Reuse scanner results of an unchanged tree (``secgate.cache``); ``--no-cache`` turns it
     off."""
+    vex: list[Path] = field(default_factory=list)
+    """``--vex FILE`` documents; the policy's ``vex:`` (relative to the target) adds more."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -160,6 +165,10 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     if policy is None:
         policy = load_policy(request)
     today = policy_today()
+    # read before anything runs: a malformed document ends the scan at once (exit 2)
+    base = request.target.resolve() if request.target else Path.cwd()
+    vex_paths = [*request.vex, *(base / name for name in policy.vex)]
+    vex = vex_documents.load(vex_paths) if vex_paths else None
     cache = result_cache.ResultCache.for_target(request.target.resolve()) \
         if request.use_cache and request.target is not None else None
     outcomes = collect(request, policy, progress, cache)
@@ -184,9 +193,11 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
     findings, fixed = identify(findings, runs, request, policy, root, notes, tree)
+    advisories = exploits.consult(findings, runs, registry.dependency_scanners())
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
-                          installed=installed_scanners(request))
+                          installed=installed_scanners(request), vex=vex,
+                          advisories=advisories)
     verdict = evaluation.verdict
     notes.extend(evaluation.notes)
     if fixed is not None:
@@ -194,10 +205,11 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     # the reports that follow need the memory; findings shared at ingest only got a decision
-    share_field_sets([*findings, *(fixed or [])], late_fields=("decision",))
+    share_field_sets([*findings, *(fixed or [])], late_fields=("decision", "kev", "epss"))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
-                      secgate_version=__version__, notes=notes, fixed=fixed or [])
+                      secgate_version=__version__, notes=notes, fixed=fixed or [],
+                      advisories=advisories)
 
 
 def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,

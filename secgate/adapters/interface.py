@@ -178,6 +178,12 @@ class Adapter(abc.ABC):
             return override if Path(override).is_file() and os.access(override, os.X_OK) else None
         return shutil.which(self.executable) if self.executable else None
 
+    def missing_reason(self) -> str:
+        """Why the tool is skipped when ``find_executable`` found nothing."""
+        where = f"${self.env_var}" if os.environ.get(self.env_var) else "PATH"
+        hint = f"; {self.install_hint}" if self.install_hint else ""
+        return f"{self.executable} not found on {where}{hint}"
+
     @property
     def env_var(self) -> str:
         return "SECGATE_" + self.name.upper().replace("-", "_") + "_BIN"

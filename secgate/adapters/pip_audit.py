@@ -6,11 +6,18 @@ Skipped dependencies are notes, not findings; when nothing at all was audited th
 incomplete, because pip-audit then says "No known vulnerabilities found" and exits 0.
 pip-audit rates nothing, so its findings get ``severity.UNRATED_VULNERABILITY`` unless a
 CycloneDX rating is present.
+
+Where its data comes from is the ``service`` setting (``vulnerability_service``): with OSV data
+imported (``secgate advisories import``) pip-audit is run under ``secgate.advisories.serve``,
+which serves that data as OSV's query API on 127.0.0.1 for the run, so pip-audit audits for
+real on a machine without network; without imported data it asks its usual service, and where
+that cannot be reached it skips every dependency: incomplete, which fails the gate closed.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,12 +25,19 @@ from typing import Any, ClassVar
 from secgate import fields, requirements
 from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.errors import InputError
+from secgate.advisories.datadir import store_path
+from secgate.advisories.serve import SERVED_MARKER
+from secgate.advisories.store import open_store
+from secgate.errors import InputError, SecgateError
 from secgate.model import Category, Finding, Location
 from secgate.severity import Rating, from_cvss, from_tool, rate
 from secgate.util import load_json
 
 _VERSION_IN_REASON = re.compile(r"\(([^()\s]+)\)\s*$")
+DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
+SERVICES = ("auto", "local", "osv", "pypi", "default")
+"""Values of the ``service`` setting (``default``: pip-audit's own choice, what ``auto`` falls
+back to without imported data or an ``osv_url``)."""
 
 Locations = Mapping[str, tuple[str, int]]
 """Where each package is named: ``{canonical name: (requirement file, line)}``."""
@@ -40,7 +54,8 @@ class PipAuditAdapter(Adapter):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     limitations: ClassVar[str] = (
         "needs PyPI's per-version JSON API or OSV to audit anything; where neither answers it "
-        "skips every dependency and secgate marks the run incomplete")
+        "skips every dependency and secgate marks the run incomplete (with OSV data imported, "
+        "secgate serves it that data on 127.0.0.1)")
 
     def __init__(self) -> None:
         self._locations: dict[str, tuple[str, int]] = {}
@@ -62,6 +77,13 @@ class PipAuditAdapter(Adapter):
 
     # --- run ------------------------------------------------------------------------------
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
+        service = vulnerability_service(ctx.config)
+        if service not in SERVICES:
+            return (f"scanners.settings.pip-audit.service: {service!r} is not one of "
+                    f"{', '.join(SERVICES)}")
+        if service == "local" and not _local_osv_data():
+            return (f"scanners.settings.pip-audit.service is local, but no OSV data is "
+                    f"imported in {store_path()} (secgate advisories import PATH)")
         if requirements.find(ctx.target) or environments(ctx):
             return None
         return ("no requirement files (requirements*.txt) and no environment to audit in the "
@@ -79,16 +101,48 @@ class PipAuditAdapter(Adapter):
         # The report goes to standard output: no temporary path in the recorded command.
         argv += ["-f", "json", "--progress-spinner", "off",
                  "--desc", "on", "--aliases", "on"]
-        osv_url = ctx.config.get("osv_url")
-        if osv_url:
+        service = vulnerability_service(ctx.config)
+        if service == "osv":
             # an OSV-compatible mirror (an internal one where the public service is out of
             # reach): pip-audit queries it instead of PyPI's per-version JSON API
-            argv += ["--vulnerability-service", "osv", "--osv-url", str(osv_url)]
+            argv += ["--vulnerability-service", "osv",
+                     "--osv-url", str(ctx.config.get("osv_url") or DEFAULT_OSV_URL)]
+        elif service == "pypi":
+            argv += ["--vulnerability-service", "pypi"]
         if found.files and found.all_pinned and not ctx.config.get("resolve", False):
             # Audit the pins as written: no resolver (which fails on conflicting pins and
             # installs packages), so transitive dependencies are only audited when pinned too.
             argv += ["--no-deps", "--disable-pip"]
+        if service == "local":
+            # the imported OSV data, served to pip-audit on loopback for this run only
+            argv = [sys.executable, "-m", SERVED_MARKER, "--db", str(store_path()), "--",
+                    *argv]
         return Invocation(argv=argv, cwd=ctx.target)
+
+
+def vulnerability_service(config: Mapping[str, Any]) -> str:
+    """Which vulnerability data pip-audit reads, from its ``service`` setting: ``local`` (the
+    OSV data imported with ``secgate advisories import``, served on loopback), ``osv`` (an OSV
+    API at ``osv_url``, default the public one), ``pypi`` (PyPI's JSON API), or ``auto`` (the
+    default): ``osv`` when ``osv_url`` is set, else ``local`` when OSV data is imported, else
+    pip-audit's own default (PyPI)."""
+    service = str(config.get("service") or "auto").lower()
+    if service != "auto":
+        return service
+    if config.get("osv_url"):
+        return "osv"
+    return "local" if _local_osv_data() else "default"
+
+
+def _local_osv_data() -> bool:
+    try:
+        store = open_store()
+    except SecgateError:
+        return True  # served, the run reports what is wrong with the store
+    if store is None:
+        return False
+    with store:
+        return store.has("osv")
 
 
 def environments(ctx: RunContext) -> list[Path]:

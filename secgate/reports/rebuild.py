@@ -1,8 +1,9 @@
 """The ``ScanResult`` back from a SARIF file secgate wrote, for ``secgate report --from``.
 
 secgate's SARIF carries every normalized finding (``result.properties.secgate``), every scanner
-run (``invocation.properties.secgate``) and the verdict, policy, notes and fixed findings
-(``properties.secgate`` of the log), so every report can be rendered again with no scanner run.
+run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings and the
+advisory snapshots consulted (``properties.secgate`` of the log), so every report can be
+rendered again with no scanner run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from secgate import fields
 from secgate.errors import InputError
-from secgate.model import Finding, ScanResult, Verdict
+from secgate.model import AdvisorySnapshot, Finding, ScanResult, Verdict
 from secgate.reading import reading
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties, validated
 from secgate.sarif.results import CLEARED_RULE_FIELDS
@@ -57,6 +58,8 @@ def result_from_sarif(doc: Any) -> ScanResult:
         secgate_version=fields.scalar_text(props, "version", where) or "unknown",
         notes=list(notes),
         fixed=fixed,
+        advisories=[validated(AdvisorySnapshot, item, f"{where}.advisories[{index}]")
+                    for index, item in enumerate(fields.opt_array(props, "advisories", where))],
     )
 
 
