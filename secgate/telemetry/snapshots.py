@@ -6,8 +6,10 @@ about its advisory data comes from the finders in ``FINDERS``, a plain registry:
 finished ``ScanResult`` and returns the snapshots it can date. A new source of advisories (an
 offline database shipped with secgate, a KEV catalog) adds one entry here; nothing else changes.
 
-Shipped finder: ``safety-db``, the local Safety database a Safety run used (``--db DIR``), dated
-by its ``insecure.json`` ``$meta.timestamp`` (Unix seconds) or ``$meta.last_updated``.
+Shipped finders: ``safety-db``, the local Safety database a Safety run used (``--db DIR``), dated
+by its ``insecure.json`` ``$meta.timestamp`` (Unix seconds) or ``$meta.last_updated``; and
+``imported``, the OSV, KEV and EPSS snapshots of ``secgate advisories import`` that the scan
+consulted (``ScanResult.advisories``), dated by their data date.
 """
 
 from __future__ import annotations
@@ -52,8 +54,24 @@ def safety_database(result: ScanResult) -> list[AdvisorySnapshot]:
     return found
 
 
+def imported_advisories(result: ScanResult) -> list[AdvisorySnapshot]:
+    """The snapshots of imported advisory data (``secgate advisories import``) the scan
+    consulted, by kind (``osv``, ``kev``, ``epss``), dated by their data date."""
+    found = []
+    for snapshot in result.advisories:
+        if snapshot.date is None:
+            continue
+        try:
+            taken = datetime.strptime(snapshot.date[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        found.append(AdvisorySnapshot(snapshot.kind, taken))
+    return found
+
+
 FINDERS: dict[str, SnapshotFinder] = {
     "safety-db": safety_database,
+    "imported": imported_advisories,
 }
 """Every source of advisory snapshots, by name."""
 
