@@ -10,10 +10,13 @@
    slowest scanner alone.
 3. The result cache: a cold scan, a warm re-scan with nothing changed, and one with one source
    file changed.
+4. Advisory data (``bench/advisories.py``): importing the whole PyPA advisory database (given
+   with ``--pypa DIR``; skipped without it) and auditing 200 pins against it.
 
 Every figure is one process started from here (its wall time, and its peak resident memory from
 ``getrusage(RUSAGE_CHILDREN)`` read in a wrapper process of its own). Options: ``--sizes``,
-``--skip-scan``, ``--keep DIR`` (keep the generated files).
+``--skip-scan``, ``--keep DIR`` (keep the generated files), ``--pypa DIR``, ``--only
+advisories``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import advisories  # section 4, beside this script
 from generate import write as generate  # the generator lives beside this script
 
 from secgate.runner import default_jobs
@@ -264,6 +268,11 @@ def main() -> None:
     parser.add_argument("--skip-scan", action="store_true",
                         help="only the processing benchmark (no scanner runs)")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--pypa", type=Path, default=None,
+                        help="the PyPA advisory database's vulns/ directory for section 4 "
+                             f"[default: ${advisories.ENV}; skipped without it]")
+    parser.add_argument("--only", choices=["advisories"], default=None,
+                        help="run only this section")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"machine: {machine()}", flush=True)
@@ -274,10 +283,12 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="secgate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        processing(sizes, work)
-        if not args.skip_scan:
-            parallel_scan(work)
-            cache_scans(work)
+        if args.only is None:
+            processing(sizes, work)
+            if not args.skip_scan:
+                parallel_scan(work)
+                cache_scans(work)
+        advisories.run(args.pypa, work, measure, secgate, scanner_env, PYTHON)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -13,7 +13,8 @@
   rows.forEach(function (f, i) {
     f.i = i;
     f.q = [f.m, f.rule, f.rn || "", f.loc, f.pkg || "", f.t.join(" "), f.c, f.d, f.s,
-           f.ids.map(function (x) { return x[0]; }).join(" ")].join("\n").toLowerCase();
+           f.ids.map(function (x) { return x[0]; }).join(" "), f.kx ? "kev" : "",
+           f.epss ? "epss" : ""].join("\n").toLowerCase();
   });
 
   function byText(key) {
@@ -79,6 +80,8 @@
     }
     add("Package", f.pkg);
     add("Fixed versions", (f.fix || []).join(", "));
+    add("Known exploited (CISA KEV)", f.kev);
+    add("EPSS", f.epss);
     var rule = el("span", f.rule + (f.rn ? " — " + f.rn : ""));
     if (f.help) { rule.appendChild(document.createTextNode(" ")); rule.appendChild(link("help", f.help)); }
     add("Rule", rule);
@@ -93,7 +96,9 @@
   function rowFor(f) {
     var tr = el("tr", null, "finding");
     tr.setAttribute("data-index", String(f.i));
-    var sev = el("td"); sev.appendChild(el("span", f.s, "sev sev-" + f.s)); tr.appendChild(sev);
+    var sev = el("td"); sev.appendChild(el("span", f.s, "sev sev-" + f.s));
+    if (f.kx) { sev.appendChild(el("span", "KEV", "badge badge-kev")); }
+    tr.appendChild(sev);
     tr.appendChild(el("td", f.d, "dec-" + f.d));
     tr.appendChild(el("td", f.t.join(", ")));
     tr.appendChild(el("td", f.c));

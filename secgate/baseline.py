@@ -12,7 +12,6 @@ nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -21,7 +20,9 @@ from secgate.dedupe import normal_id
 from secgate.errors import ExitCode, InputError, UsageError
 from secgate.fingerprint import package_name, package_version
 from secgate.model import Finding, ScannerRun, ScanResult, VerdictStatus
+from secgate.reading import decode_json, read_bytes, reading
 from secgate.sarif import reader
+from secgate.writing import write_atomically
 
 CREATE_HINT = "create it with: secgate baseline create [PATH] -o FILE"
 DEFAULT_PATH = Path(".secgate") / "baseline.sarif"
@@ -62,33 +63,34 @@ def _vulnerability_keys(finding: Finding) -> list[tuple[str, str, str, str]]:
     return [(*base, normal_id(v)) for v in sorted(vuln.all_ids)]
 
 
-def load(path: Path) -> Baseline:
+def load(path: Path, root: Path | None = None) -> Baseline:
     """Read a baseline SARIF file (one that secgate wrote, or any SARIF whose results carry
-    ``partialFingerprints["secgate/v1"]``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"baseline file not found; {CREATE_HINT}", path=path) from None
-    except IsADirectoryError:
-        raise InputError("baseline is a directory, not a SARIF file", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the baseline: {exc}", path=path) from None
-    return parse(text, path)
+    ``partialFingerprints["secgate/v1"]``); ``root``: the scanned directory, when the file is
+    the policy's baseline there (it must then be a regular file inside it)."""
+    return parse(_read(path, root), path)
 
 
-def parse(text: str, path: Path | str) -> Baseline:
-    """Read a baseline's SARIF text; ``path`` names where it came from in errors."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"baseline is not JSON (line {exc.lineno}: {exc.msg})",
-                         path=path) from None
-    if not reader.is_sarif(doc):
-        raise InputError("baseline is not a SARIF 2.1.0 log", path=path)
-    try:
-        findings = reader.read_findings(doc)
-    except InputError as exc:
-        raise InputError(f"baseline: {exc.message}", path=path) from None
+def _read(path: Path, root: Path | None) -> bytes:
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"baseline file not found; {CREATE_HINT}", path=path)
+    with reading(path):
+        return read_bytes(path, "a baseline SARIF file", root=root)
+
+
+def parse(data: bytes, path: Path | str) -> Baseline:
+    """Read a baseline's SARIF bytes (from a file, or from a commit under ``--base``) within
+    the reading layer's bounds; ``path`` names where they came from in errors."""
+    with reading(path):
+        try:
+            doc = decode_json(data)
+        except InputError as exc:
+            raise InputError(f"baseline is not JSON ({exc.message})", path=path) from None
+        if not reader.is_sarif(doc):
+            raise InputError("baseline is not a SARIF 2.1.0 log", path=path)
+        try:
+            findings = reader.read_findings(doc)
+        except InputError as exc:
+            raise InputError(f"baseline: {exc.message}", path=path) from None
     return Baseline(path=path, findings=findings)
 
 
@@ -144,8 +146,7 @@ def write(result: ScanResult, path: Path, err: TextIO) -> int:
     clean = result.model_copy(update={"findings": [
         f.model_copy(update={"decision": None, "baseline": None}) for f in result.findings]})
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(writer.dumps(clean), encoding="utf-8")
+        write_atomically(path, writer.dumps(clean).encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot write the baseline: {exc.strerror}", path=path) from None
     err.write(f"secgate: baseline of {len(result.findings)} finding(s) written to {path}\n")

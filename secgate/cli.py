@@ -8,8 +8,10 @@ problem; ``--debug`` (or ``SECGATE_DEBUG=1``) adds the traceback.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -17,21 +19,30 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from secgate import __version__, gitref, interrupt
+from secgate import __version__, gitref, interrupt, outbound
+from secgate.advisories.commands import advisories_group
 from secgate.errors import ExitCode, SecgateError, UsageError
+from secgate.exclude import IGNORE_FILE
 from secgate.github_commands import github as github_group
 from secgate.hook import hook as hook_group
 from secgate.ingest import InputSpec
 from secgate.model import ScanResult
-from secgate.pipeline import ScanRequest, execute
+from secgate.pipeline import Configuration, ScanRequest, configure, execute
 from secgate.policy.commands import policy_group
+from secgate.policy.loader import DISCOVERED_NAMES
 from secgate.progress import choose as choose_progress
+from secgate.reading import input_of
 from secgate.reports import actions, outputs
 from secgate.reports.rebuild import load_result
 from secgate.runner import default_jobs
+from secgate.scrub import scrub_line
 from secgate.summary import print_explain, print_summary
+from secgate.telemetry.logs import LogRecord, RunLog
+from secgate.writing import check_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_TIMEOUT = 604800
+"""The longest ``--timeout`` (a week), as for the policy's ``scanners.timeout``."""
 
 
 def _debug_requested(args: list[str]) -> bool:
@@ -85,6 +96,8 @@ def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[st
                   policy_path: Path | None, jobs: int, timeout: float | None,
                   excludes: tuple[str, ...] = (), no_cache: bool = False) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout <= MAX_TIMEOUT):
+        raise UsageError(f"--timeout {timeout}: give a number of seconds up to {MAX_TIMEOUT}")
     request = ScanRequest(
         target=path,
         inputs=[InputSpec.parse(text) for text in inputs],
@@ -111,9 +124,24 @@ def choose_base(path: Path | None, base: str | None, no_base: bool) -> tuple[str
     return default, default is not None
 
 
-def run_scan(request: ScanRequest, quiet: bool) -> ScanResult:
-    with choose_progress(quiet) as progress:
-        return keep_until_exit(execute(request, progress))
+def files_read(request: ScanRequest) -> list[Path]:
+    """The files a scan reads that a report must never overwrite: its inputs, policy and
+    baseline, and the policy and ignore file it would find at PATH."""
+    read = [spec.path for spec in request.inputs]
+    if request.policy_path is not None and not str(request.policy_path).startswith("builtin:"):
+        read.append(request.policy_path)
+    if request.baseline is not None:
+        read.append(request.baseline)
+    if request.target is not None:
+        read += [request.target / name for name in (*DISCOVERED_NAMES, IGNORE_FILE)]
+    return read
+
+
+def run_scan(request: ScanRequest, quiet: bool, log: RunLog | None = None,
+             config: Configuration | None = None) -> ScanResult:
+    display = choose_progress(quiet or (log is not None and log.json_lines))
+    with log.progress(display) if log is not None else display as progress:
+        return keep_until_exit(execute(request, progress, config))
 
 
 _KEPT: list[object] = []
@@ -171,30 +199,67 @@ def report_options(func: F) -> F:
                    "pull_request event].")
 @click.option("--no-base", "no_base", is_flag=True,
               help="No pull-request mode, even on a GitHub Actions pull_request event.")
+@outbound.options
+@click.option("--vex", "vex_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An OpenVEX or CycloneDX VEX document (repeatable): not_affected (with a "
+                   "justification) and fixed statements decide their findings; the policy's "
+                   "vex: adds more.")
+@click.option("--openvex", "openvex_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the accepted risks and VEX-decided findings as an OpenVEX document "
+                   "here ('-' for standard output).")
 def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
          policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
          quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
          json_out: Path | None, explain: bool, baseline_path: Path | None,
          base: str | None, no_base: bool, annotations: bool | None,
+         notify: tuple[str, ...], notify_on: str, metrics_file: Path | None,
+         pushgateway: str | None, log_format: str, loki_url: str | None,
+         vex_files: tuple[Path, ...], openvex_out: Path | None,
          **report_files: Path | None) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
-    the job summary is also appended to $GITHUB_STEP_SUMMARY."""
+    the job summary is also appended to $GITHUB_STEP_SUMMARY. Notifications, metrics and log
+    pushes that fail only warn: they never change the verdict."""
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.baseline = baseline_path
     request.base, request.base_from_event = choose_base(path, base, no_base)
+    request.vex = list(vex_files)
     targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
                                            **report_files)
-    result = run_scan(request, quiet)
+    check_outputs(targets.files, files_read(request))
+    sending = outbound.OutboundOptions.parse(
+        notify=notify, notify_on=notify_on, metrics_file=metrics_file, pushgateway=pushgateway,
+        loki_url=loki_url, log_format=log_format)
+    log = sending.run_log(sys.stderr, quiet)
+    config = configure(request)  # in pull-request mode, the base commit's
+    result = run_scan(request, quiet, log, config)
     outputs.write_all(result, targets)
+    if openvex_out is not None:
+        write_openvex(result, openvex_out, quiet)
     actions.publish(result, targets, annotations)
-    if not quiet:
+    if not quiet and not log.json_lines:
         print_summary(result, sys.stderr)
-    if explain:
+    log.result(result)
+    if explain and not log.json_lines:
         print_explain(result, sys.stderr)
+    outbound.send_all(result, config.policy, sending, log)  # its notify: targets
     sys.exit(result.verdict.exit_code)
+
+
+def write_openvex(result: ScanResult, path: Path, quiet: bool) -> None:
+    """Write ``--openvex FILE`` and say what it holds."""
+    from secgate.advisories import openvex
+    from secgate.policy.accept import today
+
+    written = openvex.write(result, path, today())
+    if not quiet:
+        left = f" ({written.left_out} accepted finding(s) without a package and " \
+               "vulnerability cannot be stated)" if written.left_out else ""
+        click.echo(f"secgate: OpenVEX: {written.statements} statement(s) in {path}{left}",
+                   err=True)
 
 
 @cli.group()
@@ -220,8 +285,9 @@ def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[
     request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
                             no_cache)
     request.use_baseline = False
-    result = run_scan(request, quiet)
     target = output or (path or Path.cwd()) / DEFAULT_PATH
+    check_outputs({"baseline": target}, files_read(request))
+    result = run_scan(request, quiet)
     sys.exit(write(result, target, sys.stderr))
 
 
@@ -247,6 +313,7 @@ def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
     if not targets.files:
         raise UsageError("name at least one report to write: --html, --markdown, --summary, "
                          "--junit, --json, --sarif or --output-dir")
+    check_outputs(targets.files, [from_file])
     result = keep_until_exit(load_result(from_file))
     outputs.write_all(result, targets)
     sys.exit(result.verdict.exit_code)
@@ -260,6 +327,7 @@ def doctor() -> None:
     sys.exit(report(sys.stdout))
 
 
+cli.add_command(advisories_group)
 cli.add_command(github_group)
 cli.add_command(hook_group)
 cli.add_command(policy_group)
@@ -299,26 +367,37 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _error(message: str, args: list[str]) -> None:
+    """Print an error line: ``secgate: error: ...``, or a JSON log line with --log-format json."""
+    if outbound.json_logs_requested(args):
+        click.echo(LogRecord(time.time(), "error", "error", message).as_json(), err=True)
+    else:
+        click.echo(f"secgate: error: {message}", err=True)
+
+
 def _main(args: list[str]) -> None:
     debug = _debug_requested(args)
     try:
         with interrupt.handle_signals():  # SIGTERM/SIGINT: stop scanners, clean up, exit 3
             cli.main(args=args, prog_name="secgate", standalone_mode=False)
     except interrupt.Interrupted as exc:
-        _interrupted(exc)
+        _interrupted(exc, args)
     except SecgateError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: error: {exc.render()}", err=True)
+        _error(scrub_line(exc.render()), args)
         sys.exit(exc.exit_code.value)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if outbound.json_logs_requested(args):
+            _error(exc.format_message(), args)
+        else:
+            exc.show()
         sys.exit(ExitCode.USAGE.value)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns it into an Abort
-            _interrupted(exc.__cause__)
+            _interrupted(exc.__cause__, args)
         click.echo("secgate: aborted", err=True)
         sys.exit(ExitCode.USAGE.value)
     except KeyboardInterrupt:
@@ -327,17 +406,26 @@ def _main(args: list[str]) -> None:
     except Exception as exc:  # secgate itself failed: fail closed, no traceback by default
         if debug:
             traceback.print_exc()
-        click.echo(f"secgate: internal error: {type(exc).__name__}: {exc} "
+        source = input_of(exc)
+        if source is not None:  # it failed on an input file: that file is malformed
+            click.echo(f"secgate: error: {scrub_line(source)}: cannot read this input "
+                       f"({type(exc).__name__}; run with --debug for a traceback)", err=True)
+            sys.exit(ExitCode.USAGE.value)
+        click.echo(f"secgate: internal error: {type(exc).__name__}: {scrub_line(str(exc))} "
                    "(run with --debug for a traceback)", err=True)
         sys.exit(ExitCode.SCANNER_ERROR.value)
     sys.exit(ExitCode.PASS.value)
 
 
-def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
-    """End a command stopped by a signal (``secgate.interrupt``): exit 3, a scanner error."""
+def _interrupted(exc: KeyboardInterrupt, args: list[str]) -> NoReturn:
+    """End a command stopped by a signal (``secgate.interrupt``): exit 3, a scanner error
+    (said in a JSON log line with ``--log-format json``)."""
     name = exc.signal_name if isinstance(exc, interrupt.Interrupted) else "SIGINT"
-    click.echo(f"secgate: interrupted by {name}: scanners stopped, temporary files removed",
-               err=True)
+    message = f"interrupted by {name}: scanners stopped, temporary files removed"
+    if outbound.json_logs_requested(args):
+        click.echo(LogRecord(time.time(), "error", "interrupted", message).as_json(), err=True)
+    else:
+        click.echo(f"secgate: {message}", err=True)
     sys.exit(ExitCode.SCANNER_ERROR.value)
 
 

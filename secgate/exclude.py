@@ -10,28 +10,50 @@ from __future__ import annotations
 from pathlib import Path
 
 from secgate import treefiles
-from secgate.globs import matches_any
+from secgate.errors import InputError, UsageError
+from secgate.globs import matches_any, problem
 from secgate.model import Finding
+from secgate.reading import read_text
 
 IGNORE_FILE = ".secgateignore"
 
 
 def read_ignore_file(root: Path | None) -> list[str]:
-    """The patterns of ``root/.secgateignore`` (none when there is no such file)."""
+    """The patterns of ``root/.secgateignore``: none when there is no such file, or when it is
+    no regular file inside ``root`` (a FIFO, a device, a symlink out: such entries are skipped
+    and named in the scan's notes; ignoring fewer paths never weakens the gate). The text is
+    read through the reading layer (bounded, UTF-8) and parsed by ``parse_ignore``."""
     if root is None:
         return []
-    text = treefiles.read_text(root, IGNORE_FILE)
-    return parse_ignore(text) if text is not None else []
+    path = root / IGNORE_FILE
+    if not path.exists() and not path.is_symlink():
+        return []
+    if treefiles.problem(root, IGNORE_FILE):
+        return []
+    return parse_ignore(read_text(path, "an ignore file (one glob a line)", root=root), path)
 
 
-def parse_ignore(text: str) -> list[str]:
-    """The patterns of a ``.secgateignore`` text: one glob a line, ``#`` starts a comment."""
+def parse_ignore(text: str, source: Path | str) -> list[str]:
+    """The patterns of a ``.secgateignore`` text (from the disk, or from a commit under
+    ``--base``): one glob a line, ``#`` starts a comment; an ``InputError`` naming ``source``
+    and the line of a pattern that cannot be used."""
     patterns = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if line and not line.startswith("#"):
+            why = problem(line)
+            if why is not None:
+                raise InputError(f"line {number}: {why}", path=source)
             patterns.append(line)
     return patterns
+
+
+def check_excludes(patterns: list[str]) -> None:
+    """A ``UsageError`` for an ``--exclude`` glob that cannot be used."""
+    for pattern in patterns:
+        why = problem(pattern)
+        if why is not None:
+            raise UsageError(f"--exclude {pattern[:80]!r}: {why}")
 
 
 def split_excluded(findings: list[Finding], patterns: list[str]

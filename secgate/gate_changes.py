@@ -18,27 +18,52 @@ what the base's configuration would stop:
   ``.gitleaks.toml``, ``.semgrepignore``...) added, changed or removed;
 - licenses: the section removed, allowed ids added, denied ids removed, ``unknown`` weakened;
 - ``inline_suppressions: report`` turned to ``honour``; ``accept_warn_days`` lowered;
-  ``gate_changes`` turned from ``block`` to ``warn``.
+  ``gate_changes`` turned from ``block`` to ``warn``;
+- VEX: a document added to the policy's ``vex:``; in the documents it names, a statement added
+  that decides findings (``not_affected`` with a justification, ``fixed``: it works like an
+  acceptance), or one removed that said ``affected``/``under_investigation`` (it may have ended
+  an older ``not_affected``);
+- advisory data: ``advisories.max_age_days`` raised or removed, ``on_stale`` turned from
+  ``block`` to ``warn``.
+
+``notify:`` targets changed are listed but weaken nothing (a message changes no verdict); they
+are named by host (with a short digest of the URL) or ``url_env``, never by their URL, which
+may hold a credential.
 
 Changes the other way (stricter thresholds, acceptances removed...) are listed too, as not
 weakening, so a reviewer sees every change to the gate. Order: the policy's settings in the
-order of the file format, then ``.secgateignore``, the baseline, the scanners' files.
+order of the file format, then ``.secgateignore``, the baseline, the VEX documents, the
+scanners' files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from secgate.model import GateChange, Severity
-from secgate.policy.model import Acceptance, Policy, Rule, Threshold
+from secgate.policy.model import Acceptance, NotifyTarget, Policy, Rule, Threshold
 
 IGNORE_FILE = ".secgateignore"
 BASELINE_SHOWN = 5
 """Findings named in the summary of a baseline change; the rest are counted."""
 _ACTION_RANK = {"ignore": 0, "warn": 1, "block": 2}
 _ACCEPT_MATCHERS = ("vulnerability", "rule", "tool", "fingerprint", "path", "package")
+
+
+@dataclass(frozen=True)
+class VexStatement:
+    """One VEX statement as the comparison sees it."""
+
+    clears: bool
+    """True when it decides its findings (``secgate.advisories.vex.Statement.clears``)."""
+    text: str
+    """``CVE-... not affected for pkg:pypi/...@1.0``."""
+    document: str
+    """The document, as the policy's ``vex:`` names it."""
 
 
 @dataclass
@@ -51,10 +76,15 @@ class GateView:
     """The policy's file relative to the scanned directory, or ``builtin:default``."""
     policy_error: str | None = None
     ignore: list[str] = field(default_factory=list)
+    ignore_error: str | None = None
+    """Why the side's ``.secgateignore`` cannot be used (the pull request's: compared only)."""
     baseline_file: str | None = None
     baseline: dict[str, str] | None = None
     """Fingerprint -> a short description of each baseline finding; None without a baseline."""
     baseline_error: str | None = None
+    vex: dict[str, VexStatement] = field(default_factory=dict)
+    """The statements of the VEX documents the side's policy names, by what they say."""
+    vex_error: str | None = None
     scanner_files: dict[str, bytes | None] = field(default_factory=dict)
     """Each scanner configuration file's content (None: absent), by path."""
     scanner_readers: dict[str, list[str]] = field(default_factory=dict)
@@ -74,8 +104,13 @@ def compare(base: GateView, head: GateView) -> list[GateChange]:
                                   summary=f"not a valid policy: {head.policy_error}"))
     elif base.policy is not None:
         changes.extend(_policy_changes(file, base.policy, head.policy))
-    changes.extend(_ignore_changes(base.ignore, head.ignore))
+    if head.ignore_error:
+        changes.append(GateChange(file=IGNORE_FILE, setting="ignore", weakens=False,
+                                  summary=f"not usable: {head.ignore_error}"))
+    else:
+        changes.extend(_ignore_changes(base.ignore, head.ignore))
     changes.extend(_baseline_changes(base, head))
+    changes.extend(_vex_changes(file, base, head))
     changes.extend(_scanner_file_changes(base, head))
     return changes
 
@@ -122,10 +157,66 @@ def _policy_changes(file: str, base: Policy, head: Policy) -> list[GateChange]:
     if head.baseline != base.baseline:
         add("baseline", f"the policy's baseline is now {head.baseline or 'none'} (was "
                         f"{base.baseline or 'none'})", True)
+    changes.extend(_vex_list_changes(file, base.vex, head.vex))
+    changes.extend(_advisories_changes(file, base, head))
+    if _notify_text(base.notify) != _notify_text(head.notify):
+        add("notify", f"notify changed from {_notify_text(base.notify)} to "
+                      f"{_notify_text(head.notify)}", False)
     if head.dedupe != base.dedupe:
         add("dedupe", f"dedupe changed from {_dump(base.dedupe)} to {_dump(head.dedupe)}",
             False)
     return changes
+
+
+def _vex_list_changes(file: str, base: list[str], head: list[str]) -> list[GateChange]:
+    added = [name for name in dict.fromkeys(head) if name not in base]
+    removed = [name for name in dict.fromkeys(base) if name not in head]
+    changes = [GateChange(file=file, setting="vex", weakens=True,
+                          summary=f"VEX document {name} added to vex: its not_affected and "
+                                  "fixed statements decide findings like acceptances")
+               for name in added]
+    if removed:
+        changes.append(GateChange(file=file, setting="vex", weakens=False,
+                                  summary=f"VEX documents removed from vex: {', '.join(removed)}"))
+    return changes
+
+
+def _advisories_changes(file: str, base: Policy, head: Policy) -> list[GateChange]:
+    changes: list[GateChange] = []
+    old, new = base.advisories, head.advisories
+    if old.max_age_days != new.max_age_days:
+        weaker = new.max_age_days is None or (old.max_age_days is not None
+                                              and new.max_age_days > old.max_age_days)
+        changes.append(GateChange(
+            file=file, setting="advisories.max_age_days", weakens=weaker,
+            summary=f"advisories.max_age_days changed from {_days(old.max_age_days)} to "
+                    f"{_days(new.max_age_days)}: older advisory data "
+                    f"{'passes' if weaker else 'is judged stale'}"))
+    if old.on_stale != new.on_stale:
+        changes.append(GateChange(
+            file=file, setting="advisories.on_stale", weakens=new.on_stale == "warn",
+            summary=f"advisories.on_stale turned from {old.on_stale} to {new.on_stale}"))
+    return changes
+
+
+def _days(value: int | None) -> str:
+    return "none" if value is None else str(value)
+
+
+def _notify_text(targets: list[NotifyTarget]) -> str:
+    """The targets by host or ``url_env`` and events: a webhook URL can be a credential."""
+    if not targets:
+        return "none"
+    shown = []
+    for target in targets:
+        if target.url_env:
+            where = f"${target.url_env}"
+        else:  # the host, and a short digest that tells two URLs apart
+            url = target.url or ""
+            digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+            where = f"{urlsplit(url).hostname or '?'} (URL #{digest})"
+        shown.append(f"{where} on {'/'.join(target.on)}")
+    return "[" + ", ".join(shown) + "]"
 
 
 def _dump(value: Any) -> str:
@@ -350,6 +441,29 @@ def _baseline_changes(base: GateView, head: GateView) -> list[GateChange]:
     if removed:
         changes.append(GateChange(file=file, setting="baseline", weakens=False,
                                   summary=f"{len(removed)} finding(s) removed from the baseline"))
+    return changes
+
+
+def _vex_changes(policy_file: str, base: GateView, head: GateView) -> list[GateChange]:
+    """What changes in the statements of the VEX documents each side's policy names."""
+    if head.vex_error:
+        return [GateChange(file=policy_file, setting="vex", weakens=False,
+                           summary=f"the pull request's VEX documents are not usable: "
+                                   f"{head.vex_error}")]
+    changes: list[GateChange] = []
+    for key, statement in head.vex.items():
+        if key not in base.vex and statement.clears:
+            changes.append(GateChange(
+                file=statement.document, setting="vex", weakens=True,
+                summary=f"VEX statement added: {statement.text}; it decides its findings "
+                        "like an acceptance"))
+    for key, statement in base.vex.items():
+        if key not in head.vex:
+            changes.append(GateChange(
+                file=statement.document, setting="vex", weakens=not statement.clears,
+                summary=f"VEX statement removed: {statement.text}"
+                        + ("" if statement.clears else
+                           "; it may have ended an older not_affected statement")))
     return changes
 
 

@@ -37,6 +37,7 @@ import requests
 
 from secgate import __version__
 from secgate.errors import ExitCode, SecgateError
+from secgate.scrub import MIN_CREDENTIAL_PREFIX, register_credential, scrub_credential
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -46,7 +47,7 @@ _RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 MAX_REDIRECTS = 5
-MIN_SCRUBBED = 8
+MIN_SCRUBBED = MIN_CREDENTIAL_PREFIX
 """Shortest prefix of the token scrubbed from messages (the whole token when it is shorter)."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -114,6 +115,7 @@ class GitHubClient:
         if not token:
             raise GitHubError("no GitHub token: set GITHUB_TOKEN or pass --token")
         self._token = token
+        register_credential(token)  # every line secgate prints is scrubbed of it too
         self.api_url = api_url.rstrip("/")
         self.origin = _origin(self.api_url)
         if self.origin is None:
@@ -324,26 +326,8 @@ class GitHubClient:
 def scrub_token(text: str, token: str) -> str:
     """``text`` with ``token`` replaced by ``***`` wherever it appears in any letter case, and
     with every prefix of it at least ``MIN_SCRUBBED`` characters long (or the whole token, when
-    shorter) replaced too."""
-    if not token:
-        return text
-    shortest = min(len(token), MIN_SCRUBBED)
-    lowered, secret = text.lower(), token.lower()
-    start_of = secret[:shortest]
-    out: list[str] = []
-    i = 0
-    while True:
-        found = lowered.find(start_of, i)
-        if found < 0:
-            out.append(text[i:])
-            return "".join(out)
-        end = found + shortest
-        while end < len(text) and end - found < len(secret) and \
-                lowered[end] == secret[end - found]:
-            end += 1
-        out.append(text[i:found])
-        out.append("***")
-        i = end
+    shorter) replaced too (``secgate.scrub.scrub_credential``)."""
+    return scrub_credential(text, token)
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:

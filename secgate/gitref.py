@@ -3,7 +3,10 @@
 its tree.
 
 Only regular files are read (a blob of mode 100644 or 100755): a symlink in the commit is
-refused, as a symlink in the working tree is. Paths are relative to the scanned directory,
+refused, as a symlink in the working tree is; a blob larger than an input file may be
+(``SECGATE_MAX_INPUT_MB``) is refused before it is read. What is read is decoded and parsed
+exactly as the same file on disk would be (``secgate.reading``, then the policy loader, the
+ignore-file and baseline parsers, the VEX reader). Paths are relative to the scanned directory,
 which may be a subdirectory of the repository.
 
 In GitHub Actions on a ``pull_request`` (or ``pull_request_target``) event the base defaults to
@@ -24,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from secgate.errors import UsageError
+from secgate.errors import SecgateError, UsageError
+from secgate.reading import check_size, decode_text
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 REMOTE = "origin"
@@ -149,30 +153,27 @@ def read(base: BaseRef, path: str) -> bytes | None:
     full = posixpath.normpath(f"{base.prefix}{path}")
     if full.startswith("../") or full == ".." or posixpath.isabs(full):
         raise UsageError(f"{base.source(path)}: outside the repository")
-    listed = _git(base.top, "ls-tree", "-z", "--full-tree", base.commit, "--", full)
+    listed = _git(base.top, "ls-tree", "-z", "-l", "--full-tree", base.commit, "--", full)
     if listed.returncode != 0:
         raise UsageError(f"{base.source(path)}: cannot list it: {_last_line(listed.stderr)}")
     entry = listed.stdout.split(b"\0", 1)[0]
     if not entry:
         return None
     meta, _, _ = entry.partition(b"\t")
-    mode, kind, blob = meta.decode("ascii", "replace").split(" ")
+    mode, kind, blob, size = meta.decode("ascii", "replace").split()
     if kind != "blob" or mode not in _REGULAR_MODES:
         what = "a symlink" if mode == "120000" else f"a {kind}"
         raise UsageError(f"{base.source(path)}: is {what}, not a regular file; secgate reads "
                          "only regular files for its configuration")
+    check_size(int(size), base.source(path), UsageError)  # the input files' limit
     shown = _git(base.top, "cat-file", "blob", blob)
     if shown.returncode != 0:
         raise UsageError(f"{base.source(path)}: cannot read it: {_last_line(shown.stderr)}")
     return shown.stdout
 
 
-def read_text(base: BaseRef, path: str) -> str | None:
-    """``read`` decoded as UTF-8; a ``UsageError`` when it is not UTF-8 text."""
+def read_text(base: BaseRef, path: str, error: type[SecgateError] = UsageError) -> str | None:
+    """``read`` decoded as UTF-8 text as the reading layer decodes a file (``error`` when it
+    is not)."""
     data = read(base, path)
-    if data is None:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{base.source(path)}: not UTF-8 text") from None
+    return None if data is None else decode_text(data, base.source(path), error)

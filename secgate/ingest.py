@@ -9,6 +9,7 @@ from secgate.adapters import registry
 from secgate.adapters.interface import ParseResult, Sample
 from secgate.errors import InputError
 from secgate.model import RunStatus, ScannerRun
+from secgate.reading import reading
 from secgate.runner import Outcome
 from secgate.util import read_input
 
@@ -35,6 +36,11 @@ class InputSpec:
 
 def ingest(spec: InputSpec) -> list[Outcome]:
     """Read one input file into outcomes (one per tool the file holds)."""
+    with reading(spec.path):
+        return _ingest(spec)
+
+
+def _ingest(spec: InputSpec) -> list[Outcome]:
     path = spec.path
     data = read_input(path)
     if spec.tool:

@@ -173,6 +173,7 @@ _ALIASES: dict[str, str] = {
 }
 
 _PREFIXES = ("license :: osi approved :: ", "license :: ")
+_MAX_NAME = 512
 _ONLY_TO_LATER = re.compile(r"^((?:A|L)?GPL-\d\.\d)-only$")
 _LATER_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\+|,?\s+or\s+(?:any\s+)?later(?:\s+version)?)$",
                            re.IGNORECASE)
@@ -324,6 +325,8 @@ def _resolve(raw: str) -> str | None:
 
 def _resolve_later(text: str) -> str | None:
     """``GPLv2 or later``, ``LGPL 2.1+``: the -or-later form of a GNU license."""
+    if len(text) > _MAX_NAME:  # no license name is this long (and the pattern backtracks)
+        return None
     match = _LATER_SUFFIX.match(text)
     if not match:
         return None

@@ -223,18 +223,77 @@ class Action(str, Enum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
 
 
+class VexDecision(_Model):
+    """The VEX statement that decided a finding (see ``secgate.advisories.vex``)."""
+
+    status: Literal["not_affected", "fixed"]
+    justification: str | None = None
+    impact: str | None = None
+    """OpenVEX's impact statement, CycloneDX's analysis detail."""
+    document: str
+    """The document's id, else its file name."""
+    source: str
+    """The file the statement came from."""
+    statement: int
+    """The statement's index in its document."""
+
+
 class Decision(_Model):
     """The policy's decision on one finding and what decided it."""
 
     action: Action
     decided_by: str
     """Which part of the policy decided: ``threshold``, ``rule:<id>``, ``accept:<n>``,
-    ``baseline``, ``suppression``, ``license``."""
+    ``vex:<document>``, ``baseline``, ``suppression``, ``license``."""
     reason: str
     """One line a person reads: why this finding blocks, warns or is ignored."""
+    vex: VexDecision | None = None
+    """The VEX statement, when one decided (``decided_by`` is then ``vex:<document>``)."""
 
 
 BaselineState = Literal["new", "existing"]
+
+
+class KevStatus(_Model):
+    """Whether CISA's Known Exploited Vulnerabilities catalog lists the vulnerability."""
+
+    listed: bool
+    date_added: str | None = None
+    """The day CISA added it (``YYYY-MM-DD``); None when not listed."""
+    due_date: str | None = None
+    """The remediation due date CISA set for federal agencies; None when not listed."""
+    ransomware: bool | None = None
+    """True when CISA knows of its use in ransomware campaigns."""
+    cve: str | None = None
+    """The CVE id the catalog lists it under."""
+
+
+class EpssStatus(_Model):
+    """FIRST's EPSS score: the probability (0-1) of exploitation activity in the next 30 days."""
+
+    score: float = Field(ge=0.0, le=1.0)
+    percentile: float = Field(ge=0.0, le=1.0)
+    cve: str
+    date: str | None = None
+    """The day the score was computed (the EPSS file's ``score_date``)."""
+
+
+SnapshotKind = Literal["osv", "kev", "epss"]
+
+
+class AdvisorySnapshot(_Model):
+    """One imported advisory data set that a scan consulted (see ``secgate.advisories``)."""
+
+    kind: SnapshotKind
+    source: str
+    """Where it was imported from (a path as given to ``secgate advisories import``)."""
+    sha256: str
+    """The content hash of what was imported."""
+    records: int
+    date: str | None = None
+    """How current the data is (``YYYY-MM-DD``): the newest ``modified`` of OSV records, KEV's
+    ``dateReleased``, EPSS's ``score_date``."""
+    imported_at: str
 
 
 class Finding(_Model):
@@ -274,6 +333,10 @@ class Finding(_Model):
     decision: Decision | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     """Tool-specific extras worth keeping (JSON-compatible values only)."""
+    kev: KevStatus | None = None
+    """Whether CISA's KEV catalog lists the vulnerability; None without KEV data."""
+    epss: EpssStatus | None = None
+    """The vulnerability's EPSS score; None without EPSS data or a scored CVE."""
 
     @property
     def fixable(self) -> bool:
@@ -424,3 +487,5 @@ class ScanResult(_Model):
     """Baseline findings no longer found."""
     pull_request: PullRequestGate | None = None
     """Set in pull-request mode (``--base``)."""
+    advisories: list[AdvisorySnapshot] = Field(default_factory=list)
+    """The imported advisory data the scan consulted, with each snapshot's date."""

@@ -9,7 +9,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from secgate.model import Finding, ScannerRun, Source
-from secgate.secrets import Redactor
+from secgate.scrub import Scrubber
 
 _CWE_RE = re.compile(r"CWE[-_ :]?(\d+)", re.IGNORECASE)
 
@@ -38,12 +38,17 @@ def relative_path(path: str, root: Path | None) -> str:
 def normalize_cwe(value: str | int) -> str | None:
     """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
     if isinstance(value, int):
-        return f"CWE-{value}"
+        return f"CWE-{value}" if 0 <= value < _MAX_CWE else None
     text = str(value).strip()
     if text.isdigit():
-        return f"CWE-{int(text)}"
+        return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
     match = _CWE_RE.search(text)
-    return f"CWE-{int(match.group(1))}" if match else None
+    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS \
+        else None
+
+
+_CWE_DIGITS = 9
+_MAX_CWE = 10**_CWE_DIGITS
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:
@@ -70,34 +75,12 @@ def normalize(findings: list[Finding], root: Path | None) -> None:
             finding.sources = [Source.of(finding.tool, finding.rule_id)]
 
 
-def redact(findings: list[Finding], runs: list[ScannerRun], secret_values: set[str]
-           ) -> list[Finding]:
-    """Replace every raw secret value met while parsing with its masked preview in every text a
-    scanner wrote (messages, snippets, rule texts, extra properties, run errors and notes).
-    Identifiers and enumerations are left alone: a secret that happens to read ``secret`` must
-    not turn a category into ``*****``."""
-    redactor = Redactor(secret_values)
-    if not redactor:
-        return findings
-    for run in runs:
-        if run.error:
-            run.error = redactor.text(run.error)
-        run.notes = [redactor.text(n) for n in run.notes]
-        run.command = [redactor.text(c) for c in run.command]
-    for finding in findings:
-        for name in ("message", "rule_description", "rule_help"):
-            text = getattr(finding, name)
-            if text:
-                scrubbed = redactor.text(text)
-                if scrubbed is not text:
-                    setattr(finding, name, scrubbed)
-        location = finding.location
-        if location is not None and location.snippet:
-            snippet = redactor.text(location.snippet)
-            if snippet is not location.snippet:
-                location.snippet = snippet
-        if finding.properties:
-            properties = redactor.value(finding.properties)
-            if properties is not finding.properties:
-                finding.properties = properties
+def redact(findings: list[Finding], runs: list[ScannerRun],
+           secret_values: set[str] | Scrubber) -> list[Finding]:
+    """Replace every raw secret value met in the run with its masked preview in every text of
+    every finding and run (``secgate.scrub``): messages, snippets, paths, rule ids and names,
+    tags, properties, run errors and notes. Enumerations and secgate's own hashes are left
+    alone."""
+    scrubber = secret_values if isinstance(secret_values, Scrubber) else Scrubber(secret_values)
+    scrubber.findings(findings, runs)
     return findings

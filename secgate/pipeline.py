@@ -1,5 +1,6 @@
 """One scan from request to result: collect (run scanners and/or ingest files), scrub secrets,
-normalize, fingerprint, dedupe, judge. Reports are written by the caller from the result."""
+normalize, fingerprint, dedupe, add exploitation facts (KEV, EPSS) from imported advisory data,
+judge (with VEX statements). Reports are written by the caller from the result."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secgate import __version__, pull_request, treefiles
+from secgate import __version__, pull_request, scrub, treefiles
 from secgate import baseline as baselines
 from secgate import cache as result_cache
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
+from secgate.advisories import exploits
+from secgate.advisories import vex as vex_documents
 from secgate.compact import share_field_sets
 from secgate.dedupe import code_dedupe_enabled, dedupe
-from secgate.errors import InputError, UsageError
-from secgate.exclude import IGNORE_FILE, read_ignore_file, split_excluded
+from secgate.errors import UsageError
+from secgate.exclude import IGNORE_FILE, check_excludes, read_ignore_file, split_excluded
 from secgate.fingerprint import SourceTree, disambiguate
 from secgate.fingerprint import assign as assign_fingerprints
 from secgate.ingest import InputSpec, ingest
@@ -34,7 +37,7 @@ from secgate.runner import (
     default_jobs,
     run_all,
 )
-from secgate.unmask import unmask
+from secgate.unmask import masked_texts, unmask
 
 
 @dataclass
@@ -62,6 +65,8 @@ class ScanRequest:
     REF's files instead of the target's."""
     base_from_event: bool = False
     """True when ``base`` is the pull request's base branch taken from GitHub Actions."""
+    vex: list[Path] = field(default_factory=list)
+    """``--vex FILE`` documents; the policy's ``vex:`` (relative to the target) adds more."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -150,32 +155,60 @@ def _ingest_compact(spec: InputSpec) -> list[Outcome]:
     return ingested
 
 
-def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> ScanResult:
-    """Run one scan and judge it."""
+@dataclass(frozen=True)
+class Configuration:
+    """What judges a scan: the policy, and in pull-request mode (``--base``) the base commit's
+    gate it came from (``.secgateignore``, baseline, VEX documents, what the pull request
+    changes)."""
+
+    policy: Policy
+    gate: pull_request.TrustedGate | None = None
+
+
+def configure(request: ScanRequest) -> Configuration:
+    """Check that ``request`` can run, then load what judges it (the first step of
+    ``execute``)."""
     if request.target is None and not request.inputs:
         raise UsageError("give a PATH to scan or at least one --input FILE")
     if request.target is not None and not request.target.is_dir():
         raise UsageError(f"{request.target}: not a directory to scan")
-    gate = pull_request.prepare(request.target, request.base,
-                                from_event=request.base_from_event,
-                                explicit_policy=request.policy_path,
-                                policy_baseline=request.use_baseline and request.baseline is None) \
-        if request.base is not None and request.target is not None else None
-    policy = gate.policy if gate is not None else loader.load(request.policy_path, request.target)
+    check_excludes(request.excludes)
+    if request.base is not None and request.target is not None:
+        gate = pull_request.prepare(
+            request.target, request.base, from_event=request.base_from_event,
+            explicit_policy=request.policy_path,
+            policy_baseline=request.use_baseline and request.baseline is None)
+        return Configuration(policy=gate.policy, gate=gate)
+    return Configuration(policy=loader.load(request.policy_path, request.target))
+
+
+def execute(request: ScanRequest, progress: ProgressCallback | None = None,
+            config: Configuration | None = None) -> ScanResult:
+    """Run one scan and judge it (with ``config`` when the caller loaded it already)."""
+    if config is None:
+        config = configure(request)
+    policy, gate = config.policy, config.gate
     today = policy_today()
+    # read before anything runs: a malformed document ends the scan at once (exit 2)
+    vex = load_vex(request, policy, gate)
     cache, cache_note = result_cache.ResultCache.for_scan(request.target.resolve()) \
         if request.use_cache and request.target is not None else (None, None)
     unsafe = treefiles.unsafe_entries(request.target) if request.target is not None else []
     outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe))
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
-    secrets: set[str] = set().union(*(o.parsed.secret_values for o in outcomes))
-    findings = redact(findings, runs, secrets)
+    scrubber = scrub.start_run(set().union(*(o.parsed.secret_values for o in outcomes)))
+    scrubber.add_partials(masked_texts(findings))
+    findings = redact(findings, runs, scrubber)
+    root = request.target.resolve() if request.target else Path.cwd()
+    normalize(findings, root)
+    tree = SourceTree(root)
+    if scrubber.add(unmask(findings, tree)):  # values read back where a tool masked them
+        scrubber.add_partials(masked_texts(findings))
+        redact(findings, runs, scrubber)
     if cache is not None:
         # stored after redaction: raw secret values never reach the cache
         result_cache.store_fresh(cache, outcomes)
-    root = request.target.resolve() if request.target else Path.cwd()
-    normalize(findings, root)
     notes: list[str] = [*(gate.notes() if gate else []),
                         *(text for text in [treefiles.note(unsafe), cache_note] if text)]
     ignored = gate.ignore if gate is not None else read_ignore_file(request.target)
@@ -184,10 +217,12 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     if excluded:
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
-    findings, fixed = identify(findings, runs, request, policy, root, notes, gate)
+    findings, fixed = identify(findings, runs, request, policy, root, notes, tree, gate)
+    advisories = exploits.consult(findings, runs, registry.dependency_scanners())
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
-                          installed=installed_scanners(request))
+                          installed=installed_scanners(request), vex=vex,
+                          advisories=advisories)
     verdict = evaluation.verdict
     if gate is not None:
         verdict = pull_request.judge(verdict, gate.review)
@@ -197,22 +232,23 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None) -> S
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     # the reports that follow need the memory; findings shared at ingest only got a decision
-    share_field_sets([*findings, *(fixed or [])], late_fields=("decision",))
+    share_field_sets([*findings, *(fixed or [])], late_fields=("decision", "kev", "epss"))
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
                       secgate_version=__version__, notes=notes, fixed=fixed or [],
+                      advisories=advisories,
                       pull_request=gate.review if gate is not None else None)
 
 
 def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,
-             policy: Policy, root: Path, notes: list[str],
+             policy: Policy, root: Path, notes: list[str], tree: SourceTree | None = None,
              gate: pull_request.TrustedGate | None = None
              ) -> tuple[list[Finding], list[Finding] | None]:
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
-    the baseline (the base commit's in pull-request mode, unless ``--baseline`` names one).
-    Returns the findings and the baseline's fixed ones (None without a baseline)."""
-    tree = SourceTree(root)
-    unmask(findings, tree)
+    the baseline (the base commit's in pull-request mode, unless ``--baseline`` names one;
+    masked secrets are unmasked before, in ``execute``). Returns the findings and the
+    baseline's fixed ones (None without a baseline)."""
+    tree = tree if tree is not None else SourceTree(root)
     by_cwe = code_dedupe_enabled(policy)
     assign_fingerprints(findings, tree, by_cwe=by_cwe)
     merged = dedupe(findings, tree, code=by_cwe)
@@ -229,9 +265,22 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
     path = baselines.resolve(request.baseline, policy.baseline, root)
     if path is None:
         return findings, None
-    problem = treefiles.problem(root, path) \
-        if request.baseline is None and treefiles.lexically_inside(root, path) else None
-    if problem:
-        raise InputError(f"is a {problem}: secgate reads only regular files in the scanned "
-                         "directory", path=path)
-    return findings, baselines.mark(findings, baselines.load(path), runs)
+    # the policy's baseline is a file of the scanned tree; --baseline FILE is the user's
+    baseline = baselines.load(path, root=root if request.baseline is None else None)
+    return findings, baselines.mark(findings, baseline, runs)
+
+
+def load_vex(request: ScanRequest, policy: Policy,
+             gate: pull_request.TrustedGate | None) -> vex_documents.VexIndex | None:
+    """The VEX documents of the scan: ``--vex`` files, then the policy's ``vex:`` (relative to
+    the target, read as files of the scanned tree; in pull-request mode the base commit's,
+    read from it as the baseline is)."""
+    if gate is not None:
+        policy_documents = gate.vex
+    else:
+        root = request.target.resolve() if request.target else Path.cwd()
+        policy_documents = [vex_documents.Document.read(root / name, root=root)
+                            for name in policy.vex]
+    documents = [*(vex_documents.Document.read(path) for path in request.vex),
+                 *policy_documents]
+    return vex_documents.index(documents) if documents else None

@@ -3,35 +3,42 @@
 The scanners examine the pull request's working tree, but the gate is configured by the base
 commit (``secgate.gitref``), never by files the pull request can edit:
 
-1. the policy (with its rules, thresholds and acceptances): ``.secgate.yml`` (or ``.yaml``) of
-   REF's tree at the scanned directory, else the shipped default; an explicit ``--policy``
-   still wins;
+1. the policy (with its rules, thresholds, acceptances, ``advisories:`` limits and ``notify:``
+   targets): ``.secgate.yml`` (or ``.yaml``) of REF's tree at the scanned directory, else the
+   shipped default; an explicit ``--policy`` still wins;
 2. ``.secgateignore``: REF's;
 3. the baseline named by the policy's ``baseline:`` (relative to the scanned directory): REF's
    (``--baseline FILE`` still wins);
-4. what the pull request changes in all of these, and in the scanners' own configuration files,
+4. the VEX documents named by the policy's ``vex:`` (relative to the scanned directory): REF's,
+   as the baseline is, since a ``not_affected`` statement decides a finding like an acceptance
+   (``--vex FILE`` documents are the caller's and are read from the disk);
+5. what the pull request changes in all of these, and in the scanners' own configuration files,
    is compared (``secgate.gate_changes``) and carried in the result (``ScanResult.
    pull_request``) for the terminal summary, the PR comment and the JSON report;
-5. when a change weakens the gate, the verdict is at least "warn" — or "block" when the
+6. when a change weakens the gate, the verdict is at least "warn" — or "block" when the
    judging policy says ``gate_changes: block`` — with a reason that says so.
 
-Files are parsed by the same functions as in a normal scan (``policy.loader.parse``,
-``exclude.parse_ignore``, ``baseline.parse``), on the text read from git.
+Files are read from git within the input size limit and parsed by the same functions as in a
+normal scan (``policy.loader.parse`` with its YAML and glob checks, ``exclude.parse_ignore``,
+``baseline.parse`` and ``advisories.vex.index`` with the reading layer's bounded JSON); the pull
+request's own files are read as files of the scanned tree (``secgate.reading`` with its root).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from secgate import baseline as baselines
 from secgate import gitref, treefiles
 from secgate.adapters import registry
+from secgate.advisories import vex as vex_documents
 from secgate.baseline import Baseline
 from secgate.errors import InputError, PolicyError, SecgateError
 from secgate.exclude import IGNORE_FILE, parse_ignore, read_ignore_file
-from secgate.gate_changes import GateView, compare
+from secgate.gate_changes import GateView, VexStatement, compare
 from secgate.model import Finding, PullRequestGate, Verdict, VerdictStatus
 from secgate.policy import loader
 from secgate.policy.model import Policy
@@ -52,12 +59,14 @@ class TrustedGate:
     baseline: Baseline | None
     """The policy's baseline read from REF; None when the policy names none."""
     review: PullRequestGate
+    vex: list[vex_documents.Document] = field(default_factory=list)
+    """The VEX documents the judging policy's ``vex:`` names, read from REF."""
 
     def notes(self) -> list[str]:
         fetched = f" (fetched from {gitref.REMOTE}: the checkout was shallow)" \
             if self.base.fetched else ""
-        return [f"pull-request mode: the policy, {IGNORE_FILE} and baseline come from "
-                f"{self.base.label}{fetched}, not from the pull request"]
+        return [f"pull-request mode: the policy, {IGNORE_FILE}, baseline and VEX documents "
+                f"come from {self.base.label}{fetched}, not from the pull request"]
 
 
 def prepare(target: Path, ref: str, *, from_event: bool = False,
@@ -69,12 +78,22 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
     base = gitref.resolve(target, ref, from_event=from_event)
     base_policy, base_file = _base_policy(base)
     policy = loader.load(explicit_policy, None) if explicit_policy is not None else base_policy
-    ignore_text = gitref.read_text(base, IGNORE_FILE)
-    ignore = parse_ignore(ignore_text) if ignore_text is not None else []
+    ignore_text = gitref.read_text(base, IGNORE_FILE, InputError)
+    ignore = parse_ignore(ignore_text, base.source(IGNORE_FILE)) \
+        if ignore_text is not None else []
     baseline = _base_baseline(base, policy.baseline) if policy_baseline else None
+    vex = [_base_vex(base, name) for name in policy.vex]
     base_view = GateView(
         policy=base_policy, policy_file=base_file, ignore=ignore,
         baseline_file=base_policy.baseline, scanner_readers=_scanner_readers())
+    if base_policy.vex == policy.vex:
+        base_view.vex = _described_vex(list(zip(policy.vex, vex, strict=True)))
+    else:  # for the comparison only: a problem with them must not stop the scan
+        try:
+            base_view.vex = _described_vex([(name, _base_vex(base, name))
+                                            for name in base_policy.vex])
+        except SecgateError as exc:
+            base_view.vex_error = exc.message
     if policy_baseline and base_policy.baseline == policy.baseline:
         base_view.baseline = _described(baseline)
     else:  # for the comparison only: a problem with it must not stop the scan
@@ -87,7 +106,7 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
     review = PullRequestGate(base=ref, commit=base.commit, on_weakening=policy.gate_changes,
                              changes=compare(base_view, head_view))
     return TrustedGate(base=base, policy=policy, ignore=ignore, baseline=baseline,
-                       review=review)
+                       review=review, vex=vex)
 
 
 def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:
@@ -112,7 +131,7 @@ def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:
 def _base_policy(base: gitref.BaseRef) -> tuple[Policy, str]:
     """REF's discovered policy and its file name (``builtin:default`` when it has none)."""
     for name in loader.DISCOVERED_NAMES:
-        text = gitref.read_text(base, name)
+        text = gitref.read_text(base, name, PolicyError)
         if text is not None:
             return loader.parse(text, base.source(name)), name
     return loader.parse(loader.shipped(loader.DEFAULT), DEFAULT_SOURCE), DEFAULT_SOURCE
@@ -124,11 +143,22 @@ def _base_baseline(base: gitref.BaseRef, configured: str | None) -> Baseline | N
         return None
     if Path(configured).is_absolute():
         return baselines.load(Path(configured))
-    text = gitref.read_text(base, configured)
-    if text is None:
+    data = gitref.read(base, configured)
+    if data is None:
         raise InputError(f"baseline file not found in {base.label}; {baselines.CREATE_HINT}",
                          path=base.source(configured))
-    return baselines.parse(text, base.source(configured))
+    return baselines.parse(data, base.source(configured))
+
+
+def _base_vex(base: gitref.BaseRef, name: str) -> vex_documents.Document:
+    """A VEX document a policy names: from REF when relative, from the disk when absolute."""
+    if Path(name).is_absolute():
+        return vex_documents.Document.read(Path(name))
+    data = gitref.read(base, name)
+    if data is None:
+        raise InputError(f"VEX document not found in {base.label} (the policy's vex: names "
+                         "it)", path=base.source(name))
+    return vex_documents.Document(data, base.source(name))
 
 
 def _base_file(base: gitref.BaseRef, path: str) -> bytes | None:
@@ -151,11 +181,20 @@ def _head_view(target: Path, base_view: GateView) -> GateView:
         policy, error, source = None, exc.render(), _discovered_name(target)
     file = Path(source).name if source != DEFAULT_SOURCE else DEFAULT_SOURCE
     view = GateView(policy=policy, policy_file=file, policy_error=error,
-                    ignore=read_ignore_file(target), scanner_readers=base_view.scanner_readers)
+                    scanner_readers=base_view.scanner_readers)
+    try:
+        view.ignore = read_ignore_file(target)
+    except SecgateError as exc:
+        view.ignore_error = exc.render()
     configured = policy.baseline if policy is not None else base_view.baseline_file
     view.baseline_file = configured
     if configured:
         view.baseline, view.baseline_error = _head_baseline(target, configured)
+    try:
+        names = policy.vex if policy is not None else []
+        view.vex = _described_vex([(name, _head_vex(target, name)) for name in names])
+    except SecgateError as exc:
+        view.vex_error = exc.render()
     view.scanner_files = {path: _head_file(target, path) for path in view.scanner_readers}
     return view
 
@@ -177,9 +216,14 @@ def _head_baseline(target: Path, configured: str) -> tuple[dict[str, str] | None
     if not path.exists():
         return None, None
     try:
-        return _described(baselines.load(path)), None
+        return _described(baselines.load(path, root=target)), None
     except SecgateError as exc:
         return None, exc.message
+
+
+def _head_vex(target: Path, name: str) -> vex_documents.Document:
+    path = Path(name) if Path(name).is_absolute() else target / name
+    return vex_documents.Document.read(path, root=target)
 
 
 def _head_file(target: Path, path: str) -> bytes | None:
@@ -212,6 +256,23 @@ def _relevant(path: str, data: bytes | None) -> bytes | None:
         if inside:
             kept.append(line)
     return "\n".join(kept).encode() if kept else None
+
+
+def _described_vex(named: list[tuple[str, vex_documents.Document]]) -> dict[str, VexStatement]:
+    """The statements of the documents a policy names (``(name in vex:, document)``), keyed by
+    what they say, not by where they stand."""
+    described: dict[str, VexStatement] = {}
+    for name, document in named:
+        for statement in vex_documents.index([document]).statements:
+            products = sorted(p.text for p in statement.products)
+            key = json.dumps([sorted(statement.vulnerabilities), products, statement.status,
+                              statement.justification, statement.impact, statement.timestamp])
+            what = statement.status.replace("_", " ")
+            described.setdefault(key, VexStatement(
+                clears=statement.clears, document=name,
+                text=f"{', '.join(sorted(statement.vulnerabilities))} {what} for "
+                     f"{', '.join(products) or 'no package'}"))
+    return described
 
 
 def _described(baseline: Baseline | None) -> dict[str, str] | None:

@@ -122,14 +122,16 @@ def _read_file(target: Path, path: Path, pins: list[Pin], unpinned: list[str],
             continue
         if line.startswith("-"):
             continue  # index and install options (--index-url, --hash...) pin nothing
-        pin = _pin(line, relative, number)
+        pin = parse_pin(line, relative, number)
         if pin is None or not pin.pinned:
             unpinned.append(f"{relative}:{number}: {line}")
         if pin is not None:
             pins.append(pin)
 
 
-def _pin(line: str, path: str, number: int) -> Pin | None:
+def parse_pin(line: str, path: str, number: int) -> Pin | None:
+    """The ``Pin`` of one PEP 508 requirement (``name==1.0``, ``name>=1``, ``name @ URL``),
+    its per-requirement options (``--hash``) left out; None when it is no requirement."""
     text = line.split(" --", 1)[0].strip()  # drop per-requirement options such as --hash
     try:
         req = Requirement(text)

@@ -98,10 +98,8 @@ def run_one(adapter: Adapter, options: RunOptions,
 
     executable = adapter.find_executable()
     if executable is None:
-        where = f"${adapter.env_var}" if os.environ.get(adapter.env_var) else "PATH"
-        hint = f"; {adapter.install_hint}" if adapter.install_hint else ""
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED,
-                                 error=f"{adapter.executable} not found on {where}{hint}"))
+                                 error=adapter.missing_reason()))
     skip_reason = adapter.applicable_with(options.target, options.settings.get(adapter.name, {}))
     if skip_reason:
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,

@@ -29,6 +29,9 @@ SHA-256: 5,000 rounds add about 12 bits of work per guess. Each doubling adds on
 but doubles the cost of every distinct secret in every scan (about 1 ms each here; a history
 scan can report thousands). Changing the count changes every secret's hash and fingerprint."""
 _MIN_REDACTABLE = 6  # shorter strings would scrub ordinary words out of messages
+LONG_VALUE = 256
+"""Characters beyond which a value is hashed by its SHA-256 digest (so a megabyte-long value
+costs what a short one does) and matched by plain search instead of the pattern's trie."""
 
 
 def secret_hash(value: str) -> str:
@@ -51,6 +54,7 @@ def prehash(values: Iterable[str]) -> None:
 
 _REMEMBERED = 16384
 _SCRUBBED_REMEMBERED = 200_000
+_REMEMBERED_TEXT = 4096  # longer texts are scrubbed again when met again: not kept twice
 _PREHASH_MIN = 16
 
 
@@ -59,6 +63,8 @@ def _slow_hash(value: str, salt: str) -> str:
     """Remembered per value, in memory only: a value met many times (one password reported by
     several rules and tools) is hashed once."""
     raw = value.encode("utf-8", "surrogatepass")
+    if len(value) > LONG_VALUE:  # the work then no longer grows with the value's length
+        raw = b"secgate/long-value/v1:" + hashlib.sha256(raw).digest()
     return hashlib.pbkdf2_hmac("sha256", raw, salt.encode(), _ITERATIONS).hex()
 
 
@@ -124,24 +130,38 @@ class Redactor:
         usable = sorted((v for v in stripped if v and (every_length or _redactable(v))),
                         key=len, reverse=True)
         self._previews = {v: mask(v) for v in usable}
-        self._pattern = _pattern_of(usable) if usable else None
+        self._long = [v for v in usable if len(v) > LONG_VALUE]
+        """Values too long for the trie (a key block, a megabyte of junk): searched one by one,
+        longest first, before the pattern runs."""
+        short = usable[len(self._long):]
+        self._pattern = _pattern_of(short) if short else None
         self._shortest = len(usable[-1]) if usable else 0
         """A text shorter than this cannot hold a value (most field values are short)."""
         self._done: dict[str, str] = {}
         """Texts already scrubbed: rule texts and messages repeat across findings."""
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return bool(self._previews)
+
+    @property
+    def shortest(self) -> int:
+        """The length of the shortest value masked: a shorter text holds none."""
+        return self._shortest
 
     def text(self, text: str) -> str:
         """``text`` with every value masked; ``text`` itself (the same object) when it holds
         none, so that callers can tell nothing changed with ``is``."""
-        if self._pattern is None or len(text) < self._shortest:
+        if not self._previews or len(text) < self._shortest:
             return text
         done = self._done.get(text, text)
         if done is text and text not in self._done:
-            done = self._pattern.sub(lambda m: self._previews[m.group(0)], text)
-            if len(self._done) < _SCRUBBED_REMEMBERED:
+            done = text
+            for value in self._long:
+                if len(done) >= len(value) and value in done:
+                    done = done.replace(value, self._previews[value])
+            if self._pattern is not None:
+                done = self._pattern.sub(lambda m: self._previews[m.group(0)], done)
+            if len(self._done) < _SCRUBBED_REMEMBERED and len(text) <= _REMEMBERED_TEXT:
                 self._done[text] = done
         return text if done == text else done
 

@@ -88,6 +88,8 @@ def cvss_version(vector: str) -> str | None:
 def score_vector(vector: str) -> tuple[str, float] | None:
     """The basis and base score of a CVSS vector; None when it is not a valid vector."""
     text = vector.strip().strip("()")
+    if len(text) > _MAX_VECTOR:
+        return None
     basis = cvss_version(text)
     if basis is None:
         return None
@@ -97,8 +99,12 @@ def score_vector(vector: str) -> tuple[str, float] | None:
         if basis == "CVSS:2.0":
             return basis, float(CVSS2(text.removeprefix("CVSS:2.0/")).base_score)
         return basis, float(CVSS3(text).base_score)
-    except (CVSSError, ValueError, KeyError, TypeError):
+    except (CVSSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
+
+
+_MAX_VECTOR = 256
+"""Longer than any CVSS vector: text from a report that is none."""
 
 
 def from_cvss(vector: str | None = None, score: float | str | None = None,
@@ -109,11 +115,11 @@ def from_cvss(vector: str | None = None, score: float | str | None = None,
     a bare score with no version is read as v3. Returns None when neither is usable.
     """
     number = _as_score(score)
-    scored = score_vector(vector) if vector else None
+    scored = score_vector(vector) if isinstance(vector, str) and vector else None
     if scored is not None:
         basis, computed = scored
         final = number if number is not None else computed
-        clean = vector.strip().strip("()") if vector else None
+        clean = vector.strip().strip("()") if isinstance(vector, str) else None
         return Rating(band(final, basis), final, basis, clean)
     if number is None:
         return None
@@ -123,7 +129,7 @@ def from_cvss(vector: str | None = None, score: float | str | None = None,
 
 def from_tool(word: str | None, score: float | str | None = None) -> Rating | None:
     """A rating from a tool's own severity word (and its score, when it gives one)."""
-    if word is None or word.strip().lower() in _UNRATED_WORDS:
+    if not isinstance(word, str) or word.strip().lower() in _UNRATED_WORDS:
         return None
     try:
         severity = Severity.parse(word)

@@ -11,7 +11,9 @@ import re
 from collections import Counter
 from typing import TextIO
 
+from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import Action, Finding, RunStatus, ScanResult, Severity, VerdictStatus
+from secgate.policy.accept import today as policy_today
 
 _VERDICT_WORDS = {
     VerdictStatus.PASS: "PASS",
@@ -20,6 +22,7 @@ _VERDICT_WORDS = {
     VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)",
 }
 _SHOWN_BLOCKING = 15
+_SHOWN_IDS = 8
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -59,9 +62,18 @@ def print_summary(result: ScanResult, stream: TextIO) -> None:
     blocking = [f for f in result.findings if f.decision and f.decision.action is Action.BLOCK]
     for finding in blocking[:_SHOWN_BLOCKING]:
         print(f"  BLOCK {finding.severity.value:<8} {_rule(finding)} {_where(finding)} "
-              f"{terminal_text(finding.message, 120)}{_found_by(finding)}", file=stream)
+              f"{terminal_text(finding.message, 120)}{_found_by(finding)}{_exploits(finding)}",
+              file=stream)
     if len(blocking) > _SHOWN_BLOCKING:
         print(f"  … and {len(blocking) - _SHOWN_BLOCKING} more blocking finding(s)", file=stream)
+    vulnerable = [f for f in blocking if f.vulnerability is not None]
+    if vulnerable:
+        print(f"  known vulnerabilities blocking: {_vulnerability_ids(vulnerable)}", file=stream)
+    if result.advisories:
+        today = policy_today()
+        for snapshot in result.advisories:
+            print(f"  advisory data: {terminal_text(describe_snapshot(snapshot, today), 400)}",
+                  file=stream)
     for note in result.notes:
         print(f"  note: {terminal_text(note, 400)}", file=stream)
     for line in gate_change_lines(result):
@@ -95,6 +107,36 @@ def print_explain(result: ScanResult, stream: TextIO) -> None:
             continue
         print(f"{_rule(finding)} {_where(finding)} blocks: {terminal_text(decision.reason, 400)}"
               f" [{terminal_text(decision.decided_by)}]{_found_by(finding)}", file=stream)
+
+
+def _vulnerability_ids(findings: list[Finding]) -> str:
+    """The blocking vulnerabilities' ids: KEV-listed first, then the most probably exploited
+    (EPSS), then in report order; a few of them, and how many in all."""
+    def rank(item: tuple[int, Finding]) -> tuple[bool, float, int]:
+        index, finding = item
+        listed = finding.kev is not None and finding.kev.listed
+        return (not listed, -(finding.epss.score if finding.epss else 0.0), index)
+
+    ids: dict[str, str] = {}
+    for _, finding in sorted(enumerate(findings), key=rank):
+        assert finding.vulnerability is not None  # noqa: S101 - the caller chose these
+        vuln_id = terminal_text(finding.vulnerability.canonical_id, 60)
+        ids.setdefault(vuln_id, vuln_id + _exploits(finding))
+    shown = list(ids.values())[:_SHOWN_IDS]
+    more = f", and {len(ids) - len(shown)} more" if len(ids) > len(shown) else ""
+    packages = len({(f.package.name if f.package else "") for f in findings})
+    return f"{len(ids)} in {packages} package(s): {', '.join(shown)}{more}"
+
+
+def _exploits(finding: Finding) -> str:
+    """`` [KEV since <day>, due <day>]`` and `` [EPSS 0.94]`` when the data says so."""
+    parts = []
+    if finding.kev is not None and finding.kev.listed:
+        parts.append(f"KEV since {finding.kev.date_added}, due {finding.kev.due_date}"
+                     + (", ransomware" if finding.kev.ransomware else ""))
+    if finding.epss is not None:
+        parts.append(f"EPSS {finding.epss.score:.2f}")
+    return f" [{'; '.join(parts)}]" if parts else ""
 
 
 def _rule(finding: Finding) -> str:

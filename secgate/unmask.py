@@ -54,8 +54,11 @@ def raw_value(finding: Finding, tree: SourceTree) -> str | None:
     return None if "*" in value else value
 
 
-def unmask(findings: list[Finding], tree: SourceTree) -> None:
-    """Give masked secrets the hash (and preview) of their real value, in place."""
+def unmask(findings: list[Finding], tree: SourceTree) -> set[str]:
+    """Give masked secrets the hash (and preview) of their real value, in place. Returns the
+    values recovered: the run's scrubber must learn them (another tool may quote the same line
+    unmasked)."""
+    recovered: set[str] = set()
     for finding in findings:
         if finding.secret is None or not finding.properties.get(MASKED_FLAG):
             continue
@@ -64,3 +67,17 @@ def unmask(findings: list[Finding], tree: SourceTree) -> None:
             continue
         known = finding.secret
         finding.secret = make_secret(value, kind=known.kind, verified=known.verified)
+        recovered.add(value)
+    return recovered
+
+
+def masked_texts(findings: list[Finding]) -> list[str]:
+    """The texts of the findings whose secret a tool masked (where a partial value may show
+    beside the mask)."""
+    texts = []
+    for finding in findings:
+        if finding.secret is not None and finding.properties.get(MASKED_FLAG):
+            texts.append(finding.message)
+            if finding.location is not None and finding.location.snippet:
+                texts.append(finding.location.snippet)
+    return texts

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ os.environ.setdefault("SEMGREP_SEND_METRICS", "off")
 # Every scan in the tests runs its scanners afresh; tests of the result cache turn it back on
 # (SECGATE_NO_CACHE=0).
 os.environ.setdefault("SECGATE_NO_CACHE", "1")
+# No advisory data unless a test imports its own (into a SECGATE_DATA_DIR of its own): the
+# user's data directory must not change what a scan in the tests finds.
+os.environ["SECGATE_DATA_DIR"] = os.path.join(tempfile.gettempdir(),
+                                              f"secgate-tests-no-data-{os.getpid()}")
 
 
 # A test run inside GitHub Actions must not make secgate think it runs as the action.

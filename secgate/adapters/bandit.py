@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import treefiles
+from secgate import fields, treefiles
 from secgate.adapters.code_secrets import mask_values
 from secgate.adapters.interface import (
     Adapter,
@@ -40,10 +40,12 @@ from secgate.model import Category, Finding, Location, Severity, Source
 from secgate.normalize import normalize_cwe
 from secgate.sarif.reader import (
     ResultView,
+    driver_of,
     first_location,
     is_sarif,
     iter_results,
     message_text,
+    runs_of,
     secgate_properties,
     tool_name,
 )
@@ -216,34 +218,30 @@ def is_bandit_sarif(doc: Any) -> bool:
 def parse_json(doc: dict[str, Any]) -> ParseResult:
     """Findings from Bandit's JSON report."""
     parsed = ParseResult()
-    results = doc["results"]
-    for index, result in enumerate(results):
-        if not isinstance(result, dict):
-            raise InputError(f"result {index} is not an object")
+    results = fields.objects(doc, "results", "")
+    for _where, result in results:
         if parsed.tool_version is None:
-            match = _DOC_VERSION.search(str(result.get("more_info") or ""))
+            more_info = result.get("more_info")
+            match = _DOC_VERSION.search(more_info) if isinstance(more_info, str) else None
             parsed.tool_version = match.group(1) if match else None
     rules = _RuleTexts()
-    for index, result in enumerate(results):
-        if not ("test_id" in result and "filename" in result and "line_number" in result
-                and "issue_severity" in result):
-            missing = [k for k in ("test_id", "filename", "line_number", "issue_severity")
-                       if k not in result]
-            raise InputError(f"result {index} has no {missing[0]!r}")
-        parsed.findings.append(_json_finding(result, parsed, rules))
-    errors = doc.get("errors", [])
-    errors = [] if errors is None else errors
-    if not isinstance(errors, list):
-        raise InputError("'errors' is not a list")
-    for error in errors:
-        if isinstance(error, dict):
-            parsed.notes.append(f"bandit could not scan {error.get('filename', '?')}: "
-                                f"{error.get('reason', 'unknown error')}")
-    metrics = doc.get("metrics")
-    if isinstance(metrics, dict):
-        parsed.notes.extend(_nosec_notes(metrics.get("_totals")))
+    for where, result in results:
+        for key in ("test_id", "filename", "line_number", "issue_severity"):
+            if key not in result:
+                raise fields.fail(where, f"missing {key!r}")
+        parsed.findings.append(_json_finding(result, parsed, rules, where))
+    errors = fields.objects(doc, "errors", "")
+    failed: set[str] = set()
+    for where, error in errors:
+        filename = fields.opt_path(error, "filename", where) or "?"
+        reason = fields.scalar_text(error, "reason", where) or "unknown error"
+        failed.add(filename)
+        parsed.notes.append(f"bandit could not scan {filename}: {reason}")
+    metrics = fields.opt_obj(doc, "metrics", "")
+    if metrics is not None:
+        parsed.notes.extend(_nosec_notes(fields.opt_obj(metrics, "_totals", "metrics"),
+                                         "metrics._totals"))
         scanned = {k for k in metrics if k != "_totals"}
-        failed = {e.get("filename") for e in errors if isinstance(e, dict)}
         if not parsed.findings and not (scanned - failed):
             parsed.incomplete = True
             parsed.notes.append("bandit examined no Python file")
@@ -279,35 +277,82 @@ class _RuleTexts(dict[tuple[Any, ...], _Rule]):
     """The rules of a JSON report by (test, texts, ratings, CWE): every result of a test repeats
     its name, help link, severity, confidence and CWE."""
 
-    def get_for(self, result: dict[str, Any]) -> _Rule:
+    def get_for(self, result: dict[str, Any], where: str) -> _Rule:
         cwe = result.get("issue_cwe")
+        cwe_id = cwe.get("id") if isinstance(cwe, dict) else None
         key = (result["test_id"], result.get("test_name"), result.get("more_info"),
                result.get("issue_severity"), result.get("issue_confidence"),
-               cwe.get("id") if isinstance(cwe, dict) else None)
-        known = self.get(key)
+               cwe_id if type(cwe_id) in (int, str) else None)
+        try:
+            known = self.get(key)
+        except TypeError:  # an unhashable value where text belongs: say which
+            known = None
         if known is None:
-            cwe_id = _int(key[5])
-            known = self[key] = _Rule.of(str(key[0]), _str(key[1]), _str(key[2]), _str(key[3]),
-                                         _str(key[4]), (f"CWE-{cwe_id}",) if cwe_id else ())
+            cwe_number = _int(key[5])
+            test_id = fields.scalar_text(result, "test_id", where)
+            if test_id is None:
+                raise fields.fail(fields.at(where, "test_id"), "missing")
+            rule = _Rule.of(test_id, fields.scalar_text(result, "test_name", where),
+                            fields.text(result, "more_info", where),
+                            fields.scalar_text(result, "issue_severity", where),
+                            fields.scalar_text(result, "issue_confidence", where),
+                            (f"CWE-{cwe_number}",) if cwe_number else ())
+            known = self[key] = rule
         return known
 
 
-def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts) -> Finding:
-    line = _int(result.get("line_number"))
-    line_range = [n for n in (x if type(x) is int else _int(x)
-                              for x in result.get("line_range") or []) if n]
-    col = _int(result.get("col_offset"))
-    end_col = _int(result.get("end_col_offset"))
-    rule = rules.get_for(result)
+def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts,
+                  where: str = "") -> Finding:
+    line = _line(result, "line_number", where)
+    line_range = [n for n in (_line_number(x, f"{where}.line_range[{i}]")
+                              for i, x in enumerate(fields.opt_array(result, "line_range",
+                                                                     where))) if n]
+    col = _column(result, "col_offset", where)
+    end_col = _column(result, "end_col_offset", where)
+    rule = rules.get_for(result, where)
+    filename = fields.scalar_text(result, "filename", where)
+    if filename is None:
+        raise fields.fail(fields.at(where, "filename"), "missing")
     location = Location(
-        path=str(result["filename"]),
+        path=fields.path_text(filename, fields.at(where, "filename")),
         start_line=line,
         end_line=max([*line_range, line or 0]) or None,
         start_column=col + 1 if col is not None else None,
         end_column=end_col + 1 if end_col is not None else None,
-        snippet=_snippet(str(result.get("code") or ""), line_range or ([line] if line else [])),
+        snippet=_snippet(fields.opt_str(result, "code", where) or "",
+                         line_range or ([line] if line else [])),
     )
-    return _finding(rule, str(result.get("issue_text") or result["test_id"]), location, parsed)
+    message = fields.scalar_text(result, "issue_text", where) or rule.rule_id
+    return _finding(rule, message, location, parsed)
+
+
+def _line(result: dict[str, Any], key: str, where: str) -> int | None:
+    """A line number as Bandit writes it (a number, or rarely a string of digits)."""
+    value = result.get(key)
+    if type(value) is int and 0 <= value <= fields.MAX_LINE:
+        return value or None
+    return _line_number(value, fields.at(where, key))
+
+
+def _line_number(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+        value = int(value)
+    if type(value) is int and 0 <= value <= fields.MAX_LINE:
+        return value or None
+    raise fields.wrong(where, "a line number", value)
+
+
+def _column(result: dict[str, Any], key: str, where: str) -> int | None:
+    value = result.get(key)
+    if value is None:
+        return None
+    if type(value) is int and 0 <= value < fields.MAX_LINE:
+        return value
+    if type(value) is int:  # Bandit writes -1 where it knows no column
+        return None if value < 0 else _line_number(value, fields.at(where, key))
+    raise fields.wrong(fields.at(where, key), "a column number", value)
 
 
 def _snippet(code: str, lines: list[int]) -> str | None:
@@ -321,21 +366,32 @@ def _snippet(code: str, lines: list[int]) -> str | None:
             if match is None:
                 continue
             number, text = match.group(1), match.group(2)
-        if int(number) in wanted:
+        if len(number) <= 10 and int(number) in wanted:
             kept.append(text)
     text = "\n".join(kept).rstrip()
     return text or None
 
 
-def _nosec_notes(totals: Any) -> list[str]:
+def _nosec_notes(totals: Any, where: str) -> list[str]:
     if not isinstance(totals, dict):
         return []
-    nosec = _int(totals.get("nosec")) or 0
-    skipped = _int(totals.get("skipped_tests")) or 0
+    nosec = _count(totals, "nosec", where)
+    skipped = _count(totals, "skipped_tests", where)
     if not nosec and not skipped:
         return []
     return [f"bandit left out results suppressed inline: {nosec} line(s) marked '# nosec', "
             f"{skipped} test(s) skipped by '# nosec <test id>' (Bandit reports counts only)"]
+
+
+def _count(totals: dict[str, Any], key: str, where: str) -> int:
+    value = totals.get(key)
+    if value is None:
+        return 0
+    if type(value) is float and value.is_integer() and 0 <= value < 2**63:
+        return int(value)
+    if type(value) is int and 0 <= value < 2**63:
+        return value
+    raise fields.wrong(fields.at(where, key), "a count", value)
 
 
 # --- SARIF -----------------------------------------------------------------------------------
@@ -343,18 +399,20 @@ def parse_sarif(doc: dict[str, Any]) -> ParseResult:
     """Findings from Bandit's SARIF (severity and confidence in result ``properties``)."""
     parsed = ParseResult()
     for view in iter_results(doc):
-        if view.result.get("kind", "fail") != "fail":
+        if view.kind != "fail":
             continue
         parsed.tool_version = parsed.tool_version or view.tool_version
         parsed.findings.append(_sarif_finding(view, parsed))
-    for run in doc["runs"]:
-        driver = (run.get("tool") or {}).get("driver") or {}
-        version = driver.get("semanticVersion") or driver.get("version")
-        parsed.tool_version = parsed.tool_version or (str(version) if version else None)
-        metrics = ((run.get("properties") or {}).get("metrics") or {})
-        if isinstance(metrics, dict):
-            parsed.notes.extend(_nosec_notes(metrics.get("_totals")))
-        parsed.notes.extend(invocation_notes(run, NAME))
+    for where, run in runs_of(doc):
+        driver = driver_of(run, where)
+        version = fields.scalar_text(driver, "semanticVersion", where) \
+            or fields.scalar_text(driver, "version", where)
+        parsed.tool_version = parsed.tool_version or version
+        properties = fields.obj_or_empty(run, "properties", where)
+        metrics = fields.obj_or_empty(properties, "metrics", fields.at(where, "properties"))
+        parsed.notes.extend(_nosec_notes(metrics.get("_totals"),
+                                         fields.at(where, "properties.metrics._totals")))
+        parsed.notes.extend(invocation_notes(run, NAME, where))
     for finding in parsed.findings:
         finding.tool_version = parsed.tool_version
     return parsed
@@ -365,15 +423,19 @@ _LEVEL_SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
 
 def _sarif_finding(view: ResultView, parsed: ParseResult) -> Finding:
     props = view.properties
-    severity = _str(props.get("issue_severity")) or _LEVEL_SEVERITY.get(
-        str(view.result.get("level") or "warning"), "MEDIUM")
-    tags = [t for t in view.rule_properties.get("tags") or [] if isinstance(t, str)]
+    props_where = fields.at(view.where, "properties")
+    level = fields.opt_str(view.result, "level", view.where) or "warning"
+    severity = fields.scalar_text(props, "issue_severity", props_where) or \
+        _LEVEL_SEVERITY.get(level, "MEDIUM")
+    tags = [t for t in fields.opt_array(view.rule_properties, "tags", view.rule_where)
+            if isinstance(t, str)]
     cwes = sorted({c for c in (normalize_cwe(t) for t in tags if "cwe" in t.lower()) if c})
-    location = first_location(view.result)
+    location = first_location(view.result, view.where)
     if location is not None and location.snippet:
         location.snippet = location.snippet.rstrip("\n") or None
-    rule = _Rule.of(view.rule_id, _str(view.rule.get("name")), _str(view.rule.get("helpUri")),
-                    severity, _str(props.get("issue_confidence")), cwes)
+    rule = _Rule.of(view.rule_id, fields.scalar_text(view.rule, "name", view.rule_where),
+                    fields.text(view.rule, "helpUri", view.rule_where), severity,
+                    fields.scalar_text(props, "issue_confidence", props_where), cwes)
     return _finding(rule, message_text(view), location, parsed)
 
 
@@ -418,10 +480,6 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
         return int(value)
     return None
-
-
-def _str(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None

@@ -55,8 +55,11 @@ def _normal_id(vuln_id: str) -> str:
 def pypi_package(name: str, version: str | None, fixed: Iterable[str] = ()) -> Package:
     """A PyPI package with its purl and fixed versions (sorted, unique)."""
     canonical = canonicalize_name(name)
-    purl = PackageURL(type="pypi", name=canonical, version=version).to_string()
-    return Package(name=canonical, version=version, ecosystem="pypi", purl=purl,
+    try:
+        purl: str | None = PackageURL(type="pypi", name=canonical, version=version).to_string()
+    except ValueError:  # no name left once canonical (a name of only "-", say)
+        purl = None
+    return Package(name=canonical or name, version=version, ecosystem="pypi", purl=purl,
                    fixed_versions=sort_versions([v for v in fixed if v]))
 
 

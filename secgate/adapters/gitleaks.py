@@ -27,18 +27,29 @@ import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
+from secgate import fields
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.secretscan import (
     SecretCollector,
     field_int,
+    field_path,
     field_str,
     is_git_top,
+    mask_around,
     redacted_secret,
+    short_commit,
     slug,
 )
 from secgate.errors import InputError, UsageError
 from secgate.model import Category, Secret
-from secgate.sarif.reader import is_sarif, secgate_properties
+from secgate.sarif.reader import (
+    driver_name,
+    driver_of,
+    is_sarif,
+    runs_of,
+    secgate_properties,
+    text_of,
+)
 from secgate.secrets import prehash
 from secgate.util import load_json
 
@@ -97,19 +108,19 @@ class GitleaksAdapter(Adapter):
             raise InputError("not a Gitleaks report: expected a JSON array of findings "
                              f"(or SARIF), found a JSON {type(doc).__name__}")
         collector = SecretCollector(NAME)
-        prehash(str(item.get("Secret") or item.get("Match") or "").strip()
-                for item in doc if isinstance(item, dict))
-        for index, item in enumerate(doc, start=1):
-            where = f"finding {index}"
+        prehash(value.strip() for item in doc if isinstance(item, dict)
+                for value in (item.get("Secret") or item.get("Match"),) if isinstance(value, str))
+        for index, item in enumerate(doc):
+            where = f"[{index}]"
             if not isinstance(item, dict):
-                raise InputError(f"{where} is a {type(item).__name__}, expected an object")
+                raise fields.wrong(where, "an object", item)
             if "RuleID" in item:
                 _read_v8(collector, item, where)
             elif "rule" in item or "offender" in item:
                 _read_v7(collector, item, where)
             else:
-                raise InputError(f"{where} has neither 'RuleID' (Gitleaks v8) nor "
-                                 "'rule'/'offender' (Gitleaks v7)")
+                raise fields.fail(where, "neither 'RuleID' (Gitleaks v8) nor 'rule'/'offender' "
+                                  "(Gitleaks v7)")
         return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
     # --- run ------------------------------------------------------------------------------
@@ -144,12 +155,10 @@ def _is_gitleaks_sarif(doc: dict[str, Any]) -> bool:
     if secgate_properties(doc) is not None:
         return False
     runs = doc.get("runs") or []
-    names = {str(((run.get("tool") or {}).get("driver") or {}).get("name", "")).lower()
-             for run in runs if isinstance(run, dict)}
+    names = {driver_name(run).lower() for run in runs}
     automation = [run.get("automationDetails") for run in runs if isinstance(run, dict)]
-    return names == {NAME} and not any(isinstance(a, dict) and
-                                       str(a.get("id", "")).startswith("secgate/")
-                                       for a in automation)
+    return names == {NAME} and not any(isinstance(a, dict) and isinstance(a.get("id"), str)
+                                       and a["id"].startswith("secgate/") for a in automation)
 
 
 def _secret(collector: SecretCollector, value: str, rule: str, *where: str | int | None
@@ -161,35 +170,33 @@ def _secret(collector: SecretCollector, value: str, rule: str, *where: str | int
 
 def _read_v8(collector: SecretCollector, item: dict[str, Any], where: str) -> None:
     rule = field_str(item, "RuleID", where, required=True)
-    path = field_str(item, "File", where, required=True)
+    path = field_path(item, "File", where, required=True)
     start, end = field_int(item, "StartLine", where), field_int(item, "EndLine", where)
     commit = field_str(item, "Commit", where)
     value = field_str(item, "Secret", where) or field_str(item, "Match", where)
     if not value:
-        raise InputError(f"{where}: neither 'Secret' nor 'Match' holds a value")
+        raise fields.fail(where, "neither 'Secret' nor 'Match' holds a value")
     secret = _secret(collector, value, rule, path, start, commit)
     description = field_str(item, "Description", where)
-    tags = item.get("Tags") or []
-    if not isinstance(tags, list):
-        raise InputError(f"{where}: 'Tags' is {type(tags).__name__}, expected a list")
+    tags = fields.strings(item, "Tags", where)
     entropy = item.get("Entropy")
     collector.add(
         rule_id=rule, secret=secret, path=path, rule_description=description or None,
         message=_message(rule, secret, commit),
         start_line=start, end_line=end, start_column=field_int(item, "StartColumn", where),
         end_column=field_int(item, "EndColumn", where),
-        snippet=field_str(item, "Match", where) or None, tags=[str(t) for t in tags],
+        snippet=_snippet(collector, field_str(item, "Match", where), value), tags=tags,
         properties={"commit": commit, "author": field_str(item, "Author", where),
                     "date": field_str(item, "Date", where),
                     "gitleaksFingerprint": field_str(item, "Fingerprint", where),
                     "link": field_str(item, "Link", where),
-                    "entropy": entropy if isinstance(entropy, (int, float)) else None})
+                    "entropy": entropy if type(entropy) in (int, float) else None})
 
 
 def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> None:
     rule_name = field_str(item, "rule", where, required=True)
     rule = _V7_RULE_IDS.get(rule_name.strip().lower(), slug(rule_name))
-    path = field_str(item, "file", where, required=True)
+    path = field_path(item, "file", where, required=True)
     line = field_int(item, "lineNumber", where)
     commit = field_str(item, "commit", where)
     value = field_str(item, "offender", where, required=True)
@@ -199,8 +206,9 @@ def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> No
     collector.add(
         rule_id=rule, rule_name=rule_name, secret=secret, path=path, start_line=line,
         end_line=line, message=_message(rule_name, secret, commit),
-        snippet=field_str(item, "line", where).strip() or None,
+        snippet=_snippet(collector, field_str(item, "line", where).strip(), value),
         tags=[t.strip() for t in tags.split(",")],
+        rule_id_from_name=rule_name.strip().lower() not in _V7_RULE_IDS,
         properties={"commit": commit, "author": field_str(item, "author", where),
                     "date": "" if date == _V7_ZERO_DATE else date,
                     "leakURL": field_str(item, "leakURL", where)})
@@ -208,54 +216,67 @@ def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> No
 
 def _parse_sarif(doc: dict[str, Any]) -> ParseResult:
     collector = SecretCollector(NAME)
-    for run_index, run in enumerate(doc["runs"], start=1):
-        if not isinstance(run, dict):
-            raise InputError(f"SARIF run {run_index} is not an object")
-        driver = (run.get("tool") or {}).get("driver") or {}
+    for where, run in runs_of(doc):
+        driver = driver_of(run, where)
         descriptions = {}
-        for rule in driver.get("rules") or []:
-            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
-                text = (rule.get("shortDescription") or {}).get("text")
-                descriptions[rule["id"]] = text if isinstance(text, str) else None
-        for index, result in enumerate(run.get("results") or [], start=1):
-            _read_sarif_result(collector, result, descriptions,
-                               f"SARIF run {run_index} result {index}")
+        for rule_where, rule in fields.objects(driver, "rules", f"{where}.tool.driver"):
+            if isinstance(rule.get("id"), str):
+                descriptions[rule["id"]] = text_of(rule, "shortDescription", rule_where)
+        for index, result in enumerate(fields.opt_array(run, "results", where)):
+            _read_sarif_result(collector, result, descriptions, f"{where}.results[{index}]")
     # Gitleaks' SARIF says v8.0.0 whatever its real version: leave the version unknown
     return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
 
 def _read_sarif_result(collector: SecretCollector, result: Any,
                        descriptions: dict[str, str | None], where: str) -> None:
-    if not isinstance(result, dict):
-        raise InputError(f"{where} is not an object")
+    result = fields.obj(result, where)
     rule = field_str(result, "ruleId", where, required=True)
-    locations = result.get("locations") or [{}]
-    physical = (locations[0] if isinstance(locations[0], dict) else {}).get(
-        "physicalLocation") or {}
-    path = field_str(physical.get("artifactLocation") or {}, "uri", where)
-    region = physical.get("region") or {}
-    value = field_str(region.get("snippet") or {}, "text", where)
-    fingerprints = result.get("partialFingerprints") or {}
-    commit = field_str(fingerprints, "commitSha", where)
-    start = field_int(region, "startLine", where)
+    locations = fields.objects(result, "locations", where) or [(f"{where}.locations[0]", {})]
+    loc_where, first = locations[0]
+    physical = fields.obj_or_empty(first, "physicalLocation", loc_where)
+    physical_where = f"{loc_where}.physicalLocation"
+    artifact = fields.obj_or_empty(physical, "artifactLocation", physical_where)
+    path = field_path(artifact, "uri", f"{physical_where}.artifactLocation")
+    region = fields.obj_or_empty(physical, "region", physical_where)
+    region_where = f"{physical_where}.region"
+    value = field_str(fields.obj_or_empty(region, "snippet", region_where), "text",
+                      f"{region_where}.snippet")
+    fingerprints = fields.obj_or_empty(result, "partialFingerprints", where)
+    fingerprints_where = f"{where}.partialFingerprints"
+    commit = field_str(fingerprints, "commitSha", fingerprints_where)
+    start = field_int(region, "startLine", region_where)
     # no snippet: nothing to hash, as with --redact
     secret = _secret(collector, value or REDACTED, rule, path, start, commit)
-    tags = (result.get("properties") or {}).get("tags") or []
+    properties = fields.obj_or_empty(result, "properties", where)
+    tags = fields.strings(properties, "tags", f"{where}.properties")
     description = descriptions.get(rule)
     collector.add(
         rule_id=rule, secret=secret, path=path or None, rule_description=description,
         message=_message(rule, secret, commit),
-        start_line=start, end_line=field_int(region, "endLine", where),
-        start_column=field_int(region, "startColumn", where),
-        end_column=field_int(region, "endColumn", where), snippet=value or None,
-        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-        properties={"commit": commit, "author": field_str(fingerprints, "author", where),
-                    "date": field_str(fingerprints, "date", where)})
+        start_line=start, end_line=field_int(region, "endLine", region_where),
+        start_column=field_int(region, "startColumn", region_where),
+        end_column=field_int(region, "endColumn", region_where), snippet=value or None,
+        tags=tags,
+        properties={"commit": commit,
+                    "author": field_str(fingerprints, "author", fingerprints_where),
+                    "date": field_str(fingerprints, "date", fingerprints_where)})
+
+
+def _snippet(collector: SecretCollector, match: str, value: str) -> str | None:
+    """The snippet of a finding: the tool's match, with the whole token that holds the secret
+    masked (a match can run on past the secret, or start inside its token; see
+    ``secgate.adapters.secretscan.token_around``)."""
+    if not match:
+        return None
+    if value.strip() == REDACTED:
+        return match
+    return mask_around(match, value, collector)
 
 
 def _message(rule: str, secret: Secret, commit: str) -> str:
     text = f"Secret found ({rule}): {secret.preview}"
     if commit:
-        text += f" (commit {commit[:12]})"
+        text += f" (commit {short_commit(commit)})"
     return text
 

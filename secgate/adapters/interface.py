@@ -9,7 +9,6 @@ against outputs captured from real runs without any process.
 from __future__ import annotations
 
 import abc
-import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -18,7 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from secgate.errors import InputError
 from secgate.model import Category, Finding, ScannerRun
+from secgate.reading import decode_json, decode_json_lines
 
 InputKind = Literal["tracked-sources", "git-head", "requirements", "environment"]
 """What a tool's result can depend on, for secgate's result cache (``secgate.cache``):
@@ -70,8 +71,8 @@ class Sample:
         if self.text is None:
             return NOT_JSON
         try:
-            return json.loads(self.text)
-        except ValueError:
+            return decode_json(self.data)
+        except InputError:
             return NOT_JSON
 
     @cached_property
@@ -84,8 +85,8 @@ class Sample:
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
-            except ValueError:
+                rows.extend(decode_json_lines(line.encode("utf-8", "surrogatepass")))
+            except InputError:
                 break
         return rows
 
@@ -185,6 +186,12 @@ class Adapter(abc.ABC):
         if override:
             return override if Path(override).is_file() and os.access(override, os.X_OK) else None
         return shutil.which(self.executable) if self.executable else None
+
+    def missing_reason(self) -> str:
+        """Why the tool is skipped when ``find_executable`` found nothing."""
+        where = f"${self.env_var}" if os.environ.get(self.env_var) else "PATH"
+        hint = f"; {self.install_hint}" if self.install_hint else ""
+        return f"{self.executable} not found on {where}{hint}"
 
     @property
     def env_var(self) -> str:

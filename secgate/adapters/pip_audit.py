@@ -6,24 +6,38 @@ Skipped dependencies are notes, not findings; when nothing at all was audited th
 incomplete, because pip-audit then says "No known vulnerabilities found" and exits 0.
 pip-audit rates nothing, so its findings get ``severity.UNRATED_VULNERABILITY`` unless a
 CycloneDX rating is present.
+
+Where its data comes from is the ``service`` setting (``vulnerability_service``): with OSV data
+imported (``secgate advisories import``) pip-audit is run under ``secgate.advisories.serve``,
+which serves that data as OSV's query API on 127.0.0.1 for the run, so pip-audit audits for
+real on a machine without network; without imported data it asks its usual service, and where
+that cannot be reached it skips every dependency: incomplete, which fails the gate closed.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import requirements
+from secgate import fields, requirements
 from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.errors import InputError
+from secgate.advisories.datadir import store_path
+from secgate.advisories.serve import SERVED_MARKER
+from secgate.advisories.store import open_store
+from secgate.errors import InputError, SecgateError
 from secgate.model import Category, Finding, Location
 from secgate.severity import Rating, from_cvss, from_tool, rate
 from secgate.util import load_json
 
 _VERSION_IN_REASON = re.compile(r"\(([^()\s]+)\)\s*$")
+DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
+SERVICES = ("auto", "local", "osv", "pypi", "default")
+"""Values of the ``service`` setting (``default``: pip-audit's own choice, what ``auto`` falls
+back to without imported data or an ``osv_url``)."""
 
 Locations = Mapping[str, tuple[str, int]]
 """Where each package is named: ``{canonical name: (requirement file, line)}``."""
@@ -40,7 +54,8 @@ class PipAuditAdapter(Adapter):
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     limitations: ClassVar[str] = (
         "needs PyPI's per-version JSON API or OSV to audit anything; where neither answers it "
-        "skips every dependency and secgate marks the run incomplete")
+        "skips every dependency and secgate marks the run incomplete (with OSV data imported, "
+        "secgate serves it that data on 127.0.0.1)")
 
     def __init__(self) -> None:
         self._locations: dict[str, tuple[str, int]] = {}
@@ -62,6 +77,13 @@ class PipAuditAdapter(Adapter):
 
     # --- run ------------------------------------------------------------------------------
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
+        service = vulnerability_service(ctx.config)
+        if service not in SERVICES:
+            return (f"scanners.settings.pip-audit.service: {service!r} is not one of "
+                    f"{', '.join(SERVICES)}")
+        if service == "local" and not _local_osv_data():
+            return (f"scanners.settings.pip-audit.service is local, but no OSV data is "
+                    f"imported in {store_path()} (secgate advisories import PATH)")
         if requirements.find(ctx.target) or environments(ctx):
             return None
         return ("no requirement files (requirements*.txt) and no environment to audit in the "
@@ -79,16 +101,48 @@ class PipAuditAdapter(Adapter):
         # The report goes to standard output: no temporary path in the recorded command.
         argv += ["-f", "json", "--progress-spinner", "off",
                  "--desc", "on", "--aliases", "on"]
-        osv_url = ctx.config.get("osv_url")
-        if osv_url:
+        service = vulnerability_service(ctx.config)
+        if service == "osv":
             # an OSV-compatible mirror (an internal one where the public service is out of
             # reach): pip-audit queries it instead of PyPI's per-version JSON API
-            argv += ["--vulnerability-service", "osv", "--osv-url", str(osv_url)]
+            argv += ["--vulnerability-service", "osv",
+                     "--osv-url", str(ctx.config.get("osv_url") or DEFAULT_OSV_URL)]
+        elif service == "pypi":
+            argv += ["--vulnerability-service", "pypi"]
         if found.files and found.all_pinned and not ctx.config.get("resolve", False):
             # Audit the pins as written: no resolver (which fails on conflicting pins and
             # installs packages), so transitive dependencies are only audited when pinned too.
             argv += ["--no-deps", "--disable-pip"]
+        if service == "local":
+            # the imported OSV data, served to pip-audit on loopback for this run only
+            argv = [sys.executable, "-m", SERVED_MARKER, "--db", str(store_path()), "--",
+                    *argv]
         return Invocation(argv=argv, cwd=ctx.target)
+
+
+def vulnerability_service(config: Mapping[str, Any]) -> str:
+    """Which vulnerability data pip-audit reads, from its ``service`` setting: ``local`` (the
+    OSV data imported with ``secgate advisories import``, served on loopback), ``osv`` (an OSV
+    API at ``osv_url``, default the public one), ``pypi`` (PyPI's JSON API), or ``auto`` (the
+    default): ``osv`` when ``osv_url`` is set, else ``local`` when OSV data is imported, else
+    pip-audit's own default (PyPI)."""
+    service = str(config.get("service") or "auto").lower()
+    if service != "auto":
+        return service
+    if config.get("osv_url"):
+        return "osv"
+    return "local" if _local_osv_data() else "default"
+
+
+def _local_osv_data() -> bool:
+    try:
+        store = open_store()
+    except SecgateError:
+        return True  # served, the run reports what is wrong with the store
+    if store is None:
+        return False
+    with store:
+        return store.has("osv")
 
 
 def environments(ctx: RunContext) -> list[Path]:
@@ -110,13 +164,22 @@ def _is_dep(item: Any) -> bool:
 
 def _cyclonedx_from_pip_audit(doc: dict[str, Any]) -> bool:
     """pip-audit's BOMs name no tool (2.x) or name pip-audit; other tools name themselves."""
-    tools = (doc.get("metadata") or {}).get("tools")
-    if isinstance(tools, dict):  # CycloneDX 1.5 object form
-        tools = [*tools.get("components", []), *tools.get("services", [])]
+    tools = _cyclonedx_tools(doc)
     if not tools:
         return True
-    names = {str(t.get("name", "")).lower() for t in tools if isinstance(t, dict)}
+    names = {t["name"].lower() for t in tools if isinstance(t.get("name"), str)}
     return "pip-audit" in names or "pip_audit" in names
+
+
+def _cyclonedx_tools(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tools of a BOM's ``metadata.tools`` (a list, or CycloneDX 1.5's object form), for
+    detection: whatever is malformed there counts as no tool."""
+    metadata = doc.get("metadata")
+    tools = metadata.get("tools") if isinstance(metadata, dict) else None
+    if isinstance(tools, dict):  # CycloneDX 1.5 object form
+        parts = [tools.get("components"), tools.get("services")]
+        tools = [t for part in parts if isinstance(part, list) for t in part]
+    return [t for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
 
 
 def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult:
@@ -129,7 +192,7 @@ def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
         return _parse_cyclonedx(doc, where)
     if isinstance(doc, dict) and isinstance(doc.get("dependencies"), list):
-        result = _parse_dependencies(doc["dependencies"], where)
+        result = _parse_dependencies(doc["dependencies"], where, "dependencies")
         result.notes.extend(_fix_notes(doc.get("fixes")))
         return result
     if isinstance(doc, list):
@@ -138,24 +201,29 @@ def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult
                      "dependencies, or a CycloneDX BOM)")
 
 
-def _parse_dependencies(deps: list[Any], where: Locations) -> ParseResult:
+def _parse_dependencies(deps: list[Any], where: Locations, base: str = "") -> ParseResult:
     result = ParseResult()
     audited = skipped = 0
     for index, dep in enumerate(deps):
+        place = f"{base}[{index}]"
         if not _is_dep(dep):
-            raise InputError(f"dependency {index} has no 'name' with 'vulns' or 'skip_reason'")
-        name = dep["name"]
+            raise fields.fail(place, "expected a dependency: an object with a 'name' and "
+                              "'vulns' or 'skip_reason'")
+        name = fields.req_str(dep, "name", place)
         if "skip_reason" in dep and not isinstance(dep.get("vulns"), list):
             skipped += 1
-            match = _VERSION_IN_REASON.search(dep["skip_reason"])
-            version = dep.get("version") or (match.group(1) if match else None)
+            reason = fields.req_str(dep, "skip_reason", place)
+            match = _VERSION_IN_REASON.search(reason)
+            version = fields.scalar_text(dep, "version", place) or \
+                (match.group(1) if match else None)
             label = f"{name} {version}" if version else name
-            result.notes.append(f"{label}: skipped: {dep['skip_reason']}")
+            result.notes.append(f"{label}: skipped: {reason}")
             continue
         audited += 1
-        version = _text(dep.get("version"))
-        for vuln in dep["vulns"]:
-            result.findings.append(_vuln_finding(name, version, vuln, where))
+        version = fields.scalar_text(dep, "version", place)
+        for vuln_index, vuln in enumerate(dep["vulns"]):
+            result.findings.append(_vuln_finding(name, version, vuln, where,
+                                                 f"{place}.vulns[{vuln_index}]"))
     if skipped and not audited:
         result.incomplete = True
         result.notes.insert(0, f"pip-audit could audit none of the {skipped} dependencies "
@@ -166,90 +234,109 @@ def _parse_dependencies(deps: list[Any], where: Locations) -> ParseResult:
     return result
 
 
-def _vuln_finding(name: str, version: str | None, vuln: Any, where: Locations) -> Finding:
-    if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
-        raise InputError(f"a vulnerability of {name} has no 'id'")
-    fixes = [str(v) for v in vuln.get("fix_versions") or [] if v]
-    aliases = [str(a) for a in vuln.get("aliases") or [] if a]
+def _vuln_finding(name: str, version: str | None, vuln: Any, where: Locations,
+                  place: str = "") -> Finding:
+    vuln = fields.obj(vuln, place)
+    vuln_id = fields.req_str(vuln, "id", place)
+    fixes = _texts(vuln, "fix_versions", place)
+    aliases = _texts(vuln, "aliases", place)
     package = pypi_package(name, version, fixes)
     return vulnerability_finding(VulnReport(
-        tool="pip-audit", vuln_id=vuln["id"], package=package, rating=rate([]),
-        aliases=aliases, description=_text(vuln.get("description")),
+        tool="pip-audit", vuln_id=vuln_id, package=package, rating=rate([]),
+        aliases=aliases, description=fields.opt_str(vuln, "description", place),
         location=_location(package.name, where)))
+
+
+def _texts(doc: dict[str, Any], key: str, where: str) -> list[str]:
+    """The non-empty strings (or numbers, written as text) of the array ``doc[key]``."""
+    values = []
+    for index, value in enumerate(fields.opt_array(doc, key, where)):
+        if isinstance(value, (dict, list)):
+            raise fields.wrong(f"{fields.at(where, key)}[{index}]", "a string", value)
+        if value not in (None, "", False):
+            values.append(str(value))
+    return values
 
 
 def _fix_notes(fixes: Any) -> list[str]:
     notes = []
-    for fix in fixes if isinstance(fixes, list) else []:
+    for index, fix in enumerate(fixes if isinstance(fixes, list) else []):
+        place = f"fixes[{index}]"
         if not isinstance(fix, dict) or "name" not in fix:
             continue
+        name = fields.scalar_text(fix, "name", place) or "?"
         if "skip_reason" in fix:
-            notes.append(f"{fix['name']} {fix.get('version', '')}".rstrip()
-                         + f": fix skipped: {fix['skip_reason']}")
+            version = fields.scalar_text(fix, "version", place) or ""
+            notes.append(f"{name} {version}".rstrip()
+                         + f": fix skipped: {fields.scalar_text(fix, 'skip_reason', place)}")
         elif "new_version" in fix:
-            notes.append(f"{fix['name']}: pip-audit --fix upgraded {fix.get('old_version')} "
-                         f"to {fix['new_version']}")
+            notes.append(f"{name}: pip-audit --fix upgraded "
+                         f"{fields.scalar_text(fix, 'old_version', place)} "
+                         f"to {fields.scalar_text(fix, 'new_version', place)}")
     return notes
 
 
 def _parse_cyclonedx(doc: dict[str, Any], where: Locations) -> ParseResult:
-    components = doc.get("components") or []
-    vulns = doc.get("vulnerabilities") or []
-    if not isinstance(components, list) or not isinstance(vulns, list):
-        raise InputError("CycloneDX 'components' and 'vulnerabilities' must be lists")
-    by_ref = {c.get("bom-ref"): c for c in components if isinstance(c, dict)}
+    components = fields.objects(doc, "components", "")
+    vulns = fields.objects(doc, "vulnerabilities", "")
+    by_ref: dict[str, tuple[str, dict[str, Any]]] = {}
+    for place, component in components:
+        ref = fields.scalar_text(component, "bom-ref", place)
+        if ref is not None:
+            by_ref.setdefault(ref, (place, component))
     result = ParseResult(tool_version=_cyclonedx_tool_version(doc))
     if not components:
         result.incomplete = True
         result.notes.append("the BOM lists no components: pip-audit leaves skipped dependencies "
                             "out of CycloneDX, so nothing may have been audited")
-    for index, vuln in enumerate(vulns):
-        if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
-            raise InputError(f"vulnerability {index} has no 'id'")
-        for affect in vuln.get("affects") or []:
-            component = by_ref.get(affect.get("ref")) if isinstance(affect, dict) else None
-            if component is None or not component.get("name"):
-                raise InputError(f"vulnerability {vuln['id']} affects an unknown component "
-                                 f"{affect!r}")
-            result.findings.append(_cyclonedx_finding(vuln, component, where))
+    for place, vuln in vulns:
+        vuln_id = fields.req_str(vuln, "id", place)
+        for affect_where, affect in fields.objects(vuln, "affects", place):
+            ref = fields.scalar_text(affect, "ref", affect_where)
+            component_where, component = by_ref.get(ref, ("", {})) if ref else ("", {})
+            if not component or not component.get("name"):
+                raise fields.fail(affect_where, f"vulnerability {vuln_id} affects a component "
+                                  "the BOM does not list (or one without a name)")
+            result.findings.append(_cyclonedx_finding(vuln, vuln_id, component, where, place,
+                                                      component_where))
     return result
 
 
-def _cyclonedx_finding(vuln: dict[str, Any], component: dict[str, Any],
-                       where: Locations) -> Finding:
-    package = pypi_package(str(component["name"]), _text(component.get("version")))
-    if isinstance(component.get("purl"), str) and component["purl"].startswith("pkg:pypi/"):
-        package.purl = component["purl"]
-    aliases = [str(r["id"]) for r in vuln.get("references") or []
-               if isinstance(r, dict) and r.get("id")]
-    description = _text(vuln.get("description")) or _text(vuln.get("detail"))
+def _cyclonedx_finding(vuln: dict[str, Any], vuln_id: str, component: dict[str, Any],
+                       where: Locations, place: str, component_where: str) -> Finding:
+    package = pypi_package(fields.req_str(component, "name", component_where),
+                           fields.scalar_text(component, "version", component_where))
+    purl = fields.opt_str(component, "purl", component_where)
+    if purl and purl.startswith("pkg:pypi/"):
+        package.purl = purl
+    aliases = [text for ref_where, ref in fields.objects(vuln, "references", place)
+               if (text := fields.scalar_text(ref, "id", ref_where))]
+    description = fields.text(vuln, "description", place) or fields.text(vuln, "detail", place)
     return vulnerability_finding(VulnReport(
-        tool="pip-audit", vuln_id=vuln["id"], package=package, rating=rate(_ratings(vuln)),
-        aliases=aliases, description=description, location=_location(package.name, where)))
+        tool="pip-audit", vuln_id=vuln_id, package=package,
+        rating=rate(_ratings(vuln, place)), aliases=aliases, description=description,
+        location=_location(package.name, where)))
 
 
-def _ratings(vuln: dict[str, Any]) -> list[Rating | None]:
+def _ratings(vuln: dict[str, Any], place: str) -> list[Rating | None]:
     """CycloneDX ``ratings``: ``{score, severity, method: CVSSv31|CVSSv4|..., vector}``."""
     found: list[Rating | None] = []
-    for rating in vuln.get("ratings") or []:
-        if not isinstance(rating, dict):
-            continue
-        method = str(rating.get("method") or "")
+    for rating_where, rating in fields.objects(vuln, "ratings", place):
+        method = fields.scalar_text(rating, "method", rating_where) or ""
+        score = fields.opt_number(rating, "score", rating_where)
         if method.upper().startswith("CVSS"):
-            found.append(from_cvss(_text(rating.get("vector")), rating.get("score"), method))
+            found.append(from_cvss(fields.text(rating, "vector", rating_where), score, method))
         else:
-            found.append(from_tool(_text(rating.get("severity")), rating.get("score")))
+            found.append(from_tool(fields.text(rating, "severity", rating_where), score))
     return found
 
 
 def _cyclonedx_tool_version(doc: dict[str, Any]) -> str | None:
-    tools = (doc.get("metadata") or {}).get("tools")
-    if isinstance(tools, dict):
-        tools = tools.get("components", [])
-    for tool in tools or []:
-        if isinstance(tool, dict) and str(tool.get("name", "")).lower() in ("pip-audit",
-                                                                             "pip_audit"):
-            return _text(tool.get("version"))
+    for tool in _cyclonedx_tools(doc):
+        name = tool.get("name")
+        if isinstance(name, str) and name.lower() in ("pip-audit", "pip_audit"):
+            version = tool.get("version")
+            return version if isinstance(version, str) and version else None
     return None
 
 

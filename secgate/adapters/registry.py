@@ -9,6 +9,7 @@ from __future__ import annotations
 from secgate.adapters.bandit import BanditAdapter
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
+from secgate.adapters.osv import OsvAdapter
 from secgate.adapters.pip_audit import PipAuditAdapter
 from secgate.adapters.pip_licenses import PipLicensesAdapter
 from secgate.adapters.safety import SafetyAdapter
@@ -17,6 +18,7 @@ from secgate.adapters.semgrep import SemgrepAdapter
 from secgate.adapters.trivy import TrivyAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.errors import UsageError
+from secgate.model import Category
 
 _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
     BanditAdapter,
@@ -24,6 +26,7 @@ _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
     GitleaksAdapter,
     TruffleHogAdapter,
     PipAuditAdapter,
+    OsvAdapter,
     SafetyAdapter,
     TrivyAdapter,
     PipLicensesAdapter,
@@ -48,6 +51,11 @@ def get(name: str) -> Adapter:
 def scanners() -> list[Adapter]:
     """Every adapter that can run a tool, by name."""
     return [cls() for name, cls in sorted(ADAPTERS.items()) if cls.executable is not None]
+
+
+def dependency_scanners() -> set[str]:
+    """The names of the adapters whose tools report vulnerable dependencies."""
+    return {name for name, cls in ADAPTERS.items() if Category.DEPENDENCY in cls.categories}
 
 
 def detect(sample: Sample) -> Adapter | None:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from secgate import requirements
+from secgate import fields, requirements
 from secgate.adapters.dependency import VulnReport, ids_in, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.errors import InputError
@@ -146,8 +146,8 @@ def _parse_v1(rows: list[Any], where: Mapping[str, tuple[str, int]]) -> ParseRes
     result = ParseResult()
     for index, row in enumerate(rows):
         if not _is_v1_row(row):
-            raise InputError(f"finding {index} is not a list of 5 or 7 elements "
-                             "[name, spec, version, advisory, id, (cvssv2, cvssv3)]")
+            raise fields.fail(f"[{index}]", "expected an array of 5 or 7 elements [name, spec, "
+                              "version, advisory, id, (cvssv2, cvssv3)]")
         name, spec, version, advisory, vuln_id = row[:5]
         cvss = row[5:7] if len(row) == 7 else [None, None]
         rating = rate([from_cvss_dict(cvss[1], "3"), from_cvss_dict(cvss[0], "2")])
@@ -160,25 +160,24 @@ def _parse_v1(rows: list[Any], where: Mapping[str, tuple[str, int]]) -> ParseRes
 
 # --- 2.x -----------------------------------------------------------------------------------
 def _parse_v2(doc: dict[str, Any], where: Mapping[str, tuple[str, int]]) -> ParseResult:
-    meta = doc.get("report_meta") or {}
-    result = ParseResult(tool_version=_text(meta.get("safety_version")))
-    scanned = meta.get("scanned") or []
-    file_path = scanned[0] if meta.get("scan_target") == "files" and len(scanned) == 1 \
+    meta = fields.obj_or_empty(doc, "report_meta", "")
+    result = ParseResult(tool_version=fields.scalar_text(meta, "safety_version", "report_meta"))
+    scanned = fields.opt_array(meta, "scanned", "report_meta")
+    file_path = fields.path_text(scanned[0], "report_meta.scanned[0]") \
+        if meta.get("scan_target") == "files" and len(scanned) == 1 \
         and isinstance(scanned[0], str) else None
-    entries = [(v, False) for v in doc["vulnerabilities"]]
-    ignored = doc.get("ignored_vulnerabilities")
-    entries += [(v, True) for v in ignored if isinstance(ignored, list)] if ignored else []
+    entries = [(place, v, False) for place, v in fields.objects(doc, "vulnerabilities", "")]
+    entries += [(place, v, True) for place, v in
+                fields.objects(doc, "ignored_vulnerabilities", "")]
     seen: set[tuple[str, str, str]] = set()
-    for index, (vuln, in_ignored_list) in enumerate(entries):
-        if not isinstance(vuln, dict) or not all(isinstance(vuln.get(k), str) for k in (
-                "vulnerability_id", "package_name")):
-            raise InputError(f"vulnerability {index} has no 'vulnerability_id' and "
-                             "'package_name'")
-        key = (vuln["package_name"], str(vuln.get("analyzed_version")), vuln["vulnerability_id"])
+    for place, vuln, in_ignored_list in entries:
+        vuln_id = fields.req_str(vuln, "vulnerability_id", place)
+        package = fields.req_str(vuln, "package_name", place)
+        key = (package, str(fields.scalar_text(vuln, "analyzed_version", place)), vuln_id)
         if key in seen:
             continue
         seen.add(key)
-        result.findings.append(_v2_finding(vuln, in_ignored_list, file_path, where))
+        result.findings.append(_v2_finding(vuln, in_ignored_list, file_path, where, place))
     if meta.get("packages_found") == 0:
         result.incomplete = True
         result.notes.append("Safety found no packages to check")
@@ -186,19 +185,21 @@ def _parse_v2(doc: dict[str, Any], where: Mapping[str, tuple[str, int]]) -> Pars
 
 
 def _v2_finding(vuln: dict[str, Any], in_ignored_list: bool, file_path: str | None,
-                where: Mapping[str, tuple[str, int]]) -> Finding:
+                where: Mapping[str, tuple[str, int]], place: str = "") -> Finding:
     severity = _obj(vuln.get("severity"))
     rating = rate([from_cvss_dict(severity.get("cvssv3"), "3"),
                    from_cvss_dict(severity.get("cvssv2"), "2")])
-    fixed = [str(v) for v in vuln.get("fixed_versions") or [] if v]
-    specs = [str(s) for s in vuln.get("all_vulnerable_specs") or [vuln.get("vulnerable_spec")]
-             if s]
+    fixed = _texts(vuln, "fixed_versions", place)
+    specs = _texts(vuln, "all_vulnerable_specs", place) or \
+        [s for s in [fields.scalar_text(vuln, "vulnerable_spec", place)] if s]
     derived = not fixed
     if derived:
         fixed = fixed_from_specs(specs)
     cve = vuln.get("CVE")
+    resources = vuln.get("resources")
     aliases = [*([cve] if isinstance(cve, str) and cve else []),
-               *ids_in(r for r in vuln.get("resources") or [] if isinstance(r, str))]
+               *ids_in(r for r in (resources if isinstance(resources, list) else [])
+                       if isinstance(r, str))]
     ignored = vuln.get("ignored")
     suppression = None
     if in_ignored_list or (isinstance(ignored, dict) and ignored):
@@ -206,7 +207,7 @@ def _v2_finding(vuln: dict[str, Any], in_ignored_list: bool, file_path: str | No
                                                  if isinstance(ignored, dict) else None)
         suppression = Suppression(kind=SuppressionKind.EXTERNAL, justification=_text(reason))
     return _finding(
-        name=vuln["package_name"], version=_text(vuln.get("analyzed_version")),
+        name=vuln["package_name"], version=fields.scalar_text(vuln, "analyzed_version", place),
         vuln_id=vuln["vulnerability_id"], rating=rating, fixed=fixed, aliases=aliases,
         advisory=_text(vuln.get("advisory")),
         location=_location(vuln["package_name"], where, file_path),
@@ -222,21 +223,20 @@ def _parse_v3(doc: dict[str, Any]) -> ParseResult:
     result = ParseResult(tool_version=_text(telemetry.get("safety_version")))
     details = _cve_details(doc.get("cve_details"))
     scan = doc["scan_results"]
-    files = [f for p in scan.get("projects") or [] if isinstance(p, dict)
-             for f in p.get("files") or []]
-    files += list(scan.get("files") or [])
+    files = [item for project_where, project in fields.objects(scan, "projects",
+                                                               "scan_results")
+             for item in fields.objects(project, "files", project_where)]
+    files += fields.objects(scan, "files", "scan_results")
     dependency_count = 0
-    for file_index, item in enumerate(files):
-        if not isinstance(item, dict):
-            raise InputError(f"scan_results file {file_index} is not an object")
-        location = _text(item.get("location"))
-        results = _obj(item.get("results"))
-        for dep in results.get("dependencies") or []:
-            if not isinstance(dep, dict) or not isinstance(dep.get("name"), str):
-                raise InputError(f"a dependency in {location or 'a scanned file'} has no name")
+    for place, item in files:
+        location = fields.opt_path(item, "location", place)
+        results = fields.obj_or_empty(item, "results", place)
+        for dep_where, dep in fields.objects(results, "dependencies", f"{place}.results"):
+            name = fields.req_str(dep, "name", dep_where)
             dependency_count += 1
-            for spec in dep.get("specifications") or []:
-                result.findings.extend(_v3_findings(dep["name"], spec, location, details))
+            for index, spec in enumerate(fields.opt_array(dep, "specifications", dep_where)):
+                result.findings.extend(_v3_findings(name, spec, location, details,
+                                                    f"{dep_where}.specifications[{index}]"))
     if dependency_count == 0:
         result.incomplete = True
         result.notes.append("Safety listed no dependencies in any scanned file")
@@ -244,18 +244,18 @@ def _parse_v3(doc: dict[str, Any]) -> ParseResult:
 
 
 def _v3_findings(name: str, spec: Any, location: str | None,
-                 details: Mapping[tuple[str, str], dict[str, Any]]) -> list[Finding]:
-    if not isinstance(spec, dict):
-        raise InputError(f"a specification of {name} is not an object")
+                 details: Mapping[tuple[str, str], dict[str, Any]],
+                 place: str = "") -> list[Finding]:
+    spec = fields.obj(spec, place)
     raw = _text(spec.get("raw")) or name
     match = _PIN.match(raw)
     version = match.group(1) if match else None
-    vulns = _obj(spec.get("vulnerabilities"))
+    vulns = fields.obj_or_empty(spec, "vulnerabilities", place)
     remediation = _obj(vulns.get("remediation"))
     findings = []
-    for known in vulns.get("known_vulnerabilities") or []:
-        if not isinstance(known, dict) or not isinstance(known.get("id"), str):
-            raise InputError(f"a known vulnerability of {name} has no 'id'")
+    for known_where, known in fields.objects(vulns, "known_vulnerabilities",
+                                             f"{place}.vulnerabilities"):
+        fields.req_str(known, "id", known_where)
         detail = details.get((name.lower(), known["id"]), {})
         cve_entry = detail.get("CVE")
         cve_parts = cve_entry if isinstance(cve_entry, list) else [cve_entry]
@@ -274,8 +274,9 @@ def _v3_findings(name: str, spec: Any, location: str | None,
             advisory=_text(detail.get("advisory")),
             location=Location(path=location) if location else None, spec=vulnerable,
             derived_fix=True, help_uri=_text(detail.get("more_info")), suppression=suppression)
-        if remediation.get("recommended"):
-            finding.properties["recommended_version"] = str(remediation["recommended"])
+        recommended = remediation.get("recommended")
+        if recommended and type(recommended) in (str, int, float):
+            finding.properties["recommended_version"] = str(recommended)
         findings.append(finding)
     return findings
 
@@ -283,16 +284,23 @@ def _v3_findings(name: str, spec: Any, location: str | None,
 def _cve_details(value: Any) -> dict[tuple[str, str], dict[str, Any]]:
     details: dict[tuple[str, str], dict[str, Any]] = {}
     for item in value if isinstance(value, list) else []:
-        if isinstance(item, dict) and item.get("package") and item.get("safety_vulnerability_id"):
-            details[(str(item["package"]).lower(), str(item["safety_vulnerability_id"]))] = item
+        if isinstance(item, dict) and isinstance(item.get("package"), str) \
+                and type(item.get("safety_vulnerability_id")) in (str, int):
+            details[(item["package"].lower(), str(item["safety_vulnerability_id"]))] = item
     return details
 
 
 # --- shared --------------------------------------------------------------------------------
+_MAX_SPEC = 1000
+"""Longer than any version range a report writes."""
+
+
 def fixed_from_specs(specs: Iterable[str]) -> list[str]:
     """Fixed versions read from vulnerable ranges: each ``<X`` upper bound is a fix."""
     fixed = []
     for text in specs:
+        if len(text) > _MAX_SPEC:
+            continue
         try:
             specifier_set = SpecifierSet(text)
         except InvalidSpecifier:
@@ -333,6 +341,17 @@ def _location(name: str, where: Mapping[str, tuple[str, int]], file_path: str | 
     if known:
         return Location(path=known[0], start_line=known[1])
     return Location(path=file_path) if file_path else None
+
+
+def _texts(doc: dict[str, Any], key: str, where: str) -> list[str]:
+    """The non-empty strings of the array ``doc[key]`` (numbers written as text)."""
+    values = []
+    for index, value in enumerate(fields.opt_array(doc, key, where)):
+        if isinstance(value, (dict, list)):
+            raise fields.wrong(f"{fields.at(where, key)}[{index}]", "a string", value)
+        if value not in (None, "", False):
+            values.append(str(value))
+    return values
 
 
 def _text(value: Any) -> str | None:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from secgate import fields
+
 EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs",
                  "node_modules", "__pycache__", "build", "dist", "site-packages")
 """Directories that hold no project source (tools, environments, build output)."""
@@ -43,26 +45,26 @@ def has_python_files(target: Path) -> bool:
     return False
 
 
-def invocation_notes(run: dict[str, Any], tool: str) -> list[str]:
+def invocation_notes(run: dict[str, Any], tool: str, where: str = "") -> list[str]:
     """One line per tool execution/configuration notification of a SARIF run (Bandit reports
     files it could not parse there), naming the file when the notification does."""
     notes = []
-    for invocation in run.get("invocations") or []:
-        if not isinstance(invocation, dict):
-            continue
+    for place, invocation in fields.objects(run, "invocations", where):
         for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
-            for note in invocation.get(key) or []:
-                if not isinstance(note, dict):
-                    continue
-                text = str((note.get("message") or {}).get("text") or "").strip()
+            for note_where, note in fields.objects(invocation, key, place):
+                message = fields.obj_or_empty(note, "message", note_where)
+                text = (fields.opt_str(message, "text", fields.at(note_where, "message"))
+                        or "").strip()
                 if not text:
                     continue
                 uri = None
-                for loc in note.get("locations") or []:
-                    uri = (((loc or {}).get("physicalLocation") or {}).get("artifactLocation")
-                           or {}).get("uri")
+                for loc_where, loc in fields.objects(note, "locations", note_where):
+                    physical = fields.obj_or_empty(loc, "physicalLocation", loc_where)
+                    artifact = fields.obj_or_empty(physical, "artifactLocation", loc_where)
+                    uri = fields.opt_path(artifact, "uri", loc_where)
                     if uri:
                         break
-                where = f" in {uri}" if uri else ""
-                notes.append(f"{tool} {note.get('level', 'note')}{where}: {text.splitlines()[0]}")
+                where_text = f" in {uri}" if uri else ""
+                level = fields.opt_str(note, "level", note_where) or "note"
+                notes.append(f"{tool} {level}{where_text}: {text.splitlines()[0]}")
     return notes

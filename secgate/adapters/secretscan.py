@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secgate.errors import InputError
+from secgate import fields
 from secgate.model import Category, Finding, Location, Secret, Severity
-from secgate.secrets import Redactor, make_secret, secret_hash
+from secgate.secrets import Redactor, make_secret, mask, secret_hash
 
 SECRET_CWE = "CWE-798"  # noqa: S105 - a CWE id, not a credential
 REDACTED_PREVIEW = "[redacted by the tool]"
@@ -43,6 +43,7 @@ class SecretCollector:
     tool: str
     values: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    _slugged: set[int] = field(default_factory=set, repr=False)
 
     def remember(self, *values: str | None) -> None:
         """Register raw values to scrub from every output (stripped; empties ignored)."""
@@ -62,8 +63,12 @@ class SecretCollector:
             start_column: int | None = None, end_column: int | None = None,
             snippet: str | None = None,
             help_uri: str | None = None, tags: Iterable[str] = (),
-            properties: Mapping[str, Any] | None = None) -> Finding:
-        """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them."""
+            properties: Mapping[str, Any] | None = None,
+            rule_id_from_name: bool = False) -> Finding:
+        """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them.
+        ``rule_id_from_name``: the rule id is the slug of the rule name, made once the name is
+        masked (a slug of a raw value would be the value in lower case, which no scrubber
+        knows)."""
         severity = Severity.CRITICAL if secret.verified else Severity.HIGH
         location = None
         if path:
@@ -80,6 +85,8 @@ class SecretCollector:
             properties={k: v for k, v in (properties or {}).items()
                         if v not in (None, "", [], {})},
         )
+        if rule_id_from_name:
+            self._slugged.add(id(finding))
         self.findings.append(finding)
         return finding
 
@@ -90,6 +97,10 @@ class SecretCollector:
         a pass per text instead of a search per text and value."""
         masker = Redactor(self.values, every_length=True)
         for finding in self.findings:
+            if id(finding) in self._slugged and finding.rule_name:
+                old, finding.rule_id = finding.rule_id, slug(masker.text(finding.rule_name))
+                if finding.secret is not None and finding.secret.kind == old:
+                    finding.secret = finding.secret.model_copy(update={"kind": finding.rule_id})
             message = masker.text(finding.message)
             if message is not finding.message:
                 finding.message = message
@@ -110,6 +121,56 @@ class SecretCollector:
         return sorted(self.findings, key=key)
 
 
+_DELIMITERS = frozenset(" \t\r\n\"'`=:,;()[]{}<>")
+
+
+def token_around(text: str, value: str) -> list[tuple[int, int]]:
+    """Where ``value`` occurs in ``text``, each place widened to the whole token it sits in
+    (no blank, quote or delimiter in between): a tool's match may run on past the secret or
+    start inside the token, and the rest of that token is as secret as the value."""
+    spans: list[tuple[int, int]] = []
+    if not value:
+        return spans
+    position = 0
+    while (found := text.find(value, position)) >= 0:
+        start, end = found, found + len(value)
+        while start > position and text[start - 1] not in _DELIMITERS:
+            start -= 1
+        while end < len(text) and text[end] not in _DELIMITERS:
+            end += 1
+        spans.append((start, end))
+        position = end
+    return spans
+
+
+def mask_around(text: str, value: str, collector: SecretCollector | None = None) -> str:
+    """``text`` with each token holding ``value`` replaced by the value's masked preview; a
+    token longer than the value is remembered by ``collector`` as a secret value too."""
+    value = value.strip()
+    spans = token_around(text, value)
+    if not spans:
+        return text
+    preview = mask(value)
+    parts, last = [], 0
+    for start, end in spans:
+        if collector is not None and end - start > len(value):
+            collector.remember(text[start:end])
+        parts += [text[last:start], preview]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def short_commit(commit: str) -> str:
+    """A commit id as messages show it: the first 12 hex digits of a git id; any other text
+    whole (cutting it could cut a secret written there in two, and the scrubber masks only
+    whole values)."""
+    return commit[:12] if _COMMIT_ID.fullmatch(commit) else commit
+
+
+_COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
 def slug(text: str) -> str:
     """A rule id from a human rule name: ``AWS API Key`` -> ``aws-api-key``."""
     return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "secret"
@@ -125,22 +186,28 @@ _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # --- reading untrusted JSON fields with errors a user can act on ---------------------------
 def field_str(item: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
-    """A string field (missing or null reads as ""); anything else is an ``InputError``."""
+    """A string field (missing or null reads as ""); anything else is an ``InputError`` with
+    the field's pointer."""
     value = item.get(key)
     if value is None:
         if required:
-            raise InputError(f"{where}: missing {key!r}")
+            raise fields.fail(fields.at(where, key), "missing")
         return ""
     if not isinstance(value, str):
-        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a string")
+        raise fields.wrong(fields.at(where, key), "a string", value)
     return value
 
 
 def field_int(item: Mapping[str, Any], key: str, where: str) -> int | None:
-    """A positive line/column number, or None when absent or zero."""
+    """A positive line/column number, or None when absent, zero or negative (tools write -1
+    for "unknown")."""
     value = item.get(key)
-    if value is None:
+    if type(value) is int and value < 0:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: {key!r} is {type(value).__name__}, expected a number")
-    return value if value > 0 else None
+    return fields.line(item, key, where)
+
+
+def field_path(item: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    """A file path field (see ``secgate.fields.path_text``); "" when missing."""
+    value = field_str(item, key, where, required=required)
+    return fields.path_text(value, fields.at(where, key)) if value else value

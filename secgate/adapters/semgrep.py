@@ -24,8 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import treefiles
-from secgate.adapters.code_secrets import CREDENTIAL_CWES, mask_values, string_literals
+from secgate import fields, treefiles
+from secgate.adapters.code_secrets import is_credential_rule, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.sast_common import has_python_files, invocation_notes
 from secgate.errors import InputError
@@ -42,12 +42,16 @@ from secgate.model import (
 from secgate.normalize import normalize_cwe
 from secgate.sarif.reader import (
     ResultView,
+    driver_name,
+    driver_of,
     effective_level,
     first_location,
     is_sarif,
     iter_results,
     message_text,
+    runs_of,
     secgate_properties,
+    text_of,
 )
 from secgate.secrets import make_secret
 from secgate.util import load_json
@@ -260,32 +264,21 @@ def is_semgrep_sarif(doc: Any) -> bool:
     """SARIF whose every run is Semgrep's (secgate's own SARIF is left to the generic reader)."""
     if not is_sarif(doc) or secgate_properties(doc) is not None or not doc["runs"]:
         return False
-    for run in doc["runs"]:
-        driver = ((run.get("tool") or {}).get("driver") or {}) if isinstance(run, dict) else {}
-        if "semgrep" not in str(driver.get("name") or "").lower():
-            return False
-    return True
+    return all("semgrep" in driver_name(run).lower() for run in doc["runs"])
 
 
 # --- JSON ------------------------------------------------------------------------------------
 def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> ParseResult:
     """Findings from Semgrep's JSON report."""
     known = tuple(prefixes) if prefixes is not None else None
-    version = doc.get("version")
-    parsed = ParseResult(tool_version=str(version) if version else None)
-    for index, result in enumerate(doc["results"]):
-        if not isinstance(result, dict):
-            raise InputError(f"result {index} is not an object")
-        parsed.findings.append(_json_finding(index, result, known, parsed))
-    errors = doc.get("errors", [])
-    errors = [] if errors is None else errors
-    if not isinstance(errors, list):
-        raise InputError("'errors' is not a list")
-    parsed.notes.extend(_error_note(e) for e in errors if isinstance(e, dict))
-    scanned = (doc.get("paths") or {}).get("scanned") if isinstance(doc.get("paths"), dict) \
-        else None
-    fatal = [e for e in errors if isinstance(e, dict) and str(e.get("level")) == "error"
-             and not e.get("path")]
+    parsed = ParseResult(tool_version=fields.scalar_text(doc, "version", ""))
+    for where, result in fields.objects(doc, "results", ""):
+        parsed.findings.append(_json_finding(where, result, known, parsed))
+    errors = fields.objects(doc, "errors", "")
+    parsed.notes.extend(_error_note(e, where) for where, e in errors)
+    paths = fields.obj_or_empty(doc, "paths", "")
+    scanned = paths.get("scanned")
+    fatal = [e for _, e in errors if e.get("level") == "error" and not e.get("path")]
     if not parsed.findings and (scanned == [] or fatal):
         parsed.incomplete = True
         parsed.notes.append("semgrep examined no file" if scanned == [] else
@@ -293,34 +286,39 @@ def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> Pa
     return parsed
 
 
-def _json_finding(index: int, result: dict[str, Any], prefixes: tuple[str, ...] | None,
+def _json_finding(where: str, result: dict[str, Any], prefixes: tuple[str, ...] | None,
                   parsed: ParseResult) -> Finding:
     for key in ("check_id", "path", "start"):
         if key not in result:
-            raise InputError(f"result {index} has no {key!r}")
-    extra = result.get("extra") or {}
-    if not isinstance(extra, dict):
-        raise InputError(f"result {index}: 'extra' is not an object")
+            raise fields.fail(where, f"missing {key!r}")
+    extra = fields.obj_or_empty(result, "extra", where)
+    extra_where = fields.at(where, "extra")
     raw_metadata = extra.get("metadata")
     metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
-    start, end = result.get("start") or {}, result.get("end") or {}
-    if not isinstance(start, dict) or not isinstance(end, dict):
-        raise InputError(f"result {index}: 'start'/'end' are not objects")
-    lines = extra.get("lines")
-    snippet = str(lines).rstrip("\n") if isinstance(lines, str) and lines.strip() and \
+    start = fields.obj_or_empty(result, "start", where)
+    end = fields.obj_or_empty(result, "end", where)
+    start_where, end_where = fields.at(where, "start"), fields.at(where, "end")
+    lines = fields.opt_str(extra, "lines", extra_where)
+    snippet = lines.rstrip("\n") if lines and lines.strip() and \
         lines.strip() != _NO_SOURCE else None
-    location = Location(path=str(result["path"]), start_line=_int(start.get("line")),
-                        end_line=_int(end.get("line")), start_column=_int(start.get("col")),
-                        end_column=_int(end.get("col")), snippet=snippet)
+    check_id = fields.req_str(result, "check_id", where)
+    path = fields.opt_path(result, "path", where)
+    if path is None:
+        raise fields.fail(fields.at(where, "path"), "missing")
+    location = Location(path=path, start_line=fields.line(start, "line", start_where),
+                        end_line=fields.line(end, "line", end_where),
+                        start_column=fields.line(start, "col", start_where),
+                        end_column=fields.line(end, "col", end_where), snippet=snippet)
     cwe_field = metadata.get("cwe")
     cwe_values = cwe_field if isinstance(cwe_field, list) else [cwe_field] if cwe_field else []
-    cwes = sorted({c for c in (normalize_cwe(str(v)) for v in cwe_values) if c})
+    cwes = sorted({c for c in (normalize_cwe(v) for v in cwe_values
+                               if isinstance(v, (str, int)) and not isinstance(v, bool)) if c})
     suppression = Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep") \
         if extra.get("is_ignored") is True else None
     return _finding(
-        check_id=str(result["check_id"]), prefixes=prefixes, parsed=parsed,
-        message=str(extra.get("message") or result["check_id"]),
-        semgrep_severity=_str(extra.get("severity")),
+        check_id=check_id, prefixes=prefixes, parsed=parsed,
+        message=fields.scalar_text(extra, "message", extra_where) or check_id,
+        semgrep_severity=fields.scalar_text(extra, "severity", extra_where),
         confidence=_str(metadata.get("confidence")), likelihood=_str(metadata.get("likelihood")),
         impact=_str(metadata.get("impact")), location=location, cwes=cwes,
         help_uri=_help_uri(metadata), rule_help=None, tags=_metadata_tags(metadata),
@@ -347,13 +345,17 @@ def _metadata_tags(metadata: dict[str, Any]) -> list[str]:
     return sorted(tags)
 
 
-def _error_note(error: dict[str, Any]) -> str:
+def _error_note(error: dict[str, Any], where: str) -> str:
     kind = error.get("type")
     if isinstance(kind, list):
         kind = kind[0] if kind else None
-    message = str(error.get("message") or "").strip().splitlines()
-    where = f" in {error['path']}" if error.get("path") else ""
-    text = f"semgrep {error.get('level', 'error')}{where}: {kind or 'error'}"
+    if not isinstance(kind, str):
+        kind = None
+    message = (fields.scalar_text(error, "message", where) or "").strip().splitlines()
+    path = fields.opt_path(error, "path", where)
+    place = f" in {path}" if path else ""
+    level = fields.scalar_text(error, "level", where) or "error"
+    text = f"semgrep {level}{place}: {kind or 'error'}"
     return f"{text}: {message[0]}" if message else text
 
 
@@ -363,25 +365,33 @@ def parse_sarif(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> P
     known = tuple(prefixes) if prefixes is not None else None
     parsed = ParseResult()
     for view in iter_results(doc):
-        if view.result.get("kind", "fail") != "fail":
+        if view.kind != "fail":
             continue
         parsed.tool_version = parsed.tool_version or view.tool_version
         parsed.findings.append(_sarif_finding(view, known, parsed))
-    for run in doc["runs"]:
-        driver = (run.get("tool") or {}).get("driver") or {}
-        version = driver.get("semanticVersion") or driver.get("version")
-        parsed.tool_version = parsed.tool_version or (str(version) if version else None)
-        parsed.notes.extend(invocation_notes(run, NAME))
+    for where, run in runs_of(doc):
+        driver = driver_of(run, where)
+        version = fields.scalar_text(driver, "semanticVersion", where) \
+            or fields.scalar_text(driver, "version", where)
+        parsed.tool_version = parsed.tool_version or version
+        parsed.notes.extend(invocation_notes(run, NAME, where))
     return parsed
 
 
 def _flat_strings(values: Any) -> list[str]:
-    """Strings from a tag list, nested lists included (0.x SARIF nests the CWE list)."""
+    """Strings from a tag list and the lists inside it (0.x SARIF nests the CWE list one
+    level)."""
     if isinstance(values, str):
         return [values]
-    if isinstance(values, list):
-        return [s for v in values for s in _flat_strings(v)]
-    return []
+    if not isinstance(values, list):
+        return []
+    found: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, str))
+    return found
 
 
 def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
@@ -390,24 +400,24 @@ def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
     cwes = sorted({c for c in (normalize_cwe(t) for t in tags if t.upper().startswith("CWE"))
                    if c})
     confidence = next((m.group(1) for m in map(_CONFIDENCE_TAG.match, tags) if m), None)
-    location = first_location(view.result)
+    location = first_location(view.result, view.where)
     if location is not None and location.snippet:
         location.snippet = location.snippet.rstrip("\n") or None
     suppression = None
-    for supp in view.result.get("suppressions") or []:
-        if isinstance(supp, dict) and supp.get("status") != "rejected":
+    for place, supp in fields.objects(view.result, "suppressions", view.where):
+        if supp.get("status") != "rejected":
             kind = SuppressionKind.INLINE if supp.get("kind") == "inSource" else \
                 SuppressionKind.EXTERNAL
-            suppression = Suppression(kind=kind, justification=supp.get("justification")
+            justification = fields.opt_str(supp, "justification", place)
+            suppression = Suppression(kind=kind, justification=justification
                                       or ("nosemgrep" if kind is SuppressionKind.INLINE else None))
             break
-    help_text = view.rule.get("fullDescription") or {}
     return _finding(
         check_id=view.rule_id, prefixes=prefixes, parsed=parsed, message=message_text(view),
         semgrep_severity=_LEVEL_SEVERITY[effective_level(view)], confidence=confidence,
         likelihood=None, impact=None, location=location, cwes=cwes,
-        help_uri=_str(view.rule.get("helpUri")),
-        rule_help=_str(help_text.get("text")) if isinstance(help_text, dict) else None,
+        help_uri=fields.text(view.rule, "helpUri", view.rule_where),
+        rule_help=text_of(view.rule, "fullDescription", view.rule_where),
         tags=sorted({t for t in tags if t.lower() in {"security", "correctness",
                                                        "best-practice", "performance"}}),
         suppression=suppression)
@@ -422,7 +432,7 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
     rule_id = _rule_id(check_id, prefixes)
     severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
     secret = None
-    if CREDENTIAL_CWES.intersection(cwes) and location is not None and location.snippet:
+    if is_credential_rule(rule_id, cwes) and location is not None and location.snippet:
         values = string_literals(location.snippet)
         if values:
             parsed.secret_values.update(values)
@@ -453,10 +463,6 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
         suppression=suppression,
         properties=properties,
     )
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _str(value: Any) -> str | None:

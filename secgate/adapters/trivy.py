@@ -34,14 +34,16 @@ How Trivy's fields become findings (also in docs/severity.md, "Trivy"):
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from packaging.utils import canonicalize_name
 
+from secgate import fields
 from secgate.adapters.interface import (
     Adapter,
     CacheInputs,
@@ -65,7 +67,7 @@ from secgate.model import (
     SuppressionKind,
     Vulnerability,
 )
-from secgate.sarif.reader import is_sarif
+from secgate.sarif.reader import driver_name, is_sarif
 from secgate.secrets import secret_hash
 from secgate.severity import UNRATED_VULNERABILITY, Rating, best, from_cvss
 from secgate.util import load_json
@@ -228,11 +230,7 @@ def shape_of(doc: Any) -> str | None:
 
 
 def _is_trivy_sarif(doc: dict[str, Any]) -> bool:
-    for run in doc.get("runs") or []:
-        driver = ((run or {}).get("tool") or {}).get("driver") or {}
-        if str(driver.get("name", "")).strip().lower() == "trivy":
-            return True
-    return False
+    return any(driver_name(run).strip().lower() == "trivy" for run in doc.get("runs") or [])
 
 
 def _parse_v2(doc: dict[str, Any]) -> ParseResult:
@@ -242,35 +240,31 @@ def _parse_v2(doc: dict[str, Any]) -> ParseResult:
     reader = _Reader(tool_version=_trivy_version(doc))
     results = doc.get("Results")
     reader.results(results if results is not None else [],
-                   artifact_type=str(doc.get("ArtifactType") or "") or None,
-                   artifact=str(doc.get("ArtifactName") or "") or None)
+                   artifact_type=fields.scalar_text(doc, "ArtifactType", ""),
+                   artifact=fields.scalar_text(doc, "ArtifactName", ""), where="Results")
     return reader.result()
 
 
 def _parse_k8s(doc: dict[str, Any]) -> ParseResult:
     reader = _Reader(tool_version=_trivy_version(doc))
-    cluster = str(doc.get("ClusterName") or "")
+    cluster = fields.scalar_text(doc, "ClusterName", "") or ""
     for key in ("Resources", "Findings", "Vulnerabilities", "Misconfigurations"):
-        resources = doc.get(key)
-        if resources is None:
-            continue
-        if not isinstance(resources, list):
-            raise InputError(f"'{key}' is not a list")
-        for resource in resources:
-            if not isinstance(resource, dict):
-                raise InputError(f"an entry of '{key}' is not an object")
-            name = "/".join(str(resource.get(k) or "") for k in ("Namespace", "Kind", "Name"))
-            if resource.get("Error"):
-                reader.notes.append(f"{name}: {resource['Error']}")
+        for place, resource in fields.objects(doc, key, ""):
+            name = "/".join(fields.scalar_text(resource, k, place) or ""
+                            for k in ("Namespace", "Kind", "Name"))
+            error = fields.scalar_text(resource, "Error", place)
+            if error:
+                reader.notes.append(f"{name}: {error}")
             reader.results(resource.get("Results") or [], artifact_type="kubernetes",
-                           artifact=cluster or None, resource=name)
+                           artifact=cluster or None, resource=name,
+                           where=f"{place}.Results")
     return reader.result()
 
 
 def _trivy_version(doc: dict[str, Any]) -> str | None:
     trivy = doc.get("Trivy")
-    if isinstance(trivy, dict) and trivy.get("Version"):
-        return str(trivy["Version"])
+    if isinstance(trivy, dict):
+        return fields.scalar_text(trivy, "Version", "Trivy")
     return None
 
 
@@ -287,33 +281,21 @@ class _Reader:
                            notes=self.notes)
 
     def results(self, results: Any, *, artifact_type: str | None, artifact: str | None = None,
-                resource: str | None = None) -> None:
-        if not isinstance(results, list):
-            raise InputError("'Results' is not a list")
+                resource: str | None = None, where: str = "") -> None:
+        results = fields.array(results, where)
         for index, result in enumerate(results):
-            if not isinstance(result, dict):
-                raise InputError(f"Results[{index}] is not an object")
-            ctx = _Context(result, artifact_type, artifact, resource, results)
-            for vuln in _items(result, "Vulnerabilities", index):
-                self.findings.append(vulnerability_finding(vuln, ctx))
-            for misconf in _items(result, "Misconfigurations", index):
-                finding = misconfig_finding(misconf, ctx)
+            place = f"{where}[{index}]"
+            result = fields.obj(result, place)
+            ctx = _Context(result, artifact_type, artifact, resource, results, place)
+            for item_where, vuln in fields.objects(result, "Vulnerabilities", place):
+                self.findings.append(vulnerability_finding(vuln, ctx, item_where))
+            for item_where, misconf in fields.objects(result, "Misconfigurations", place):
+                finding = misconfig_finding(misconf, ctx, item_where)
                 if finding is not None:
                     self.findings.append(finding)
-            self.findings.extend(secret_findings(_items(result, "Secrets", index), ctx))
-            self.findings.extend(license_findings(_items(result, "Licenses", index), ctx))
-
-
-def _items(result: dict[str, Any], key: str, index: int) -> Iterator[dict[str, Any]]:
-    items = result.get(key)
-    if items is None:
-        return
-    if not isinstance(items, list):
-        raise InputError(f"Results[{index}].{key} is not a list")
-    for number, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise InputError(f"Results[{index}].{key}[{number}] is not an object")
-        yield item
+            self.findings.extend(secret_findings(fields.objects(result, "Secrets", place), ctx))
+            self.findings.extend(license_findings(fields.objects(result, "Licenses", place),
+                                                  ctx))
 
 
 @dataclass
@@ -325,20 +307,21 @@ class _Context:
     artifact: str | None
     resource: str | None
     siblings: list[Any]
+    where: str = ""
 
     @property
     def target(self) -> str:
-        return str(self.result.get("Target") or "")
+        return fields.scalar_text(self.result, "Target", self.where) or ""
 
     @property
     def type(self) -> str:
-        return str(self.result.get("Type") or "").lower()
+        return (fields.scalar_text(self.result, "Type", self.where) or "").lower()
 
     @property
     def klass(self) -> str:
-        klass = self.result.get("Class")
+        klass = fields.scalar_text(self.result, "Class", self.where)
         if klass:
-            return str(klass)
+            return klass
         if self.type in _OS_TYPES or re.search(r"\(\w[\w.\- ]* [\w.]+\)$", self.target):
             return "os-pkgs"
         return "lang-pkgs"
@@ -351,7 +334,7 @@ class _Context:
         target = self.target
         if not target or target in _NON_PATH_TARGETS or " (" in target or ":" in target:
             return None
-        return target
+        return fields.path_text(target, fields.at(self.where, "Target"))
 
     def properties(self) -> dict[str, Any]:
         props: dict[str, Any] = {"target": self.target}
@@ -374,12 +357,15 @@ class _Context:
 
     def package_line(self, name: str, version: str | None) -> int | None:
         """The line of a package in its manifest, from the result's ``Packages`` list."""
-        for pkg in self.result.get("Packages") or []:
+        packages = self.result.get("Packages")
+        for pkg in packages if isinstance(packages, list) else []:
             if isinstance(pkg, dict) and pkg.get("Name") == name and \
                     (version is None or pkg.get("Version") == version):
-                for loc in pkg.get("Locations") or []:
-                    if isinstance(loc, dict) and isinstance(loc.get("StartLine"), int):
-                        return int(loc["StartLine"])
+                locations = pkg.get("Locations")
+                for loc in locations if isinstance(locations, list) else []:
+                    start = loc.get("StartLine") if isinstance(loc, dict) else None
+                    if type(start) is int and 0 < start <= fields.MAX_LINE:
+                        return start
         return None
 
 
@@ -429,21 +415,16 @@ def fixed_versions(value: Any) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def vulnerability_finding(vuln: dict[str, Any], ctx: _Context) -> Finding:
+def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") -> Finding:
     """The finding of one ``Vulnerabilities[]`` entry."""
-    vuln_id, pkg_name = vuln.get("VulnerabilityID"), vuln.get("PkgName")
-    if not isinstance(vuln_id, str) or not vuln_id:
-        raise InputError(f"a vulnerability in {ctx.target!r} has no 'VulnerabilityID'")
-    if not isinstance(pkg_name, str) or not pkg_name:
-        raise InputError(f"vulnerability {vuln_id} in {ctx.target!r} has no 'PkgName'")
-    installed = vuln.get("InstalledVersion")
-    version = str(installed) if installed else None
-    identifier = vuln.get("PkgIdentifier")
-    purl = identifier.get("PURL") if isinstance(identifier, dict) else None
-    purl = str(purl) if purl else None
+    vuln_id = fields.req_str(vuln, "VulnerabilityID", where)
+    pkg_name = fields.req_str(vuln, "PkgName", where)
+    version = fields.scalar_text(vuln, "InstalledVersion", where)
+    identifier = fields.obj_or_empty(vuln, "PkgIdentifier", where)
+    purl = fields.text(identifier, "PURL", f"{where}.PkgIdentifier")
     fixed = fixed_versions(vuln.get("FixedVersion"))
     package = _package(pkg_name, version, ctx.ecosystem(purl), purl, fixed)
-    references = [str(r) for r in vuln.get("References") or [] if isinstance(r, str)]
+    references = [r for r in fields.opt_array(vuln, "References", where) if isinstance(r, str)]
     aliases = sorted({_normal_id(m) for r in references for m in _ID_RE.findall(r)}
                      - {vuln_id})
     vulnerability = Vulnerability(id=vuln_id, aliases=aliases)
@@ -458,7 +439,7 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context) -> Finding:
     fix = f"fixed in {', '.join(package.fixed_versions)}" if package.fixed_versions \
         else "no fixed version known"
     who = f"{package.name} {version}" if version else package.name
-    title = str(vuln.get("Title") or "").strip()
+    title = (fields.scalar_text(vuln, "Title", where) or "").strip()
     message = f"{who} is affected by {named}; {fix}" + (f": {title}" if title else "")
     location = None
     if ctx.path is not None:
@@ -466,8 +447,9 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context) -> Finding:
     properties = ctx.properties()
     for key, prop in (("Status", "status"), ("SeveritySource", "severity_source"),
                       ("PkgPath", "pkg_path"), ("PublishedDate", "published")):
-        if vuln.get(key):
-            properties[prop] = str(vuln[key])
+        value = fields.scalar_text(vuln, key, where)
+        if value:
+            properties[prop] = value
     if rating is not None:
         properties.update(rating.properties())
     return Finding(
@@ -475,8 +457,8 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context) -> Finding:
         rule_id=vuln_id,
         rule_name=vulnerability.canonical_id,
         rule_description=title or f"Known vulnerability {vuln_id}",
-        rule_help=str(vuln.get("Description") or "").strip() or None,
-        help_uri=str(vuln.get("PrimaryURL") or "") or None,
+        rule_help=(fields.scalar_text(vuln, "Description", where) or "").strip() or None,
+        help_uri=fields.text(vuln, "PrimaryURL", where),
         category=category,
         severity=severity,
         score=score,
@@ -485,7 +467,7 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context) -> Finding:
         location=location,
         package=package,
         vulnerability=vulnerability,
-        cwes=[str(c) for c in vuln.get("CweIDs") or [] if isinstance(c, str)],
+        cwes=[c for c in fields.opt_array(vuln, "CweIDs", where) if isinstance(c, str)],
         tags=["security", "vulnerability", ctx.klass, *([package.ecosystem]
                                                          if package.ecosystem else [])],
         properties=properties,
@@ -505,46 +487,48 @@ def check_id(value: str) -> str:
     return f"{match.group(1).upper()}-{int(match.group(2)):04d}"
 
 
-def misconfig_finding(misconf: dict[str, Any], ctx: _Context) -> Finding | None:
+def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
+                      where: str = "") -> Finding | None:
     """The finding of one failed check; None for passed ones (``--include-non-failures``)."""
-    status = str(misconf.get("Status") or "FAIL").upper()
+    status = (fields.scalar_text(misconf, "Status", where) or "FAIL").upper()
     if status == "PASS":
         return None
-    raw_id = misconf.get("ID") or misconf.get("AVDID")
-    if not isinstance(raw_id, str) or not raw_id:
-        raise InputError(f"a misconfiguration in {ctx.target!r} has no 'ID'")
+    raw_id = fields.text(misconf, "ID", where) or fields.text(misconf, "AVDID", where)
+    if not raw_id:
+        raise fields.fail(fields.at(where, "ID"), "missing")
     rule_id = check_id(raw_id)
     severity = _severity(misconf.get("Severity")) or Severity.INFO
-    title = str(misconf.get("Title") or rule_id)
-    cause = misconf.get("CauseMetadata") or misconf.get("IacMetadata") or {}
-    if not isinstance(cause, dict):
-        cause = {}
-    start, end = cause.get("StartLine"), cause.get("EndLine")
-    lines = ((cause.get("Code") or {}).get("Lines") or []) if isinstance(
-        cause.get("Code"), dict) else []
-    snippet = "\n".join(str(line.get("Content", "")) for line in lines
-                        if isinstance(line, dict) and line.get("IsCause")) or None
+    title = fields.scalar_text(misconf, "Title", where) or rule_id
+    cause_key = "CauseMetadata" if misconf.get("CauseMetadata") else "IacMetadata"
+    cause = fields.obj_or_empty(misconf, cause_key, where)
+    cause_where = fields.at(where, cause_key)
+    start = fields.line(cause, "StartLine", cause_where)
+    end = fields.line(cause, "EndLine", cause_where)
+    code = fields.obj_or_empty(cause, "Code", cause_where)
+    lines = fields.objects(code, "Lines", f"{cause_where}.Code")
+    snippet = "\n".join(fields.scalar_text(line, "Content", line_where) or ""
+                        for line_where, line in lines if line.get("IsCause")) or None
     location = None
     path = ctx.path
     if path is not None:
-        location = Location(path=path, start_line=start if isinstance(start, int) and start
-                            else None, end_line=end if isinstance(end, int) and end else None,
-                            snippet=snippet)
-    message = str(misconf.get("Message") or title)
+        location = Location(path=path, start_line=start, end_line=end, snippet=snippet)
+    message = fields.scalar_text(misconf, "Message", where) or title
     if ctx.resource:
         message = f"{ctx.resource}: {message}"
     elif path is None and ctx.target:
         message = f"{ctx.target}: {message}"
-    help_parts = [str(misconf.get(k)) for k in ("Description", "Resolution") if misconf.get(k)]
+    help_parts = [text for k in ("Description", "Resolution")
+                  if (text := fields.scalar_text(misconf, k, where))]
     properties = ctx.properties()
     for key, prop in (("Type", "check_type"), ("Namespace", "namespace"),
                       ("Resolution", "resolution")):
-        if misconf.get(key):
-            properties[prop] = str(misconf[key])
+        value = fields.scalar_text(misconf, key, where)
+        if value:
+            properties[prop] = value
     if raw_id != rule_id:
         properties["original_id"] = raw_id
-    if ctx.resource is not None and isinstance(start, int):
-        properties["manifest_lines"] = [start, end if isinstance(end, int) else start]
+    if ctx.resource is not None and start is not None:
+        properties["manifest_lines"] = [start, end if end is not None else start]
     suppression = Suppression(kind=SuppressionKind.EXTERNAL,
                               justification="excepted in Trivy's configuration") \
         if status == "EXCEPTION" else None
@@ -554,7 +538,7 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context) -> Finding | None:
         rule_name=title,
         rule_description=title,
         rule_help="\n\n".join(help_parts) or None,
-        help_uri=str(misconf.get("PrimaryURL") or "") or None,
+        help_uri=fields.text(misconf, "PrimaryURL", where),
         category=Category.MISCONFIG,
         severity=severity,
         score=severity.default_score,
@@ -574,24 +558,22 @@ def masked_secret(rule_id: str, path: str, match: str, rank: int, *,
     return Secret(hash=digest, preview="*****", kind=kind or rule_id)
 
 
-def secret_findings(secrets: Iterator[dict[str, Any]], ctx: _Context) -> list[Finding]:
+def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context
+                    ) -> list[Finding]:
     """The findings of one file's ``Secrets[]``."""
     findings = []
     seen: dict[tuple[str, str], int] = {}
-    for secret in secrets:
-        rule_id = secret.get("RuleID")
-        if not isinstance(rule_id, str) or not rule_id:
-            raise InputError(f"a secret in {ctx.target!r} has no 'RuleID'")
-        match = str(secret.get("Match") or "")
+    for where, secret in secrets:
+        rule_id = fields.req_str(secret, "RuleID", where)
+        match = fields.scalar_text(secret, "Match", where) or ""
         rank = seen.get((rule_id, match), 0)
         seen[(rule_id, match)] = rank + 1
         severity = _severity(secret.get("Severity")) or Severity.HIGH
-        title = str(secret.get("Title") or rule_id)
-        start, end = secret.get("StartLine"), secret.get("EndLine")
-        path = ctx.path or ctx.target
-        location = Location(path=path, start_line=start if isinstance(start, int) else None,
-                            end_line=end if isinstance(end, int) else None,
-                            snippet=match or None)
+        title = fields.scalar_text(secret, "Title", where) or rule_id
+        start = fields.line(secret, "StartLine", where)
+        end = fields.line(secret, "EndLine", where)
+        path = ctx.path or fields.path_text(ctx.target, fields.at(ctx.where, "Target"))
+        location = Location(path=path, start_line=start, end_line=end, snippet=match or None)
         message = f"{title} in {path}" + (f": {match}" if match else "")
         if ctx.resource:
             message = f"{ctx.resource}: {message}"
@@ -607,22 +589,29 @@ def secret_findings(secrets: Iterator[dict[str, Any]], ctx: _Context) -> list[Fi
             message=message,
             location=location,
             secret=masked_secret(rule_id, path, match, rank,
-                                 kind=str(secret.get("Category") or rule_id)),
+                                 kind=fields.scalar_text(secret, "Category", where) or rule_id),
             tags=["security", "secret"],
             properties={**ctx.properties(), "masked_by_tool": True},
         ))
     return findings
 
 
-def license_findings(licenses: Iterator[dict[str, Any]], ctx: _Context) -> list[Finding]:
+def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
+                     ) -> list[Finding]:
     """The findings of a ``license``/``license-file`` result: one per package (or per file)."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for entry in licenses:
-        name = entry.get("Name")
-        if not isinstance(name, str) or not name.strip():
-            raise InputError(f"a license in {ctx.target!r} has no 'Name'")
-        key = (str(entry.get("PkgName") or ""), str(entry.get("FilePath") or ""))
-        groups.setdefault(key, []).append(entry)
+    for where, entry in licenses:
+        name = fields.req_str(entry, "Name", where)
+        if not name.strip():
+            raise fields.fail(fields.at(where, "Name"), "missing")
+        for key in ("Severity", "Category", "Confidence", "Link"):
+            value = entry.get(key)
+            if isinstance(value, (dict, list)) or (isinstance(value, float)
+                                                    and not math.isfinite(value)):
+                raise fields.wrong(fields.at(where, key), "a string or a number", value)
+        file_path = fields.opt_path(entry, "FilePath", where) or ""
+        key_pair = (fields.scalar_text(entry, "PkgName", where) or "", file_path)
+        groups.setdefault(key_pair, []).append(entry)
     findings = []
     for (pkg_name, file_path), entries in groups.items():
         license_ = normalize_all(str(e["Name"]) for e in entries)
@@ -648,12 +637,15 @@ def _license_package(name: str, ctx: _Context) -> Package:
             continue
         if sibling.get("Target") != ctx.target:
             continue
-        for pkg in sibling.get("Packages") or []:
-            if isinstance(pkg, dict) and str(pkg.get("Name", "")).lower() == name.lower():
-                identifier = pkg.get("Identifier") or {}
+        packages = sibling.get("Packages")
+        for pkg in packages if isinstance(packages, list) else []:
+            pkg_name = pkg.get("Name") if isinstance(pkg, dict) else None
+            if isinstance(pkg_name, str) and pkg_name.lower() == name.lower():
+                identifier = pkg.get("Identifier")
                 purl = identifier.get("PURL") if isinstance(identifier, dict) else None
+                purl = purl if isinstance(purl, str) and purl else None
+                version = pkg.get("Version")
                 sib = _Context(sibling, ctx.artifact_type, ctx.artifact, ctx.resource, [])
-                return _package(name, str(pkg.get("Version") or "") or None,
-                                sib.ecosystem(str(purl) if purl else None),
-                                str(purl) if purl else None)
+                return _package(name, version if isinstance(version, str) and version else None,
+                                sib.ecosystem(purl), purl)
     return _package(name, None, None, None)

@@ -32,7 +32,9 @@ _KINDS = {
 }
 _OLD_TEMPLATE_ID = re.compile(r"^\[(\w+)\]\s+(\S+)$")
 _SEVERITY_TAGS = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}
-_FIELD_RE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?):[ \t]*(.*?)\s*$", re.MULTILINE)
+_FIELD_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?):(.*)$", re.MULTILINE)
+"""A ``Name: value`` line; blanks around the value are stripped after the match (a pattern
+that skipped them would backtrack over long runs of blank lines)."""
 _MANIFEST_ECOSYSTEMS = (
     (re.compile(r"(^|/)(requirements[^/]*\.txt|Pipfile\.lock|poetry\.lock|uv\.lock|"
                 r"setup\.py|pyproject\.toml|[^/]+\.dist-info/METADATA)$"), "pypi"),
@@ -85,7 +87,7 @@ def _ecosystem(path: str | None) -> str | None:
 
 def _fields(view: ResultView) -> dict[str, str]:
     text = message_text(view)
-    return {m.group(1).strip().lower(): m.group(2) for m in _FIELD_RE.finditer(text)}
+    return {m.group(1).strip().lower(): m.group(2).strip() for m in _FIELD_RE.finditer(text)}
 
 
 def _severity(view: ResultView, fields: dict[str, str]) -> Severity | None:

@@ -26,24 +26,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from secgate import fields
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.secretscan import (
     SecretCollector,
     field_int,
+    field_path,
     field_str,
     is_git_top,
     redacted_secret,
+    short_commit,
     slug,
     strip_ansi,
 )
-from secgate.errors import InputError
 from secgate.model import Category, Secret
 from secgate.util import load_json_lines
 
 NAME = "trufflehog"
 _V3_VERSION = re.compile(r"trufflehog\s+v?(3\.\d+\.\d+\S*)", re.IGNORECASE)
 _V2_USAGE = re.compile(r"--entropy\s+DO_ENTROPY|git_url")
-_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(r"^@@ -(\d{1,10})(?:,\d+)? \+(\d{1,10})(?:,\d+)? @@")
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
 
 
@@ -72,16 +74,16 @@ class TruffleHogAdapter(Adapter):
         collector = SecretCollector(NAME)
         v2_rows: list[tuple[int, dict[str, Any]]] = []
         for number, row in enumerate(rows, start=1):
-            where = f"line {number}"
+            where = f"line {number}:"
             if not isinstance(row, dict):
-                raise InputError(f"{where} is a {type(row).__name__}, expected an object")
+                raise fields.wrong(f"line {number}", "an object", row)
             if _is_v3(row):
                 _read_v3(collector, row, where)
             elif _is_v2(row):
                 v2_rows.append((number, row))
             else:
-                raise InputError(f"{where} is not a TruffleHog finding (no 'DetectorName' as in "
-                                 "v3, no 'stringsFound' as in v2)")
+                raise fields.fail(f"line {number}", "not a TruffleHog finding (no "
+                                  "'DetectorName' as in v3, no 'stringsFound' as in v2)")
         _read_v2(collector, v2_rows)
         return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
@@ -145,11 +147,13 @@ def _is_v2(row: Mapping[str, Any]) -> bool:
 
 # --- v3 ----------------------------------------------------------------------------------
 def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> None:
-    detector = field_str(row, "DetectorName", where) or f"detector-{row.get('DetectorType')}"
-    meta = _source_metadata(row, where)
-    path = field_str(meta, "file", where)
-    line = field_int(meta, "line", where)
-    commit = field_str(meta, "commit", where)
+    detector_type = row.get("DetectorType")
+    detector = field_str(row, "DetectorName", where) or \
+        f"detector-{detector_type if type(detector_type) in (int, str) else 'unknown'}"
+    meta, meta_where = _source_metadata(row, where)
+    path = field_path(meta, "file", meta_where)
+    line = field_int(meta, "line", meta_where)
+    commit = field_str(meta, "commit", meta_where)
     raw, raw_v2 = field_str(row, "Raw", where), field_str(row, "RawV2", where)
     verified = row.get("Verified") is True
     verification_error = field_str(row, "VerificationError", where)
@@ -170,54 +174,51 @@ def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> Non
     label = detector + (" (verified live)" if verified else "")
     message = f"Secret found ({label}): {secret.preview}"
     if commit:
-        message += f" (commit {commit[:12]})"
+        message += f" (commit {short_commit(commit)})"
     collector.add(
         rule_id=detector, rule_name=detector, secret=secret, path=path or None,
         rule_description=field_str(row, "DetectorDescription", where) or None,
         message=message, start_line=line,
         end_line=line + value.strip().count("\n") if line else None,
-        properties={"commit": commit, "author": field_str(meta, "email", where),
-                    "date": field_str(meta, "timestamp", where),
-                    "repository": field_str(meta, "repository", where),
-                    "link": field_str(meta, "link", where),
+        properties={"commit": commit, "author": field_str(meta, "email", meta_where),
+                    "date": field_str(meta, "timestamp", meta_where),
+                    "repository": field_str(meta, "repository", meta_where),
+                    "link": field_str(meta, "link", meta_where),
                     "source": field_str(row, "SourceName", where),
                     "decoder": field_str(row, "DecoderName", where),
                     "verified": verified,
                     "verificationError": verification_error,
-                    "extraData": extra if isinstance(extra, dict) else None})
+                    "extraData": fields.json_value(extra, fields.at(where, "ExtraData"))
+                    if isinstance(extra, dict) else None})
 
 
-def _source_metadata(row: dict[str, Any], where: str) -> dict[str, Any]:
-    """The one source's metadata (``Git``, ``Github``, ``Filesystem``...), or {}."""
-    data = row.get("SourceMetadata")
-    data = {} if data is None else data
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: 'SourceMetadata' is not an object")
-    sources = data.get("Data")
-    sources = {} if sources is None else sources
-    if not isinstance(sources, dict):
-        raise InputError(f"{where}: 'SourceMetadata.Data' is not an object")
-    for value in sources.values():
+def _source_metadata(row: dict[str, Any], where: str) -> tuple[dict[str, Any], str]:
+    """The one source's metadata (``Git``, ``Github``, ``Filesystem``...), or {}, and its
+    pointer."""
+    data = fields.obj_or_empty(row, "SourceMetadata", where)
+    data_where = fields.at(where, "SourceMetadata")
+    sources = fields.obj_or_empty(data, "Data", data_where)
+    for key, value in sources.items():
         if isinstance(value, dict):
-            return value
-    return {}
+            return value, fields.at(fields.at(data_where, "Data"), key)
+    return {}, data_where
 
 
 # --- v2 ----------------------------------------------------------------------------------
 def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]]) -> None:
     """One finding per (rule, file, line, secret); the oldest commit first."""
     merged: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
-    ordered = sorted(rows, key=lambda r: (str(r[1].get("date", "")),
-                                          str(r[1].get("commitHash", ""))))
+    ordered = sorted(rows, key=lambda r: (_text(r[1].get("date")),
+                                          _text(r[1].get("commitHash"))))
     for number, row in ordered:
-        where = f"line {number}"
+        where = f"line {number}:"
         reason = strip_ansi(field_str(row, "reason", where, required=True))
-        path = field_str(row, "path", where, required=True)
+        path = field_path(row, "path", where, required=True)
         diff = field_str(row, "diff", where)
         commit = field_str(row, "commitHash", where)
         found = row.get("stringsFound")
         if not isinstance(found, list) or not all(isinstance(s, str) for s in found):
-            raise InputError(f"{where}: 'stringsFound' is not a list of strings")
+            raise fields.fail(fields.at(where, "stringsFound"), "expected an array of strings")
         for string in dict.fromkeys(found):
             value, start, end, text = _locate(diff, string)
             secret = collector.secret(value, kind=reason)
@@ -233,10 +234,11 @@ def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]])
         secret = item["secret"]
         collector.add(
             rule_id=slug(item["reason"]), rule_name=item["reason"], secret=secret,
+            rule_id_from_name=True,
             path=item["path"], start_line=item["start"], end_line=item["end"],
             snippet=item["text"],
             message=f"Secret found ({item['reason']}): {secret.preview}"
-                    + (f" (commit {item['commit'][:12]})" if item["commit"] else ""),
+                    + (f" (commit {short_commit(item['commit'])})" if item["commit"] else ""),
             properties={"commit": item["commit"],
                         "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1
                         else None,
@@ -273,6 +275,10 @@ def _locate(diff: str, string: str) -> tuple[str, int | None, int | None, str | 
             old += 1
             new += 1
     return string, None, None, None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _pem_block(lines: list[str], mark: str) -> str | None:

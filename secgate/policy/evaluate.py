@@ -5,25 +5,34 @@ Each finding gets one ``Decision``, taken by the first of these that applies:
 1. ``suppression``: the tool reported it suppressed (``# nosec``, ``# nosemgrep``, a SARIF
    suppression) and the policy honours inline suppressions -> ignore;
 2. ``accept:<id>``: an acceptance that has not expired covers it -> ignore;
-3. ``rule:<id>``: the first rule whose ``match`` fits -> that rule's action;
-4. ``license``: a license finding, when the policy has ``licenses`` -> allowed: pass,
+3. ``vex:<document>``: the current VEX statement about its package and vulnerability says
+   ``not_affected`` with a justification, or ``fixed`` (``secgate.advisories.vex``) -> ignore;
+4. ``rule:<id>``: the first rule whose ``match`` fits -> that rule's action;
+5. ``license``: a license finding, when the policy has ``licenses`` -> allowed: pass,
    denied: block, anything else: ``licenses.unknown``;
-5. ``threshold``: ``fail_on`` -> block, ``warn_on`` -> warn, else pass.
+6. ``threshold``: ``fail_on`` -> block, ``warn_on`` -> warn, else pass.
 
 Then a finding the baseline already had (``Finding.baseline == "existing"``) cannot block: a
 block becomes a warn decided by ``baseline`` (it stays visible, it does not fail the build).
 An acceptance past its date is ignored in step 2 and the decision says it expired.
+
+The verdict also weighs the advisory data the scan consulted: with ``advisories.max_age_days``,
+a snapshot older than that makes the verdict at least "warn", or "error" with
+``on_stale: block`` (``secgate.advisories.staleness``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from secgate.advisories import staleness
+from secgate.advisories.vex import VexIndex
 from secgate.model import (
     Action,
+    AdvisorySnapshot,
     Category,
     Decision,
     Finding,
@@ -101,7 +110,8 @@ def _rule(finding: Finding, policy: Policy) -> Decision | None:
     return None
 
 
-def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState]) -> Decision:
+def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState],
+           vex: VexIndex | None = None) -> Decision:
     """The policy's decision on one finding (see the module docstring for the order)."""
     if finding.suppression is not None and policy.inline_suppressions == "honour":
         how = finding.suppression.kind.value
@@ -115,6 +125,10 @@ def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState])
                 return Decision(action=Action.IGNORE, decided_by=state.decided_by,
                                 reason=state.accepted_reason())
             expired.append(state)
+    statement = vex.deciding(finding) if vex is not None else None
+    if statement is not None:
+        return Decision(action=Action.IGNORE, decided_by=statement.label,
+                        reason=statement.reason(), vex=statement.decision())
     decision = _rule(finding, policy) or _license(finding, policy) or _threshold(finding, policy)
     if expired:
         ends = ", ".join(f"{s.label} on {s.acceptance.expires}" for s in expired)
@@ -177,33 +191,43 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
 
 def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
              today: date, required: Iterable[str] = (),
-             installed: Iterable[str] = ()) -> Evaluation:
+             installed: Iterable[str] = (), vex: VexIndex | None = None,
+             advisories: Sequence[AdvisorySnapshot] = ()) -> Evaluation:
     """Decide every finding (in place) and return the verdict with its notes.
 
     ``required``: scanners named with ``--scanner`` (required too); ``installed``: the scanners
-    found on this machine, which ``scanners.required: installed`` stands for."""
+    found on this machine, which ``scanners.required: installed`` stands for; ``vex``: the VEX
+    statements given to the scan; ``advisories``: the advisory snapshots it consulted."""
     acceptances = accept.states(policy, today)
     used: set[int] = set()
     for finding in findings:
         if acceptances:
             used.update(s.index for s in acceptances
                         if acceptance_matches(finding, s.acceptance))
-        finding.decision = decide(finding, policy, acceptances)
+        finding.decision = decide(finding, policy, acceptances, vex)
     notes, policy_warnings = accept.notes(acceptances, used, policy.accept_warn_days)
+    if vex is not None:
+        notes.extend(vex.notes)
     counts = _counts(findings)
+    if vex is not None:
+        counts["vex"] = sum(1 for f in findings if f.decision is not None
+                            and f.decision.decided_by.startswith("vex:"))
     all_required, named = required_scanners(policy, installed, required)
     problems = scanner_problems(runs, all_required, named)
+    stale = staleness.judge(list(advisories), policy.advisories.max_age_days,
+                            policy.advisories.on_stale, today)
     reasons: list[str] = []
     blocking, warning = counts[Action.BLOCK.value], counts[Action.WARN.value]
-    if problems and policy.scanners.on_error == "block":
+    if (problems and policy.scanners.on_error == "block") or stale.block:
         status = VerdictStatus.ERROR
     elif blocking:
         status = VerdictStatus.BLOCK
-    elif warning or problems or policy_warnings:
+    elif warning or problems or policy_warnings or stale.stale:
         status = VerdictStatus.WARN
     else:
         status = VerdictStatus.PASS
     reasons.extend(problems)
+    reasons.extend(stale.stale)
     if blocking:
         new = sum(1 for f in findings if f.decision is not None
                   and f.decision.action is Action.BLOCK and f.baseline == "new")

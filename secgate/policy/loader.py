@@ -9,7 +9,7 @@ module (``schema.json``); an error names the place inside the file and its line:
 from __future__ import annotations
 
 import json
-import os
+import math
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -20,10 +20,11 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as ModelError
 
-from secgate import treefiles
 from secgate.errors import PolicyError
+from secgate.globs import problem as glob_problem
 from secgate.policy import licenses
 from secgate.policy.model import Policy
+from secgate.reading import read_text
 
 DISCOVERED_NAMES = (".secgate.yml", ".secgate.yaml")
 BUILTIN_PREFIX = "builtin:"
@@ -63,26 +64,17 @@ def discover(explicit: Path | str | None, target: Path | None) -> tuple[str, str
     if target is not None and target.is_dir():
         for name in DISCOVERED_NAMES:
             candidate = target / name
-            problem = treefiles.problem(target, name) if os.path.lexists(candidate) else None
-            if problem:
-                raise PolicyError(f"is a {problem}: secgate reads only regular files in the "
-                                  "scanned directory", path=candidate)
-            if candidate.is_file():
-                return read_file(candidate), str(candidate)
+            if candidate.exists() or candidate.is_symlink():  # a symlink out is refused
+                return read_file(candidate, root=target), str(candidate)
     return shipped(DEFAULT), f"{BUILTIN_PREFIX}{DEFAULT}"
 
 
-def read_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError("no such policy file", path=path) from None
-    except IsADirectoryError:
-        raise PolicyError("is a directory, not a policy file", path=path) from None
-    except UnicodeDecodeError:
-        raise PolicyError("not UTF-8 text", path=path) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read: {exc.strerror}", path=path) from None
+def read_file(path: Path, root: Path | None = None) -> str:
+    """The text of a policy file, through the reading layer (regular files only, bounded;
+    ``root``: the scanned directory holding it, which it must not leave)."""
+    if not path.exists() and not path.is_symlink():
+        raise PolicyError("no such policy file", path=path)
+    return read_text(path, "a policy file", PolicyError, root=root)
 
 
 def load(explicit: Path | str | None, target: Path | None) -> Policy:
@@ -99,6 +91,7 @@ def parse(text: str, source: str) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError("a policy is a mapping (version: 1, fail_on: ...), not "
                           f"{_kind(data)}", path=source)
+    _check_plain(data, root, source)
     validator = jsonschema.Draft202012Validator(
         schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     error = best_match(validator.iter_errors(data))
@@ -109,6 +102,7 @@ def parse(text: str, source: str) -> Policy:
         place = f"{source}:{line}" if line else source
         raise PolicyError(f"{dotted(where) or 'policy'}: {message}", path=place)
     _check_licenses(data, root, source)
+    _check_globs(data, root, source)
     try:
         policy = Policy.model_validate(data)
     except ModelError as exc:  # the schema should have caught it; still never a traceback
@@ -116,6 +110,65 @@ def parse(text: str, source: str) -> Policy:
         raise PolicyError(f"{dotted(list(err['loc'])) or 'policy'}: {err['msg']}",
                           path=source) from None
     return policy.model_copy(update={"source": source})
+
+
+def _check_plain(data: dict[str, Any], root: yaml.Node | None, source: str) -> None:
+    """Refuse what would validate and break later: values that are not plain JSON (bytes,
+    sets, timestamps written with an explicit tag), keys that are not text, numbers that are
+    not finite (``.nan``, ``.inf``) or beyond 53 bits."""
+    stack: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while stack:
+        value, where = stack.pop()
+        problem = None
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    problem = f"the key {key!r} is not text"
+                    break
+                stack.append((item, [*where, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*where, index]) for index, item in enumerate(value))
+        elif isinstance(value, bool) or value is None or isinstance(value, str):
+            pass
+        elif isinstance(value, int):
+            if abs(value) > _MAX_INT:
+                problem = f"{value} is too large a number"
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                problem = f"{value} is not a finite number"
+        else:
+            problem = f"a {type(value).__name__} is not a plain YAML value (text, number, " \
+                      "true/false, list or mapping)"
+        if problem is not None:
+            line = _line_at(root, where)
+            place = f"{source}:{line}" if line else source
+            raise PolicyError(f"{dotted(where) or 'policy'}: {problem}", path=place)
+
+
+_MAX_INT = 2**53
+
+
+def _check_globs(data: dict[str, Any], root: yaml.Node | None, source: str) -> None:
+    """A path glob that cannot be compiled would fail the first scan that uses it."""
+    places: list[tuple[list[str | int], Any]] = []
+    for index, rule in enumerate(data.get("rules") or []):
+        match = rule.get("match") if isinstance(rule, dict) else None
+        if isinstance(match, dict):
+            places.append((["rules", index, "match", "path"], match.get("path")))
+    for index, acceptance in enumerate(data.get("accept") or []):
+        if isinstance(acceptance, dict):
+            places.append((["accept", index, "path"], acceptance.get("path")))
+    for where, value in places:
+        items = value if isinstance(value, list) else [value]
+        for position, pattern in enumerate(items):
+            if not isinstance(pattern, str):
+                continue
+            why = glob_problem(pattern)
+            if why is not None:
+                place_path = [*where, position] if isinstance(value, list) else where
+                line = _line_at(root, place_path)
+                place = f"{source}:{line}" if line else source
+                raise PolicyError(f"{dotted(place_path)}: {why}", path=place)
 
 
 def _check_licenses(data: dict[str, Any], root: yaml.Node | None, source: str) -> None:
@@ -166,6 +219,12 @@ def describe(error: ValidationError) -> str:
                 return describe(best)
         kinds = [_type_name(_value(e)) for e in error.context if e.validator == "type"]
         return f"{error.instance!r} is not " + " or ".join(kinds or ["valid here"])
+    if error.validator == "oneOf" and not error.context and all(
+            isinstance(s, dict) and list(s) == ["required"] for s in _value(error)):
+        names = [str(s["required"][0]) for s in _value(error)]
+        return f"give only one of: {', '.join(names)}"
+    if error.validator == "pattern" and _value(error) == "^https?://":
+        return "is not an http:// or https:// URL"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(_properties(error))
         extra = sorted(str(k) for k in error.instance if k not in known)
@@ -226,11 +285,17 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        # keys are names: YAML 1.1 reads a plain ``on``/``yes``/``off`` as a boolean, but
+        # ``notify: [{on: block}]`` means the key "on"
+        key = key_node.value if key_node.tag == _BOOL_TAG and isinstance(key_node.value, str) \
+            else loader.construct_object(key_node, deep=True)
         if key in result:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
@@ -260,7 +325,10 @@ def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """The data and the node tree (for line numbers) of a YAML text."""
     try:
         root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        _check_expansion(root, source)
         data = _safe_data(text)
+    except RecursionError:
+        raise PolicyError("invalid YAML: nested too deeply", path=source) from None
     except _DuplicateKey as dup:
         raise PolicyError(f"key {dup.key!r} given twice", path=f"{source}:{dup.line}") from None
     except yaml.YAMLError as exc:
@@ -269,6 +337,61 @@ def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         place = f"{source}:{mark.line + 1}" if mark is not None else source
         raise PolicyError(f"invalid YAML: {problem}", path=place) from None
     return data, root
+
+
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings in a policy file."""
+ALIAS_BUDGET = 10_000
+"""How many nodes YAML aliases may add to a policy in all, once expanded: a few aliases that
+refer to each other in turn ("billion laughs") expand to more than memory holds."""
+
+
+def _check_expansion(root: yaml.Node | None, source: str) -> None:
+    """Refuse a node tree nested deeper than ``MAX_DEPTH``, an alias inside the node it refers
+    to, and aliases that expand beyond ``ALIAS_BUDGET`` nodes. The size of each node once
+    expanded is worked out once per node, so this is linear in the file's own size."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            line = int(node.start_mark.line) + 1
+            raise PolicyError("invalid YAML: an alias refers to a node that holds it",
+                              path=f"{source}:{line}")
+        if depth > MAX_DEPTH:
+            line = int(node.start_mark.line) + 1
+            raise PolicyError(f"invalid YAML: nested deeper than {MAX_DEPTH} levels",
+                              path=f"{source}:{line}")
+        open_nodes.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                line = int(child.start_mark.line) + 1
+                raise PolicyError("invalid YAML: an alias refers to a node that holds it",
+                                  path=f"{source}:{line}")
+            stack.append((child, depth + 1, False))
+    expanded = sizes[id(root)]
+    if expanded - len(sizes) > ALIAS_BUDGET:
+        raise PolicyError(f"invalid YAML: aliases expand to {expanded:,} nodes, more than the "
+                          f"{ALIAS_BUDGET:,} extra nodes secgate allows", path=source)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _line_at(root: yaml.Node | None, path: list[str | int]) -> int | None:

@@ -4,7 +4,8 @@ and a list inside a field matches when any of its items does.
 Comparisons: tool names, categories, vulnerability ids, CWE ids and package names ignore case
 (package names also ignore ``-``/``_``/``.`` differences, as PyPI does); rule ids and license ids
 are globs without case; paths are globs of ``secgate.globs`` (``**`` crosses directories, a
-pattern without ``/`` matches the file name at any depth).
+pattern without ``/`` matches the file name at any depth); ``kev`` and ``epss`` compare the
+exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none.
 """
 
 from __future__ import annotations
@@ -34,7 +35,20 @@ def finding_matches(finding: Finding, match: Match) -> bool:
         and (match.vulnerability is None
              or vulnerability_matches(finding, match.vulnerability))
         and (match.license is None or license_matches(finding, match.license))
+        and (match.kev is None or kev_matches(finding, match.kev))
+        and (match.epss is None or epss_matches(finding, match.epss))
     )
+
+
+def kev_matches(finding: Finding, listed: bool) -> bool:
+    """True when the KEV data says the finding's vulnerability is (or is not) listed; a finding
+    without KEV data matches neither: unknown is not "not exploited"."""
+    return finding.kev is not None and finding.kev.listed is listed
+
+
+def epss_matches(finding: Finding, at_least: float) -> bool:
+    """True when the finding's EPSS score is at or above ``at_least``."""
+    return finding.epss is not None and finding.epss.score >= at_least
 
 
 def acceptance_matches(finding: Finding, acceptance: Acceptance) -> bool:

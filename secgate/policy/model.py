@@ -61,6 +61,11 @@ class Match(_Model):
     license: list[str] | None = None
     fixable: bool | None = None
     baseline: Literal["new", "existing"] | None = None
+    kev: bool | None = None
+    """True: CISA's KEV catalog lists the vulnerability; False: KEV data says it does not (a
+    finding without KEV data matches neither)."""
+    epss: float | None = Field(default=None, ge=0.0, le=1.0)
+    """An EPSS score: findings scored at or above it match (unscored ones never do)."""
 
     @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
                      mode="before")
@@ -116,6 +121,32 @@ class Acceptance(_Model):
         return _as_list(value)
 
 
+NotifyEvent = Literal["block", "error", "warn", "pass", "fixed"]
+DEFAULT_NOTIFY_EVENTS: tuple[NotifyEvent, ...] = ("block", "error")
+
+
+class NotifyTarget(_Model):
+    """A webhook the policy sends a message to after a scan (``secgate.notify``)."""
+
+    url: str | None = None
+    url_env: str | None = None
+    """The name of an environment variable holding the URL (a CI secret)."""
+    on: list[NotifyEvent] = Field(default_factory=lambda: list(DEFAULT_NOTIFY_EVENTS))
+    format: Literal["auto", "slack", "teams", "json"] = "auto"
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
+
+
+class AdvisoriesPolicy(_Model):
+    """How old imported advisory data may be (see ``secgate.advisories.staleness``)."""
+
+    max_age_days: int | None = Field(default=None, ge=0)
+    on_stale: Literal["warn", "block"] = "warn"
+
+
 class Policy(_Model):
     version: Literal[1] = 1
     fail_on: Threshold = Severity.HIGH
@@ -130,6 +161,10 @@ class Policy(_Model):
     inline_suppressions: Literal["honour", "report"] = "honour"
     baseline: str | None = None
     dedupe: dict[str, bool] = Field(default_factory=dict)
+    notify: list[NotifyTarget] = Field(default_factory=list)
+    vex: list[str] = Field(default_factory=list)
+    """VEX documents (OpenVEX, CycloneDX VEX), relative to the scanned directory."""
+    advisories: AdvisoriesPolicy = Field(default_factory=AdvisoriesPolicy)
     source: str = "builtin:default"
     """Where the policy came from: a file path, or ``builtin:<name>``."""
 
@@ -137,6 +172,11 @@ class Policy(_Model):
     @classmethod
     def _spelling(cls, value: Any) -> Any:
         return "honour" if value == "honor" else value
+
+    @field_validator("vex", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)
 
 
 def rule_label(rule: Rule, index: int) -> str:
@@ -153,8 +193,10 @@ __all__ = [
     "INSTALLED",
     "Acceptance",
     "Action",
+    "AdvisoriesPolicy",
     "LicensePolicy",
     "Match",
+    "NotifyTarget",
     "Policy",
     "Rule",
     "ScannersPolicy",

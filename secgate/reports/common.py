@@ -12,9 +12,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import Action, Finding, ScanResult, Severity, VerdictStatus
 
 VERDICT_WORDS = {
@@ -120,6 +122,44 @@ def acceptance_expiry(finding: Finding) -> str | None:
     # the policy writes "(…; until 2027-01-31)" at the end of the reason: take the last date
     dates = _EXPIRY_RE.findall(finding.decision.reason)
     return dates[-1] if dates else None
+
+
+def kev_text(finding: Finding) -> str | None:
+    """What CISA's KEV catalog says of the finding's vulnerability; None without KEV data."""
+    kev = finding.kev
+    if kev is None:
+        return None
+    if not kev.listed:
+        return "not listed"
+    ransomware = "; known use in ransomware campaigns" if kev.ransomware else ""
+    return (f"listed ({clean(kev.cve)}) since {clean(kev.date_added)}, remediation due "
+            f"{clean(kev.due_date)}{ransomware}")
+
+
+def epss_text(finding: Finding) -> str | None:
+    """The finding's EPSS score, percentile and day; None when it has none."""
+    epss = finding.epss
+    if epss is None:
+        return None
+    day = f", scored {clean(epss.date)}" if epss.date else ""
+    return (f"{epss.score:.3f} ({epss.percentile * 100:.1f}th percentile, "
+            f"{clean(epss.cve)}{day})")
+
+
+def exploit_badges(finding: Finding) -> list[str]:
+    """Short labels for a table: ``KEV`` when listed, ``EPSS 0.94`` when scored."""
+    badges = []
+    if finding.kev is not None and finding.kev.listed:
+        badges.append("KEV")
+    if finding.epss is not None:
+        badges.append(f"EPSS {finding.epss.score:.2f}")
+    return badges
+
+
+def snapshot_lines(result: ScanResult, today: date) -> list[str]:
+    """One line per advisory snapshot the scan consulted: what, how many records, its date
+    and age (the day the report is rendered, ``SECGATE_TODAY`` or the clock)."""
+    return [clean(describe_snapshot(snapshot, today)) for snapshot in result.advisories]
 
 
 def location_text(finding: Finding) -> str:
@@ -250,7 +290,7 @@ class Overview:
         categories: Counter[str] = Counter()
         actions: Counter[str] = Counter()
         baselines: Counter[str | None] = Counter()
-        self.accepted = self.suppressed = 0
+        self.accepted = self.suppressed = self.vex = 0
         for (*_, severity, category, action, baseline, decided_by), n in self._combos.items():
             severities[severity] += n
             categories[category] += n
@@ -258,6 +298,8 @@ class Overview:
             baselines[baseline] += n
             if decided_by.startswith("accept"):
                 self.accepted += n
+            elif decided_by.startswith("vex:"):
+                self.vex += n
             elif decided_by == "suppression":
                 self.suppressed += n
         self.new = baselines["new"]

@@ -26,6 +26,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoesca
 from markupsafe import Markup
 
 from secgate.model import Finding, ScannerRun, ScanResult, Severity
+from secgate.policy.accept import today as policy_today
 from secgate.reports import common
 
 TEMPLATE = "report.html.j2"
@@ -76,6 +77,7 @@ def _render(result: ScanResult) -> str:
                   for f in result.fixed[:500]],
         "notes": [common.clean(n) for n in result.notes],
         "gate": _gate(result),
+        "advisories": common.snapshot_lines(result, policy_today()),
         "reasons": [common.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
@@ -115,7 +117,8 @@ def script_safe(text: str) -> str:
 
 _FIELDS = itemgetter("decision", "severity", "score", "category", "baseline", "message", "rule_id",
                      "sources", "cwes", "vulnerability", "location", "package", "fingerprint",
-                     "tool", "rule_description", "rule_name", "help_uri", "suppression", "secret")
+                     "tool", "rule_description", "rule_name", "help_uri", "suppression", "secret",
+                     "kev", "epss")
 """The fields a row reads, straight from a finding's ``__dict__`` (where pydantic keeps them):
 one call instead of one attribute lookup each."""
 
@@ -147,9 +150,11 @@ class _Rows:
     [id, link or null] pairs, then only when not empty ``rn`` rule name, ``why`` and ``by`` of
     the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
     ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
-    acceptance expiry. Each row is written straight to JSON text, as ``json.dumps(row,
-    ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000 findings, building a
-    dict per finding and serializing them all cost more than the rest of the page."""
+    acceptance expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the
+    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as
+    ``json.dumps(row, ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000
+    findings, building a dict per finding and serializing them all cost more than the rest of
+    the page."""
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -174,9 +179,9 @@ class _Rows:
         self.overview = common.Overview(findings, facts, dict(sorted(self.tools.items())))
 
     def accepted(self) -> list[Finding]:
-        """The findings an accepted risk decided, in report order."""
+        """The findings an accepted risk or a VEX statement decided, in report order."""
         chosen = [i for i, fact in enumerate(self._facts)
-                  if fact[7].startswith("accept")]  # decided by an accepted risk
+                  if fact[7].startswith(("accept", "vex:"))]  # what decided it
         return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
 
     def json_parts(self) -> list[str]:
@@ -201,7 +206,7 @@ class _Rows:
         clean = common.clean
         (decision, severity_enum, score, category_enum, baseline, message, rule_id, sources, cwes,
          vulnerability, loc, package, fingerprint, tool, rule_description, rule_name, help_uri,
-         suppression, secret) = _FIELDS(finding.__dict__)
+         suppression, secret, kev, epss) = _FIELDS(finding.__dict__)
         severity: str = severity_enum._value_  # ``.value`` is a slow property
         category: str = category_enum._value_
         if decision is None:
@@ -261,6 +266,7 @@ class _Rows:
             ',"sec":' + quote(_secret_text(finding) or "") if secret is not None else "",
             ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
                 expiry := common.acceptance_expiry(finding)) else "",
+            _exploit_json(finding) if kev is not None or epss is not None else "",
         ])
         # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
         written_score = self.scores[score] if score else repr(score)
@@ -268,6 +274,21 @@ class _Rows:
                f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
                f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}')
         return script_safe(row), fact, key
+
+
+def _exploit_json(finding: Finding) -> str:
+    """``,"kev":text`` (and ``,"kx":true`` when listed) and ``,"epss":text`` of a finding with
+    exploitation facts."""
+    parts = []
+    kev = common.kev_text(finding)
+    if kev is not None:
+        parts.append(',"kev":' + quote(kev))
+        if finding.kev is not None and finding.kev.listed:
+            parts.append(',"kx":true')
+    epss = common.epss_text(finding)
+    if epss is not None:
+        parts.append(',"epss":' + quote(epss))
+    return "".join(parts)
 
 
 def _source_json(source: tuple[str, str]) -> str:
@@ -333,7 +354,8 @@ def _accepted_row(finding: Finding) -> dict[str, str]:
         "ids": ", ".join(common.finding_ids(finding)),
         "reason": common.clean(decision.reason if decision else ""),
         "by": common.clean(decision.decided_by if decision else ""),
-        "expires": common.acceptance_expiry(finding) or "no expiry",
+        "expires": "VEX statement" if decision is not None and decision.vex is not None
+        else common.acceptance_expiry(finding) or "no expiry",
     }
 
 

@@ -32,6 +32,7 @@ def _core(result: ScanResult) -> dict[str, Any]:
                  for r in result.runs],
         "findings": [finding_dict(f) for f in result.findings],
         "fixed": [f.model_dump(mode="json", exclude_none=True) for f in result.fixed],
+        "advisories": [s.model_dump(mode="json") for s in result.advisories],
     }
 
 

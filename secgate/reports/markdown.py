@@ -108,10 +108,12 @@ def counts_table(result: ScanResult, overview: common.Overview | None = None) ->
 
 
 def extras_line(result: ScanResult, overview: common.Overview | None = None) -> str:
-    """Accepted risks, suppressed findings and fixed baseline findings, when there are any."""
+    """Accepted risks, VEX-decided and suppressed findings and fixed baseline findings, when
+    there are any."""
     overview = overview or common.Overview(result.findings)
     accepted, suppressed = overview.accepted, overview.suppressed
     parts = [f"{accepted} covered by accepted risks" if accepted else "",
+             f"{overview.vex} not affected or fixed by VEX statements" if overview.vex else "",
              f"{suppressed} suppressed in the code" if suppressed else "",
              f"{len(result.fixed)} fixed since the baseline" if result.fixed else ""]
     return " · ".join(p for p in parts if p)
@@ -152,6 +154,7 @@ def _tail(result: ScanResult) -> list[str]:
             lines.append(f"- {md.text(run.tool, 40)}: {state}"
                          + (f": {md.text(detail, 300)}" if detail else ""))
         lines.append("")
+    lines.extend(md.advisory_lines(result))
     if result.notes:
         lines.append("**Notes**")
         lines.append("")

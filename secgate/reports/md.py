@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from secgate.model import Finding
+from secgate.model import Finding, ScanResult
+from secgate.policy.accept import today
 from secgate.reports import common
 
 ZWJ = "\u200d"
@@ -60,8 +61,9 @@ def finding_row(finding: Finding, message_limit: int = 200) -> str:
     message = text(finding.message, message_limit)
     if fixed:
         message += f" (fixed in {code(fixed, 40)})"
+    badges = "".join(f" · **{b}**" for b in common.exploit_badges(finding))
     cells = [
-        f"{SEVERITY_ICONS[sev]} {sev}{new}",
+        f"{SEVERITY_ICONS[sev]} {sev}{new}{badges}",
         common.action_of(finding),
         text(", ".join(finding.source_tools), 80),
         code(finding.rule_id, 80),
@@ -108,6 +110,16 @@ class Budget:
 
 def utf8_size(line: str) -> int:
     return len(line.encode("utf-8"))
+
+
+def advisory_lines(result: ScanResult) -> list[str]:
+    """An "Advisory data" block: the date and age of each snapshot the scan consulted."""
+    if not result.advisories:
+        return []
+    lines = ["**Advisory data**", ""]
+    lines.extend(f"- {text(line, 400)}" for line in common.snapshot_lines(result, today()))
+    lines.append("")
+    return lines
 
 
 def more_line(count: int, where: str = "the HTML, JSON or SARIF report") -> str:

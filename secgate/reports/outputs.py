@@ -15,6 +15,7 @@ from typing import cast
 
 from secgate.errors import UsageError
 from secgate.model import ScanResult
+from secgate.writing import write_atomically
 
 Renderer = Callable[[ScanResult], str]
 
@@ -102,7 +103,7 @@ def _write(fmt: str, path: Path, text: str | bytes) -> None:
         return
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_atomically(path, data)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror}") from None
+        raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror or exc} "
+                         "(nothing was written there)") from None

@@ -1,8 +1,9 @@
 """The ``ScanResult`` back from a SARIF file secgate wrote, for ``secgate report --from``.
 
 secgate's SARIF carries every normalized finding (``result.properties.secgate``), every scanner
-run (``invocation.properties.secgate``) and the verdict, policy, notes and fixed findings
-(``properties.secgate`` of the log), so every report can be rendered again with no scanner run.
+run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings and the
+advisory snapshots consulted (``properties.secgate`` of the log), so every report can be
+rendered again with no scanner run.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from secgate import fields
 from secgate.errors import InputError
-from secgate.model import Finding, PullRequestGate, ScanResult, Verdict
-from secgate.sarif.reader import read_findings, read_runs, secgate_properties
+from secgate.model import AdvisorySnapshot, Finding, PullRequestGate, ScanResult, Verdict
+from secgate.reading import reading
+from secgate.sarif.reader import read_findings, read_runs, secgate_properties, validated
 from secgate.sarif.results import CLEARED_RULE_FIELDS
 from secgate.util import load_json, read_input
 
@@ -22,11 +23,12 @@ from secgate.util import load_json, read_input
 def load_result(path: Path) -> ScanResult:
     """Read ``path`` (a SARIF file from ``secgate scan --sarif``) into the result it was
     written from; ``InputError`` naming the file when it cannot be."""
-    data = read_input(path, "a SARIF file")
-    try:
-        return result_from_sarif(load_json(data))
-    except InputError as exc:
-        raise InputError(exc.message, path=path) from None
+    with reading(path):
+        data = read_input(path, "a SARIF file")
+        try:
+            return result_from_sarif(load_json(data))
+        except InputError as exc:
+            raise InputError(exc.message, path=path) from None
 
 
 def result_from_sarif(doc: Any) -> ScanResult:
@@ -39,25 +41,28 @@ def result_from_sarif(doc: Any) -> ScanResult:
                          "use 'secgate scan --input FILE' for other tools' SARIF")
     findings = sorted(read_findings(doc), key=Finding.sort_key)
     runs = sorted(read_runs(doc), key=lambda r: (r.tool, r.input_file or ""))
-    try:
-        verdict = Verdict.model_validate(props.get("verdict"))
-        fixed = [Finding.model_validate(_finding_data(item)) for item in props.get("fixed") or []]
-        return ScanResult(
-            findings=findings,
-            runs=runs,
-            verdict=verdict,
-            policy=str(props.get("policy") or "unknown"),
-            target=props.get("target"),
-            secgate_version=str(props.get("version") or "unknown"),
-            notes=[str(note) for note in props.get("notes") or []],
-            fixed=fixed,
-            pull_request=PullRequestGate.model_validate(props["pull_request"])
-            if props.get("pull_request") is not None else None,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"invalid secgate block in SARIF: {where}: {err['msg']}") from None
+    where = "properties.secgate"
+    verdict = validated(Verdict, props.get("verdict"), fields.at(where, "verdict"))
+    fixed = [validated(Finding, _finding_data(item), f"{where}.fixed[{index}]")
+             for index, item in enumerate(fields.opt_array(props, "fixed", where))]
+    notes = fields.opt_array(props, "notes", where)
+    for index, note in enumerate(notes):
+        if not isinstance(note, str):
+            raise fields.wrong(f"{where}.notes[{index}]", "a string", note)
+    return ScanResult(
+        findings=findings,
+        runs=runs,
+        verdict=verdict,
+        policy=fields.scalar_text(props, "policy", where) or "unknown",
+        target=fields.opt_str(props, "target", where),
+        secgate_version=fields.scalar_text(props, "version", where) or "unknown",
+        notes=list(notes),
+        fixed=fixed,
+        advisories=[validated(AdvisorySnapshot, item, f"{where}.advisories[{index}]")
+                    for index, item in enumerate(fields.opt_array(props, "advisories", where))],
+        pull_request=validated(PullRequestGate, props["pull_request"], f"{where}.pull_request")
+        if props.get("pull_request") is not None else None,
+    )
 
 
 def _finding_data(item: Any) -> Any:

@@ -56,7 +56,7 @@ def _render(result: ScanResult, overview: common.Overview, limit: int) -> str:
                 f"{run.duration:.1f} s | {run.finding_count} | {md.text(detail, 300)} |")
     doc.add("")
     tail = [f"- {md.text(note, 400)}" for note in result.notes[:50]]
-    tail_lines = (["### Notes", "", *tail, ""] if tail else []) + [
+    tail_lines = md.advisory_lines(result) + (["### Notes", "", *tail, ""] if tail else []) + [
         f"<sub>secgate {md.text(result.secgate_version, 40)} · policy "
         f"{md.code(result.policy, 200)}</sub>"]
     reserve = _TAIL_RESERVE + sum(md.utf8_size(line) + 1 for line in tail_lines)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from secgate import fields
 from secgate.errors import InputError
 from secgate.model import (
     Category,
@@ -30,6 +31,7 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
+from secgate.normalize import normalize_cwe
 from secgate.sarif.results import CLEARED_RULE_FIELDS, FINGERPRINT_KEY, LINE_HASH_KEY
 
 _SKIPPED_KINDS = {"pass", "notApplicable"}
@@ -38,103 +40,144 @@ _CWE_RE = re.compile(r"CWE[-_ /]?(\d+)", re.IGNORECASE)
 
 @dataclass
 class ResultView:
-    """One SARIF result with the run and rule it belongs to."""
+    """One SARIF result with the run and rule it belongs to, each checked to be an object, and
+    the pointer of the result (``runs[0].results[3]``) for errors about its fields."""
 
     run: dict[str, Any]
     result: dict[str, Any]
     rule: dict[str, Any]
     tool: str
     tool_version: str | None
+    where: str = ""
+    rule_where: str = ""
 
     @property
     def rule_id(self) -> str:
-        rid = self.result.get("ruleId") or (self.result.get("rule") or {}).get("id") \
-            or self.rule.get("id")
-        return str(rid) if rid else "unknown-rule"
+        reference = fields.obj_or_empty(self.result, "rule", self.where)
+        rid = fields.scalar_text(self.result, "ruleId", self.where) \
+            or fields.scalar_text(reference, "id", fields.at(self.where, "rule")) \
+            or fields.scalar_text(self.rule, "id", self.rule_where)
+        return rid or "unknown-rule"
 
     @property
     def properties(self) -> dict[str, Any]:
-        props = self.result.get("properties")
-        return props if isinstance(props, dict) else {}
+        return fields.obj_or_empty(self.result, "properties", self.where)
 
     @property
     def rule_properties(self) -> dict[str, Any]:
-        props = self.rule.get("properties")
-        return props if isinstance(props, dict) else {}
+        return fields.obj_or_empty(self.rule, "properties", self.rule_where)
+
+    @property
+    def kind(self) -> str:
+        """The result's ``kind`` (``fail`` when absent)."""
+        return fields.opt_str(self.result, "kind", self.where) or "fail"
 
 
 def is_sarif(doc: Any) -> bool:
     """True when ``doc`` looks like a SARIF 2.x log."""
-    return isinstance(doc, dict) and isinstance(doc.get("runs"), list) and (
-        str(doc.get("version", "")).startswith("2.") or "sarif" in str(doc.get("$schema", "")))
+    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
+        return False
+    version, schema = doc.get("version"), doc.get("$schema")
+    return (isinstance(version, str) and version.startswith("2.")) or (
+        isinstance(schema, str) and "sarif" in schema)
+
+
+def driver_of(run: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """The run's ``tool.driver`` (``{}`` when absent)."""
+    tool = fields.obj_or_empty(run, "tool", where)
+    return fields.obj_or_empty(tool, "driver", fields.at(where, "tool"))
+
+
+def driver_name(run: Any) -> str:
+    """The run's ``tool.driver.name`` as written, or "" when it has none (or is malformed):
+    for detection, which must never fail."""
+    if not isinstance(run, dict):
+        return ""
+    tool = run.get("tool")
+    driver = tool.get("driver") if isinstance(tool, dict) else None
+    name = driver.get("name") if isinstance(driver, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def tool_name(run: dict[str, Any]) -> str:
     """The run's tool as secgate names it (lower case, no "OSS"/"Scanner" suffixes)."""
-    driver = (run.get("tool") or {}).get("driver") or {}
-    name = str(driver.get("name") or "unknown").strip().lower()
+    name = (driver_name(run) or "unknown").strip().lower()
     name = re.sub(r"\s+(oss|scanner|cli)$", "", name)
     return re.sub(r"\s+", "-", name) or "unknown"
 
 
-def iter_results(doc: dict[str, Any]) -> Iterator[ResultView]:
-    """Every result of every run, with its rule resolved by index or id."""
+def runs_of(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every run of a SARIF log with its pointer (``runs[0]``), each checked to be an object."""
     if not is_sarif(doc):
         raise InputError("not a SARIF 2.1.0 log (no 'runs' list or version 2.x)")
-    for run in doc["runs"]:
-        if not isinstance(run, dict):
-            raise InputError("a SARIF run is not an object")
-        driver = (run.get("tool") or {}).get("driver") or {}
-        rules = [r for r in driver.get("rules") or [] if isinstance(r, dict)]
-        by_id = {str(r.get("id")): r for r in rules}
+    return fields.objects(doc, "runs", "")
+
+
+def iter_results(doc: dict[str, Any]) -> Iterator[ResultView]:
+    """Every result of every run, with its rule resolved by index or id."""
+    for where, run in runs_of(doc):
+        driver = driver_of(run, where)
+        driver_where = fields.at(fields.at(where, "tool"), "driver")
+        rules = fields.objects(driver, "rules", driver_where)
+        by_id: dict[str, tuple[str, dict[str, Any]]] = {}
+        for rule_where, rule in rules:
+            rule_id = fields.scalar_text(rule, "id", rule_where)
+            if rule_id is not None:
+                by_id.setdefault(rule_id, (rule_where, rule))
         tool = tool_name(run)
-        version = driver.get("semanticVersion") or driver.get("version")
-        for result in run.get("results") or []:
-            if not isinstance(result, dict):
-                raise InputError("a SARIF result is not an object")
-            rule: dict[str, Any] = {}
-            index = result.get("ruleIndex", (result.get("rule") or {}).get("index"))
-            if isinstance(index, int) and 0 <= index < len(rules):
-                rule = rules[index]
+        version = fields.scalar_text(driver, "semanticVersion", driver_where) \
+            or fields.scalar_text(driver, "version", driver_where)
+        for result_where, result in fields.objects(run, "results", where):
+            reference = fields.obj_or_empty(result, "rule", result_where)
+            index = result.get("ruleIndex")
+            if index is None:
+                index = reference.get("index")
+            found: tuple[str, dict[str, Any]] = ("", {})
+            if type(index) is int and 0 <= index < len(rules):
+                found = rules[index]
             else:
-                rid = result.get("ruleId") or (result.get("rule") or {}).get("id")
-                rule = by_id.get(str(rid), {}) if rid is not None else {}
-            yield ResultView(run, result, rule, tool, str(version) if version else None)
+                rid = fields.scalar_text(result, "ruleId", result_where) or \
+                    fields.scalar_text(reference, "id", fields.at(result_where, "rule"))
+                if rid is not None:
+                    found = by_id.get(rid, found)
+            yield ResultView(run, result, found[1], tool, version, result_where, found[0])
 
 
 def effective_level(view: ResultView) -> Level:
     """The result's level by the spec's precedence."""
-    level = view.result.get("level")
+    level = fields.opt_str(view.result, "level", view.where)
     if level:
-        return _level(level)
-    if view.result.get("kind", "fail") != "fail":
+        return _level(level, fields.at(view.where, "level"))
+    if view.kind != "fail":
         return Level.NONE
     rule_id = view.rule.get("id")
-    for invocation in view.run.get("invocations") or []:
-        for override in invocation.get("ruleConfigurationOverrides") or []:
-            descriptor = override.get("descriptor") or {}
+    for where, invocation in fields.objects(view.run, "invocations", ""):
+        for place, override in fields.objects(invocation, "ruleConfigurationOverrides", where):
+            descriptor = fields.obj_or_empty(override, "descriptor", place)
             if rule_id is not None and descriptor.get("id") == rule_id:
-                override_level = (override.get("configuration") or {}).get("level")
+                configuration = fields.obj_or_empty(override, "configuration", place)
+                override_level = fields.opt_str(configuration, "level", place)
                 if override_level:
-                    return _level(override_level)
-    default = (view.rule.get("defaultConfiguration") or {}).get("level")
+                    return _level(override_level, fields.at(place, "configuration.level"))
+    configuration = fields.obj_or_empty(view.rule, "defaultConfiguration", view.rule_where)
+    default = fields.opt_str(configuration, "level", view.rule_where)
     if default:
-        return _level(default)
+        return _level(default, fields.at(view.rule_where, "defaultConfiguration.level"))
     return Level.WARNING
 
 
-def _level(value: Any) -> Level:
+def _level(value: str, where: str) -> Level:
     try:
         return Level(value)
     except ValueError:
-        raise InputError(f"invalid SARIF level {value!r}") from None
+        raise fields.fail(where, "not a SARIF level (error, warning, note or none)") from None
 
 
 def read_findings(doc: dict[str, Any]) -> list[Finding]:
     """Findings from any SARIF log; secgate's own results come back exactly as written."""
     findings = []
     for view in iter_results(doc):
-        if view.result.get("kind", "fail") in _SKIPPED_KINDS:
+        if view.kind in _SKIPPED_KINDS:
             continue
         own = view.properties.get("secgate")
         finding = _own_finding(view, own) if isinstance(own, dict) else generic_finding(view)
@@ -145,36 +188,52 @@ def read_findings(doc: dict[str, Any]) -> list[Finding]:
 def read_runs(doc: dict[str, Any]) -> list[ScannerRun]:
     """The ``ScannerRun`` records secgate wrote into its own SARIF's invocations."""
     runs = []
-    for run in doc.get("runs") or []:
-        for invocation in run.get("invocations") or []:
-            own = (invocation.get("properties") or {}).get("secgate")
+    for where, run in runs_of(doc):
+        for place, invocation in fields.objects(run, "invocations", where):
+            own = fields.obj_or_empty(invocation, "properties", place).get("secgate")
             if isinstance(own, dict):
-                try:
-                    runs.append(ScannerRun.model_validate(own))
-                except ValidationError as exc:
-                    raise InputError(f"invalid secgate scanner run: {_first_error(exc)}") from exc
+                runs.append(validated(ScannerRun, own, fields.at(place, "properties.secgate")))
     return runs
 
 
 def secgate_properties(doc: dict[str, Any]) -> dict[str, Any] | None:
     """The log-level ``properties.secgate`` block of a SARIF secgate wrote, else None."""
-    props = (doc.get("properties") or {}).get("secgate")
-    return props if isinstance(props, dict) else None
+    props = doc.get("properties") if isinstance(doc, dict) else None
+    own = props.get("secgate") if isinstance(props, dict) else None
+    return own if isinstance(own, dict) else None
 
 
 def _own_finding(view: ResultView, own: dict[str, Any]) -> Finding:
+    where = fields.at(view.where, "properties.secgate")
     data = {k: v for k, v in own.items() if k not in {"lowest_fixed_version", "fixable",
                                                        CLEARED_RULE_FIELDS}}
     rule_own = view.rule_properties.get("secgate")
     if isinstance(rule_own, dict):
-        cleared = set(own.get(CLEARED_RULE_FIELDS) or [])
+        cleared_list = own.get(CLEARED_RULE_FIELDS)
+        cleared = {c for c in cleared_list if isinstance(c, str)} \
+            if isinstance(cleared_list, list) else set()
         for key, value in rule_own.items():
             if key not in cleared:
                 data.setdefault(key, value)
+    return validated(Finding, data, where)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def validated(model: type[_M], data: Any, where: str) -> _M:
+    """``data`` read into ``model`` (a block secgate wrote itself); an ``InputError`` with the
+    pointer of the first bad field and no value from the file."""
+    if isinstance(data, dict) and isinstance(data.get("properties"), dict):
+        fields.json_value(data["properties"], fields.at(where, "properties"))
     try:
-        return Finding.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid secgate finding in SARIF: {_first_error(exc)}") from exc
+        err = exc.errors(include_url=False, include_input=False)[0]
+        place = where
+        for part in err["loc"]:
+            place = fields.at(place, part)
+        raise fields.fail(place, str(err["msg"])) from None
 
 
 def generic_finding(view: ResultView) -> Finding:
@@ -184,61 +243,79 @@ def generic_finding(view: ResultView) -> Finding:
     score = _security_severity(view)
     severity = Severity.from_score(score) if score is not None else _severity_from_level(level)
     tags = _tags(view)
-    cwes = sorted({f"CWE-{int(m)}" for t in tags for m in _CWE_RE.findall(t)})
-    fingerprints = result.get("partialFingerprints") or {}
+    cwes = sorted({c for c in (normalize_cwe(f"CWE-{m}") for t in tags
+                               for m in _CWE_RE.findall(t)) if c})
+    where = view.where
+    fingerprints = fields.obj_or_empty(result, "partialFingerprints", where)
+    fingerprint_where = fields.at(where, "partialFingerprints")
+    rule_where = view.rule_where
     return Finding(
         tool=view.tool,
         tool_version=view.tool_version,
         rule_id=view.rule_id,
-        rule_name=rule.get("name"),
-        rule_description=_text(rule.get("shortDescription")),
-        rule_help=_text(rule.get("fullDescription")) or _text(rule.get("help")),
-        help_uri=rule.get("helpUri"),
+        rule_name=fields.scalar_text(rule, "name", rule_where),
+        rule_description=text_of(rule, "shortDescription", rule_where),
+        rule_help=text_of(rule, "fullDescription", rule_where)
+        or text_of(rule, "help", rule_where),
+        help_uri=fields.text(rule, "helpUri", rule_where),
         category=_category(tags),
         severity=severity,
         score=score if score is not None else severity.default_score,
         level=level,
         message=message_text(view),
-        location=first_location(result),
+        location=first_location(result, where),
         cwes=cwes,
         tags=sorted(t for t in tags if not _CWE_RE.search(t)),
-        line_hash=fingerprints.get(LINE_HASH_KEY),
-        fingerprint=fingerprints.get(FINGERPRINT_KEY),
+        line_hash=fields.text(fingerprints, LINE_HASH_KEY, fingerprint_where),
+        fingerprint=fields.text(fingerprints, FINGERPRINT_KEY, fingerprint_where),
         sources=[Source.of(view.tool, view.rule_id)],
-        suppression=_suppression(result),
+        suppression=_suppression(result, where),
     )
 
 
 def message_text(view: ResultView) -> str:
     """The result's message: its text, else the rule's message string it names, else the rule."""
-    message = view.result.get("message") or {}
-    text = message.get("text")
-    if not text and message.get("id"):
-        strings = view.rule.get("messageStrings") or {}
-        text = (strings.get(message["id"]) or {}).get("text")
-        for i, arg in enumerate(message.get("arguments") or []):
+    where = fields.at(view.where, "message")
+    message = fields.obj_or_empty(view.result, "message", view.where)
+    text = fields.opt_str(message, "text", where)
+    message_id = fields.scalar_text(message, "id", where)
+    if not text and message_id:
+        strings_where = fields.at(view.rule_where, "messageStrings")
+        strings = fields.obj_or_empty(view.rule, "messageStrings", view.rule_where)
+        text = fields.opt_str(fields.obj_or_empty(strings, message_id, strings_where), "text",
+                              fields.at(strings_where, message_id))
+        arguments = fields.opt_array(message, "arguments", where)
+        for i, arg in enumerate(arguments[:_MAX_ARGUMENTS]):
+            if isinstance(arg, (dict, list)):
+                raise fields.wrong(f"{where}.arguments[{i}]", "a string", arg)
             text = (text or "").replace("{" + str(i) + "}", str(arg))
-    return str(text or _text(view.rule.get("shortDescription")) or view.rule_id)
+    return text or text_of(view.rule, "shortDescription", view.rule_where) or view.rule_id
 
 
-def first_location(result: dict[str, Any]) -> Location | None:
+_MAX_ARGUMENTS = 100
+
+
+def first_location(result: dict[str, Any], where: str = "") -> Location | None:
     """The first physical location of a result, with a path as the tool wrote it (normalized
     to the scan root later by ``secgate.normalize``)."""
-    for loc in result.get("locations") or []:
-        physical = (loc or {}).get("physicalLocation") or {}
-        artifact = physical.get("artifactLocation") or {}
-        uri = artifact.get("uri")
+    for place, loc in fields.objects(result, "locations", where):
+        physical = fields.obj_or_empty(loc, "physicalLocation", place)
+        physical_where = fields.at(place, "physicalLocation")
+        artifact = fields.obj_or_empty(physical, "artifactLocation", physical_where)
+        artifact_where = fields.at(physical_where, "artifactLocation")
+        uri = fields.text(artifact, "uri", artifact_where)
         if not uri:
             continue
-        region = physical.get("region") or {}
-        snippet = _text(region.get("snippet"))
+        uri_where = fields.at(artifact_where, "uri")
+        region = fields.obj_or_empty(physical, "region", physical_where)
+        region_where = fields.at(physical_where, "region")
         return Location(
-            path=uri_to_path(str(uri)),
-            start_line=region.get("startLine"),
-            end_line=region.get("endLine"),
-            start_column=region.get("startColumn"),
-            end_column=region.get("endColumn"),
-            snippet=snippet,
+            path=fields.path_text(uri_to_path(fields.path_text(uri, uri_where)), uri_where),
+            start_line=fields.line(region, "startLine", region_where),
+            end_line=fields.line(region, "endLine", region_where),
+            start_column=fields.line(region, "startColumn", region_where),
+            end_column=fields.line(region, "endColumn", region_where),
+            snippet=text_of(region, "snippet", region_where),
         )
     return None
 
@@ -246,26 +323,36 @@ def first_location(result: dict[str, Any]) -> Location | None:
 def uri_to_path(uri: str) -> str:
     """A file path from a SARIF artifact URI (``file://`` URIs and percent-escapes undone)."""
     if uri.startswith("file:"):
-        parsed = urlparse(uri)
+        try:
+            parsed = urlparse(uri)
+        except ValueError:  # a malformed IPv6 host, say
+            raise InputError("not a valid file URI") from None
         return unquote(parsed.path)
     return unquote(uri)
 
 
-def _text(message: Any) -> str | None:
-    if isinstance(message, dict):
-        text = message.get("text") or message.get("markdown")
-        return str(text) if text else None
-    return None
+def text_of(container: dict[str, Any], key: str, where: str) -> str | None:
+    """The text of a SARIF message object ``container[key]`` (``text``, else ``markdown``)."""
+    message = fields.opt_obj(container, key, where)
+    if message is None:
+        return None
+    place = fields.at(where, key)
+    return fields.text(message, "text", place) or fields.text(message, "markdown", place)
 
 
 def _security_severity(view: ResultView) -> float | None:
     for props in (view.properties, view.rule_properties):
         raw = props.get("security-severity")
-        if raw is None:
+        if raw is None or isinstance(raw, bool):
             continue
-        try:
+        if isinstance(raw, (int, float)):
             score = float(raw)
-        except (TypeError, ValueError):
+        elif isinstance(raw, str):
+            try:
+                score = float(raw)
+            except ValueError:
+                continue
+        else:
             continue
         if 0.0 <= score <= 10.0:
             return score
@@ -283,8 +370,8 @@ def _severity_from_level(level: Level) -> Severity:
 
 def _tags(view: ResultView) -> list[str]:
     tags: list[str] = []
-    for props in (view.rule_properties, view.properties):
-        for tag in props.get("tags") or []:
+    for props, where in ((view.rule_properties, view.rule_where), (view.properties, view.where)):
+        for tag in fields.opt_array(props, "tags", fields.at(where, "properties")):
             if isinstance(tag, str) and tag not in tags:
                 tags.append(tag)
     return tags
@@ -304,17 +391,11 @@ def _category(tags: list[str]) -> Category:
     return Category.SAST
 
 
-def _suppression(result: dict[str, Any]) -> Suppression | None:
-    for supp in result.get("suppressions") or []:
-        if not isinstance(supp, dict) or supp.get("status") == "rejected":
+def _suppression(result: dict[str, Any], where: str = "") -> Suppression | None:
+    for place, supp in fields.objects(result, "suppressions", where):
+        if supp.get("status") == "rejected":
             continue
         kind = SuppressionKind.INLINE if supp.get("kind") == "inSource" else \
             SuppressionKind.EXTERNAL
-        return Suppression(kind=kind, justification=supp.get("justification"))
+        return Suppression(kind=kind, justification=fields.opt_str(supp, "justification", place))
     return None
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])

@@ -47,6 +47,7 @@ TOOL_INFO_URIS = {
     "gitleaks": "https://github.com/gitleaks/gitleaks",
     "trufflehog": "https://github.com/trufflesecurity/trufflehog",
     "pip-audit": "https://github.com/pypa/pip-audit",
+    "osv": "https://osv.dev",
     "safety": "https://github.com/pyupio/safety",
     "trivy": "https://trivy.dev",
     "pip-licenses": "https://github.com/raimon49/pip-licenses",
@@ -124,6 +125,9 @@ def log_frame(result: ScanResult) -> dict[str, Any]:
     }
     if result.pull_request is not None:
         properties["secgate"]["pull_request"] = result.pull_request.model_dump(mode="json")
+    if result.advisories:  # the advisory snapshots the scan consulted, with their dates
+        properties["secgate"]["advisories"] = [s.model_dump(mode="json")
+                                               for s in result.advisories]
     doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
                                               runs=[], properties=properties))
     return doc

@@ -156,9 +156,12 @@ def test_empty_target_examined_nothing() -> None:
 
 
 @pytest.mark.parametrize(("doc", "message"), [
-    ({"results": [{"filename": "a.py"}], "metrics": {}}, "result 0 has no 'test_id'"),
-    ({"results": ["x"], "generated_at": "now"}, "result 0 is not an object"),
-    ({"results": [], "errors": "oops", "metrics": {}}, "'errors' is not a list"),
+    ({"results": [{"filename": "a.py"}], "metrics": {}},
+     r"^results\[0\]: missing 'test_id'"),
+    ({"results": ["x"], "generated_at": "now"},
+     r"^results\[0\]: expected an object, found a string"),
+    ({"results": [], "errors": "oops", "metrics": {}},
+     "^errors: expected an array, found a string"),
     ({"runs": "x"}, "not Bandit output"),
 ])
 def test_malformed_reports_raise_input_errors(doc: object, message: str) -> None:

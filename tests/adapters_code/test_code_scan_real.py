@@ -179,8 +179,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "truncated-semgrep": (["semgrep=truncated-semgrep.json"], "semgrep output: malformed"),
         "empty": (["bandit=empty.json"], "empty"),
         "binary": (["binary.json"], "binary"),
-        "semgrep-as-bandit": (["bandit=semgrep-output.json"], "no 'test_id'"),
-        "bandit-as-semgrep": (["semgrep=bandit-output.json"], "no 'check_id'"),
+        "semgrep-as-bandit": (["bandit=semgrep-output.json"], "results[0]: missing 'test_id'"),
+        "bandit-as-semgrep": (["semgrep=bandit-output.json"], "results[0]: missing 'check_id'"),
     }
 
 

@@ -203,10 +203,11 @@ def test_shipped_rule_ids_are_read_from_the_package() -> None:
 
 
 @pytest.mark.parametrize(("doc", "message"), [
-    ({"results": [{"check_id": "x", "extra": {}}], "errors": []}, "result 0 has no 'path'"),
+    ({"results": [{"check_id": "x", "extra": {}}], "errors": []},
+     r"^results\[0\]: missing 'path'"),
     ({"results": [{"check_id": "x", "path": "a", "start": 3, "extra": {}}], "errors": []},
-     "'start'/'end' are not objects"),
-    ({"results": [], "errors": {}}, "'errors' is not a list"),
+     r"^results\[0\]\.start: expected an object, found a number"),
+    ({"results": [], "errors": {}}, "^errors: expected an array, found an object"),
     ({"nothing": 1}, "not Semgrep output"),
 ])
 def test_malformed_reports_raise_input_errors(doc: object, message: str) -> None:

@@ -227,10 +227,10 @@ def test_real_pip_audit_run_on_the_example_is_incomplete_not_a_pass(
     require_tool("pip-audit")
     out = tmp_path / "report.json"
     done = run_secgate("scan", example_app, "--scanner", "pip-audit", "--json", out)
-    # pip-audit cannot reach vulnerability data here: it skips all nine pins and exits 0.
+    # pip-audit cannot reach vulnerability data here: it skips all ten pins and exits 0.
     assert done.returncode == 3, done.stderr
     assert "incomplete" in done.stderr
-    assert "pip-audit could audit none of the 9 dependencies" in done.stderr
+    assert "pip-audit could audit none of the 10 dependencies" in done.stderr
     report = json.loads(out.read_text())
     (run,) = report["runs"]
     assert run["status"] == "ok" and run["incomplete"] is True

@@ -161,12 +161,12 @@ def test_secgates_own_sarif_is_not_mistaken_for_gitleaks() -> None:
 @pytest.mark.parametrize(("data", "message"), [
     (b'[{"RuleID": "x"', "truncated JSON"),
     (b'{"RuleID": "x"}', "expected a JSON array"),
-    (b'[{"RuleID": "x", "Secret": "abcdefgh"}]', "missing 'File'"),
+    (b'[{"RuleID": "x", "Secret": "abcdefgh"}]', r"^\[0\]\.File: missing"),
     (b'[{"RuleID": "x", "File": "a", "Secret": "abcdefgh", "StartLine": "ten"}]',
-     "'StartLine' is str"),
+     r"^\[0\]\.StartLine: expected a line or column number, found a string"),
     (b'[{"RuleID": "x", "File": "a"}]', "neither 'Secret' nor 'Match'"),
     (b'[{"what": 1}]', "neither 'RuleID'"),
-    (b"[3]", "finding 1 is a int"),
+    (b"[3]", r"^\[0\]: expected an object, found a number"),
     (b"", "empty"),
 ])
 def test_malformed_reports_raise_input_errors(data: bytes, message: str) -> None:

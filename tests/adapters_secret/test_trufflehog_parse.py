@@ -131,10 +131,12 @@ def test_registry_detects_trufflehog_from_content(name: str) -> None:
 @pytest.mark.parametrize(("data", "message"), [
     (b'{"DetectorName": "AWS"', "malformed JSON line 1"),
     (b'{"something": 1}\n', "not a TruffleHog finding"),
-    (b"[1, 2]\n", "line 1 is a list"),
-    (b'{"reason": "AWS", "path": "a", "stringsFound": "AKIA"}\n', "not a list of strings"),
-    (b'{"reason": "AWS", "stringsFound": []}\n', "missing 'path'"),
-    (b'{"DetectorName": "AWS", "SourceMetadata": {"Data": []}}\n', "not an object"),
+    (b"[1, 2]\n", "^line 1: expected an object, found an array"),
+    (b'{"reason": "AWS", "path": "a", "stringsFound": "AKIA"}\n',
+     "^line 1: stringsFound: expected an array of strings"),
+    (b'{"reason": "AWS", "stringsFound": []}\n', "^line 1: path: missing"),
+    (b'{"DetectorName": "AWS", "SourceMetadata": {"Data": []}}\n',
+     "^line 1: SourceMetadata.Data: expected an object, found an array"),
     (b"\xff\xfe\x00garbage", "not UTF-8"),
 ])
 def test_malformed_output_raises_input_errors(data: bytes, message: str) -> None:

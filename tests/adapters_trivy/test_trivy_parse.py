@@ -223,16 +223,17 @@ def test_unknown_severity_falls_back() -> None:
 
 
 @pytest.mark.parametrize(("doc", "error"), [
-    ({"SchemaVersion": 2, "Results": {}}, "'Results' is not a list"),
+    ({"SchemaVersion": 2, "Results": {}}, "^Results: expected an array, found an object"),
     ({"SchemaVersion": 3, "Results": []}, "unsupported Trivy SchemaVersion 3"),
-    ({"SchemaVersion": 2, "Results": ["x"]}, r"Results\[0\] is not an object"),
+    ({"SchemaVersion": 2, "Results": ["x"]},
+     r"^Results\[0\]: expected an object, found a string"),
     ({"SchemaVersion": 2, "Results": [{"Target": "a", "Vulnerabilities": [{"PkgName": "x"}]}]},
-     "no 'VulnerabilityID'"),
+     r"^Results\[0\]\.Vulnerabilities\[0\]\.VulnerabilityID: missing"),
     ({"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": [{"Match": "***"}]}]},
-     "no 'RuleID'"),
+     r"^Results\[0\]\.Secrets\[0\]\.RuleID: missing"),
     ({"SchemaVersion": 2, "Results": [{"Target": "a", "Misconfigurations": {}}]},
-     "Misconfigurations is not a list"),
-    ({"ClusterName": "c", "Resources": "x"}, "'Resources' is not a list"),
+     r"^Results\[0\]\.Misconfigurations: expected an array, found an object"),
+    ({"ClusterName": "c", "Resources": "x"}, "^Resources: expected an array, found a string"),
     ({"Results": []}, "not a Trivy report"),
 ])
 def test_malformed_is_an_input_error(doc: object, error: str) -> None:

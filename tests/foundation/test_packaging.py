@@ -37,6 +37,7 @@ def test_the_wheel_ships_policies_templates_schemas_and_rules(wheel: Path) -> No
     for required in ("secgate/policies/default.yml", "secgate/policies/strict.yml",
                      "secgate/policies/report-only.yml", "secgate/report_templates/report.html.j2",
                      "secgate/schemas/sarif-2.1.0.json", "secgate/policy/schema.json",
+                     "secgate/schemas/notify-v1.json",
                      "secgate/rules/python.yml", "secgate/sarif/writer.py", "secgate/py.typed"):
         assert required in names, required
 

@@ -16,6 +16,7 @@ from ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 from secgate.github import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy, scrub_token
 from secgate.github_publish import find_comment, publish_comment, upload_sarif
+from secgate.scrub import scrub_line
 
 FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
 OWNER, NAME = REPO.split("/")
@@ -131,6 +132,14 @@ def test_scrubbing_rules() -> None:
     assert scrub_token("ghs_AbC and ghs_", token) == "ghs_AbC and ghs_"  # under 8 characters
     assert scrub_token("ghs_abcdef and more", token) == "*** and more"
     assert scrub_token("a t0k b", "t0k") == "a *** b"  # a short token is scrubbed whole
+
+
+def test_every_line_secgate_prints_is_scrubbed_of_the_clients_token() -> None:
+    token = "_".join(("ghs", "LineScrub" + "9876543210"))  # built: no credential-like literal
+    GitHubClient(token, "http://127.0.0.1:9")
+    # the command line's error boundary (scrub_line) masks it as the client does, in any
+    # case and cut short, whichever scan's secrets it also knows
+    assert scrub_line(f"failed: {token.swapcase()} and {token[:10]}.") == "failed: *** and ***."
 
 
 class Dribbler:

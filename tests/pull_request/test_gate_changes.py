@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from secgate.gate_changes import GateView, compare
+from secgate.gate_changes import GateView, VexStatement, compare
 from secgate.policy.loader import parse
 
 BASE = """version: 1
@@ -170,3 +170,50 @@ def test_ignore_baseline_and_scanner_files() -> None:
         (".gitleaks.toml", True, "added (read by gitleaks): it can change what gitleaks "
                                  "reports"),
     ]
+
+
+def test_advisory_limits_vex_list_and_notify_targets() -> None:
+    base = BASE + ("advisories: {max_age_days: 7, on_stale: block}\nvex: [a.openvex.json]\n"
+                   "notify:\n  - url: https://hooks.slack.com/services/T1/B1/credential\n")
+    head = BASE + ("advisories: {max_age_days: 30}\nvex: [a.openvex.json, b.openvex.json]\n"
+                   "notify:\n  - url_env: TEAM_HOOK\n    on: [block]\n")
+    found = changed(head, base)
+    assert found[:3] == [
+        ("vex", True, "VEX document b.openvex.json added to vex: its not_affected and fixed "
+                      "statements decide findings like acceptances"),
+        ("advisories.max_age_days", True, "advisories.max_age_days changed from 7 to 30: older "
+                                          "advisory data passes"),
+        ("advisories.on_stale", True, "advisories.on_stale turned from block to warn"),
+    ]
+    (notify,) = found[3:]
+    assert notify[:2] == ("notify", False)
+    assert notify[2].startswith("notify changed from [hooks.slack.com (URL #")
+    assert notify[2].endswith("on block/error] to [$TEAM_HOOK on block]")
+    assert "credential" not in notify[2]
+    assert changed(BASE, base)[0] == (
+        "vex", False, "VEX documents removed from vex: a.openvex.json")
+    assert ("advisories.max_age_days", False, "advisories.max_age_days changed from none to 7: "
+            "older advisory data is judged stale") in changed(base, BASE)
+
+
+def test_vex_statements_added_and_removed() -> None:
+    clears = VexStatement(clears=True, text="CVE-1 not affected for pkg:pypi/x@1",
+                          document="a.openvex.json")
+    affected = VexStatement(clears=False, text="CVE-2 affected for pkg:pypi/x@1",
+                            document="a.openvex.json")
+    base = view(BASE, vex={"old": affected})
+    head = view(BASE, vex={"new": clears})
+    assert [(c.file, c.setting, c.weakens, c.summary) for c in compare(base, head)] == [
+        ("a.openvex.json", "vex", True, "VEX statement added: CVE-1 not affected for "
+                                        "pkg:pypi/x@1; it decides its findings like an "
+                                        "acceptance"),
+        ("a.openvex.json", "vex", True, "VEX statement removed: CVE-2 affected for "
+                                        "pkg:pypi/x@1; it may have ended an older "
+                                        "not_affected statement"),
+    ]
+    assert [(c.weakens, c.summary) for c in compare(head, base)] == [
+        (False, "VEX statement removed: CVE-1 not affected for pkg:pypi/x@1")]
+    broken = view(BASE, vex_error="a.openvex.json: 'statements' must be a list")
+    assert [(c.weakens, c.summary) for c in compare(base, broken)] == [
+        (False, "the pull request's VEX documents are not usable: a.openvex.json: "
+                "'statements' must be a list")]

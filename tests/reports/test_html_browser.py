@@ -144,3 +144,39 @@ def test_report_in_headless_chromium(browser: Any, report_file: Path,
     assert errors == []
     assert requests == []
     page.close()
+
+
+def test_known_exploited_findings_and_advisory_dates_in_chromium(
+        browser: Any, tmp_path: Path, artifacts_dir: Path) -> None:
+    from secgate.model import AdvisorySnapshot, EpssStatus, KevStatus
+
+    findings = [make_finding(i, tool="pip-audit") for i in range(10)]
+    findings[3].kev = KevStatus(listed=True, cve="CVE-2022-33891", date_added="2023-03-07",
+                                due_date="2023-03-28")
+    findings[3].epss = EpssStatus(score=0.938, percentile=0.998, cve="CVE-2022-33891",
+                                  date="2025-08-25")
+    for other in findings[4:]:
+        other.kev = KevStatus(listed=False)
+    result = make_result(findings)
+    result.advisories = [AdvisorySnapshot(kind="osv", source="advisory-database/vulns",
+                                          sha256="0" * 64, records=2661, date="2024-10-10",
+                                          imported_at="2026-12-01T00:00:00Z")]
+    path = tmp_path / "kev.html"
+    path.write_text(html.render(result), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("#findings-table tbody tr.finding")
+    assert "2661 record(s), dated 2024-10-10" in page.locator("#advisories").inner_text()
+    assert page.locator("#findings-table .badge-kev").count() == 1
+    page.fill("#search", "kev")
+    assert _shown(page) == 1
+    page.locator("#findings-table tbody tr.finding").first.click()
+    details = page.locator("#findings-table tr.details").inner_text()
+    assert "Known exploited (CISA KEV)" in details
+    assert "listed (CVE-2022-33891) since 2023-03-07, remediation due 2023-03-28" in details
+    assert "0.938 (99.8th percentile, CVE-2022-33891, scored 2025-08-25)" in details
+    page.screenshot(path=str(artifacts_dir / "html-report-kev.png"))
+    assert errors == []
+    page.close()

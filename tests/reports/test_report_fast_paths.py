@@ -17,7 +17,9 @@ from report_samples import hostile_result, large_result, make_finding, make_resu
 from secgate.model import (
     Action,
     Decision,
+    EpssStatus,
     Finding,
+    KevStatus,
     Location,
     ScanResult,
     Severity,
@@ -58,6 +60,12 @@ def _odd_result() -> ScanResult:
     findings[15].location = Location(path="a.py")
     findings[16].message = "emoji \U0001f600 and \u2028 line separator & <b>"
     findings[17].tool = "trivy"
+    findings[23].kev = KevStatus(listed=True, cve="CVE-2022-33891", date_added="2023-03-07",
+                                 due_date="2023-03-28", ransomware=True)
+    findings[23].epss = EpssStatus(score=0.938, percentile=0.998, cve="CVE-2022-33891",
+                                   date="2025-08-25")
+    findings[24].kev = KevStatus(listed=False)
+    findings[25].epss = EpssStatus(score=0.0031, percentile=0.54, cve="CVE-2022-42969")
     for i in (20, 21, 22):  # exact ties in every field the order looks at
         findings[i] = make_finding(20)
     result = make_result(findings)
@@ -102,6 +110,9 @@ def _reference_row(finding: Finding) -> dict[str, Any]:
             if finding.suppression.justification else "")) if finding.suppression else None,
         "sec": html._secret_text(finding),
         "exp": common.acceptance_expiry(finding) if common.is_accepted(finding) else None,
+        "kev": common.kev_text(finding),
+        "kx": bool(finding.kev and finding.kev.listed),
+        "epss": common.epss_text(finding),
     }
     row.update({k: v for k, v in optional.items() if v})
     return row

@@ -19,6 +19,7 @@ from conftest import git, require_tool, run_secgate
 
 from secgate import requirements, treefiles
 from secgate.adapters.bandit import unsafe_excludes
+from secgate.advisories import pins
 from secgate.errors import ScannerError
 from secgate.fingerprint import SourceTree
 
@@ -100,6 +101,45 @@ def test_requirement_files_that_are_devices_are_not_found(hostile: Path) -> None
     found = requirements.read(hostile)
     assert found.files == ["requirements-dev.txt"]
     assert [p.name for p in found.pins] == ["requests"]
+
+
+def test_lock_and_pyproject_files_that_are_devices_are_not_audited(hostile: Path,
+                                                                   outside: Path) -> None:
+    """The osv scanner's pin files (``secgate.advisories.pins``) are tree files too."""
+    (hostile / "uv.lock").symlink_to("/dev/zero")
+    (hostile / "sub").mkdir()
+    (hostile / "sub" / "pyproject.toml").symlink_to(outside)
+    assert pins.find_files(hostile) == []
+    found = pins.read(hostile, ["uv.lock", "sub/pyproject.toml"])  # named anyway: not read
+    assert found.pins == []
+    assert found.problems == [
+        "uv.lock: cannot read (symlink leaving the scanned directory)",
+        "sub/pyproject.toml: cannot read (symlink leaving the scanned directory)"]
+    (hostile / "poetry.lock").write_text('[[package]]\nname = "requests"\nversion = "2.19.0"\n',
+                                         encoding="utf-8")
+    assert pins.find_files(hostile) == ["poetry.lock"]
+    assert [(p.name, p.version) for p in pins.read(hostile).pins] == [("requests", "2.19.0")]
+
+
+def test_the_gates_own_files_in_the_tree_are_read_as_tree_files(tmp_path: Path,
+                                                                outside: Path) -> None:
+    """A baseline or VEX document the policy names is refused when it leaves the tree or is no
+    regular file (exit 2 naming it), before any scanner runs; ``--vex FILE`` is the caller's."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "security").mkdir()
+    (repo / "security" / "app.openvex.json").symlink_to(outside)
+    (repo / ".secgate.yml").write_text("version: 1\nvex: [security/app.openvex.json]\n",
+                                       encoding="utf-8")
+    done = run_secgate("scan", repo, "-s", "bandit", timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert ("security/app.openvex.json: is a symlink leaving the scanned directory: secgate "
+            "reads only regular files in the scanned directory") in done.stderr
+    (repo / ".secgate.yml").write_text("version: 1\nbaseline: base.sarif\n", encoding="utf-8")
+    os.mkfifo(repo / "base.sarif")
+    done = run_secgate("scan", repo, "-s", "bandit", timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "base.sarif: is a FIFO: secgate reads only regular files" in done.stderr
 
 
 def test_bandit_excludes_match_only_the_unsafe_entry(tmp_path: Path) -> None:
