@@ -6,6 +6,7 @@ exit 2 naming ``REF:path``, in one or two lines, before any scanner runs."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -14,17 +15,14 @@ from conftest import git, run_secgate
 
 pytestmark = pytest.mark.timeout(180)
 
-ALIAS_BOMB = """version: 1
-scanners:
-  settings:
-    bandit:
-      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
-      b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-      c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-      d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
-      e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
-      f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
-"""
+def _alias_bomb(levels: int = 6) -> str:
+    """A policy whose ``scanners.settings`` aliases expand ninefold at each level."""
+    names = "abcdefgh"[:levels]
+    lines = ["version: 1", "scanners:", "  settings:", "    bandit:",
+             f"      a: &a [{', '.join(['lol'] * 9)}]"]
+    lines += [f"      {name}: &{name} [{', '.join([f'*{prev}'] * 9)}]"
+              for prev, name in itertools.pairwise(names)]
+    return "\n".join(lines) + "\n"
 
 
 def _base_repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -58,7 +56,7 @@ def _scan(repo: Path, env: dict[str, str] | None = None) -> subprocess.Completed
 
 
 def test_an_alias_bomb_in_the_base_policy_is_refused(tmp_path: Path) -> None:
-    repo = _base_repo(tmp_path, {".secgate.yml": ALIAS_BOMB})
+    repo = _base_repo(tmp_path, {".secgate.yml": _alias_bomb()})
     assert "aliases expand" in _refused(_scan(repo), "main:.secgate.yml")
 
 
