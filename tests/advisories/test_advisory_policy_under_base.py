@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from advisory_data import import_env, imported_store
-from conftest import git, run_secgate
+
+from tests.support.advisory_data import import_env, imported_store
+from tests.support.commands import git, run_secgate
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 import yaml
-from advisory_data import EPSS, KEV, PYPA, import_env, record
-from conftest import run_secgate
 
 from secgate.advisories.store import AdvisoryStore
+from tests.support.advisory_data import EPSS, KEV, PYPA, import_env, record
+from tests.support.commands import run_secgate
 
 RECORD_COUNT = 10
 NEWEST_MODIFIED = "2023-10-10"  # the newest `modified` among the fixture's records

@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from advisory_data import KEV as KEV_FIXTURE
-from advisory_data import PYPA, import_env, imported_store
-from conftest import FIXTURES, ROOT, require_tool, run_secgate
 
 from secgate.adapters.osv import OsvAdapter, parse_audit
 from secgate.adapters.registry import ADAPTERS
 from secgate.advisories import pins
 from secgate.advisories.audit import audit
+from tests.support.advisory_data import KEV as KEV_FIXTURE
+from tests.support.advisory_data import PYPA, import_env, imported_store
+from tests.support.commands import require_tool, run_secgate
+from tests.support.paths import FIXTURES, ROOT
 
 SAFETY_DB = ROOT / "tests" / "assets" / "safety-db"
 TRIVY_PIP = FIXTURES / "trivy" / "hand-built" / "fs-vuln-pip.json"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import requests
-from advisory_data import import_env, imported_store
-from conftest import require_tool, run_secgate
 
 from secgate.advisories.service import LocalOsvService
+from tests.support.advisory_data import import_env, imported_store
+from tests.support.commands import require_tool, run_secgate
 
 TIMEOUT = 10
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from advisory_data import imported_store, record
 
 from secgate.advisories import ranges
 from secgate.advisories.osv import AffectedPackage, parse_record
+from tests.support.advisory_data import imported_store, record
 
 
 def entry(relative: str, name: str) -> AffectedPackage:

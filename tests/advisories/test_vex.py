@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from advisory_data import import_env, imported_store
-from conftest import run_secgate
+from tests.support.advisory_data import import_env, imported_store
+from tests.support.commands import run_secgate
 
 OPENVEX_ID = "https://example.invalid/vex/app-2025-09-01"
 CONTEXT = "https://openvex.dev/ns/v0.2.0"

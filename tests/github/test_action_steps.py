@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from actions_sim import Run, actions_env, run_action
-from conftest import FIXTURES, ROOT, git, validate_sarif
-from ghserver import REPO, TOKEN, FakeGitHub, serve
 
 from secgate.github_publish import MARKER
+from tests.support.actions_sim import Run, actions_env, run_action
+from tests.support.commands import git
+from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
+from tests.support.paths import FIXTURES, ROOT
+from tests.support.sarif_validation import validate_sarif
 
 ACTION = ROOT / "action.yml"
 SHA = "fedcba9876543210fedcba9876543210fedcba98"

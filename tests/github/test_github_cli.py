@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from actions_sim import parse_outputs
-from conftest import FIXTURES, run_secgate
-from ghserver import REPO, TOKEN, FakeGitHub, serve
 
 from secgate.cli import main
 from secgate.github_publish import MARKER
+from tests.support.actions_sim import parse_outputs
+from tests.support.commands import run_secgate
+from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
+from tests.support.paths import FIXTURES
 
 SARIF = FIXTURES / "bandit/1.9.4/vulnerable-app.sarif"
 SHA = "89abcdef0123456789abcdef0123456789abcdef"

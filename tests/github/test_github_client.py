@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 from secgate.errors import InputError, UsageError
 from secgate.github import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy
@@ -25,6 +24,7 @@ from secgate.github_publish import (
     publish_comment,
     upload_sarif,
 )
+from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
 OWNER, NAME = REPO.split("/")

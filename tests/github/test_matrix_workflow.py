@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from actions_sim import actions_env, run_job
-from conftest import ROOT, require_tool, run_secgate, validate_sarif
-from ghserver import REPO, TOKEN, FakeGitHub, serve
+
+from tests.support.actions_sim import actions_env, run_job
+from tests.support.commands import require_tool, run_secgate
+from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
+from tests.support.paths import ROOT
+from tests.support.sarif_validation import validate_sarif
 
 WORKFLOW = ROOT / "docs" / "matrix-workflow.yml"
 PARTS = ("bandit", "gitleaks")

@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIXTURES, run_secgate
+
+from tests.support.commands import run_secgate
+from tests.support.paths import FIXTURES
 
 CASES = Path(__file__).resolve().parent / "cases"
 DEFAULT_TODAY = "2026-12-01"

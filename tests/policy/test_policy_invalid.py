@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_secgate
 
 from secgate.errors import ExitCode, PolicyError
 from secgate.policy import loader
+from tests.support.commands import run_secgate
+from tests.support.paths import FIXTURES
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 FILES = sorted(INVALID.glob("*.yml"))

@@ -13,12 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, run_secgate
 
 from secgate.model import Category, Finding, Level, RunStatus, ScannerRun, Severity
 from secgate.policy import loader
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import INSTALLED
+from tests.support.commands import run_secgate
+from tests.support.paths import FIXTURES, ROOT
 
 POLICIES = ROOT / "policies"
 SHIPPED = sorted(POLICIES.glob("*.yml"))

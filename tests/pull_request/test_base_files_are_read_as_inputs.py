@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git, run_secgate
+
+from tests.support.commands import git, run_secgate
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, require_tool, run_secgate
+
+from tests.support.commands import git, require_tool, run_secgate
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.scanner("bandit")]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import io
 
-from report_samples import hostile_result
-
 from secgate.model import GateChange, PullRequestGate, ScanResult
 from secgate.reports import html, markdown, summary_md
 from secgate.summary import print_summary
+from tests.support.report_samples import hostile_result
 
 HOSTILE = "x | <img src=x onerror=alert(1)> @octo/team \x1b[2J\u202e [link](http://e.x)"
 

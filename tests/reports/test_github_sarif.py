@@ -9,12 +9,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import validate_sarif
-from report_samples import hostile_result, large_result, make_finding, make_result
 
 from secgate.model import Location, ScanResult, Severity
 from secgate.reports import github_sarif
 from secgate.reports.rebuild import result_from_sarif
+from tests.support.report_samples import hostile_result, large_result, make_finding, make_result
+from tests.support.sarif_validation import validate_sarif
 
 
 @pytest.fixture(scope="module")

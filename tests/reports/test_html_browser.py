@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_samples import XSS, hostile_result, make_finding, make_result
 
 from secgate.reports import html
+from tests.support.report_samples import XSS, hostile_result, make_finding, make_result
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser

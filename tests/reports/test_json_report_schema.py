@@ -10,11 +10,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, run_secgate
-from report_samples import hostile_result, large_result
 
 from secgate.model import Finding, GateChange, PullRequestGate, ScannerRun, ScanResult
 from secgate.reports import json_report
+from tests.support.commands import run_secgate
+from tests.support.paths import FIXTURES
+from tests.support.report_samples import hostile_result, large_result
 
 
 @pytest.fixture(scope="module")

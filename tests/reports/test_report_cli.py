@@ -8,7 +8,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_secgate, validate_sarif
+
+from tests.support.commands import run_secgate
+from tests.support.paths import FIXTURES
+from tests.support.sarif_validation import validate_sarif
 
 BANDIT_SARIF = FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif"
 FILES = ["report.sarif", "report.json", "report.html", "report.md", "summary.md",

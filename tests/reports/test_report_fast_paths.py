@@ -12,7 +12,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from report_samples import hostile_result, large_result, make_finding, make_result
 
 from secgate.model import (
     Action,
@@ -28,6 +27,7 @@ from secgate.model import (
     SuppressionKind,
 )
 from secgate.reports import annotations, common, html, junit
+from tests.support.report_samples import hostile_result, large_result, make_finding, make_result
 
 _PAGE_DATA = '<script type="application/json" id="secgate-data">'
 

@@ -10,10 +10,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from report_samples import HOSTILE, XSS, hostile_result, large_result, make_finding, make_result
 
 from secgate.model import Action, Decision, ScanResult, Severity
 from secgate.reports import annotations, html, junit, markdown, md, summary_md
+from tests.support.report_samples import (
+    HOSTILE,
+    XSS,
+    hostile_result,
+    large_result,
+    make_finding,
+    make_result,
+)
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDED = ROOT / "tests" / "reports" / "recorded"
+RECORDED = ROOT / "tests" / "gate" / "recorded"
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE_APP = ROOT / "examples" / "vulnerable-app"
 ADVISORIES = ROOT / "examples" / "advisories"

@@ -1,0 +1,150 @@
+"""SARIF results written directly as data (``secgate.sarif.results``) and JSON text written by
+orjson (``secgate.sarif.jsonout``, also for the JSON report) give what sarif-om and the ``json``
+module give."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import attr
+import pytest
+import sarif_om as om
+
+from secgate.model import Location, Package, Suppression, SuppressionKind
+from secgate.reports import github_sarif, json_report
+from secgate.sarif import jsonout, results, writer
+from secgate.sarif.serialize import to_json
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "reports"))
+from tests.support.report_samples import hostile_result, make_finding, make_result
+
+_NESTED: dict[str, type] = {
+    "message": om.Message,
+    "locations": om.Location,
+    "physicalLocation": om.PhysicalLocation,
+    "artifactLocation": om.ArtifactLocation,
+    "region": om.Region,
+    "snippet": om.ArtifactContent,
+    "suppressions": om.Suppression,
+}
+
+
+def _rebuild(cls: type, data: dict[str, Any]) -> Any:
+    """The sarif-om object ``data`` describes (properties left as data)."""
+    names = {f.metadata.get("schema_property_name", f.name): f.name for f in attr.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        nested = _NESTED.get(key)
+        if nested is not None and isinstance(value, list):
+            value = [_rebuild(nested, item) for item in value]
+        elif nested is not None:
+            value = _rebuild(nested, value)
+        kwargs[names[key]] = value
+    return cls(**kwargs)
+
+
+def _varied_findings() -> list[Any]:
+    findings = [make_finding(i) for i in range(40)]
+    findings[1].location = None
+    findings[2].location = Location(path="a b/ü.py", start_line=4, end_line=2, start_column=7,
+                                    end_column=3, snippet="x = 1")
+    findings[3].location = Location(path="x.py", start_line=0)
+    findings[4].suppression = Suppression(kind=SuppressionKind.INLINE, justification="ok")
+    findings[5].suppression = Suppression(kind=SuppressionKind.EXTERNAL)
+    findings[6].baseline = "existing"
+    findings[7].baseline = "new"
+    findings[8].package = Package(name="p", version="1", fixed_versions=["2.0", "1.5"])
+    findings[9].rule_name = None
+    findings[10].rule_help = "other help"
+    findings[11].tags = ["z", "a"]
+    findings[12].line_hash = "abc:1"
+    findings[13].fingerprint = None
+    findings[14].properties = {"a": None, "b": [1, {"c": None}], "tiny": 5e-05}
+    return findings
+
+
+def test_results_are_what_sarif_om_objects_give() -> None:
+    doc = writer.to_dict(make_result(_varied_findings()))
+    count = 0
+    for run in doc["runs"]:
+        for result in run["results"]:
+            rebuilt = to_json(_rebuild(om.Result, result))
+            assert json.dumps(rebuilt) == json.dumps(result)  # same keys in the same order
+            count += 1
+    assert count == 40
+
+
+def test_compact_text_gives_the_bytes_of_the_json_module(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = [make_finding(i) for i in range(github_sarif.INDENT_MAX_RESULTS + 500)]
+    for i, finding in enumerate(findings[:300]):
+        finding.message = ["\x00\x1f\x7f é ☃ 𝄞 \"q\" \\ /", "", "\u2028", "x" * 9000][i % 4]
+        finding.properties = {"n": {"deep": [1, 2.5, "s", True, {"k": "v"}]}, "e": {}, "l": []}
+        finding.score = [0.0, 7.25, 9.999999999999998, 1e-4, -0.0][i % 5]
+    findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
+    findings[301].rule_name = None
+    result = make_result(findings)
+    fast = github_sarif.fit(result).text
+
+    def refuse(*_: Any) -> Any:
+        raise results.NotPlain("forced")
+
+    monkeypatch.setattr(results, "result_text", refuse)
+    monkeypatch.setattr(jsonout, "_orjson_dumps", lambda *_: None)
+    assert fast == github_sarif.fit(result).text
+
+
+@pytest.mark.parametrize("github", [False, True])
+def test_result_text_is_the_json_of_the_result(github: bool) -> None:
+    findings = _varied_findings() + hostile_result().findings
+    style = github_sarif._style() if github else results.Style()
+    written = 0
+    for index, finding in enumerate(findings):
+        rule = findings[max(index - 1, 0)]
+        data = results.result(finding, index, rule, style)
+        expected = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        if finding.properties.get("a", 1) is None:  # a None in tool properties: not plain
+            with pytest.raises(results.NotPlain):
+                results.result_text(finding, index, rule, style)
+            continue
+        assert results.result_text(finding, index, rule, style) == expected
+        written += 1
+    assert written == len(findings) - 1
+
+
+@pytest.mark.parametrize("value", [5e-05, 1e-9, math.nan, math.inf, -math.inf])
+def test_floats_orjson_writes_differently_are_not_plain(value: float) -> None:
+    assert not jsonout.is_plain({"a": [value]})
+    assert jsonout.dumps({"a": [value]}, indent=False) == \
+        jsonout.stdlib_dumps({"a": [value]}, indent=False).encode()
+
+
+@pytest.mark.parametrize("indent", [True, False])
+def test_dumps_gives_the_bytes_of_the_json_module(indent: bool) -> None:
+    text = "".join(map(chr, range(0x3000))) + "𝄞\u2028\ufeff"
+    docs: list[Any] = [
+        {"a": [], "b": {}, "c": [1, {"d": 2.5, "e": None, "f": True}], "g": text},
+        {"f": [0.0, -0.0, 1e-4, 1e16, 1e22, 123456789.125, 2**63, -2**63]},
+        {"big": 2**70},  # orjson refuses it: the json module writes it
+        {"x": 5e-05},
+        hostile_result().model_dump(mode="json"),
+    ]
+    for doc in docs:
+        assert jsonout.dumps(doc, indent=indent) == \
+            jsonout.stdlib_dumps(doc, indent=indent).encode("utf-8")
+        assert jsonout.dumps_text(doc, indent=indent) == jsonout.stdlib_dumps(doc, indent=indent)
+
+
+def test_json_report_is_the_text_of_the_json_module() -> None:
+    findings = [make_finding(i) for i in range(30)]
+    findings[0].properties = {"tiny": 5e-05}
+    findings[1].properties = {"big": 2**70, "none": None, "ü": ["é", 1.5]}
+    findings[2].score = 1e-5
+    for result in (make_result(findings), make_result(findings[3:]), hostile_result()):
+        expected = json.dumps(json_report.to_dict(result), indent=2, ensure_ascii=False,
+                              sort_keys=True) + "\n"
+        assert json_report.render(result) == expected
