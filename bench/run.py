@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import advisories  # section 4, beside this script
 from generate import write as generate  # the generator lives beside this script
 
-from secgate.runner import default_jobs
+from secgate.scanning.runner import default_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "vulnerable-app"

@@ -1,5 +1,5 @@
 """``python -m secgate`` runs the CLI."""
 
-from secgate.cli import main
+from secgate.cli.main import main
 
 main()

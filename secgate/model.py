@@ -3,7 +3,7 @@
 A ``Finding`` is one problem, whichever tool (or tools) reported it. A ``ScannerRun`` records one
 scanner's run or ingested file, including the runs that failed: "could not do it" is data, and the
 policy decides what it means. A secret's raw value is never a field of anything here: adapters
-keep a salted hash and a masked preview (see ``secgate.secrets``).
+keep a salted hash and a masked preview (see ``secgate.findings.secrets``).
 """
 
 from __future__ import annotations
@@ -324,7 +324,7 @@ class Finding(_Model):
     secret: Secret | None = None
     tags: list[str] = Field(default_factory=list)
     fingerprint: str | None = None
-    """secgate's stable fingerprint (see ``secgate.fingerprint``)."""
+    """secgate's stable fingerprint (see ``secgate.findings.fingerprint``)."""
     line_hash: str | None = None
     """GitHub's ``primaryLocationLineHash`` for the primary location, when computed."""
     sources: list[Source] = Field(default_factory=list)
@@ -348,7 +348,9 @@ class Finding(_Model):
         """The lowest known fixed version, compared as versions where they parse."""
         if not self.package or not self.package.fixed_versions:
             return None
-        from secgate.versions import lowest  # local import: keeps model free of packaging logic
+        from secgate.findings.versions import (
+            lowest,  # local import: keeps model free of packaging logic
+        )
 
         return lowest(self.package.fixed_versions)
 
@@ -443,7 +445,7 @@ class Verdict(_Model):
 
 class GateChange(_Model):
     """One change a pull request makes to the gate's own configuration (``secgate scan
-    --base``; see ``secgate.gate_changes``)."""
+    --base``; see ``secgate.pull_request.changes``)."""
 
     file: str
     """The file, relative to the scanned directory: ``.secgate.yml``, ``.secgateignore``..."""

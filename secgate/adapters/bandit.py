@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import fields, treefiles
-from secgate.adapters.code_secrets import mask_values
+from secgate.adapters.credentials import mask_values
 from secgate.adapters.interface import (
     Adapter,
     CacheInputs,
@@ -29,15 +28,18 @@ from secgate.adapters.interface import (
     RunContext,
     Sample,
 )
-from secgate.adapters.sast_common import (
+from secgate.errors import InputError, ScannerError
+from secgate.files import fields, scanned_tree
+from secgate.files.project import (
     EXCLUDED_DIRS,
     environment_dirs,
     has_python_files,
     invocation_notes,
 )
-from secgate.errors import InputError, ScannerError
+from secgate.files.reading import decode_json
+from secgate.findings.normalize import normalize_cwe
+from secgate.findings.secrets import make_secret
 from secgate.model import Category, Finding, Location, Severity, Source
-from secgate.normalize import normalize_cwe
 from secgate.sarif.reader import (
     ResultView,
     driver_of,
@@ -49,8 +51,6 @@ from secgate.sarif.reader import (
     secgate_properties,
     tool_name,
 )
-from secgate.secrets import make_secret
-from secgate.util import load_json
 
 NAME = "bandit"
 
@@ -107,7 +107,7 @@ class BanditAdapter(Adapter):
         return is_bandit_json(doc) or is_bandit_sarif(doc)
 
     def parse(self, data: bytes) -> ParseResult:
-        doc = load_json(data)
+        doc = decode_json(data)
         if is_bandit_sarif(doc):
             return parse_sarif(doc)
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
@@ -183,11 +183,11 @@ def project_config(target: Path) -> str | None:
     """The project's Bandit configuration for ``-c``: ``pyproject.toml`` when it has a
     ``[tool.bandit]`` table, else a ``bandit.yaml``-style file; None when there is none
     (a ``.bandit`` INI file is found by Bandit itself)."""
-    text = treefiles.read_text(target, "pyproject.toml")
+    text = scanned_tree.read_text(target, "pyproject.toml")
     if text is not None and re.search(r"^\s*\[tool\.bandit[\].]", text, re.MULTILINE):
         return "pyproject.toml"
     for name in CONFIG_FILES:
-        if treefiles.regular_file(target, name) is not None:
+        if scanned_tree.regular_file(target, name) is not None:
             return name
     return None
 

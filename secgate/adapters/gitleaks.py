@@ -27,9 +27,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import fields
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.adapters.secretscan import (
+from secgate.adapters.secret_findings import (
     SecretCollector,
     field_int,
     field_path,
@@ -41,6 +40,9 @@ from secgate.adapters.secretscan import (
     slug,
 )
 from secgate.errors import InputError, UsageError
+from secgate.files import fields
+from secgate.files.reading import decode_json
+from secgate.findings.secrets import prehash
 from secgate.model import Category, Secret
 from secgate.sarif.reader import (
     driver_name,
@@ -50,8 +52,6 @@ from secgate.sarif.reader import (
     secgate_properties,
     text_of,
 )
-from secgate.secrets import prehash
-from secgate.util import load_json
 
 NAME = "gitleaks"
 REDACTED = "REDACTED"
@@ -99,7 +99,7 @@ class GitleaksAdapter(Adapter):
             "offender" in first and "rule" in first and "lineNumber" in first)
 
     def parse(self, data: bytes) -> ParseResult:
-        doc = load_json(data)
+        doc = decode_json(data)
         if doc is None:  # v7 wrote ``null`` for an empty report
             return ParseResult()
         if is_sarif(doc):
@@ -266,7 +266,7 @@ def _read_sarif_result(collector: SecretCollector, result: Any,
 def _snippet(collector: SecretCollector, match: str, value: str) -> str | None:
     """The snippet of a finding: the tool's match, with the whole token that holds the secret
     masked (a match can run on past the secret, or start inside its token; see
-    ``secgate.adapters.secretscan.token_around``)."""
+    ``secgate.adapters.secret_findings.token_around``)."""
     if not match:
         return None
     if value.strip() == REDACTED:

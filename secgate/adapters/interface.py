@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from secgate.errors import InputError
+from secgate.files.reading import decode_json, decode_json_lines
 from secgate.model import Category, Finding, ScannerRun
-from secgate.reading import decode_json, decode_json_lines
 
 InputKind = Literal["tracked-sources", "git-head", "requirements", "environment"]
-"""What a tool's result can depend on, for secgate's result cache (``secgate.cache``):
-``tracked-sources`` the content of the project's files (``git ls-files`` with untracked files
-not ignored; a walk of the tree outside git), ``git-head`` the commit and refs a history scan
-reads, ``requirements`` the requirement files, ``environment`` the packages installed in the
-target's Python environments."""
+"""What a tool's result can depend on, for secgate's result cache
+(``secgate.scanning.result_cache``): ``tracked-sources`` the content of the project's files (``git
+ls-files`` with untracked files not ignored; a walk of the tree outside git), ``git-head`` the
+commit and refs a history scan reads, ``requirements`` the requirement files, ``environment`` the
+packages installed in the target's Python environments."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,8 @@ class RunContext:
     """Per-scanner settings from the policy (``scanners.settings.<tool>``)."""
     unsafe: tuple[str, ...] = ()
     """Entries of the target that no tool may read: symlinks leaving it, FIFOs, devices
-    (``secgate.treefiles``), relative POSIX paths. Most tools skip them by themselves; an adapter
-    whose tool would open them leaves them out of its command line."""
+    (``secgate.files.scanned_tree``), relative POSIX paths. Most tools skip them by themselves; an
+    adapter whose tool would open them leaves them out of its command line."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class Adapter(abc.ABC):
     distribution: ClassVar[str | None] = None
     """The Python distribution of a tool installed with pip: its version is then read from the
     installed metadata beside the console script, without starting the tool
-    (``secgate.installed``); None for other tools."""
+    (``secgate.adapters.tool_versions``); None for other tools."""
     version_in_output: ClassVar[bool] = False
     """True when the tool's report names its version: a scan then skips the separate
     ``<tool> --version`` process (and runs it only when the report did not say). An adapter whose

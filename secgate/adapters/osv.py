@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
 from secgate.adapters.interface import (
     Adapter,
     CacheInputs,
@@ -29,14 +28,15 @@ from secgate.adapters.interface import (
     RunContext,
     Sample,
 )
+from secgate.adapters.vulnerabilities import VulnReport, pypi_package, vulnerability_finding
 from secgate.advisories import pins
 from secgate.advisories.audit import SCHEMA_ID
 from secgate.advisories.datadir import store_path
 from secgate.advisories.store import open_store
 from secgate.errors import InputError, SecgateError
+from secgate.files.reading import decode_json
+from secgate.findings.severity import Rating, from_cvss, from_tool, rate
 from secgate.model import Category, Finding, Location
-from secgate.severity import Rating, from_cvss, from_tool, rate
-from secgate.util import load_json
 
 _CVSS_TYPES = {"CVSS_V2": "2.0", "CVSS_V3": "3.1", "CVSS_V4": "4.0"}
 
@@ -104,7 +104,7 @@ class OsvAdapter(Adapter):
 
 def parse_audit(data: bytes) -> ParseResult:
     """Read a ``secgate/osv-audit/v1`` document."""
-    doc = load_json(data)
+    doc = decode_json(data)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_ID:
         raise InputError(f"not a secgate OSV audit (expected schema {SCHEMA_ID!r})")
     results = doc.get("results")

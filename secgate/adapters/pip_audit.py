@@ -22,16 +22,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import fields, requirements
-from secgate.adapters.dependency import VulnReport, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.vulnerabilities import VulnReport, pypi_package, vulnerability_finding
 from secgate.advisories.datadir import store_path
 from secgate.advisories.serve import SERVED_MARKER
 from secgate.advisories.store import open_store
 from secgate.errors import InputError, SecgateError
+from secgate.files import fields, requirements
+from secgate.files.reading import decode_json
+from secgate.findings.severity import Rating, from_cvss, from_tool, rate
 from secgate.model import Category, Finding, Location
-from secgate.severity import Rating, from_cvss, from_tool, rate
-from secgate.util import load_json
 
 _VERSION_IN_REASON = re.compile(r"\(([^()\s]+)\)\s*$")
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
@@ -187,7 +187,7 @@ def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult
     if not data.strip():
         raise InputError("pip-audit wrote no JSON report (it exits 1 without one when "
                          "dependency resolution or its vulnerability service fails)")
-    doc = load_json(data)
+    doc = decode_json(data)
     where = locations or {}
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
         return _parse_cyclonedx(doc, where)

@@ -24,9 +24,9 @@ from packaging.utils import canonicalize_name
 
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.errors import InputError, ScannerError
-from secgate.licenses import normalize
+from secgate.files.reading import decode_json
+from secgate.findings.spdx import normalize
 from secgate.model import Category, Finding, Level, License, Location, Package, Severity
-from secgate.util import load_json
 
 VENV_DIRS = (".venv", "venv", "env")
 """Directories of a target searched for a Python environment, in order."""
@@ -56,7 +56,7 @@ class PipLicensesAdapter(Adapter):
                    and any(key in row for key in _LICENSE_KEYS) for row in doc[:5])
 
     def parse(self, data: bytes) -> ParseResult:
-        doc = load_json(data)
+        doc = decode_json(data)
         if not isinstance(doc, list):
             raise InputError("not pip-licenses JSON (expected a list of packages)")
         findings = [package_finding(row, index) for index, row in enumerate(doc)]

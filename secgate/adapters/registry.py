@@ -15,7 +15,7 @@ from secgate.adapters.pip_licenses import PipLicensesAdapter
 from secgate.adapters.safety import SafetyAdapter
 from secgate.adapters.sarif import SarifAdapter
 from secgate.adapters.semgrep import SemgrepAdapter
-from secgate.adapters.trivy import TrivyAdapter
+from secgate.adapters.trivy.adapter import TrivyAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.errors import UsageError
 from secgate.model import Category

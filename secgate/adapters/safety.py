@@ -24,13 +24,13 @@ from typing import Any, ClassVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from secgate import fields, requirements
-from secgate.adapters.dependency import VulnReport, ids_in, pypi_package, vulnerability_finding
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
+from secgate.adapters.vulnerabilities import VulnReport, ids_in, pypi_package, vulnerability_finding
 from secgate.errors import InputError
+from secgate.files import fields, requirements
+from secgate.files.reading import decode_json
+from secgate.findings.severity import Rating, from_cvss_dict, from_tool, rate
 from secgate.model import Category, Finding, Location, Suppression, SuppressionKind
-from secgate.severity import Rating, from_cvss_dict, from_tool, rate
-from secgate.util import load_json
 
 DB_ENV = "SECGATE_SAFETY_DB"
 """Environment variable naming a local Safety database directory."""
@@ -128,7 +128,7 @@ def parse_report(data: bytes, locations: Mapping[str, tuple[str, int]] | None = 
     """Read any Safety JSON; ``locations`` maps packages to requirement lines (run mode)."""
     if not data.strip():
         raise InputError("Safety wrote no JSON report")
-    doc = load_json(data)
+    doc = decode_json(data)
     where = locations or {}
     if isinstance(doc, list):
         return _parse_v1(doc, where)

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from secgate.adapters.interface import Adapter, ParseResult, Sample
 from secgate.errors import InputError
+from secgate.files.reading import decode_json
 from secgate.model import Category
 from secgate.sarif.reader import is_sarif, read_findings, read_runs
-from secgate.util import load_json
 
 
 class SarifAdapter(Adapter):
@@ -21,7 +21,7 @@ class SarifAdapter(Adapter):
         return is_sarif(sample.json)
 
     def parse(self, data: bytes) -> ParseResult:
-        doc = load_json(data)
+        doc = decode_json(data)
         if not is_sarif(doc):
             raise InputError("not a SARIF 2.1.0 log (no 'runs' list or version 2.x)")
         return ParseResult(findings=read_findings(doc), runs=read_runs(doc))

@@ -24,11 +24,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import fields, treefiles
-from secgate.adapters.code_secrets import is_credential_rule, mask_values, string_literals
+from secgate.adapters.credentials import is_credential_rule, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.adapters.sast_common import has_python_files, invocation_notes
 from secgate.errors import InputError
+from secgate.files import fields, scanned_tree
+from secgate.files.project import has_python_files, invocation_notes
+from secgate.files.reading import decode_json
+from secgate.findings.normalize import normalize_cwe
+from secgate.findings.secrets import make_secret
 from secgate.model import (
     Category,
     Finding,
@@ -39,7 +42,6 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
-from secgate.normalize import normalize_cwe
 from secgate.sarif.reader import (
     ResultView,
     driver_name,
@@ -53,8 +55,6 @@ from secgate.sarif.reader import (
     secgate_properties,
     text_of,
 )
-from secgate.secrets import make_secret
-from secgate.util import load_json
 
 NAME = "semgrep"
 RULES_PACKAGE = "secgate.rules"
@@ -146,7 +146,7 @@ class SemgrepAdapter(Adapter):
         return is_semgrep_json(doc) or is_semgrep_sarif(doc)
 
     def parse(self, data: bytes) -> ParseResult:
-        doc = load_json(data)
+        doc = decode_json(data)
         if is_semgrep_sarif(doc):
             return parse_sarif(doc, self._rule_prefixes)
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
@@ -201,7 +201,7 @@ def shipped_rule_ids() -> frozenset[str]:
 def project_config(target: Path) -> Path | None:
     """The project's own Semgrep rules file at the top of ``target``, if any."""
     for name in PROJECT_CONFIGS:
-        path = treefiles.regular_file(target, name)
+        path = scanned_tree.regular_file(target, name)
         if path is not None:
             return path
     return None

@@ -26,9 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secgate import fields
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.adapters.secretscan import (
+from secgate.adapters.secret_findings import (
     SecretCollector,
     field_int,
     field_path,
@@ -39,8 +38,9 @@ from secgate.adapters.secretscan import (
     slug,
     strip_ansi,
 )
+from secgate.files import fields
+from secgate.files.reading import decode_json_lines
 from secgate.model import Category, Secret
-from secgate.util import load_json_lines
 
 NAME = "trufflehog"
 _V3_VERSION = re.compile(r"trufflehog\s+v?(3\.\d+\.\d+\S*)", re.IGNORECASE)
@@ -70,7 +70,7 @@ class TruffleHogAdapter(Adapter):
             _is_v3(rows[0]) or _is_v2(rows[0]))
 
     def parse(self, data: bytes) -> ParseResult:
-        rows = load_json_lines(data)
+        rows = decode_json_lines(data)
         collector = SecretCollector(NAME)
         v2_rows: list[tuple[int, dict[str, Any]]] = []
         for number, row in enumerate(rows, start=1):
@@ -129,8 +129,8 @@ def major_version(executable: str) -> int:
     """3 when the installed TruffleHog is 3.x, else 2. v3 is a binary that answers
     ``--version``; v2 is a Python package whose metadata gives its version (or, lacking that,
     its usage text says "2"). Read once per program file, and remembered across runs by the
-    result cache (``secgate.runner.read_version``): a warm re-scan starts no TruffleHog."""
-    from secgate.runner import read_version  # the runner imports the adapters' interface
+    result cache (``secgate.scanning.runner.read_version``): a warm re-scan starts no TruffleHog."""
+    from secgate.scanning.runner import read_version  # the runner imports the adapters' interface
 
     version = read_version(TruffleHogAdapter(), executable)
     major = (version or "2").split(".")[0]

@@ -16,7 +16,7 @@ from typing import Any
 
 from secgate.advisories.staleness import parse_day
 from secgate.errors import InputError
-from secgate.util import load_json
+from secgate.files.reading import decode_json
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,19}$")
 
@@ -51,7 +51,7 @@ class KevCatalog:
 
 def parse_catalog(data: bytes) -> KevCatalog:
     """Read a KEV catalog; ``InputError`` (without the path) says which entry is wrong."""
-    doc = load_json(data)
+    doc = decode_json(data)
     if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
         raise InputError("not the CISA KEV catalog (expected an object with a "
                          "'vulnerabilities' list)")

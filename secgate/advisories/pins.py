@@ -1,6 +1,6 @@
 """The pinned Python requirements of a project, from every file that pins them:
 
-- requirement files (``requirements*.txt``; see ``secgate.requirements``): ``name==version``
+- requirement files (``requirements*.txt``; see ``secgate.files.requirements``): ``name==version``
   lines, following ``-r``/``-c`` includes;
 - ``poetry.lock`` and ``uv.lock``: every locked package (``[[package]]`` with ``name`` and
   ``version``; uv's entry for the project itself, whose ``source`` is ``editable`` or
@@ -11,9 +11,10 @@
 
 What does not pin one version (``flask>=2``, ``^1.2``, a path or a URL) is listed as unpinned:
 a scanner reports it as not judged, the way pip-audit reports a skipped dependency. Files are
-searched as ``secgate.requirements`` searches (hidden directories, environments and build output
-skipped), and like every file of the scanned tree read only when it is a regular file inside it
-(``secgate.treefiles``): a ``uv.lock`` symlinked to a device or out of the tree is not read.
+searched as ``secgate.files.requirements`` searches (hidden directories, environments and build
+output skipped), and like every file of the scanned tree read only when it is a regular file inside
+it (``secgate.files.scanned_tree``): a ``uv.lock`` symlinked to a device or out of the tree is not
+read.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from secgate import requirements, treefiles
-from secgate.requirements import SKIPPED_DIRS, Pin
+from secgate.files import requirements, scanned_tree
+from secgate.files.requirements import SKIPPED_DIRS, Pin
 
 LOCK_FILES = ("poetry.lock", "uv.lock")
 PYPROJECT = "pyproject.toml"
@@ -68,9 +69,9 @@ def find_files(target: Path) -> list[str]:
         base = Path(directory).relative_to(target)
         locks = [name for name in LOCK_FILES if name in filenames]
         found.extend((base / name).as_posix() for name in locks
-                     if treefiles.regular_file(target, base / name) is not None)
+                     if scanned_tree.regular_file(target, base / name) is not None)
         if PYPROJECT in filenames and not locks \
-                and treefiles.regular_file(target, base / PYPROJECT) is not None:
+                and scanned_tree.regular_file(target, base / PYPROJECT) is not None:
             found.append((base / PYPROJECT).as_posix())
     return sorted(dict.fromkeys(found))
 
@@ -88,8 +89,8 @@ def read(target: Path, files: list[str] | None = None) -> ProjectPins:
         base = Path(name).name
         if base not in (*LOCK_FILES, PYPROJECT):
             continue
-        problem = treefiles.problem(target, name)
-        data_bytes = treefiles.read_bytes(target, name) if problem is None else None
+        problem = scanned_tree.problem(target, name)
+        data_bytes = scanned_tree.read_bytes(target, name) if problem is None else None
         if data_bytes is None:
             out.problems.append(f"{name}: cannot read ({problem or 'no such regular file'})")
             continue

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from secgate.errors import InputError
-from secgate.util import load_json
+from secgate.files.reading import decode_json
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -63,7 +63,7 @@ def load_document(file: RecordFile) -> Any:
     """The JSON or YAML document of a record file; ``InputError`` naming the file."""
     try:
         if file.label.lower().endswith(".json"):
-            return load_json(file.data)
+            return decode_json(file.data)
         return _load_yaml(file.data)
     except InputError as exc:
         raise InputError(exc.message, path=file.label) from None

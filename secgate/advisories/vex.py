@@ -41,9 +41,8 @@ from packageurl import PackageURL
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from secgate.errors import InputError
+from secgate.files.reading import decode_json, read_bytes
 from secgate.model import Finding, VexDecision
-from secgate.reading import read_bytes
-from secgate.util import load_json
 
 Status = Literal["not_affected", "affected", "fixed", "under_investigation"]
 STATUSES: tuple[Status, ...] = ("not_affected", "affected", "fixed", "under_investigation")
@@ -198,7 +197,7 @@ def index(documents: Iterable[Document]) -> VexIndex:
     for document in documents:
         source = document.source
         try:
-            statements = parse_document(load_json(document.data), source)
+            statements = parse_document(decode_json(document.data), source)
         except InputError as exc:
             raise InputError(exc.message, path=source) from None
         found.documents.append(source)

@@ -21,10 +21,10 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as ModelError
 
 from secgate.errors import PolicyError
-from secgate.globs import problem as glob_problem
+from secgate.files.reading import read_text
+from secgate.findings.paths import problem as glob_problem
 from secgate.policy import licenses
 from secgate.policy.model import Policy
-from secgate.reading import read_text
 
 DISCOVERED_NAMES = (".secgate.yml", ".secgate.yaml")
 BUILTIN_PREFIX = "builtin:"

@@ -3,7 +3,7 @@ and a list inside a field matches when any of its items does.
 
 Comparisons: tool names, categories, vulnerability ids, CWE ids and package names ignore case
 (package names also ignore ``-``/``_``/``.`` differences, as PyPI does); rule ids and license ids
-are globs without case; paths are globs of ``secgate.globs`` (``**`` crosses directories, a
+are globs without case; paths are globs of ``secgate.findings.paths`` (``**`` crosses directories, a
 pattern without ``/`` matches the file name at any depth); ``kev`` and ``epss`` compare the
 exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
-from secgate.globs import matches as path_matches
+from secgate.findings.paths import matches as path_matches
 from secgate.model import Finding, Severity
 from secgate.policy.licenses import license_ids
 from secgate.policy.model import Acceptance, Match, normalize_cwe

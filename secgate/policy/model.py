@@ -126,7 +126,7 @@ DEFAULT_NOTIFY_EVENTS: tuple[NotifyEvent, ...] = ("block", "error")
 
 
 class NotifyTarget(_Model):
-    """A webhook the policy sends a message to after a scan (``secgate.notify``)."""
+    """A webhook the policy sends a message to after a scan (``secgate.outbound.notify``)."""
 
     url: str | None = None
     url_env: str | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from secgate.model import ScanResult
 from secgate.reports import annotations as annotation_commands
-from secgate.reports import summary_md
+from secgate.reports import job_summary
 from secgate.reports.outputs import Targets
 
 
@@ -27,7 +27,7 @@ def publish(result: ScanResult, targets: Targets, annotations: bool | None,
     active = in_actions(env)
     step_summary = env.get("GITHUB_STEP_SUMMARY", "")
     if active and step_summary and not _same_file(targets.files.get("summary"), step_summary):
-        summary_md.append_to_step_summary(result, dict(env))
+        job_summary.append_to_step_summary(result, dict(env))
     if annotations if annotations is not None else active:
         stdout_taken = any(str(path) == "-" for path in targets.files.values())
         annotation_commands.emit(result, sys.stderr if stdout_taken else sys.stdout)

@@ -13,7 +13,7 @@ import heapq
 from typing import Any, TextIO
 
 from secgate.model import Action, Finding, ScanResult
-from secgate.reports import common
+from secgate.reports import presentation
 
 PER_KIND_CAP = 10
 """Annotations of one kind (error, warning, notice) GitHub shows per step."""
@@ -58,7 +58,7 @@ def command(kind: str, finding: Finding) -> str:
     props: list[str] = []
     loc = finding.location
     if loc is not None:
-        props.append(f"file={escape_property(common.clean(loc.path))}")
+        props.append(f"file={escape_property(presentation.clean(loc.path))}")
         if loc.start_line:
             props.append(f"line={loc.start_line}")
             if loc.end_line and loc.end_line >= loc.start_line:
@@ -68,14 +68,15 @@ def command(kind: str, finding: Finding) -> str:
                 props.append(f"col={loc.start_column}")
                 if loc.end_column and loc.end_column >= loc.start_column:
                     props.append(f"endColumn={loc.end_column}")
-    title = common.one_line(f"{finding.severity.value} {finding.tool}: {finding.rule_id}", 200)
+    title = presentation.one_line(
+        f"{finding.severity.value} {finding.tool}: {finding.rule_id}", 200)
     props.append(f"title={escape_property(title)}")
-    message = common.one_line(finding.message, 900)
-    where = common.location_text(finding) if loc is None else ""
+    message = presentation.one_line(finding.message, 900)
+    where = presentation.location_text(finding) if loc is None else ""
     if where and where != "-":
-        message = f"{common.one_line(where, 200)}: {message}"
+        message = f"{presentation.one_line(where, 200)}: {message}"
     if finding.decision is not None:
-        message += f" ({common.one_line(finding.decision.reason, 300)})"
+        message += f" ({presentation.one_line(finding.decision.reason, 300)})"
     return f"::{kind} {','.join(props)}::{escape_data(message)}"
 
 

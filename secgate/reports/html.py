@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from secgate.model import Finding, ScannerRun, ScanResult, Severity
 from secgate.policy.accept import today as policy_today
-from secgate.reports import common
+from secgate.reports import presentation
 
 TEMPLATE = "report.html.j2"
 _CHART_WIDTH = 320
@@ -42,7 +42,7 @@ copying tens of megabytes through the template costs more than rendering everyth
 
 def render(result: ScanResult) -> str:
     """The whole HTML page for ``result``."""
-    with common.gc_paused():
+    with presentation.gc_paused():
         return _render(result)
 
 
@@ -56,7 +56,7 @@ def _render(result: ScanResult) -> str:
     categories = overview.counts("category")
     context = {
         "result": result,
-        "verdict_word": common.VERDICT_WORDS[result.verdict.status],
+        "verdict_word": presentation.VERDICT_WORDS[result.verdict.status],
         "status": result.verdict.status.value,
         "totals": _totals(result, overview),
         "charts": [
@@ -73,12 +73,13 @@ def _render(result: ScanResult) -> str:
         },
         "accepted": [_accepted_row(f) for f in rows.accepted()],
         "runs": [_run_row(r) for r in result.runs],
-        "fixed": [(f.tool, f.rule_id, common.location_text(f), common.one_line(f.message, 200))
+        "fixed": [(f.tool, f.rule_id, presentation.location_text(f),
+                   presentation.one_line(f.message, 200))
                   for f in result.fixed[:500]],
-        "notes": [common.clean(n) for n in result.notes],
+        "notes": [presentation.clean(n) for n in result.notes],
         "gate": _gate(result),
-        "advisories": common.snapshot_lines(result, policy_today()),
-        "reasons": [common.clean(r) for r in result.verdict.reasons],
+        "advisories": presentation.snapshot_lines(result, policy_today()),
+        "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
         "data": Markup(_DATA_SLOT),  # noqa: S704 - a placeholder, replaced below
@@ -95,10 +96,10 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
     review = result.pull_request
     if review is None or not review.changes:
         return None
-    return {"base": common.clean(review.base), "commit": review.commit[:12],
+    return {"base": presentation.clean(review.base), "commit": review.commit[:12],
             "on_weakening": review.on_weakening,
-            "changes": [(c.weakens, common.clean(c.file), common.clean(c.setting),
-                         common.clean(c.summary)) for c in review.changes]}
+            "changes": [(c.weakens, presentation.clean(c.file), presentation.clean(c.setting),
+                         presentation.clean(c.summary)) for c in review.changes]}
 
 
 def embed_json(data: Any) -> str:
@@ -137,7 +138,7 @@ class _Memo(dict[Any, str]):
 
 
 def _quote_clean(text: str) -> str:
-    return quote(common.clean(text))
+    return quote(presentation.clean(text))
 
 
 class _Rows:
@@ -166,7 +167,7 @@ class _Rows:
         self.help = _Memo(_help_json)
         self.tools: Counter[str] = Counter()
         rows: list[str] = []
-        facts: list[common.Facts] = []
+        facts: list[presentation.Facts] = []
         keys: list[tuple[Any, ...]] = []
         for finding in findings:
             row, fact, key = self._row(finding)
@@ -176,7 +177,7 @@ class _Rows:
         self._rows = rows
         self._keys = keys
         self._facts = facts
-        self.overview = common.Overview(findings, facts, dict(sorted(self.tools.items())))
+        self.overview = presentation.Overview(findings, facts, dict(sorted(self.tools.items())))
 
     def accepted(self) -> list[Finding]:
         """The findings an accepted risk or a VEX statement decided, in report order."""
@@ -197,27 +198,27 @@ class _Rows:
         parts[-1] = "]}"
         return parts
 
-    def _row(self, finding: Finding) -> tuple[str, common.Facts, tuple[Any, ...]]:
-        """The finding's row as JSON, its ``common.Facts`` and its place in report order (a key
-        that sorts as ``common.report_key``); counts its tools. It reads each field of the
+    def _row(self, finding: Finding) -> tuple[str, presentation.Facts, tuple[Any, ...]]:
+        """The finding's row as JSON, its ``presentation.Facts`` and its place in report order (a
+        key that sorts as ``presentation.report_key``); counts its tools. It reads each field of the
         finding once: this runs once per finding, keep it lean."""
         q = self.quoted
         qc = self.cleaned
-        clean = common.clean
+        clean = presentation.clean
         (decision, severity_enum, score, category_enum, baseline, message, rule_id, sources, cwes,
          vulnerability, loc, package, fingerprint, tool, rule_description, rule_name, help_uri,
          suppression, secret, kev, epss) = _FIELDS(finding.__dict__)
         severity: str = severity_enum._value_  # ``.value`` is a slow property
         category: str = category_enum._value_
         if decision is None:
-            action, decided_by, why, by = common.NO_DECISION, "", "", ""
+            action, decided_by, why, by = presentation.NO_DECISION, "", "", ""
         else:
             action, decided_by = decision.action._value_, decision.decided_by
             # (``clean`` never empties a string: a value is there when the field is not empty)
             why = ',"why":' + qc[decision.reason] if decision.reason else ""
             by = ',"by":' + qc[decided_by] if decided_by else ""
-        rank = common.ACTION_RANK[action]
-        severity_rank = common.SEVERITY_RANK[severity]
+        rank = presentation.ACTION_RANK[action]
+        severity_rank = presentation.SEVERITY_RANK[severity]
         fact = (rank, -severity_rank, -score, severity, category, action, baseline, decided_by)
         if len(sources) == 1:
             source = sources[0]
@@ -231,20 +232,20 @@ class _Rows:
         if vulnerability is None and len(cwes) < 2:
             ids = self.ids[tuple(cwes)]
         else:
-            ids = self.ids[tuple(common.finding_ids(finding))]
+            ids = self.ids[tuple(presentation.finding_ids(finding))]
         if loc is not None:
             path = loc.path
             line = loc.start_line
             where = f"{path}:{line}" if line else path
             snippet = loc.snippet
-            snip = (',"snip":' + quote(common.truncate(clean(snippet), _SNIPPET_LIMIT))
+            snip = (',"snip":' + quote(presentation.truncate(clean(snippet), _SNIPPET_LIMIT))
                     if snippet else "")
         else:
             path, line, snip = "", 0, ""
-            where = common.location_text(finding)
+            where = presentation.location_text(finding)
         pkg = ""
         if package is not None:
-            if package_text := common.package_text(finding):
+            if package_text := presentation.package_text(finding):
                 pkg = ',"pkg":' + quote(clean(package_text))
             if package.fixed_versions:
                 pkg += ',"fix":[' + ",".join([qc[v] for v in package.fixed_versions]) + "]"
@@ -254,7 +255,7 @@ class _Rows:
         name = rule_description or rule_name
         rn = ',"rn":' + qc[name] if name else ""
         if len(message) > _MESSAGE_LIMIT or not message.isprintable():
-            message = common.truncate(clean(message), _MESSAGE_LIMIT)
+            message = presentation.truncate(clean(message), _MESSAGE_LIMIT)
         if not where.isprintable():
             where = clean(where)
         extra = "".join([
@@ -265,7 +266,7 @@ class _Rows:
             if suppression is not None else "",
             ',"sec":' + quote(_secret_text(finding) or "") if secret is not None else "",
             ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
-                expiry := common.acceptance_expiry(finding)) else "",
+                expiry := presentation.acceptance_expiry(finding)) else "",
             _exploit_json(finding) if kev is not None or epss is not None else "",
         ])
         # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
@@ -280,12 +281,12 @@ def _exploit_json(finding: Finding) -> str:
     """``,"kev":text`` (and ``,"kx":true`` when listed) and ``,"epss":text`` of a finding with
     exploitation facts."""
     parts = []
-    kev = common.kev_text(finding)
+    kev = presentation.kev_text(finding)
     if kev is not None:
         parts.append(',"kev":' + quote(kev))
         if finding.kev is not None and finding.kev.listed:
             parts.append(',"kx":true')
-    epss = common.epss_text(finding)
+    epss = presentation.epss_text(finding)
     if epss is not None:
         parts.append(',"epss":' + quote(epss))
     return "".join(parts)
@@ -294,18 +295,18 @@ def _exploit_json(finding: Finding) -> str:
 def _source_json(source: tuple[str, str]) -> str:
     """``"t":[tool],"src":["tool: rule"]`` of a finding with one source."""
     tool, rule_id = source
-    return f'"t":[{quote(tool)}],"src":[{quote(f"{tool}: {common.clean(rule_id)}")}]'
+    return f'"t":[{quote(tool)}],"src":[{quote(f"{tool}: {presentation.clean(rule_id)}")}]'
 
 
 def _ids_json(ids: tuple[str, ...]) -> str:
     """``[[id, link or null], ...]``."""
-    return json.dumps([[i, common.id_url(i)] for i in ids], ensure_ascii=False,
+    return json.dumps([[i, presentation.id_url(i)] for i in ids], ensure_ascii=False,
                       separators=(",", ":"))
 
 
 def _help_json(url: str | None) -> str:
     """``,"help":url`` when ``url`` is safe to link to, else nothing."""
-    safe = common.safe_http_url(url)
+    safe = presentation.safe_http_url(url)
     return ',"help":' + quote(safe) if safe else ""
 
 
@@ -313,7 +314,7 @@ def _suppression_text(finding: Finding) -> str | None:
     supp = finding.suppression
     if supp is None:
         return None
-    why = f": {common.clean(supp.justification)}" if supp.justification else ""
+    why = f": {presentation.clean(supp.justification)}" if supp.justification else ""
     return f"{supp.kind.value}{why}"
 
 
@@ -322,11 +323,11 @@ def _secret_text(finding: Finding) -> str | None:
     if secret is None:
         return None
     verified = {True: "verified live", False: "not verified", None: "unverified"}[secret.verified]
-    kind = common.clean(secret.kind) or "secret"
-    return f"{kind}, {common.clean(secret.preview)} ({verified})"
+    kind = presentation.clean(secret.kind) or "secret"
+    return f"{kind}, {presentation.clean(secret.preview)} ({verified})"
 
 
-def _totals(result: ScanResult, overview: common.Overview) -> dict[str, int]:
+def _totals(result: ScanResult, overview: presentation.Overview) -> dict[str, int]:
     actions = overview.counts("action")
     return {
         "findings": overview.total,
@@ -349,13 +350,13 @@ def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
 def _accepted_row(finding: Finding) -> dict[str, str]:
     decision = finding.decision
     return {
-        "what": common.clean(f"{finding.tool}: {finding.rule_id}"),
-        "where": common.clean(common.location_text(finding)),
-        "ids": ", ".join(common.finding_ids(finding)),
-        "reason": common.clean(decision.reason if decision else ""),
-        "by": common.clean(decision.decided_by if decision else ""),
+        "what": presentation.clean(f"{finding.tool}: {finding.rule_id}"),
+        "where": presentation.clean(presentation.location_text(finding)),
+        "ids": ", ".join(presentation.finding_ids(finding)),
+        "reason": presentation.clean(decision.reason if decision else ""),
+        "by": presentation.clean(decision.decided_by if decision else ""),
         "expires": "VEX statement" if decision is not None and decision.vex is not None
-        else common.acceptance_expiry(finding) or "no expiry",
+        else presentation.acceptance_expiry(finding) or "no expiry",
     }
 
 
@@ -370,8 +371,8 @@ def _run_row(run: ScannerRun) -> dict[str, Any]:
         "version": run.version or "?",
         "duration": f"{run.duration:.1f} s",
         "findings": run.finding_count,
-        "origin": common.clean(origin),
-        "detail": common.truncate(common.clean(detail), 2_000),
+        "origin": presentation.clean(origin),
+        "detail": presentation.truncate(presentation.clean(detail), 2_000),
     }
 
 

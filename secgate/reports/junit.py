@@ -16,16 +16,16 @@ import re
 from collections import defaultdict
 
 from secgate.model import Action, Finding, RunStatus, ScanResult
-from secgate.reports import common
+from secgate.reports import presentation
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(value: str | None) -> str:
     """``value`` with only the characters XML 1.0 allows (and no bidi overrides)."""
-    if value and common.printable_lines(value):  # nothing either pattern replaces
+    if value and presentation.printable_lines(value):  # nothing either pattern replaces
         return value
-    return _XML_INVALID.sub("\ufffd", common.clean(value))
+    return _XML_INVALID.sub("\ufffd", presentation.clean(value))
 
 
 _INDENT = ["\n" + "  " * level for level in range(4)]
@@ -52,7 +52,7 @@ def render(result: ScanResult) -> str:
             cases.append(_element(
                 "testcase", [("classname", "secgate.scanners"), ("name", f"{run.tool} ran")],
                 [_element("error", [("type", run.status.value),
-                                    ("message", common.one_line(detail, 500))], text=detail)],
+                                    ("message", presentation.one_line(detail, 500))], text=detail)],
                 depth=2))
         suites.append(_suite("secgate", cases, {"errors": len(cases)}, totals))
     for tool in sorted(by_tool):
@@ -115,17 +115,17 @@ def _case(finding: Finding) -> str:
     """A finding's ``<testcase>`` (written directly: this runs once per finding)."""
     decision = finding.decision
     assert decision is not None  # noqa: S101 - filtered by the caller
-    where = common.location_text(finding)
+    where = presentation.location_text(finding)
     category: str = finding.category._value_
     attributes = (f' classname="{_attribute(f"{finding.tool}.{category}")}"'
-                  f' name="{_attribute(common.one_line(f"{finding.rule_id} {where}", 300))}"')
+                  f' name="{_attribute(presentation.one_line(f"{finding.rule_id} {where}", 300))}"')
     if finding.location is not None:
         attributes += f' file="{_attribute(finding.location.path)}"'
         if finding.location.start_line:
             attributes += f' line="{finding.location.start_line}"'
     severity: str = finding.severity._value_  # ``.value`` is a slow property
-    message = common.one_line(f"{severity}: {finding.message}", 500)
-    ids = common.finding_ids(finding)
+    message = presentation.one_line(f"{severity}: {finding.message}", 500)
+    ids = presentation.finding_ids(finding)
     body = xml_text("\n".join((
         f"{severity} {category} finding by {', '.join(finding.source_tools)}",
         f"rule: {finding.rule_id}",

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import cast
 
 from secgate.errors import UsageError
+from secgate.files.writing import write_atomically
 from secgate.model import ScanResult
-from secgate.writing import write_atomically
 
 Renderer = Callable[[ScanResult], str]
 
 _RENDERER_MODULES = {
-    "sarif": "secgate.reports.sarif",
+    "sarif": "secgate.reports.sarif_report",
     "json": "secgate.reports.json_report",
     "html": "secgate.reports.html",
-    "markdown": "secgate.reports.markdown",
-    "summary": "secgate.reports.summary_md",
+    "markdown": "secgate.reports.pr_comment",
+    "summary": "secgate.reports.job_summary",
     "junit": "secgate.reports.junit",
 }
 
@@ -85,9 +85,9 @@ def write_all(result: ScanResult, targets: Targets) -> None:
     at once, so that its text is not held while the others render."""
     files = dict(targets.files)
     if "sarif" in files:
-        from secgate.reports import github_sarif
+        from secgate.reports import sarif_report
 
-        fitted = github_sarif.fit(result)
+        fitted = sarif_report.fit(result)
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
         _write("sarif", files.pop("sarif"), fitted.data)
         del fitted

@@ -18,8 +18,9 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, ValidationError
 
-from secgate import fields
 from secgate.errors import InputError
+from secgate.files import fields
+from secgate.findings.normalize import normalize_cwe
 from secgate.model import (
     Category,
     Finding,
@@ -31,7 +32,6 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
-from secgate.normalize import normalize_cwe
 from secgate.sarif.results import CLEARED_RULE_FIELDS, FINGERPRINT_KEY, LINE_HASH_KEY
 
 _SKIPPED_KINDS = {"pass", "notApplicable"}
@@ -297,7 +297,7 @@ _MAX_ARGUMENTS = 100
 
 def first_location(result: dict[str, Any], where: str = "") -> Location | None:
     """The first physical location of a result, with a path as the tool wrote it (normalized
-    to the scan root later by ``secgate.normalize``)."""
+    to the scan root later by ``secgate.findings.normalize``)."""
     for place, loc in fields.objects(result, "locations", where):
         physical = fields.obj_or_empty(loc, "physicalLocation", place)
         physical_where = fields.at(place, "physicalLocation")

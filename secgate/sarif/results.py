@@ -18,7 +18,7 @@ It raises ``NotPlain`` for a finding holding anything that would not come out th
 caller then writes the document from dicts.
 
 A ``Style`` says how the texts are fitted: as they are for the writer, to GitHub's rules for
-``secgate.reports.github_sarif``.
+``secgate.reports.sarif_report``.
 """
 
 from __future__ import annotations

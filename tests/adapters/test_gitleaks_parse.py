@@ -12,7 +12,7 @@ import pytest
 from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import RunContext, Sample
-from secgate.adapters.secretscan import REDACTED_PREVIEW
+from secgate.adapters.secret_findings import REDACTED_PREVIEW
 from secgate.errors import InputError, UsageError
 from secgate.model import Category, Severity
 from tests.support.example_app import AWS_ID, GITHUB_PAT, KEY_LINE

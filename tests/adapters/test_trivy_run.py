@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from secgate.adapters.interface import RunContext
-from secgate.adapters.trivy import TrivyAdapter
+from secgate.adapters.trivy.adapter import TrivyAdapter
 from secgate.errors import PolicyError
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import EXAMPLE_APP, FIXTURES

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from secgate import hook
+from secgate.cli import hook
 from secgate.errors import UsageError
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import ROOT

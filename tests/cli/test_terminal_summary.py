@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from secgate.cli.terminal import print_explain, print_summary
 from secgate.model import (
     Action,
     Category,
@@ -19,7 +20,6 @@ from secgate.model import (
     Verdict,
     VerdictStatus,
 )
-from secgate.summary import print_explain, print_summary
 
 HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\rsecgate: PASS\nforged line\u202e"
 

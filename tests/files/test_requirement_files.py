@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secgate import requirements
+from secgate.files import requirements
 from tests.support.paths import EXAMPLE_APP
 
 

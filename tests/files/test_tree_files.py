@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from secgate import requirements, treefiles
 from secgate.adapters.bandit import unsafe_excludes
 from secgate.advisories import pins
 from secgate.errors import ScannerError
-from secgate.fingerprint import SourceTree
+from secgate.files import requirements, scanned_tree
+from secgate.findings.fingerprint import SourceTree
 from tests.support.commands import git, require_tool, run_secgate
 
 pytestmark = pytest.mark.timeout(240)
@@ -63,7 +63,7 @@ def hostile(tmp_path: Path, outside: Path) -> Iterator[Path]:
 
 
 def test_unsafe_entries_name_each_kind(hostile: Path) -> None:
-    found = {u.path: u.reason for u in treefiles.unsafe_entries(hostile)}
+    found = {u.path: u.reason for u in scanned_tree.unsafe_entries(hostile)}
     assert set(found) == {"zero.py", "leak.py", "requirements.txt", "pipe.py", "sock.py"}
     assert found["pipe.py"] == "FIFO"
     assert found["sock.py"] == "socket"
@@ -77,16 +77,16 @@ def test_a_symlink_to_a_device_inside_the_tree_is_named_as_such(tmp_path: Path) 
     (root / "dev").symlink_to("/dev")  # a directory symlink leaving the tree
     os.mkfifo(root / "fifo")
     (root / "to-fifo.py").symlink_to("fifo")
-    reasons = {u.path: u.reason for u in treefiles.unsafe_entries(root)}
+    reasons = {u.path: u.reason for u in scanned_tree.unsafe_entries(root)}
     assert reasons["to-fifo.py"] == "symlink to a FIFO"
     assert reasons["dev"] == "symlink leaving the scanned directory, to /dev"
 
 
 def test_readers_refuse_every_unsafe_entry_without_blocking(hostile: Path) -> None:
     for name in ("zero.py", "leak.py", "pipe.py", "sock.py", "requirements.txt"):
-        assert treefiles.read_bytes(hostile, name) is None, name
-        assert treefiles.regular_file(hostile, name) is None, name
-    assert treefiles.read_bytes(hostile, "inside.py") == VULNERABLE.encode()
+        assert scanned_tree.read_bytes(hostile, name) is None, name
+        assert scanned_tree.regular_file(hostile, name) is None, name
+    assert scanned_tree.read_bytes(hostile, "inside.py") == VULNERABLE.encode()
     tree = SourceTree(hostile)
     assert tree.line("zero.py", 1) is None
     assert tree.line("pipe.py", 1) is None
@@ -217,7 +217,7 @@ def test_a_fifo_secgateignore_is_no_hang(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     os.mkfifo(repo / ".secgateignore")
-    assert treefiles.read_text(repo, ".secgateignore") is None
-    from secgate.exclude import read_ignore_file
+    assert scanned_tree.read_text(repo, ".secgateignore") is None
+    from secgate.findings.exclude import read_ignore_file
 
     assert read_ignore_file(repo) == []

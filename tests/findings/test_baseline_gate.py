@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from secgate.baseline import load
+from secgate.findings.baseline import load
 from tests.support.commands import require_tool, run_secgate
 from tests.support.dedupe_scans import CODE_SCANNERS, git_copy
 from tests.support.paths import FIXTURES

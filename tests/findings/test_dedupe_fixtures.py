@@ -7,10 +7,10 @@ from pathlib import Path
 
 from secgate.adapters.interface import Adapter
 from secgate.adapters.registry import get
-from secgate.dedupe import dedupe
-from secgate.fingerprint import SourceTree, assign
+from secgate.findings.dedupe import dedupe
+from secgate.findings.fingerprint import SourceTree, assign
+from secgate.findings.normalize import normalize
 from secgate.model import Finding
-from secgate.normalize import normalize
 from tests.support.commands import run_secgate
 from tests.support.paths import EXAMPLE_APP, FIXTURES
 from tests.support.sarif_validation import validate_sarif

@@ -6,8 +6,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from secgate.dedupe import code_dedupe_enabled, dedupe
-from secgate.fingerprint import SourceTree, assign, compute
+from secgate.findings.dedupe import code_dedupe_enabled, dedupe
+from secgate.findings.fingerprint import SourceTree, assign, compute
+from secgate.findings.secrets import make_secret
 from secgate.model import (
     Category,
     Finding,
@@ -21,7 +22,6 @@ from secgate.model import (
     Vulnerability,
 )
 from secgate.policy.model import Policy
-from secgate.secrets import make_secret
 
 NO_TREE = SourceTree(None)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from secgate.dedupe import merge
-from secgate.fingerprint import SourceTree
+from secgate.findings.dedupe import merge
+from secgate.findings.fingerprint import SourceTree
 from secgate.model import Category, Finding, Level, Package, Severity, Vulnerability
 
 

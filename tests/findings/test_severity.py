@@ -1,11 +1,10 @@
-"""The one CVSS / tool-severity mapping (secgate.severity), as documented in docs/severity.md."""
+"""The one CVSS / tool-severity mapping (secgate.findings.severity), as documented in docs/severity.md."""
 
 from __future__ import annotations
 
 import pytest
 
-from secgate.model import Severity
-from secgate.severity import (
+from secgate.findings.severity import (
     UNRATED_VULNERABILITY,
     band,
     best,
@@ -15,6 +14,7 @@ from secgate.severity import (
     from_tool,
     rate,
 )
+from secgate.model import Severity
 
 V31_CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 V31_MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N"

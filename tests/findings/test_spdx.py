@@ -1,10 +1,10 @@
-"""License names as scanners print them -> SPDX expressions (secgate.licenses)."""
+"""License names as scanners print them -> SPDX expressions (secgate.findings.spdx)."""
 
 from __future__ import annotations
 
 import pytest
 
-from secgate.licenses import (
+from secgate.findings.spdx import (
     choices,
     combine,
     is_known,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from secgate.fingerprint import SourceTree
+from secgate.findings.fingerprint import SourceTree
+from secgate.findings.secrets import make_secret, secret_hash
+from secgate.findings.unmask import unmask
 from secgate.model import Category, Finding, Level, Location, Severity
-from secgate.secrets import make_secret, secret_hash
-from secgate.unmask import unmask
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import EXAMPLE_APP
 

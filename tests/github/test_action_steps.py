@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from secgate.github_publish import MARKER
+from secgate.github.publish import MARKER
 from tests.support.actions_sim import Run, actions_env, run_action
 from tests.support.commands import git
 from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve

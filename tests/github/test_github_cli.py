@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from secgate.cli import main
-from secgate.github_publish import MARKER
+from secgate.cli.main import main
+from secgate.github.publish import MARKER
 from tests.support.actions_sim import parse_outputs
 from tests.support.commands import run_secgate
 from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from secgate.errors import InputError, UsageError
-from secgate.github import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy
-from secgate.github_publish import (
+from secgate.github.client import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy
+from secgate.github.publish import (
     MARKER,
     comment_body,
     encode_sarif,

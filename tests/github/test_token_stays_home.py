@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from secgate.github import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy, scrub_token
-from secgate.github_publish import find_comment, publish_comment, upload_sarif
-from secgate.scrub import scrub_line
+from secgate.findings.scrub import scrub_line
+from secgate.github.client import (
+    GitHubClient,
+    GitHubError,
+    GitHubUnavailable,
+    RetryPolicy,
+    scrub_token,
+)
+from secgate.github.publish import find_comment, publish_comment, upload_sarif
 from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from secgate.telemetry.metrics import METRICS
+from secgate.outbound.metrics import METRICS
 from tests.support.paths import ROOT
 
 DASHBOARD = ROOT / "docs" / "grafana-dashboard.json"

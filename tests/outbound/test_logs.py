@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from secgate.telemetry.logs import LogRecord, RunLog
+from secgate.outbound.logs import LogRecord, RunLog
 from tests.support.commands import run_secgate
 from tests.support.scan_inputs import (
     BLOCKED_INPUTS,

@@ -22,10 +22,11 @@ from secgate.model import (
     Verdict,
     VerdictStatus,
 )
-from secgate.notify import digest, slack, teams
-from secgate.notify.formats import FORMATS, detect
-from secgate.notify.send import body_for, due
-from secgate.notify.targets import (
+from secgate.outbound.context import RunContext, actions_run_url, repository_of_remote
+from secgate.outbound.notify import digest, slack, teams
+from secgate.outbound.notify.formats import FORMATS, detect
+from secgate.outbound.notify.send import body_for, due
+from secgate.outbound.notify.targets import (
     Event,
     merge,
     parse_events,
@@ -33,9 +34,8 @@ from secgate.notify.targets import (
     policy_targets,
     scan_events,
 )
+from secgate.outbound.pushgateway import group_path
 from secgate.policy.loader import parse
-from secgate.telemetry.context import RunContext, actions_run_url, repository_of_remote
-from secgate.telemetry.pushgateway import group_path
 from tests.support.webhooks import NOTIFY_SCHEMA, slack_problems, teams_problems
 
 HOSTILE = "<!channel> <@U123> [click](javascript:alert(1)) **bold** `tick` & \x1b[31m\x00 ok"

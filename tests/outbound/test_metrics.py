@@ -18,7 +18,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from secgate.telemetry.metrics import METRICS
+from secgate.outbound.metrics import METRICS
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import ROOT
 from tests.support.scan_inputs import (

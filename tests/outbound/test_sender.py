@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from secgate.github import RetryPolicy
-from secgate.telemetry.http import OUTBOUND_RETRY, Sender, check_url, shown_url
+from secgate.github.client import RetryPolicy
+from secgate.outbound.http import OUTBOUND_RETRY, Sender, check_url, shown_url
 from tests.support.servers import closed_port_url, serving
 
 

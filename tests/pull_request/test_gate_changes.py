@@ -1,12 +1,12 @@
-"""The comparison of two gate configurations (``secgate.gate_changes``): which changes weaken the
+"""The comparison of two gate configurations (``secgate.pull_request.changes``): which changes weaken the
 gate and how each is named. Policies are parsed from YAML by the loader, as a scan reads them."""
 
 from __future__ import annotations
 
 import pytest
 
-from secgate.gate_changes import GateView, VexStatement, compare
 from secgate.policy.loader import parse
+from secgate.pull_request.changes import GateView, VexStatement, compare
 
 BASE = """version: 1
 fail_on: high

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 
+from secgate.cli.terminal import print_summary
 from secgate.model import GateChange, PullRequestGate, ScanResult
-from secgate.reports import html, markdown, summary_md
-from secgate.summary import print_summary
+from secgate.reports import html, job_summary, pr_comment
 from tests.support.report_samples import hostile_result
 
 HOSTILE = "x | <img src=x onerror=alert(1)> @octo/team \x1b[2J\u202e [link](http://e.x)"
@@ -24,7 +24,7 @@ def result() -> ScanResult:
 
 
 def test_markdown_reports_escape_the_changes() -> None:
-    for text in (markdown.render(result()), summary_md.render(result())):
+    for text in (pr_comment.render(result()), job_summary.render(result())):
         assert "### This pull request changes the gate (1 weakening, 1 other)" in text
         assert "a weakening change blocks (`gate_changes: block`)" in text
         section = text.split("### This pull request changes the gate", 1)[1].split("###", 1)[0]

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from secgate.model import Location, ScanResult, Severity
-from secgate.reports import github_sarif
-from secgate.reports.rebuild import result_from_sarif
+from secgate.reports import sarif_report
+from secgate.sarif.rebuild import result_from_sarif
 from tests.support.report_samples import hostile_result, large_result, make_finding, make_result
 from tests.support.sarif_validation import validate_sarif
 
 
 @pytest.fixture(scope="module")
-def big() -> tuple[github_sarif.FittedSarif, dict[str, Any], ScanResult]:
+def big() -> tuple[sarif_report.FittedSarif, dict[str, Any], ScanResult]:
     """30,000 findings, 27,000 of them from one tool (over the 25,000 per run), with odd paths
     and columns, and rule texts longer than GitHub allows."""
     findings = [make_finding(i, tool="bandit" if i < 27_000 else None) for i in range(30_000)]
@@ -32,7 +32,7 @@ def big() -> tuple[github_sarif.FittedSarif, dict[str, Any], ScanResult]:
     findings[7].rule_help = "h" * 50_000
     findings[27_001].severity = Severity.CRITICAL
     result = make_result(findings)
-    fitted = github_sarif.fit(result)
+    fitted = sarif_report.fit(result)
     return fitted, json.loads(fitted.text), result
 
 
@@ -44,7 +44,7 @@ def test_big_input_validates_against_the_sarif_schema(big: Any) -> None:
 def test_runs_are_at_most_20_with_unique_tools_and_categories(big: Any) -> None:
     _, doc, _ = big
     runs = doc["runs"]
-    assert 1 <= len(runs) <= github_sarif.MAX_RUNS
+    assert 1 <= len(runs) <= sarif_report.MAX_RUNS
     tools = [r["tool"]["driver"]["name"] for r in runs]
     ids = [r["automationDetails"]["id"] for r in runs]
     assert len(set(tools)) == len(tools)
@@ -54,10 +54,10 @@ def test_runs_are_at_most_20_with_unique_tools_and_categories(big: Any) -> None:
 def test_results_per_run_are_capped_keeping_the_most_severe_and_saying_so(big: Any) -> None:
     fitted, doc, result = big
     bandit = next(r for r in doc["runs"] if r["tool"]["driver"]["name"] == "bandit")
-    assert len(bandit["results"]) == github_sarif.MAX_RESULTS_PER_RUN
+    assert len(bandit["results"]) == sarif_report.MAX_RESULTS_PER_RUN
     for run in doc["runs"]:
-        assert len(run["results"]) <= github_sarif.MAX_RESULTS_PER_RUN
-        assert len(run["tool"]["driver"]["rules"]) <= github_sarif.MAX_RULES_PER_RUN
+        assert len(run["results"]) <= sarif_report.MAX_RESULTS_PER_RUN
+        assert len(run["tool"]["driver"]["rules"]) <= sarif_report.MAX_RULES_PER_RUN
     # the dropped ones are the least severe: every kept bandit result is at least as severe
     kept = Counter(r["properties"]["secgate"]["severity"] for r in bandit["results"])
     given = Counter(f.severity.value for f in result.findings if f.tool == "bandit")
@@ -65,7 +65,7 @@ def test_results_per_run_are_capped_keeping_the_most_severe_and_saying_so(big: A
     # only the least severe (info) findings were left out
     assert {s: n for s, n in kept.items() if s != "info"} == \
         {s: n for s, n in given.items() if s != "info"}
-    assert dropped == sum(given.values()) - github_sarif.MAX_RESULTS_PER_RUN > 0
+    assert dropped == sum(given.values()) - sarif_report.MAX_RESULTS_PER_RUN > 0
     assert fitted.dropped == {"bandit": dropped}
     assert bandit["properties"]["secgate"]["dropped_results"] == dropped
     notes = doc["properties"]["secgate"]["notes"]
@@ -80,10 +80,10 @@ def test_rules_texts_severity_tags_columns_and_uris_fit_github(big: Any) -> None
         for rule in run["tool"]["driver"]["rules"]:
             assert len(rule["shortDescription"]["text"]) <= 1024
             assert len(rule["fullDescription"]["text"]) <= 1024
-            assert len(rule["help"]["text"]) <= github_sarif.MAX_RULE_HELP
+            assert len(rule["help"]["text"]) <= sarif_report.MAX_RULE_HELP
             props = rule["properties"]
             assert "security" in props["tags"]
-            assert len(props["tags"]) <= github_sarif.MAX_TAGS_PER_RULE
+            assert len(props["tags"]) <= sarif_report.MAX_TAGS_PER_RULE
             assert 0.0 < float(props["security-severity"]) <= 10.0
             assert len(rule.get("name", "")) <= 255
         for result in run["results"]:
@@ -104,16 +104,16 @@ def test_rules_texts_severity_tags_columns_and_uris_fit_github(big: Any) -> None
 def test_gzip_size_is_within_githubs_upload_limit(big: Any) -> None:
     fitted, _, _ = big
     compressed = len(gzip.compress(fitted.text.encode("utf-8")))
-    assert compressed < github_sarif.MAX_GZIP_BYTES
+    assert compressed < sarif_report.MAX_GZIP_BYTES
     assert abs(compressed - fitted.gzip_size) < 0.05 * compressed
 
 
 def test_over_the_gzip_budget_the_least_severe_results_go_first(
         monkeypatch: pytest.MonkeyPatch) -> None:
     result = large_result(1_000)
-    full = github_sarif.fit(result)
-    monkeypatch.setattr(github_sarif, "GZIP_BUDGET", full.gzip_size // 2)
-    fitted = github_sarif.fit(result)
+    full = sarif_report.fit(result)
+    monkeypatch.setattr(sarif_report, "GZIP_BUDGET", full.gzip_size // 2)
+    fitted = sarif_report.fit(result)
     assert fitted.gzip_size <= full.gzip_size // 2
     assert any("10 MB" in n for n in fitted.notes)
     doc = validate_sarif(json.loads(fitted.text))
@@ -128,7 +128,7 @@ def test_more_than_20_tools_keeps_the_20_most_severe_runs() -> None:
                                severity=Severity.CRITICAL if i < 3 else Severity.LOW)
         finding.tool = f"tool{i:02d}"
         findings.append(finding)
-    fitted = github_sarif.fit(make_result(findings))
+    fitted = sarif_report.fit(make_result(findings))
     doc = validate_sarif(json.loads(fitted.text))
     names = [r["tool"]["driver"]["name"] for r in doc["runs"]]
     assert len(names) == 20
@@ -138,8 +138,8 @@ def test_more_than_20_tools_keeps_the_20_most_severe_runs() -> None:
 
 def test_same_result_gives_the_same_bytes_and_reads_back() -> None:
     result = hostile_result()
-    first = github_sarif.fit(result).text
-    assert first == github_sarif.fit(result).text
+    first = sarif_report.fit(result).text
+    assert first == sarif_report.fit(result).text
     back = result_from_sarif(json.loads(first))
     assert back.findings == result.findings
     assert back.verdict == result.verdict
@@ -147,7 +147,7 @@ def test_same_result_gives_the_same_bytes_and_reads_back() -> None:
 
 
 def test_hostile_strings_are_plain_json_text() -> None:
-    doc = validate_sarif(json.loads(github_sarif.fit(hostile_result()).text))
+    doc = validate_sarif(json.loads(sarif_report.fit(hostile_result()).text))
     messages = [r["message"]["text"] for run in doc["runs"] for r in run["results"]]
     assert "<img src=x onerror=alert(1)>" in messages
     assert not any("\x00" in m or "\x1b" in m for m in messages)

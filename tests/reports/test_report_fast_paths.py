@@ -1,7 +1,7 @@
 """The reports' fast paths give what the plain definitions give: the HTML page's embedded rows
 are the JSON the json module writes for each finding's row dict, in report order; the one-pass
-counts and the lazy order of ``common.Overview`` equal counting and sorting every finding; the
-printable-text shortcut of ``common.clean`` never skips a character it must replace."""
+counts and the lazy order of ``presentation.Overview`` equal counting and sorting every finding; the
+printable-text shortcut of ``presentation.clean`` never skips a character it must replace."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from secgate.model import (
     Suppression,
     SuppressionKind,
 )
-from secgate.reports import annotations, common, html, junit
+from secgate.reports import annotations, html, junit, presentation
 from tests.support.report_samples import hostile_result, large_result, make_finding, make_result
 
 _PAGE_DATA = '<script type="application/json" id="secgate-data">'
@@ -79,7 +79,7 @@ SAMPLES = [hostile_result, lambda: large_result(700), _odd_result, lambda: make_
 
 def _reference_row(finding: Finding) -> dict[str, Any]:
     """A finding's row as the page documents it, built the plain way."""
-    clean = common.clean
+    clean = presentation.clean
     decision = finding.decision
     row: dict[str, Any] = {
         "s": finding.severity.value,
@@ -88,31 +88,31 @@ def _reference_row(finding: Finding) -> dict[str, Any]:
         "t": finding.source_tools,
         "src": [f"{s.tool}: {clean(s.rule_id)}" for s in finding.sources],
         "c": finding.category.value,
-        "d": common.action_of(finding),
+        "d": presentation.action_of(finding),
         "rule": clean(finding.rule_id),
-        "m": common.truncate(clean(finding.message), 4_000),
-        "loc": clean(common.location_text(finding)),
-        "ids": [[i, common.id_url(i)] for i in common.finding_ids(finding)],
+        "m": presentation.truncate(clean(finding.message), 4_000),
+        "loc": clean(presentation.location_text(finding)),
+        "ids": [[i, presentation.id_url(i)] for i in presentation.finding_ids(finding)],
     }
     optional = {
         "rn": clean(finding.rule_description or finding.rule_name),
         "why": clean(decision.reason) if decision else None,
         "by": clean(decision.decided_by) if decision else None,
-        "snip": common.truncate(clean(finding.location.snippet), 2_000)
+        "snip": presentation.truncate(clean(finding.location.snippet), 2_000)
         if finding.location else None,
-        "pkg": clean(common.package_text(finding)),
+        "pkg": clean(presentation.package_text(finding)),
         "fix": [clean(v) for v in finding.package.fixed_versions] if finding.package else None,
-        "help": common.safe_http_url(finding.help_uri),
+        "help": presentation.safe_http_url(finding.help_uri),
         "b": finding.baseline,
         "fp": finding.fingerprint,
         "supp": (finding.suppression.kind.value + (
             f": {clean(finding.suppression.justification)}"
             if finding.suppression.justification else "")) if finding.suppression else None,
         "sec": html._secret_text(finding),
-        "exp": common.acceptance_expiry(finding) if common.is_accepted(finding) else None,
-        "kev": common.kev_text(finding),
+        "exp": presentation.acceptance_expiry(finding) if presentation.is_accepted(finding) else None,
+        "kev": presentation.kev_text(finding),
         "kx": bool(finding.kev and finding.kev.listed),
-        "epss": common.epss_text(finding),
+        "epss": presentation.epss_text(finding),
     }
     row.update({k: v for k, v in optional.items() if v})
     return row
@@ -124,7 +124,7 @@ def test_html_rows_are_what_the_json_module_writes_in_report_order(sample: Any) 
     page = html.render(result)
     embedded = page.split(_PAGE_DATA, 1)[1].split("</script>", 1)[0]
     expected = html.embed_json(
-        {"findings": [_reference_row(f) for f in common.report_order(result)]})
+        {"findings": [_reference_row(f) for f in presentation.report_order(result)]})
     assert embedded == expected
 
 
@@ -140,7 +140,7 @@ def test_html_order_key_is_the_findings_sort_key(sample: Any) -> None:
 def test_overview_counts_equal_counting_every_finding(sample: Any) -> None:
     result = sample()
     findings = result.findings
-    overview = common.Overview(findings)
+    overview = presentation.Overview(findings)
     severities = Counter(f.severity.value for f in findings)
     assert overview.counts("severity") == {s.value: severities[s.value] for s in Severity
                                            if severities[s.value]}
@@ -148,12 +148,12 @@ def test_overview_counts_equal_counting_every_finding(sample: Any) -> None:
         f.category.value for f in findings).items()))
     assert overview.counts("tool") == dict(sorted(Counter(
         t for f in findings for t in f.source_tools).items()))
-    actions = Counter(common.action_of(f) for f in findings)
-    assert overview.counts("action") == {a: actions[a] for a in common.DECISION_ORDER
+    actions = Counter(presentation.action_of(f) for f in findings)
+    assert overview.counts("action") == {a: actions[a] for a in presentation.DECISION_ORDER
                                          if actions[a]}
     assert (overview.new, overview.existing, overview.unknown_baseline) == \
-        common.new_existing(findings)
-    assert overview.accepted == sum(1 for f in findings if common.is_accepted(f))
+        presentation.new_existing(findings)
+    assert overview.accepted == sum(1 for f in findings if presentation.is_accepted(f))
     assert overview.suppressed == sum(1 for f in findings if f.decision is not None
                                       and f.decision.decided_by == "suppression")
     for state in ("new", "existing"):
@@ -168,13 +168,13 @@ def test_overview_counts_equal_counting_every_finding(sample: Any) -> None:
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_overview_order_is_report_order_however_far_it_is_read(sample: Any) -> None:
     result = sample()
-    ordered = common.report_order(result)
-    overview = common.Overview(result.findings)
+    ordered = presentation.report_order(result)
+    overview = presentation.Overview(result.findings)
     for count in (0, 1, 2, 5, 21, 22, 23, 100, len(ordered), len(ordered) + 1):
         assert overview.first(count) == ordered[:count]
     assert list(overview.ordered(first=3)) == ordered
     by_old_key = sorted(result.findings, key=lambda f: (
-        common.DECISION_ORDER.index(common.action_of(f)), f.sort_key()))
+        presentation.DECISION_ORDER.index(presentation.action_of(f)), f.sort_key()))
     assert ordered == by_old_key
 
 
@@ -213,9 +213,9 @@ def test_junit_is_laid_out_and_escaped_as_elementtree_writes_it(sample: Any) -> 
 def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
     for code in range(0x110000):
         char = chr(code)
-        if common.printable_lines(f"a\n{char}\tb"):
-            assert common.clean(char) == char
-            assert not common._CONTROL_RE.match(char), hex(code)
+        if presentation.printable_lines(f"a\n{char}\tb"):
+            assert presentation.clean(char) == char
+            assert not presentation._CONTROL_RE.match(char), hex(code)
             assert not junit._XML_INVALID.match(char), hex(code)
             assert junit.xml_text(f"a\n{char}\tb") == f"a\n{char}\tb"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from secgate.model import Action, Decision, ScanResult, Severity
-from secgate.reports import annotations, html, junit, markdown, md, summary_md
+from secgate.reports import annotations, html, job_summary, junit, markdown_text, pr_comment
 from tests.support.report_samples import (
     HOSTILE,
     XSS,
@@ -33,7 +33,7 @@ def ten_thousand() -> ScanResult:
 
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_markdown_text_is_inert(raw: str) -> None:
-    out = md.text(raw, 1000)
+    out = markdown_text.text(raw, 1000)
     assert "<" not in out and ">" not in out.replace("&gt;", "")
     assert "\n" not in out
     assert not re.search(r"(?<!\\)[|`*_\[\]]", out), out
@@ -42,27 +42,27 @@ def test_markdown_text_is_inert(raw: str) -> None:
 
 
 def test_markdown_escapes_keep_the_text_readable() -> None:
-    assert md.text("a|b") == "a\\|b"
-    assert md.text("@org/team") == "@\u200dorg/team"
-    assert md.text("x < y & z") == "x &lt; y &amp; z"
-    assert md.code("`rm -rf`") == "<code>\\`rm -rf\\`</code>"
-    assert md.text("- not a list") == "\\- not a list"
-    assert md.text("1. not a list") == "1\\. not a list"
+    assert markdown_text.text("a|b") == "a\\|b"
+    assert markdown_text.text("@org/team") == "@\u200dorg/team"
+    assert markdown_text.text("x < y & z") == "x &lt; y &amp; z"
+    assert markdown_text.code("`rm -rf`") == "<code>\\`rm -rf\\`</code>"
+    assert markdown_text.text("- not a list") == "\\- not a list"
+    assert markdown_text.text("1. not a list") == "1\\. not a list"
 
 
 # -- PR comment -------------------------------------------------------------------------------
 
 
 def test_comment_starts_with_the_verdict_and_carries_the_marker() -> None:
-    text = markdown.render(hostile_result())
+    text = pr_comment.render(hostile_result())
     lines = text.splitlines()
     assert lines[0].startswith("## ") and "BLOCKED" in lines[0]
-    assert lines[1] == markdown.COMMENT_MARKER == "<!-- secgate-report -->"
-    assert text.count(markdown.COMMENT_MARKER) == 1
+    assert lines[1] == pr_comment.COMMENT_MARKER == "<!-- secgate-report -->"
+    assert text.count(pr_comment.COMMENT_MARKER) == 1
 
 
 def test_comment_lists_blocking_first_and_the_rest_in_details() -> None:
-    text = markdown.render(hostile_result())
+    text = pr_comment.render(hostile_result())
     blocking_at = text.index("### Blocking findings")
     details_at = text.index("<details>")
     assert blocking_at < details_at < text.index("</details>")
@@ -71,7 +71,7 @@ def test_comment_lists_blocking_first_and_the_rest_in_details() -> None:
 
 
 def test_comment_escapes_every_hostile_string() -> None:
-    text = markdown.render(hostile_result())
+    text = pr_comment.render(hostile_result())
     assert XSS not in text
     assert "<img" not in text and "<script" not in text and "<b>" not in text
     assert "@org" not in text and "@someone" not in text
@@ -89,20 +89,20 @@ def test_comment_escapes_every_hostile_string() -> None:
 def test_comment_is_capped_at_65000_characters_for_10000_findings(
         ten_thousand: ScanResult) -> None:
     started = time.perf_counter()
-    text = markdown.render(ten_thousand)
+    text = pr_comment.render(ten_thousand)
     assert time.perf_counter() - started < 5
-    assert len(text) <= markdown.MAX_CHARS
+    assert len(text) <= pr_comment.MAX_CHARS
     more = re.search(r"… and (\d+) more finding\(s\)", text)
     assert more is not None
     shown = sum(1 for line in text.splitlines() if line.startswith("| ") and (
         "block |" in line or "warn |" in line or "pass |" in line))
     assert shown + int(more.group(1)) == 10_000
-    assert text.splitlines()[1] == markdown.COMMENT_MARKER
+    assert text.splitlines()[1] == pr_comment.COMMENT_MARKER
     assert text.rstrip().endswith("</sub>")
 
 
 def test_short_comment_is_not_cut() -> None:
-    text = markdown.render(make_result([make_finding(i) for i in range(12)]))
+    text = pr_comment.render(make_result([make_finding(i) for i in range(12)]))
     assert "more finding(s)" not in text
 
 
@@ -110,7 +110,7 @@ def test_short_comment_is_not_cut() -> None:
 
 
 def test_summary_is_within_one_mebibyte_for_10000_findings(ten_thousand: ScanResult) -> None:
-    text = summary_md.render(ten_thousand)
+    text = job_summary.render(ten_thousand)
     assert len(text.encode("utf-8")) <= 1024 * 1024
     assert "… and" in text and "more finding(s)" in text
     assert text.startswith("## ")
@@ -118,7 +118,7 @@ def test_summary_is_within_one_mebibyte_for_10000_findings(ten_thousand: ScanRes
 
 
 def test_summary_escapes_hostile_strings_and_lists_runs() -> None:
-    text = summary_md.render(hostile_result())
+    text = job_summary.render(hostile_result())
     assert "<img" not in text and "<b>boom</b>" not in text
     assert "trufflehog" in text and "failed" in text
     assert "more finding(s)" not in text
@@ -127,11 +127,11 @@ def test_summary_escapes_hostile_strings_and_lists_runs() -> None:
 def test_summary_is_appended_to_the_step_summary_file(tmp_path: Path) -> None:
     target = tmp_path / "step_summary.md"
     target.write_text("earlier step\n", encoding="utf-8")
-    assert summary_md.append_to_step_summary(hostile_result(),
+    assert job_summary.append_to_step_summary(hostile_result(),
                                              {"GITHUB_STEP_SUMMARY": str(target)})
     text = target.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n## ")
-    assert not summary_md.append_to_step_summary(hostile_result(), {})
+    assert not job_summary.append_to_step_summary(hostile_result(), {})
 
 
 # -- HTML markup ------------------------------------------------------------------------------
@@ -252,5 +252,5 @@ def test_every_format_renders_empty_and_hostile_results_deterministically(fmt: s
 
 def test_comment_and_summary_count_accepted_risks() -> None:
     result = hostile_result()
-    for text in (markdown.render(result), summary_md.render(result)):
+    for text in (pr_comment.render(result), job_summary.render(result)):
         assert "1 covered by accepted risks" in text

@@ -15,7 +15,7 @@ import pytest
 import sarif_om as om
 
 from secgate.model import Location, Package, Suppression, SuppressionKind
-from secgate.reports import github_sarif, json_report
+from secgate.reports import json_report, sarif_report
 from secgate.sarif import jsonout, results, writer
 from secgate.sarif.serialize import to_json
 
@@ -80,7 +80,7 @@ def test_results_are_what_sarif_om_objects_give() -> None:
 
 def test_compact_text_gives_the_bytes_of_the_json_module(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = [make_finding(i) for i in range(github_sarif.INDENT_MAX_RESULTS + 500)]
+    findings = [make_finding(i) for i in range(sarif_report.INDENT_MAX_RESULTS + 500)]
     for i, finding in enumerate(findings[:300]):
         finding.message = ["\x00\x1f\x7f é ☃ 𝄞 \"q\" \\ /", "", "\u2028", "x" * 9000][i % 4]
         finding.properties = {"n": {"deep": [1, 2.5, "s", True, {"k": "v"}]}, "e": {}, "l": []}
@@ -88,20 +88,20 @@ def test_compact_text_gives_the_bytes_of_the_json_module(
     findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
     findings[301].rule_name = None
     result = make_result(findings)
-    fast = github_sarif.fit(result).text
+    fast = sarif_report.fit(result).text
 
     def refuse(*_: Any) -> Any:
         raise results.NotPlain("forced")
 
     monkeypatch.setattr(results, "result_text", refuse)
     monkeypatch.setattr(jsonout, "_orjson_dumps", lambda *_: None)
-    assert fast == github_sarif.fit(result).text
+    assert fast == sarif_report.fit(result).text
 
 
 @pytest.mark.parametrize("github", [False, True])
 def test_result_text_is_the_json_of_the_result(github: bool) -> None:
     findings = _varied_findings() + hostile_result().findings
-    style = github_sarif._style() if github else results.Style()
+    style = sarif_report._style() if github else results.Style()
     written = 0
     for index, finding in enumerate(findings):
         rule = findings[max(index - 1, 0)]

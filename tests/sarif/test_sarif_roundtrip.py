@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from secgate.findings.secrets import make_secret
 from secgate.model import (
     Action,
     Category,
@@ -26,7 +27,6 @@ from secgate.model import (
     Vulnerability,
 )
 from secgate.sarif import reader, writer
-from secgate.secrets import make_secret
 from tests.support.paths import FIXTURES
 from tests.support.sarif_validation import validate_sarif
 

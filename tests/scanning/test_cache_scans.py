@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from secgate.cache import ResultCache
+from secgate.scanning.result_cache import ResultCache
 from tests.support.cache_target import SCANNERS, make_target, raw_secrets
 from tests.support.commands import require_tool, run_secgate
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from secgate.cache import ResultCache, configured_max_bytes
 from secgate.errors import UsageError
 from secgate.model import Category, Finding, Level, RunStatus, ScannerRun, Severity
-from secgate.runner import Outcome
+from secgate.scanning.result_cache import ResultCache, configured_max_bytes
+from secgate.scanning.runner import Outcome
 
 
 def outcome(tool: str = "bandit", findings: int = 3) -> Outcome:

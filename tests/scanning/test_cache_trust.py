@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from secgate.cache_store import KEY_FILE, default_directory
+from secgate.scanning.cache_store import KEY_FILE, default_directory
 from tests.support.cache_target import git, make_target
 from tests.support.commands import require_tool, run_secgate
 
@@ -97,7 +97,7 @@ def test_a_crafted_entry_committed_by_a_pull_request_is_never_used(tmp_path: Pat
     shutil.copytree(attacker_cache, planted)
     # one entry forged with the attacker's own key is what the copied tree holds; also plant
     # the format secgate used to accept (an unkeyed SHA-256 of the body)
-    from secgate.cache_store import TrustedDirectory
+    from secgate.scanning.cache_store import TrustedDirectory
 
     attacker = TrustedDirectory.open(attacker_cache)
     name = forged_entry.name.removesuffix(".entry")

@@ -16,7 +16,7 @@ from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.model import RunStatus
-from secgate.runner import RunOptions, run_all
+from secgate.scanning.runner import RunOptions, run_all
 from tests.support.commands import run_secgate
 from tests.support.fake_scanners import write_fake
 

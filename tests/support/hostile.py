@@ -120,9 +120,9 @@ def _in_dir(path: Path) -> Iterator[None]:
 
 
 def run_cli(*args: str | os.PathLike[str], cwd: Path) -> Outcome:
-    """Run the real command line (``secgate.cli.main``) in this process. Anything but the
+    """Run the real command line (``secgate.cli.main.main``) in this process. Anything but the
     ``SystemExit`` every command ends with escapes: a traceback fails the test."""
-    from secgate.cli import main
+    from secgate.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     code: int | None = None

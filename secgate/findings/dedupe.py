@@ -1,0 +1,270 @@
+"""One finding per problem: merging the reports of one problem by several tools (or one tool run
+twice, like ``gitleaks dir`` and ``gitleaks git``).
+
+Three rules say that two findings are the same problem:
+
+- **dependency**: the same ecosystem, package (PEP 503 name for PyPI) and version, and id sets
+  (``Vulnerability.id`` plus aliases: CVE, GHSA, PYSEC, OSV...) that share an id;
+- **secret**: the same file, overlapping lines and the same secret, by its salted hash (a
+  report without lines joins the first place the file has that secret reported at). Trivy
+  masks secrets in its output; ``secgate.findings.unmask`` recovers the hash of the value from the
+  file where the masked match aligns with it, so Trivy's report merges too (it stays apart when the
+  match does not align);
+- **code**: the same file, the same first line and CWE families that meet (see
+  ``secgate.findings.fingerprint.CWE_FAMILY``): Bandit B602 and Semgrep
+  ``python-subprocess-shell-true``, both CWE-78, say. Two findings carrying different secrets are
+  never merged by this rule. The policy turns this rule off with ``dedupe: {code: false}``.
+
+The rules chain: findings linked by any of them form one group. Each group becomes one finding,
+built deterministically from its *primary* report (the most severe, then the highest score, then
+tool and rule order): the highest severity, score and level win; ``sources`` lists every
+``(tool, rule id)`` in tool order (reports show "found by bandit, semgrep"); CWEs, tags,
+vulnerability ids and aliases and fixed versions are united; a suppression holds only when every
+report was suppressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from secgate.findings.fingerprint import (
+    SourceTree,
+    compute,
+    cwe_family,
+    package_name,
+    package_version,
+)
+from secgate.findings.versions import sort_versions
+from secgate.model import (
+    Category,
+    Finding,
+    Level,
+    Package,
+    Secret,
+    Source,
+    Vulnerability,
+)
+from secgate.policy.model import Policy
+
+_LEVEL_RANK = {Level.NONE: 0, Level.NOTE: 1, Level.WARNING: 2, Level.ERROR: 3}
+
+
+@dataclass
+class DedupeResult:
+    """The findings after merging, and how many reports were folded into others."""
+
+    findings: list[Finding]
+    removed: int
+    """Raw count minus merged count."""
+    merged: int
+    """How many findings stand for more than one report."""
+
+
+class _Groups:
+    """Union-find over finding indexes."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def normal_id(vuln_id: str) -> str:
+    """A vulnerability id compared case-insensitively (GHSA ids are lower case after ``GHSA-``)."""
+    text = vuln_id.strip()
+    if text.upper().startswith("GHSA-"):
+        return "GHSA-" + text[5:].lower()
+    return text.upper()
+
+
+def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
+    owner: dict[tuple[str, str, str, str], int] = {}
+    for i, finding in enumerate(findings):
+        pkg, vuln = finding.package, finding.vulnerability
+        if pkg is None or vuln is None:
+            continue
+        eco = (pkg.ecosystem or "").lower()
+        base = (eco, package_name(pkg.name, pkg.ecosystem),
+                package_version(pkg.version, pkg.ecosystem))
+        for vuln_id in vuln.all_ids:
+            key = (*base, normal_id(vuln_id))
+            if key in owner:
+                groups.union(owner[key], i)
+            else:
+                owner[key] = i
+
+
+def _lines(finding: Finding) -> tuple[int, int] | None:
+    loc = finding.location
+    if loc is None or not loc.start_line:
+        return None
+    return loc.start_line, max(loc.end_line or loc.start_line, loc.start_line)
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    la, lb = _lines(a), _lines(b)
+    if la is None or lb is None:
+        return True
+    return la[0] <= lb[1] and lb[0] <= la[1]
+
+
+def _link_secrets(findings: list[Finding], groups: _Groups) -> None:
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for i, finding in enumerate(findings):
+        if finding.secret is not None and finding.location is not None:
+            buckets.setdefault((finding.location.path, finding.secret.hash), []).append(i)
+    for members in buckets.values():
+        lined = sorted((i for i in members if _lines(findings[i]) is not None),
+                       key=lambda i: _lines(findings[i]) or (0, 0))
+        for n, i in enumerate(lined):
+            for j in lined[n + 1:]:
+                if _overlap(findings[i], findings[j]):
+                    groups.union(i, j)
+        # a report without lines joins the first place the secret is reported at
+        lineless = [i for i in members if _lines(findings[i]) is None]
+        anchor = lined[0] if lined else (lineless[0] if lineless else None)
+        for i in lineless:
+            if anchor is not None:
+                groups.union(anchor, i)
+
+
+def _link_code(findings: list[Finding], groups: _Groups) -> None:
+    buckets: dict[tuple[str, int, str], list[int]] = {}
+    for i, finding in enumerate(findings):
+        loc = finding.location
+        if finding.category in (Category.DEPENDENCY, Category.LICENSE, Category.SECRET) \
+                or loc is None or not loc.start_line:
+            continue
+        for cwe in cwe_family(finding.cwes):
+            buckets.setdefault((loc.path, loc.start_line, cwe), []).append(i)
+    for members in buckets.values():
+        for n, i in enumerate(members):
+            for j in members[n + 1:]:
+                a, b = findings[i].secret, findings[j].secret
+                if a is None or b is None or a.hash == b.hash:
+                    groups.union(i, j)
+
+
+def primary_key(finding: Finding) -> tuple[object, ...]:
+    """The order in which a group's reports compete to be its primary: most severe first."""
+    loc = finding.location
+    return (-finding.severity.rank, -finding.score, finding.tool, finding.rule_id,
+            loc.path if loc else "", (loc.start_line or 0) if loc else 0, finding.message)
+
+
+def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
+    vulns = [m.vulnerability for m in members if m.vulnerability is not None]
+    if not vulns:
+        return None
+    ids: dict[str, str] = {}
+    for vuln in vulns:
+        for vuln_id in sorted(vuln.all_ids):
+            ids.setdefault(normal_id(vuln_id), vuln_id)
+    merged = Vulnerability(id=vulns[0].id, aliases=sorted(set(ids.values()) - {vulns[0].id}))
+    canonical = merged.canonical_id
+    return Vulnerability(id=canonical, aliases=sorted(set(ids.values()) - {canonical}))
+
+
+def _merge_package(primary: Package | None, members: list[Finding]) -> Package | None:
+    if primary is None:
+        return None
+    packages = [m.package for m in members if m.package is not None]
+    fixed = [v for p in packages for v in p.fixed_versions]
+    purl = primary.purl or next((p.purl for p in packages if p.purl), None)
+    return primary.model_copy(update={"fixed_versions": sort_versions(fixed), "purl": purl})
+
+
+def _merge_secret(members: list[Finding]) -> Secret | None:
+    secrets = [m.secret for m in members if m.secret is not None]
+    if not secrets:
+        return None
+    verified = secrets[0].verified
+    if any(s.verified for s in secrets):
+        verified = True
+    kind = secrets[0].kind or next((s.kind for s in secrets if s.kind), None)
+    return secrets[0].model_copy(update={"verified": verified, "kind": kind})
+
+
+def _shared_cwes(members: Iterable[Finding]) -> list[str]:
+    """The CWE family representatives every member with CWEs has (the union if none is shared)."""
+    families = [set(cwe_family(m.cwes)) for m in members if m.cwes]
+    if not families:
+        return []
+    shared = set.intersection(*families)
+    return sorted(shared or set.union(*families))
+
+
+def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> Finding:
+    """One finding for a group of reports of one problem."""
+    if len(members) == 1:
+        return members[0]
+    members = sorted(members, key=primary_key)
+    primary = members[0]
+    sources: dict[tuple[str, str], Source] = {}
+    for member in members:
+        for source in member.sources or [Source.of(member.tool, member.rule_id)]:
+            sources.setdefault((source.tool, source.rule_id), source)
+    location = primary.location
+    if location is not None and not location.snippet:
+        snippet = next((m.location.snippet for m in members
+                        if m.location is not None and m.location.snippet), None)
+        location = location.model_copy(update={"snippet": snippet})
+    # a severity a tool only guessed (pip-audit gives none: secgate applies a documented
+    # default, marked severity_basis "default") never outranks one a tool actually rated
+    rated = [m for m in members if m.properties.get("severity_basis") != "default"] or members
+    cwes = sorted({c for m in members for c in m.cwes},
+                  key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c))
+    merged = primary.model_copy(update={
+        "severity": max((m.severity for m in rated), key=lambda s: s.rank),
+        "score": max(m.score for m in rated),
+        "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
+        "location": location,
+        "package": _merge_package(primary.package, members),
+        "vulnerability": _merge_vulnerability(members),
+        "cwes": cwes,
+        "secret": _merge_secret(members),
+        "tags": sorted({t for m in members for t in m.tags}),
+        "sources": [sources[k] for k in sorted(sources)],
+        "suppression": primary.suppression if all(m.suppression for m in members) else None,
+        "line_hash": primary.line_hash or next((m.line_hash for m in members if m.line_hash),
+                                               None),
+    })
+    deciding = max(rated, key=lambda m: (m.severity.rank, m.score))
+    if "severity_basis" in deciding.properties:
+        rating: dict[str, object] = {k: deciding.properties[k]
+                                     for k in ("severity_basis", "cvss_vector")
+                                     if k in deciding.properties}
+        kept = {k: v for k, v in merged.properties.items() if k not in {"cvss_vector"}}
+        merged.properties = {**kept, **rating}
+    merged.fingerprint = compute(merged, tree, by_cwe=by_cwe, cwes=_shared_cwes(members))
+    return merged
+
+
+def dedupe(findings: list[Finding], tree: SourceTree, *, code: bool = True) -> DedupeResult:
+    """Merge the findings that report one problem; ``code=False`` leaves the code rule out."""
+    groups = _Groups(len(findings))
+    _link_dependencies(findings, groups)
+    _link_secrets(findings, groups)
+    if code:
+        _link_code(findings, groups)
+    by_root: dict[int, list[Finding]] = {}
+    for i, finding in enumerate(findings):
+        by_root.setdefault(groups.find(i), []).append(finding)
+    merged = [merge(members, tree, by_cwe=code) for members in by_root.values()]
+    return DedupeResult(findings=merged, removed=len(findings) - len(merged),
+                        merged=sum(1 for members in by_root.values() if len(members) > 1))
+
+
+def code_dedupe_enabled(policy: Policy) -> bool:
+    """The policy's ``dedupe.code`` switch (on unless the policy turns it off)."""
+    return bool(policy.dedupe.get("code", True))

@@ -1,0 +1,86 @@
+"""Making findings from different tools comparable: repository-relative paths, CWE spelling,
+and no raw secret anywhere in them."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from pathlib import Path, PurePosixPath
+
+from secgate.findings.scrub import Scrubber
+from secgate.model import Finding, ScannerRun, Source
+
+_CWE_RE = re.compile(r"CWE[-_ :]?(\d+)", re.IGNORECASE)
+
+
+def relative_path(path: str, root: Path | None) -> str:
+    """``path`` as a POSIX path relative to ``root`` when it lies inside it; tidied otherwise."""
+    text = path.replace("\\", "/")
+    if text.startswith("file://"):
+        text = text[len("file://"):]
+    if root is not None and text.startswith("/"):
+        root_text = root.resolve().as_posix().rstrip("/") + "/"
+        if text.startswith(root_text):
+            text = text[len(root_text):]
+        else:
+            try:
+                text = Path(text).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+    text = posixpath.normpath(text) if text else text
+    while text.startswith("./"):
+        text = text[2:]
+    return str(PurePosixPath(text)) if text not in ("", ".") else text
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_cwe(value: str | int) -> str | None:
+    """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
+    if isinstance(value, int):
+        return f"CWE-{value}" if 0 <= value < _MAX_CWE else None
+    text = str(value).strip()
+    if text.isdigit():
+        return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
+    match = _CWE_RE.search(text)
+    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS \
+        else None
+
+
+_CWE_DIGITS = 9
+_MAX_CWE = 10**_CWE_DIGITS
+
+
+def normalize(findings: list[Finding], root: Path | None) -> None:
+    """Normalize every finding in place (each distinct path and CWE list worked out once)."""
+    paths: dict[str, str] = {}
+    cwe_lists: dict[tuple[str, ...], list[str]] = {}
+    for finding in findings:
+        location = finding.location
+        if location is not None:
+            path = paths.get(location.path)
+            if path is None:
+                path = paths[location.path] = relative_path(location.path, root)
+            if path != location.path:
+                location.path = path
+        if finding.cwes:
+            key = tuple(finding.cwes)
+            cwes = cwe_lists.get(key)
+            if cwes is None:
+                cwes = cwe_lists[key] = sorted(
+                    {c for c in (normalize_cwe(x) for x in key) if c}, key=lambda c: int(c[4:]))
+            if cwes != finding.cwes:
+                finding.cwes = list(cwes)
+        if not finding.sources:
+            finding.sources = [Source.of(finding.tool, finding.rule_id)]
+
+
+def redact(findings: list[Finding], runs: list[ScannerRun],
+           secret_values: set[str] | Scrubber) -> list[Finding]:
+    """Replace every raw secret value met in the run with its masked preview in every text of
+    every finding and run (``secgate.findings.scrub``): messages, snippets, paths, rule ids and
+    names, tags, properties, run errors and notes. Enumerations and secgate's own hashes are left
+    alone."""
+    scrubber = secret_values if isinstance(secret_values, Scrubber) else Scrubber(secret_values)
+    scrubber.findings(findings, runs)
+    return findings

@@ -1,0 +1,83 @@
+"""Recognising a secret that a tool masked before writing its report (Trivy replaces the value
+with ``*`` of the same length), so that it can merge with other tools' reports of it.
+
+The masked match is aligned with the scanned file's own line: the characters under the ``*``
+run are the secret. secgate hashes them at once (``secgate.findings.secrets.make_secret``) and keeps
+nothing else of them; the tool's masked text stays as it was. A match that does not align with
+exactly one place on the reported lines, or that masks several separate parts, is left as the
+tool wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secgate.findings.fingerprint import SourceTree
+from secgate.findings.secrets import make_secret
+from secgate.model import Finding
+
+MASKED_FLAG = "masked_by_tool"
+"""``Finding.properties`` key an adapter sets on a secret whose value the tool masked."""
+_STAR_RUN = re.compile(r"\*{4,}")
+_MAX_LINES = 5
+
+
+def _pattern(match: str) -> re.Pattern[str] | None:
+    runs = list(_STAR_RUN.finditer(match))
+    if len(runs) != 1:
+        return None
+    run = runs[0]
+    before, after = match[:run.start()], match[run.end():]
+    if not before.strip() and not after.strip():
+        return None  # nothing around the value to anchor it
+    return re.compile(re.escape(before) + f"(.{{{run.end() - run.start()}}})" + re.escape(after))
+
+
+def raw_value(finding: Finding, tree: SourceTree) -> str | None:
+    """The value under a masked match, read from the scanned file; None when it does not align."""
+    loc = finding.location
+    if loc is None or not loc.start_line or not loc.snippet:
+        return None
+    pattern = _pattern(loc.snippet.strip())
+    if pattern is None:
+        return None
+    end = min(loc.end_line or loc.start_line, loc.start_line + _MAX_LINES - 1)
+    values: set[str] = set()
+    for number in range(loc.start_line, end + 1):
+        line = tree.line(loc.path, number)
+        if line is None:
+            continue
+        values.update(m.group(1) for m in pattern.finditer(line))
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    return None if "*" in value else value
+
+
+def unmask(findings: list[Finding], tree: SourceTree) -> set[str]:
+    """Give masked secrets the hash (and preview) of their real value, in place. Returns the
+    values recovered: the run's scrubber must learn them (another tool may quote the same line
+    unmasked)."""
+    recovered: set[str] = set()
+    for finding in findings:
+        if finding.secret is None or not finding.properties.get(MASKED_FLAG):
+            continue
+        value = raw_value(finding, tree)
+        if value is None:
+            continue
+        known = finding.secret
+        finding.secret = make_secret(value, kind=known.kind, verified=known.verified)
+        recovered.add(value)
+    return recovered
+
+
+def masked_texts(findings: list[Finding]) -> list[str]:
+    """The texts of the findings whose secret a tool masked (where a partial value may show
+    beside the mask)."""
+    texts = []
+    for finding in findings:
+        if finding.secret is not None and finding.properties.get(MASKED_FLAG):
+            texts.append(finding.message)
+            if finding.location is not None and finding.location.snippet:
+                texts.append(finding.location.snippet)
+    return texts

@@ -1,0 +1,589 @@
+"""The scanner result cache: a second ``secgate scan`` of an unchanged tree reuses each scanner's
+last result instead of running it again.
+
+**Key.** A result is reused only when everything it depends on is unchanged: the format of this
+cache and secgate's version; the hash of ``SECGATE_SECRET_SALT`` (stored secret hashes depend on
+it); the scanner, the program found for it and its version; its command line (the private work
+directory replaced by a fixed placeholder, so nothing random enters the key), working directory
+and added environment; its policy settings (``scanners.settings.<tool>``); the content of every
+file named on its command line (a directory named there counts by its listing: names, sizes and
+modification times); and the inputs its adapter names (``Adapter.cache_inputs``):
+
+- ``tracked-sources``: the content of the project's files, listed by ``git ls-files --cached
+  --others --exclude-standard`` (tracked files and untracked ones not ignored), or by a walk of
+  the tree outside git (skipping VCS data, environments, ``node_modules`` and caches); a file
+  that is no regular file inside the tree counts as ``skipped`` and is never opened
+  (``secgate.files.scanned_tree``). An adapter may narrow this to some file endings (Bandit reads
+  ``.py`` files only) and name the configuration files the tool finds by itself;
+- ``git-head``: the commit HEAD points to and every ref (history scanners);
+- ``requirements``: the content of the requirement files (``secgate.files.requirements``);
+- ``environment``: the listing of the target's Python environments' ``site-packages``.
+
+The timeout is not part of the key: only runs that ended ``ok`` are stored. Results of
+dependency scanners (advisory databases change without any local change) are reused for at most
+``ADVISORY_MAX_AGE`` seconds, and incomplete runs (a scanner that examined nothing, say pip-audit
+without network) for at most ``INCOMPLETE_MAX_AGE``: they keep failing the gate as they did, and
+are retried soon. Tool versions are read once per program file (its
+path, size and modification time; from a Python tool's installed metadata when it can, see
+``secgate.adapters.tool_versions``) and remembered in the cache too, also for a tool that then turns
+out not to apply: a warm re-scan starts no tool.
+
+**What is stored, and secrets.** The run record and the findings of a fresh run, as they are
+after the pipeline's redaction (``secgate.findings.normalize.redact``): a secret finding is stored
+with its salted hash and masked preview, exactly as reports show it, and
+``ParseResult.secret_values`` (the raw values) is never stored: raw secret values never reach the
+disk. Scrubbing the texts of one tool with the raw values another tool found needs those values in
+memory, so whenever any scanner runs fresh, every scanner that can meet raw secrets (a secret
+scanner, or one whose stored result held secrets) runs fresh too; the keys of secret scanners cover
+the files and the git history, so an unchanged tree reuses every result and nothing is left to
+scrub.
+
+**Storage.** Outside the scanned tree, in a directory only this user can write, and every file
+authenticated with that directory's random key (``secgate.scanning.cache_store``: where it lives,
+the key, the HMAC envelope); a cache directory inside the tree is refused. One file per key under
+``<cache>/entries/``: the envelope, then the body, zlib-compressed JSON. Entries are written to a
+temporary file and renamed into place (two concurrent scans never see half an entry); an entry that
+does not verify (forged, copied, damaged) or read back is deleted and the scanner runs again. The
+cache is bounded (``SECGATE_CACHE_MAX_MB``, default 256): past it, the least recently used entries
+go first (a hit refreshes the entry's modification time). ``--no-cache`` (or ``SECGATE_NO_CACHE=1``)
+bypasses it. Reused runs say so: ``ScannerRun.origin == "cache"``, their duration is the lookup
+time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
+from pydantic import ValidationError
+
+from secgate import __version__, interrupt
+from secgate.adapters.interface import Adapter, CacheInputs, ParseResult, RunContext
+from secgate.errors import SecgateError, UsageError
+from secgate.files import requirements as requirement_files
+from secgate.files import scanned_tree
+from secgate.files.project import environment_dirs
+from secgate.findings.secrets import DEFAULT_SALT
+from secgate.model import Category, Finding, RunStatus, ScannerRun
+from secgate.scanning.cache_store import (
+    FORMAT,
+    CacheUnavailable,
+    TrustedDirectory,
+    default_directory,
+)
+from secgate.scanning.runner import (
+    WORK_DIR_PLACEHOLDER,
+    Outcome,
+    ProgressCallback,
+    RunOptions,
+    read_version,
+    remember_version,
+    unsafe_config,
+)
+from secgate.scanning.runner import run_all as run_fresh
+
+MAX_MB_ENV = "SECGATE_CACHE_MAX_MB"
+NO_CACHE_ENV = "SECGATE_NO_CACHE"
+DEFAULT_MAX_MB = 256
+ADVISORY_MAX_AGE = 24 * 3600.0
+"""Seconds a dependency scanner's result is reused: advisories are published every day."""
+INCOMPLETE_MAX_AGE = 3600.0
+"""Seconds an incomplete run's result is reused before the scanner is tried again."""
+ENTRY_SUFFIX = ".entry"
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache",
+                           ".pytest_cache", ".ruff_cache", ".tox", ".nox"})
+_GIT_TIMEOUT = 60.0
+_LOCK_TIMEOUT = 10.0
+
+
+def enabled_by_default() -> bool:
+    """False when ``SECGATE_NO_CACHE`` is set to anything but ``0``."""
+    return os.environ.get(NO_CACHE_ENV, "") in ("", "0")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json_digest(value: Any) -> str:
+    return _digest(json.dumps(value, sort_keys=True, default=str).encode())
+
+
+class TreeInputs:
+    """The digests of what scanners read in one target, each computed once per scan."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._file_digests: dict[Path, str] = {}
+        self.lock = threading.Lock()
+        """Held while computing digests: adapters are planned in parallel."""
+        self._source_digests: dict[frozenset[str] | None, str] = {}
+
+    def file_digest(self, path: Path) -> str:
+        """The content hash of one file; ``missing`` when it cannot be read, ``skipped`` when
+        it is no regular file (a FIFO, a device) or a symlink leaving the target, which are
+        never opened (``secgate.files.scanned_tree``)."""
+        if path not in self._file_digests:
+            # a path named inside the tree must stay inside it; one outside (a rules file
+            # secgate ships, a database the policy names) must still be a regular file
+            root = self.target if path.is_relative_to(self.target) else Path(path.anchor or "/")
+            fd = scanned_tree.open_regular(root, path)
+            if fd is None:
+                value = "missing" if not os.path.lexists(path) else "skipped"
+            else:
+                try:
+                    with os.fdopen(fd, "rb") as handle:
+                        value = hashlib.file_digest(handle, "sha256").hexdigest()
+                except OSError:
+                    value = "missing"
+            self._file_digests[path] = value
+        return self._file_digests[path]
+
+    @cached_property
+    def files(self) -> list[str]:
+        """The project's files, relative POSIX paths, sorted."""
+        listed = self._git_files()
+        return sorted(listed if listed is not None else self._walk())
+
+    def _git_files(self) -> list[str] | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.target), "ls-files", "-z", "--cached", "--others",
+                 "--exclude-standard"], capture_output=True, check=False, timeout=_GIT_TIMEOUT,
+                stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if done.returncode != 0:
+            return None
+        names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return list(dict.fromkeys(n for n in names if n))
+
+    def _walk(self) -> Iterator[str]:
+        for root, dirs, files in os.walk(self.target):
+            here = Path(root)
+            dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
+                             and not (here / d / "pyvenv.cfg").is_file())
+            rel = here.relative_to(self.target)
+            for name in files:
+                yield (rel / name).as_posix()
+
+    def sources(self, suffixes: frozenset[str] | None) -> str:
+        """The digest of the project's files (only those ending in ``suffixes`` when given)."""
+        if suffixes not in self._source_digests:
+            lines = [f"{name}\0{self.file_digest(self.target / name)}\n" for name in self.files
+                     if suffixes is None or name.endswith(tuple(suffixes))]
+            self._source_digests[suffixes] = _digest("".join(lines).encode(
+                "utf-8", "surrogateescape"))
+        return self._source_digests[suffixes]
+
+    @cached_property
+    def git_head(self) -> str:
+        """The digest of HEAD's commit and every ref; ``no-git`` outside a repository."""
+        parts = []
+        for argv in (["rev-parse", "--verify", "--quiet", "HEAD"],
+                     ["for-each-ref", "--format=%(objectname) %(refname)"]):
+            try:
+                done = subprocess.run(["git", "-C", str(self.target), *argv],
+                                      capture_output=True, check=False, timeout=_GIT_TIMEOUT,
+                                      stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.TimeoutExpired):
+                return "no-git"
+            parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
+        return _digest("\n".join(parts).encode())
+
+    @cached_property
+    def requirements(self) -> str:
+        found = requirement_files.read(self.target)
+        return _json_digest([[name, self.file_digest(self.target / name)]
+                             for name in found.files])
+
+    @cached_property
+    def environment(self) -> str:
+        listings = {env: _site_packages_listing(self.target / env)
+                    for env in environment_dirs(self.target)}
+        return _json_digest(listings)
+
+    def digest(self, inputs: CacheInputs) -> dict[str, str]:
+        """The digest of each input ``inputs`` names."""
+        values: dict[str, str] = {}
+        for kind in sorted(inputs.kinds):
+            if kind == "tracked-sources":
+                values[kind] = self.sources(inputs.suffixes)
+            elif kind == "git-head":
+                values[kind] = self.git_head
+            elif kind == "requirements":
+                values[kind] = self.requirements
+            elif kind == "environment":
+                values[kind] = self.environment
+        values["files"] = _json_digest([[name, self.file_digest(self.target / name)]
+                                        for name in inputs.files])
+        return values
+
+
+def _listing(directory: Path) -> list[list[Any]]:
+    """Names, sizes and modification times of a directory's entries, sorted."""
+    rows: list[list[Any]] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                rows.append([entry.name, stat.st_size, stat.st_mtime_ns])
+    except OSError:
+        return [["unreadable"]]
+    return sorted(rows)
+
+
+def _site_packages_listing(environment: Path) -> dict[str, list[list[Any]]]:
+    sites = sorted([*environment.glob("lib/python*/site-packages"),
+                    *environment.glob("Lib/site-packages")])
+    return {site.relative_to(environment).as_posix(): _listing(site) for site in sites}
+
+
+@dataclass
+class Plan:
+    """One adapter's place in a scan: reused from the cache, or to run."""
+
+    adapter: Adapter
+    key: str | None = None
+    """The cache key; None when the result cannot be cached."""
+    hit: Outcome | None = None
+    runs_process: bool = False
+    """True when running it starts the tool (not a skip decided before running)."""
+    had_secrets: bool = False
+    """True when the stored result held secrets (so a fresh run may meet raw values)."""
+
+
+class ResultCache:
+    """The entries of one cache directory (checked and keyed: ``secgate.scanning.cache_store``)."""
+
+    def __init__(self, directory: Path, max_bytes: int | None = None, *,
+                 scanned: Path | None = None) -> None:
+        """Raises ``CacheUnavailable`` when ``directory`` cannot be trusted (inside
+        ``scanned``, writable by others...)."""
+        self.trusted = TrustedDirectory.open(directory, scanned)
+        self.directory = self.trusted.path
+        self.max_bytes = max_bytes if max_bytes is not None else configured_max_bytes()
+
+    @classmethod
+    def for_scan(cls, target: Path) -> tuple[ResultCache | None, str | None]:
+        """The cache a scan of ``target`` uses (``cache_store.default_directory``), or None and
+        the note that says why the scan runs without one."""
+        directory = default_directory()
+        try:
+            return cls(directory, scanned=target), None
+        except CacheUnavailable as exc:
+            return None, f"result cache off: {exc}"
+
+    # --- keys -----------------------------------------------------------------------------
+    def plan(self, adapter: Adapter, options: RunOptions, inputs: TreeInputs) -> Plan:
+        """Decide whether ``adapter``'s result can come from the cache, the way ``run_one``
+        would start it (the same checks, the same command line)."""
+        plan = Plan(adapter=adapter)
+        executable = adapter.find_executable()
+        config = options.settings.get(adapter.name, {})
+        if executable is None:
+            return plan
+        # first: the applicability check may need it (TruffleHog's major version), and read
+        # here it is remembered across runs, even for a tool that then does not apply
+        version = self.version(adapter, executable)
+        if adapter.applicable_with(options.target, config):
+            return plan  # skipped before running: nothing to cache
+        try:
+            with interrupt.private_dir(f"secgate-{adapter.name}-key-") as work_dir:
+                tmp = str(work_dir)
+                ctx = RunContext(target=options.target, work_dir=work_dir,
+                                 executable=executable, config=config, unsafe=options.unsafe)
+                if adapter.preflight(ctx, version):
+                    return plan
+                plan.runs_process = True
+                if unsafe_config(adapter, options.target):
+                    return plan  # the run refuses it and says why
+                wanted = adapter.cache_inputs(ctx)
+                if wanted is None:
+                    return plan
+                invocation = adapter.invocation(ctx)
+                argv = [arg.replace(tmp, WORK_DIR_PLACEHOLDER) for arg in invocation.argv]
+                env = {k: v.replace(tmp, WORK_DIR_PLACEHOLDER)
+                       for k, v in invocation.env.items()}
+                cwd = invocation.cwd or options.target
+                with inputs.lock:
+                    named = _named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
+                                         inputs)
+                    digests = inputs.digest(wanted)
+        except SecgateError:
+            return plan  # the run itself reports the problem
+        salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT)
+        material = {
+            "format": FORMAT, "secgate": __version__, "salt": _digest(salt.encode()),
+            "tool": adapter.name, "executable": executable, "version": version,
+            "argv": argv, "env": env, "cwd": _relative(cwd, options.target),
+            "settings": config, "named": named, "inputs": digests,
+        }
+        plan.key = _json_digest(material)
+        plan.hit, plan.had_secrets = self.load(plan.key, adapter.name)
+        return plan
+
+    def version(self, adapter: Adapter, executable: str) -> str | None:
+        """The tool's version, read once per program file and remembered here."""
+        try:
+            stat = os.stat(executable)
+        except OSError:
+            return read_version(adapter, executable)
+        memo = self.directory / "versions" / _json_digest(
+            [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
+             list(adapter.version_args)])
+        try:
+            payload = self.trusted.unseal("version", memo.name, memo.read_bytes())
+            stored = json.loads(payload) if payload is not None else None
+            if isinstance(stored, dict) and (stored.get("version") is None or
+                                             isinstance(stored.get("version"), str)):
+                value: str | None = stored.get("version")
+                remember_version(adapter, executable, value)
+                return value
+        except (OSError, ValueError):
+            pass
+        version = read_version(adapter, executable)
+        if not interrupt.stopping():  # a version read cut short is no version to remember
+            self._write(memo, self.trusted.seal("version", memo.name,
+                                                json.dumps({"version": version}).encode()))
+        return version
+
+    # --- entries --------------------------------------------------------------------------
+    def path(self, key: str) -> Path:
+        return self.directory / "entries" / f"{key}{ENTRY_SUFFIX}"
+
+    def load(self, key: str, tool: str) -> tuple[Outcome | None, bool]:
+        """The stored outcome for ``key`` (and whether it held secrets), or ``(None, False)``
+        when there is none; an entry that is corrupt, foreign or expired is deleted."""
+        started = time.monotonic()
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None, False
+        body = _body(self.trusted.unseal("entry", key, data))
+        try:
+            if body is None or body.get("key") != key or body.get("tool") != tool:
+                raise ValueError("not this entry")
+            max_age = body.get("max_age")
+            if max_age is not None and time.time() - float(body["stored_at"]) > max_age:
+                raise ValueError("expired")
+            run = ScannerRun.model_validate(body["run"])
+            findings = [Finding.model_validate(f) for f in body["findings"]]
+            had_secrets = bool(body.get("had_secrets"))
+        except (ValueError, TypeError, KeyError, ValidationError):
+            _remove(path)
+            return None, False
+        try:
+            os.utime(path)  # least recently used goes first
+        except OSError:
+            pass
+        run.origin = "cache"
+        run.finding_count = len(findings)
+        run.started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        run.duration = round(time.monotonic() - started, 3)
+        parsed = ParseResult(findings=findings, tool_version=run.version, notes=list(run.notes))
+        return Outcome(run=run, parsed=parsed), had_secrets
+
+    def store(self, key: str, outcome: Outcome, *, max_age: float | None = None) -> None:
+        """Store a fresh, redacted outcome under ``key``; a cache that cannot be written is
+        left alone (the scan does not depend on it)."""
+        run = outcome.run
+        body = {
+            "key": key, "tool": run.tool, "stored_at": time.time(), "max_age": max_age,
+            "had_secrets": bool(outcome.parsed.secret_values) or any(
+                f.secret is not None for f in outcome.parsed.findings),
+            "duration": run.duration,
+            "run": run.model_dump(mode="json", exclude={"origin", "duration", "started_at"}),
+            "findings": [f.model_dump(mode="json", exclude_defaults=True)
+                         for f in outcome.parsed.findings],
+        }
+        payload = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
+        self._write(self.path(key), self.trusted.seal("entry", key, payload))
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write ``data`` to ``path`` atomically: a temporary file (0600) renamed into place."""
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# secgate's result cache\n*\n", encoding="utf-8")
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                os.replace(temp, path)
+            except BaseException:
+                _remove(Path(temp))
+                raise
+        except OSError:
+            return
+
+    def entries(self) -> list[Path]:
+        try:
+            return sorted((self.directory / "entries").glob(f"*{ENTRY_SUFFIX}"))
+        except OSError:
+            return []
+
+    def evict(self) -> None:
+        """Delete the least recently used entries until the cache fits its size."""
+        rows = []
+        for path in self.entries():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            rows.append((stat.st_mtime_ns, stat.st_size, path))
+        total = sum(size for _, size, _ in rows)
+        if total <= self.max_bytes:
+            return
+        try:
+            with FileLock(str(self.directory / ".lock"), timeout=_LOCK_TIMEOUT):
+                for _, size, path in sorted(rows):
+                    if total <= self.max_bytes:
+                        break
+                    _remove(path)
+                    total -= size
+        except (LockTimeout, OSError):
+            return
+
+
+def _body(payload: bytes | None) -> dict[str, Any] | None:
+    """The decoded body of a verified entry's payload."""
+    if payload is None:
+        return None
+    try:
+        body = json.loads(zlib.decompress(payload))
+    except (zlib.error, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _relative(path: Path, target: Path) -> str:
+    try:
+        return path.resolve().relative_to(target.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _named_files(args: Sequence[str], cwd: Path, target: Path, work_dir: Path,
+                 inputs: TreeInputs) -> dict[str, Any]:
+    """The files and directories named on a command line: a file by its content, a directory
+    by its listing (the scanned directory and the private work directory excepted)."""
+    named: dict[str, Any] = {}
+    resolved_target = target.resolve()
+    for arg in args:
+        text = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
+        if not text or text.startswith("-") or "://" in text:
+            continue
+        path = Path(text) if Path(text).is_absolute() else cwd / text
+        try:
+            if not path.exists():
+                continue
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if real == resolved_target or real.is_relative_to(work_dir.resolve()):
+            continue
+        key = text.replace(str(work_dir), WORK_DIR_PLACEHOLDER)
+        named[key] = inputs.file_digest(real) if real.is_file() else _listing(real)
+    return named
+
+
+def configured_max_bytes() -> int:
+    """The size bound from ``SECGATE_CACHE_MAX_MB`` (default 256 MB)."""
+    text = os.environ.get(MAX_MB_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_MB * 1024 * 1024
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise UsageError(f"${MAX_MB_ENV}: {text!r} is not a size in MB (a number, 0 or more)")
+    return int(value * 1024 * 1024)
+
+
+def meets_secrets(plan: Plan) -> bool:
+    """True when a fresh run of the plan's scanner may meet raw secret values."""
+    return Category.SECRET in plan.adapter.categories or plan.had_secrets
+
+
+def run_all(adapters: Sequence[Adapter], options: RunOptions, cache: ResultCache,
+            progress: ProgressCallback | None = None) -> list[Outcome]:
+    """``secgate.scanning.runner.run_all`` with reuse: each adapter's stored outcome when its key
+    matches, a fresh run otherwise (every scanner that meets secrets runs fresh as soon as any
+    scanner does; see the module's docstring). Fresh outcomes carry their ``cache_key`` for
+    ``store_fresh``. Outcomes come back in the order of ``adapters``."""
+    notify = progress or (lambda *_: None)
+    inputs = TreeInputs(options.target)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        # planning reads each tool's version once (a process each): in parallel too
+        plans = list(pool.map(lambda adapter: cache.plan(adapter, options, inputs), adapters))
+    if any(plan.hit is None and plan.runs_process for plan in plans):
+        for plan in plans:
+            if plan.hit is not None and meets_secrets(plan):
+                plan.hit = None
+    for plan in plans:
+        if plan.hit is not None:
+            run = plan.hit.run
+            notify(run.tool, "cached", run.duration, run.finding_count)
+    fresh = iter(run_fresh([p.adapter for p in plans if p.hit is None], options, progress))
+    outcomes = []
+    for plan in plans:
+        if plan.hit is not None:
+            outcomes.append(plan.hit)
+            continue
+        outcome = next(fresh)
+        outcome.cache_key = plan.key
+        outcomes.append(outcome)
+    return outcomes
+
+
+def store_fresh(cache: ResultCache, outcomes: Sequence[Outcome]) -> None:
+    """Store every fresh outcome that ran to the end. Call after redaction: what is stored is
+    what reports may show."""
+    stored = False
+    for outcome in outcomes:
+        run = outcome.run
+        if outcome.cache_key is None or run.origin != "run" or run.status is not RunStatus.OK:
+            continue
+        ages = [ADVISORY_MAX_AGE if Category.DEPENDENCY in _categories(run.tool) else None,
+                INCOMPLETE_MAX_AGE if run.incomplete else None]
+        known = [age for age in ages if age is not None]
+        cache.store(outcome.cache_key, outcome, max_age=min(known) if known else None)
+        stored = True
+    if stored:
+        cache.evict()
+
+
+def _categories(tool: str) -> frozenset[Category]:
+    from secgate.adapters.registry import ADAPTERS
+
+    cls = ADAPTERS.get(tool)
+    return cls.categories if cls is not None else frozenset()
