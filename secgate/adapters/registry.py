@@ -7,6 +7,7 @@ specific adapters first and the generic SARIF reader last.
 from __future__ import annotations
 
 from secgate.adapters.bandit import BanditAdapter
+from secgate.adapters.detect_secrets import DetectSecretsAdapter
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.interface import Adapter, Sample
 from secgate.adapters.osv import OsvAdapter
@@ -17,6 +18,7 @@ from secgate.adapters.sarif import SarifAdapter
 from secgate.adapters.semgrep import SemgrepAdapter
 from secgate.adapters.trivy.adapter import TrivyAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
+from secgate.adapters.trufflehog3 import TruffleHog3Adapter
 from secgate.errors import UsageError
 from secgate.model import Category
 
@@ -25,6 +27,8 @@ _ADAPTER_CLASSES: tuple[type[Adapter], ...] = (
     SemgrepAdapter,
     GitleaksAdapter,
     TruffleHogAdapter,
+    TruffleHog3Adapter,
+    DetectSecretsAdapter,
     PipAuditAdapter,
     OsvAdapter,
     SafetyAdapter,

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secgate.adapters import registry
-from secgate.adapters.interface import ParseResult, Sample
+from secgate.adapters.interface import Adapter, ParseResult, Sample
 from secgate.errors import InputError
 from secgate.files.reading import read_bytes, reading
 from secgate.model import RunStatus, ScannerRun
+from secgate.scanning import detection
 from secgate.scanning.runner import Outcome
 
 
@@ -42,24 +43,42 @@ def ingest(spec: InputSpec) -> list[Outcome]:
 def _ingest(spec: InputSpec) -> list[Outcome]:
     path = spec.path
     data = read_bytes(path)
+    sample = Sample(data)
     if spec.tool:
         adapter = registry.get(spec.tool)
     else:
-        sample = Sample(data)
         if sample.text is None:
             raise InputError("binary data, not a scanner's output", path=path)
-        found = registry.detect(sample)
-        if found is None:
-            known = ", ".join(sorted(registry.ADAPTERS))
-            raise InputError(
-                f"no adapter recognises this file (known: {known}); "
-                "name the tool with --input TOOL=FILE", path=path)
-        adapter = found
+        adapter = _detect(sample, path)
     try:
         parsed = adapter.parse(data)
     except InputError as exc:
-        raise InputError(f"{adapter.name} output: {exc.message}", path=path) from None
+        fallback = detection.fallback(sample, adapter.name)
+        if fallback is None:
+            other = detection.other_tool(sample, adapter.name)
+            if other is not None:
+                raise InputError(f"not {adapter.name} output: this is {other} output "
+                                 f"(use --input {other}=FILE)", path=path) from None
+            raise InputError(f"{adapter.name} output: {exc.message}", path=path) from None
+        adapter, parsed = fallback
+        parsed.notes.insert(0, f"read as generic SARIF: not readable as "
+                               f"{spec.tool or 'its tool'}'s SARIF ({exc.message})")
     return _outcomes(adapter.name, parsed, path)
+
+
+def _detect(sample: Sample, path: Path) -> Adapter:
+    found = registry.detect(sample) or detection.by_file_name(sample, path)
+    if found is None:
+        known = ", ".join(sorted(registry.ADAPTERS))
+        if detection.is_empty_report(sample):
+            raise InputError(
+                "an empty report (JSON `[]` or `null`) does not say which tool wrote it; "
+                "name the tool with --input TOOL=FILE (or put its name in the file's name)",
+                path=path)
+        raise InputError(
+            f"no adapter recognises this file (known: {known}); "
+            "name the tool with --input TOOL=FILE", path=path)
+    return found
 
 
 def _outcomes(adapter_name: str, parsed: ParseResult, path: Path) -> list[Outcome]:
