@@ -101,6 +101,9 @@ class ParseResult:
     """Things the tool could not do that are not findings (a skipped dependency, say)."""
     incomplete: bool = False
     """True when the output shows the tool examined nothing it was meant to."""
+    skipped: int = 0
+    """How many of the tool's reports could not be read (each is named in ``notes``): the rest
+    of the file is read rather than refusing it whole."""
     runs: list[ScannerRun] = field(default_factory=list)
     """Scanner runs the file itself records (secgate's own SARIF does); usually empty."""
     secret_values: set[str] = field(default_factory=set, repr=False)

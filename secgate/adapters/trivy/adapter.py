@@ -27,9 +27,11 @@ How Trivy's fields become findings (also in docs/severity.md, "Trivy"):
   rank among identical matches), so it dedupes Trivy's own findings; the pipeline's
   ``secgate.findings.unmask`` then replaces it with the hash of the value read from the file where
   the masked match aligns with its line, so that Trivy's report merges with other tools' ones.
-- licenses are info findings, one per package (several licenses of one package joined with
-  AND); Trivy's own classification and severity are kept in ``properties``: the policy's license
-  rules decide.
+- licenses are info findings, one per license Trivy lists (a package with two licenses is two
+  findings, as in Trivy's own count); Trivy's own classification and severity are kept in
+  ``properties``: the policy's license rules decide;
+- a vulnerability entry without ``VulnerabilityID`` (``omitempty`` in Trivy's writer) is skipped
+  and named in the run's notes; the rest of the report is read.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from secgate.files.project import environment_dirs
 from secgate.files.reading import decode_json
 from secgate.findings.secrets import secret_hash
 from secgate.findings.severity import UNRATED_VULNERABILITY, Rating, best, from_cvss
-from secgate.findings.spdx import normalize_all
+from secgate.findings.spdx import normalize
 from secgate.findings.versions import sort_versions
 from secgate.model import (
     Category,
@@ -130,6 +132,8 @@ class TrivyAdapter(Adapter):
 
     def parse(self, data: bytes) -> ParseResult:
         doc = decode_json(data)
+        if doc is None:  # legacy Trivy (< 0.20) printed its nil results list as ``null``
+            return ParseResult()
         shape = shape_of(doc)
         if shape is None:
             raise InputError("not a Trivy report (no SchemaVersion 2 'Results', legacy list, "
@@ -276,9 +280,11 @@ class _Reader:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    skipped: int = 0
+
     def result(self) -> ParseResult:
         return ParseResult(findings=self.findings, tool_version=self.tool_version,
-                           notes=self.notes)
+                           notes=self.notes, skipped=self.skipped)
 
     def results(self, results: Any, *, artifact_type: str | None, artifact: str | None = None,
                 resource: str | None = None, where: str = "") -> None:
@@ -288,6 +294,10 @@ class _Reader:
             result = fields.obj(result, place)
             ctx = _Context(result, artifact_type, artifact, resource, results, place)
             for item_where, vuln in fields.objects(result, "Vulnerabilities", place):
+                if not fields.scalar_text(vuln, "VulnerabilityID", item_where):
+                    self.skipped += 1
+                    self.notes.append(_skipped_note(vuln, ctx, item_where))
+                    continue
                 self.findings.append(vulnerability_finding(vuln, ctx, item_where))
             for item_where, misconf in fields.objects(result, "Misconfigurations", place):
                 finding = misconfig_finding(misconf, ctx, item_where)
@@ -296,6 +306,16 @@ class _Reader:
             self.findings.extend(secret_findings(fields.objects(result, "Secrets", place), ctx))
             self.findings.extend(license_findings(fields.objects(result, "Licenses", place),
                                                   ctx))
+
+
+def _skipped_note(vuln: dict[str, Any], ctx: _Context, where: str) -> str:
+    """The note for a vulnerability entry without ``VulnerabilityID``: what it was about."""
+    pkg = fields.scalar_text(vuln, "PkgName", where) or "an unnamed package"
+    version = fields.scalar_text(vuln, "InstalledVersion", where)
+    title = fields.scalar_text(vuln, "Title", where)
+    what = f"{pkg} {version}" if version else pkg
+    return (f"skipped {where} in {ctx.target or 'the report'}: a vulnerability of {what} "
+            "without a VulnerabilityID" + (f" ({title})" if title else ""))
 
 
 @dataclass
@@ -598,8 +618,9 @@ def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context
 
 def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
                      ) -> list[Finding]:
-    """The findings of a ``license``/``license-file`` result: one per package (or per file)."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    """The findings of a ``license``/``license-file`` result: one per license Trivy lists (a
+    package with two licenses is two findings, each judged by the policy on its own)."""
+    findings = []
     for where, entry in licenses:
         name = fields.req_str(entry, "Name", where)
         if not name.strip():
@@ -610,19 +631,15 @@ def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
                                                     and not math.isfinite(value)):
                 raise fields.wrong(fields.at(where, key), "a string or a number", value)
         file_path = fields.opt_path(entry, "FilePath", where) or ""
-        key_pair = (fields.scalar_text(entry, "PkgName", where) or "", file_path)
-        groups.setdefault(key_pair, []).append(entry)
-    findings = []
-    for (pkg_name, file_path), entries in groups.items():
-        license_ = normalize_all(str(e["Name"]) for e in entries)
+        pkg_name = fields.scalar_text(entry, "PkgName", where) or ""
         package = _license_package(pkg_name, ctx) if pkg_name else None
         path = file_path or ctx.path
         location = Location(path=path) if path and ctx.resource is None else None
         properties = ctx.properties()
-        properties["trivy_licenses"] = [
-            {k.lower(): e[k] for k in ("Name", "Severity", "Category", "Confidence", "Link")
-             if e.get(k) not in (None, "")} for e in entries]
-        findings.append(license_finding("trivy", package, license_, location=location,
+        properties["trivy_licenses"] = [{
+            k.lower(): entry[k] for k in ("Name", "Severity", "Category", "Confidence", "Link")
+            if entry.get(k) not in (None, "")}]
+        findings.append(license_finding("trivy", package, normalize(name), location=location,
                                         properties=properties,
                                         rule_name="Package license" if package
                                         else "License file"))

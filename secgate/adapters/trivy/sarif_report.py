@@ -18,7 +18,8 @@ from packaging.utils import canonicalize_name
 from secgate.adapters.interface import ParseResult
 from secgate.adapters.pip_licenses import license_finding
 from secgate.adapters.trivy.adapter import check_id, fixed_versions, masked_secret
-from secgate.findings.spdx import normalize, normalize_all
+from secgate.findings.spdx import normalize
+from secgate.findings.unmask import MASKED_FLAG
 from secgate.findings.versions import sort_versions
 from secgate.model import Category, Finding, Location, Package, Severity, Vulnerability
 from secgate.sarif.reader import ResultView, generic_finding, iter_results, message_text
@@ -51,31 +52,12 @@ def parse_sarif(doc: dict[str, Any]) -> ParseResult:
     findings: list[Finding] = []
     version: str | None = None
     ranks: dict[tuple[str, str, str], int] = {}
-    licenses: dict[tuple[str, str], list[Finding]] = {}
     for view in iter_results(doc):
         if view.tool != "trivy" or view.result.get("kind", "fail") != "fail":
             continue
         version = version or view.tool_version
-        finding = _finding(view, ranks)
-        if finding.category is Category.LICENSE:
-            key = (finding.package.name if finding.package else "", finding.path or "")
-            licenses.setdefault(key, []).append(finding)
-        else:
-            findings.append(finding)
-    findings.extend(_merge_licenses(group) for group in licenses.values())
+        findings.append(_finding(view, ranks))
     return ParseResult(findings=findings, tool_version=version)
-
-
-def _merge_licenses(group: list[Finding]) -> Finding:
-    """One finding per package, its licenses joined with AND (as in Trivy's JSON reading)."""
-    first = group[0]
-    if len(group) == 1:
-        return first
-    merged = normalize_all(f.license.raw for f in group if f.license is not None)
-    classes = sorted({str(f.properties.get("classification", "")) for f in group} - {""})
-    return license_finding("trivy", first.package, merged, location=first.location,
-                           properties={"classification": ", ".join(classes)},
-                           rule_name=first.rule_name or "Package license")
 
 
 def _ecosystem(path: str | None) -> str | None:
@@ -145,6 +127,7 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
         ranks[key] = rank + 1
         update["secret"] = masked_secret(base.rule_id, path, match, rank)
         update["score"] = severity.default_score
+        update["properties"] = {**base.properties, MASKED_FLAG: True}
         title = base.rule_description or base.rule_id
         update["rule_name"] = title
         update["message"] = f"{title} in {path}" + (
@@ -162,8 +145,15 @@ def _is_pypi(fields: dict[str, str]) -> bool:
 
 def _license(view: ResultView, base: Finding, fields: dict[str, str]) -> Finding:
     rule_id = base.rule_id
-    pkg_name = fields.get("pkgname") or rule_id.rpartition(":")[0]
-    license_name = rule_id.rpartition(":")[2] or fields.get("license", "")
+    # the rule id is ``<package>:<license>`` (``:MIT`` for a license file); 0.6x messages swap
+    # PkgName and Classification (a license file read as package "notice"), so the id decides
+    pkg_name, colon, license_name = rule_id.rpartition(":")
+    if not colon:
+        pkg_name, license_name = fields.get("pkgname", ""), fields.get("license", "")
+    classification = fields.get("classification", "")
+    if colon:  # whichever of the two fields is not the package is the classification
+        classification = next((v for v in (fields.get("classification", ""),
+                                           fields.get("pkgname", "")) if v and v != pkg_name), "")
     text = message_text(view)
     match = re.search(r"^License (.+)$", text, re.MULTILINE)
     if match:
@@ -176,5 +166,5 @@ def _license(view: ResultView, base: Finding, fields: dict[str, str]) -> Finding
                           ecosystem=ecosystem)
     location = Location(path=path) if path else None  # Trivy writes line 1 for a whole file
     return license_finding("trivy", package, normalize(license_name), location=location,
-                           properties={"classification": fields.get("classification", "")},
+                           properties={"classification": classification},
                            rule_name="Package license" if package else "License file")
