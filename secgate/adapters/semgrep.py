@@ -20,10 +20,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
+import yaml
+
+from secgate.adapters import semgrep_supply_chain as supply_chain
 from secgate.adapters.credentials import is_credential_rule, mask_values, string_literals
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.errors import InputError
@@ -315,7 +319,7 @@ def _json_finding(where: str, result: dict[str, Any], prefixes: tuple[str, ...] 
                                if isinstance(v, (str, int)) and not isinstance(v, bool)) if c})
     suppression = Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep") \
         if extra.get("is_ignored") is True else None
-    return _finding(
+    finding = _finding(
         check_id=check_id, prefixes=prefixes, parsed=parsed,
         message=fields.scalar_text(extra, "message", extra_where) or check_id,
         semgrep_severity=fields.scalar_text(extra, "severity", extra_where),
@@ -323,6 +327,9 @@ def _json_finding(where: str, result: dict[str, Any], prefixes: tuple[str, ...] 
         impact=_str(metadata.get("impact")), location=location, cwes=cwes,
         help_uri=_help_uri(metadata), rule_help=None, tags=_metadata_tags(metadata),
         suppression=suppression)
+    if supply_chain.is_supply_chain(extra):
+        return supply_chain.from_json(finding, extra, extra_where)
+    return finding
 
 
 def _help_uri(metadata: dict[str, Any]) -> str | None:
@@ -412,15 +419,58 @@ def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
             suppression = Suppression(kind=kind, justification=justification
                                       or ("nosemgrep" if kind is SuppressionKind.INLINE else None))
             break
-    return _finding(
+    semgrep_severity = _LEVEL_SEVERITY[effective_level(view)]
+    likelihood = impact = None
+    shipped = _shipped_rule(rule_id_of(view.rule_id, prefixes)) \
+        if not view.rule and "level" not in view.result else None
+    if shipped is not None:
+        # this version's SARIF has no rules and no levels (1.100): the rule is secgate's own,
+        # so its severity and metadata are those of the shipped rules file, as in the JSON
+        semgrep_severity = shipped.severity
+        confidence, likelihood, impact = shipped.confidence, shipped.likelihood, shipped.impact
+        cwes = cwes or list(shipped.cwes)
+    finding = _finding(
         check_id=view.rule_id, prefixes=prefixes, parsed=parsed, message=message_text(view),
-        semgrep_severity=_LEVEL_SEVERITY[effective_level(view)], confidence=confidence,
-        likelihood=None, impact=None, location=location, cwes=cwes,
+        semgrep_severity=semgrep_severity, confidence=confidence,
+        likelihood=likelihood, impact=impact, location=location, cwes=cwes,
         help_uri=fields.text(view.rule, "helpUri", view.rule_where),
         rule_help=text_of(view.rule, "fullDescription", view.rule_where),
         tags=sorted({t for t in tags if t.lower() in {"security", "correctness",
                                                        "best-practice", "performance"}}),
         suppression=suppression)
+    return supply_chain.from_sarif(finding, view.result) or finding
+
+
+@dataclass(frozen=True)
+class ShippedRule:
+    """What a rule of secgate's shipped rules file says about its findings' severity."""
+
+    severity: str
+    confidence: str | None
+    likelihood: str | None
+    impact: str | None
+    cwes: tuple[str, ...]
+
+
+@functools.cache
+def _shipped_rules() -> dict[str, ShippedRule]:
+    text = (resources.files(RULES_PACKAGE) / RULES_FILE).read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    rules: dict[str, ShippedRule] = {}
+    for rule in doc.get("rules") or []:
+        metadata = rule.get("metadata") or {}
+        cwe = metadata.get("cwe")
+        cwe_values = cwe if isinstance(cwe, list) else [cwe] if cwe else []
+        rules[str(rule["id"])] = ShippedRule(
+            severity=str(rule.get("severity") or "WARNING"),
+            confidence=_str(metadata.get("confidence")),
+            likelihood=_str(metadata.get("likelihood")), impact=_str(metadata.get("impact")),
+            cwes=tuple(sorted({c for c in (normalize_cwe(str(v)) for v in cwe_values) if c})))
+    return rules
+
+
+def _shipped_rule(rule_id: str) -> ShippedRule | None:
+    return _shipped_rules().get(rule_id)
 
 
 # --- shared ----------------------------------------------------------------------------------
