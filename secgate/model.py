@@ -189,6 +189,9 @@ class Source(_Model):
 
     tool: str
     rule_id: str
+    reports: int | None = None
+    """How many reports of this tool and rule the finding stands for, when more than one (the
+    same secret in two commits, one run ingested as JSON and as SARIF)."""
 
     @classmethod
     def of(cls, tool: str, rule_id: str) -> Source:

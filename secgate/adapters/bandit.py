@@ -323,7 +323,13 @@ def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts
                          line_range or ([line] if line else [])),
     )
     message = fields.scalar_text(result, "issue_text", where) or rule.rule_id
-    return _finding(rule, message, location, parsed)
+    finding = _finding(rule, message, location, parsed)
+    if line_range and line and min(line_range) < line:
+        # the statement starts before the reported line (a call over several lines): its
+        # range is where Bandit's SARIF puts the result, and what dedupe compares
+        finding.properties = {**finding.properties,
+                              "line_range": [min(line_range), max(line_range)]}
+    return finding
 
 
 def _line(result: dict[str, Any], key: str, where: str) -> int | None:

@@ -39,6 +39,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from secgate.files import scanned_tree
+from secgate.findings.equivalence import weakness_of
 from secgate.findings.line_hash import line_hashes
 from secgate.model import Category, Finding
 
@@ -156,8 +157,30 @@ def code_text(finding: Finding, tree: SourceTree) -> str:
     return text or " ".join(finding.message.split())
 
 
+def target_scope(finding: Finding) -> str | None:
+    """The scanned target a finding belongs to when it is not the project's own files: a
+    Kubernetes resource and its image (``resource`` and ``target`` of Trivy's k8s reports), or
+    a container image (``artifact``, for a finding with no repository path). None for the
+    project itself. Findings of two scopes are never one problem."""
+    props = finding.properties
+    resource = props.get("resource")
+    if isinstance(resource, str) and resource:
+        return f"resource:{resource}|{props.get('target') or ''}"
+    artifact = props.get("artifact")
+    if finding.location is None and isinstance(artifact, str) and artifact and \
+            finding.category in (Category.CONTAINER, Category.DEPENDENCY, Category.SECRET,
+                                 Category.LICENSE, Category.MISCONFIG):
+        return f"artifact:{artifact}|{props.get('target') or ''}"
+    return None
+
+
 def rule_family(finding: Finding, *, by_cwe: bool, cwes: Iterable[str] | None = None) -> str:
-    """What stands for the rule in a code fingerprint."""
+    """What stands for the rule in a code fingerprint: the weakness of the rule-equivalence
+    table when it lists the rule (``secgate.findings.equivalence``), else its CWE family."""
+    if by_cwe and cwes is None:
+        weakness = weakness_of(finding.tool, finding.rule_id)
+        if weakness:
+            return "cwe:" + weakness
     family = cwe_family(finding.cwes if cwes is None else cwes)
     if by_cwe and family:
         return "cwe:" + "+".join(family)
@@ -168,13 +191,15 @@ def compute(finding: Finding, tree: SourceTree, *, by_cwe: bool = True,
             cwes: Iterable[str] | None = None) -> str:
     """secgate's fingerprint of ``finding``; ``cwes`` overrides the CWEs its family comes from."""
     pkg = finding.package
+    scope = target_scope(finding)
     if finding.secret is not None:
-        return _digest("secret", finding.path or "", finding.secret.hash)
+        return _digest("secret", finding.path or "", finding.secret.hash,
+                       *([scope] if scope else []))
     if pkg is not None and finding.vulnerability is not None:
         return _digest("dependency", (pkg.ecosystem or "").lower(),
                        package_name(pkg.name, pkg.ecosystem),
                        package_version(pkg.version, pkg.ecosystem),
-                       finding.vulnerability.canonical_id)
+                       finding.vulnerability.canonical_id, *([scope] if scope else []))
     if pkg is not None and finding.category is Category.LICENSE:
         license_text = finding.license.raw if finding.license else ""
         return _digest("license", (pkg.ecosystem or "").lower(),

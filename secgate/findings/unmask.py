@@ -5,7 +5,8 @@ The masked match is aligned with the scanned file's own line: the characters und
 run are the secret. secgate hashes them at once (``secgate.findings.secrets.make_secret``) and keeps
 nothing else of them; the tool's masked text stays as it was. A match that does not align with
 exactly one place on the reported lines, or that masks several separate parts, is left as the
-tool wrote it.
+tool wrote it. A match of nothing but ``*`` (Trivy's private keys, reported at the lines between
+the BEGIN and END markers) is the key block when those lines are framed by its markers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ MASKED_FLAG = "masked_by_tool"
 """``Finding.properties`` key an adapter sets on a secret whose value the tool masked."""
 _STAR_RUN = re.compile(r"\*{4,}")
 _MAX_LINES = 5
+_MAX_PEM_LINES = 200
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
 def _pattern(match: str) -> re.Pattern[str] | None:
@@ -33,11 +37,35 @@ def _pattern(match: str) -> re.Pattern[str] | None:
     return re.compile(re.escape(before) + f"(.{{{run.end() - run.start()}}})" + re.escape(after))
 
 
+def pem_block(finding: Finding, tree: SourceTree) -> str | None:
+    """The private key block whose body a masked match covers (Trivy reports a key at the
+    lines between its BEGIN and END markers, with nothing but ``*`` to align): the whole block,
+    markers included, as other tools report the key; None when the lines around are not one."""
+    loc = finding.location
+    if loc is None or not loc.start_line:
+        return None
+    end = loc.end_line or loc.start_line
+    if end - loc.start_line > _MAX_PEM_LINES:
+        return None
+    begin_line = tree.line(loc.path, loc.start_line - 1)
+    end_line = tree.line(loc.path, end + 1)
+    if begin_line is None or end_line is None or not _PEM_BEGIN.fullmatch(begin_line.strip()) \
+            or not _PEM_END.fullmatch(end_line.strip()):
+        return None
+    body = [tree.line(loc.path, n) for n in range(loc.start_line, end + 1)]
+    if any(line is None for line in body):
+        return None
+    return "\n".join([begin_line.strip(), *(str(line).strip() for line in body),
+                      end_line.strip()])
+
+
 def raw_value(finding: Finding, tree: SourceTree) -> str | None:
     """The value under a masked match, read from the scanned file; None when it does not align."""
     loc = finding.location
     if loc is None or not loc.start_line or not loc.snippet:
         return None
+    if not loc.snippet.strip().strip("*"):  # only stars: a private key's body
+        return pem_block(finding, tree)
     pattern = _pattern(loc.snippet.strip())
     if pattern is None:
         return None

@@ -175,8 +175,10 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "truncated-semgrep": (["semgrep=truncated-semgrep.json"], "semgrep output: malformed"),
         "empty": (["bandit=empty.json"], "empty"),
         "binary": (["binary.json"], "binary"),
-        "semgrep-as-bandit": (["bandit=semgrep-output.json"], "results[0]: missing 'test_id'"),
-        "bandit-as-semgrep": (["semgrep=bandit-output.json"], "results[0]: missing 'check_id'"),
+        "semgrep-as-bandit": (["bandit=semgrep-output.json"],
+                              "not bandit output: this is semgrep output"),
+        "bandit-as-semgrep": (["semgrep=bandit-output.json"],
+                              "not semgrep output: this is bandit output"),
     }
 
 

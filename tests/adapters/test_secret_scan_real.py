@@ -139,7 +139,7 @@ def test_ingested_reports_hold_no_raw_secret(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "spec_tool", "message"), [
     (b'[{"RuleID": "aws-access-token", "File": "a"', "gitleaks", "truncated JSON"),
     (b'{"DetectorName": "AWS"}\n{"DetectorName"', "trufflehog", "malformed JSON line 2"),
-    (b"[]\n", None, "no adapter recognises"),
+    (b"[]\n", None, "an empty report (JSON `[]` or `null`) does not say which tool"),
 ])
 def test_bad_input_files_exit_2_naming_the_file(tmp_path: Path, content: bytes,
                                                 spec_tool: str | None, message: str) -> None:

@@ -58,6 +58,8 @@ def test_code_and_secret_scanners_over_the_example() -> None:
         ("app/commands.py", 14): ["bandit:B306", "semgrep:python-tempfile-mktemp"],
         ("app/commands.py", 15): ["bandit:B602", "semgrep:python-subprocess-shell-true"],
         ("app/storage.py", 10): ["bandit:B301", "semgrep:python-pickle-loads"],
+        # yaml.load: CWE-20 for Bandit, CWE-502 for Semgrep; one pair of the equivalence table
+        ("app/storage.py", 15): ["bandit:B506", "semgrep:python-yaml-load-unsafe"],
         ("app/storage.py", 22): ["bandit:B608", "semgrep:python-sql-string-format"],
         ("app/storage.py", 25): ["bandit:B608", "semgrep:python-sql-string-format"],
         ("config/settings.py", 11): ["bandit:B105", "semgrep:python-hardcoded-password"],
@@ -70,7 +72,7 @@ def test_code_and_secret_scanners_over_the_example() -> None:
     }
     assert _groups(merged) == expected
     duplicates = sum(len(sources) - 1 for sources in expected.values())
-    assert removed == duplicates == 18
+    assert removed == duplicates == 19
     assert len(merged) == len(raw) - duplicates
     token = next(f for f in merged if f.path == "config/settings.py" and f.location
                  and f.location.start_line == 14)
