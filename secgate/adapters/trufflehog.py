@@ -40,7 +40,7 @@ from secgate.adapters.secret_findings import (
 )
 from secgate.files import fields
 from secgate.files.reading import decode_json_lines
-from secgate.model import Category, Secret
+from secgate.model import Category, Finding, Secret, Source
 
 NAME = "trufflehog"
 _V3_VERSION = re.compile(r"trufflehog\s+v?(3\.\d+\.\d+\S*)", re.IGNORECASE)
@@ -85,7 +85,8 @@ class TruffleHogAdapter(Adapter):
                 raise fields.fail(f"line {number}", "not a TruffleHog finding (no "
                                   "'DetectorName' as in v3, no 'stringsFound' as in v2)")
         _read_v2(collector, v2_rows)
-        return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
+        return ParseResult(findings=_count_folded(collector.sorted_findings()),
+                           secret_values=collector.values)
 
     # --- run ------------------------------------------------------------------------------
     def parse_version(self, output: str) -> str | None:
@@ -143,6 +144,16 @@ def _is_v3(row: Mapping[str, Any]) -> bool:
 
 def _is_v2(row: Mapping[str, Any]) -> bool:
     return "stringsFound" in row and "reason" in row
+
+
+def _count_folded(findings: list[Finding]) -> list[Finding]:
+    """v2 reports one secret once per commit that touches its file; the reports folded into
+    one finding are counted in its ``sources``, as dedupe counts the reports it merges."""
+    for finding in findings:
+        folded = finding.properties.pop("folded_reports", None)
+        if isinstance(folded, int) and folded > 1:
+            finding.sources = [Source(tool=NAME, rule_id=finding.rule_id, reports=folded)]
+    return findings
 
 
 # --- v3 ----------------------------------------------------------------------------------
@@ -225,14 +236,16 @@ def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]])
             key = (reason, path, start, secret.hash)
             if key in merged:
                 merged[key]["commits"].append(commit)
+                merged[key]["reports"] += 1
                 continue
             merged[key] = {"reason": reason, "path": path, "start": start, "end": end,
                            "text": text, "secret": secret, "commit": commit,
-                           "commits": [commit], "date": field_str(row, "date", where),
+                           "commits": [commit], "reports": 1,
+                           "date": field_str(row, "date", where),
                            "branch": field_str(row, "branch", where)}
     for item in merged.values():
         secret = item["secret"]
-        collector.add(
+        finding = collector.add(
             rule_id=slug(item["reason"]), rule_name=item["reason"], secret=secret,
             rule_id_from_name=True,
             path=item["path"], start_line=item["start"], end_line=item["end"],
@@ -243,6 +256,8 @@ def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]])
                         "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1
                         else None,
                         "date": item["date"], "branch": item["branch"]})
+        if item["reports"] > 1:  # named once its rule id is final (see ``_count_folded``)
+            finding.properties["folded_reports"] = item["reports"]
 
 
 def _locate(diff: str, string: str) -> tuple[str, int | None, int | None, str | None]:

@@ -109,5 +109,6 @@ def _split(parsed: ParseResult, runs: list[ScannerRun]) -> list[Outcome]:
         run.finding_count = len(findings)
         outcomes.append(Outcome(run=run, parsed=ParseResult(
             findings=findings, tool_version=run.version, notes=list(run.notes),
-            incomplete=run.incomplete, secret_values=parsed.secret_values)))
+            incomplete=run.incomplete, skipped=parsed.skipped if i == 0 else 0,
+            secret_values=parsed.secret_values)))
     return outcomes
