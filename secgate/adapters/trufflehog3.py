@@ -8,7 +8,8 @@ Both JSON arrays it has written are read:
   ``message`` (the commit message). A history match's ``line`` counts lines of the commit's diff,
   not of the file, so it is kept as ``properties.diff_line`` and the finding has no line (it then
   joins the place the same secret is reported at in the file, see ``secgate.findings.dedupe``);
-  an added line's first token keeps the diff's ``+``, which is dropped from the value.
+  an added line's first token keeps the diff's ``+``, which is dropped from the value. The
+  entropy check reports the random part of a token; the value hashed is the whole token.
 - 2.x (``-f json``): one item per file (and commit) and check, ``reason`` (the rule),
   ``stringsFound`` (the raw matching strings), ``commitHash``, ``commit`` (the commit message);
   ``--line-numbers`` prefixes each string with its line number and a space. secgate makes one
@@ -37,6 +38,7 @@ from secgate.adapters.secret_findings import (
     mask_around,
     short_commit,
     slug,
+    token_around,
 )
 from secgate.errors import InputError
 from secgate.files import fields
@@ -45,6 +47,7 @@ from secgate.model import Category
 
 NAME = "trufflehog3"
 _NUMBERED = re.compile(r"^(\d{1,9}) (.*)$", re.DOTALL)
+_DELIMITERS = frozenset(" \t\r\n\"'`=:,;()[]{}<>")
 _SEVERITIES = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
 
 
@@ -141,8 +144,9 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
     here = context_lines.get(line_text, "")
     if commit and value.startswith("+") and here.startswith(value):
         value = value[1:]  # the diff's mark of an added line, not part of the secret
-    secret = collector.secret(value, kind=rule_id, verified=None)
     snippet = here[1:] if commit and here[:1] in "+-" else here
+    value = whole_token(snippet, value)
+    secret = collector.secret(value, kind=rule_id, verified=None)
     snippet = mask_around(snippet.strip(), value.strip(), collector) if snippet else ""
     message = f"Secret found ({title}): {secret.preview}"
     if commit:
@@ -159,6 +163,20 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
                     "diff_line": line if commit else None,
                     "tool_severity": severity,
                     "pattern": field_str(rule, "pattern", rule_where) or None})
+
+
+def whole_token(line: str, value: str) -> str:
+    """The whole token of ``line`` that ``value`` sits in, when it sits in exactly one: the
+    entropy check reports the random part of a token (``afMu…`` of ``ghp_afMu…``), other tools
+    the token, and the hash must be of the same text to merge. A value holding a blank, quote or
+    ``=`` is kept as it is."""
+    if not value or any(c in _DELIMITERS for c in value):
+        return value
+    spans = token_around(line, value)
+    if len(spans) != 1:
+        return value
+    start, end = spans[0]
+    return line[start:end]
 
 
 def _read_legacy(collector: SecretCollector, item: dict[str, Any], where: str) -> None:

@@ -56,6 +56,7 @@ from secgate.model import (
 )
 from secgate.policy.model import Policy
 
+_NO_LINE = 1 << 30
 _LEVEL_RANK = {Level.NONE: 0, Level.NOTE: 1, Level.WARNING: 2, Level.ERROR: 3}
 
 
@@ -261,8 +262,10 @@ def _link_code(findings: list[Finding], groups: _Groups) -> None:
 def primary_key(finding: Finding) -> tuple[object, ...]:
     """The order in which a group's reports compete to be its primary: most severe first."""
     loc = finding.location
+    # a report that says where (a line) is a better primary than one that does not
     return (-finding.severity.rank, -finding.score, finding.tool, finding.rule_id,
-            loc.path if loc else "", (loc.start_line or 0) if loc else 0, finding.message)
+            loc.path if loc else "", (loc.start_line or _NO_LINE) if loc else _NO_LINE,
+            finding.message)
 
 
 def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
