@@ -4,7 +4,8 @@
   Trivy's legacy list...): it is taken as the tool whose name the file's name holds
   (``gitleaks-report.json``), else refused with a message that says how to name the tool.
 - A SARIF 2.1.0 log that a tool-specific reader refuses (a Gitleaks 7.x SARIF, a Trivy SARIF
-  of a template secgate does not know) is read by the generic SARIF reader instead.
+  of a template secgate does not know) is read by the generic SARIF reader instead (a secret
+  scanner's snippets are taken for its secrets: hashed, masked, scrubbed from every output).
 - A file forced as one tool's output that another tool wrote says whose it is (a trufflehog3
   JSON array given as ``trufflehog=``).
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter, ParseResult, Sample
 from secgate.errors import InputError
+from secgate.findings.secrets import make_secret
+from secgate.model import Category
 from secgate.sarif.reader import is_sarif
 
 
@@ -53,9 +56,25 @@ def fallback(sample: Sample, refused_by: str) -> tuple[Adapter, ParseResult] | N
         return None
     generic = registry.get(registry.GENERIC)
     try:
-        return generic, generic.parse(sample.data)
+        parsed = generic.parse(sample.data)
     except InputError:
         return None
+    if registry.ADAPTERS[refused_by].categories == {Category.SECRET}:
+        _as_secrets(parsed)
+    return generic, parsed
+
+
+def _as_secrets(parsed: ParseResult) -> None:
+    """A secret scanner's SARIF read generically: its snippets are the secrets (Gitleaks puts
+    the match there). Each becomes a salted hash and a masked preview, and is kept in memory to
+    scrub every output; the snippet itself is dropped."""
+    for finding in parsed.findings:
+        snippet = finding.location.snippet if finding.location else None
+        finding.category = Category.SECRET
+        if finding.location is not None and snippet and snippet.strip():
+            parsed.secret_values.add(snippet.strip())
+            finding.secret = make_secret(snippet.strip(), kind=finding.rule_id)
+            finding.location.snippet = None
 
 
 def other_tool(sample: Sample, forced: str) -> str | None:

@@ -53,7 +53,8 @@ def _ingest(spec: InputSpec) -> list[Outcome]:
     try:
         parsed = adapter.parse(data)
     except InputError as exc:
-        fallback = detection.fallback(sample, adapter.name)
+        refused = adapter.name
+        fallback = detection.fallback(sample, refused)
         if fallback is None:
             other = detection.other_tool(sample, adapter.name)
             if other is not None:
@@ -61,8 +62,8 @@ def _ingest(spec: InputSpec) -> list[Outcome]:
                                  f"(use --input {other}=FILE)", path=path) from None
             raise InputError(f"{adapter.name} output: {exc.message}", path=path) from None
         adapter, parsed = fallback
-        parsed.notes.insert(0, f"read as generic SARIF: not readable as "
-                               f"{spec.tool or 'its tool'}'s SARIF ({exc.message})")
+        parsed.notes.insert(0, f"read as generic SARIF: not readable as {refused}'s SARIF "
+                               f"({exc.message})")
     return _outcomes(adapter.name, parsed, path)
 
 
