@@ -421,13 +421,14 @@ def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
             break
     semgrep_severity = _LEVEL_SEVERITY[effective_level(view)]
     likelihood = impact = None
-    shipped = _shipped_rule(rule_id_of(view.rule_id, prefixes)) \
-        if not view.rule and "level" not in view.result else None
+    shipped = _shipped_rule(rule_id_of(view.rule_id, prefixes))
     if shipped is not None:
-        # this version's SARIF has no rules and no levels (1.100): the rule is secgate's own,
-        # so its severity and metadata are those of the shipped rules file, as in the JSON
-        semgrep_severity = shipped.severity
-        confidence, likelihood, impact = shipped.confidence, shipped.likelihood, shipped.impact
+        # SARIF keeps no likelihood or impact, and 1.100's has no rules and no levels at all:
+        # for secgate's own rules these are the shipped rules file's, as in the JSON
+        if not view.rule and "level" not in view.result:
+            semgrep_severity = shipped.severity
+        confidence = confidence or shipped.confidence
+        likelihood, impact = shipped.likelihood, shipped.impact
         cwes = cwes or list(shipped.cwes)
     finding = _finding(
         check_id=view.rule_id, prefixes=prefixes, parsed=parsed, message=message_text(view),

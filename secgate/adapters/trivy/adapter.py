@@ -461,6 +461,8 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
     who = f"{package.name} {version}" if version else package.name
     title = (fields.scalar_text(vuln, "Title", where) or "").strip()
     message = f"{who} is affected by {named}; {fix}" + (f": {title}" if title else "")
+    if ctx.resource:  # one CVE in many workloads and images: each says where it is
+        message = f"{ctx.resource} ({ctx.target}): {message}"
     location = None
     if ctx.path is not None:
         location = Location(path=ctx.path, start_line=ctx.package_line(pkg_name, version))
