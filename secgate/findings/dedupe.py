@@ -324,7 +324,7 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
     sources = {key: Source.of(*key) if count == 1 else
                Source(tool=key[0], rule_id=key[1], reports=count)
                for key, count in reports.items()}
-    location = primary.location
+    location = primary.location or next((m.location for m in members if m.location), None)
     if location is not None and not location.snippet:
         snippet = next((m.location.snippet for m in members
                         if m.location is not None and m.location.snippet), None)
