@@ -73,7 +73,6 @@ class DetectSecretsAdapter(Adapter):
     executable: ClassVar[str | None] = "detect-secrets"
     distribution: ClassVar[str | None] = "detect-secrets"
     install_hint: ClassVar[str] = "pip install detect-secrets (or run scripts/setup)"
-    config_files: ClassVar[tuple[str, ...]] = (".secrets.baseline",)
     limitations: ClassVar[str] = ("scans the current files only, not the git history; a "
                                   "baseline keeps only SHA-1 digests, so its secrets merge with "
                                   "no other tool's")
