@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from secgate.findings.fingerprint import SourceTree
 from secgate.findings.secrets import make_secret
 from secgate.model import SuppressionKind
 from tests.support.commands import run_secgate
+from tests.support.dedupe_scans import git_copy
 from tests.support.example_app import AWS_ID, AWS_SECRET, GITHUB_PAT
 from tests.support.paths import EXAMPLE_APP, FIXTURES, TOOLS_BIN
 
@@ -115,14 +115,10 @@ def test_real_run(tmp_path: Path, git: bool) -> None:
     executable = shutil.which("detect-secrets", path=str(TOOLS_BIN))
     assert executable, "scripts/setup installs detect-secrets into .tools/bin"
     target = tmp_path / "app"
-    shutil.copytree(EXAMPLE_APP, target)
     if git:
-        env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-               "PATH": "/usr/bin:/bin"}
-        for argv in (["git", "init", "-q"], ["git", "add", "-A"],
-                     ["git", "commit", "-qm", "init"]):
-            subprocess.run(argv, cwd=target, env=env, check=True)
+        git_copy(target)
+    else:
+        shutil.copytree(EXAMPLE_APP, target)
     out = tmp_path / "out"
     done = run_secgate("scan", target, "--scanner", "detect-secrets", "--no-cache",
                        "--output-dir", out, env={"SECGATE_DETECT_SECRETS_BIN": executable})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,9 @@ from secgate.findings.secrets import make_secret
 from secgate.model import Category
 from secgate.scanning.ingest import InputSpec, ingest
 from tests.support.commands import run_secgate
+from tests.support.dedupe_scans import git_copy
 from tests.support.example_app import AWS_ID, AWS_SECRET, GITHUB_PAT
-from tests.support.paths import EXAMPLE_APP, FIXTURES, TOOLS_BIN
+from tests.support.paths import FIXTURES, TOOLS_BIN
 
 V3 = FIXTURES / "trufflehog3" / "3.0.10"
 V2 = FIXTURES / "trufflehog3" / "2.0.7"
@@ -111,19 +111,8 @@ def _executable() -> str:
     return found
 
 
-def _git_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "app"
-    shutil.copytree(EXAMPLE_APP, target)
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-           "PATH": "/usr/bin:/bin"}
-    for argv in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "init"]):
-        subprocess.run(argv, cwd=target, env=env, check=True)
-    return target
-
-
 def test_real_run_finds_the_example_secrets(tmp_path: Path) -> None:
-    target = _git_copy(tmp_path)
+    target = git_copy(tmp_path / "app")
     out = tmp_path / "out"
     done = run_secgate("scan", target, "--scanner", "trufflehog3", "--no-cache",
                        "--output-dir", out, env={"SECGATE_TRUFFLEHOG3_BIN": _executable()})
