@@ -13,9 +13,9 @@ Readings that are choices, not facts (see docs/severity.md, "Licenses"):
 - an unversioned GNU license maps to "any version, from the first" (``GPL`` ->
   GPL-1.0-or-later, ``LGPL`` -> LGPL-2.0-or-later), which is what the GNU licenses say when a
   program names no version;
-- several names listed side by side (pip-licenses joins classifiers with ``; ``, Trivy lists one
-  result per license) all apply: they are joined with AND, the reading a gate can defend. An
-  explicit ``or`` in free text stays a choice (OR).
+- several names listed side by side (pip-licenses joins classifiers with ``; ``) all apply: they
+  are joined with AND, the reading a gate can defend (Trivy lists one result per license: each
+  is a finding of its own, judged alike). An explicit ``or`` in free text stays a choice (OR).
 
 The policy's allow/deny evaluation works on expressions through ``choices``: the sets of licenses
 a user may pick from to comply.
