@@ -27,7 +27,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return _RANK_OF_VALUE[self._value_]
+        return _RANK_OF_VALUE[self.value]
 
     @classmethod
     def from_score(cls, score: float) -> Severity:

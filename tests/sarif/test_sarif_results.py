@@ -1,4 +1,4 @@
-"""SARIF results written directly as data (``secgate.sarif.results``) and JSON text written by
+"""SARIF results written directly as data (``secgate.sarif.results``), and JSON text written by
 orjson (``secgate.sarif.jsonout``, also for the JSON report) give what sarif-om and the ``json``
 module give."""
 
@@ -16,7 +16,7 @@ import sarif_om as om
 
 from secgate.model import Location, Package, Suppression, SuppressionKind
 from secgate.reports import json_report, sarif_report
-from secgate.sarif import jsonout, results, writer
+from secgate.sarif import jsonout, writer
 from secgate.sarif.serialize import to_json
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "reports"))
@@ -78,7 +78,7 @@ def test_results_are_what_sarif_om_objects_give() -> None:
     assert count == 40
 
 
-def test_compact_text_gives_the_bytes_of_the_json_module(
+def test_compact_sarif_gives_the_bytes_of_the_json_module(
         monkeypatch: pytest.MonkeyPatch) -> None:
     findings = [make_finding(i) for i in range(sarif_report.INDENT_MAX_RESULTS + 500)]
     for i, finding in enumerate(findings[:300]):
@@ -88,32 +88,9 @@ def test_compact_text_gives_the_bytes_of_the_json_module(
     findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
     findings[301].rule_name = None
     result = make_result(findings)
-    fast = sarif_report.fit(result).text
-
-    def refuse(*_: Any) -> Any:
-        raise results.NotPlain("forced")
-
-    monkeypatch.setattr(results, "result_text", refuse)
+    by_orjson = sarif_report.fit(result).text
     monkeypatch.setattr(jsonout, "_orjson_dumps", lambda *_: None)
-    assert fast == sarif_report.fit(result).text
-
-
-@pytest.mark.parametrize("github", [False, True])
-def test_result_text_is_the_json_of_the_result(github: bool) -> None:
-    findings = _varied_findings() + hostile_result().findings
-    style = sarif_report._style() if github else results.Style()
-    written = 0
-    for index, finding in enumerate(findings):
-        rule = findings[max(index - 1, 0)]
-        data = results.result(finding, index, rule, style)
-        expected = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        if finding.properties.get("a", 1) is None:  # a None in tool properties: not plain
-            with pytest.raises(results.NotPlain):
-                results.result_text(finding, index, rule, style)
-            continue
-        assert results.result_text(finding, index, rule, style) == expected
-        written += 1
-    assert written == len(findings) - 1
+    assert by_orjson == sarif_report.fit(result).text
 
 
 @pytest.mark.parametrize("value", [5e-05, 1e-9, math.nan, math.inf, -math.inf])
