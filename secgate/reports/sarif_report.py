@@ -114,8 +114,7 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
     """The SARIF document (UTF-8) of ``kept`` (tool -> its findings to write) and its gzip size.
 
     Indented for a file a person may read; compact past ``INDENT_MAX_RESULTS`` results. Either
-    way the same result gives the same bytes: those of ``json.dumps``
-    (``secgate.sarif.jsonout``)."""
+    way the same result gives the same bytes (``secgate.sarif.jsonout``)."""
     trimmed = result.model_copy(update={
         "runs": [run for run in result.runs if run.tool in kept],
         "notes": list(result.notes) + [n for n in notes if n not in result.notes],
