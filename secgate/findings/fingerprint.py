@@ -95,7 +95,8 @@ class SourceTree:
         self._listings: dict[str, scanned_tree.Listing | None] = {}
         self._texts: dict[str, tuple[str, int] | None] = {}
         self._lines: dict[str, list[str] | None] = {}
-        self._hashes: dict[str, dict[int, str] | None] = {}
+        self._hashes: dict[str, tuple[dict[int, str], bool]] = {}
+        """Path -> the hashes of its first lines, and whether those are all of them."""
 
     def _file(self, path: str) -> Path | None:
         """The resolved regular file ``path`` names inside the root, or None."""
@@ -127,13 +128,20 @@ class SourceTree:
         return lines[number - 1]
 
     def line_hash(self, path: str, number: int) -> str | None:
-        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``."""
-        if path not in self._hashes:
-            read = self._read(path)
-            small = read is not None and read[1] <= MAX_LINE_HASHED_BYTES
-            self._hashes[path] = line_hashes(read[0]) if small and read is not None else None
-        hashes = self._hashes[path]
-        return hashes.get(number) if hashes else None
+        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``. Lines are hashed
+        from the top down to the line asked for (twice as far as before when a later one is),
+        not further."""
+        hashes, complete = self._hashes.get(path, ({}, False))
+        if number in hashes or complete:
+            return hashes.get(number)
+        read = self._read(path)
+        if read is None or read[1] > MAX_LINE_HASHED_BYTES:
+            self._hashes[path] = ({}, True)
+            return None
+        last = max(number, 2 * len(hashes))
+        hashes = line_hashes(read[0], last)
+        self._hashes[path] = (hashes, len(hashes) < last)
+        return hashes.get(number)
 
 
 def _digest(*parts: str) -> str:

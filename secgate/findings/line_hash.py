@@ -53,8 +53,9 @@ def _inverse_powers() -> tuple[int, ...]:
     return tuple(powers)
 
 
-def line_hashes(text: str) -> dict[int, str]:
-    """Every line's hash, by 1-based line number.
+def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
+    """Every line's hash, by 1-based line number; only up to ``last_line`` when given (a line's
+    hash depends on the text after it, its ``:N`` on the lines before it: none is skipped).
 
     The rolling hash of the 100 units ``s[p:p+100]`` is ``sum(s[j] * 37**(p+99-j))``, which is
     ``37**(p+99) * (C[p+100] - C[p])`` with ``C[i] = sum(s[j] * 37**-j for j < i)`` (all modulo
@@ -70,6 +71,8 @@ def line_hashes(text: str) -> dict[int, str]:
     units = array("H", kept.encode("utf-16-le", "surrogatepass"))
     if len(units) != len(kept):  # characters beyond the BMP are two units: count in units
         starts = [0, *(i + 1 for i, unit in enumerate(units) if unit == 0x0A)]
+    if last_line is not None:
+        del starts[max(last_line, 1):]
     units.append(_END_OF_FILE)
     units.extend(array("H", bytes(2 * (_BLOCK - 1))))  # the last lines get 100 units too
     wanted = sorted({*starts, *(p + _BLOCK for p in starts)})
@@ -91,6 +94,8 @@ def _prefix_sums(units: array[int], wanted: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     base, scale, next_wanted = 0, 1, 0  # C[offset] and 37**-offset
     for offset in range(0, len(units), _CHUNK):
+        if next_wanted == len(wanted):
+            break  # the rest of the file is after every window asked for
         partial = list(accumulate(map(mul, units[offset:offset + _CHUNK], inverse_powers),
                                   initial=0))
         end = offset + len(partial)  # partial[k] * scale + base is C[offset + k]

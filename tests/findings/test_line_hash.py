@@ -93,3 +93,14 @@ def test_every_text_hashes_as_the_definition_says(text: str) -> None:
 def test_a_long_file_hashes_across_chunks() -> None:
     text = "".join(f"value_{n} = compute({n})  # line {n}\n" for n in range(3000))
     assert line_hashes(text) == _by_definition(text)
+
+
+def test_hashes_up_to_a_line_are_those_of_the_whole_text(tmp_path: Path) -> None:
+    text = "".join(f"x{n % 7} = call({n % 5})\n" for n in range(400))
+    whole = line_hashes(text)
+    for last in (1, 2, 57, 399, 400, 401, 10_000):
+        assert line_hashes(text, last) == {n: h for n, h in whole.items() if n <= last}
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    tree = SourceTree(tmp_path)
+    for number in (3, 1, 250, 9, 401, 402, 400):
+        assert tree.line_hash("m.py", number) == whole.get(number)
