@@ -28,6 +28,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,25 +227,44 @@ def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, i
 
 
 # --- 2. parallel scan ------------------------------------------------------------------------
-def scan_runs(report: str) -> list[dict[str, Any]]:
-    doc = json.loads(report)
+def scan_runs(report: Path) -> list[dict[str, Any]]:
+    """The runs of the JSON report a scan wrote to ``report``."""
+    doc = json.loads(report.read_text(encoding="utf-8"))
     runs: list[dict[str, Any]] = doc["runs"]
     return runs
 
 
-def parallel_scan(work: Path) -> None:
-    print("== 2. secgate scan examples/vulnerable-app (no cache)")
-    target = work / "vulnerable-app"
-    shutil.copytree(EXAMPLE, target)
+def project_copy(source: Path, work: Path) -> Path:
+    """A copy of ``source`` (a directory, or a ``.tar.gz`` such as a PyPI sdist) under ``work``."""
+    target = work / "project"
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True)
+        return target
+    target.mkdir(parents=True)
+    with tarfile.open(source) as archive:
+        archive.extractall(target, filter="data")
+    entries = list(target.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else target
+
+
+def parallel_scan(work: Path, source: Path = EXAMPLE, *, sequential_run: bool = True) -> None:
+    target = work / source.name if source == EXAMPLE else project_copy(source, work)
+    if source == EXAMPLE:
+        shutil.copytree(EXAMPLE, target)
+    files = sum(1 for p in target.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    print(f"== 2. secgate scan {source.name} (no cache): {files:,} files, "
+          f"{size / 2**20:.1f} MiB")
     env = scanner_env(SECGATE_NO_CACHE="1")
     ok = (0, 1, 3)
-    parallel = measure(secgate("scan", target, "--quiet", "--json", "-"), env=env, ok=ok)
-    ran = [r for r in scan_runs(parallel.stdout) if r["status"] != "skipped"]
+    report = target.parent / f"{target.name}-report.json"
+    parallel = measure(secgate("scan", target, "--quiet", "--json", report), env=env, ok=ok)
+    ran = [r for r in scan_runs(report) if r["status"] != "skipped"]
     names = [r["tool"] for r in ran]
     only = [arg for name in names for arg in ("--scanner", name)]
-    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", "-"),
-                         env=env, ok=ok)
-    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", "-"),
+    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", report),
+                         env=env, ok=ok) if sequential_run else None
+    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", report),
                            env=env, ok=ok) for name in names}
     slowest = max(alone, key=lambda name: alone[name].wall)
     print(f"   scanners that ran: {', '.join(names)}")
@@ -255,9 +275,12 @@ def parallel_scan(work: Path) -> None:
     cpu = sum(m.cpu for m in alone.values())
     cores = os.cpu_count() or 1
     print(f"   parallel (--jobs {default_jobs()}, the default) {parallel.wall:7.2f} s")
-    print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
-          f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
-          f"sum of the scanners alone {total:.2f} s")
+    if sequential is not None:
+        print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
+              f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
+              f"sum of the scanners alone {total:.2f} s")
+    else:
+        print(f"   sum of the scanners alone {total:.2f} s")
     print(f"   CPU time of the single-scanner scans (secgate's own start-up included): "
           f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
           f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)")
@@ -277,15 +300,16 @@ def cache_scans(work: Path) -> None:
     shutil.copytree(EXAMPLE, target)
     env = scanner_env(SECGATE_NO_CACHE="0", SECGATE_CACHE_DIR=str(work / "cache"))
     ok = (0, 1, 3)
-    argv = secgate("scan", target, "--quiet", "--json", "-")
+    report = work / "cached-report.json"
+    argv = secgate("scan", target, "--quiet", "--json", report)
     cold = measure(argv, env=env, ok=ok)
     warm = measure(argv, env=env, ok=ok)
-    reused = sum(r["origin"] == "cache" for r in scan_runs(warm.stdout))
+    reused = sum(r["origin"] == "cache" for r in scan_runs(report))
     changed_file = target / "app" / "calc.py"
     with changed_file.open("a", encoding="utf-8") as out:
         out.write("\n# touched by bench/run.py\n")
     changed = measure(argv, env=env, ok=ok)
-    fresh = sorted(r["tool"] for r in scan_runs(changed.stdout)
+    fresh = sorted(r["tool"] for r in scan_runs(report)
                    if r["origin"] == "run" and r["status"] != "skipped")
     print(f"   cold scan {cold.wall:7.2f} s")
     print(f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
@@ -321,7 +345,10 @@ def main() -> None:
     parser.add_argument("--pypa", type=Path, default=None,
                         help="the PyPA advisory database's vulns/ directory for section 4 "
                              f"[default: ${advisories.ENV}; skipped without it]")
-    parser.add_argument("--only", choices=["advisories"], default=None,
+    parser.add_argument("--project", type=Path, action="append", default=[],
+                        help="also scan a copy of this large real project (a directory or a "
+                             ".tar.gz such as a PyPI sdist) in section 2; repeatable")
+    parser.add_argument("--only", choices=["advisories", "scan"], default=None,
                         help="run only this section")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -335,10 +362,13 @@ def main() -> None:
     try:
         if args.only is None:
             processing(sizes, work, args.runs)
-            if not args.skip_scan:
-                parallel_scan(work)
-                cache_scans(work)
-        advisories.run(args.pypa, work, measure, secgate, scanner_env, PYTHON)
+        if args.only in (None, "scan") and not args.skip_scan:
+            parallel_scan(work)
+            for number, project in enumerate(args.project):
+                parallel_scan(work / f"project-{number}", project, sequential_run=False)
+            cache_scans(work)
+        if args.only in (None, "advisories"):
+            advisories.run(args.pypa, work, measure, secgate, scanner_env, PYTHON)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+import orjson
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -33,11 +34,18 @@ _MESSAGE_LIMIT = 4_000
 
 def render(result: ScanResult) -> str:
     """The whole HTML page for ``result``."""
+    return render_bytes(result).decode("utf-8")
+
+
+def render_bytes(result: ScanResult) -> bytes:
+    """The whole HTML page for ``result`` as UTF-8: each piece the template yields is encoded as
+    it comes, so the page is never held as one string (at 100,000 findings its text would take
+    twice or four times its 60 MB of UTF-8, once a character beyond Latin-1 is in it)."""
     with presentation.gc_paused():
         return _render(result)
 
 
-def _render(result: ScanResult) -> str:
+def _render(result: ScanResult) -> bytes:
     css = _resource("report.css")
     script = _resource("report.js")
     overview = presentation.Overview(result.findings)
@@ -73,11 +81,13 @@ def _render(result: ScanResult) -> str:
         "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
-        # JSON made safe inside its <script> element (see ``embed_json``)
-        "data": Markup(embed_json({"findings": [_row(f) for f in ordered]})),  # noqa: S704
+        # the findings' JSON made safe inside its <script> element, decoded once
+        "data": Markup(script_safe(jsonout.dumps(
+            {"findings": [_row_json(f) for f in ordered]}, indent=False)[:-1]), "utf-8"),
         "csp": _csp(css, script),
     }
-    return _environment().get_template(TEMPLATE).render(context)
+    template = _environment().get_template(TEMPLATE)
+    return b"".join([piece.encode("utf-8") for piece in template.generate(context)])
 
 
 def _gate(result: ScanResult) -> dict[str, Any] | None:
@@ -91,24 +101,23 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
                          presentation.clean(c.summary)) for c in review.changes]}
 
 
-def embed_json(data: Any) -> str:
-    """JSON safe inside a ``<script type="application/json">`` element: no ``<``, ``>`` or
-    ``&`` (so no ``</script>`` or comment can end the block) and no line separators."""
-    return script_safe(jsonout.dumps_text(data, indent=False).rstrip("\n"))
-
-
-def script_safe(text: str) -> str:
-    """JSON text made safe inside a ``<script>`` element (see ``embed_json``)."""
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    if text.isascii():  # (a constant-time test) no line separator in it
-        return text
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+def script_safe(data: bytes) -> bytes:
+    """UTF-8 JSON text safe inside a ``<script type="application/json">`` element: no ``<``,
+    ``>`` or ``&`` (so no ``</script>`` or comment can end the block) and no line separators."""
+    data = data.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return data.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
 def _accepted(finding: Finding) -> bool:
     """True when an accepted risk or a VEX statement decided the finding."""
     decision = finding.decision
     return decision is not None and decision.decided_by.startswith(("accept", "vex:"))
+
+
+def _row_json(finding: Finding) -> orjson.Fragment:
+    """``_row(finding)`` as JSON text (``secgate.sarif.jsonout``), made at once so that the row's
+    data is freed before the next row is made: 100,000 of them would take ~150 MB."""
+    return orjson.Fragment(jsonout.dumps(_row(finding), indent=False)[:-1])
 
 
 def _row(finding: Finding) -> dict[str, Any]:
