@@ -28,6 +28,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import advisories  # section 4, beside this script
+import varied  # the varied shape of section 1
 from generate import write as generate  # the generator lives beside this script
 
 from secgate.scanning.runner import default_jobs
@@ -43,7 +45,8 @@ from secgate.scanning.runner import default_jobs
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "vulnerable-app"
 PYTHON = sys.executable
-TARGETS = {"processing": 3.0, "memory_mb": 1024.0, "parallel": 1.15, "warm": 0.10}
+TARGETS = {"processing": 2.0, "memory_mb": 1024.0, "growth": 1.20, "parallel": 1.15,
+           "warm": 0.10}
 
 _WRAPPER = """
 import json, resource, subprocess, sys, time
@@ -127,76 +130,141 @@ def verdict(value: float, target: float, *, below: bool = True) -> str:
 
 
 # --- 1. processing -------------------------------------------------------------------------
-def processing(sizes: list[int], work: Path) -> dict[int, dict[str, Measure]]:
-    print("== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> "
-          "SARIF + HTML + Markdown")
-    print(f"   {'findings':>9} | {'json floor':>18} | {'secgate':>18} {'ratio':>7} | "
-          f"{'sarif summary':>18} {'ratio':>7}")
+SHAPES = ("repeated", "varied")
+PIPELINES = {
+    "sarif": ("--sarif", "report.sarif"),
+    "reports": ("--sarif", "report.sarif", "--json", "report.json", "--html", "report.html",
+                "--markdown", "report.md", "--summary", "summary.md", "--junit", "junit.xml"),
+}
+"""ingest -> dedupe -> policy -> SARIF; and the same with every report of a scan."""
+
+
+def generated(shape: str, size: int, work: Path) -> tuple[dict[str, Path], Path]:
+    """The scanner outputs of ``shape`` with ``size`` findings, and the directory the scan runs
+    in (its source tree: empty for "repeated", some of the files for "varied")."""
+    folder = work / f"{shape}-{size}"
+    if shape == "repeated":
+        files = generate(size, folder / "in")
+        tree = folder / "tree"
+        tree.mkdir(parents=True, exist_ok=True)
+        return files, tree
+    return varied.write(size, folder / "in", folder / "tree"), folder / "tree"
+
+
+def best(runs: int, argv: list[str], **kwargs: Any) -> Measure:
+    """The fastest of ``runs`` runs of ``argv`` (its peak memory the highest seen)."""
+    measures = [measure(argv, **kwargs) for _ in range(runs)]
+    fastest = min(measures, key=lambda m: m.wall)
+    fastest.peak_mb = max(m.peak_mb for m in measures)
+    return fastest
+
+
+def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, int],
+                                                                    dict[str, Measure]]:
+    print("== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> SARIF "
+          "(\"sarif\"), and with every report (\"reports\": SARIF, JSON, HTML, PR comment, job "
+          "summary, JUnit)")
+    print("   shapes: repeated = captured results copied to new places (texts and rules repeat);"
+          " varied = one file per finding, own message, snippet and line, 374 rules, one file in "
+          f"{varied.PRESENT_EVERY} on disk")
+    if runs > 1:
+        print(f"   each figure the fastest of {runs} runs")
+    print(f"   {'shape':>8} {'findings':>9} | {'json floor':>18} | {'sarif':>18} {'ratio':>6} | "
+          f"{'reports':>18} {'ratio':>6} | {'sarif summary':>18} {'ratio':>6}")
     sarif_cmd = sarif_tools()
-    results: dict[int, dict[str, Measure]] = {}
+    results: dict[tuple[str, int], dict[str, Measure]] = {}
     for size in sizes:
-        folder = work / f"gen-{size}"
-        files = generate(size, folder)
-        floor = measure([PYTHON, "-c", _FLOOR, *map(str, files.values())])
-        out = folder / "out"
-        out.mkdir(exist_ok=True)
-        inputs = [arg for tool, path in files.items() for arg in ("--input", f"{tool}={path}")]
-        run = measure(secgate("scan", *inputs, "--quiet", "--sarif", out / "report.sarif",
-                              "--html", out / "report.html", "--markdown",
-                              out / "report.md"), ok=(0, 1))
-        row = {"floor": floor, "secgate": run}
-        line = (f"   {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | "
-                f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB {ratio(run.wall, floor.wall):>7} | ")
-        if sarif_cmd:
-            summary = measure([sarif_cmd, "summary", str(out / "report.sarif")])
-            row["sarif-tools"] = summary
-            line += (f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
-                     f"{ratio(run.wall, summary.wall):>7}")
-        else:
-            line += "sarif-tools not installed"
-        results[size] = row
-        print(line, flush=True)
-    largest = max(sizes)
-    big = results[largest]
-    print(f"   target: {largest:,} findings in <= {TARGETS['processing']:g}x the json floor: "
-          f"{ratio(big['secgate'].wall, big['floor'].wall)} -> "
-          f"{verdict(big['secgate'].wall / big['floor'].wall, TARGETS['processing'])}; "
-          f"peak memory < 1 GiB: {big['secgate'].peak_mb:.0f} MiB "
-          f"(= {big['secgate'].peak_mb * 1.048576:.0f} MB) -> "
-          f"{verdict(big['secgate'].peak_mb, TARGETS['memory_mb'])}")
-    if len(sizes) > 1:
-        small = results[min(sizes)]
-        factor = largest / min(sizes)
-        growth = big["secgate"].wall / small["secgate"].wall
-        floor_growth = big["floor"].wall / small["floor"].wall
-        print(f"   growth {min(sizes):,} -> {largest:,} findings (x{factor:g}): secgate "
-              f"x{growth:.2f}, json floor x{floor_growth:.2f}; per finding "
-              f"{small['secgate'].wall / min(sizes) * 1e6:.0f} us -> "
-              f"{big['secgate'].wall / largest * 1e6:.0f} us "
-              f"({'linear or better' if growth <= factor * 1.15 else 'worse than linear'})")
+        for shape in SHAPES:
+            files, tree = generated(shape, size, work)
+            out = tree.parent / "out"
+            out.mkdir(exist_ok=True)
+            floor = best(runs, [PYTHON, "-c", _FLOOR, *map(str, files.values())])
+            inputs = [arg for tool, path in files.items()
+                      for arg in ("--input", f"{tool}={path}")]
+            row = {"floor": floor}
+            line = (f"   {shape:>8} {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | ")
+            for name, options in PIPELINES.items():
+                targets = [str(out / option) if not option.startswith("--") else option
+                           for option in options]
+                run = best(runs, secgate("scan", *inputs, "--quiet", *targets), ok=(0, 1),
+                           cwd=tree)
+                row[name] = run
+                line += (f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB "
+                         f"{ratio(run.wall, floor.wall):>6} | ")
+            if sarif_cmd:
+                summary = measure([sarif_cmd, "summary", str(out / "report.sarif")])
+                row["sarif-tools"] = summary
+                line += (f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
+                         f"{ratio(row['reports'].wall, summary.wall):>6}")
+            else:
+                line += "sarif-tools not installed"
+            results[shape, size] = row
+            print(line, flush=True)
+    largest, smallest = max(sizes), min(sizes)
+    for shape in SHAPES:
+        big = results[shape, largest]
+        for name in PIPELINES:
+            value = big[name].wall / big["floor"].wall
+            print(f"   target {shape}, {name}: {largest:,} findings in <= "
+                  f"{TARGETS['processing']:g}x the json floor: {value:.2f}x -> "
+                  f"{verdict(value, TARGETS['processing'])}; peak memory < 1 GiB: "
+                  f"{big[name].peak_mb:.0f} MiB -> "
+                  f"{verdict(big[name].peak_mb, TARGETS['memory_mb'])}")
+        if largest == smallest:
+            continue
+        small = results[shape, smallest]
+        for name in PIPELINES:
+            per_small = small[name].wall / smallest * 1e6
+            per_big = big[name].wall / largest * 1e6
+            growth = per_big / per_small
+            print(f"   growth {shape}, {name}: {smallest:,} -> {largest:,} findings: "
+                  f"{small[name].wall:.2f} s -> {big[name].wall:.2f} s, per finding "
+                  f"{per_small:.0f} us -> {per_big:.0f} us = {growth:.2f}x "
+                  f"(target <= {TARGETS['growth']:.2f}x: {verdict(growth, TARGETS['growth'])}); "
+                  f"json floor {small['floor'].wall / smallest * 1e6:.0f} -> "
+                  f"{big['floor'].wall / largest * 1e6:.0f} us")
     return results
 
 
 # --- 2. parallel scan ------------------------------------------------------------------------
-def scan_runs(report: str) -> list[dict[str, Any]]:
-    doc = json.loads(report)
+def scan_runs(report: Path) -> list[dict[str, Any]]:
+    """The runs of the JSON report a scan wrote to ``report``."""
+    doc = json.loads(report.read_text(encoding="utf-8"))
     runs: list[dict[str, Any]] = doc["runs"]
     return runs
 
 
-def parallel_scan(work: Path) -> None:
-    print("== 2. secgate scan examples/vulnerable-app (no cache)")
-    target = work / "vulnerable-app"
-    shutil.copytree(EXAMPLE, target)
+def project_copy(source: Path, work: Path) -> Path:
+    """A copy of ``source`` (a directory, or a ``.tar.gz`` such as a PyPI sdist) under ``work``."""
+    target = work / "project"
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True)
+        return target
+    target.mkdir(parents=True)
+    with tarfile.open(source) as archive:
+        archive.extractall(target, filter="data")
+    entries = list(target.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else target
+
+
+def parallel_scan(work: Path, source: Path = EXAMPLE, *, sequential_run: bool = True) -> None:
+    target = work / source.name if source == EXAMPLE else project_copy(source, work)
+    if source == EXAMPLE:
+        shutil.copytree(EXAMPLE, target)
+    files = sum(1 for p in target.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    print(f"== 2. secgate scan {source.name} (no cache): {files:,} files, "
+          f"{size / 2**20:.1f} MiB")
     env = scanner_env(SECGATE_NO_CACHE="1")
     ok = (0, 1, 3)
-    parallel = measure(secgate("scan", target, "--quiet", "--json", "-"), env=env, ok=ok)
-    ran = [r for r in scan_runs(parallel.stdout) if r["status"] != "skipped"]
+    report = target.parent / f"{target.name}-report.json"
+    parallel = measure(secgate("scan", target, "--quiet", "--json", report), env=env, ok=ok)
+    ran = [r for r in scan_runs(report) if r["status"] != "skipped"]
     names = [r["tool"] for r in ran]
     only = [arg for name in names for arg in ("--scanner", name)]
-    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", "-"),
-                         env=env, ok=ok)
-    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", "-"),
+    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", report),
+                         env=env, ok=ok) if sequential_run else None
+    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", report),
                            env=env, ok=ok) for name in names}
     slowest = max(alone, key=lambda name: alone[name].wall)
     print(f"   scanners that ran: {', '.join(names)}")
@@ -207,9 +275,12 @@ def parallel_scan(work: Path) -> None:
     cpu = sum(m.cpu for m in alone.values())
     cores = os.cpu_count() or 1
     print(f"   parallel (--jobs {default_jobs()}, the default) {parallel.wall:7.2f} s")
-    print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
-          f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
-          f"sum of the scanners alone {total:.2f} s")
+    if sequential is not None:
+        print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
+              f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
+              f"sum of the scanners alone {total:.2f} s")
+    else:
+        print(f"   sum of the scanners alone {total:.2f} s")
     print(f"   CPU time of the single-scanner scans (secgate's own start-up included): "
           f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
           f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)")
@@ -229,15 +300,16 @@ def cache_scans(work: Path) -> None:
     shutil.copytree(EXAMPLE, target)
     env = scanner_env(SECGATE_NO_CACHE="0", SECGATE_CACHE_DIR=str(work / "cache"))
     ok = (0, 1, 3)
-    argv = secgate("scan", target, "--quiet", "--json", "-")
+    report = work / "cached-report.json"
+    argv = secgate("scan", target, "--quiet", "--json", report)
     cold = measure(argv, env=env, ok=ok)
     warm = measure(argv, env=env, ok=ok)
-    reused = sum(r["origin"] == "cache" for r in scan_runs(warm.stdout))
+    reused = sum(r["origin"] == "cache" for r in scan_runs(report))
     changed_file = target / "app" / "calc.py"
     with changed_file.open("a", encoding="utf-8") as out:
         out.write("\n# touched by bench/run.py\n")
     changed = measure(argv, env=env, ok=ok)
-    fresh = sorted(r["tool"] for r in scan_runs(changed.stdout)
+    fresh = sorted(r["tool"] for r in scan_runs(report)
                    if r["origin"] == "run" and r["status"] != "skipped")
     print(f"   cold scan {cold.wall:7.2f} s")
     print(f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
@@ -265,13 +337,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000",
                         help="finding counts to generate, comma-separated")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run each processing figure this many times, keep the fastest")
     parser.add_argument("--skip-scan", action="store_true",
                         help="only the processing benchmark (no scanner runs)")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     parser.add_argument("--pypa", type=Path, default=None,
                         help="the PyPA advisory database's vulns/ directory for section 4 "
                              f"[default: ${advisories.ENV}; skipped without it]")
-    parser.add_argument("--only", choices=["advisories"], default=None,
+    parser.add_argument("--project", type=Path, action="append", default=[],
+                        help="also scan a copy of this large real project (a directory or a "
+                             ".tar.gz such as a PyPI sdist) in section 2; repeatable")
+    parser.add_argument("--only", choices=["advisories", "scan"], default=None,
                         help="run only this section")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -284,11 +361,14 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.only is None:
-            processing(sizes, work)
-            if not args.skip_scan:
-                parallel_scan(work)
-                cache_scans(work)
-        advisories.run(args.pypa, work, measure, secgate, scanner_env, PYTHON)
+            processing(sizes, work, args.runs)
+        if args.only in (None, "scan") and not args.skip_scan:
+            parallel_scan(work)
+            for number, project in enumerate(args.project):
+                parallel_scan(work / f"project-{number}", project, sequential_run=False)
+            cache_scans(work)
+        if args.only in (None, "advisories"):
+            advisories.run(args.pypa, work, measure, secgate, scanner_env, PYTHON)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -27,7 +27,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return _RANK_OF_VALUE[self._value_]
+        return _RANK[self]
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
@@ -66,14 +66,13 @@ class Severity(str, Enum):
         return cls(key)
 
 
-_RANK_OF_VALUE = {
-    Severity.CRITICAL.value: 4,
-    Severity.HIGH.value: 3,
-    Severity.MEDIUM.value: 2,
-    Severity.LOW.value: 1,
-    Severity.INFO.value: 0,
+_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
 }
-"""Severity rank by value (a str key: an enum member hashes in Python code, slowly)."""
 _DEFAULT_SCORE = {
     Severity.CRITICAL: 9.5,
     Severity.HIGH: 8.0,

@@ -115,6 +115,62 @@ def regular_file(root: Path, path: Path | str) -> Path | None:
     return Path(real)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One directory's entries, listed once, to look files up in without a system call each."""
+
+    real: str
+    """The directory, resolved."""
+    entries: dict[str, bool]
+    """Name -> True when the listing says regular file (no symlink, no FIFO...)."""
+    inside: bool
+    """True when the resolved directory lies inside the root."""
+
+    def regular_file(self, name: str, real_root: str) -> Path | None:
+        """``regular_file`` of the entry ``name``: an entry listed as a regular file in a
+        directory inside the root is one; a symlink (or anything else) is resolved and checked
+        as ``regular_file`` does; a name not listed is not there."""
+        plain = self.entries.get(name)
+        if plain is None:
+            return None
+        if plain and self.inside:
+            return Path(os.path.join(self.real, name))
+        return regular_file(Path(real_root), os.path.join(self.real, name))
+
+
+def listing(root: Path, directory: str) -> Listing | None:
+    """The entries of ``directory`` (relative to ``root``, POSIX separators; ``""`` for the root
+    itself), or None when it is not a readable directory."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, directory)) if directory else real_root
+    try:
+        with os.scandir(real) as found:
+            entries = {entry.name: entry.is_file(follow_symlinks=False) for entry in found}
+    except OSError:
+        return None
+    return Listing(real, entries, _within(real, real_root))
+
+
+def read_resolved(real: Path) -> tuple[str, int] | None:
+    """The text (UTF-8, invalid bytes replaced) and size in bytes of ``real``, a path
+    ``regular_file`` or ``Listing.regular_file`` gave; None when it is no longer a regular file
+    (opened as ``open_regular`` opens, never following a symlink swapped in meanwhile)."""
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return data.decode("utf-8", "replace"), len(data)
+
+
 def open_regular(root: Path, path: Path | str) -> int | None:
     """A read-only file descriptor of ``path`` when it is a regular file inside ``root``, else
     None. The caller closes it."""

@@ -21,76 +21,91 @@ Every line of the file gets a hash, blank lines included; the line after a final
 
 from __future__ import annotations
 
+import functools
+from array import array
+from itertools import accumulate
+from operator import mul
 from pathlib import Path
 
 _BLOCK = 100
 _BASE = 37
 _MASK = (1 << 64) - 1
-_FIRST_MOD = pow(_BASE, _BLOCK, 1 << 64)
-_TAB, _SPACE, _LF, _CR = 9, 32, 10, 13
 _END_OF_FILE = 0xFFFF
+_CHUNK = 1 << 15
+"""Code units summed at a time (a large file is never held as one list of numbers)."""
+_INVERSE = pow(_BASE, -1, 1 << 64)
+"""37 is odd, so it has an inverse modulo 2**64."""
 
 
-class _RollingHash:
-    """The state of one pass over a file."""
-
-    def __init__(self) -> None:
-        self.window = [0] * _BLOCK
-        self.line_at = [-1] * _BLOCK  # the line that starts at each window slot, else -1
-        self.value = 0
-        self.index = 0
-        self.line = 0
-        self.at_line_start = True
-        self.after_cr = False
-        self.seen: dict[str, int] = {}
-        self.hashes: dict[int, str] = {}
-
-    def _emit(self) -> None:
-        text = format(self.value, "x")
-        count = self.seen.get(text, 0) + 1
-        self.seen[text] = count
-        self.hashes[self.line_at[self.index]] = f"{text}:{count}"
-        self.line_at[self.index] = -1
-
-    def _push(self, unit: int) -> None:
-        dropped = self.window[self.index]
-        self.window[self.index] = unit
-        self.value = (self.value * _BASE + unit - _FIRST_MOD * dropped) & _MASK
-        self.index = (self.index + 1) % _BLOCK
-
-    def feed(self, unit: int) -> None:
-        if unit in (_SPACE, _TAB) or (self.after_cr and unit == _LF):
-            self.after_cr = False
-            return
-        self.after_cr = unit == _CR
-        if self.after_cr:
-            unit = _LF
-        if self.line_at[self.index] != -1:
-            self._emit()
-        if self.at_line_start:
-            self.at_line_start = False
-            self.line += 1
-            self.line_at[self.index] = self.line
-        if unit == _LF:
-            self.at_line_start = True
-        self._push(unit)
-
-    def finish(self) -> dict[int, str]:
-        self.feed(_END_OF_FILE)
-        for _ in range(_BLOCK):
-            if self.line_at[self.index] != -1:
-                self._emit()
-            self._push(0)
-        return self.hashes
+def _kept_text(text: str) -> str:
+    """The text as the hash sees it: line ends as ``\\n``, no spaces or tabs. A ``\\r\\n`` pair
+    is one line end only when nothing stands between the two (as in GitHub's loop, where a
+    skipped space ends the pair)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
 
 
-def line_hashes(text: str) -> dict[int, str]:
-    """Every line's hash, by 1-based line number."""
-    state = _RollingHash()
-    data = text.encode("utf-16-le", "surrogatepass")
-    for i in range(0, len(data), 2):
-        state.feed(data[i] | (data[i + 1] << 8))
-    return state.finish()
+@functools.cache
+def _inverse_powers() -> tuple[int, ...]:
+    """``37**-j`` modulo 2**64 for ``j`` below ``_CHUNK``."""
+    powers = [1]
+    for _ in range(_CHUNK - 1):
+        powers.append(powers[-1] * _INVERSE & _MASK)
+    return tuple(powers)
+
+
+def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
+    """Every line's hash, by 1-based line number; only up to ``last_line`` when given (a line's
+    hash depends on the text after it, its ``:N`` on the lines before it: none is skipped).
+
+    The rolling hash of the 100 units ``s[p:p+100]`` is ``sum(s[j] * 37**(p+99-j))``, which is
+    ``37**(p+99) * (C[p+100] - C[p])`` with ``C[i] = sum(s[j] * 37**-j for j < i)`` (all modulo
+    2**64). The sums ``C`` are built by ``accumulate`` over ``map(mul, ...)``, a chunk at a time,
+    keeping only their values at line starts and 100 units after them."""
+    kept = _kept_text(text)
+    starts = [0]
+    find = kept.find
+    at = find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    units = array("H", kept.encode("utf-16-le", "surrogatepass"))
+    if len(units) != len(kept):  # characters beyond the BMP are two units: count in units
+        starts = [0, *(i + 1 for i, unit in enumerate(units) if unit == 0x0A)]
+    if last_line is not None:
+        del starts[max(last_line, 1):]
+    units.append(_END_OF_FILE)
+    units.extend(array("H", bytes(2 * (_BLOCK - 1))))  # the last lines get 100 units too
+    wanted = sorted({*starts, *(p + _BLOCK for p in starts)})
+    sums = _prefix_sums(units, wanted)
+    seen: dict[int, int] = {}
+    out: dict[int, str] = {}
+    for line, start in enumerate(starts, start=1):
+        window = pow(_BASE, start + _BLOCK - 1, 1 << 64) * (sums[start + _BLOCK] - sums[start]) \
+            & _MASK
+        count = seen[window] = seen.get(window, 0) + 1
+        out[line] = f"{window:x}:{count}"
+    return out
+
+
+def _prefix_sums(units: array[int], wanted: list[int]) -> dict[int, int]:
+    """``C[p]`` (see ``line_hashes``) for each position of ``wanted`` (sorted)."""
+    inverse_powers = _inverse_powers()
+    chunk_scale = pow(_INVERSE, _CHUNK, 1 << 64)
+    found: dict[int, int] = {}
+    base, scale, next_wanted = 0, 1, 0  # C[offset] and 37**-offset
+    for offset in range(0, len(units), _CHUNK):
+        if next_wanted == len(wanted):
+            break  # the rest of the file is after every window asked for
+        partial = list(accumulate(map(mul, units[offset:offset + _CHUNK], inverse_powers),
+                                  initial=0))
+        end = offset + len(partial)  # partial[k] * scale + base is C[offset + k]
+        while next_wanted < len(wanted) and wanted[next_wanted] < end:
+            position = wanted[next_wanted]
+            found[position] = (base + scale * partial[position - offset]) & _MASK
+            next_wanted += 1
+        base = (base + scale * partial[-1]) & _MASK
+        scale = scale * chunk_scale & _MASK
+    return found
 
 
 def file_line_hashes(path: Path) -> dict[int, str] | None:

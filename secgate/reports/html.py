@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from collections import Counter
-from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
-from json.encoder import encode_basestring as quote  # the json module's own (C) string writer
-from operator import itemgetter
 from typing import Any
 
+import orjson
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from secgate.model import Finding, ScannerRun, ScanResult, Severity
 from secgate.policy.accept import today as policy_today
 from secgate.reports import presentation
+from secgate.sarif import jsonout
 
 TEMPLATE = "report.html.j2"
 _CHART_WIDTH = 320
@@ -35,22 +32,24 @@ _SNIPPET_LIMIT = 2_000
 _MESSAGE_LIMIT = 4_000
 
 
-_DATA_SLOT = "\x00secgate-data\x00"
-"""Where the findings' JSON goes in the rendered page (spliced in after Jinja2, not through it:
-copying tens of megabytes through the template costs more than rendering everything else)."""
-
-
 def render(result: ScanResult) -> str:
     """The whole HTML page for ``result``."""
+    return render_bytes(result).decode("utf-8")
+
+
+def render_bytes(result: ScanResult) -> bytes:
+    """The whole HTML page for ``result`` as UTF-8: each piece the template yields is encoded as
+    it comes, so the page is never held as one string (at 100,000 findings its text would take
+    twice or four times its 60 MB of UTF-8, once a character beyond Latin-1 is in it)."""
     with presentation.gc_paused():
         return _render(result)
 
 
-def _render(result: ScanResult) -> str:
+def _render(result: ScanResult) -> bytes:
     css = _resource("report.css")
     script = _resource("report.js")
-    rows = _Rows(result.findings)
-    overview = rows.overview
+    overview = presentation.Overview(result.findings)
+    ordered = overview.order
     tools = overview.counts("tool")
     actions = overview.counts("action")
     categories = overview.counts("category")
@@ -71,7 +70,7 @@ def _render(result: ScanResult) -> str:
             "category": list(categories),
             "decision": list(actions),
         },
-        "accepted": [_accepted_row(f) for f in rows.accepted()],
+        "accepted": [_accepted_row(f) for f in ordered if _accepted(f)],
         "runs": [_run_row(r) for r in result.runs],
         "fixed": [(f.tool, f.rule_id, presentation.location_text(f),
                    presentation.one_line(f.message, 200))
@@ -82,13 +81,13 @@ def _render(result: ScanResult) -> str:
         "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
-        "data": Markup(_DATA_SLOT),  # noqa: S704 - a placeholder, replaced below
+        # the findings' JSON made safe inside its <script> element, decoded once
+        "data": Markup(script_safe(jsonout.dumps(
+            {"findings": [_row_json(f) for f in ordered]}, indent=False)[:-1]), "utf-8"),
         "csp": _csp(css, script),
     }
-    page = _environment().get_template(TEMPLATE).render(context)
-    # the last occurrence: only the template's own script comes after the slot
-    before, _, after = page.rpartition(_DATA_SLOT)
-    return "".join([before, *rows.json_parts(), after])
+    template = _environment().get_template(TEMPLATE)
+    return b"".join([piece.encode("utf-8") for piece in template.generate(context)])
 
 
 def _gate(result: ScanResult) -> dict[str, Any] | None:
@@ -102,212 +101,83 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
                          presentation.clean(c.summary)) for c in review.changes]}
 
 
-def embed_json(data: Any) -> str:
-    """JSON safe inside a ``<script type="application/json">`` element: no ``<``, ``>`` or
-    ``&`` (so no ``</script>`` or comment can end the block) and no line separators."""
-    return script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+def script_safe(data: bytes) -> bytes:
+    """UTF-8 JSON text safe inside a ``<script type="application/json">`` element: no ``<``,
+    ``>`` or ``&`` (so no ``</script>`` or comment can end the block) and no line separators."""
+    data = data.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return data.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
-def script_safe(text: str) -> str:
-    """JSON text made safe inside a ``<script>`` element (see ``embed_json``)."""
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    if text.isascii():  # (a constant-time test) no line separator in it
-        return text
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+def _accepted(finding: Finding) -> bool:
+    """True when an accepted risk or a VEX statement decided the finding."""
+    decision = finding.decision
+    return decision is not None and decision.decided_by.startswith(("accept", "vex:"))
 
 
-_FIELDS = itemgetter("decision", "severity", "score", "category", "baseline", "message", "rule_id",
-                     "sources", "cwes", "vulnerability", "location", "package", "fingerprint",
-                     "tool", "rule_description", "rule_name", "help_uri", "suppression", "secret",
-                     "kev", "epss")
-"""The fields a row reads, straight from a finding's ``__dict__`` (where pydantic keeps them):
-one call instead of one attribute lookup each."""
+def _row_json(finding: Finding) -> orjson.Fragment:
+    """``_row(finding)`` as JSON text (``secgate.sarif.jsonout``), made at once so that the row's
+    data is freed before the next row is made: 100,000 of them would take ~150 MB."""
+    return orjson.Fragment(jsonout.dumps(_row(finding), indent=False)[:-1])
 
 
-class _Memo(dict[Any, str]):
-    """``make(key)`` for each key, made once: most of a row's values repeat from finding to
-    finding (tools, rules, descriptions, reasons, scores)."""
-
-    def __init__(self, make: Callable[[Any], str]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: Any) -> str:
-        value = self[key] = self.make(key)
-        return value
-
-
-def _quote_clean(text: str) -> str:
-    return quote(presentation.clean(text))
-
-
-class _Rows:
-    """The findings as the page's script reads them, in report order, and the counts, all from
-    one pass over the findings.
-
-    The script reads ``{"findings": [row, ...]}``; a row is an object with the short keys
-    ``s`` severity, ``r`` its rank, ``sc`` score, ``t`` tools, ``src`` "tool: rule" of each
-    source, ``c`` category, ``d`` decision, ``rule``, ``m`` message, ``loc`` location, ``ids``
-    [id, link or null] pairs, then only when not empty ``rn`` rule name, ``why`` and ``by`` of
-    the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
-    ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
-    acceptance expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the
-    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as
-    ``json.dumps(row, ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000
-    findings, building a dict per finding and serializing them all cost more than the rest of
-    the page."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        self.findings = findings
-        self.quoted = _Memo(quote)
-        self.cleaned = _Memo(_quote_clean)
-        self.scores = _Memo(repr)  # the json module writes a float as its repr
-        self.sources = _Memo(_source_json)
-        self.ids = _Memo(_ids_json)
-        self.help = _Memo(_help_json)
-        self.tools: Counter[str] = Counter()
-        rows: list[str] = []
-        facts: list[presentation.Facts] = []
-        keys: list[tuple[Any, ...]] = []
-        for finding in findings:
-            row, fact, key = self._row(finding)
-            rows.append(row)
-            facts.append(fact)
-            keys.append(key)
-        self._rows = rows
-        self._keys = keys
-        self._facts = facts
-        self.overview = presentation.Overview(findings, facts, dict(sorted(self.tools.items())))
-
-    def accepted(self) -> list[Finding]:
-        """The findings an accepted risk or a VEX statement decided, in report order."""
-        chosen = [i for i, fact in enumerate(self._facts)
-                  if fact[7].startswith(("accept", "vex:"))]  # what decided it
-        return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
-
-    def json_parts(self) -> list[str]:
-        """The ``<script type="application/json">`` content (what ``embed_json`` would write),
-        in parts to be joined (the page is joined once: at 100,000 findings it is 57 MB)."""
-        rows = self._rows
-        if not rows:
-            return ['{"findings":[]}']
-        order = sorted(range(len(rows)), key=self._keys.__getitem__)
-        parts = [","] * (2 * len(rows) + 1)
-        parts[0] = '{"findings":['
-        parts[1::2] = [rows[i] for i in order]
-        parts[-1] = "]}"
-        return parts
-
-    def _row(self, finding: Finding) -> tuple[str, presentation.Facts, tuple[Any, ...]]:
-        """The finding's row as JSON, its ``presentation.Facts`` and its place in report order (a
-        key that sorts as ``presentation.report_key``); counts its tools. It reads each field of the
-        finding once: this runs once per finding, keep it lean."""
-        q = self.quoted
-        qc = self.cleaned
-        clean = presentation.clean
-        (decision, severity_enum, score, category_enum, baseline, message, rule_id, sources, cwes,
-         vulnerability, loc, package, fingerprint, tool, rule_description, rule_name, help_uri,
-         suppression, secret, kev, epss) = _FIELDS(finding.__dict__)
-        severity: str = severity_enum._value_  # ``.value`` is a slow property
-        category: str = category_enum._value_
-        if decision is None:
-            action, decided_by, why, by = presentation.NO_DECISION, "", "", ""
-        else:
-            action, decided_by = decision.action._value_, decision.decided_by
-            # (``clean`` never empties a string: a value is there when the field is not empty)
-            why = ',"why":' + qc[decision.reason] if decision.reason else ""
-            by = ',"by":' + qc[decided_by] if decided_by else ""
-        rank = presentation.ACTION_RANK[action]
-        severity_rank = presentation.SEVERITY_RANK[severity]
-        fact = (rank, -severity_rank, -score, severity, category, action, baseline, decided_by)
-        if len(sources) == 1:
-            source = sources[0]
-            self.tools[source.tool] += 1
-            found_by = self.sources[source.tool, source.rule_id]
-        else:
-            tools = finding.source_tools
-            self.tools.update(tools)
-            found_by = (f'"t":[{",".join([q[t] for t in tools])}],"src":['
-                        + ",".join([q[f"{s.tool}: {clean(s.rule_id)}"] for s in sources]) + "]")
-        if vulnerability is None and len(cwes) < 2:
-            ids = self.ids[tuple(cwes)]
-        else:
-            ids = self.ids[tuple(presentation.finding_ids(finding))]
-        if loc is not None:
-            path = loc.path
-            line = loc.start_line
-            where = f"{path}:{line}" if line else path
-            snippet = loc.snippet
-            snip = (',"snip":' + quote(presentation.truncate(clean(snippet), _SNIPPET_LIMIT))
-                    if snippet else "")
-        else:
-            path, line, snip = "", 0, ""
-            where = presentation.location_text(finding)
-        pkg = ""
-        if package is not None:
-            if package_text := presentation.package_text(finding):
-                pkg = ',"pkg":' + quote(clean(package_text))
-            if package.fixed_versions:
-                pkg += ',"fix":[' + ",".join([qc[v] for v in package.fixed_versions]) + "]"
-        # Finding.sort_key() read from the fields above, spelled out; tests check they agree
-        key = (rank, -severity_rank, -score, path, line or 0, tool, rule_id,
-               package.name if package is not None else "", fingerprint or "", message)
-        name = rule_description or rule_name
-        rn = ',"rn":' + qc[name] if name else ""
-        if len(message) > _MESSAGE_LIMIT or not message.isprintable():
-            message = presentation.truncate(clean(message), _MESSAGE_LIMIT)
-        if not where.isprintable():
-            where = clean(where)
-        extra = "".join([
-            self.help[help_uri],
-            ',"b":' + q[baseline] if baseline else "",
-            ',"fp":' + quote(fingerprint) if fingerprint else "",
-            ',"supp":' + quote(_suppression_text(finding) or "")
-            if suppression is not None else "",
-            ',"sec":' + quote(_secret_text(finding) or "") if secret is not None else "",
-            ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
-                expiry := presentation.acceptance_expiry(finding)) else "",
-            _exploit_json(finding) if kev is not None or epss is not None else "",
-        ])
-        # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
-        written_score = self.scores[score] if score else repr(score)
-        row = (f'{{"s":{q[severity]},"r":{severity_rank},"sc":{written_score},{found_by},'
-               f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
-               f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}')
-        return script_safe(row), fact, key
-
-
-def _exploit_json(finding: Finding) -> str:
-    """``,"kev":text`` (and ``,"kx":true`` when listed) and ``,"epss":text`` of a finding with
-    exploitation facts."""
-    parts = []
-    kev = presentation.kev_text(finding)
-    if kev is not None:
-        parts.append(',"kev":' + quote(kev))
+def _row(finding: Finding) -> dict[str, Any]:
+    """The finding as the page's script reads it: an object with the short keys ``s``
+    severity, ``r`` its rank, ``sc`` score, ``t`` tools, ``src`` "tool: rule" of each source,
+    ``c`` category, ``d`` decision, ``rule``, ``m`` message, ``loc`` location, ``ids`` [id, link
+    or null] pairs, then only when not empty ``rn`` rule name, ``why`` and ``by`` of the
+    decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link, ``b``
+    baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp`` acceptance
+    expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the vulnerability),
+    ``epss`` the EPSS score."""
+    clean = presentation.clean
+    severity = finding.severity
+    decision = finding.decision
+    row: dict[str, Any] = {
+        "s": severity.value, "r": severity.rank, "sc": finding.score,
+        "t": finding.source_tools,
+        "src": [f"{source.tool}: {clean(source.rule_id)}" for source in finding.sources],
+        "c": finding.category.value, "d": presentation.action_of(finding),
+        "rule": clean(finding.rule_id),
+        "m": presentation.truncate(clean(finding.message), _MESSAGE_LIMIT),
+        "loc": clean(presentation.location_text(finding)),
+        "ids": [[i, presentation.id_url(i)] for i in presentation.finding_ids(finding)],
+    }
+    name = finding.rule_description or finding.rule_name
+    if name:
+        row["rn"] = clean(name)
+    decided_by = decision.decided_by if decision is not None else ""
+    if decision is not None and decision.reason:
+        row["why"] = clean(decision.reason)
+    if decided_by:
+        row["by"] = clean(decided_by)
+    snippet = finding.location.snippet if finding.location is not None else None
+    if snippet:
+        row["snip"] = presentation.truncate(clean(snippet), _SNIPPET_LIMIT)
+    package = finding.package
+    if package is not None:
+        if package_text := presentation.package_text(finding):
+            row["pkg"] = clean(package_text)
+        if package.fixed_versions:
+            row["fix"] = [clean(v) for v in package.fixed_versions]
+    if help_url := presentation.safe_http_url(finding.help_uri):
+        row["help"] = help_url
+    if finding.baseline:
+        row["b"] = finding.baseline
+    if finding.fingerprint:
+        row["fp"] = finding.fingerprint
+    if finding.suppression is not None:
+        row["supp"] = _suppression_text(finding) or ""
+    if finding.secret is not None:
+        row["sec"] = _secret_text(finding) or ""
+    if decided_by.startswith("accept") and (expiry := presentation.acceptance_expiry(finding)):
+        row["exp"] = expiry
+    if kev := presentation.kev_text(finding):
+        row["kev"] = kev
         if finding.kev is not None and finding.kev.listed:
-            parts.append(',"kx":true')
-    epss = presentation.epss_text(finding)
-    if epss is not None:
-        parts.append(',"epss":' + quote(epss))
-    return "".join(parts)
-
-
-def _source_json(source: tuple[str, str]) -> str:
-    """``"t":[tool],"src":["tool: rule"]`` of a finding with one source."""
-    tool, rule_id = source
-    return f'"t":[{quote(tool)}],"src":[{quote(f"{tool}: {presentation.clean(rule_id)}")}]'
-
-
-def _ids_json(ids: tuple[str, ...]) -> str:
-    """``[[id, link or null], ...]``."""
-    return json.dumps([[i, presentation.id_url(i)] for i in ids], ensure_ascii=False,
-                      separators=(",", ":"))
-
-
-def _help_json(url: str | None) -> str:
-    """``,"help":url`` when ``url`` is safe to link to, else nothing."""
-    safe = presentation.safe_http_url(url)
-    return ',"help":' + quote(safe) if safe else ""
+            row["kx"] = True
+    if epss := presentation.epss_text(finding):
+        row["epss"] = epss
+    return row
 
 
 def _suppression_text(finding: Finding) -> str | None:

@@ -46,17 +46,5 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    """Indented, keys sorted: the text ``json.dumps`` gives, written by orjson where that is the
-    same text (see ``secgate.sarif.jsonout``)."""
-    doc = to_dict(result)
-    return jsonout.dumps_text(doc, indent=True, sort_keys=True, plain=_plain(doc))
-
-
-def _plain(doc: dict[str, Any]) -> bool:
-    """``jsonout.is_plain(doc)``, without visiting every value of every finding: a finding's
-    fields are typed (texts, whole numbers, flags, lists of texts, models of those), except its
-    float ``score`` and its tool ``properties``, which are the parts checked."""
-    findings, fixed = doc["findings"], doc["fixed"]
-    return jsonout.is_plain(doc, trusted=(findings, fixed)) and all(
-        jsonout.is_plain(f.get("score")) and jsonout.is_plain(f.get("properties"))
-        for group in (findings, fixed) for f in group)
+    """Indented, keys sorted (``secgate.sarif.jsonout``)."""
+    return jsonout.dumps_text(to_dict(result), indent=True, sort_keys=True)

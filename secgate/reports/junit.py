@@ -116,14 +116,14 @@ def _case(finding: Finding) -> str:
     decision = finding.decision
     assert decision is not None  # noqa: S101 - filtered by the caller
     where = presentation.location_text(finding)
-    category: str = finding.category._value_
+    category: str = finding.category.value
     attributes = (f' classname="{_attribute(f"{finding.tool}.{category}")}"'
                   f' name="{_attribute(presentation.one_line(f"{finding.rule_id} {where}", 300))}"')
     if finding.location is not None:
         attributes += f' file="{_attribute(finding.location.path)}"'
         if finding.location.start_line:
             attributes += f' line="{finding.location.start_line}"'
-    severity: str = finding.severity._value_  # ``.value`` is a slow property
+    severity: str = finding.severity.value
     message = presentation.one_line(f"{severity}: {finding.message}", 500)
     ids = presentation.finding_ids(finding)
     body = xml_text("\n".join((
@@ -132,7 +132,7 @@ def _case(finding: Finding) -> str:
         f"location: {where}",
         f"ids: {', '.join(ids)}" if ids else "",
         f"fixed in: {finding.lowest_fixed_version}" if finding.fixable else "",
-        f"decision: {decision.action._value_} — {decision.reason} [{decision.decided_by}]",
+        f"decision: {decision.action.value} — {decision.reason} [{decision.decided_by}]",
         "",
         finding.message,
     )))

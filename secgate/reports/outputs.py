@@ -1,7 +1,8 @@
 """Which report files a command writes, and writing them all from one result.
 
-Each format is one module under ``secgate/reports`` with ``render(result) -> str``; this module
-maps format names to those modules and the file names used with ``--output-dir``.
+Each format is one module under ``secgate/reports`` with ``render(result) -> str`` (the HTML
+page is written from its ``render_bytes``); this module maps format names to those modules and
+the file names used with ``--output-dir``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from secgate.errors import UsageError
 from secgate.files.writing import write_atomically
 from secgate.model import ScanResult
 
-Renderer = Callable[[ScanResult], str]
+Renderer = Callable[[ScanResult], str | bytes]
 
 _RENDERER_MODULES = {
     "sarif": "secgate.reports.sarif_report",
@@ -35,7 +36,8 @@ class _Renderers(Mapping[str, Renderer]):
     start-up time)."""
 
     def __getitem__(self, fmt: str) -> Renderer:
-        return cast(Renderer, import_module(_RENDERER_MODULES[fmt]).render)
+        module = import_module(_RENDERER_MODULES[fmt])
+        return cast(Renderer, getattr(module, "render_bytes", module.render))
 
     def __iter__(self) -> Iterator[str]:
         return iter(_RENDERER_MODULES)

@@ -52,7 +52,7 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
     blocking = actions.pop(Action.BLOCK.value, 0)
     others = overview.total - blocking
     # report order lists the blocking findings first: the first ``blocking`` are those
-    ordered = overview.ordered()
+    ordered = iter(overview.order)
     tail = _tail(result)
     reserve = _TAIL_RESERVE + sum(len(line) + 1 for line in tail)
     shown = 0

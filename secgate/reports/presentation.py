@@ -98,7 +98,7 @@ def action_of(finding: Finding) -> str:
     decision = finding.decision
     if decision is None:
         return NO_DECISION
-    word: str = decision.action._value_  # ``.value`` is a property: many times slower
+    word: str = decision.action.value
     return word
 
 
@@ -231,19 +231,12 @@ SEVERITY_RANK = {s.value: s.rank for s in Severity}
 """``Severity.rank`` by severity name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
-_AFTER_ANY_NAME = "\U0010ffff"
-Head = tuple[int, int, float]
-"""The first part of a finding's place in report order: decision rank, -severity rank, -score."""
-
-
 def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
     """A finding's place in the reports: blocking, then warning, then the rest; within each,
     most severe and highest score first, then ``Finding.sort_key``."""
     decision = finding.decision
-    # ``._value_``, not ``.value``: the property costs more than the rest of this function
-    action: str = decision.action._value_ if decision is not None else NO_DECISION
-    return (ACTION_RANK[action], -SEVERITY_RANK[finding.severity._value_], -finding.score,
-            finding.sort_key())
+    action: str = decision.action.value if decision is not None else NO_DECISION
+    return (ACTION_RANK[action], -finding.severity.rank, -finding.score, finding.sort_key())
 
 
 def report_order(result: ScanResult) -> list[Finding]:
@@ -251,47 +244,38 @@ def report_order(result: ScanResult) -> list[Finding]:
     return sorted(result.findings, key=report_key)
 
 
-Facts = tuple[int, int, float, str, str, str, "str | None", str]
-"""What the counts and the order need of a finding: its head (three numbers, see ``Head``), then
-its severity, category, action, baseline state and what decided it."""
+Facts = tuple[str, str, str, "str | None", str]
+"""What the counts need of a finding: its severity, category, action, baseline state and what
+decided it."""
 
 
 def facts_of(finding: Finding) -> Facts:
     """The ``Facts`` of one finding."""
     decision = finding.decision
-    severity: str = finding.severity._value_
     if decision is None:
         action, decided_by = NO_DECISION, ""
     else:
-        action, decided_by = decision.action._value_, decision.decided_by
-    return (ACTION_RANK[action], -SEVERITY_RANK[severity], -finding.score,
-            severity, finding.category._value_, action, finding.baseline, decided_by)
+        action, decided_by = decision.action.value, decision.decided_by
+    return (finding.severity.value, finding.category.value, action, finding.baseline,
+            decided_by)
 
 
 class Overview:
-    """Every count the reports show, and the report order, from one pass over the findings.
+    """Every count the reports show, from one pass over the findings (the tools, which few
+    reports need, on first use), and the findings in report order, sorted once when first
+    asked for."""
 
-    At 100,000 findings most of a report's time goes into reaching into each finding (they are
-    scattered over a large heap), so this reads each finding once for every count (the tools,
-    which few reports need, on first use). The order is sorted lazily: ``first(n)`` sorts only
-    the findings that can be among the first ``n``, which is all a size-capped report (the PR
-    comment, the job summary) needs.
-    """
-
-    def __init__(self, findings: Sequence[Finding], facts: list[Facts] | None = None,
-                 tools: dict[str, int] | None = None) -> None:
-        """``facts`` (``facts_of`` of each finding, in order) and ``tools`` (as
-        ``counts("tool")``) save the pass over the findings when a caller has them already."""
+    def __init__(self, findings: Sequence[Finding]) -> None:
         self.findings = findings
         self.total = len(findings)
-        self._facts = list(map(facts_of, findings)) if facts is None else facts
-        self._combos = Counter(self._facts)
+        self._combos = Counter(map(facts_of, findings))
+        self._order: list[Finding] | None = None
         severities: Counter[str] = Counter()
         categories: Counter[str] = Counter()
         actions: Counter[str] = Counter()
         baselines: Counter[str | None] = Counter()
         self.accepted = self.suppressed = self.vex = 0
-        for (*_, severity, category, action, baseline, decided_by), n in self._combos.items():
+        for (severity, category, action, baseline, decided_by), n in self._combos.items():
             severities[severity] += n
             categories[category] += n
             actions[action] += n
@@ -306,7 +290,6 @@ class Overview:
         self.existing = baselines["existing"]
         self.unknown_baseline = self.total - self.new - self.existing
         self._counts = {
-            **({"tool": tools} if tools is not None else {}),
             "severity": _in_severity_order(severities),
             "category": dict(sorted(categories.items())),
             "action": {a: actions[a] for a in DECISION_ORDER if actions[a]},
@@ -326,47 +309,17 @@ class Overview:
         if baseline is None:
             return self.counts("severity")
         counter: Counter[str] = Counter()
-        for (*_, severity, _, _, state, _), n in self._combos.items():
+        for (severity, _, _, state, _), n in self._combos.items():
             if state == baseline:
                 counter[severity] += n
         return _in_severity_order(counter)
 
-    def first(self, count: int) -> list[Finding]:
-        """``report_order(...)[:count]``, sorting only the findings that can be among them."""
-        if count >= self.total:
-            return sorted(self.findings, key=report_key)
-        if count <= 0:
-            return []
-        # report order sorts by head first: the findings whose head is at most that of the
-        # count-th finding are all that can come among the first count
-        seen = 0
-        bound: tuple[Any, ...] = ()
-        for facts, n in sorted(self._combos.items(), key=_head_of):
-            seen += n
-            if seen >= count:
-                # above the facts of every finding with this head or a lower one (a severity
-                # name is below the last code point), below those of every higher head
-                bound = (*facts[:3], _AFTER_ANY_NAME)
-                break
-        facts_of_each = self._facts
-        chosen = [i for i, facts in enumerate(facts_of_each) if facts <= bound]
-        findings = self.findings
-        chosen.sort(key=lambda i: (facts_of_each[i][:3], findings[i].sort_key()))
-        return [findings[i] for i in chosen[:count]]
-
-    def ordered(self, first: int = 256) -> Iterator[Finding]:
-        """Every finding in report order, sorted a growing batch at a time as it is read."""
-        done = 0
-        count = first
-        while done < self.total:
-            batch = self.first(count)
-            yield from batch[done:]
-            done = len(batch)
-            count *= 4
-
-
-def _head_of(item: tuple[Facts, int]) -> Head:
-    return item[0][:3]
+    @property
+    def order(self) -> list[Finding]:
+        """The findings in report order (``report_order``)."""
+        if self._order is None:
+            self._order = sorted(self.findings, key=report_key)
+        return self._order
 
 
 def _tool_counts(findings: Iterable[Finding]) -> dict[str, int]:

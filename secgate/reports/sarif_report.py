@@ -22,11 +22,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from secgate.model import Finding, ScanResult
 from secgate.reports.presentation import clean, gc_paused, truncate
-from secgate.sarif import jsonout, results, stream, writer
+from secgate.sarif import jsonout, writer
 from secgate.sarif.results import Style
 
 MAX_RUNS = 20
@@ -115,29 +113,13 @@ def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str]
             run_notes: dict[str, str], dropped: dict[str, int]) -> tuple[bytes, int]:
     """The SARIF document (UTF-8) of ``kept`` (tool -> its findings to write) and its gzip size.
 
-    Indented for a file a person may read; compact (and much faster) past
-    ``INDENT_MAX_RESULTS`` results. Either way the same result gives the same bytes: those of
-    ``json.dumps``. Compact, it is written run by run and chunk by chunk, the results straight
-    as text (``results.result_text``), while a second thread compresses it
-    (``secgate.sarif.stream``); data that would not come out as ``json`` writes it (see
-    ``secgate.sarif.jsonout``) makes the document go the plain way, from dicts."""
+    Indented for a file a person may read; compact past ``INDENT_MAX_RESULTS`` results. Either
+    way the same result gives the same bytes (``secgate.sarif.jsonout``)."""
     trimmed = result.model_copy(update={
         "runs": [run for run in result.runs if run.tool in kept],
         "notes": list(result.notes) + [n for n in notes if n not in result.notes],
     })
     compact = sum(len(k) for k in kept.values()) > INDENT_MAX_RESULTS
-    if compact:
-        sink = stream.GzipSink()
-        try:
-            stream.write_compact(writer.log_frame(trimmed),
-                                 writer.run_frames(trimmed, kept, _style()),
-                                 lambda run: _fit_run(run, run_notes, dropped), sink)
-            data = sink.text()  # while the last pieces are compressed
-            return data, sink.gzip_size()
-        except (results.NotPlain, orjson.JSONEncodeError):
-            pass
-        finally:
-            sink.close()
     doc = writer.document(trimmed, kept, _style())
     for run in doc["runs"]:
         _fit_run(run, run_notes, dropped)
@@ -170,7 +152,7 @@ def _rule_limited_count(findings: list[Finding], cap: int) -> int:
 
 def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
     left_out = findings[kept:]
-    by_severity = Counter(f.severity._value_ for f in left_out)
+    by_severity = Counter(f.severity.value for f in left_out)
     detail = ", ".join(f"{n} {sev}" for sev, n in sorted(
         by_severity.items(), key=lambda item: -_SEVERITY_RANKS[item[0]]))
     return (f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "

@@ -1,13 +1,13 @@
-"""JSON text written by orjson with the bytes the ``json`` module gives (SARIF, JSON report).
+"""JSON text of secgate's reports (SARIF, JSON report, HTML page data), written by orjson.
 
-secgate's SARIF has always been ``json.dumps(doc, ensure_ascii=False)``, indented by two spaces
-or compact (``separators=(",", ":")``), plus a newline. orjson writes the same text for the
-same data, several times faster, with a few exceptions, measured on orjson 3.13 against
-Python 3.11: a float below 1e-4 in magnitude (``json`` writes ``5e-05``, orjson ``0.00005``),
-NaN and infinities (``json`` writes ``NaN``, orjson ``null``), integers beyond 64 bits and
-strings holding lone surrogates (orjson refuses both), and dictionary keys that are not ``str``
-(``json`` converts them). ``is_plain`` recognises data without any of these, and ``dumps`` uses
-orjson only for such data, so the output never depends on which library wrote it.
+Indented by two spaces or compact, non-ASCII characters as they are, ending in a newline. orjson
+writes floats in their shortest form and NaN or infinities as ``null``; what it refuses (integers
+beyond 64 bits, strings holding lone surrogates, dictionary keys that are not ``str``) is written
+by the ``json`` module with the same layout. The same data always gives the same bytes.
+
+``is_plain`` tells whether a value holds anything orjson and the ``json`` module write
+differently or refuse, for callers that must know (SARIF tool properties, see
+``secgate.sarif.results``).
 """
 
 from __future__ import annotations
@@ -66,41 +66,35 @@ def is_plain(value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool =
     return True
 
 
-def dumps(doc: Any, *, indent: bool, sort_keys: bool = False, plain: bool | None = None) -> bytes:
-    """``doc`` as UTF-8 JSON text ending in a newline, byte for byte what
-    ``json.dumps(doc, ensure_ascii=False, sort_keys=sort_keys)`` gives with ``indent=2`` (or,
-    compact, with ``separators=(",", ":")``), encoded. ``plain`` is what ``is_plain(doc)`` gives,
-    when the caller knows it."""
-    data = _orjson_dumps(doc, indent, sort_keys, plain)
+def dumps(doc: Any, *, indent: bool, sort_keys: bool = False) -> bytes:
+    """``doc`` as UTF-8 JSON text ending in a newline (see the module docstring); keys sorted
+    by code point with ``sort_keys``."""
+    data = _orjson_dumps(doc, indent, sort_keys)
     if data is None:
         return stdlib_dumps(doc, indent=indent, sort_keys=sort_keys).encode("utf-8")
     return data
 
 
-def dumps_text(doc: Any, *, indent: bool, sort_keys: bool = False,
-               plain: bool | None = None) -> str:
+def dumps_text(doc: Any, *, indent: bool, sort_keys: bool = False) -> str:
     """The text ``dumps`` encodes, as a string."""
-    data = _orjson_dumps(doc, indent, sort_keys, plain)
+    data = _orjson_dumps(doc, indent, sort_keys)
     if data is None:
         return stdlib_dumps(doc, indent=indent, sort_keys=sort_keys)
     return data.decode("utf-8")
 
 
 def stdlib_dumps(doc: Any, *, indent: bool, sort_keys: bool = False) -> str:
-    """The same text by the ``json`` module: the reference, and the way for data orjson would
-    write differently."""
+    """The same layout by the ``json`` module, for data orjson refuses."""
     if indent:
         return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=sort_keys) + "\n"
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys) + "\n"
 
 
-def _orjson_dumps(doc: Any, indent: bool, sort_keys: bool, plain: bool | None) -> bytes | None:
-    """orjson's text for plain ``doc`` (None when it is not plain or orjson refuses it). Sorted,
-    orjson orders keys by their UTF-8 bytes, which is the code point order ``json`` uses."""
-    if not (is_plain(doc) if plain is None else plain):
-        return None
+def _orjson_dumps(doc: Any, indent: bool, sort_keys: bool) -> bytes | None:
+    """orjson's text of ``doc``, or None when orjson refuses it. Sorted, orjson orders keys by
+    their UTF-8 bytes, which is the code point order ``json`` uses."""
     option = _OPTIONS[indent] | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
         return orjson.dumps(doc, option=option)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+    except (orjson.JSONEncodeError, TypeError):  # a big integer, a lone surrogate, a key
         return None

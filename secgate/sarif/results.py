@@ -1,4 +1,4 @@
-"""SARIF results written directly, one per finding: as JSON data, or straight as JSON text.
+"""SARIF results written directly as JSON data, one per finding.
 
 The writer builds the document's frame with sarif-om (log, runs, tool and rules, invocations,
 automation details): a few dozen objects. The results are the bulk: one per finding, 100,000 in
@@ -7,15 +7,8 @@ then converting it back to JSON data, was most of the time spent writing SARIF. 
 is written here as the dict ``serialize.to_json`` made of those objects: the same SARIF property
 names in the same order (the order of the sarif-om attrs fields), absent values left out, and
 sarif-om's defaults that ``to_json`` keeps (``kind``, a location's ``id`` of -1) kept, so the
-bytes of a report are unchanged. ``tests/foundation/test_sarif_results.py`` checks the key order
+bytes of a report are unchanged. ``tests/sarif/test_sarif_results.py`` checks the key order
 against sarif-om's classes.
-
-For a large document written compact, ``result_text`` writes the same result straight as the
-text ``json.dumps`` would give for that dict, twice as fast as building the dict and having
-orjson write it: strings are written by orjson (the ``json`` module's escapes, see
-``secgate.sarif.jsonout``), ``properties.secgate`` (the whole normalized finding) by pydantic.
-It raises ``NotPlain`` for a finding holding anything that would not come out the same; the
-caller then writes the document from dicts.
 
 A ``Style`` says how the texts are fitted: as they are for the writer, to GitHub's rules for
 ``secgate.reports.sarif_report``.
@@ -23,14 +16,11 @@ A ``Style`` says how the texts are fitted: as they are for the writer, to GitHub
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
-
-import orjson
 
 from secgate.model import Finding, Location
 from secgate.sarif.jsonout import is_plain
@@ -47,17 +37,11 @@ CLEARED_RULE_FIELDS = "rule_fields_absent"
 _RULE_FIELD_SET = set(RULE_FIELDS)
 _SORTED_RULE_FIELDS = tuple(sorted(RULE_FIELDS))
 _URI_SAFE = "/@:+,;=!$&'()*~"
-_SERIALIZER = Finding.__pydantic_serializer__
 _rule_texts = attrgetter(*RULE_FIELDS)
 _BASELINE_STATES = {"new": "new", "existing": "unchanged"}
-_BASELINE_TEXTS = {"new": b',"baselineState":"new"', "existing": b',"baselineState":"unchanged"'}
 
 Region = tuple[int | None, int | None, int | None, int]
 """A region's end column, end line, start column and start line, as SARIF gets them."""
-
-
-class NotPlain(Exception):
-    """A finding holds data that would not be written as ``json.dumps`` writes it."""
 
 
 @dataclass
@@ -86,7 +70,7 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
         if state is not None:
             out["baselineState"] = state
     out["kind"] = "fail"
-    out["level"] = finding.level._value_
+    out["level"] = finding.level.value
     loc = finding.location
     if loc is not None:
         physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path, style),
@@ -115,53 +99,6 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
             entry["justification"] = suppression.justification
         out["suppressions"] = [entry]
     return out
-
-
-def result_text(finding: Finding, rule_index: int, rule: Finding, style: Style) -> bytes:
-    """The compact JSON text of ``result(finding, rule_index, rule, style)``, byte for byte what
-    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` gives; raises ``NotPlain``
-    when it cannot be written so directly."""
-    parts = [b'{"message":{"text":', _string(_message(finding, style)), b"}"]
-    baseline = finding.baseline
-    if baseline is not None:
-        parts.append(_BASELINE_TEXTS.get(baseline, b""))
-    parts.append(b',"kind":"fail","level":')
-    parts.append(_string(finding.level._value_))
-    loc = finding.location
-    if loc is not None:
-        parts.append(b',"locations":[{"id":-1,"physicalLocation":{"artifactLocation":{"uri":')
-        parts.append(_string(_uri(loc.path, style)))
-        parts.append(b',"uriBaseId":"%SRCROOT%"}')
-        bounds = _region(loc)
-        if bounds is not None:
-            parts.append(_region_text(bounds, loc.snippet, style))
-        parts.append(b"}}]")
-    if finding.fingerprint and not finding.line_hash:
-        parts.append(b',"partialFingerprints":{"secgate/v1":' + _string(finding.fingerprint)
-                     + b"}")
-    elif finding.fingerprint or finding.line_hash:
-        fingerprints = []
-        if finding.fingerprint:
-            fingerprints.append(b'"secgate/v1":' + _string(finding.fingerprint))
-        if finding.line_hash:
-            fingerprints.append(b'"primaryLocationLineHash":' + _string(finding.line_hash))
-        parts.append(b',"partialFingerprints":{' + b",".join(fingerprints) + b"}")
-    parts.append(b',"properties":{"secgate":')
-    parts.append(secgate_text(finding, rule))
-    if finding.tags:
-        parts.append(b',"tags":' + _strings(sorted(finding.tags)))
-    parts.append(b'},"ruleId":')
-    parts.append(_string(finding.rule_id))
-    parts.append(b',"ruleIndex":%d' % rule_index)
-    suppression = finding.suppression
-    if suppression is not None:
-        parts.append(b',"suppressions":[{"kind":"inSource"' if suppression.kind.value == "inline"
-                     else b',"suppressions":[{"kind":"external"')
-        if suppression.justification is not None:
-            parts.append(b',"justification":' + _string(suppression.justification))
-        parts.append(b"}]")
-    parts.append(b"}")
-    return b"".join(parts)
 
 
 def _message(finding: Finding, style: Style) -> str:
@@ -222,48 +159,6 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
     return region
 
 
-def _region_text(bounds: Region, snippet: str | None, style: Style) -> bytes:
-    """``,"region":{...}`` as ``_region_dict`` would be written."""
-    end_col, end_line, start_col, start = bounds
-    if any(type(value) is not int for value in bounds if value is not None):
-        raise NotPlain("a region holds something other than whole numbers")  # True, say
-    text = b',"region":{'
-    if end_col is not None:
-        text += b'"endColumn":%d,' % end_col
-    if end_line is not None:
-        text += b'"endLine":%d,' % end_line
-    if snippet:
-        fitted = style.snippet(snippet) if style.snippet is not None else snippet
-        text += b'"snippet":{"text":' + _string(fitted) + b"},"
-    if start_col is not None:
-        text += b'"startColumn":%d,' % start_col
-    text += b'"startLine":%d' % start
-    if style.whole_region:
-        if start_col is None:
-            text += b',"startColumn":1'
-        if end_line is None:
-            text += b',"endLine":%d' % start
-    return text + b"}"
-
-
-def _string(value: object) -> bytes:
-    if type(value) is not str:
-        raise NotPlain(repr(value))
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError as exc:  # a lone surrogate
-        raise NotPlain("unencodable text") from exc
-
-
-def _strings(values: list[str]) -> bytes:
-    if any(type(value) is not str for value in values):
-        raise NotPlain("a list of texts holds something else")
-    try:
-        return orjson.dumps(values)
-    except orjson.JSONEncodeError as exc:
-        raise NotPlain("unencodable text") from exc
-
-
 def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
     """``properties.secgate`` of a result: the finding without the texts its rule holds."""
     own: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True,
@@ -272,25 +167,6 @@ def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))
     return own
-
-
-def secgate_text(finding: Finding, rule: Finding) -> bytes:
-    """``secgate_properties`` as JSON text (what ``json.dumps`` writes of it, compact)."""
-    score = finding.score
-    if type(score) is not float or not (score == 0.0 or 1e-4 <= abs(score) < math.inf) or \
-            (finding.properties and not _plain_properties(finding.properties)):
-        raise NotPlain(finding.rule_id)  # see jsonout.safe_float for the scores
-    try:
-        text = _SERIALIZER.to_json(finding, exclude_none=True, exclude=_RULE_FIELD_SET)
-    except ValueError as exc:  # a lone surrogate, say: pydantic's errors are ValueErrors
-        raise NotPlain(finding.rule_id) from exc
-    extras = _extras(finding, rule)
-    if extras:  # a finding always has fields: the text ends in "...}" after at least one
-        try:
-            text = text[:-1] + b"," + orjson.dumps(extras)[1:]
-        except orjson.JSONEncodeError as exc:
-            raise NotPlain(finding.rule_id) from exc
-    return text
 
 
 def _plain_properties(properties: dict[str, Any]) -> bool:

@@ -104,12 +104,6 @@ class RunFrame:
         index, rules, style, build = self.rule_index, self.rules, self.style, results.result
         return [build(f, index[f.rule_id], rules[f.rule_id], style) for f in findings]
 
-    def results_text(self, findings: list[Finding]) -> bytes:
-        """The compact JSON text of ``results(findings)``'s items, comma-separated (see
-        ``results.result_text``, which raises ``NotPlain``)."""
-        index, rules, style, write = self.rule_index, self.rules, self.style, results.result_text
-        return b",".join([write(f, index[f.rule_id], rules[f.rule_id], style) for f in findings])
-
 
 def log_frame(result: ScanResult) -> dict[str, Any]:
     """The SARIF log as JSON data with no runs yet (``runs`` is an empty list)."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from secgate.findings.fingerprint import SourceTree
 from secgate.findings.line_hash import file_line_hashes, line_hashes
 
@@ -52,3 +55,52 @@ def test_files_are_read_under_the_root_only(tmp_path: Path) -> None:
     assert tree.line_hash("/etc/passwd", 1) is None
     assert tree.line("app.py", 1) == "name = 'caf\u00e9'"
     assert tree.line("app.py", 9) is None
+
+
+def _by_definition(text: str) -> dict[int, str]:
+    """Each line's hash straight from the definition in ``secgate.findings.line_hash``: the
+    window of 100 kept units from the line's first, padded with 65535 and zeros."""
+    units: list[int] = []
+    starts = [0]
+    after_cr = False
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        unit = data[i] | (data[i + 1] << 8)
+        if unit in (9, 32) or (after_cr and unit == 10):
+            after_cr = False
+            continue
+        after_cr = unit == 13
+        units.append(10 if after_cr else unit)
+        if units[-1] == 10:
+            starts.append(len(units))
+    units += [0xFFFF] + [0] * 100
+    seen: dict[int, int] = {}
+    out = {}
+    for line, start in enumerate(starts, start=1):
+        value = sum(u * 37 ** (99 - k) for k, u in enumerate(units[start:start + 100])) % 2**64
+        seen[value] = seen.get(value, 0) + 1
+        out[line] = f"{value:x}:{seen[value]}"
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", " ", "\t", "\n", "\r", "\r\n", "\u00e9", "\U0001f600",
+                                 "\ud800", "x = 1;"]), max_size=300).map("".join))
+def test_every_text_hashes_as_the_definition_says(text: str) -> None:
+    assert line_hashes(text) == _by_definition(text)
+
+
+def test_a_long_file_hashes_across_chunks() -> None:
+    text = "".join(f"value_{n} = compute({n})  # line {n}\n" for n in range(3000))
+    assert line_hashes(text) == _by_definition(text)
+
+
+def test_hashes_up_to_a_line_are_those_of_the_whole_text(tmp_path: Path) -> None:
+    text = "".join(f"x{n % 7} = call({n % 5})\n" for n in range(400))
+    whole = line_hashes(text)
+    for last in (1, 2, 57, 399, 400, 401, 10_000):
+        assert line_hashes(text, last) == {n: h for n, h in whole.items() if n <= last}
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    tree = SourceTree(tmp_path)
+    for number in (3, 1, 250, 9, 401, 402, 400):
+        assert tree.line_hash("m.py", number) == whole.get(number)
