@@ -73,9 +73,14 @@ def default_base(environ: Mapping[str, str] | None = None) -> str | None:
     return f"{REMOTE}/{branch}" if branch else None
 
 
+def git_environment() -> dict[str, str]:
+    """The environment secgate runs git in: no prompt for credentials, no optional locks."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
 def _git(top: Path, *args: str, timeout: float = _GIT_TIMEOUT
          ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    env = git_environment()
     try:
         return subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False,
                               timeout=timeout, stdin=subprocess.DEVNULL, env=env)
