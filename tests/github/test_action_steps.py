@@ -17,7 +17,7 @@ import pytest
 
 from secgate.github.publish import MARKER
 from tests.support.actions_sim import Run, actions_env, run_action
-from tests.support.commands import git
+from tests.support.commands import git, require_tool
 from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
 from tests.support.paths import FIXTURES, ROOT
 from tests.support.sarif_validation import validate_sarif
@@ -199,3 +199,47 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
                        token=TOKEN)
     assert alone.exit_code == 0, alone.log
     assert_token_hidden(judged, tmp_path)
+
+
+@pytest.mark.scanner("bandit")
+def test_review_input_comments_inline_on_what_the_pull_request_adds(api: FakeGitHub,
+                                                                   tmp_path: Path) -> None:
+    """``review: true``: real Bandit in a depth-1 clone of a pull request that adds a shell
+    call next to an old one; the new one gets an inline comment on the head commit, the old
+    one only warns, and the sticky comment leads with what is new."""
+    require_tool("bandit")
+    shell = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "legacy.py").write_text(shell)
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "base")
+    git(source, "checkout", "-q", "-b", "pr")
+    (source / "app.py").write_text(shell.replace("def run", "def go"))
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "add go()")
+    head = git(source, "rev-parse", "HEAD").strip()
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
+                    f"file://{source}", str(workspace)], check=True, capture_output=True,
+                   timeout=120)
+    env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
+    event_path = Path(env["GITHUB_EVENT_PATH"])
+    event = json.loads(event_path.read_text())
+    event["pull_request"]["head"]["sha"] = head
+    event_path.write_text(json.dumps(event))
+    api.open_pull_request({"app.py": set(range(1, 6))}, {head})
+    result = run_action(ACTION, {"install": "false", "scanners": "bandit", "review": "true",
+                                 "upload-sarif": "false"}, env, workspace, tmp_path / "run",
+                        token=TOKEN)
+    assert result.exit_code == 1, result.log
+    assert result.step("review").exit_code == 0, result.log
+    (inline,) = api.review_comments.values()
+    assert (inline["path"], inline["line"], inline["commit_id"]) == ("app.py", 5, head)
+    assert "B602" in inline["body"] and inline["body"].startswith("<!-- secgate-finding: ")
+    (sticky,) = api.comments.values()
+    body = sticky["body"]
+    assert body.index("### New in this pull request (") < body.index(
+        "<details><summary>Not changed by this pull request (")
+    assert_token_hidden(result, tmp_path)

@@ -56,7 +56,8 @@ def scan(repo: Path, *args: str, env: dict[str, str] | None = None
     report = repo.parent / "report.json"
     report.unlink(missing_ok=True)
     done = run_secgate("scan", repo, "--base", "main", "--json", report,
-                       "--markdown", repo.parent / "comment.md", *args, env=env, timeout=240)
+                       "--markdown", repo.parent / "comment.md", "--sarif",
+                       repo.parent / "report.sarif", *args, env=env, timeout=240)
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     return done.returncode, data, done.stderr
@@ -105,6 +106,14 @@ def test_a_pull_request_adding_a_vulnerable_line_blocks_on_that_finding_alone(
     assert lead < folded
     assert "app.py:9" in comment[lead:folded] and "legacy.py" not in comment[lead:folded]
     assert "legacy.py" in comment[folded:]
+    # still reported in SARIF, each result saying whether the pull request changed it
+    sarif = json.loads((tmp_path / "report.sarif").read_text(encoding="utf-8"))
+    results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]):
+               r["properties"]["secgate"] for r in sarif["runs"][0]["results"]}
+    assert results[("app.py", 9)]["changed"] is True
+    assert results[("legacy.py", 5)]["changed"] is False
+    assert results[("legacy.py", 5)]["decision"]["decided_by"] == "diff"
 
 
 @pytest.mark.scanner("bandit")
@@ -237,3 +246,24 @@ def test_the_diff_reads_renames_new_files_subdirectories_and_uncommitted_edits(
     assert changes.new_files == {"new.py"}
     assert changes.touches("b.py", 6, 7) and not changes.touches("b.py", 1, 6)
     assert not changes.touches("moved é.py", 1, 2)
+
+
+@pytest.mark.scanner("trufflehog")
+def test_trufflehog_reads_only_the_pull_requests_commits(tmp_path: Path) -> None:
+    require_tool("trufflehog")
+    _, key = _secrets()
+    repo = make_repo(tmp_path, {"old.py": f'KEY = "{key}"\n'})
+    commit(repo, {"old.py": None}, "base: remove the old key")
+    git(repo, "branch", "-f", "main", "HEAD")
+    commit(repo, {"deploy.py": f'AWS = "{key[:-4]}WXYZ"\n'}, "add a deploy key")
+    commit(repo, {"deploy.py": "import os\n"}, "read it from env")
+    pr_commits = set(git(repo, "rev-list", "main..HEAD").split())
+    code, report, stderr = scan(repo, "--scanner", "trufflehog")
+    assert code == 1, stderr
+    run = next(r for r in report["runs"] if r["tool"] == "trufflehog")
+    assert "--since_commit" in run["command"] or any(
+        a.startswith("--since-commit=") for a in run["command"])
+    secrets = [f for f in report["findings"] if f["category"] == "secret"]
+    assert secrets and all(f["changed"] is True for f in secrets)
+    assert all(f["properties"]["commit"] in pr_commits for f in secrets)
+    assert all(f["decision"]["action"] == "block" for f in secrets)
