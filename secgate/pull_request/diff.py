@@ -18,7 +18,6 @@ usage error (exit 2) saying how much history to fetch, never a guess.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,14 +213,7 @@ def _unquote(name: bytes) -> str:
 
 
 def _git(top: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False,
-                              timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL,
-                              env=base_ref.git_environment())
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"git {args[0]} in {top} timed out after {_GIT_TIMEOUT:g} s") from None
-    except OSError as exc:
-        raise UsageError(f"cannot run git: {exc.strerror}") from None
+    done = base_ref.run_git(top, *args, timeout=_GIT_TIMEOUT)
     if done.returncode != 0:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git {args[0]} in {top} failed: {last[-1] if last else 'no output'}")
@@ -232,11 +224,6 @@ def _git(top: Path, *args: str) -> bytes:
 
 
 def _one_line(top: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False,
-                              timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL,
-                              env=base_ref.git_environment())
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+    done = base_ref.run_git(top, *args, timeout=_GIT_TIMEOUT)
     text = done.stdout.decode("utf-8", "replace").strip()
     return text if done.returncode == 0 and text else None
