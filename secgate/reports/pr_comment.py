@@ -133,6 +133,9 @@ def verdict_line(result: ScanResult, overview: presentation.Overview | None = No
              f"{overview.total} finding(s)"]
     if new or existing:
         parts.append(f"{new} new, {existing} existing")
+    if result.pull_request is not None:
+        changed = sum(1 for finding in result.findings if finding.changed)
+        parts.append(f"{changed} in this pull request's changes")
     return (f"## {presentation.VERDICT_ICONS[status]} secgate: "
             f"{presentation.VERDICT_WORDS[status]} — "
             + ", ".join(parts))

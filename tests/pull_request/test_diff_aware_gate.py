@@ -101,6 +101,7 @@ def test_a_pull_request_adding_a_vulnerable_line_blocks_on_that_finding_alone(
     assert pull["merge_base"] == git(repo, "rev-parse", "main").strip()
     # the comment leads with what the pull request brings; the backlog is folded
     comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
+    assert comment.splitlines()[0].endswith(", 2 in this pull request's changes")
     lead = comment.index("### New in this pull request")
     folded = comment.index("<details><summary>Not changed by this pull request")
     assert lead < folded
