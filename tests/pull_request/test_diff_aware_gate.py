@@ -273,8 +273,8 @@ def test_trufflehog_reads_only_the_pull_requests_commits(tmp_path: Path) -> None
 def test_the_diff_reads_every_file_name_git_quotes(tmp_path: Path) -> None:
     names = ['say "hi".py', "tab\there.py", "ünïcode é.py", "back\\slash.py", "line\nbreak.py",
              "+++ plus.py", "-- dash.py"]
-    repo = make_repo(tmp_path, {name: CLEAN for name in names})
-    commit(repo, {name: CLEAN + "+++ b/not-a-header.py\n" for name in names}, "edit all")
+    repo = make_repo(tmp_path, dict.fromkeys(names, CLEAN))
+    commit(repo, dict.fromkeys(names, CLEAN + "+++ b/not-a-header.py\n"), "edit all")
     changes = code_diff.compute(resolve(repo, "main"))
     assert changes.added == {name: {3} for name in names}
     assert changes.added_text["+++ plus.py"] == [b"+++ b/not-a-header.py"]
