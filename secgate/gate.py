@@ -30,6 +30,7 @@ from secgate.policy import loader
 from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
+from secgate.pull_request import diff as code_diff
 from secgate.pull_request import trusted_gate
 from secgate.scanning import result_cache
 from secgate.scanning.ingest import InputSpec, ingest
@@ -90,9 +91,10 @@ def installed_scanners(request: ScanRequest) -> list[str]:
 
 def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | None = None,
             cache: result_cache.ResultCache | None = None,
-            unsafe: tuple[str, ...] = ()) -> list[Outcome]:
+            unsafe: tuple[str, ...] = (), history_since: str | None = None) -> list[Outcome]:
     """Run the scanners (when a target is given; reusing ``cache``'s results when one is
-    given; ``unsafe``: the target's entries no tool may read) and ingest the input files."""
+    given; ``unsafe``: the target's entries no tool may read; ``history_since``: in
+    pull-request mode, where the history scanners start) and ingest the input files."""
     outcomes = ingest_all(request.inputs)
     run_scanners = request.target is not None and (not request.inputs or request.scanners)
     if run_scanners:
@@ -101,7 +103,7 @@ def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | N
         timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
         settings = dict(policy.scanners.settings)
         options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
-                             settings=settings, unsafe=unsafe)
+                             settings=settings, unsafe=unsafe, history_since=history_since)
         if cache is not None:
             outcomes.extend(result_cache.run_all(adapters, options, cache, progress))
         else:
@@ -197,7 +199,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     cache, cache_note = result_cache.ResultCache.for_scan(request.target.resolve()) \
         if request.use_cache and request.target is not None else (None, None)
     unsafe = scanned_tree.unsafe_entries(request.target) if request.target is not None else []
-    outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe))
+    since = gate.diff.merge_base if gate is not None and gate.diff is not None else None
+    outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe), since)
     runs = [o.run for o in outcomes]
     findings: list[Finding] = [f for o in outcomes for f in o.parsed.findings]
     scrubber = scrub.start_run(set().union(*(o.parsed.secret_values for o in outcomes)))
@@ -221,6 +224,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
         notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
                      f"(--exclude / {IGNORE_FILE})")
     findings, fixed = identify(findings, runs, request, policy, root, notes, tree, gate)
+    if gate is not None and gate.diff is not None:
+        code_diff.mark(findings, gate.diff, root)
     advisories = exploits.consult(findings, runs, registry.dependency_scanners())
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,

@@ -332,6 +332,11 @@ class Finding(_Model):
     sources: list[Source] = Field(default_factory=list)
     suppression: Suppression | None = None
     baseline: BaselineState | None = None
+    changed: bool | None = None
+    """Pull-request mode (``--base``): True when the pull request touches it — its location is on
+    a line the pull request adds or modifies, its requirement line changed, or a history scanner
+    found it in one of the pull request's commits (``secgate.pull_request.diff``); None outside
+    pull-request mode."""
     decision: Decision | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     """Tool-specific extras worth keeping (JSON-compatible values only)."""
@@ -469,6 +474,16 @@ class PullRequestGate(_Model):
     on_weakening: Literal["warn", "block"]
     """The policy's ``gate_changes``: what a pull request that weakens the gate gets."""
     changes: list[GateChange] = Field(default_factory=list)
+    block: Literal["changed", "all"] = "changed"
+    """The policy's ``pull_request.block``: ``changed``: only findings the pull request touches
+    block, the others warn (decided by ``diff``); ``all``: any finding may block."""
+    head: str | None = None
+    """The commit scanned (HEAD), whose diff against the base marks findings ``changed``."""
+    merge_base: str | None = None
+    """Where the pull request branched from the base: its diff and commits start here."""
+    prefix: str = ""
+    """The scanned directory relative to the repository's top (``""`` or ``"sub/dir/"``): a
+    finding's path joined to it is the path GitHub's review comments take."""
 
     @property
     def weakening(self) -> list[GateChange]:

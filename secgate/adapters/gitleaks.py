@@ -16,7 +16,9 @@ show up as suppressed findings.
 
 Run mode: ``gitleaks git TARGET`` (the whole history) when TARGET is the top of a git repository
 with at least one commit, else ``gitleaks dir TARGET``. History mode does not see uncommitted
-changes; ``scanners.settings.gitleaks.mode: dir`` scans a repository's working tree instead. The
+changes; ``scanners.settings.gitleaks.mode: dir`` scans a repository's working tree instead. In
+pull-request mode history mode reads the pull request's commits only (``--log-opts
+SINCE..HEAD``, ``RunContext.history_since``). The
 report keeps raw values (no ``--redact``): secgate needs them to hash, and they never leave its
 process.
 """
@@ -134,6 +136,8 @@ class GitleaksAdapter(Adapter):
         output = ctx.work_dir / "gitleaks.json"
         argv = [ctx.executable, mode, str(ctx.target), "--report-format", "json",
                 "--report-path", str(output), "--no-banner", "--exit-code", "0"]
+        if mode == "git" and ctx.history_since:
+            argv.append(f"--log-opts={ctx.history_since}..HEAD")
         # cwd = target: Gitleaks reads a .gitleaksignore from its working directory
         return Invocation(argv=argv, output=output, cwd=ctx.target)
 

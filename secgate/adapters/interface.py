@@ -126,6 +126,9 @@ class RunContext:
     """Entries of the target that no tool may read: symlinks leaving it, FIFOs, devices
     (``secgate.files.scanned_tree``), relative POSIX paths. Most tools skip them by themselves; an
     adapter whose tool would open them leaves them out of its command line."""
+    history_since: str | None = None
+    """Pull-request mode: the commit the pull request branched from (full id). A scanner of git
+    history then reads only the commits after it up to HEAD (``git log SINCE..HEAD``)."""
 
 
 @dataclass(frozen=True)

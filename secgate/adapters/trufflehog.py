@@ -17,6 +17,9 @@ Run mode depends on the installed major version (read from ``trufflehog --versio
 v3 answers): v3 runs ``trufflehog git file://TARGET --json --no-update`` on a repository and
 ``trufflehog filesystem TARGET ...`` elsewhere; v2 runs ``trufflehog --json --regex
 --entropy=False --cleanup file://TARGET`` and is skipped when TARGET is not a git repository.
+In pull-request mode a history scan reads the pull request's commits only
+(``RunContext.history_since``): v3 with ``--since-commit SINCE --branch HEAD``, v2 with
+``--since_commit SINCE``.
 """
 
 from __future__ import annotations
@@ -107,16 +110,21 @@ class TruffleHogAdapter(Adapter):
 
     def invocation(self, ctx: RunContext) -> Invocation:
         if major_version(ctx.executable) >= 3:
-            source = (["git", ctx.target.as_uri()] if is_git_top(ctx.target)
+            history = is_git_top(ctx.target)
+            source = (["git", ctx.target.as_uri()] if history
                       else ["filesystem", str(ctx.target)])
             argv = [ctx.executable, *source, "--json", "--no-update"]
+            if history and ctx.history_since:
+                argv += [f"--since-commit={ctx.history_since}", "--branch=HEAD"]
             if ctx.config.get("verify") is False:
                 argv.append("--no-verification")
             return Invocation(argv=argv, cwd=ctx.target)
         # v2 clones into the temporary directory and writes every finding (diff included) to
         # files there unless --cleanup: TMPDIR keeps all of it inside secgate's private work dir
-        argv = [ctx.executable, "--json", "--regex", "--entropy=False", "--cleanup",
-                ctx.target.as_uri()]
+        argv = [ctx.executable, "--json", "--regex", "--entropy=False", "--cleanup"]
+        if ctx.history_since:
+            argv += ["--since_commit", ctx.history_since]
+        argv.append(ctx.target.as_uri())
         return Invocation(argv=argv, cwd=ctx.work_dir, env={"TMPDIR": str(ctx.work_dir)})
 
     def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:

@@ -111,6 +111,60 @@ def comment(markdown_path: Path, number: int | None, author: str | None, token: 
              + (f": {outcome.url}" if outcome.url else ""))
 
 
+@github.command()
+@click.option("--from", "report_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The JSON report of a pull-request-mode scan (secgate scan --base --json).")
+@click.option("--pr", "number", type=click.IntRange(min=1),
+              help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].")
+@click.option("--commit", "commit_id", metavar="SHA",
+              help="The pull request's head commit the comments are made on [default: the "
+                   "event's pull_request.head.sha].")
+@click.option("--max-comments", type=click.IntRange(min=0), default=10, show_default=True,
+              help="At most this many inline comments; the rest are listed in the sticky "
+                   "comment.")
+@click.option("--author", metavar="LOGIN",
+              help="Edit only comments by this login [default: any bot's].")
+@_connection_options
+def review(report_path: Path, number: int | None, commit_id: str | None, max_comments: int,
+           author: str | None, token: str | None, repo: str | None) -> None:
+    """Comment inline on the changed lines of the blocking findings the pull request brings.
+
+    One review comment per finding, found again by the fingerprint in its hidden marker:
+    edited in place on the next push, deleted (or marked resolved when someone replied) once
+    the finding no longer blocks. With a read-only token (403, as on a fork's pull request)
+    the findings go to $GITHUB_STEP_SUMMARY instead and the command still passes.
+    """
+    from secgate.github.publish import pull_request_number, read_event
+    from secgate.github.review import inline_findings, publish_review, read_report
+
+    report = read_report(report_path)
+    event = read_event(os.environ) if number is None or commit_id is None else {}
+    if number is None:
+        number = pull_request_number(event)
+        if number is None:
+            raise UsageError("no pull request to review: the event at GITHUB_EVENT_PATH is "
+                             "not a pull_request event (give --pr N)")
+    if commit_id is None:
+        head = (event.get("pull_request") or {}).get("head") or {}
+        commit_id = head.get("sha") if isinstance(head.get("sha"), str) else None
+        if commit_id is None:
+            raise UsageError("no head commit to comment on: give --commit SHA (the event at "
+                             "GITHUB_EVENT_PATH has no pull_request.head.sha)")
+    owner, name = _repository(repo)
+    findings = inline_findings(report)
+    with _client(token) as client:
+        outcome = publish_review(client, owner, name, number, findings, commit_id=commit_id,
+                                 max_comments=max_comments, author=author,
+                                 step_summary=_env_path("GITHUB_STEP_SUMMARY"))
+    for warning in outcome.warnings:
+        _warn(warning)
+    if outcome.action == "posted":
+        _say(f"review of pull request #{number}: {outcome.created} created, {outcome.updated} "
+             f"updated, {outcome.unchanged} unchanged, {outcome.deleted} deleted, "
+             f"{outcome.resolved} resolved, {len(outcome.overflow)} in the sticky comment")
+
+
 @github.command("upload-sarif")
 @click.argument("sarif_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--ref", envvar="GITHUB_REF", show_envvar=True,

@@ -306,6 +306,9 @@ class GitHubClient:
     def patch(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, json=body).data
 
+    def delete(self, path: str) -> None:
+        self.request("DELETE", path)
+
     def paginate(self, path: str, per_page: int = 100) -> Iterator[Any]:
         """Every item of a list endpoint, following the ``Link: rel="next"`` pages."""
         url: str | None = path
@@ -369,6 +372,12 @@ def _message_of(answer: requests.Response) -> str:
         body = None
     message = body.get("message") if isinstance(body, dict) else None
     text = str(message) if message else (answer.reason or "error")
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors:  # a 422's details: strings or objects
+        details = [str(e.get("message") or " ".join(str(e.get(k)) for k in ("field", "code")
+                                                    if e.get(k)))
+                   if isinstance(e, dict) else str(e) for e in errors[:3]]
+        text += ": " + "; ".join(d for d in details if d)
     return " ".join(text.split())[:300]
 
 

@@ -14,6 +14,9 @@ Each finding gets one ``Decision``, taken by the first of these that applies:
 
 Then a finding the baseline already had (``Finding.baseline == "existing"``) cannot block: a
 block becomes a warn decided by ``baseline`` (it stays visible, it does not fail the build).
+In pull-request mode with ``pull_request.block: changed`` (the default), a block on a finding
+the pull request does not touch (``Finding.changed is False``) becomes a warn decided by
+``diff`` in the same way.
 An acceptance past its date is ignored in step 2 and the decision says it expired.
 
 The verdict also weighs the advisory data the scan consulted: with ``advisories.max_age_days``,
@@ -139,6 +142,12 @@ def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState],
         decision = Decision(action=Action.WARN, decided_by="baseline",
                             reason=f"already in the baseline, so it cannot block "
                                    f"(would block: {decision.reason})")
+    if decision.action is Action.BLOCK and finding.changed is False \
+            and policy.pull_request.block == "changed":
+        decision = Decision(action=Action.WARN, decided_by="diff",
+                            reason=f"not changed by this pull request, so it cannot block "
+                                   f"(pull_request.block: changed; would block: "
+                                   f"{decision.reason})")
     return decision
 
 
@@ -233,7 +242,10 @@ def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
                   and f.decision.action is Action.BLOCK and f.baseline == "new")
         reasons.append(f"{blocking} finding(s) block" + (f" ({new} new)" if new else ""))
     if warning:
-        reasons.append(f"{warning} finding(s) warn")
+        unchanged = counts.get("diff", 0)
+        reasons.append(f"{warning} finding(s) warn" + (
+            f" ({unchanged} would block but the pull request does not change them)"
+            if unchanged else ""))
     if policy_warnings:
         reasons.append(f"{len(policy_warnings)} warning(s) about accepted risks (see notes)")
     return Evaluation(Verdict(status=status, reasons=reasons, counts=counts), notes)
@@ -242,6 +254,8 @@ def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
 def _counts(findings: list[Finding]) -> dict[str, int]:
     counts = {action.value: 0 for action in Action}
     counts.update(total=len(findings), suppressed=0, accepted=0, new=0, existing=0)
+    if any(f.changed is not None for f in findings):
+        counts.update(changed=0, unchanged=0, diff=0)
     for finding in findings:
         decision = finding.decision
         if decision is not None:
@@ -252,6 +266,10 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
                 counts["accepted"] += 1
         if finding.baseline is not None:
             counts[finding.baseline] += 1
+        if finding.changed is not None:
+            counts["changed" if finding.changed else "unchanged"] += 1
+            if decision is not None and decision.decided_by == "diff":
+                counts["diff"] += 1
     if counts["new"] or counts["existing"]:
         for action in Action:
             for state in ("new", "existing"):

@@ -5,7 +5,9 @@ Comparisons: tool names, categories, vulnerability ids, CWE ids and package name
 (package names also ignore ``-``/``_``/``.`` differences, as PyPI does); rule ids and license ids
 are globs without case; paths are globs of ``secgate.findings.paths`` (``**`` crosses directories, a
 pattern without ``/`` matches the file name at any depth); ``kev`` and ``epss`` compare the
-exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none.
+exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none;
+``changed`` compares what ``secgate.pull_request.diff`` marked and matches nothing outside
+pull-request mode.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def finding_matches(finding: Finding, match: Match) -> bool:
         and (match.license is None or license_matches(finding, match.license))
         and (match.kev is None or kev_matches(finding, match.kev))
         and (match.epss is None or epss_matches(finding, match.epss))
+        and (match.changed is None or finding.changed is match.changed)
     )
 
 

@@ -66,6 +66,9 @@ class Match(_Model):
     finding without KEV data matches neither)."""
     epss: float | None = Field(default=None, ge=0.0, le=1.0)
     """An EPSS score: findings scored at or above it match (unscored ones never do)."""
+    changed: bool | None = None
+    """Pull-request mode: True matches findings the pull request touches, False the others (a
+    scan without ``--base`` knows neither, and such a field matches nothing there)."""
 
     @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
                      mode="before")
@@ -147,6 +150,14 @@ class AdvisoriesPolicy(_Model):
     on_stale: Literal["warn", "block"] = "warn"
 
 
+class PullRequestPolicy(_Model):
+    """Pull-request mode (``secgate scan --base``): which findings may block."""
+
+    block: Literal["changed", "all"] = "changed"
+    """``changed``: a blocking finding the pull request does not touch warns instead (decided
+    by ``diff``); ``all``: every finding is judged alike."""
+
+
 class Policy(_Model):
     version: Literal[1] = 1
     fail_on: Threshold = Severity.HIGH
@@ -165,6 +176,7 @@ class Policy(_Model):
     vex: list[str] = Field(default_factory=list)
     """VEX documents (OpenVEX, CycloneDX VEX), relative to the scanned directory."""
     advisories: AdvisoriesPolicy = Field(default_factory=AdvisoriesPolicy)
+    pull_request: PullRequestPolicy = Field(default_factory=PullRequestPolicy)
     source: str = "builtin:default"
     """Where the policy came from: a file path, or ``builtin:<name>``."""
 
@@ -198,6 +210,7 @@ __all__ = [
     "Match",
     "NotifyTarget",
     "Policy",
+    "PullRequestPolicy",
     "Rule",
     "ScannersPolicy",
     "Threshold",

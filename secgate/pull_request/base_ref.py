@@ -73,9 +73,16 @@ def default_base(environ: Mapping[str, str] | None = None) -> str | None:
     return f"{REMOTE}/{branch}" if branch else None
 
 
-def _git(top: Path, *args: str, timeout: float = _GIT_TIMEOUT
-         ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+def git_environment() -> dict[str, str]:
+    """The environment secgate runs git in: no prompt for credentials, no optional locks."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def run_git(top: Path, *args: str, timeout: float = _GIT_TIMEOUT
+            ) -> subprocess.CompletedProcess[bytes]:
+    """``git -C TOP ARGS`` in ``git_environment()``; a timeout answers exit 124 and a git that
+    cannot start 127, as a shell would, so callers read one result either way."""
+    env = git_environment()
     try:
         return subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False,
                               timeout=timeout, stdin=subprocess.DEVNULL, env=env)
@@ -98,7 +105,7 @@ def resolve(target: Path, ref: str, *, from_event: bool = False) -> BaseRef:
     """Find ``ref`` in the repository holding ``target``, fetching it when the checkout is
     shallow (or ``from_event``: the base came from the pull request event). ``UsageError``
     names the ref and why it cannot be used."""
-    where = _git(target, "rev-parse", "--show-toplevel", "--show-prefix")
+    where = run_git(target, "rev-parse", "--show-toplevel", "--show-prefix")
     if where.returncode != 0:
         raise UsageError(f"--base {ref}: {target} is not inside a git repository")
     lines = where.stdout.decode("utf-8", "surrogateescape").splitlines()
@@ -109,7 +116,7 @@ def resolve(target: Path, ref: str, *, from_event: bool = False) -> BaseRef:
     commit = _commit(top, ref)
     fetched = False
     if commit is None:
-        shallow = _text(_git(top, "rev-parse", "--is-shallow-repository").stdout) == "true"
+        shallow = _text(run_git(top, "rev-parse", "--is-shallow-repository").stdout) == "true"
         if not (shallow or from_event):
             raise UsageError(f"--base {ref}: no such commit in {top}")
         problem = _fetch(top, ref, shallow)
@@ -126,7 +133,7 @@ def resolve(target: Path, ref: str, *, from_event: bool = False) -> BaseRef:
 
 
 def _commit(top: Path, ref: str) -> str | None:
-    done = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    done = run_git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     text = _text(done.stdout)
     return text if done.returncode == 0 and text else None
 
@@ -141,7 +148,7 @@ def _fetch(top: Path, ref: str, shallow: bool) -> str | None:
     else:
         spec = f"+refs/heads/{ref}:refs/remotes/{REMOTE}/{ref}"
     depth = ["--depth=1"] if shallow else []
-    done = _git(top, "fetch", "--no-tags", "--quiet", *depth, REMOTE, spec,
+    done = run_git(top, "fetch", "--no-tags", "--quiet", *depth, REMOTE, spec,
                 timeout=_FETCH_TIMEOUT)
     return None if done.returncode == 0 else _last_line(done.stderr)
 
@@ -153,7 +160,7 @@ def read(base: BaseRef, path: str) -> bytes | None:
     full = posixpath.normpath(f"{base.prefix}{path}")
     if full.startswith("../") or full == ".." or posixpath.isabs(full):
         raise UsageError(f"{base.source(path)}: outside the repository")
-    listed = _git(base.top, "ls-tree", "-z", "-l", "--full-tree", base.commit, "--", full)
+    listed = run_git(base.top, "ls-tree", "-z", "-l", "--full-tree", base.commit, "--", full)
     if listed.returncode != 0:
         raise UsageError(f"{base.source(path)}: cannot list it: {_last_line(listed.stderr)}")
     entry = listed.stdout.split(b"\0", 1)[0]
@@ -166,7 +173,7 @@ def read(base: BaseRef, path: str) -> bytes | None:
         raise UsageError(f"{base.source(path)}: is {what}, not a regular file; secgate reads "
                          "only regular files for its configuration")
     check_size(int(size), base.source(path), UsageError)  # the input files' limit
-    shown = _git(base.top, "cat-file", "blob", blob)
+    shown = run_git(base.top, "cat-file", "blob", blob)
     if shown.returncode != 0:
         raise UsageError(f"{base.source(path)}: cannot read it: {_last_line(shown.stderr)}")
     return shown.stdout

@@ -18,7 +18,8 @@ what the base's configuration would stop:
   ``.gitleaks.toml``, ``.semgrepignore``...) added, changed or removed;
 - licenses: the section removed, allowed ids added, denied ids removed, ``unknown`` weakened;
 - ``inline_suppressions: report`` turned to ``honour``; ``accept_warn_days`` lowered;
-  ``gate_changes`` turned from ``block`` to ``warn``;
+  ``gate_changes`` turned from ``block`` to ``warn``; ``pull_request.block`` turned from
+  ``all`` to ``changed``;
 - VEX: a document added to the policy's ``vex:``; in the documents it names, a statement added
   that decides findings (``not_affected`` with a justification, ``fixed``: it works like an
   acceptance), or one removed that said ``affected``/``under_investigation`` (it may have ended
@@ -150,6 +151,10 @@ def _policy_changes(file: str, base: Policy, head: Policy) -> list[GateChange]:
     if head.gate_changes != base.gate_changes:
         add("gate_changes", f"gate_changes turned from {base.gate_changes} to "
                             f"{head.gate_changes}", head.gate_changes == "warn")
+    if head.pull_request.block != base.pull_request.block:
+        add("pull_request.block", f"pull_request.block turned from {base.pull_request.block} "
+                                  f"to {head.pull_request.block}",
+            head.pull_request.block == "changed")
     if head.inline_suppressions != base.inline_suppressions:
         add("inline_suppressions", f"inline_suppressions turned from "
             f"{base.inline_suppressions} to {head.inline_suppressions}",

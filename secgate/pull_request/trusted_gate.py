@@ -16,7 +16,10 @@ commit (``secgate.pull_request.base_ref``), never by files the pull request can 
    is compared (``secgate.pull_request.changes``) and carried in the result (``ScanResult.
    pull_request``) for the terminal summary, the PR comment and the JSON report;
 6. when a change weakens the gate, the verdict is at least "warn" — or "block" when the
-   judging policy says ``gate_changes: block`` — with a reason that says so.
+   judging policy says ``gate_changes: block`` — with a reason that says so;
+7. what the pull request changes in the code (``secgate.pull_request.diff``): its added and
+   modified lines mark each finding ``changed``, and its commits are all that history scanners
+   read; a shallow clone without the merge base is a usage error.
 
 Files are read from git within the input size limit and parsed by the same functions as in a
 normal scan (``policy.loader.parse`` with its YAML and glob checks, ``exclude.parse_ignore``,
@@ -42,6 +45,7 @@ from secgate.model import Finding, PullRequestGate, Verdict, VerdictStatus
 from secgate.policy import loader
 from secgate.policy.model import Policy
 from secgate.pull_request import base_ref
+from secgate.pull_request import diff as code_diff
 from secgate.pull_request.changes import GateView, VexStatement, compare
 
 DEFAULT_SOURCE = f"{loader.BUILTIN_PREFIX}{loader.DEFAULT}"
@@ -62,12 +66,20 @@ class TrustedGate:
     review: PullRequestGate
     vex: list[vex_documents.Document] = field(default_factory=list)
     """The VEX documents the judging policy's ``vex:`` names, read from REF."""
+    diff: code_diff.PullRequestDiff | None = None
+    """What the pull request changes in the code (its lines, files and commits)."""
 
     def notes(self) -> list[str]:
         fetched = f" (fetched from {base_ref.REMOTE}: the checkout was shallow)" \
             if self.base.fetched else ""
-        return [f"pull-request mode: the policy, {IGNORE_FILE}, baseline and VEX documents "
-                f"come from {self.base.label}{fetched}, not from the pull request"]
+        notes = [f"pull-request mode: the policy, {IGNORE_FILE}, baseline and VEX documents "
+                 f"come from {self.base.label}{fetched}, not from the pull request"]
+        if self.diff is not None:
+            notes.append(f"pull-request mode: findings are changed or not by the diff from "
+                         f"{self.diff.merge_base[:12]} (where the pull request branched) to the "
+                         f"scanned tree; history scanners read its {len(self.diff.commits)} "
+                         f"commit(s) only")
+        return notes
 
 
 def prepare(target: Path, ref: str, *, from_event: bool = False,
@@ -77,6 +89,7 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
     ``policy_baseline``: False when the judging baseline is not the policy's (``--baseline
     FILE``, or none wanted); the base's is then read for the comparison only."""
     base = base_ref.resolve(target, ref, from_event=from_event)
+    changed = code_diff.compute(base)
     base_policy, base_file = _base_policy(base)
     policy = loader.load(explicit_policy, None) if explicit_policy is not None else base_policy
     ignore_text = base_ref.read_text(base, IGNORE_FILE, InputError)
@@ -105,9 +118,11 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
     base_view.scanner_files = {path: _base_file(base, path) for path in base_view.scanner_readers}
     head_view = _head_view(target, base_view)
     review = PullRequestGate(base=ref, commit=base.commit, on_weakening=policy.gate_changes,
-                             changes=compare(base_view, head_view))
+                             changes=compare(base_view, head_view),
+                             block=policy.pull_request.block, head=changed.head,
+                             merge_base=changed.merge_base, prefix=base.prefix)
     return TrustedGate(base=base, policy=policy, ignore=ignore, baseline=baseline,
-                       review=review, vex=vex)
+                       review=review, vex=vex, diff=changed)
 
 
 def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:

@@ -3,17 +3,20 @@
 Its first line is the verdict. Its second line is the hidden marker ``<!-- secgate-report -->``
 (``COMMENT_MARKER``), by which ``secgate github comment`` finds its own earlier comment and edits
 it instead of adding a new one. Then come the counts (new vs existing), the blocking findings, and
-every other finding inside a ``<details>`` block. The comment stays within ``MAX_CHARS``
-(GitHub refuses comment bodies over 65,536 characters); when cut, the list ends with
-"… and N more finding(s)". Every scanner-provided string is escaped (see
-``secgate.reports.markdown_text``).
+every other finding inside a ``<details>`` block. In pull-request mode (``--base``) the findings
+are split by what the pull request touches instead: "New in this pull request" (its changed
+findings, blocking ones first) leads, and the findings it does not change follow folded.
+The comment stays within ``MAX_CHARS`` (GitHub refuses comment bodies over 65,536
+characters); when cut, the list ends with "… and N more finding(s)". Every scanner-provided
+string is escaped (see ``secgate.reports.markdown_text``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import islice
 
-from secgate.model import Action, RunStatus, ScanResult, Severity
+from secgate.model import Action, Finding, RunStatus, ScanResult, Severity
 from secgate.reports import markdown_text, presentation
 
 COMMENT_MARKER = "<!-- secgate-report -->"
@@ -56,14 +59,16 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
     tail = _tail(result)
     reserve = _TAIL_RESERVE + sum(len(line) + 1 for line in tail)
     shown = 0
-    if blocking:
+    if result.pull_request is not None:
+        shown = _diff_sections(doc, ordered, reserve)
+    elif blocking:
         doc.add(f"### Blocking findings ({blocking})")
         doc.add("")
         doc.add_all(markdown_text.table(markdown_text.FINDING_COLUMNS))
         shown += doc.add_rows(
             (markdown_text.finding_row(f) for f in islice(ordered, blocking)), reserve)
         doc.add("")
-    if others and shown == blocking:
+    if result.pull_request is None and others and shown == blocking:
         summary = ", ".join(f"{n} {a}" for a, n in actions.items())
         doc.add(f"<details><summary>Other findings ({others}): {summary}</summary>")
         doc.add("")
@@ -80,6 +85,44 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
     return doc.text()
 
 
+def _diff_sections(doc: markdown_text.Budget, ordered: Iterator[Finding], reserve: int) -> int:
+    """Pull-request mode: the findings the pull request changes, then the others folded; how
+    many rows were shown."""
+    changed: list[Finding] = []
+    unchanged: list[Finding] = []
+    for finding in ordered:
+        (changed if finding.changed else unchanged).append(finding)
+    shown = 0
+    doc.add(f"### New in this pull request ({len(changed)})" + _actions_text(changed))
+    doc.add("")
+    if changed:
+        doc.add_all(markdown_text.table(markdown_text.FINDING_COLUMNS))
+        shown += doc.add_rows((markdown_text.finding_row(f) for f in changed), reserve)
+    else:
+        doc.add("Nothing the pull request adds or modifies has a finding.")
+    doc.add("")
+    if unchanged and shown == len(changed):
+        doc.add(f"<details><summary>Not changed by this pull request ({len(unchanged)})"
+                f"{_actions_text(unchanged)}</summary>")
+        doc.add("")
+        doc.add_all(markdown_text.table(markdown_text.FINDING_COLUMNS))
+        shown += doc.add_rows((markdown_text.finding_row(f) for f in unchanged), reserve)
+        doc.add("")
+        doc.add("</details>")
+        doc.add("")
+    return shown
+
+
+def _actions_text(findings: list[Finding]) -> str:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        if finding.decision is not None:
+            name = finding.decision.action.value
+            counts[name] = counts.get(name, 0) + 1
+    parts = [f"{counts[a.value]} {a.value}" for a in Action if counts.get(a.value)]
+    return f": {', '.join(parts)}" if parts else ""
+
+
 def verdict_line(result: ScanResult, overview: presentation.Overview | None = None) -> str:
     """Line one: the verdict, and the counts that matter to a reviewer."""
     overview = overview or presentation.Overview(result.findings)
@@ -90,6 +133,9 @@ def verdict_line(result: ScanResult, overview: presentation.Overview | None = No
              f"{overview.total} finding(s)"]
     if new or existing:
         parts.append(f"{new} new, {existing} existing")
+    if result.pull_request is not None:
+        changed = sum(1 for finding in result.findings if finding.changed)
+        parts.append(f"{changed} in this pull request's changes")
     return (f"## {presentation.VERDICT_ICONS[status]} secgate: "
             f"{presentation.VERDICT_WORDS[status]} — "
             + ", ".join(parts))

@@ -310,7 +310,8 @@ class ResultCache:
             with interrupt.private_dir(f"secgate-{adapter.name}-key-") as work_dir:
                 tmp = str(work_dir)
                 ctx = RunContext(target=options.target, work_dir=work_dir,
-                                 executable=executable, config=config, unsafe=options.unsafe)
+                                 executable=executable, config=config, unsafe=options.unsafe,
+                                 history_since=options.history_since)
                 if adapter.preflight(ctx, version):
                     return plan
                 plan.runs_process = True

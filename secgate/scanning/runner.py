@@ -69,6 +69,9 @@ class RunOptions:
     """Per-scanner settings from the policy."""
     unsafe: tuple[str, ...] = ()
     """Entries of the target no tool may read (``RunContext.unsafe``)."""
+    history_since: str | None = None
+    """Pull-request mode: history scanners read only the commits after this one
+    (``RunContext.history_since``)."""
 
 
 def run_all(adapters: Sequence[Adapter], options: RunOptions,
@@ -116,7 +119,8 @@ def run_one(adapter: Adapter, options: RunOptions,
     with interrupt.private_dir(f"secgate-{adapter.name}-") as work_dir:
         tmp = str(work_dir)
         ctx = RunContext(target=options.target, work_dir=work_dir, executable=executable,
-                         config=options.settings.get(adapter.name, {}), unsafe=options.unsafe)
+                         config=options.settings.get(adapter.name, {}), unsafe=options.unsafe,
+                         history_since=options.history_since)
         cannot = adapter.preflight(ctx, version)
         if cannot:
             return finish(ScannerRun(tool=adapter.name, version=version,

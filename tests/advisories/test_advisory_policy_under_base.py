@@ -2,7 +2,9 @@
 VEX documents the policy's ``vex:`` names are read from REF like the baseline (a pull request
 that adds a ``not_affected`` statement clears nothing, and the change is named), and REF's
 ``advisories:`` limits judge the snapshot's age. Real git repositories, real PyPA records, the
-real osv scanner; without ``--base`` the same trees clear the finding, which is the attack."""
+real osv scanner; without ``--base`` the same trees clear the finding, which is the attack.
+The policies say ``pull_request: {block: all}``: the findings are in the base's own
+requirements, which the diff-aware default would only let warn."""
 
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ def _changes(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 def test_a_vex_statement_the_pull_request_adds_clears_nothing_and_is_named(
         tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
+    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
     _commit(repo, {VEX_FILE: _openvex([NOT_AFFECTED])}, "requests is not affected, trust me")
     _, report, _ = _scan(tmp_path, repo)
     assert _decided_by(report, "CVE-2018-18074").startswith("vex:"), \
@@ -92,12 +94,12 @@ def test_a_vex_statement_the_pull_request_adds_clears_nothing_and_is_named(
 
 
 def test_the_bases_vex_documents_still_decide_under_base(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\nvex: [{VEX_FILE}]\n",
+    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n",
                  {VEX_FILE: _openvex([NOT_AFFECTED])})
     _commit(repo, {VEX_FILE: _openvex([]), "security/extra.openvex.json": _openvex([{
         **NOT_AFFECTED, "vulnerability": {"name": "CVE-2020-1747"},
         "products": [{"@id": "pkg:pypi/pyyaml@5.3"}]}]),
-        ".secgate.yml": f"version: 1\nvex: [{VEX_FILE}, security/extra.openvex.json]\n"},
+        ".secgate.yml": f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}, security/extra.openvex.json]\n"},
         "move the statements")
     _, report, _ = _scan(tmp_path, repo, "--base", "main")
     assert _decided_by(report, "CVE-2018-18074").startswith("vex:")  # the base's statement
@@ -110,7 +112,7 @@ def test_the_bases_vex_documents_still_decide_under_base(tmp_path: Path) -> None
 
 
 def test_a_vex_document_the_base_policy_names_is_read_from_the_base(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
+    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
     git(repo, "rm", "-q", VEX_FILE)
     git(repo, "commit", "-q", "-m", "drop it")
     code, report, _ = _scan(tmp_path, repo, "--base", "main")

@@ -17,7 +17,7 @@ import pytest
 
 from secgate.github.publish import MARKER
 from tests.support.actions_sim import Run, actions_env, run_action
-from tests.support.commands import git
+from tests.support.commands import git, require_tool
 from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
 from tests.support.paths import FIXTURES, ROOT
 from tests.support.sarif_validation import validate_sarif
@@ -67,8 +67,8 @@ def test_action_is_valid_for_github() -> None:
 def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp_path: Path,
                                                             workspace: Path) -> None:
     first = run(api, tmp_path, workspace, "first")
-    assert [s.id for s in first.steps] == ["python", "install", "scan", "report", "comment",
-                                           "upload", "finish"]
+    assert [s.id for s in first.steps] == ["python", "install", "history", "scan", "report",
+                                           "comment", "review", "upload", "finish"]
     assert first.step("python").exit_code is None  # a uses: step, not run here
     assert first.exit_code == 1, first.log
     assert first.step("finish").exit_code == 1  # only the last step fails
@@ -160,17 +160,26 @@ def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
 def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: Path) -> None:
     """The workspace is what actions/checkout makes of a pull request (a depth-1 clone of the
     head); the pull request relaxes .secgate.yml. The base branch's policy blocks, and the
-    comment names the change; ``base: none`` shows what the pull request alone would get."""
+    comment names the change; ``base: none`` shows what the pull request alone would get. The
+    history step deepens the clone until the base's merge base is in it; the base policy says
+    ``pull_request.block: all`` (the ingested findings are on lines this pull request does not
+    touch, which would only warn under the default ``changed``)."""
     source = tmp_path / "source"
     (source / "scans").mkdir(parents=True)
     shutil.copy(FIXTURES / "bandit/1.9.4/vulnerable-app.sarif", source / "scans/bandit.sarif")
-    (source / ".secgate.yml").write_text("version: 1\nfail_on: high\n")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: high\n"
+                                         "pull_request:\n  block: all\n")
     git(source, "init", "-q", "-b", "main")
     git(source, "add", "-A")
     git(source, "commit", "-q", "-m", "base")
     git(source, "checkout", "-q", "-b", "pr")
-    (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n"
+                                         "pull_request:\n  block: all\n")
     git(source, "commit", "-q", "-am", "relax the gate")
+    for n in range(60):  # more than the history step's first fetch
+        (source / "notes.txt").write_text(f"{n}\n")
+        git(source, "add", "notes.txt")
+        git(source, "commit", "-q", "-m", f"note {n}")
     workspace = tmp_path / "workspace"
     subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
                     f"file://{source}", str(workspace)], check=True, capture_output=True,
@@ -179,6 +188,8 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
     given = {"install": "false", "inputs": "scans/*.sarif"}
     judged = run_action(ACTION, given, env, workspace, tmp_path / "judged", token=TOKEN)
     assert judged.exit_code == 1, judged.log
+    assert "fetched 500 commits of history to reach the merge base of origin/main" in \
+        judged.step("history").stdout
     (comment,) = api.comments.values()
     assert "### This pull request changes the gate (1 weakening, 0 other)" in comment["body"]
     assert "fail\\_on raised from high to none" in comment["body"]
@@ -188,3 +199,47 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
                        token=TOKEN)
     assert alone.exit_code == 0, alone.log
     assert_token_hidden(judged, tmp_path)
+
+
+@pytest.mark.scanner("bandit")
+def test_review_input_comments_inline_on_what_the_pull_request_adds(api: FakeGitHub,
+                                                                   tmp_path: Path) -> None:
+    """``review: true``: real Bandit in a depth-1 clone of a pull request that adds a shell
+    call next to an old one; the new one gets an inline comment on the head commit, the old
+    one only warns, and the sticky comment leads with what is new."""
+    require_tool("bandit")
+    shell = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "legacy.py").write_text(shell)
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "base")
+    git(source, "checkout", "-q", "-b", "pr")
+    (source / "app.py").write_text(shell.replace("def run", "def go"))
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "add go()")
+    head = git(source, "rev-parse", "HEAD").strip()
+    workspace = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
+                    f"file://{source}", str(workspace)], check=True, capture_output=True,
+                   timeout=120)
+    env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
+    event_path = Path(env["GITHUB_EVENT_PATH"])
+    event = json.loads(event_path.read_text())
+    event["pull_request"]["head"]["sha"] = head
+    event_path.write_text(json.dumps(event))
+    api.open_pull_request({"app.py": set(range(1, 6))}, {head})
+    result = run_action(ACTION, {"install": "false", "scanners": "bandit", "review": "true",
+                                 "upload-sarif": "false"}, env, workspace, tmp_path / "run",
+                        token=TOKEN)
+    assert result.exit_code == 1, result.log
+    assert result.step("review").exit_code == 0, result.log
+    (inline,) = api.review_comments.values()
+    assert (inline["path"], inline["line"], inline["commit_id"]) == ("app.py", 5, head)
+    assert "B602" in inline["body"] and inline["body"].startswith("<!-- secgate-finding: ")
+    (sticky,) = api.comments.values()
+    body = sticky["body"]
+    assert body.index("### New in this pull request (") < body.index(
+        "<details><summary>Not changed by this pull request (")
+    assert_token_hidden(result, tmp_path)

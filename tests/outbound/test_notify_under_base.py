@@ -27,7 +27,7 @@ def hooks() -> Iterator[Receiver]:
 
 
 def _policy(url: str) -> str:
-    return f"version: 1\nnotify:\n  - url: {url}\n    on: [block, error]\n"
+    return f"version: 1\npull_request: {{block: all}}\nnotify:\n  - url: {url}\n    on: [block, error]\n"
 
 
 def test_the_bases_notify_targets_get_the_message_not_the_pull_requests(

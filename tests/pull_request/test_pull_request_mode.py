@@ -3,7 +3,11 @@
 Each tampering route is a real git repository — a base commit on ``main`` and a pull-request
 branch that changes the gate's own files — scanned by real Bandit: the pull request's
 ``.secgate.yml``, ``.secgateignore``, baseline and acceptances do not apply, and every report
-names each change. Without ``--base`` the same trees pass, which is the attack."""
+names each change. Without ``--base`` the same trees pass, which is the attack.
+
+The base's policy says ``pull_request: {block: all}``: these cases are about whose configuration
+judges, shown on findings in the base's own code, which the diff-aware default (``block:
+changed``, tests/pull_request/test_diff_aware_gate.py) would only let warn."""
 
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ CLEAN = "def add(a, b):\n    return a + b\n"
 BASE_POLICY = """version: 1
 fail_on: high
 warn_on: medium
+pull_request:
+  block: all
 scanners:
   required: [bandit]
 rules:
@@ -265,14 +271,17 @@ def actions_env(base_ref: str, runner_temp: Path) -> dict[str, str]:
             "GITHUB_BASE_REF": base_ref, "RUNNER_TEMP": str(runner_temp)}
 
 
-def shallow_checkout(repo: Path, tmp_path: Path) -> Path:
+def shallow_checkout(repo: Path, tmp_path: Path, depth: int = 1) -> Path:
     """What actions/checkout makes of a pull request: a depth-1 clone of the head only, with
-    ``origin`` pointing at the repository."""
+    ``origin`` pointing at the repository (``depth``: deeper, as the action's history step
+    makes it)."""
     origin = tmp_path / "origin.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(origin)], check=True,
-                   capture_output=True, timeout=120)
-    checkout = tmp_path / "checkout"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
+    if not origin.exists():
+        subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(origin)], check=True,
+                       capture_output=True, timeout=120)
+    checkout = tmp_path / f"checkout-{depth}"
+    subprocess.run(["git", "clone", "-q", "--depth", str(depth), "--branch", "pr",
+                    "--single-branch",
                     f"file://{origin}", str(checkout)], check=True, capture_output=True,
                    timeout=120)
     return checkout
@@ -281,7 +290,11 @@ def shallow_checkout(repo: Path, tmp_path: Path) -> Path:
 def test_in_actions_the_base_branch_is_the_default_and_is_fetched(repo: Path,
                                                                   tmp_path: Path) -> None:
     commit(repo, {".secgate.yml": BASE_POLICY.replace("fail_on: high", "fail_on: none")}, "x")
-    checkout = shallow_checkout(repo, tmp_path)
+    # depth 1: the base is fetched, but the history joining it to HEAD is not there
+    too_shallow = shallow_checkout(repo, tmp_path)
+    code, _, stderr = scan(too_shallow, env=actions_env("main", tmp_path))
+    assert code == 2 and "shallow clone lacks the history that joins origin/main" in stderr
+    checkout = shallow_checkout(repo, tmp_path, depth=2)  # the pull request's commit and its parent
     assert git(checkout, "rev-parse", "--is-shallow-repository").strip() == "true"
     code, report, _ = scan(checkout, env=actions_env("main", tmp_path))
     assert code == 1

@@ -1,8 +1,9 @@
 """A small GitHub REST API on 127.0.0.1 for the tests: a real HTTP server (http.server in a
 thread) that checks every request the way GitHub documents it and keeps what was posted.
 
-It knows the endpoints secgate uses — list/create/edit issue comments, upload a SARIF and read
-its processing status — and any answer can be scripted ahead (5xx, 403, 404, rate limits) with
+It knows the endpoints secgate uses — list/create/edit issue comments, list/create/edit/delete
+pull-request review comments (against the pull request's diff and commits set with
+``open_pull_request``), upload a SARIF and read its processing status — and any answer can be scripted ahead (5xx, 403, 404, rate limits) with
 ``plan``. Every check that fails is recorded in ``violations``; tests assert it stays empty.
 """
 
@@ -29,6 +30,11 @@ REPO = "octo-org/octo-app"
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 _COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
+_REVIEW_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments$")
+_REVIEW_COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/comments/(\d+)$")
+_REVIEW_FIELDS = {"body", "commit_id", "path", "line", "side", "start_line", "start_side",
+                  "in_reply_to", "subject_type", "position"}
+"""The fields GitHub documents for "Create a review comment for a pull request"."""
 _SARIFS = re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/sarifs$")
 _SARIF = re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/sarifs/([^/]+)$")
 
@@ -73,6 +79,12 @@ class FakeGitHub:
         """The processing_status answers, in order (the last one repeats)."""
         self.processing_errors: list[str] = []
         self.planned: list[Planned] = []
+        self.review_comments: dict[int, dict[str, Any]] = {}
+        self.pull_diff: dict[str, set[int]] = {}
+        """Path -> the lines of the pull request's diff (the new side) comments may take."""
+        self.pull_commits: set[str] = set()
+        """The commits of the pull request (``commit_id`` must be one of them)."""
+        self.pull_number = 7
         self._ids = itertools.count(1001)
         self._polls: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -84,6 +96,35 @@ class FakeGitHub:
             "id": comment_id, "body": body, "user": dict(user or BOT), "number": number,
             "html_url": f"https://github.example/{self.repo}/pull/{number}#c{comment_id}"}
         return comment_id
+
+    def open_pull_request(self, diff: dict[str, set[int]], commits: set[str],
+                          number: int = 7) -> None:
+        """The pull request review comments are made on: its diff's lines and its commits."""
+        self.pull_diff, self.pull_commits, self.pull_number = diff, commits, number
+
+    def add_review_comment(self, body: str, path: str, line: int | None, commit_id: str,
+                           user: dict[str, str] | None = None,
+                           in_reply_to: int | None = None) -> int:
+        comment_id = next(self._ids)
+        self.review_comments[comment_id] = {
+            "id": comment_id, "body": body, "path": path, "line": line,
+            "original_line": line, "side": "RIGHT", "commit_id": commit_id,
+            "original_commit_id": commit_id, "user": dict(user or BOT),
+            "html_url": f"https://github.example/{self.repo}/pull/{self.pull_number}"
+                        f"#discussion_r{comment_id}"}
+        if in_reply_to is not None:
+            self.review_comments[comment_id]["in_reply_to_id"] = in_reply_to
+        return comment_id
+
+    def push(self, diff: dict[str, set[int]], commit: str) -> None:
+        """A new commit on the pull request: comments on lines no longer in the diff become
+        outdated (GitHub answers them with ``line: null``)."""
+        self.pull_commits.add(commit)
+        for comment in self.review_comments.values():
+            if comment["line"] is not None and comment["line"] not in diff.get(comment["path"],
+                                                                             set()):
+                comment["line"] = None
+        self.pull_diff = diff
 
     def plan(self, method: str, path: str, status: int, headers: dict[str, str] | None = None,
              body: Any = None) -> None:
@@ -122,7 +163,7 @@ class FakeGitHub:
 
     def _route(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
         owner_repo = None
-        for pattern in (_COMMENTS, _COMMENT, _SARIFS, _SARIF):
+        for pattern in (_COMMENTS, _COMMENT, _REVIEW_COMMENTS, _REVIEW_COMMENT, _SARIFS, _SARIF):
             match = pattern.match(seen.path)
             if match:
                 owner_repo = f"{match.group(1)}/{match.group(2)}"
@@ -147,6 +188,30 @@ class FakeGitHub:
                 return body
             comment["body"] = body["body"]
             return 200, {}, comment
+        if pattern is _REVIEW_COMMENTS:
+            if int(match.group(3)) != self.pull_number:
+                return 404, {}, {"message": "Not Found"}
+            if seen.method == "GET":
+                return self._page(seen, list(self.review_comments.values()))
+            if seen.method == "POST":
+                return self._create_review_comment(seen)
+        if pattern is _REVIEW_COMMENT and seen.method in ("PATCH", "DELETE"):
+            comment = self.review_comments.get(int(match.group(3)))
+            if comment is None:
+                return 404, {}, {"message": "Not Found"}
+            if seen.method == "DELETE":
+                if seen.raw_body:
+                    return self._violation(f"DELETE {seen.path}: sends a body")
+                del self.review_comments[comment["id"]]
+                return 204, {}, None
+            body = self._json_body(seen, {"body"})
+            if isinstance(body, tuple):
+                return body
+            if set(body) != {"body"}:
+                return self._violation(f"PATCH {seen.path}: only body can be updated, got "
+                                       f"{sorted(body)}")
+            comment["body"] = body["body"]
+            return 200, {}, comment
         if pattern is _SARIFS and seen.method == "POST":
             return self._upload(seen)
         if pattern is _SARIF and seen.method == "GET":
@@ -158,8 +223,44 @@ class FakeGitHub:
             return self._violation(f"{seen.method} {seen.path}: body lacks {sorted(keys)}")
         return seen.body
 
+    def _create_review_comment(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
+        body = self._json_body(seen, {"body", "commit_id", "path"})
+        if isinstance(body, tuple):
+            return body
+        unknown = set(body) - _REVIEW_FIELDS
+        if unknown:
+            return self._violation(f"POST {seen.path}: unknown fields {sorted(unknown)}")
+        if "position" in body:
+            return self._violation(f"POST {seen.path}: position is deprecated; use line and side")
+        line, side = body.get("line"), body.get("side")
+        if not isinstance(line, int) or isinstance(line, bool) or line < 1:
+            return self._violation(f"POST {seen.path}: line {line!r} is not a line number")
+        if side not in ("LEFT", "RIGHT"):
+            return self._violation(f"POST {seen.path}: side {side!r} is not LEFT or RIGHT")
+        if not isinstance(body["body"], str) or not body["body"].strip():
+            return self._violation(f"POST {seen.path}: empty body")
+        path = body["path"]
+        if not isinstance(path, str) or path.startswith(("/", "./")) or "\\" in path:
+            return self._violation(f"POST {seen.path}: path {path!r} is not repository-relative")
+        if not re.fullmatch(r"[0-9a-f]{40}", str(body["commit_id"])):
+            return self._violation(f"commit_id {body['commit_id']!r} is not 40 hex digits")
+        if body["commit_id"] not in self.pull_commits:
+            return 422, {}, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequestReviewComment", "code": "invalid",
+                 "field": "commit_id"}]}
+        if path not in self.pull_diff:
+            return 422, {}, {"message": "Validation Failed", "errors": [
+                "pull_request_review_thread.path could not be resolved"]}
+        if side == "RIGHT" and line not in self.pull_diff[path]:
+            return 422, {}, {"message": "Validation Failed", "errors": [
+                "pull_request_review_thread.line must be part of the diff"]}
+        comment_id = self.add_review_comment(body["body"], path, line, body["commit_id"])
+        return 201, {}, self.review_comments[comment_id]
+
     def _list_comments(self, seen: Seen, number: int) -> tuple[int, dict[str, str], Any]:
-        mine = [c for c in self.comments.values() if c["number"] == number]
+        return self._page(seen, [c for c in self.comments.values() if c["number"] == number])
+
+    def _page(self, seen: Seen, mine: list[dict[str, Any]]) -> tuple[int, dict[str, str], Any]:
         page = int(seen.query.get("page", ["1"])[0])
         start = (page - 1) * self.page_size
         headers = {}
