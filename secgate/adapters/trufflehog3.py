@@ -167,7 +167,7 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
 
 def whole_token(line: str, value: str) -> str:
     """The whole token of ``line`` that ``value`` sits in, when it sits in exactly one: the
-    entropy check reports the random part of a token (``afMu…`` of ``ghp_afMu…``), other tools
+    entropy check reports the random part of a token (``Xy3k…`` of ``ghp_Xy3k…``), other tools
     the token, and the hash must be of the same text to merge. A value holding a blank, quote or
     ``=`` is kept as it is."""
     if not value or any(c in _DELIMITERS for c in value):
