@@ -322,7 +322,6 @@ class _Chooser:
             what = "every known vulnerability"
         where = f"of major version {major}" if same_major else "known"
         reason = f"{chosen.version} is the lowest {where} clear of {what}"
-        reason += f"; candidates from {', '.join(chosen.sources)}"
         status = "upgrade"
         if not same_major:
             status = "new-major"

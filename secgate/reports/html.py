@@ -151,7 +151,8 @@ class _Rows:
     the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
     ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
     acceptance expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the
-    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as
+    vulnerability), ``epss`` the EPSS score, ``rch`` the reachability of a Python dependency
+    and why (``ru`` true when not reachable). Each row is written straight to JSON text, as
     ``json.dumps(row, ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000
     findings, building a dict per finding and serializing them all cost more than the rest of
     the page."""
@@ -267,6 +268,7 @@ class _Rows:
             ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
                 expiry := common.acceptance_expiry(finding)) else "",
             _exploit_json(finding) if kev is not None or epss is not None else "",
+            _reachable_json(finding),
         ])
         # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
         written_score = self.scores[score] if score else repr(score)
@@ -289,6 +291,15 @@ def _exploit_json(finding: Finding) -> str:
     if epss is not None:
         parts.append(',"epss":' + quote(epss))
     return "".join(parts)
+
+
+def _reachable_json(finding: Finding) -> str:
+    """``,"rch":text`` (and ``,"ru":true`` when not reachable) of a judged Python dependency
+    finding, else nothing."""
+    text = common.reachable_text(finding)
+    if text is None:
+        return ""
+    return ',"rch":' + quote(text) + (',"ru":true' if finding.reachable is False else "")
 
 
 def _source_json(source: tuple[str, str]) -> str:

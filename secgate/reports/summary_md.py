@@ -34,6 +34,7 @@ def _render(result: ScanResult, overview: common.Overview, limit: int) -> str:
         doc.add(f"- {md.text(reason, 400)}")
     doc.add("")
     doc.add_all(markdown.gate_change_lines(result, limit=200))
+    doc.add_all(md.upgrade_lines(result))
     doc.add_all(markdown.counts_table(result, overview))
     doc.add("")
     extras = markdown.extras_line(result, overview)
