@@ -91,10 +91,10 @@ def make_plan(inputs: PlanInputs) -> UpgradePlan | None:
                 "applied": False, "reason": f"{upgrade.reason}; not written: {problems[0]}"})
         packages.append(upgrade)
     cleared = {(u.ecosystem, u.name, u.version) for u in packages if u.applied}
-    left = [_blocking_line(f) for f in blocking
+    left = sorted(_blocking_line(f) for f in blocking
             if not (f.package is not None and f.category.value == "dependency"
                     and ((f.package.ecosystem or "unknown").lower(), f.package.name,
-                         f.package.version) in cleared)]
+                         f.package.version) in cleared))
     sources = _candidate_sources(inputs, packages)
     return UpgradePlan(packages=packages, diff=changes.diff(), candidates_from=sources,
                        left_blocking=left)

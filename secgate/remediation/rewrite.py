@@ -101,7 +101,7 @@ def _requirement_pattern(name: str, version: str) -> re.Pattern[str]:
 
 def _poetry_pattern(name: str, version: str) -> re.Pattern[str]:
     """``name = "==version"`` or ``name = {version = "version", ...}`` (Poetry)."""
-    quoted = rf"""(["'])\s*=?=?\s*{re.escape(version)}\s*\2"""
+    quoted = rf"""(?P<quote>["'])\s*=?=?\s*{re.escape(version)}\s*(?P=quote)"""
     return re.compile(rf"(?i)^(\s*[\"']?{_name_pattern(name)}[\"']?\s*=\s*"
                       rf"(?:\{{[^}}]*?version\s*=\s*)?)({quoted})")
 
