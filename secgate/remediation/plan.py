@@ -76,8 +76,14 @@ def make_plan(inputs: PlanInputs) -> UpgradePlan | None:
             package = finding.package
             ecosystem = (package.ecosystem or "unknown").lower()
             groups.setdefault((ecosystem, package.name, package.version), []).append(finding)
-    upgrades = [_package_plan(key, found, inputs) for key, found in sorted(
-        groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or ""))]
+    reported: dict[str, list[Finding]] = {}
+    for finding in inputs.findings:
+        if is_python_dependency(finding) and finding.vulnerability is not None:
+            assert finding.package is not None  # noqa: S101 - is_python_dependency checked it
+            reported.setdefault(finding.package.name, []).append(finding)
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or ""))
+    upgrades = [_package_plan(key, found, inputs, reported.get(key[1], []))
+                for key, found in ordered]
     edits = [rewrite.Edit(place, upgrade.target)
              for upgrade, places in upgrades if upgrade.applied and upgrade.target
              for place in places]
@@ -119,7 +125,8 @@ def _blocking_line(finding: Finding) -> str:
 
 
 def _package_plan(key: tuple[str, str, str | None], blocking: list[Finding],
-                  inputs: PlanInputs) -> tuple[PackageUpgrade, list[Pin]]:
+                  inputs: PlanInputs, reported: list[Finding]
+                  ) -> tuple[PackageUpgrade, list[Pin]]:
     ecosystem, name, version = key
     blocking_ids = sorted({_key(f) for f in blocking})
     base = {"name": name, "ecosystem": ecosystem, "version": version}
@@ -131,7 +138,7 @@ def _package_plan(key: tuple[str, str, str | None], blocking: list[Finding],
         return PackageUpgrade(**base, status="unfixable", remaining=blocking_ids,
                               reason="the reports name no installed version to upgrade "
                                      "from"), []
-    choice = _Chooser(name, version, blocking, inputs).choose()
+    choice = _Chooser(name, version, blocking, reported, inputs).choose()
     places = [p for p in inputs.pins.pins if p.name == name and p.version == version]
     upgrade = PackageUpgrade(**base, status=choice.status, target=choice.target,
                              clears=choice.clears, remaining=choice.remaining,
@@ -195,20 +202,19 @@ class _Chooser:
     """Chooses the version of one package (steps 1-4 of the module docstring)."""
 
     def __init__(self, name: str, version: str, blocking: list[Finding],
-                 inputs: PlanInputs) -> None:
+                 reported: list[Finding], inputs: PlanInputs) -> None:
+        """``reported``: every Python dependency finding about the package."""
         self.name, self.version, self.inputs = name, version, inputs
         self.blocking = sorted({_key(f) for f in blocking})
-        self.known, self.templates = self._known(blocking)
+        self.known, self.templates = self._known(blocking, reported)
         self._blocks_at: dict[tuple[str, str], bool] = {}
 
-    def _known(self, blocking: list[Finding]
+    def _known(self, blocking: list[Finding], about: list[Finding]
                ) -> tuple[dict[str, KnownVulnerability], dict[str, Finding]]:
         reported: dict[str, list[Finding]] = {}
         ours = {id(f) for f in blocking}
-        for finding in sorted(self.inputs.findings, key=lambda f: id(f) not in ours):
-            if is_python_dependency(finding) and finding.vulnerability is not None \
-                    and finding.package is not None and finding.package.name == self.name:
-                reported.setdefault(_key(finding), []).append(finding)
+        for finding in sorted(about, key=lambda f: id(f) not in ours):
+            reported.setdefault(_key(finding), []).append(finding)
         store = self.inputs.store
         known: dict[str, KnownVulnerability] = {}
         templates: dict[str, Finding] = {}

@@ -77,6 +77,7 @@ def _render(result: ScanResult) -> str:
                   for f in result.fixed[:500]],
         "notes": [common.clean(n) for n in result.notes],
         "gate": _gate(result),
+        "upgrades": _upgrades(result),
         "advisories": common.snapshot_lines(result, policy_today()),
         "reasons": [common.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
@@ -99,6 +100,22 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
             "on_weakening": review.on_weakening,
             "changes": [(c.weakens, common.clean(c.file), common.clean(c.setting),
                          common.clean(c.summary)) for c in review.changes]}
+
+
+def _upgrades(result: ScanResult) -> dict[str, Any] | None:
+    """The upgrade plan of the blocking dependencies, for the template."""
+    plan = result.upgrades
+    if plan is None or not plan.packages:
+        return None
+    written = sum(1 for u in plan.packages if u.applied)
+    left = len(plan.left_blocking)
+    return {"written": written, "listed": len(plan.packages) - written,
+            "rows": [(u.name, u.version or "?",
+                      f"{u.target} ({u.status})" if u.target else u.status,
+                      common.clean(u.reason)) for u in plan.packages],
+            "diff": common.clean(plan.diff),
+            "left": "The plan clears every blocking finding." if not left
+            else f"After the plan, {left} blocking finding(s) remain."}
 
 
 def embed_json(data: Any) -> str:

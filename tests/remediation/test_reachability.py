@@ -153,7 +153,8 @@ def test_the_pr_comment_shows_the_plan(tmp_path: Path, data: Path) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "requests==2.19.1\npy==1.11.0\n",
                                      "main.py": "import requests\n"})
     comment = tmp_path / "comment.md"
-    code, _, stderr = _scan(app, data, "--markdown", comment, "--sarif", tmp_path / "r.sarif")
+    code, _, stderr = _scan(app, data, "--markdown", comment, "--sarif", tmp_path / "r.sarif",
+                            "--html", tmp_path / "r.html")
     assert code == 1
     text = comment.read_text(encoding="utf-8")
     assert "### Upgrade plan (1 to write, 1 listed)" in text
@@ -165,6 +166,9 @@ def test_the_pr_comment_shows_the_plan(tmp_path: Path, data: Path) -> None:
     assert "After the plan, 1 blocking finding(s) remain." in text
     assert "upgrade plan: 1 upgrade(s): requests 2.19.1 -> 2.31.0; 1 package(s) it cannot " \
            "fix (secgate fix prints the diff, --write applies it)" in stderr
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<section id="upgrades">' in html and "<td>2.31.0 (upgrade)</td>" in html
+    assert "+requests==2.31.0" in html
     again = tmp_path / "again.md"
     run_secgate("report", "--from", tmp_path / "r.sarif", "--markdown", again, env=env_of(data))
     assert again.read_text(encoding="utf-8") == text
