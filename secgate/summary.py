@@ -14,6 +14,7 @@ from typing import TextIO
 from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import Action, Finding, RunStatus, ScanResult, Severity, VerdictStatus
 from secgate.policy.accept import today as policy_today
+from secgate.reports.common import reachable_word
 
 _VERDICT_WORDS = {
     VerdictStatus.PASS: "PASS",
@@ -144,10 +145,9 @@ def _exploits(finding: Finding) -> str:
 
 def _reachable(finding: Finding) -> str:
     """`` [not reachable: why]`` for a Python dependency finding whose reachability was judged."""
-    if finding.reachable is None:
+    word = reachable_word(finding)
+    if word is None:
         return ""
-    word = {True: "reachable", False: "not reachable", "unknown": "reachability unknown"}[
-        finding.reachable]
     via = f": {terminal_text(finding.reachable_via, 160)}" if finding.reachable_via else ""
     return f" [{word}{via}]"
 
