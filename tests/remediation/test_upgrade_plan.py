@@ -12,6 +12,7 @@ import pytest
 from remediation_data import TRIVY_PIP, env_of, fix, project, scan_json, store_in
 
 from secgate.advisories import pins
+from secgate.ingest import InputSpec
 from secgate.model import Action, Decision, Finding
 from secgate.pipeline import ScanRequest, execute
 from secgate.remediation import rewrite
@@ -107,9 +108,44 @@ def test_only_blocking_vulnerabilities_must_be_cleared(tmp_path: Path, use_data:
                         "    action: warn\n"})
     requests = _plan(app)["requests"]
     assert requests["target"] == "2.31.0" and requests["clears"] == ["CVE-2018-18074"]
-    # an acceptance of the one version 2.20.0 would still not make it clear: the plan never
-    # proposes a version a known advisory affects while a clean one exists in the major version
-    assert requests["remaining"] == []
+    assert requests["remaining"] == []  # never a version a known advisory still affects
+
+
+def _reported(vuln_id: str, fixed: list[str], action: Action, name: str = "example",
+              version: str = "1.0.0") -> Finding:
+    """A dependency finding as a scanner reports one (no record in the store)."""
+    return Finding.model_validate({
+        "tool": "pip-audit", "rule_id": vuln_id, "category": "dependency", "severity": "high",
+        "score": 8.0, "level": "error", "message": "m",
+        "package": {"name": name, "version": version, "ecosystem": "pypi",
+                    "fixed_versions": fixed},
+        "vulnerability": {"id": vuln_id},
+        "decision": {"action": action.value, "decided_by": "threshold", "reason": "r"}})
+
+
+def test_within_the_major_version_when_that_suffices(tmp_path: Path) -> None:
+    from secgate.remediation.plan import PlanInputs, make_plan
+
+    # A blocks (fixed in 1.1.0); B only warns and is fixed in 2.0.0 alone: 1.1.0 clears what
+    # blocks and stays in major version 1, so it is chosen over 2.0.0 (clear of both), and B
+    # is named as remaining
+    app = project(tmp_path / "app", {"requirements.txt": "example==1.0.0\n"})
+    findings = [_reported("A", ["1.1.0"], Action.BLOCK), _reported("B", ["2.0.0"], Action.WARN)]
+    plan = make_plan(PlanInputs(findings=findings, target=app, pins=pins.read(app),
+                                decide=lambda f: Action.BLOCK if f.rule_id == "A"
+                                else Action.WARN))
+    assert plan is not None
+    (upgrade,) = plan.packages
+    assert (upgrade.status, upgrade.target, upgrade.clears, upgrade.remaining) == (
+        "upgrade", "1.1.0", ["A"], ["B"])
+    assert "still affected by B, which do not block" in upgrade.reason
+    assert plan.diff.endswith("-example==1.0.0\n+example==1.1.0\n")
+    # when B blocks too, no 1.x version suffices: 2.0.0, a new major version, listed
+    plan = make_plan(PlanInputs(findings=findings, target=app, pins=pins.read(app),
+                                decide=lambda f: Action.BLOCK))
+    assert plan is not None and plan.packages[0].status == "new-major"
+    assert plan.packages[0].target == "2.0.0" and not plan.packages[0].applied
+    assert plan.diff == ""
 
 
 def test_an_unfixable_advisory_is_listed_and_fix_exits_1(tmp_path: Path, data: Path) -> None:
@@ -147,18 +183,12 @@ def test_every_source_of_fixed_versions_counts(tmp_path: Path, use_data: Path) -
     # records but not that report, so the plan is 2.32.0, a version only Trivy names
     app = project(tmp_path / "app", {"requirements.txt": "requests==2.19.0\npyyaml==5.3\n"})
     result = execute(ScanRequest(target=app, scanners=["osv"], use_cache=False,
-                                 inputs=[_input(f"trivy={TRIVY_PIP}")]))
+                                 inputs=[InputSpec.parse(f"trivy={TRIVY_PIP}")]))
     assert result.upgrades is not None
     requests = next(u for u in result.upgrades.packages if u.name == "requests")
     assert requests.target == "2.32.0" and requests.status == "upgrade"
     assert "CVE-2018-18074" in requests.clears
     assert any("scanners' reports" in s for s in result.upgrades.candidates_from)
-
-
-def _input(text: str):  # type: ignore[no-untyped-def]
-    from secgate.ingest import InputSpec
-
-    return InputSpec.parse(text)
 
 
 def test_what_cannot_be_resolved_offline_is_listed(tmp_path: Path, use_data: Path) -> None:
@@ -187,15 +217,8 @@ def test_a_transitive_or_ranged_package_is_listed(tmp_path: Path) -> None:
     from secgate.remediation.plan import PlanInputs, make_plan
 
     app = project(tmp_path / "app", {"requirements.txt": "flask==2.0.0\nidna>=2\n"})
-    finding = Finding.model_validate({
-        "tool": "pip-audit", "rule_id": "PYSEC-X", "category": "dependency", "severity": "high",
-        "score": 8.0, "level": "error", "message": "m",
-        "package": {"name": "werkzeug", "version": "2.0.0", "ecosystem": "pypi",
-                    "fixed_versions": ["2.2.3"]},
-        "vulnerability": {"id": "PYSEC-X"},
-        "decision": {"action": "block", "decided_by": "threshold", "reason": "r"}})
-    ranged = finding.model_copy(update={"package": finding.package.model_copy(  # type: ignore[union-attr]
-        update={"name": "idna"})})
+    finding = _reported("PYSEC-X", ["2.2.3"], Action.BLOCK, "werkzeug", "2.0.0")
+    ranged = _reported("PYSEC-X", ["2.2.3"], Action.BLOCK, "idna", "2.0.0")
     plan = make_plan(PlanInputs(findings=[finding, ranged], target=app, pins=pins.read(app),
                                 decide=lambda f: Action.BLOCK))
     assert plan is not None
