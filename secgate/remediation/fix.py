@@ -49,6 +49,10 @@ def report(result: ScanResult, out: TextIO, err: TextIO, quiet: bool) -> None:
             print(f"  still blocking: {terminal_text(line, 300)}", file=err)
         if plan.candidates_from:
             print(f"  candidate versions from: {'; '.join(plan.candidates_from)}", file=err)
+        left = len(plan.left_blocking)
+        print("secgate fix: the plan clears every blocking finding" if not left else
+              f"secgate fix: {left} blocking finding(s) remain that the plan cannot clear",
+              file=err)
     out.write(plan.diff)
 
 
