@@ -1,6 +1,7 @@
 """One scan from request to result: collect (run scanners and/or ingest files), scrub secrets,
-normalize, fingerprint, dedupe, add exploitation facts (KEV, EPSS) from imported advisory data,
-judge (with VEX statements). Reports are written by the caller from the result."""
+normalize, fingerprint, dedupe, add exploitation facts (KEV, EPSS) from imported advisory data
+and the reachability of Python dependencies, judge (with VEX statements), then plan the
+upgrades of the blocking dependencies. Reports are written by the caller from the result."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
 from secgate.pull_request import trusted_gate
+from secgate.remediation import steps as remediation
 from secgate.scanning import result_cache
 from secgate.scanning.ingest import InputSpec, ingest
 from secgate.scanning.runner import (
@@ -70,6 +72,8 @@ class ScanRequest:
     """True when ``base`` is the pull request's base branch taken from GitHub Actions."""
     vex: list[Path] = field(default_factory=list)
     """``--vex FILE`` documents; the policy's ``vex:`` (relative to the target) adds more."""
+    allow_major: bool = False
+    """``secgate fix --allow-major``: the upgrade plan may move a pin to a new major version."""
 
 
 def select_scanners(request: ScanRequest, policy: Policy) -> list[Adapter]:
@@ -222,6 +226,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
                      f"(--exclude / {IGNORE_FILE})")
     findings, fixed = identify(findings, runs, request, policy, root, notes, tree, gate)
     advisories = exploits.consult(findings, runs, registry.dependency_scanners())
+    prepared = remediation.judge_reachability(findings, request.target, policy)
     required = set(request.scanners)
     evaluation = evaluate(findings, runs, policy, required=required, today=today,
                           installed=installed_scanners(request), vex=vex,
@@ -232,6 +237,8 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     notes.extend(evaluation.notes)
     if fixed is not None:
         verdict.counts["fixed"] = len(fixed)
+    upgrades = remediation.plan_upgrades(findings, root, policy, vex, today, prepared,
+                                         request.allow_major)
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     # the reports that follow need the memory; findings shared at ingest only got a decision
@@ -239,7 +246,7 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
                       target=str(request.target) if request.target else None,
                       secgate_version=__version__, notes=notes, fixed=fixed or [],
-                      advisories=advisories,
+                      advisories=advisories, upgrades=upgrades,
                       pull_request=gate.review if gate is not None else None)
 
 

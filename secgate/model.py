@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from secgate.remediation.model import UpgradePlan
+
 
 class Severity(str, Enum):
     """secgate's severity scale, highest first."""
@@ -296,6 +298,10 @@ class AdvisorySnapshot(_Model):
     imported_at: str
 
 
+Reachable = bool | Literal["unknown"]
+"""Whether a dependency is used: True, False or ``"unknown"``."""
+
+
 class Finding(_Model):
     """One problem, normalized from whichever tool(s) reported it."""
 
@@ -337,6 +343,12 @@ class Finding(_Model):
     """Whether CISA's KEV catalog lists the vulnerability; None without KEV data."""
     epss: EpssStatus | None = None
     """The vulnerability's EPSS score; None without EPSS data or a scored CVE."""
+    reachable: Reachable | None = None
+    """For a Python dependency finding: True when a scanned Python file imports the package
+    (or a package it imports needs it), False when none does, ``"unknown"`` when secgate cannot
+    tell (it gates like True); None when not judged (see ``secgate.remediation.reachability``)."""
+    reachable_via: str | None = None
+    """Why ``reachable`` is what it is, in one line (``imported as yaml in app/main.py:3``)."""
 
     @property
     def fixable(self) -> bool:
@@ -491,3 +503,6 @@ class ScanResult(_Model):
     """Set in pull-request mode (``--base``)."""
     advisories: list[AdvisorySnapshot] = Field(default_factory=list)
     """The imported advisory data the scan consulted, with each snapshot's date."""
+    upgrades: UpgradePlan | None = None
+    """The upgrade plan for the blocking Python dependencies (``secgate.remediation.plan``);
+    None when none blocks."""

@@ -5,7 +5,9 @@ Comparisons: tool names, categories, vulnerability ids, CWE ids and package name
 (package names also ignore ``-``/``_``/``.`` differences, as PyPI does); rule ids and license ids
 are globs without case; paths are globs of ``secgate.findings.paths`` (``**`` crosses directories, a
 pattern without ``/`` matches the file name at any depth); ``kev`` and ``epss`` compare the
-exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none.
+exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none;
+``reachable`` compares ``Finding.reachable`` (``secgate.remediation.reachability``), with
+``unknown`` matching ``reachable: true`` too, and never matches a finding not judged.
 """
 
 from __future__ import annotations
@@ -37,7 +39,18 @@ def finding_matches(finding: Finding, match: Match) -> bool:
         and (match.license is None or license_matches(finding, match.license))
         and (match.kev is None or kev_matches(finding, match.kev))
         and (match.epss is None or epss_matches(finding, match.epss))
+        and (match.reachable is None or reachable_matches(finding, match.reachable))
     )
+
+
+def reachable_matches(finding: Finding, wanted: bool | str) -> bool:
+    """True when the finding's reachability is ``wanted``; ``unknown`` gates like reachable, so
+    ``reachable: true`` matches it as well."""
+    if finding.reachable is None:
+        return False
+    if wanted is True:
+        return finding.reachable is True or finding.reachable == "unknown"
+    return finding.reachable == wanted
 
 
 def kev_matches(finding: Finding, listed: bool) -> bool:

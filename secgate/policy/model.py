@@ -66,6 +66,10 @@ class Match(_Model):
     finding without KEV data matches neither)."""
     epss: float | None = Field(default=None, ge=0.0, le=1.0)
     """An EPSS score: findings scored at or above it match (unscored ones never do)."""
+    reachable: bool | Literal["unknown"] | None = None
+    """A Python dependency finding's reachability: True matches reachable and unknown ones
+    (unknown gates like reachable), False only those no scanned file uses, ``unknown`` only
+    the unknown ones; a finding not judged matches none."""
 
     @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
                      mode="before")

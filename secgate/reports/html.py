@@ -78,6 +78,7 @@ def _render(result: ScanResult) -> str:
                   for f in result.fixed[:500]],
         "notes": [presentation.clean(n) for n in result.notes],
         "gate": _gate(result),
+        "upgrades": _upgrades(result),
         "advisories": presentation.snapshot_lines(result, policy_today()),
         "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
@@ -100,6 +101,22 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
             "on_weakening": review.on_weakening,
             "changes": [(c.weakens, presentation.clean(c.file), presentation.clean(c.setting),
                          presentation.clean(c.summary)) for c in review.changes]}
+
+
+def _upgrades(result: ScanResult) -> dict[str, Any] | None:
+    """The upgrade plan of the blocking dependencies, for the template."""
+    plan = result.upgrades
+    if plan is None or not plan.packages:
+        return None
+    written = sum(1 for u in plan.packages if u.applied)
+    left = len(plan.left_blocking)
+    return {"written": written, "listed": len(plan.packages) - written,
+            "rows": [(u.name, u.version or "?",
+                      f"{u.target} ({u.status})" if u.target else u.status,
+                      presentation.clean(u.reason)) for u in plan.packages],
+            "diff": presentation.clean(plan.diff),
+            "left": "The plan clears every blocking finding." if not left
+            else f"After the plan, {left} blocking finding(s) remain."}
 
 
 def embed_json(data: Any) -> str:
@@ -152,7 +169,8 @@ class _Rows:
     the decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link,
     ``b`` baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp``
     acceptance expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the
-    vulnerability), ``epss`` the EPSS score. Each row is written straight to JSON text, as
+    vulnerability), ``epss`` the EPSS score, ``rch`` the reachability of a Python dependency
+    and why (``ru`` true when not reachable). Each row is written straight to JSON text, as
     ``json.dumps(row, ensure_ascii=False, separators=(",", ":"))`` would write it: at 100,000
     findings, building a dict per finding and serializing them all cost more than the rest of
     the page."""
@@ -268,6 +286,7 @@ class _Rows:
             ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
                 expiry := presentation.acceptance_expiry(finding)) else "",
             _exploit_json(finding) if kev is not None or epss is not None else "",
+            _reachable_json(finding),
         ])
         # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
         written_score = self.scores[score] if score else repr(score)
@@ -290,6 +309,15 @@ def _exploit_json(finding: Finding) -> str:
     if epss is not None:
         parts.append(',"epss":' + quote(epss))
     return "".join(parts)
+
+
+def _reachable_json(finding: Finding) -> str:
+    """``,"rch":text`` (and ``,"ru":true`` when not reachable) of a judged Python dependency
+    finding, else nothing."""
+    text = presentation.reachable_text(finding)
+    if text is None:
+        return ""
+    return ',"rch":' + quote(text) + (',"ru":true' if finding.reachable is False else "")
 
 
 def _source_json(source: tuple[str, str]) -> str:

@@ -2,7 +2,8 @@
 
 Its first line is the verdict. Its second line is the hidden marker ``<!-- secgate-report -->``
 (``COMMENT_MARKER``), by which ``secgate github comment`` finds its own earlier comment and edits
-it instead of adding a new one. Then come the counts (new vs existing), the blocking findings, and
+it instead of adding a new one. Then come the counts (new vs existing), the upgrade plan of the
+blocking dependencies (what ``secgate fix`` prints), the blocking findings, and
 every other finding inside a ``<details>`` block. The comment stays within ``MAX_CHARS``
 (GitHub refuses comment bodies over 65,536 characters); when cut, the list ends with
 "… and N more finding(s)". Every scanner-provided string is escaped (see
@@ -48,6 +49,7 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
     if result.verdict.reasons:
         doc.add("")
     doc.add_all(gate_change_lines(result))
+    doc.add_all(markdown_text.upgrade_lines(result))
     actions = overview.counts("action")
     blocking = actions.pop(Action.BLOCK.value, 0)
     others = overview.total - blocking

@@ -156,6 +156,25 @@ def exploit_badges(finding: Finding) -> list[str]:
     return badges
 
 
+_REACHABLE_WORDS = {True: "reachable", False: "not reachable", "unknown": "reachability unknown"}
+
+
+def reachable_word(finding: Finding) -> str | None:
+    """``reachable``, ``not reachable`` or ``reachability unknown``; None when not judged."""
+    if finding.reachable is None:
+        return None
+    return _REACHABLE_WORDS[finding.reachable]
+
+
+def reachable_text(finding: Finding) -> str | None:
+    """The reachability of a Python dependency finding and why, in one line; None when not
+    judged."""
+    word = reachable_word(finding)
+    if word is None:
+        return None
+    return f"{word} ({clean(finding.reachable_via)})" if finding.reachable_via else word
+
+
 def snapshot_lines(result: ScanResult, today: date) -> list[str]:
     """One line per advisory snapshot the scan consulted: what, how many records, its date
     and age (the day the report is rendered, ``SECGATE_TODAY`` or the clock)."""
