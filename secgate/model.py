@@ -29,7 +29,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return _RANK_OF_VALUE[self._value_]
+        return SEVERITY_RANK[self._value_]
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
@@ -68,7 +68,7 @@ class Severity(str, Enum):
         return cls(key)
 
 
-_RANK_OF_VALUE = {
+SEVERITY_RANK = {
     Severity.CRITICAL.value: 4,
     Severity.HIGH.value: 3,
     Severity.MEDIUM.value: 2,
@@ -155,10 +155,11 @@ class Vulnerability(_Model):
     @property
     def canonical_id(self) -> str:
         """A stable id: a CVE when one is known, else GHSA, PYSEC, then the rest."""
-        return min(self.all_ids, key=_id_preference)
+        return min(self.all_ids, key=id_preference)
 
 
-def _id_preference(vuln_id: str) -> tuple[int, str]:
+def id_preference(vuln_id: str) -> tuple[int, str]:
+    """The order ids are named in: a CVE first, then GHSA, PYSEC, OSV, then the rest."""
     for rank, prefix in enumerate(("CVE-", "GHSA-", "PYSEC-", "OSV-")):
         if vuln_id.upper().startswith(prefix):
             return rank, vuln_id

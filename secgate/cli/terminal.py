@@ -14,14 +14,10 @@ from typing import TextIO
 from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import Action, Finding, RunStatus, ScanResult, Severity, VerdictStatus
 from secgate.policy.accept import today as policy_today
-from secgate.reports.presentation import reachable_word
+from secgate.reports.presentation import VERDICT_WORDS, reachable_word
 
-_VERDICT_WORDS = {
-    VerdictStatus.PASS: "PASS",
-    VerdictStatus.WARN: "PASS with warnings",
-    VerdictStatus.BLOCK: "BLOCKED",
-    VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)",
-}
+_VERDICT_WORDS = {**VERDICT_WORDS,
+                  VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)"}
 _SHOWN_BLOCKING = 15
 _SHOWN_IDS = 8
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")

@@ -28,13 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from secgate.findings.fingerprint import (
-    SourceTree,
-    compute,
-    cwe_family,
-    package_name,
-    package_version,
-)
+from secgate.findings.fingerprint import compute, cwe_family
+from secgate.findings.ids import normal_vuln_id
+from secgate.findings.packages import package_name, package_version
+from secgate.findings.source_tree import SourceTree
 from secgate.findings.versions import sort_versions
 from secgate.model import (
     Category,
@@ -79,14 +76,6 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def normal_id(vuln_id: str) -> str:
-    """A vulnerability id compared case-insensitively (GHSA ids are lower case after ``GHSA-``)."""
-    text = vuln_id.strip()
-    if text.upper().startswith("GHSA-"):
-        return "GHSA-" + text[5:].lower()
-    return text.upper()
-
-
 def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
     owner: dict[tuple[str, str, str, str], int] = {}
     for i, finding in enumerate(findings):
@@ -97,7 +86,7 @@ def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
         base = (eco, package_name(pkg.name, pkg.ecosystem),
                 package_version(pkg.version, pkg.ecosystem))
         for vuln_id in vuln.all_ids:
-            key = (*base, normal_id(vuln_id))
+            key = (*base, normal_vuln_id(vuln_id))
             if key in owner:
                 groups.union(owner[key], i)
             else:
@@ -169,7 +158,7 @@ def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
     ids: dict[str, str] = {}
     for vuln in vulns:
         for vuln_id in sorted(vuln.all_ids):
-            ids.setdefault(normal_id(vuln_id), vuln_id)
+            ids.setdefault(normal_vuln_id(vuln_id), vuln_id)
     merged = Vulnerability(id=vulns[0].id, aliases=sorted(set(ids.values()) - {vulns[0].id}))
     canonical = merged.canonical_id
     return Vulnerability(id=canonical, aliases=sorted(set(ids.values()) - {canonical}))

@@ -1,5 +1,6 @@
 """Stable fingerprints: one identity per problem, used for equality, baselines and SARIF
-``partialFingerprints`` (``secgate/v1``), plus GitHub's ``primaryLocationLineHash``.
+``partialFingerprints`` (``secgate/v1``), plus GitHub's ``primaryLocationLineHash`` (read through
+``secgate.findings.source_tree``).
 
 A fingerprint must survive edits that do not touch the problem:
 
@@ -34,12 +35,9 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 
-from packaging.utils import canonicalize_name, canonicalize_version
-
-from secgate.files import scanned_tree
-from secgate.findings.line_hash import line_hashes
+from secgate.findings.packages import package_name, package_version
+from secgate.findings.source_tree import SourceTree
 from secgate.model import Category, Finding
 
 CWE_FAMILY: dict[str, str] = {
@@ -75,72 +73,8 @@ def _cwe_number(cwe: str) -> tuple[int, str]:
     return (int(digits), cwe) if digits.isdigit() else (1 << 30, cwe)
 
 
-MAX_LINE_HASHED_BYTES = 8 * 1024 * 1024
-"""Larger files get no ``primaryLocationLineHash`` from secgate (hashing costs about a second
-per megabyte); GitHub's upload action computes the missing ones itself."""
-
-
-class SourceTree:
-    """Reads files under the scanned root, once each; never outside it, and only regular files
-    (``secgate.files.scanned_tree``: a symlink to ``/dev/zero`` or a FIFO reads as missing)."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root.resolve() if root is not None else None
-        self._lines: dict[str, list[str] | None] = {}
-        self._hashes: dict[str, dict[int, str] | None] = {}
-
-    def _file(self, path: str) -> Path | None:
-        if self.root is None or not path or path.startswith("/"):
-            return None
-        return scanned_tree.regular_file(self.root, path)
-
-    def _text(self, file: Path | None) -> str | None:
-        if file is None or self.root is None:
-            return None
-        return scanned_tree.read_text(self.root, file)
-
-    def line(self, path: str, number: int) -> str | None:
-        """Line ``number`` (1-based) of ``path``, or None when it cannot be read."""
-        if path not in self._lines:
-            text = self._text(self._file(path))
-            self._lines[path] = text.splitlines() if text is not None else None
-        lines = self._lines[path]
-        if lines is None or not 1 <= number <= len(lines):
-            return None
-        return lines[number - 1]
-
-    def line_hash(self, path: str, number: int) -> str | None:
-        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``."""
-        if path not in self._hashes:
-            file = self._file(path)
-            try:
-                small = file is not None and file.stat().st_size <= MAX_LINE_HASHED_BYTES
-            except OSError:
-                small = False
-            text = self._text(file) if small else None
-            self._hashes[path] = line_hashes(text) if text is not None else None
-        hashes = self._hashes[path]
-        return hashes.get(number) if hashes else None
-
-
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def package_name(name: str, ecosystem: str | None) -> str:
-    """A package name as its ecosystem compares it (PEP 503 for PyPI, else lower case)."""
-    if (ecosystem or "").lower() == "pypi":
-        return canonicalize_name(name)
-    return name.strip().lower()
-
-
-def package_version(version: str | None, ecosystem: str | None) -> str:
-    """A version as its ecosystem compares it (for PyPI: PEP 440's normal form without trailing
-    zeros, when it parses)."""
-    text = (version or "").strip()
-    if (ecosystem or "").lower() == "pypi" and text:
-        return canonicalize_version(text, strip_trailing_zero=True)
-    return text
 
 
 def code_text(finding: Finding, tree: SourceTree) -> str:

@@ -12,13 +12,15 @@ exploitation facts of ``secgate.advisories.exploits`` and never match a finding 
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
 
+from packaging.utils import canonicalize_name
+
+from secgate.findings.ids import normalize_cwe
 from secgate.findings.paths import matches as path_matches
+from secgate.findings.spdx import keys_named
 from secgate.model import Finding, Severity
-from secgate.policy.licenses import license_ids
-from secgate.policy.model import Acceptance, Match, normalize_cwe
+from secgate.policy.model import Acceptance, Match
 
 
 def finding_matches(finding: Finding, match: Match) -> bool:
@@ -101,20 +103,15 @@ def path_in(finding: Finding, patterns: list[str]) -> bool:
     return path is not None and any(path_matches(path, pattern) for pattern in patterns)
 
 
-def canonical_package(name: str) -> str:
-    """A package name as PyPI compares them: lower case, runs of ``-_.`` as one ``-``."""
-    return re.sub(r"[-_.]+", "-", name.strip()).lower()
-
-
 def package_matches(finding: Finding, specs: list[str]) -> bool:
     """``NAME`` matches any version of the package; ``NAME==VERSION`` only that version."""
     package = finding.package
     if package is None:
         return False
-    name = canonical_package(package.name)
+    name = canonicalize_name(package.name.strip())
     for spec in specs:
         wanted_name, sep, wanted_version = spec.partition("==")
-        if canonical_package(wanted_name) != name:
+        if canonicalize_name(wanted_name.strip()) != name:
             continue
         if not sep or (package.version or "").strip() == wanted_version.strip():
             return True
@@ -133,6 +130,6 @@ def license_matches(finding: Finding, patterns: list[str]) -> bool:
     """True when a license id the finding's license names (or its raw name) matches a glob."""
     if finding.license is None:
         return False
-    names = [*license_ids(finding.license.spdx), finding.license.raw]
+    names = [*keys_named(finding.license.spdx), finding.license.raw]
     return any(fnmatchcase(name.upper(), pattern.upper())
                for name in names for pattern in patterns)

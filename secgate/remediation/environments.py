@@ -71,15 +71,6 @@ class EnvironmentIndex:
         """The versions of ``name`` installed anywhere."""
         return [d.version for d in self.get(name) if d.version]
 
-    def required_by(self) -> dict[str, set[str]]:
-        """Distribution -> the installed distributions that require it."""
-        reverse: dict[str, set[str]] = {}
-        for name, installed in self.distributions.items():
-            for dist in installed:
-                for required in dist.requires:
-                    reverse.setdefault(required, set()).add(name)
-        return reverse
-
 
 def site_directories(target: Path, settings: Mapping[str, Mapping[str, Any]]) -> list[Path]:
     """The ``site-packages`` directories of the project's environments (see the module

@@ -25,7 +25,8 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from secgate.model import Finding, ScannerRun, ScanResult, Severity
+from secgate.findings.ids import id_url
+from secgate.model import SEVERITY_RANK, Finding, ScannerRun, ScanResult, Severity
 from secgate.policy.accept import today as policy_today
 from secgate.reports import presentation
 
@@ -236,7 +237,7 @@ class _Rows:
             why = ',"why":' + qc[decision.reason] if decision.reason else ""
             by = ',"by":' + qc[decided_by] if decided_by else ""
         rank = presentation.ACTION_RANK[action]
-        severity_rank = presentation.SEVERITY_RANK[severity]
+        severity_rank = SEVERITY_RANK[severity]
         fact = (rank, -severity_rank, -score, severity, category, action, baseline, decided_by)
         if len(sources) == 1:
             source = sources[0]
@@ -328,7 +329,7 @@ def _source_json(source: tuple[str, str]) -> str:
 
 def _ids_json(ids: tuple[str, ...]) -> str:
     """``[[id, link or null], ...]``."""
-    return json.dumps([[i, presentation.id_url(i)] for i in ids], ensure_ascii=False,
+    return json.dumps([[i, id_url(i)] for i in ids], ensure_ascii=False,
                       separators=(",", ":"))
 
 

@@ -19,6 +19,7 @@ from secgate.reports import markdown_text, presentation
 
 COMMENT_MARKER = "<!-- secgate-report -->"
 MAX_CHARS = 65_000
+"""GitHub refuses comment bodies above 65,536 characters; stay a little below."""
 _TAIL_RESERVE = 2_000
 """Room kept for the lines that close the comment (``</details>``, problems, notes, footer)."""
 

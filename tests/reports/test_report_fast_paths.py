@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from secgate.findings.ids import id_url
 from secgate.model import (
     Action,
     Decision,
@@ -92,7 +93,7 @@ def _reference_row(finding: Finding) -> dict[str, Any]:
         "rule": clean(finding.rule_id),
         "m": presentation.truncate(clean(finding.message), 4_000),
         "loc": clean(presentation.location_text(finding)),
-        "ids": [[i, presentation.id_url(i)] for i in presentation.finding_ids(finding)],
+        "ids": [[i, id_url(i)] for i in presentation.finding_ids(finding)],
     }
     optional = {
         "rn": clean(finding.rule_description or finding.rule_name),
