@@ -147,13 +147,19 @@ def _collect(tree: ast.AST, path: str, found: SourceImports) -> None:
             else:
                 found.dynamic.append(Place(path, node.lineno))
         elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if node.value is not None and any(isinstance(t, ast.Name)
-                                              and _SETTING_NAME.match(t.id) for t in targets):
-                for value in ast.walk(node.value):
-                    if isinstance(value, ast.Constant) and isinstance(value.value, str) \
-                            and _MODULE_PATH.match(value.value):
-                        add(found.setting_strings, value.value, value.lineno)
+            for name, line in _setting_strings(node):
+                add(found.setting_strings, name, line)
+
+
+def _setting_strings(node: ast.Assign | ast.AnnAssign) -> list[tuple[str, int]]:
+    """The module paths written as strings in a setting (an upper-case name) and their lines."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if node.value is None or not any(isinstance(t, ast.Name) and _SETTING_NAME.match(t.id)
+                                     for t in targets):
+        return []
+    return [(value.value, value.lineno) for value in ast.walk(node.value)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str)
+            and _MODULE_PATH.match(value.value)]
 
 
 def _called_name(func: ast.expr) -> str | None:

@@ -1,13 +1,13 @@
 """JSON text written by orjson with the bytes the ``json`` module gives (SARIF, JSON report).
 
-secgate's SARIF has always been ``json.dumps(doc, ensure_ascii=False)``, indented by two spaces
-or compact (``separators=(",", ":")``), plus a newline. orjson writes the same text for the
-same data, several times faster, with a few exceptions, measured on orjson 3.13 against
-Python 3.11: a float below 1e-4 in magnitude (``json`` writes ``5e-05``, orjson ``0.00005``),
-NaN and infinities (``json`` writes ``NaN``, orjson ``null``), integers beyond 64 bits and
-strings holding lone surrogates (orjson refuses both), and dictionary keys that are not ``str``
-(``json`` converts them). ``is_plain`` recognises data without any of these, and ``dumps`` uses
-orjson only for such data, so the output never depends on which library wrote it.
+secgate's SARIF is ``json.dumps(doc, ensure_ascii=False)``, indented by two spaces or compact
+(``separators=(",", ":")``), plus a newline. orjson writes the same text for the same data, faster,
+with a few exceptions (orjson 3.13, Python 3.11): a float below 1e-4 in magnitude (``json`` writes
+``5e-05``, orjson ``0.00005``), NaN and infinities (``json`` writes ``NaN``, orjson ``null``),
+integers beyond 64 bits and strings holding lone surrogates (orjson refuses both), and dictionary
+keys that are not ``str`` (``json`` converts them). ``is_plain`` recognises data without any of
+these, and ``dumps`` uses orjson only for such data, so the output never depends on which library
+wrote it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def safe_float(value: float) -> bool:
     return value == 0.0 or 1e-4 <= abs(value) < math.inf
 
 
-def is_plain(value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
+def is_plain(  # noqa: C901 - one loop kept whole: it runs for every value written
+        value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
     """True when orjson writes ``value`` as ``json.dumps`` does (see the module docstring).
 
     Containers in ``trusted`` (compared by identity) are taken as checked already; so are
