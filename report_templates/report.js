@@ -14,7 +14,7 @@
     f.i = i;
     f.q = [f.m, f.rule, f.rn || "", f.loc, f.pkg || "", f.t.join(" "), f.c, f.d, f.s,
            f.ids.map(function (x) { return x[0]; }).join(" "), f.kx ? "kev" : "",
-           f.epss ? "epss" : ""].join("\n").toLowerCase();
+           f.epss ? "epss" : "", f.rch || ""].join("\n").toLowerCase();
   });
 
   function byText(key) {
@@ -82,6 +82,7 @@
     add("Fixed versions", (f.fix || []).join(", "));
     add("Known exploited (CISA KEV)", f.kev);
     add("EPSS", f.epss);
+    add("Reachability", f.rch);
     var rule = el("span", f.rule + (f.rn ? " — " + f.rn : ""));
     if (f.help) { rule.appendChild(document.createTextNode(" ")); rule.appendChild(link("help", f.help)); }
     add("Rule", rule);
@@ -98,6 +99,7 @@
     tr.setAttribute("data-index", String(f.i));
     var sev = el("td"); sev.appendChild(el("span", f.s, "sev sev-" + f.s));
     if (f.kx) { sev.appendChild(el("span", "KEV", "badge badge-kev")); }
+    if (f.ru) { sev.appendChild(el("span", "unreachable", "badge badge-unreachable")); }
     tr.appendChild(sev);
     tr.appendChild(el("td", f.d, "dec-" + f.d));
     tr.appendChild(el("td", f.t.join(", ")));

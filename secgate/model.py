@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from secgate.remediation.model import UpgradePlan
+
 
 class Severity(str, Enum):
     """secgate's severity scale, highest first."""
@@ -27,7 +29,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return _RANK[self]
+        return SEVERITY_RANK[self.value]
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
@@ -66,12 +68,12 @@ class Severity(str, Enum):
         return cls(key)
 
 
-_RANK = {
-    Severity.CRITICAL: 4,
-    Severity.HIGH: 3,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 1,
-    Severity.INFO: 0,
+SEVERITY_RANK = {
+    Severity.CRITICAL.value: 4,
+    Severity.HIGH.value: 3,
+    Severity.MEDIUM.value: 2,
+    Severity.LOW.value: 1,
+    Severity.INFO.value: 0,
 }
 _DEFAULT_SCORE = {
     Severity.CRITICAL: 9.5,
@@ -152,10 +154,11 @@ class Vulnerability(_Model):
     @property
     def canonical_id(self) -> str:
         """A stable id: a CVE when one is known, else GHSA, PYSEC, then the rest."""
-        return min(self.all_ids, key=_id_preference)
+        return min(self.all_ids, key=id_preference)
 
 
-def _id_preference(vuln_id: str) -> tuple[int, str]:
+def id_preference(vuln_id: str) -> tuple[int, str]:
+    """The order ids are named in: a CVE first, then GHSA, PYSEC, OSV, then the rest."""
     for rank, prefix in enumerate(("CVE-", "GHSA-", "PYSEC-", "OSV-")):
         if vuln_id.upper().startswith(prefix):
             return rank, vuln_id
@@ -298,6 +301,10 @@ class AdvisorySnapshot(_Model):
     imported_at: str
 
 
+Reachable = bool | Literal["unknown"]
+"""Whether a dependency is used: True, False or ``"unknown"``."""
+
+
 class Finding(_Model):
     """One problem, normalized from whichever tool(s) reported it."""
 
@@ -344,6 +351,12 @@ class Finding(_Model):
     """Whether CISA's KEV catalog lists the vulnerability; None without KEV data."""
     epss: EpssStatus | None = None
     """The vulnerability's EPSS score; None without EPSS data or a scored CVE."""
+    reachable: Reachable | None = None
+    """For a Python dependency finding: True when a scanned Python file imports the package
+    (or a package it imports needs it), False when none does, ``"unknown"`` when secgate cannot
+    tell (it gates like True); None when not judged (see ``secgate.remediation.reachability``)."""
+    reachable_via: str | None = None
+    """Why ``reachable`` is what it is, in one line (``imported as yaml in app/main.py:3``)."""
 
     @property
     def fixable(self) -> bool:
@@ -508,3 +521,6 @@ class ScanResult(_Model):
     """Set in pull-request mode (``--base``)."""
     advisories: list[AdvisorySnapshot] = Field(default_factory=list)
     """The imported advisory data the scan consulted, with each snapshot's date."""
+    upgrades: UpgradePlan | None = None
+    """The upgrade plan for the blocking Python dependencies (``secgate.remediation.plan``);
+    None when none blocks."""

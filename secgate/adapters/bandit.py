@@ -37,7 +37,7 @@ from secgate.files.project import (
     invocation_notes,
 )
 from secgate.files.reading import decode_json
-from secgate.findings.normalize import normalize_cwe
+from secgate.findings.ids import normalize_cwe
 from secgate.findings.secrets import make_secret
 from secgate.model import Category, Finding, Location, Severity, Source
 from secgate.sarif.reader import (
@@ -116,7 +116,7 @@ class BanditAdapter(Adapter):
                          "'metrics', or SARIF from Bandit)")
 
     # --- run ------------------------------------------------------------------------------
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         if has_python_files(target):
             return None
         return "no Python files to scan"

@@ -159,7 +159,7 @@ class Adapter(abc.ABC):
     distribution: ClassVar[str | None] = None
     """The Python distribution of a tool installed with pip: its version is then read from the
     installed metadata beside the console script, without starting the tool
-    (``secgate.adapters.tool_versions``); None for other tools."""
+    (``secgate.scanning.tool_versions``); None for other tools."""
     version_in_output: ClassVar[bool] = False
     """True when the tool's report names its version: a scan then skips the separate
     ``<tool> --version`` process (and runs it only when the report did not say). An adapter whose
@@ -182,10 +182,6 @@ class Adapter(abc.ABC):
         """Read this tool's output. Raises ``InputError`` (without a path) when it is malformed."""
 
     # --- run ------------------------------------------------------------------------------
-    @property
-    def runnable(self) -> bool:
-        return self.executable is not None
-
     def find_executable(self) -> str | None:
         """The tool's program: ``SECGATE_<TOOL>_BIN`` when set, else the first on PATH."""
         override = os.environ.get(self.env_var)
@@ -203,14 +199,14 @@ class Adapter(abc.ABC):
     def env_var(self) -> str:
         return "SECGATE_" + self.name.upper().replace("-", "_") + "_BIN"
 
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         """None when the tool has something to examine in ``target``, else why it is skipped."""
         return None
 
-    def applicable_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
-        """``applicable``, for tools whose policy settings (``scanners.settings.<tool>``) say
+    def skip_reason_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
+        """``skip_reason``, for tools whose policy settings (``scanners.settings.<tool>``) say
         where to look; by default the settings change nothing."""
-        return self.applicable(target)
+        return self.skip_reason(target)
 
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
         """None when the installed tool (``version``) can run with this configuration, else why

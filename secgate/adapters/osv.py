@@ -84,7 +84,7 @@ class OsvAdapter(Adapter):
     def missing_reason(self) -> str:
         return f"no OSV data in {store_path()}; {self.install_hint}"
 
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         if pins.find_files(target):
             return None
         return ("no requirement or lock files (requirements*.txt, poetry.lock, uv.lock, "

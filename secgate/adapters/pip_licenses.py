@@ -63,7 +63,7 @@ class PipLicensesAdapter(Adapter):
         return ParseResult(findings=findings)
 
     # --- run ------------------------------------------------------------------------------
-    def applicable_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
+    def skip_reason_with(self, target: Path, config: Mapping[str, Any]) -> str | None:
         """Skipped (a note, not an error) when the target has no environment and the policy
         names none."""
         if config.get("python"):

@@ -25,10 +25,11 @@ from typing import Any, ClassVar
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
-from secgate.adapters.vulnerabilities import VulnReport, ids_in, pypi_package, vulnerability_finding
+from secgate.adapters.vulnerabilities import VulnReport, pypi_package, vulnerability_finding
 from secgate.errors import InputError
 from secgate.files import fields, requirements
 from secgate.files.reading import decode_json
+from secgate.findings.ids import ids_in
 from secgate.findings.severity import Rating, from_cvss_dict, from_tool, rate
 from secgate.model import Category, Finding, Location, Suppression, SuppressionKind
 
@@ -70,7 +71,7 @@ class SafetyAdapter(Adapter):
         return parse_report(data, self._locations)
 
     # --- run ------------------------------------------------------------------------------
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         if not requirements.find(target):
             return "no requirement files (requirements*.txt) in the target"
         return None

@@ -34,7 +34,7 @@ from secgate.errors import InputError
 from secgate.files import fields, scanned_tree
 from secgate.files.project import has_python_files, invocation_notes
 from secgate.files.reading import decode_json
-from secgate.findings.normalize import normalize_cwe
+from secgate.findings.ids import normalize_cwe
 from secgate.findings.secrets import make_secret
 from secgate.model import (
     Category,
@@ -159,7 +159,7 @@ class SemgrepAdapter(Adapter):
                          "'errors', or SARIF from Semgrep)")
 
     # --- run ------------------------------------------------------------------------------
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         if project_config(target) is not None or has_python_files(target):
             return None
         return "no Python files and no .semgrep.yml to scan"

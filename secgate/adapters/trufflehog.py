@@ -99,7 +99,7 @@ class TruffleHogAdapter(Adapter):
             return match.group(1)
         return "2" if _V2_USAGE.search(output) else None
 
-    def applicable(self, target: Path) -> str | None:
+    def skip_reason(self, target: Path) -> str | None:
         if is_git_top(target):
             return None
         executable = self.find_executable()
@@ -138,8 +138,9 @@ def major_version(executable: str) -> int:
     """3 when the installed TruffleHog is 3.x, else 2. v3 is a binary that answers
     ``--version``; v2 is a Python package whose metadata gives its version (or, lacking that,
     its usage text says "2"). Read once per program file, and remembered across runs by the
-    result cache (``secgate.scanning.runner.read_version``): a warm re-scan starts no TruffleHog."""
-    from secgate.scanning.runner import read_version  # the runner imports the adapters' interface
+    result cache (``secgate.scanning.tool_versions.read_version``): a warm re-scan starts no
+    TruffleHog."""
+    from secgate.scanning.tool_versions import read_version  # it imports the adapters' interface
 
     version = read_version(TruffleHogAdapter(), executable)
     major = (version or "2").split(".")[0]

@@ -3,7 +3,6 @@ CVE reads, rates and fingerprints alike whether pip-audit or Safety reported it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,45 +10,12 @@ from typing import Any
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
+from secgate.findings.ids import id_url, normal_vuln_id
 from secgate.findings.severity import Rating
 from secgate.findings.versions import lowest, sort_versions
 from secgate.model import Category, Finding, Location, Package, Suppression, Vulnerability
 
-_ID_PATTERNS = (
-    re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE),
-    re.compile(r"\bGHSA(?:-[0-9a-z]{4}){3}\b", re.IGNORECASE),
-    re.compile(r"\bPYSEC-\d{4}-\d+\b", re.IGNORECASE),
-)
 _DESCRIPTION_LIMIT = 200
-
-
-def advisory_url(vuln_id: str) -> str | None:
-    """A public page for a vulnerability id (NVD for CVEs, GitHub for GHSAs, OSV for PYSEC)."""
-    upper = vuln_id.upper()
-    if upper.startswith("CVE-"):
-        return f"https://nvd.nist.gov/vuln/detail/{upper}"
-    if upper.startswith("GHSA-"):
-        return f"https://github.com/advisories/GHSA-{vuln_id[5:].lower()}"
-    if upper.startswith(("PYSEC-", "OSV-")):
-        return f"https://osv.dev/vulnerability/{vuln_id}"
-    return None
-
-
-def ids_in(texts: Iterable[str]) -> list[str]:
-    """CVE, GHSA and PYSEC ids named in ``texts`` (advisory links, say), normalized, sorted."""
-    found: set[str] = set()
-    for text in texts:
-        for pattern in _ID_PATTERNS:
-            for match in pattern.findall(text):
-                found.add(_normal_id(match))
-    return sorted(found)
-
-
-def _normal_id(vuln_id: str) -> str:
-    upper = vuln_id.upper()
-    if upper.startswith("GHSA-"):
-        return "GHSA-" + vuln_id[5:].lower()
-    return upper
 
 
 def pypi_package(name: str, version: str | None, fixed: Iterable[str] = ()) -> Package:
@@ -81,7 +47,7 @@ class VulnReport:
 
 def vulnerability_finding(report: VulnReport) -> Finding:
     """The finding for one vulnerable package version."""
-    aliases = sorted({_normal_id(a) for a in report.aliases if a} - {report.vuln_id})
+    aliases = sorted({normal_vuln_id(a) for a in report.aliases if a} - {report.vuln_id})
     vuln = Vulnerability(id=report.vuln_id, aliases=aliases)
     pkg = report.package
     named = report.vuln_id + (f" ({', '.join(aliases)})" if aliases else "")
@@ -98,8 +64,8 @@ def vulnerability_finding(report: VulnReport) -> Finding:
         rule_name=vuln.canonical_id,
         rule_description=short or f"Known vulnerability {report.vuln_id}",
         rule_help=description or None,
-        help_uri=report.help_uri or advisory_url(vuln.canonical_id)
-        or advisory_url(report.vuln_id),
+        help_uri=report.help_uri or id_url(normal_vuln_id(vuln.canonical_id))
+        or id_url(normal_vuln_id(report.vuln_id)),
         category=Category.DEPENDENCY,
         severity=report.rating.severity,
         score=report.rating.score,

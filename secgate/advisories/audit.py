@@ -39,7 +39,7 @@ def audit(store: AdvisoryStore, target: Path, files: list[str] | None = None) ->
             "version": pin.version,
             "path": pin.path,
             "line": pin.line,
-            "vulns": [_vuln(match) for match in verdict.matches],
+            "vulns": [vuln_entry(match) for match in verdict.matches],
             "undecided": [{"id": u.advisory.id, "versions": u.versions}
                           for u in verdict.undecided],
             "withdrawn": verdict.withdrawn,
@@ -55,7 +55,8 @@ def audit(store: AdvisoryStore, target: Path, files: list[str] | None = None) ->
     }
 
 
-def _vuln(match: Match) -> dict[str, Any]:
+def vuln_entry(match: Match) -> dict[str, Any]:
+    """One advisory matching a pin, as a ``vulns`` entry of the audit document."""
     advisory = match.advisory
     return {
         "id": advisory.id,

@@ -31,7 +31,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from secgate.files import requirements, scanned_tree
-from secgate.files.requirements import SKIPPED_DIRS, Pin
+from secgate.files.project import REQUIREMENT_SKIPPED_DIRS
+from secgate.files.requirements import Pin
 
 LOCK_FILES = ("poetry.lock", "uv.lock")
 PYPROJECT = "pyproject.toml"
@@ -65,7 +66,8 @@ def find_files(target: Path) -> list[str]:
     without a lock file beside them."""
     found = list(requirements.find(target))
     for directory, dirnames, filenames in os.walk(target):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
+        dirnames[:] = sorted(d for d in dirnames
+                             if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS)
         base = Path(directory).relative_to(target)
         locks = [name for name in LOCK_FILES if name in filenames]
         found.extend((base / name).as_posix() for name in locks

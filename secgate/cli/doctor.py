@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from secgate.adapters import registry
-from secgate.scanning.runner import read_version
+from secgate.scanning.tool_versions import read_version
 
 
 def report(stream: TextIO) -> int:

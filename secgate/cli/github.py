@@ -1,5 +1,5 @@
 """``secgate github ...``: the pull-request comment, the code-scanning upload, and the action's
-outputs. Thin glue over ``secgate.github.publish``; the token is never echoed."""
+outputs. Thin glue over ``secgate.github``; the token is never echoed."""
 
 from __future__ import annotations
 
@@ -188,7 +188,8 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
     Processing that failed is an error (exit 2); still pending after --wait is a warning.
     """
     from secgate.github.client import GitHubError
-    from secgate.github.publish import is_fork_pull_request, read_event, upload_sarif
+    from secgate.github.code_scanning import upload_sarif
+    from secgate.github.publish import is_fork_pull_request, read_event
 
     if not ref or not sha:
         raise UsageError("upload-sarif needs --ref and --sha (or GITHUB_REF and GITHUB_SHA)")
@@ -222,7 +223,7 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
 def action_outputs(report_dir: Path, exit_code: int) -> None:
     """Set the action's step outputs ($GITHUB_OUTPUT) and write its job summary
     ($GITHUB_STEP_SUMMARY) from a scan's report directory; without them, print the outputs."""
-    from secgate.github.publish import action_report, append_text, write_outputs
+    from secgate.github.action_outputs import action_report, append_text, write_outputs
 
     report = action_report(report_dir, exit_code)
     output_file = _env_path("GITHUB_OUTPUT")

@@ -253,6 +253,35 @@ def write_openvex(result: ScanResult, path: Path, quiet: bool) -> None:
                    err=True)
 
 
+@cli.command()
+@scan_options
+@click.option("--write", "write_files", is_flag=True,
+              help="Apply the plan: rewrite the pins in the requirement files and pyproject.toml.")
+@click.option("--allow-major", is_flag=True,
+              help="Let the plan move a pin to a new major version when no version of the "
+                   "current one clears the blocking vulnerabilities [default: list it only].")
+def fix(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
+        policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
+        quiet: bool, no_cache: bool, write_files: bool, allow_major: bool) -> None:
+    """Scan PATH like 'scan' and plan the smallest upgrades that clear its blocking dependency
+    vulnerabilities; print them as a unified diff of the requirement files (--write applies it).
+
+    Ends with 0 when nothing blocks or the plan clears every blocking finding, 1 when blocking
+    findings remain that it cannot clear (listed), 3 on a scanner error."""
+    from secgate.cli import fix as fixing
+
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
+                            no_cache)
+    if request.target is None and not request.inputs:
+        request.target = Path.cwd()
+    request.allow_major = allow_major
+    result = run_scan(request, quiet)
+    fixing.report(result, sys.stdout, sys.stderr, quiet)
+    if write_files:
+        fixing.apply(result, request.target or Path.cwd(), sys.stderr, quiet)
+    sys.exit(fixing.exit_code(result))
+
+
 @cli.group()
 def baseline() -> None:
     """Record today's findings, so that later scans block only new ones."""
@@ -329,9 +358,8 @@ def main(argv: list[str] | None = None) -> None:
 
     The cycle collector is off while a command runs: every secgate command is a short batch job
     whose millions of small objects (parsed JSON, findings, report parts) live until it ends,
-    so each collection re-walks them all for nothing (measured at 100,000 findings: ~1.3 s of
-    ~7 s of CPU). secgate's models hold no reference cycles; reference counting frees the rest,
-    and the peak memory measured lower, not higher, with the collector off."""
+    so each collection re-walks them all for nothing. secgate's models hold no reference
+    cycles; reference counting frees the rest."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

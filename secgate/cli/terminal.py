@@ -14,13 +14,10 @@ from typing import TextIO
 from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import Action, Finding, RunStatus, ScanResult, Severity, VerdictStatus
 from secgate.policy.accept import today as policy_today
+from secgate.reports.presentation import VERDICT_WORDS, reachable_word
 
-_VERDICT_WORDS = {
-    VerdictStatus.PASS: "PASS",
-    VerdictStatus.WARN: "PASS with warnings",
-    VerdictStatus.BLOCK: "BLOCKED",
-    VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)",
-}
+_VERDICT_WORDS = {**VERDICT_WORDS,
+                  VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)"}
 _SHOWN_BLOCKING = 15
 _SHOWN_IDS = 8
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
@@ -62,13 +59,16 @@ def print_summary(result: ScanResult, stream: TextIO) -> None:
     blocking = [f for f in result.findings if f.decision and f.decision.action is Action.BLOCK]
     for finding in blocking[:_SHOWN_BLOCKING]:
         print(f"  BLOCK {finding.severity.value:<8} {_rule(finding)} {_where(finding)} "
-              f"{terminal_text(finding.message, 120)}{_found_by(finding)}{_exploits(finding)}",
-              file=stream)
+              f"{terminal_text(finding.message, 120)}{_found_by(finding)}{_exploits(finding)}"
+              f"{_reachable(finding)}", file=stream)
     if len(blocking) > _SHOWN_BLOCKING:
         print(f"  … and {len(blocking) - _SHOWN_BLOCKING} more blocking finding(s)", file=stream)
     vulnerable = [f for f in blocking if f.vulnerability is not None]
     if vulnerable:
         print(f"  known vulnerabilities blocking: {_vulnerability_ids(vulnerable)}", file=stream)
+    plan_line = _upgrade_line(result)
+    if plan_line:
+        print(plan_line, file=stream)
     if result.advisories:
         today = policy_today()
         for snapshot in result.advisories:
@@ -137,6 +137,30 @@ def _exploits(finding: Finding) -> str:
     if finding.epss is not None:
         parts.append(f"EPSS {finding.epss.score:.2f}")
     return f" [{'; '.join(parts)}]" if parts else ""
+
+
+def _reachable(finding: Finding) -> str:
+    """`` [not reachable: why]`` for a Python dependency finding whose reachability was judged."""
+    word = reachable_word(finding)
+    if word is None:
+        return ""
+    via = f": {terminal_text(finding.reachable_via, 160)}" if finding.reachable_via else ""
+    return f" [{word}{via}]"
+
+
+def _upgrade_line(result: ScanResult) -> str | None:
+    """What the upgrade plan would do, pointing at ``secgate fix``."""
+    plan = result.upgrades
+    if plan is None or not plan.packages:
+        return None
+    written = [u for u in plan.packages if u.applied]
+    shown = ", ".join(f"{terminal_text(u.name, 60)} {terminal_text(u.version, 40)} -> "
+                      f"{terminal_text(u.target, 40)}" for u in written[:5])
+    more = f" and {len(written) - 5} more" if len(written) > 5 else ""
+    listed = len(plan.packages) - len(written)
+    return (f"  upgrade plan: {len(written)} upgrade(s){': ' + shown + more if shown else ''}"
+            f"{f'; {listed} package(s) it cannot fix' if listed else ''} "
+            f"(secgate fix prints the diff, --write applies it)")
 
 
 def _rule(finding: Finding) -> str:

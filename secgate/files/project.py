@@ -1,5 +1,6 @@
-"""What the code scanners' adapters (Bandit, Semgrep) share: which directories are not source,
-whether a target holds Python code, and the notifications a SARIF run carries."""
+"""What the code scanners' adapters (Bandit, Semgrep) share: which directories are not source
+(the one home of the directory names secgate skips), whether a target holds Python code, and the
+notifications a SARIF run carries."""
 
 from __future__ import annotations
 
@@ -9,9 +10,25 @@ from typing import Any
 
 from secgate.files import fields
 
-EXCLUDED_DIRS = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs",
-                 "node_modules", "__pycache__", "build", "dist", "site-packages")
-"""Directories that hold no project source (tools, environments, build output)."""
+VCS_DIRS = (".git", ".hg", ".svn")
+"""Version-control data (history scanners ask git)."""
+ENVIRONMENT_DIRS = (".venv", "venv", ".tox", ".nox", ".eggs")
+"""Python environments and the environments of test runners."""
+BUILD_DIRS = ("build", "dist")
+TOOL_CACHE_DIRS = ("__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache")
+
+EXCLUDED_DIRS = (*VCS_DIRS, *ENVIRONMENT_DIRS, "node_modules", "__pycache__", *BUILD_DIRS,
+                 "site-packages")
+"""Directories that hold no project source (tools, environments, build output): not given to
+the code scanners, nor read for imports."""
+REQUIREMENT_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv",
+                                      "env", *BUILD_DIRS})
+"""Directory names never searched for requirement files or pins (besides every hidden one)."""
+UNWALKED_DIRS = frozenset({*VCS_DIRS, "node_modules"})
+"""Not walked for unsafe entries: version-control data and installed packages, whose symlinks
+are there by design (see ``secgate.files.scanned_tree.unsafe_entries``)."""
+UNHASHED_DIRS = frozenset({*VCS_DIRS, "node_modules", *TOOL_CACHE_DIRS, ".tox", ".nox"})
+"""Left out of the result cache's walk of a tree outside git."""
 
 
 def environment_dirs(target: Path, depth: int = 2) -> list[str]:

@@ -18,10 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from secgate.files import scanned_tree
-
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env",
-                          "build", "dist"})
-"""Directory names never searched (besides every hidden directory)."""
+from secgate.files.project import REQUIREMENT_SKIPPED_DIRS
 
 _INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
 _EDITABLE_OPTIONS = ("-e", "--editable")
@@ -81,7 +78,7 @@ def find(target: Path) -> list[str]:
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(target):
         dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in SKIPPED_DIRS)
+                             if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS)
         base = Path(directory).relative_to(target)
         found.extend((base / name).as_posix() for name in filenames
                      if is_requirement_file(base / name)

@@ -28,13 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from secgate.files.project import UNWALKED_DIRS
+
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0)
-_SKIPPED_WALK_DIRS = frozenset({".git", ".hg", ".svn", "node_modules"})
-"""Not walked by ``unsafe_entries``: version-control data (history scanners ask git) and
-installed packages, whose symlinks are there by design; Python environments (a directory
-holding ``pyvenv.cfg``, whose ``bin/python`` links out of the tree) are not walked either.
-secgate's own reads are guarded there all the same."""
 NOTE_LIMIT = 10
 """Entries named in the scan's note; the rest are counted."""
 
@@ -214,7 +211,9 @@ def unsafe_entries(root: Path) -> list[Unsafe]:
     """Every entry under ``root`` that must not be read: symlinks whose target leaves the root
     or is no regular file (a directory inside the root excepted: it is not followed), FIFOs,
     sockets and devices. Symlinked directories are not entered, nor the directories
-    ``_SKIPPED_WALK_DIRS`` names, nor Python environments. Sorted by path."""
+    ``UNWALKED_DIRS`` names (``secgate.files.project``), nor Python environments (a directory
+    holding ``pyvenv.cfg``, whose ``bin/python`` links out of the tree); secgate's own reads are
+    guarded there all the same. Sorted by path."""
     real_root = os.path.realpath(root)
     found: list[Unsafe] = []
     pending = [(Path(root), "")]
@@ -231,7 +230,7 @@ def unsafe_entries(root: Path) -> list[Unsafe]:
                 if entry.is_symlink():
                     reason = _symlink_problem(entry.path, real_root)
                 elif entry.is_dir(follow_symlinks=False):
-                    if entry.name not in _SKIPPED_WALK_DIRS and \
+                    if entry.name not in UNWALKED_DIRS and \
                             not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                         pending.append((Path(entry.path), f"{relative}/"))
                     continue

@@ -19,8 +19,8 @@ from typing import TextIO
 from secgate.errors import ExitCode, InputError, UsageError
 from secgate.files.reading import decode_json, read_bytes, reading
 from secgate.files.writing import write_atomically
-from secgate.findings.dedupe import normal_id
-from secgate.findings.fingerprint import package_name, package_version
+from secgate.findings.ids import normal_vuln_id
+from secgate.findings.packages import package_name, package_version
 from secgate.model import Finding, ScannerRun, ScanResult, VerdictStatus
 from secgate.sarif import reader
 
@@ -60,7 +60,7 @@ def _vulnerability_keys(finding: Finding) -> list[tuple[str, str, str, str]]:
         return []
     base = ((pkg.ecosystem or "").lower(), package_name(pkg.name, pkg.ecosystem),
             package_version(pkg.version, pkg.ecosystem))
-    return [(*base, normal_id(v)) for v in sorted(vuln.all_ids)]
+    return [(*base, normal_vuln_id(v)) for v in sorted(vuln.all_ids)]
 
 
 def load(path: Path, root: Path | None = None) -> Baseline:
@@ -120,15 +120,6 @@ def mark(findings: list[Finding], baseline: Baseline, runs: list[ScannerRun]) ->
         finding.decision = None
         finding.baseline = None
     return sorted(fixed, key=Finding.sort_key)
-
-
-def counts(findings: list[Finding], fixed: list[Finding]) -> dict[str, int]:
-    """The verdict's baseline counts."""
-    return {
-        "new": sum(1 for f in findings if f.baseline == "new"),
-        "existing": sum(1 for f in findings if f.baseline == "existing"),
-        "fixed": len(fixed),
-    }
 
 
 def write(result: ScanResult, path: Path, err: TextIO) -> int:

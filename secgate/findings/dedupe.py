@@ -36,14 +36,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from secgate.findings.equivalence import has_pairs, pair_of, weakness_of
-from secgate.findings.fingerprint import (
-    SourceTree,
-    compute,
-    cwe_family,
-    package_name,
-    package_version,
-    target_scope,
-)
+from secgate.findings.fingerprint import compute, cwe_family, target_scope
+from secgate.findings.ids import normal_vuln_id
+from secgate.findings.packages import package_name, package_version
+from secgate.findings.source_tree import SourceTree
 from secgate.findings.versions import sort_versions
 from secgate.model import (
     Category,
@@ -89,14 +85,6 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def normal_id(vuln_id: str) -> str:
-    """A vulnerability id compared case-insensitively (GHSA ids are lower case after ``GHSA-``)."""
-    text = vuln_id.strip()
-    if text.upper().startswith("GHSA-"):
-        return "GHSA-" + text[5:].lower()
-    return text.upper()
-
-
 def span(finding: Finding) -> tuple[int, int] | None:
     """The lines of the statement a finding is about: its location's, widened by
     ``properties.line_range`` when the tool gave the statement's range apart."""
@@ -140,7 +128,7 @@ def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
         base = (eco, package_name(pkg.name, pkg.ecosystem),
                 package_version(pkg.version, pkg.ecosystem))
         for vuln_id in vuln.all_ids:
-            owner.setdefault((*base, normal_id(vuln_id)), []).append(i)
+            owner.setdefault((*base, normal_vuln_id(vuln_id)), []).append(i)
     for members in owner.values():
         places: dict[tuple[str, str] | None, list[int]] = {}
         for i in members:
@@ -275,7 +263,7 @@ def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
     ids: dict[str, str] = {}
     for vuln in vulns:
         for vuln_id in sorted(vuln.all_ids):
-            ids.setdefault(normal_id(vuln_id), vuln_id)
+            ids.setdefault(normal_vuln_id(vuln_id), vuln_id)
     merged = Vulnerability(id=vulns[0].id, aliases=sorted(set(ids.values()) - {vulns[0].id}))
     canonical = merged.canonical_id
     return Vulnerability(id=canonical, aliases=sorted(set(ids.values()) - {canonical}))

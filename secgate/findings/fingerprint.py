@@ -1,5 +1,6 @@
 """Stable fingerprints: one identity per problem, used for equality, baselines and SARIF
-``partialFingerprints`` (``secgate/v1``), plus GitHub's ``primaryLocationLineHash``.
+``partialFingerprints`` (``secgate/v1``), plus GitHub's ``primaryLocationLineHash`` (read through
+``secgate.findings.source_tree``).
 
 A fingerprint must survive edits that do not touch the problem:
 
@@ -34,13 +35,10 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 
-from packaging.utils import canonicalize_name, canonicalize_version
-
-from secgate.files import scanned_tree
 from secgate.findings.equivalence import weakness_of
-from secgate.findings.line_hash import line_hashes
+from secgate.findings.packages import package_name, package_version
+from secgate.findings.source_tree import SourceTree
 from secgate.model import Category, Finding
 
 CWE_FAMILY: dict[str, str] = {
@@ -76,93 +74,8 @@ def _cwe_number(cwe: str) -> tuple[int, str]:
     return (int(digits), cwe) if digits.isdigit() else (1 << 30, cwe)
 
 
-MAX_LINE_HASHED_BYTES = 8 * 1024 * 1024
-"""Larger files get no ``primaryLocationLineHash`` from secgate (hashing costs about a second
-per megabyte); GitHub's upload action computes the missing ones itself."""
-
-
-class SourceTree:
-    """Reads files under the scanned root, once each; never outside it, and only regular files
-    (``secgate.files.scanned_tree``: a symlink to ``/dev/zero`` or a FIFO reads as missing).
-
-    Findings name many files, most of them in a few directories and, for an ingested report,
-    often absent here. So a path is looked up in its directory's listing, read once per
-    directory: an absent file costs no system call, and a regular file listed in a directory
-    inside the root needs no ``realpath``; only symlinks are resolved one by one."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root.resolve() if root is not None else None
-        self._real_root = str(self.root) if self.root is not None else ""
-        self._listings: dict[str, scanned_tree.Listing | None] = {}
-        self._texts: dict[str, tuple[str, int] | None] = {}
-        self._lines: dict[str, list[str] | None] = {}
-        self._hashes: dict[str, tuple[dict[int, str], bool]] = {}
-        """Path -> the hashes of its first lines, and whether those are all of them."""
-
-    def _file(self, path: str) -> Path | None:
-        """The resolved regular file ``path`` names inside the root, or None."""
-        if self.root is None or not path or path.startswith("/"):
-            return None
-        directory, _, name = path.rpartition("/")
-        if directory not in self._listings:
-            self._listings[directory] = scanned_tree.listing(self.root, directory)
-        listing = self._listings[directory]
-        if listing is None:
-            return None
-        return listing.regular_file(name, self._real_root)
-
-    def _read(self, path: str) -> tuple[str, int] | None:
-        """The text of ``path`` and its size in bytes, read once; None when unreadable."""
-        if path not in self._texts:
-            file = self._file(path)
-            self._texts[path] = scanned_tree.read_resolved(file) if file is not None else None
-        return self._texts[path]
-
-    def line(self, path: str, number: int) -> str | None:
-        """Line ``number`` (1-based) of ``path``, or None when it cannot be read."""
-        if path not in self._lines:
-            read = self._read(path)
-            self._lines[path] = read[0].splitlines() if read is not None else None
-        lines = self._lines[path]
-        if lines is None or not 1 <= number <= len(lines):
-            return None
-        return lines[number - 1]
-
-    def line_hash(self, path: str, number: int) -> str | None:
-        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``. Lines are hashed
-        from the top down to the line asked for (twice as far as before when a later one is),
-        not further."""
-        hashes, complete = self._hashes.get(path, ({}, False))
-        if number in hashes or complete:
-            return hashes.get(number)
-        read = self._read(path)
-        if read is None or read[1] > MAX_LINE_HASHED_BYTES:
-            self._hashes[path] = ({}, True)
-            return None
-        last = max(number, 2 * len(hashes))
-        hashes = line_hashes(read[0], last)
-        self._hashes[path] = (hashes, len(hashes) < last)
-        return hashes.get(number)
-
-
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def package_name(name: str, ecosystem: str | None) -> str:
-    """A package name as its ecosystem compares it (PEP 503 for PyPI, else lower case)."""
-    if (ecosystem or "").lower() == "pypi":
-        return canonicalize_name(name)
-    return name.strip().lower()
-
-
-def package_version(version: str | None, ecosystem: str | None) -> str:
-    """A version as its ecosystem compares it (for PyPI: PEP 440's normal form without trailing
-    zeros, when it parses)."""
-    text = (version or "").strip()
-    if (ecosystem or "").lower() == "pypi" and text:
-        return canonicalize_version(text, strip_trailing_zero=True)
-    return text
 
 
 def code_text(finding: Finding, tree: SourceTree) -> str:

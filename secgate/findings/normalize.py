@@ -3,15 +3,12 @@ and no raw secret anywhere in them."""
 
 from __future__ import annotations
 
-import functools
 import posixpath
-import re
 from pathlib import Path, PurePosixPath
 
+from secgate.findings.ids import normalize_cwe
 from secgate.findings.scrub import Scrubber
 from secgate.model import Finding, ScannerRun, Source
-
-_CWE_RE = re.compile(r"CWE[-_ :]?(\d+)", re.IGNORECASE)
 
 
 def relative_path(path: str, root: Path | None) -> str:
@@ -34,21 +31,6 @@ def relative_path(path: str, root: Path | None) -> str:
     return str(PurePosixPath(text)) if text not in ("", ".") else text
 
 
-@functools.lru_cache(maxsize=4096)
-def normalize_cwe(value: str | int) -> str | None:
-    """``CWE-78`` from ``78``, ``cwe-78``, ``CWE-78: Improper ...``; None when there is no id."""
-    if isinstance(value, int):
-        return f"CWE-{value}" if 0 <= value < _MAX_CWE else None
-    text = str(value).strip()
-    if text.isdigit():
-        return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
-    match = _CWE_RE.search(text)
-    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS \
-        else None
-
-
-_CWE_DIGITS = 9
-_MAX_CWE = 10**_CWE_DIGITS
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:

@@ -104,27 +104,7 @@ class Scrubber:
     def value(self, value: Any) -> Any:
         """The strings inside a JSON-like value scrubbed, keys included; the value itself when
         nothing changed."""
-        redactor = self._redactor
-        if isinstance(value, str):
-            return redactor.text(value)
-        if isinstance(value, list):
-            items: list[Any] | None = None
-            for index, item in enumerate(value):
-                scrubbed = self.value(item)
-                if scrubbed is not item:
-                    items = items if items is not None else list(value)
-                    items[index] = scrubbed
-            return value if items is None else items
-        if isinstance(value, dict):
-            changed = False
-            fields: dict[Any, Any] = {}
-            for key, item in value.items():
-                new_key = redactor.text(key) if isinstance(key, str) else key
-                scrubbed = self.value(item)
-                changed = changed or scrubbed is not item or new_key is not key
-                fields[new_key] = scrubbed
-            return fields if changed else value
-        return value
+        return self._redactor.value(value, keys=True)
 
     # --- models ---------------------------------------------------------------------------
     def findings(self, findings: list[Finding], runs: list[ScannerRun]) -> None:

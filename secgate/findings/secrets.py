@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterable
@@ -165,25 +166,27 @@ class Redactor:
                 self._done[text] = done
         return text if done == text else done
 
-    def value(self, value: Any) -> Any:
-        """Scrub the strings inside a JSON-like value (its values; keys are field names); the
-        value itself when nothing in it changed."""
+    def value(self, value: Any, *, keys: bool = False) -> Any:
+        """Scrub the strings inside a JSON-like value (its values, and with ``keys`` its keys
+        too); the value itself when nothing in it changed."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
             items: list[Any] | None = None
             for index, item in enumerate(value):
-                scrubbed = self.value(item)
+                scrubbed = self.value(item, keys=keys)
                 if scrubbed is not item:
                     items = items if items is not None else list(value)
                     items[index] = scrubbed
             return value if items is None else items
         if isinstance(value, dict):
             fields: dict[Any, Any] | None = None
-            for key, item in value.items():
-                scrubbed = self.value(item)
-                if scrubbed is not item:
-                    fields = fields if fields is not None else dict(value)
-                    fields[key] = scrubbed
+            for index, (key, item) in enumerate(value.items()):
+                new_key = self.text(key) if keys and isinstance(key, str) else key
+                scrubbed = self.value(item, keys=keys)
+                if fields is None and (scrubbed is not item or new_key is not key):
+                    fields = dict(itertools.islice(value.items(), index))
+                if fields is not None:
+                    fields[new_key] = scrubbed
             return value if fields is None else fields
         return value

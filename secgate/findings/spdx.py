@@ -43,10 +43,13 @@ __all__ = [
     "choices",
     "combine",
     "is_known",
+    "keys_named",
     "license_ids",
+    "licensing",
     "normalize",
     "normalize_all",
     "parse_expression",
+    "read_expression",
 ]
 
 _UNKNOWN_KEYS = frozenset({
@@ -183,7 +186,7 @@ _LIST_SPLIT = re.compile(r"\s*[;\n]\s*")
 
 
 @lru_cache(maxsize=1)
-def _licensing() -> Licensing:
+def licensing() -> Licensing:
     """The SPDX license list (loaded once, on first use)."""
     return get_spdx_licensing()
 
@@ -235,12 +238,12 @@ def parse_expression(spdx: str) -> Any:
     """The parsed ``license_expression`` object of an SPDX expression; ValueError when it is
     not a valid expression of known SPDX ids (``LicenseRef-`` ids are accepted)."""
     try:
-        parsed = _licensing().parse(spdx, validate=False, strict=True)
+        parsed = licensing().parse(spdx, validate=False, strict=True)
     except ExpressionError as exc:
         raise ValueError(f"invalid SPDX expression {spdx!r}: {exc}") from None
     if parsed is None:
         raise ValueError("empty SPDX expression")
-    unknown = [k for k in _licensing().unknown_license_keys(parsed) if not _is_ref(k)]
+    unknown = [k for k in licensing().unknown_license_keys(parsed) if not _is_ref(k)]
     if unknown:
         raise ValueError(f"unknown SPDX license id(s) in {spdx!r}: {', '.join(unknown)}")
     return parsed
@@ -258,6 +261,27 @@ def is_known(spdx_id: str) -> bool:
 def license_ids(spdx: str) -> list[str]:
     """Every license id an expression names, in order, exceptions left out."""
     return list(dict.fromkeys(_ids(parse_expression(spdx))))
+
+
+@lru_cache(maxsize=4096)
+def read_expression(spdx: str) -> Any:
+    """The parsed expression, or None when it cannot be read. Unlike ``parse_expression`` it
+    accepts ids the SPDX list does not know (a policy judges those as unknown)."""
+    try:
+        return licensing().parse(spdx, validate=False)
+    except (ExpressionError, ValueError, TypeError):
+        return None
+
+
+def keys_named(spdx: str | None) -> list[str]:
+    """Every license and exception key an expression names; ``[]`` when there is none or it
+    cannot be read. Unlike ``license_ids`` it never raises and keeps exceptions."""
+    if not spdx:
+        return []
+    parsed = read_expression(spdx)
+    if parsed is None:
+        return []
+    return [str(key) for key in licensing().license_keys(parsed)]
 
 
 def _ids(node: Any) -> list[str]:
@@ -283,14 +307,14 @@ def choices(spdx: str) -> list[frozenset[str]]:
 
 
 def _choices(node: Any) -> list[frozenset[str]]:
-    licensing = _licensing()
+    known = licensing()
     if isinstance(node, LicenseWithExceptionSymbol):
         return [frozenset({f"{node.license_symbol.key} WITH {node.exception_symbol.key}"})]
     if isinstance(node, LicenseSymbol):
         return [frozenset({node.key})]
-    if isinstance(node, licensing.OR):
+    if isinstance(node, known.OR):
         return [c for arg in node.args for c in _choices(arg)]
-    if isinstance(node, licensing.AND):
+    if isinstance(node, known.AND):
         product = itertools.product(*(_choices(arg) for arg in node.args))
         return [frozenset().union(*combo) for combo in product]
     raise ValueError(f"unsupported license expression part {node!r}")
@@ -306,7 +330,7 @@ def _canonical(text: str) -> str | None:
         parsed = parse_expression(text)
     except ValueError:
         return None
-    rendered: str = _licensing().dedup(parsed).render()
+    rendered: str = licensing().dedup(parsed).render()
     return rendered
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from secgate.findings.fingerprint import SourceTree
 from secgate.findings.secrets import make_secret
+from secgate.findings.source_tree import SourceTree
 from secgate.model import Finding
 
 MASKED_FLAG = "masked_by_tool"

@@ -4,7 +4,7 @@ The base URL comes from ``GITHUB_API_URL`` (default ``https://api.github.com``) 
 ``GITHUB_TOKEN`` or the caller. The token is only ever put in the ``Authorization`` header: it is
 not part of the client's ``repr``, of any message, or of any log line, and every error text is
 scrubbed of it before it is raised — also of the token in other letter case and of any prefix
-of it (``MIN_SCRUBBED`` characters or more) that an error message may echo cut short.
+of it (``MIN_CREDENTIAL_PREFIX`` characters or more) that an error message may echo cut short.
 
 **The token stays with its API.** Requests go only to the scheme, host and port of
 ``GITHUB_API_URL``. An absolute URL that an answer hands over — a ``Link: rel="next"`` page, a
@@ -37,7 +37,7 @@ import requests
 
 from secgate import __version__
 from secgate.errors import ExitCode, SecgateError
-from secgate.findings.scrub import MIN_CREDENTIAL_PREFIX, register_credential, scrub_credential
+from secgate.findings.scrub import register_credential, scrub_credential
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -47,8 +47,6 @@ _RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 MAX_REDIRECTS = 5
-MIN_SCRUBBED = MIN_CREDENTIAL_PREFIX
-"""Shortest prefix of the token scrubbed from messages (the whole token when it is shorter)."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -161,8 +159,8 @@ class GitHubClient:
 
     def scrub(self, text: str) -> str:
         """``text`` with the token replaced by ``***``, for anything that may be shown: the
-        token in any letter case, and any prefix of it of ``MIN_SCRUBBED`` characters or more
-        (an echo cut short)."""
+        token in any letter case, and any prefix of it of ``MIN_CREDENTIAL_PREFIX`` characters or
+        more (an echo cut short)."""
         return scrub_token(text, self._token)
 
     def url(self, path: str, *, via: str = "the caller") -> str:
@@ -328,8 +326,8 @@ class GitHubClient:
 
 def scrub_token(text: str, token: str) -> str:
     """``text`` with ``token`` replaced by ``***`` wherever it appears in any letter case, and
-    with every prefix of it at least ``MIN_SCRUBBED`` characters long (or the whole token, when
-    shorter) replaced too (``secgate.findings.scrub.scrub_credential``)."""
+    with every prefix of it at least ``MIN_CREDENTIAL_PREFIX`` characters long (or the whole
+    token, when shorter) replaced too (``secgate.findings.scrub.scrub_credential``)."""
     return scrub_credential(text, token)
 
 
@@ -385,3 +383,8 @@ def _path_of(url: str, api_url: str) -> str:
     """The API path of ``url`` without its query (what error messages name)."""
     path = url[len(api_url):] if url.startswith(api_url) else url
     return path.split("?", 1)[0] or "/"
+
+
+def json_field(data: Any, name: str) -> Any:
+    """``data[name]`` of a JSON answer when it is an object, else None."""
+    return data.get(name) if isinstance(data, dict) else None

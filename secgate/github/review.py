@@ -36,8 +36,9 @@ from typing import Any
 
 from secgate.errors import InputError, UsageError
 from secgate.files.reading import check_size
+from secgate.github.action_outputs import append_text
 from secgate.github.client import GitHubClient, GitHubError, GitHubUnavailable
-from secgate.github.publish import append_text, find_comment
+from secgate.github.publish import find_comment
 from secgate.reports import markdown_text
 
 FINDING_MARKER = "<!-- secgate-finding: {fingerprint} -->"

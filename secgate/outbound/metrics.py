@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from secgate.errors import UsageError
 from secgate.model import RunStatus, ScannerRun, ScanResult, VerdictStatus
 from secgate.outbound.context import RunContext
-from secgate.outbound.snapshots import AdvisorySnapshot
+from secgate.outbound.snapshots import DatedSource
 from secgate.policy import accept
 from secgate.policy.model import Policy
 from secgate.reports.presentation import action_of
@@ -100,7 +100,7 @@ class ScanMetrics:
     context: RunContext
     now: float
     today: date
-    snapshots: Sequence[AdvisorySnapshot] = ()
+    snapshots: Sequence[DatedSource] = ()
 
 
 def render(metrics: ScanMetrics) -> str:

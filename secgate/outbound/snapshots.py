@@ -1,4 +1,5 @@
-"""How old the advisory data a scan judged with was: one ``AdvisorySnapshot`` per source.
+"""How old the advisory data a scan judged with was: one ``DatedSource`` per source (not the
+``secgate.model.AdvisorySnapshot`` of an import: a source and the moment its data is from).
 
 A stale vulnerability database makes a gate pass what it should block, so the metrics carry each
 snapshot's date (``secgate_advisory_snapshot_timestamp_seconds``) and age. What a run knows
@@ -27,7 +28,7 @@ _MAX_DB_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class AdvisorySnapshot:
+class DatedSource:
     """One source of advisory data and when its snapshot was taken (UTC)."""
 
     source: str
@@ -37,10 +38,10 @@ class AdvisorySnapshot:
         return max(0.0, now - self.taken.timestamp())
 
 
-SnapshotFinder = Callable[[ScanResult], Iterable[AdvisorySnapshot]]
+SnapshotFinder = Callable[[ScanResult], Iterable[DatedSource]]
 
 
-def safety_database(result: ScanResult) -> list[AdvisorySnapshot]:
+def safety_database(result: ScanResult) -> list[DatedSource]:
     """The snapshot of each local Safety database a Safety run of ``result`` used."""
     found = []
     for run in result.runs:
@@ -50,11 +51,11 @@ def safety_database(result: ScanResult) -> list[AdvisorySnapshot]:
         if index + 1 < len(run.command):
             taken = _safety_db_date(Path(run.command[index + 1]) / "insecure.json")
             if taken is not None:
-                found.append(AdvisorySnapshot("safety-db", taken))
+                found.append(DatedSource("safety-db", taken))
     return found
 
 
-def imported_advisories(result: ScanResult) -> list[AdvisorySnapshot]:
+def imported_advisories(result: ScanResult) -> list[DatedSource]:
     """The snapshots of imported advisory data (``secgate advisories import``) the scan
     consulted, by kind (``osv``, ``kev``, ``epss``), dated by their data date."""
     found = []
@@ -65,7 +66,7 @@ def imported_advisories(result: ScanResult) -> list[AdvisorySnapshot]:
             taken = datetime.strptime(snapshot.date[:10], "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError:
             continue
-        found.append(AdvisorySnapshot(snapshot.kind, taken))
+        found.append(DatedSource(snapshot.kind, taken))
     return found
 
 
@@ -77,10 +78,10 @@ FINDERS: dict[str, SnapshotFinder] = {
 
 
 def snapshots(result: ScanResult, finders: Iterable[SnapshotFinder] | None = None
-              ) -> list[AdvisorySnapshot]:
+              ) -> list[DatedSource]:
     """The oldest snapshot of each source (the one that makes the data look least fresh),
     sorted by source."""
-    oldest: dict[str, AdvisorySnapshot] = {}
+    oldest: dict[str, DatedSource] = {}
     for finder in FINDERS.values() if finders is None else finders:
         for snapshot in finder(result):
             kept = oldest.get(snapshot.source)

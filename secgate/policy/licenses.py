@@ -14,19 +14,16 @@ import re
 from difflib import get_close_matches
 from enum import Enum
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any
 
 from license_expression import (
     AND,
     OR,
-    ExpressionError,
     LicenseSymbol,
     LicenseWithExceptionSymbol,
-    Licensing,
-    get_spdx_licensing,
 )
 
+from secgate.findings.spdx import licensing, read_expression
 from secgate.policy.model import LicensePolicy
 
 
@@ -36,37 +33,13 @@ class LicenseStatus(str, Enum):
     UNKNOWN = "unknown"
 
 
-@lru_cache(maxsize=1)
-def _licensing() -> Licensing:
-    return get_spdx_licensing()
-
-
-@lru_cache(maxsize=4096)
-def _parse(spdx: str) -> Any:
-    """The parsed expression, or None when it cannot be read."""
-    try:
-        return _licensing().parse(spdx, validate=False)
-    except (ExpressionError, ValueError, TypeError):
-        return None
-
-
-def license_ids(spdx: str | None) -> list[str]:
-    """Every license (and exception) id an expression names; ``[]`` when it cannot be read."""
-    if not spdx:
-        return []
-    parsed = _parse(spdx)
-    if parsed is None:
-        return []
-    return [str(key) for key in _licensing().license_keys(parsed)]
-
-
 def entry_problem(entry: str) -> str | None:
     """Why a ``licenses`` allow/deny entry can never match, else None. Globs, ``LicenseRef-``
     ids, SPDX ids and ``X WITH E`` pairs of SPDX ids are fine, in any case."""
     text = " ".join(entry.split())
     if any(c in text for c in "*?[") or text.lower().startswith("licenseref-"):
         return None
-    lowered = _licensing().known_symbols_lowercase
+    lowered = licensing().known_symbols_lowercase
     parts = [p.strip() for p in re.split(r"\s+with\s+", text, flags=re.IGNORECASE)]
     unknown = [p for p in parts if p.lower() not in lowered]
     if not unknown:
@@ -77,7 +50,7 @@ def entry_problem(entry: str) -> str | None:
 
 
 def _closest(name: str) -> str | None:
-    keys = {k.lower(): str(k) for k in _licensing().known_symbols}
+    keys = {k.lower(): str(k) for k in licensing().known_symbols}
     squashed = name.lower().replace(" ", "-")
     if squashed in keys:
         return keys[squashed]
@@ -89,7 +62,7 @@ def judge(spdx: str | None, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
     """Whether ``spdx`` is allowed, denied or unknown under ``policy``, and a phrase saying why."""
     if not spdx:
         return LicenseStatus.UNKNOWN, "the license could not be identified"
-    parsed = _parse(spdx)
+    parsed = read_expression(spdx)
     if parsed is None:
         return LicenseStatus.UNKNOWN, f"{spdx!r} is not a readable SPDX expression"
     status, why = _judge(parsed, policy)

@@ -195,30 +195,36 @@ def dotted(path: list[str | int]) -> str:
     return out
 
 
+def _describe_alternatives(error: ValidationError) -> str:
+    """``describe`` for an ``anyOf``/``oneOf`` error: what was expected, or the closest
+    alternative's own message."""
+    if all(e.validator == "required" for e in error.context):
+        names = [str(next(iter(_value(e)))) for e in error.context]
+        return f"needs at least one of: {', '.join(names)}"
+    consts = [e for e in error.context if e.validator == "const" and not e.path]
+    others = [e for e in error.context if e.validator == "type"]
+    if consts and others:
+        kinds = [_type_name(_value(e)) for e in others]
+        return (f"{error.instance!r} is not {_value(consts[0])!r} or "
+                + " or ".join(kinds))
+    typed = [e for e in error.context if e.validator != "type" and not e.path]
+    if typed:
+        best = best_match(typed)
+        if best is not None:
+            return describe(best)
+    deeper = [e for e in error.context if e.path]
+    if deeper:
+        best = best_match(deeper)
+        if best is not None:
+            return describe(best)
+    kinds = [_type_name(_value(e)) for e in error.context if e.validator == "type"]
+    return f"{error.instance!r} is not " + " or ".join(kinds or ["valid here"])
+
+
 def describe(error: ValidationError) -> str:
     """A readable message for a schema error (``anyOf`` errors say what was expected)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        if all(e.validator == "required" for e in error.context):
-            names = [str(next(iter(_value(e)))) for e in error.context]
-            return f"needs at least one of: {', '.join(names)}"
-        consts = [e for e in error.context if e.validator == "const" and not e.path]
-        others = [e for e in error.context if e.validator == "type"]
-        if consts and others:
-            kinds = [_type_name(_value(e)) for e in others]
-            return (f"{error.instance!r} is not {_value(consts[0])!r} or "
-                    + " or ".join(kinds))
-        typed = [e for e in error.context if e.validator != "type" and not e.path]
-        if typed:
-            best = best_match(typed)
-            if best is not None:
-                return describe(best)
-        deeper = [e for e in error.context if e.path]
-        if deeper:
-            best = best_match(deeper)
-            if best is not None:
-                return describe(best)
-        kinds = [_type_name(_value(e)) for e in error.context if e.validator == "type"]
-        return f"{error.instance!r} is not " + " or ".join(kinds or ["valid here"])
+        return _describe_alternatives(error)
     if error.validator == "oneOf" and not error.context and all(
             isinstance(s, dict) and list(s) == ["required"] for s in _value(error)):
         names = [str(s["required"][0]) for s in _value(error)]

@@ -8,17 +8,21 @@ pattern without ``/`` matches the file name at any depth); ``kev`` and ``epss`` 
 exploitation facts of ``secgate.advisories.exploits`` and never match a finding that has none;
 ``changed`` compares what ``secgate.pull_request.diff`` marked and matches nothing outside
 pull-request mode.
+``reachable`` compares ``Finding.reachable`` (``secgate.remediation.reachability``), with
+``unknown`` matching ``reachable: true`` too, and never matches a finding not judged.
 """
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
 
+from packaging.utils import canonicalize_name
+
+from secgate.findings.ids import normalize_cwe
 from secgate.findings.paths import matches as path_matches
+from secgate.findings.spdx import keys_named
 from secgate.model import Finding, Severity
-from secgate.policy.licenses import license_ids
-from secgate.policy.model import Acceptance, Match, normalize_cwe
+from secgate.policy.model import Acceptance, Match
 
 
 def finding_matches(finding: Finding, match: Match) -> bool:
@@ -40,7 +44,18 @@ def finding_matches(finding: Finding, match: Match) -> bool:
         and (match.kev is None or kev_matches(finding, match.kev))
         and (match.epss is None or epss_matches(finding, match.epss))
         and (match.changed is None or finding.changed is match.changed)
+        and (match.reachable is None or reachable_matches(finding, match.reachable))
     )
+
+
+def reachable_matches(finding: Finding, wanted: bool | str) -> bool:
+    """True when the finding's reachability is ``wanted``; ``unknown`` gates like reachable, so
+    ``reachable: true`` matches it as well."""
+    if finding.reachable is None:
+        return False
+    if wanted is True:
+        return finding.reachable is True or finding.reachable == "unknown"
+    return finding.reachable == wanted
 
 
 def kev_matches(finding: Finding, listed: bool) -> bool:
@@ -91,20 +106,15 @@ def path_in(finding: Finding, patterns: list[str]) -> bool:
     return path is not None and any(path_matches(path, pattern) for pattern in patterns)
 
 
-def canonical_package(name: str) -> str:
-    """A package name as PyPI compares them: lower case, runs of ``-_.`` as one ``-``."""
-    return re.sub(r"[-_.]+", "-", name.strip()).lower()
-
-
 def package_matches(finding: Finding, specs: list[str]) -> bool:
     """``NAME`` matches any version of the package; ``NAME==VERSION`` only that version."""
     package = finding.package
     if package is None:
         return False
-    name = canonical_package(package.name)
+    name = canonicalize_name(package.name.strip())
     for spec in specs:
         wanted_name, sep, wanted_version = spec.partition("==")
-        if canonical_package(wanted_name) != name:
+        if canonicalize_name(wanted_name.strip()) != name:
             continue
         if not sep or (package.version or "").strip() == wanted_version.strip():
             return True
@@ -123,6 +133,6 @@ def license_matches(finding: Finding, patterns: list[str]) -> bool:
     """True when a license id the finding's license names (or its raw name) matches a glob."""
     if finding.license is None:
         return False
-    names = [*license_ids(finding.license.spdx), finding.license.raw]
+    names = [*keys_named(finding.license.spdx), finding.license.raw]
     return any(fnmatchcase(name.upper(), pattern.upper())
                for name in names for pattern in patterns)

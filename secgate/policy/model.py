@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from secgate.findings.ids import normalize_cwe
 from secgate.model import Action, Category, Severity
 
 Threshold = Severity | Literal["none"]
@@ -47,6 +48,14 @@ class ScannersPolicy(_Model):
         return {name.lower() for name in self.required}
 
 
+def _cwe_id(value: Any) -> str:
+    """A ``cwe`` entry (``78``, ``"cwe-78"``, ``"CWE-078"``) as the findings spell it."""
+    found = normalize_cwe(value) if isinstance(value, (str, int)) else None
+    if found is None:
+        raise ValueError(f"{value!r} is not a CWE id (write CWE-78 or 78)")
+    return found
+
+
 class Match(_Model):
     """What a rule matches: every field given must match; a list matches any of its items."""
 
@@ -69,6 +78,10 @@ class Match(_Model):
     changed: bool | None = None
     """Pull-request mode: True matches findings the pull request touches, False the others (a
     scan without ``--base`` knows neither, and such a field matches nothing there)."""
+    reachable: bool | Literal["unknown"] | None = None
+    """A Python dependency finding's reachability: True matches reachable and unknown ones
+    (unknown gates like reachable), False only those no scanned file uses, ``unknown`` only
+    the unknown ones; a finding not judged matches none."""
 
     @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
                      mode="before")
@@ -80,13 +93,7 @@ class Match(_Model):
     @classmethod
     def _cwe_ids(cls, value: Any) -> Any:
         values = _as_list(value)
-        return None if values is None else [normalize_cwe(v) for v in values]
-
-
-def normalize_cwe(value: Any) -> str:
-    """``78``, ``"78"`` or ``"cwe-78"`` as ``CWE-78``."""
-    text = str(value).strip().upper()
-    return text if text.startswith("CWE-") else f"CWE-{text}"
+        return None if values is None else [_cwe_id(v) for v in values]
 
 
 class Rule(_Model):
@@ -215,6 +222,5 @@ __all__ = [
     "ScannersPolicy",
     "Threshold",
     "acceptance_label",
-    "normalize_cwe",
     "rule_label",
 ]

@@ -164,12 +164,8 @@ def _read_patch(patch: bytes, diff: PullRequestDiff) -> None:
         elif not header:
             if line.startswith(b"+") and path is not None and path in diff.added:
                 diff.added_text.setdefault(path, []).append(line[1:])
-            elif line.startswith(b"@@") and path is not None:
-                found = _HUNK.match(line)
-                if found:
-                    start, count = int(found.group(1)), int(found.group(2) or b"1")
-                    if count:
-                        diff.added.setdefault(path, set()).update(range(start, start + count))
+            elif line.startswith(b"@@"):
+                _add_hunk(line, path, diff)
         elif line.startswith(b"new file mode "):
             added_file = True
         elif line.startswith(b"+++ "):
@@ -181,11 +177,16 @@ def _read_patch(patch: bytes, diff: PullRequestDiff) -> None:
             path = _unquote(line.split(b" to ", 1)[1])  # no hunk follows a pure rename
         elif line.startswith(b"@@"):
             header = False
-            found = _HUNK.match(line)
-            if found and path is not None:
-                start, count = int(found.group(1)), int(found.group(2) or b"1")
-                if count:
-                    diff.added.setdefault(path, set()).update(range(start, start + count))
+            _add_hunk(line, path, diff)
+
+
+def _add_hunk(line: bytes, path: str | None, diff: PullRequestDiff) -> None:
+    """Record the new side's lines of the hunk whose ``@@`` header is ``line``."""
+    found = _HUNK.match(line)
+    if found and path is not None:
+        start, count = int(found.group(1)), int(found.group(2) or b"1")
+        if count:
+            diff.added.setdefault(path, set()).update(range(start, start + count))
 
 
 def _unquote(name: bytes) -> str:

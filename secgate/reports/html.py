@@ -21,6 +21,7 @@ import orjson
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from secgate.findings.ids import id_url
 from secgate.model import Finding, ScannerRun, ScanResult, Severity
 from secgate.policy.accept import today as policy_today
 from secgate.reports import presentation
@@ -77,6 +78,7 @@ def _render(result: ScanResult) -> bytes:
                   for f in result.fixed[:500]],
         "notes": [presentation.clean(n) for n in result.notes],
         "gate": _gate(result),
+        "upgrades": _upgrades(result),
         "advisories": presentation.snapshot_lines(result, policy_today()),
         "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
@@ -108,6 +110,22 @@ def script_safe(data: bytes) -> bytes:
     return data.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
+def _upgrades(result: ScanResult) -> dict[str, Any] | None:
+    """The upgrade plan of the blocking dependencies, for the template."""
+    plan = result.upgrades
+    if plan is None or not plan.packages:
+        return None
+    written = sum(1 for u in plan.packages if u.applied)
+    left = len(plan.left_blocking)
+    return {"written": written, "listed": len(plan.packages) - written,
+            "rows": [(u.name, u.version or "?",
+                      f"{u.target} ({u.status})" if u.target else u.status,
+                      presentation.clean(u.reason)) for u in plan.packages],
+            "diff": presentation.clean(plan.diff),
+            "left": "The plan clears every blocking finding." if not left
+            else f"After the plan, {left} blocking finding(s) remain."}
+
+
 def _accepted(finding: Finding) -> bool:
     """True when an accepted risk or a VEX statement decided the finding."""
     decision = finding.decision
@@ -128,10 +146,10 @@ def _row(finding: Finding) -> dict[str, Any]:
     decision, ``snip`` snippet, ``pkg`` package, ``fix`` fixed versions, ``help`` link, ``b``
     baseline state, ``fp`` fingerprint, ``supp`` suppression, ``sec`` secret, ``exp`` acceptance
     expiry, ``kev`` what CISA's KEV catalog says (``kx`` true when it lists the vulnerability),
-    ``epss`` the EPSS score."""
+    ``epss`` the EPSS score, ``rch`` the reachability of a Python dependency and why (``ru`` true
+    when not reachable)."""
     clean = presentation.clean
     severity = finding.severity
-    decision = finding.decision
     row: dict[str, Any] = {
         "s": severity.value, "r": severity.rank, "sc": finding.score,
         "t": finding.source_tools,
@@ -140,8 +158,18 @@ def _row(finding: Finding) -> dict[str, Any]:
         "rule": clean(finding.rule_id),
         "m": presentation.truncate(clean(finding.message), _MESSAGE_LIMIT),
         "loc": clean(presentation.location_text(finding)),
-        "ids": [[i, presentation.id_url(i)] for i in presentation.finding_ids(finding)],
+        "ids": [[i, id_url(i)] for i in presentation.finding_ids(finding)],
     }
+    row.update(_decision_fields(finding))
+    row.update(_detail_fields(finding))
+    return row
+
+
+def _decision_fields(finding: Finding) -> dict[str, Any]:
+    """The row's ``rn``, ``why``, ``by``, ``snip``, ``pkg`` and ``fix``, those not empty."""
+    clean = presentation.clean
+    row: dict[str, Any] = {}
+    decision = finding.decision
     name = finding.rule_description or finding.rule_name
     if name:
         row["rn"] = clean(name)
@@ -159,6 +187,13 @@ def _row(finding: Finding) -> dict[str, Any]:
             row["pkg"] = clean(package_text)
         if package.fixed_versions:
             row["fix"] = [clean(v) for v in package.fixed_versions]
+    return row
+
+
+def _detail_fields(finding: Finding) -> dict[str, Any]:
+    """The row's ``help``, ``b``, ``fp``, ``supp``, ``sec``, ``exp``, ``kev``, ``kx``,
+    ``epss``, ``rch`` and ``ru``, those not empty."""
+    row: dict[str, Any] = {}
     if help_url := presentation.safe_http_url(finding.help_uri):
         row["help"] = help_url
     if finding.baseline:
@@ -169,6 +204,7 @@ def _row(finding: Finding) -> dict[str, Any]:
         row["supp"] = _suppression_text(finding) or ""
     if finding.secret is not None:
         row["sec"] = _secret_text(finding) or ""
+    decided_by = finding.decision.decided_by if finding.decision is not None else ""
     if decided_by.startswith("accept") and (expiry := presentation.acceptance_expiry(finding)):
         row["exp"] = expiry
     if kev := presentation.kev_text(finding):
@@ -177,6 +213,10 @@ def _row(finding: Finding) -> dict[str, Any]:
             row["kx"] = True
     if epss := presentation.epss_text(finding):
         row["epss"] = epss
+    if (reachable := presentation.reachable_text(finding)) is not None:
+        row["rch"] = reachable
+        if finding.reachable is False:
+            row["ru"] = True
     return row
 
 

@@ -34,6 +34,7 @@ def _render(result: ScanResult, overview: presentation.Overview, limit: int) -> 
         doc.add(f"- {markdown_text.text(reason, 400)}")
     doc.add("")
     doc.add_all(pr_comment.gate_change_lines(result, limit=200))
+    doc.add_all(markdown_text.upgrade_lines(result))
     doc.add_all(pr_comment.counts_table(result, overview))
     doc.add("")
     extras = pr_comment.extras_line(result, overview)

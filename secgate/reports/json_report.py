@@ -17,6 +17,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
     doc = _core(result)
     if result.pull_request is not None:  # only in pull-request mode
         doc["pull_request"] = result.pull_request.model_dump(mode="json")
+    if result.upgrades is not None:  # only when something blocks
+        doc["upgrades"] = result.upgrades.model_dump(mode="json")
     return doc
 
 

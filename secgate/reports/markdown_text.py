@@ -62,6 +62,9 @@ def finding_row(finding: Finding, message_limit: int = 200) -> str:
     if fixed:
         message += f" (fixed in {code(fixed, 40)})"
     badges = "".join(f" · **{b}**" for b in presentation.exploit_badges(finding))
+    reachable = presentation.reachable_word(finding)
+    if reachable is not None:
+        badges += f" · {reachable}"
     cells = [
         f"{SEVERITY_ICONS[sev]} {sev}{new}{badges}",
         presentation.action_of(finding),
@@ -125,3 +128,47 @@ def advisory_lines(result: ScanResult) -> list[str]:
 def more_line(count: int, where: str = "the HTML, JSON or SARIF report") -> str:
     """The line that ends a cut list."""
     return f"… and {count} more finding(s) (see {where} for every finding)"
+
+
+PLAN_WORDS = {"upgrade": "upgrade", "new-major": "new major version, not written",
+              "unfixable": "unfixable", "locked": "in a lock file", "transitive": "transitive",
+              "unpinned": "not pinned", "hash-pinned": "hash-pinned", "not-python": "not Python"}
+
+
+def upgrade_lines(result: ScanResult, diff_limit: int = 12_000, rows: int = 50) -> list[str]:
+    """The "Upgrade plan" section (with its blank line after), or nothing: one row per blocking
+    package, the diff of the requirement files, and how many blocking findings it leaves."""
+    plan = result.upgrades
+    if plan is None or not plan.packages:
+        return []
+    written = sum(1 for u in plan.packages if u.applied)
+    lines = [f"### Upgrade plan ({written} to write, {len(plan.packages) - written} listed)", "",
+             *table(["Package", "Now", "Plan", "Why"])]
+    for upgrade in plan.packages[:rows]:
+        target = f"<b>{code(upgrade.target, 60)}</b> " if upgrade.target else ""
+        lines.append(f"| {code(upgrade.name, 80)} | {code(upgrade.version or '?', 60)} | "
+                     f"{target}{PLAN_WORDS[upgrade.status]} | {text(upgrade.reason, 500)} |")
+    if len(plan.packages) > rows:
+        lines.append(f"| … | | | and {len(plan.packages) - rows} more package(s) |")
+    lines.append("")
+    if plan.diff:
+        diff = presentation.clean(plan.diff)
+        if len(diff) > diff_limit:
+            diff = diff[:diff_limit].rsplit("\n", 1)[0] + "\n… (cut: run secgate fix for all)\n"
+        fence = "`" * max(3, _longest_run(diff, "`") + 1)
+        lines += ["<details><summary>The diff of the requirement files "
+                  "(<code>secgate fix --write</code> applies it)</summary>", "",
+                  f"{fence}diff", *diff.rstrip("\n").split("\n"), fence, "", "</details>", ""]
+    left = len(plan.left_blocking)
+    lines.append("The plan clears every blocking finding." if not left else
+                 f"After the plan, {left} blocking finding(s) remain.")
+    lines.append("")
+    return lines
+
+
+def _longest_run(value: str, char: str) -> int:
+    longest = run = 0
+    for c in value:
+        run = run + 1 if c == char else 0
+        longest = max(longest, run)
+    return longest

@@ -2,13 +2,14 @@
 
 Its first line is the verdict. Its second line is the hidden marker ``<!-- secgate-report -->``
 (``COMMENT_MARKER``), by which ``secgate github comment`` finds its own earlier comment and edits
-it instead of adding a new one. Then come the counts (new vs existing), the blocking findings, and
-every other finding inside a ``<details>`` block. In pull-request mode (``--base``) the findings
-are split by what the pull request touches instead: "New in this pull request" (its changed
-findings, blocking ones first) leads, and the findings it does not change follow folded.
-The comment stays within ``MAX_CHARS`` (GitHub refuses comment bodies over 65,536
-characters); when cut, the list ends with "… and N more finding(s)". Every scanner-provided
-string is escaped (see ``secgate.reports.markdown_text``).
+it instead of adding a new one. Then come the counts (new vs existing), the upgrade plan of the
+blocking dependencies (what ``secgate fix`` prints), the blocking findings, and every other
+finding inside a ``<details>`` block. In pull-request mode (``--base``) the findings are split by
+what the pull request touches instead: "New in this pull request" (its changed findings, blocking
+ones first) leads, and the findings it does not change follow folded. The comment stays within
+``MAX_CHARS`` (GitHub refuses comment bodies over 65,536 characters); when cut, the list ends
+with "… and N more finding(s)". Every scanner-provided string is escaped (see
+``secgate.reports.markdown_text``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from secgate.reports import markdown_text, presentation
 
 COMMENT_MARKER = "<!-- secgate-report -->"
 MAX_CHARS = 65_000
+"""GitHub refuses comment bodies above 65,536 characters; stay a little below."""
 _TAIL_RESERVE = 2_000
 """Room kept for the lines that close the comment (``</details>``, problems, notes, footer)."""
 
@@ -51,6 +53,7 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
     if result.verdict.reasons:
         doc.add("")
     doc.add_all(gate_change_lines(result))
+    doc.add_all(markdown_text.upgrade_lines(result))
     actions = overview.counts("action")
     blocking = actions.pop(Action.BLOCK.value, 0)
     others = overview.total - blocking

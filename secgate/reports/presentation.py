@@ -17,7 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from secgate.advisories.staleness import describe as describe_snapshot
-from secgate.model import Action, Finding, ScanResult, Severity, VerdictStatus
+from secgate.model import (
+    Action,
+    Finding,
+    ScanResult,
+    Severity,
+    VerdictStatus,
+    id_preference,
+)
 
 VERDICT_WORDS = {
     VerdictStatus.PASS: "PASS",
@@ -39,11 +46,7 @@ DECISION_ORDER = [Action.BLOCK.value, Action.WARN.value, Action.PASS.value,
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
-_CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
-_GHSA_RE = re.compile(r"GHSA(-[23456789cfghjmpqrvwx]{4}){3}")
-_CWE_RE = re.compile(r"CWE-(\d{1,6})")
 _EXPIRY_RE = re.compile(r"\b(?:expires?|until)\s*(?:on\s*)?:?\s*(\d{4}-\d{2}-\d{2})")
-_OSV_RE = re.compile(r"(PYSEC|OSV|GO|RUSTSEC|PYUP)-[A-Za-z0-9-]{1,40}")
 
 
 @contextmanager
@@ -156,6 +159,25 @@ def exploit_badges(finding: Finding) -> list[str]:
     return badges
 
 
+_REACHABLE_WORDS = {True: "reachable", False: "not reachable", "unknown": "reachability unknown"}
+
+
+def reachable_word(finding: Finding) -> str | None:
+    """``reachable``, ``not reachable`` or ``reachability unknown``; None when not judged."""
+    if finding.reachable is None:
+        return None
+    return _REACHABLE_WORDS[finding.reachable]
+
+
+def reachable_text(finding: Finding) -> str | None:
+    """The reachability of a Python dependency finding and why, in one line; None when not
+    judged."""
+    word = reachable_word(finding)
+    if word is None:
+        return None
+    return f"{word} ({clean(finding.reachable_via)})" if finding.reachable_via else word
+
+
 def snapshot_lines(result: ScanResult, today: date) -> list[str]:
     """One line per advisory snapshot the scan consulted: what, how many records, its date
     and age (the day the report is rendered, ``SECGATE_TODAY`` or the clock)."""
@@ -185,31 +207,9 @@ def finding_ids(finding: Finding) -> list[str]:
     ids: list[str] = []
     if finding.vulnerability is not None:
         vuln = finding.vulnerability
-        ids.extend(sorted({vuln.id, *vuln.aliases}, key=_id_rank))
+        ids.extend(sorted({vuln.id, *vuln.aliases}, key=id_preference))
     ids.extend(finding.cwes)
     return list(dict.fromkeys(ids))
-
-
-_ID_PREFIX_RANK = {"CVE-": 0, "GHSA": 1, "PYSE": 2, "OSV-": 3}
-
-
-def _id_rank(identifier: str) -> tuple[int, str]:
-    """CVE first, then GHSA, PYSEC, OSV, then the rest (as ``Vulnerability.canonical_id``)."""
-    return _ID_PREFIX_RANK.get(identifier[:4].upper(), 9), identifier
-
-
-def id_url(identifier: str) -> str | None:
-    """The public page of a CVE, GHSA, CWE or OSV id; None for anything else."""
-    if _CVE_RE.fullmatch(identifier):
-        return f"https://nvd.nist.gov/vuln/detail/{identifier}"
-    if _GHSA_RE.fullmatch(identifier):
-        return f"https://github.com/advisories/{identifier}"
-    cwe = _CWE_RE.fullmatch(identifier)
-    if cwe:
-        return f"https://cwe.mitre.org/data/definitions/{int(cwe.group(1))}.html"
-    if _OSV_RE.fullmatch(identifier):
-        return f"https://osv.dev/vulnerability/{identifier}"
-    return None
 
 
 def safe_http_url(url: str | None) -> str | None:
@@ -227,8 +227,6 @@ def safe_http_url(url: str | None) -> str | None:
 
 ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
 """A decision's place in report order, by its name."""
-SEVERITY_RANK = {s.value: s.rank for s in Severity}
-"""``Severity.rank`` by severity name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
 def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:

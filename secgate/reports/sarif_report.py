@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from secgate.model import Finding, ScanResult
+from secgate.model import SEVERITY_RANK, Finding, ScanResult
 from secgate.reports.presentation import clean, gc_paused, truncate
 from secgate.sarif import jsonout, writer
 from secgate.sarif.results import Style
@@ -154,13 +154,12 @@ def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
     left_out = findings[kept:]
     by_severity = Counter(f.severity.value for f in left_out)
     detail = ", ".join(f"{n} {sev}" for sev, n in sorted(
-        by_severity.items(), key=lambda item: -_SEVERITY_RANKS[item[0]]))
+        by_severity.items(), key=lambda item: -SEVERITY_RANK[item[0]]))
     return (f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "
             f"for GitHub code scanning; left out {len(left_out)} ({detail}). The JSON and HTML "
             "reports hold every finding.")
 
 
-_SEVERITY_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
 def _style() -> Style:

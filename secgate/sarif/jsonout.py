@@ -27,7 +27,8 @@ def safe_float(value: float) -> bool:
     return value == 0.0 or 1e-4 <= abs(value) < math.inf
 
 
-def is_plain(value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
+def is_plain(  # noqa: C901 - one loop kept whole: it runs for every value written
+        value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
     """True when orjson writes ``value`` as ``json.dumps`` does (see the module docstring).
 
     Containers in ``trusted`` (compared by identity) are taken as checked already; so are

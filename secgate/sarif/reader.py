@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from secgate.errors import InputError
 from secgate.files import fields
-from secgate.findings.normalize import normalize_cwe
+from secgate.findings.ids import normalize_cwe
 from secgate.model import (
     Category,
     Finding,

@@ -1,9 +1,9 @@
 """The ``ScanResult`` back from a SARIF file secgate wrote, for ``secgate report --from``.
 
 secgate's SARIF carries every normalized finding (``result.properties.secgate``), every scanner
-run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings and the
-advisory snapshots consulted (``properties.secgate`` of the log), so every report can be
-rendered again with no scanner run.
+run (``invocation.properties.secgate``) and the verdict, policy, notes, fixed findings, the
+advisory snapshots consulted and the upgrade plan (``properties.secgate`` of the log), so every
+report can be rendered again with no scanner run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from secgate.errors import InputError
 from secgate.files import fields
 from secgate.files.reading import decode_json, read_bytes, reading
 from secgate.model import AdvisorySnapshot, Finding, PullRequestGate, ScanResult, Verdict
+from secgate.remediation.model import UpgradePlan
 from secgate.sarif.reader import read_findings, read_runs, secgate_properties, validated
 from secgate.sarif.results import CLEARED_RULE_FIELDS
 
@@ -61,6 +62,8 @@ def result_from_sarif(doc: Any) -> ScanResult:
                     for index, item in enumerate(fields.opt_array(props, "advisories", where))],
         pull_request=validated(PullRequestGate, props["pull_request"], f"{where}.pull_request")
         if props.get("pull_request") is not None else None,
+        upgrades=validated(UpgradePlan, props["upgrades"], f"{where}.upgrades")
+        if props.get("upgrades") is not None else None,
     )
 
 

@@ -122,6 +122,8 @@ def log_frame(result: ScanResult) -> dict[str, Any]:
     if result.advisories:  # the advisory snapshots the scan consulted, with their dates
         properties["secgate"]["advisories"] = [s.model_dump(mode="json")
                                                for s in result.advisories]
+    if result.upgrades is not None:  # the upgrade plan of the blocking dependencies
+        properties["secgate"]["upgrades"] = result.upgrades.model_dump(mode="json")
     doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
                                               runs=[], properties=properties))
     return doc

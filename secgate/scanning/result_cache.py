@@ -25,7 +25,7 @@ dependency scanners (advisory databases change without any local change) are reu
 without network) for at most ``INCOMPLETE_MAX_AGE``: they keep failing the gate as they did, and
 are retried soon. Tool versions are read once per program file (its
 path, size and modification time; from a Python tool's installed metadata when it can, see
-``secgate.adapters.tool_versions``) and remembered in the cache too, also for a tool that then turns
+``secgate.scanning.tool_versions``) and remembered in the cache too, also for a tool that then turns
 out not to apply: a warm re-scan starts no tool.
 
 **What is stored, and secrets.** The run record and the findings of a fresh run, as they are
@@ -52,19 +52,14 @@ time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import subprocess
 import tempfile
-import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +68,11 @@ from filelock import Timeout as LockTimeout
 from pydantic import ValidationError
 
 from secgate import __version__, interrupt
-from secgate.adapters.interface import Adapter, CacheInputs, ParseResult, RunContext
+from secgate.adapters.interface import Adapter, ParseResult, RunContext
 from secgate.errors import SecgateError, UsageError
-from secgate.files import requirements as requirement_files
-from secgate.files import scanned_tree
-from secgate.files.project import environment_dirs
 from secgate.findings.secrets import DEFAULT_SALT
 from secgate.model import Category, Finding, RunStatus, ScannerRun
+from secgate.scanning.cache_keys import TreeInputs, digest, json_digest, named_files, relative
 from secgate.scanning.cache_store import (
     FORMAT,
     CacheUnavailable,
@@ -91,11 +84,11 @@ from secgate.scanning.runner import (
     Outcome,
     ProgressCallback,
     RunOptions,
-    read_version,
-    remember_version,
+    start_time,
     unsafe_config,
 )
 from secgate.scanning.runner import run_all as run_fresh
+from secgate.scanning.tool_versions import read_version, remember_version
 
 MAX_MB_ENV = "SECGATE_CACHE_MAX_MB"
 NO_CACHE_ENV = "SECGATE_NO_CACHE"
@@ -105,156 +98,12 @@ ADVISORY_MAX_AGE = 24 * 3600.0
 INCOMPLETE_MAX_AGE = 3600.0
 """Seconds an incomplete run's result is reused before the scanner is tried again."""
 ENTRY_SUFFIX = ".entry"
-_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache",
-                           ".pytest_cache", ".ruff_cache", ".tox", ".nox"})
-_GIT_TIMEOUT = 60.0
 _LOCK_TIMEOUT = 10.0
 
 
 def enabled_by_default() -> bool:
     """False when ``SECGATE_NO_CACHE`` is set to anything but ``0``."""
     return os.environ.get(NO_CACHE_ENV, "") in ("", "0")
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _json_digest(value: Any) -> str:
-    return _digest(json.dumps(value, sort_keys=True, default=str).encode())
-
-
-class TreeInputs:
-    """The digests of what scanners read in one target, each computed once per scan."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self._file_digests: dict[Path, str] = {}
-        self.lock = threading.Lock()
-        """Held while computing digests: adapters are planned in parallel."""
-        self._source_digests: dict[frozenset[str] | None, str] = {}
-
-    def file_digest(self, path: Path) -> str:
-        """The content hash of one file; ``missing`` when it cannot be read, ``skipped`` when
-        it is no regular file (a FIFO, a device) or a symlink leaving the target, which are
-        never opened (``secgate.files.scanned_tree``)."""
-        if path not in self._file_digests:
-            # a path named inside the tree must stay inside it; one outside (a rules file
-            # secgate ships, a database the policy names) must still be a regular file
-            root = self.target if path.is_relative_to(self.target) else Path(path.anchor or "/")
-            fd = scanned_tree.open_regular(root, path)
-            if fd is None:
-                value = "missing" if not os.path.lexists(path) else "skipped"
-            else:
-                try:
-                    with os.fdopen(fd, "rb") as handle:
-                        value = hashlib.file_digest(handle, "sha256").hexdigest()
-                except OSError:
-                    value = "missing"
-            self._file_digests[path] = value
-        return self._file_digests[path]
-
-    @cached_property
-    def files(self) -> list[str]:
-        """The project's files, relative POSIX paths, sorted."""
-        listed = self._git_files()
-        return sorted(listed if listed is not None else self._walk())
-
-    def _git_files(self) -> list[str] | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(self.target), "ls-files", "-z", "--cached", "--others",
-                 "--exclude-standard"], capture_output=True, check=False, timeout=_GIT_TIMEOUT,
-                stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if done.returncode != 0:
-            return None
-        names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-        return list(dict.fromkeys(n for n in names if n))
-
-    def _walk(self) -> Iterator[str]:
-        for root, dirs, files in os.walk(self.target):
-            here = Path(root)
-            dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
-                             and not (here / d / "pyvenv.cfg").is_file())
-            rel = here.relative_to(self.target)
-            for name in files:
-                yield (rel / name).as_posix()
-
-    def sources(self, suffixes: frozenset[str] | None) -> str:
-        """The digest of the project's files (only those ending in ``suffixes`` when given)."""
-        if suffixes not in self._source_digests:
-            lines = [f"{name}\0{self.file_digest(self.target / name)}\n" for name in self.files
-                     if suffixes is None or name.endswith(tuple(suffixes))]
-            self._source_digests[suffixes] = _digest("".join(lines).encode(
-                "utf-8", "surrogateescape"))
-        return self._source_digests[suffixes]
-
-    @cached_property
-    def git_head(self) -> str:
-        """The digest of HEAD's commit and every ref; ``no-git`` outside a repository."""
-        parts = []
-        for argv in (["rev-parse", "--verify", "--quiet", "HEAD"],
-                     ["for-each-ref", "--format=%(objectname) %(refname)"]):
-            try:
-                done = subprocess.run(["git", "-C", str(self.target), *argv],
-                                      capture_output=True, check=False, timeout=_GIT_TIMEOUT,
-                                      stdin=subprocess.DEVNULL)
-            except (OSError, subprocess.TimeoutExpired):
-                return "no-git"
-            parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
-        return _digest("\n".join(parts).encode())
-
-    @cached_property
-    def requirements(self) -> str:
-        found = requirement_files.read(self.target)
-        return _json_digest([[name, self.file_digest(self.target / name)]
-                             for name in found.files])
-
-    @cached_property
-    def environment(self) -> str:
-        listings = {env: _site_packages_listing(self.target / env)
-                    for env in environment_dirs(self.target)}
-        return _json_digest(listings)
-
-    def digest(self, inputs: CacheInputs) -> dict[str, str]:
-        """The digest of each input ``inputs`` names."""
-        values: dict[str, str] = {}
-        for kind in sorted(inputs.kinds):
-            if kind == "tracked-sources":
-                values[kind] = self.sources(inputs.suffixes)
-            elif kind == "git-head":
-                values[kind] = self.git_head
-            elif kind == "requirements":
-                values[kind] = self.requirements
-            elif kind == "environment":
-                values[kind] = self.environment
-        values["files"] = _json_digest([[name, self.file_digest(self.target / name)]
-                                        for name in inputs.files])
-        return values
-
-
-def _listing(directory: Path) -> list[list[Any]]:
-    """Names, sizes and modification times of a directory's entries, sorted."""
-    rows: list[list[Any]] = []
-    try:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                try:
-                    stat = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                rows.append([entry.name, stat.st_size, stat.st_mtime_ns])
-    except OSError:
-        return [["unreadable"]]
-    return sorted(rows)
-
-
-def _site_packages_listing(environment: Path) -> dict[str, list[list[Any]]]:
-    sites = sorted([*environment.glob("lib/python*/site-packages"),
-                    *environment.glob("Lib/site-packages")])
-    return {site.relative_to(environment).as_posix(): _listing(site) for site in sites}
 
 
 @dataclass
@@ -304,7 +153,7 @@ class ResultCache:
         # first: the applicability check may need it (TruffleHog's major version), and read
         # here it is remembered across runs, even for a tool that then does not apply
         version = self.version(adapter, executable)
-        if adapter.applicable_with(options.target, config):
+        if adapter.skip_reason_with(options.target, config):
             return plan  # skipped before running: nothing to cache
         try:
             with interrupt.private_dir(f"secgate-{adapter.name}-key-") as work_dir:
@@ -326,19 +175,19 @@ class ResultCache:
                        for k, v in invocation.env.items()}
                 cwd = invocation.cwd or options.target
                 with inputs.lock:
-                    named = _named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
+                    named = named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
                                          inputs)
                     digests = inputs.digest(wanted)
         except SecgateError:
             return plan  # the run itself reports the problem
         salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT)
         material = {
-            "format": FORMAT, "secgate": __version__, "salt": _digest(salt.encode()),
+            "format": FORMAT, "secgate": __version__, "salt": digest(salt.encode()),
             "tool": adapter.name, "executable": executable, "version": version,
-            "argv": argv, "env": env, "cwd": _relative(cwd, options.target),
+            "argv": argv, "env": env, "cwd": relative(cwd, options.target),
             "settings": config, "named": named, "inputs": digests,
         }
-        plan.key = _json_digest(material)
+        plan.key = json_digest(material)
         plan.hit, plan.had_secrets = self.load(plan.key, adapter.name)
         return plan
 
@@ -348,7 +197,7 @@ class ResultCache:
             stat = os.stat(executable)
         except OSError:
             return read_version(adapter, executable)
-        memo = self.directory / "versions" / _json_digest(
+        memo = self.directory / "versions" / json_digest(
             [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
              list(adapter.version_args)])
         try:
@@ -399,7 +248,7 @@ class ResultCache:
             pass
         run.origin = "cache"
         run.finding_count = len(findings)
-        run.started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        run.started_at = start_time()
         run.duration = round(time.monotonic() - started, 3)
         parsed = ParseResult(findings=findings, tool_version=run.version, notes=list(run.notes))
         return Outcome(run=run, parsed=parsed), had_secrets
@@ -483,37 +332,6 @@ def _remove(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
-
-
-def _relative(path: Path, target: Path) -> str:
-    try:
-        return path.resolve().relative_to(target.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _named_files(args: Sequence[str], cwd: Path, target: Path, work_dir: Path,
-                 inputs: TreeInputs) -> dict[str, Any]:
-    """The files and directories named on a command line: a file by its content, a directory
-    by its listing (the scanned directory and the private work directory excepted)."""
-    named: dict[str, Any] = {}
-    resolved_target = target.resolve()
-    for arg in args:
-        text = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
-        if not text or text.startswith("-") or "://" in text:
-            continue
-        path = Path(text) if Path(text).is_absolute() else cwd / text
-        try:
-            if not path.exists():
-                continue
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            continue
-        if real == resolved_target or real.is_relative_to(work_dir.resolve()):
-            continue
-        key = text.replace(str(work_dir), WORK_DIR_PLACEHOLDER)
-        named[key] = inputs.file_digest(real) if real.is_file() else _listing(real)
-    return named
 
 
 def configured_max_bytes() -> int:

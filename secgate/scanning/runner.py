@@ -1,17 +1,13 @@
-"""Running scanner processes: in parallel, never through a shell, each with a timeout that kills
-its whole process group. Every run leaves a ``ScannerRun``, whatever happened to it.
+"""Running scanners: in parallel, each adapter's tool run (``secgate.scanning.processes``) and
+its output parsed. Every run leaves a ``ScannerRun``, whatever happened to it.
 
 Each run gets a private directory (0700, see ``secgate.interrupt``) for its output files and as
 the tool's ``TMPDIR``, so that whatever raw output a scanner writes stays there and goes with
-it; the tool runs with umask 077 and in its own process group, registered so that SIGTERM and
-SIGINT stop it."""
+it."""
 
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,26 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from secgate import interrupt
-from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext
-from secgate.adapters.tool_versions import installed_version
+from secgate.adapters.interface import Adapter, ParseResult, RunContext
+from secgate.adapters.secret_findings import strip_ansi
 from secgate.errors import InputError, SecgateError
 from secgate.files import scanned_tree
 from secgate.model import RunStatus, ScannerRun
+from secgate.scanning.processes import ProcessResult, execute
+from secgate.scanning.tool_versions import read_version
 
 DEFAULT_TIMEOUT = 600.0
 
 
 def default_jobs() -> int:
     """Scanners run at once by default: one more than the cores, because one of them is often
-    waiting on its network or disk rather than computing (pip-audit asking an index, say);
-    measured on 2 cores with five scanners, 3 at once finished ~0.2 s sooner than 2."""
+    waiting on its network or disk rather than computing (pip-audit asking an index, say)."""
     return (os.cpu_count() or 1) + 1
-_KILL_GRACE = 3.0
 _ERROR_TAIL = 2000
-_VERSION_TIMEOUT = 60.0
 WORK_DIR_PLACEHOLDER = "$WORK"
 """Stands for the run's private temporary directory in recorded commands."""
-_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def start_time() -> str:
+    """Now, as ``ScannerRun.started_at`` holds it: UTC to the second (``2026-12-01T10:00:00Z``)."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -89,7 +88,7 @@ def run_one(adapter: Adapter, options: RunOptions,
     """Run one adapter's tool and parse its output; never raises for the tool's failures."""
     notify = progress or (lambda *_: None)
     started = time.monotonic()
-    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started_at = start_time()
 
     def finish(run: ScannerRun, parsed: ParseResult | None = None) -> Outcome:
         if run.version is None and executable is not None and adapter.version_in_output \
@@ -106,7 +105,7 @@ def run_one(adapter: Adapter, options: RunOptions,
     if executable is None:
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED,
                                  error=adapter.missing_reason()))
-    skip_reason = adapter.applicable_with(options.target, options.settings.get(adapter.name, {}))
+    skip_reason = adapter.skip_reason_with(options.target, options.settings.get(adapter.name, {}))
     if skip_reason:
         return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
                                  notes=[skip_reason]))
@@ -139,23 +138,9 @@ def run_one(adapter: Adapter, options: RunOptions,
                          status=RunStatus.OK)
         process = execute(invocation, timeout=options.timeout, work_dir=work_dir)
         run.exit_code = process.exit_code
-        if process.timed_out:
-            run.status = RunStatus.TIMED_OUT
-            run.error = f"timed out after {options.timeout:g} s; its process group was killed"
-            return finish(run)
-        if process.start_error:
-            run.status = RunStatus.FAILED
-            run.error = process.start_error
-            return finish(run)
-        if interrupt.stopping():
-            run.status = RunStatus.FAILED
-            run.error = "stopped: secgate was interrupted"
-            return finish(run)
-        if process.exit_code not in adapter.ok_exit_codes:
-            run.status = RunStatus.FAILED
-            explained = adapter.explain_failure(process.exit_code, tail(process.stderr))
-            run.error = f"{explained} (exit code {process.exit_code})" if explained else \
-                f"exited with code {process.exit_code}: " + tail(process.stderr)
+        ended = _process_problem(adapter, process, options.timeout)
+        if ended is not None:
+            run.status, run.error = ended
             return finish(run)
         report = invocation.output.read_bytes() if invocation.output and \
             invocation.output.exists() else process.stdout
@@ -179,6 +164,23 @@ def run_one(adapter: Adapter, options: RunOptions,
         return finish(run, parsed)
 
 
+def _process_problem(adapter: Adapter, process: ProcessResult,
+                     timeout: float) -> tuple[RunStatus, str] | None:
+    """Why a finished process left no report to read (the run's status and error), else None."""
+    if process.timed_out:
+        return RunStatus.TIMED_OUT, f"timed out after {timeout:g} s; its process group was killed"
+    if process.start_error:
+        return RunStatus.FAILED, process.start_error
+    if interrupt.stopping():
+        return RunStatus.FAILED, "stopped: secgate was interrupted"
+    if process.exit_code not in adapter.ok_exit_codes:
+        explained = adapter.explain_failure(process.exit_code, tail(process.stderr))
+        return RunStatus.FAILED, (f"{explained} (exit code {process.exit_code})" if explained
+                                  else f"exited with code {process.exit_code}: "
+                                  + tail(process.stderr))
+    return None
+
+
 def unsafe_config(adapter: Adapter, target: Path) -> str | None:
     """Why ``adapter``'s tool must not run on ``target``: one of the configuration files it
     reads by itself (``Adapter.config_files``) is a FIFO, a device or a symlink leaving the
@@ -191,151 +193,9 @@ def unsafe_config(adapter: Adapter, target: Path) -> str | None:
     return None
 
 
-@dataclass
-class ProcessResult:
-    exit_code: int | None
-    stdout: bytes
-    stderr: bytes
-    timed_out: bool = False
-    start_error: str | None = None
-
-
-def execute(invocation: Invocation, *, timeout: float, work_dir: Path) -> ProcessResult:
-    """Run ``invocation`` in its own session (process group); on timeout kill the whole group.
-    Output goes through files (0600, in the private ``work_dir``), so a chatty tool cannot fill
-    a pipe and stall; the tool's temporary files go to ``work_dir/tmp``."""
-    scratch = work_dir / "tmp"
-    scratch.mkdir(mode=0o700, exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(scratch), "TMP": str(scratch), "TEMP": str(scratch),
-           **invocation.env}
-    out_path, err_path = work_dir / "stdout", work_dir / "stderr"
-    with os.fdopen(interrupt.create_private_file(out_path), "wb") as out, \
-            os.fdopen(interrupt.create_private_file(err_path), "wb") as err:
-        if interrupt.stopping():
-            return ProcessResult(None, b"", b"", start_error="not started: secgate is stopping")
-        try:
-            process = subprocess.Popen(  # never a shell: argv is passed as a list
-                invocation.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=invocation.cwd, env=env, start_new_session=True, umask=0o077)
-        except OSError as exc:
-            return ProcessResult(None, b"", b"", start_error=f"could not start: {exc.strerror}")
-        timed_out = False
-        with interrupt.track(process):
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                kill_group(process)
-            finally:
-                # the leader may have exited while children it started still run
-                kill_group(process, quiet=True)
-    return ProcessResult(process.returncode, out_path.read_bytes(), err_path.read_bytes(),
-                         timed_out=timed_out)
-
-
-def kill_group(process: subprocess.Popen[bytes], *, quiet: bool = False) -> None:
-    """SIGTERM the process group, then SIGKILL what is left after a grace period."""
-    try:
-        pgid = os.getpgid(process.pid) if process.poll() is None else process.pid
-    except ProcessLookupError:
-        pgid = process.pid
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        if sig == signal.SIGTERM:
-            deadline = time.monotonic() + (0.2 if quiet else _KILL_GRACE)
-            while time.monotonic() < deadline and _group_alive(pgid, process):
-                time.sleep(0.05)
-            if not _group_alive(pgid, process):
-                break
-    if process.poll() is None:
-        process.wait(timeout=5)
-
-
-def _group_alive(pgid: int, leader: subprocess.Popen[bytes]) -> bool:
-    """True while a process of the group still runs. Zombies do not count: the leader is reaped
-    here, and its orphaned children are reaped by init, which may take a moment."""
-    leader.poll()
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    members = _group_states(pgid)
-    return members is None or any(state != "Z" for state in members)
-
-
-def _group_states(pgid: int) -> list[str] | None:
-    """The states of the group's processes from /proc, or None where there is no /proc."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return None
-    states = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
-        fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 2 and fields[2] == str(pgid):
-            states.append(fields[0])
-    return states
-
-
-_versions: dict[tuple[Any, ...], str | None] = {}
-
-
-def _version_memo(adapter: Adapter, executable: str) -> tuple[Any, ...] | None:
-    try:
-        stat = os.stat(executable)
-    except OSError:
-        return None
-    return adapter.name, executable, stat.st_size, stat.st_mtime_ns
-
-
-def read_version(adapter: Adapter, executable: str) -> str | None:
-    """The tool's version: from its installed metadata for a Python tool laid out as pip
-    installs it (``Adapter.distribution``), else from ``<tool> --version``; None when it cannot
-    tell. Remembered for the process per program file (path, size, modification time)."""
-    memo = _version_memo(adapter, executable)
-    if memo is not None and memo in _versions:
-        return _versions[memo]
-    version = _read_version(adapter, executable)
-    if memo is not None:
-        _versions[memo] = version
-    return version
-
-
-def remember_version(adapter: Adapter, executable: str, version: str | None) -> None:
-    """Tell ``read_version`` the version of a program file known from elsewhere (the result
-    cache keeps versions across runs)."""
-    memo = _version_memo(adapter, executable)
-    if memo is not None:
-        _versions[memo] = version
-
-
-def _read_version(adapter: Adapter, executable: str) -> str | None:
-    if adapter.distribution:
-        installed = installed_version(executable, adapter.distribution)
-        if installed:
-            return installed
-    code, out, err = interrupt.run([executable, *adapter.version_args], timeout=_VERSION_TIMEOUT,
-                                   env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
-    if code is None:
-        return None
-    text = out.decode("utf-8", "replace") + err.decode("utf-8", "replace")
-    return adapter.parse_version(text)
-
-
 def tail(data: bytes) -> str:
     """The last part of a tool's error output, as one readable string."""
-    text = _ANSI_RE.sub("", data.decode("utf-8", "replace")).strip()
+    text = strip_ansi(data.decode("utf-8", "replace")).strip()
     if not text:
         return "(no error output)"
     return text[-_ERROR_TAIL:]

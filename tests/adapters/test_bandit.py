@@ -201,6 +201,6 @@ def test_applicable_only_with_python_files(tmp_path: Path) -> None:
     adapter = BanditAdapter()
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "x.py").write_text("x = 1\n", encoding="utf-8")
-    assert adapter.applicable(tmp_path) == "no Python files to scan"
+    assert adapter.skip_reason(tmp_path) == "no Python files to scan"
     (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
-    assert adapter.applicable(tmp_path) is None
+    assert adapter.skip_reason(tmp_path) is None

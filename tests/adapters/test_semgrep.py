@@ -251,6 +251,6 @@ def test_invocation_is_offline_and_adds_the_project_rules(tmp_path: Path) -> Non
 
 def test_applicable_with_python_files_or_project_rules(tmp_path: Path) -> None:
     adapter = SemgrepAdapter()
-    assert adapter.applicable(tmp_path) == "no Python files and no .semgrep.yml to scan"
+    assert adapter.skip_reason(tmp_path) == "no Python files and no .semgrep.yml to scan"
     (tmp_path / ".semgrep.yml").write_text("rules: []\n", encoding="utf-8")
-    assert adapter.applicable(tmp_path) is None
+    assert adapter.skip_reason(tmp_path) is None

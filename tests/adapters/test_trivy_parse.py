@@ -10,7 +10,8 @@ import pytest
 
 from secgate.adapters.interface import Sample
 from secgate.adapters.registry import detect
-from secgate.adapters.trivy.adapter import TrivyAdapter, check_id, cvss_rating, fixed_versions
+from secgate.adapters.trivy.adapter import TrivyAdapter, cvss_rating
+from secgate.adapters.trivy.shared import check_id, fixed_versions
 from secgate.errors import InputError
 from secgate.model import Category, Finding, Severity
 from tests.support.commands import run_secgate

@@ -164,7 +164,7 @@ def test_v2_run_mode(tmp_path: Path) -> None:
     assert inv.argv == [str(script), "--json", "--regex", "--entropy=False", "--cleanup",
                         repo.as_uri()]
     assert inv.env["TMPDIR"] == str(tmp_path / "work") and inv.output is None
-    assert adapter.applicable(repo) is None
+    assert adapter.skip_reason(repo) is None
 
 
 def test_v3_run_mode(tmp_path: Path) -> None:
@@ -189,5 +189,5 @@ def test_v2_skips_a_directory_that_is_not_a_repository(
     script.write_text("#!/bin/sh\necho 'usage: trufflehog git_url' >&2\nexit 2\n")
     script.chmod(0o755)
     monkeypatch.setenv("SECGATE_TRUFFLEHOG_BIN", str(script))
-    reason = TruffleHogAdapter().applicable(tmp_path)
+    reason = TruffleHogAdapter().skip_reason(tmp_path)
     assert reason is not None and "not a git repository" in reason

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from secgate.cli import hook
 from secgate.errors import UsageError
+from secgate.scanning import pre_push as hook
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import ROOT
 

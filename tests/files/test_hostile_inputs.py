@@ -173,7 +173,7 @@ def test_a_pydantic_error_is_one_line_without_the_value(tmp_path: Path,
     broken.write_text(json.dumps(doc))
     message = refused(secgate("report", "--from", broken, "--json", tmp_path / "o.json",
                               cwd=tmp_path), broken)
-    assert "properties.secgate.findings.severity" in message
+    assert "properties.secgate.severity" in message
     assert "SECRET-LOOKING-VALUE" not in message and "input_value" not in message
 
 

@@ -20,7 +20,7 @@ from secgate.adapters.bandit import unsafe_excludes
 from secgate.advisories import pins
 from secgate.errors import ScannerError
 from secgate.files import requirements, scanned_tree
-from secgate.findings.fingerprint import SourceTree
+from secgate.findings.source_tree import SourceTree
 from tests.support.commands import git, require_tool, run_secgate
 
 pytestmark = pytest.mark.timeout(240)

@@ -8,8 +8,9 @@ from pathlib import Path
 from secgate.adapters.interface import Adapter
 from secgate.adapters.registry import get
 from secgate.findings.dedupe import dedupe
-from secgate.findings.fingerprint import SourceTree, assign
+from secgate.findings.fingerprint import assign
 from secgate.findings.normalize import normalize
+from secgate.findings.source_tree import SourceTree
 from secgate.model import Finding
 from tests.support.commands import run_secgate
 from tests.support.paths import EXAMPLE_APP, FIXTURES

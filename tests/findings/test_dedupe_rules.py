@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from secgate.findings.dedupe import code_dedupe_enabled, dedupe
-from secgate.findings.fingerprint import SourceTree, assign, compute
+from secgate.findings.fingerprint import assign, compute
 from secgate.findings.secrets import make_secret
+from secgate.findings.source_tree import SourceTree
 from secgate.model import (
     Category,
     Finding,

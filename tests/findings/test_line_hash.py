@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secgate.findings.fingerprint import SourceTree
 from secgate.findings.line_hash import file_line_hashes, line_hashes
+from secgate.findings.source_tree import SourceTree
 
 # Outputs of GitHub's own implementation (github/codeql-action, fingerprints test data): facts
 # about the format that a compatible implementation must reproduce.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secgate.findings.dedupe import merge
-from secgate.findings.fingerprint import SourceTree
+from secgate.findings.source_tree import SourceTree
 from secgate.model import Category, Finding, Level, Package, Severity, Vulnerability
 
 

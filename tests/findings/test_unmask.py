@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from secgate.findings.fingerprint import SourceTree
 from secgate.findings.secrets import make_secret, secret_hash
+from secgate.findings.source_tree import SourceTree
 from secgate.findings.unmask import unmask
 from secgate.model import Category, Finding, Level, Location, Severity
 from tests.support.commands import require_tool, run_secgate

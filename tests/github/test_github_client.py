@@ -17,13 +17,8 @@ import pytest
 
 from secgate.errors import InputError, UsageError
 from secgate.github.client import GitHubClient, GitHubError, GitHubUnavailable, RetryPolicy
-from secgate.github.publish import (
-    MARKER,
-    comment_body,
-    encode_sarif,
-    publish_comment,
-    upload_sarif,
-)
+from secgate.github.code_scanning import encode_sarif, upload_sarif
+from secgate.github.publish import MARKER, comment_body, publish_comment
 from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"

@@ -21,7 +21,8 @@ from secgate.github.client import (
     RetryPolicy,
     scrub_token,
 )
-from secgate.github.publish import find_comment, publish_comment, upload_sarif
+from secgate.github.code_scanning import upload_sarif
+from secgate.github.publish import find_comment, publish_comment
 from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
 FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"

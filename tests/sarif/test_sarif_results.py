@@ -6,8 +6,6 @@ writes."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import attr
@@ -18,8 +16,6 @@ from secgate.model import Location, Package, Suppression, SuppressionKind
 from secgate.reports import json_report, sarif_report
 from secgate.sarif import jsonout, writer
 from secgate.sarif.serialize import to_json
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "reports"))
 from tests.support.report_samples import hostile_result, make_finding, make_result
 
 _NESTED: dict[str, type] = {

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from secgate.adapters import registry
-from secgate.scanning.result_cache import ResultCache, TreeInputs
+from secgate.scanning.cache_keys import TreeInputs
+from secgate.scanning.result_cache import ResultCache
 from secgate.scanning.runner import RunOptions
 from tests.support.cache_target import SCANNERS, git, make_target
 from tests.support.commands import require_tool

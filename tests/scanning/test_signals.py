@@ -16,7 +16,7 @@ import pytest
 
 from secgate import interrupt
 from secgate.adapters.interface import Invocation
-from secgate.scanning.runner import execute
+from secgate.scanning.processes import execute
 from tests.support.commands import require_tool
 from tests.support.fake_scanners import write_fake
 

@@ -171,6 +171,19 @@ class FakeGitHub:
         if match is None or owner_repo != self.repo:
             return 404, {}, {"message": "Not Found",
                              "documentation_url": "https://docs.github.com/rest"}
+        if pattern in (_COMMENTS, _COMMENT):
+            return self._route_comments(seen, pattern, match)
+        if pattern in (_REVIEW_COMMENTS, _REVIEW_COMMENT):
+            return self._route_review_comments(seen, pattern, match)
+        if pattern is _SARIFS and seen.method == "POST":
+            return self._upload(seen)
+        if pattern is _SARIF and seen.method == "GET":
+            return self._status(match.group(3))
+        return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
+
+    def _route_comments(self, seen: Seen, pattern: re.Pattern[str],
+                        match: re.Match[str]) -> tuple[int, dict[str, str], Any]:
+        """Issue comments: list and create on a pull request, edit one."""
         if pattern is _COMMENTS and seen.method == "GET":
             return self._list_comments(seen, int(match.group(3)))
         if pattern is _COMMENTS and seen.method == "POST":
@@ -188,6 +201,11 @@ class FakeGitHub:
                 return body
             comment["body"] = body["body"]
             return 200, {}, comment
+        return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
+
+    def _route_review_comments(self, seen: Seen, pattern: re.Pattern[str],
+                               match: re.Match[str]) -> tuple[int, dict[str, str], Any]:
+        """Review comments: list and create on a pull request, update or delete one."""
         if pattern is _REVIEW_COMMENTS:
             if int(match.group(3)) != self.pull_number:
                 return 404, {}, {"message": "Not Found"}
@@ -204,19 +222,19 @@ class FakeGitHub:
                     return self._violation(f"DELETE {seen.path}: sends a body")
                 del self.review_comments[comment["id"]]
                 return 204, {}, None
-            body = self._json_body(seen, {"body"})
-            if isinstance(body, tuple):
-                return body
-            if set(body) != {"body"}:
-                return self._violation(f"PATCH {seen.path}: only body can be updated, got "
-                                       f"{sorted(body)}")
-            comment["body"] = body["body"]
-            return 200, {}, comment
-        if pattern is _SARIFS and seen.method == "POST":
-            return self._upload(seen)
-        if pattern is _SARIF and seen.method == "GET":
-            return self._status(match.group(3))
+            return self._update_review_comment(seen, comment)
         return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
+
+    def _update_review_comment(self, seen: Seen, comment: dict[str, Any]
+                               ) -> tuple[int, dict[str, str], Any]:
+        body = self._json_body(seen, {"body"})
+        if isinstance(body, tuple):
+            return body
+        if set(body) != {"body"}:
+            return self._violation(f"PATCH {seen.path}: only body can be updated, got "
+                                   f"{sorted(body)}")
+        comment["body"] = body["body"]
+        return 200, {}, comment
 
     def _json_body(self, seen: Seen, keys: set[str]) -> dict[str, Any] | tuple[int, dict[str, str], Any]:
         if not isinstance(seen.body, dict) or not keys <= set(seen.body):

@@ -74,6 +74,36 @@ def _mrkdwn_problems(text: str) -> list[str]:
         else []
 
 
+def _slack_block_problems(block: Any) -> list[str]:
+    """What is wrong with one Slack block, as Block Kit documents it."""
+    found: list[str] = []
+    kind = block.get("type") if isinstance(block, dict) else None
+    if kind == "header":
+        text = block.get("text", {})
+        if text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 150:
+            found.append(f"bad header {text!r}")
+    elif kind == "section":
+        text = block.get("text", {})
+        if text.get("type") not in ("mrkdwn", "plain_text") \
+                or not 0 < len(text.get("text", "")) <= 3000:
+            found.append(f"bad section text {str(text)[:200]!r}")
+        elif text["type"] == "mrkdwn":
+            found += _mrkdwn_problems(text["text"])
+    elif kind == "context":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 0 < len(elements) <= 10:
+            found.append("bad context elements")
+        else:
+            for element in elements:
+                if element.get("type") not in ("mrkdwn", "plain_text", "image"):
+                    found.append(f"bad context element {element!r}")
+                elif element["type"] == "mrkdwn":
+                    found += _mrkdwn_problems(element.get("text", ""))
+    elif kind != "divider":
+        found.append(f"a block of type {kind!r}")
+    return found
+
+
 def slack_problems(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return ["the body is not an object"]
@@ -86,30 +116,7 @@ def slack_problems(body: Any) -> list[str]:
     if not isinstance(blocks, list) or not 0 < len(blocks) <= 50:
         return [*problems, "'blocks' is not a list of 1 to 50 blocks"]
     for block in blocks:
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "header":
-            text = block.get("text", {})
-            if text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 150:
-                problems.append(f"bad header {text!r}")
-        elif kind == "section":
-            text = block.get("text", {})
-            if text.get("type") not in ("mrkdwn", "plain_text") \
-                    or not 0 < len(text.get("text", "")) <= 3000:
-                problems.append(f"bad section text {str(text)[:200]!r}")
-            elif text["type"] == "mrkdwn":
-                problems += _mrkdwn_problems(text["text"])
-        elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not 0 < len(elements) <= 10:
-                problems.append("bad context elements")
-            else:
-                for element in elements:
-                    if element.get("type") not in ("mrkdwn", "plain_text", "image"):
-                        problems.append(f"bad context element {element!r}")
-                    elif element["type"] == "mrkdwn":
-                        problems += _mrkdwn_problems(element.get("text", ""))
-        elif kind != "divider":
-            problems.append(f"a block of type {kind!r}")
+        problems += _slack_block_problems(block)
     return problems
 
 

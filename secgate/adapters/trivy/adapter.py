@@ -54,11 +54,13 @@ from secgate.adapters.interface import (
     Sample,
 )
 from secgate.adapters.pip_licenses import license_finding
+from secgate.adapters.trivy.sarif_report import parse_sarif
+from secgate.adapters.trivy.shared import check_id, fixed_versions, masked_secret
 from secgate.errors import InputError, PolicyError
 from secgate.files import fields
 from secgate.files.project import environment_dirs
 from secgate.files.reading import decode_json
-from secgate.findings.secrets import secret_hash
+from secgate.findings.ids import ids_in
 from secgate.findings.severity import UNRATED_VULNERABILITY, Rating, best, from_cvss
 from secgate.findings.spdx import normalize
 from secgate.findings.versions import sort_versions
@@ -67,7 +69,6 @@ from secgate.model import (
     Finding,
     Location,
     Package,
-    Secret,
     Severity,
     Suppression,
     SuppressionKind,
@@ -102,9 +103,6 @@ _PURL_ECOSYSTEMS = {"pypi": "pypi", "npm": "npm", "golang": "go", "cargo": "crat
                     "nuget": "nuget", "conan": "conan", "pub": "pub", "hex": "hex",
                     "cocoapods": "cocoapods", "swift": "swift", "conda": "conda"}
 _CVSS_SOURCE_ORDER = ("nvd", "ghsa", "redhat")
-_ID_RE = re.compile(r"\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+)\b",
-                    re.IGNORECASE)
-_CHECK_ID_RE = re.compile(r"^([A-Za-z]+)-?(\d{1,4})$")
 _NON_PATH_TARGETS = frozenset({"Python", "Node.js", "Java", "Go", "Ruby", "PHP", ".NET",
                                "Rust", "Loose File License(s)"})
 
@@ -139,8 +137,6 @@ class TrivyAdapter(Adapter):
             raise InputError("not a Trivy report (no SchemaVersion 2 'Results', legacy list, "
                              "Kubernetes report or Trivy SARIF)")
         if shape == "sarif":
-            from secgate.adapters.trivy.sarif_report import parse_sarif
-
             return parse_sarif(doc)
         if shape == "v2":
             return _parse_v2(doc)
@@ -428,13 +424,6 @@ def cvss_rating(vuln: Mapping[str, Any]) -> Rating | None:
     return None
 
 
-def fixed_versions(value: Any) -> list[str]:
-    """Trivy's ``FixedVersion`` (``"1.2.3, 1.3.1"``) as a list."""
-    if not isinstance(value, str):
-        return []
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") -> Finding:
     """The finding of one ``Vulnerabilities[]`` entry."""
     vuln_id = fields.req_str(vuln, "VulnerabilityID", where)
@@ -445,8 +434,7 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
     fixed = fixed_versions(vuln.get("FixedVersion"))
     package = _package(pkg_name, version, ctx.ecosystem(purl), purl, fixed)
     references = [r for r in fields.opt_array(vuln, "References", where) if isinstance(r, str)]
-    aliases = sorted({_normal_id(m) for r in references for m in _ID_RE.findall(r)}
-                     - {vuln_id})
+    aliases = sorted(set(ids_in(references)) - {vuln_id})
     vulnerability = Vulnerability(id=vuln_id, aliases=aliases)
 
     rating = cvss_rating(vuln)
@@ -494,19 +482,6 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
                                                          if package.ecosystem else [])],
         properties=properties,
     )
-
-
-def _normal_id(vuln_id: str) -> str:
-    upper = vuln_id.upper()
-    return "GHSA-" + vuln_id[5:].lower() if upper.startswith("GHSA-") else upper
-
-
-def check_id(value: str) -> str:
-    """A misconfiguration check id in today's spelling: ``DS002`` -> ``DS-0002``."""
-    match = _CHECK_ID_RE.match(value.strip())
-    if not match:
-        return value.strip()
-    return f"{match.group(1).upper()}-{int(match.group(2)):04d}"
 
 
 def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
@@ -571,13 +546,6 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
         suppression=suppression,
         properties=properties,
     )
-
-
-def masked_secret(rule_id: str, path: str, match: str, rank: int, *,
-                  kind: str | None = None) -> Secret:
-    """What secgate keeps of a secret Trivy already masked (its raw value is never seen)."""
-    digest = secret_hash("\x1f".join(("trivy-masked", rule_id, path, match, str(rank))))
-    return Secret(hash=digest, preview="*****", kind=kind or rule_id)
 
 
 def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context

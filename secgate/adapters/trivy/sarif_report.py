@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 
 from secgate.adapters.interface import ParseResult
 from secgate.adapters.pip_licenses import license_finding
-from secgate.adapters.trivy.adapter import check_id, fixed_versions, masked_secret
+from secgate.adapters.trivy.shared import check_id, fixed_versions, masked_secret
 from secgate.findings.spdx import normalize
 from secgate.findings.unmask import MASKED_FLAG
 from secgate.findings.versions import sort_versions
@@ -137,10 +137,6 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
     else:
         return _license(view, base, fields)
     return base.model_copy(update=update)
-
-
-def _is_pypi(fields: dict[str, str]) -> bool:
-    return "pypi" in fields.get("link", "").lower()
 
 
 def _license(view: ResultView, base: Finding, fields: dict[str, str]) -> Finding:

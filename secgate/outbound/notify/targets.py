@@ -40,7 +40,6 @@ class Event(str, Enum):
     FIXED = "fixed"
 
 
-DEFAULT_EVENTS: frozenset[Event] = frozenset(Event(name) for name in DEFAULT_NOTIFY_EVENTS)
 DEFAULT_EVENTS_TEXT = ",".join(DEFAULT_NOTIFY_EVENTS)
 EVENT_NAMES = tuple(e.value for e in Event)
 

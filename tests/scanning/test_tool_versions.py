@@ -10,8 +10,7 @@ import stat
 from pathlib import Path
 
 from secgate.adapters.pip_audit import PipAuditAdapter
-from secgate.adapters.tool_versions import installed_version
-from secgate.scanning.runner import read_version
+from secgate.scanning.tool_versions import installed_version, read_version
 from tests.support.commands import require_tool, run_secgate
 
 
