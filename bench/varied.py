@@ -120,6 +120,7 @@ SEMGREP_CHECKS: list[tuple[str, str, str]] = [
 """Semgrep checks: with the areas, ``len(SEMGREP_AREAS) * len(SEMGREP_CHECKS)`` = 300 rules."""
 GITLEAKS_RULES = ["generic-api-key", "aws-access-token", "github-pat", "slack-bot-token",
                   "stripe-access-token", "gcp-api-key", "jwt", "private-key"]
+RULE_COUNT = len(BANDIT_TESTS) + len(SEMGREP_AREAS) * len(SEMGREP_CHECKS) + len(GITLEAKS_RULES)
 _WORDS = ["user", "order", "payment", "invoice", "session", "token", "report", "export",
           "upload", "profile", "account", "search", "billing", "audit", "cache", "queue",
           "webhook", "tenant", "config", "metrics"]

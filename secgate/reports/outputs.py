@@ -18,7 +18,7 @@ from secgate.errors import UsageError
 from secgate.files.writing import write_atomically
 from secgate.model import ScanResult
 
-Renderer = Callable[[ScanResult], str | bytes]
+Renderer = Callable[[ScanResult], str]
 
 _RENDERER_MODULES = {
     "sarif": "secgate.reports.sarif_report",
@@ -36,8 +36,7 @@ class _Renderers(Mapping[str, Renderer]):
     start-up time)."""
 
     def __getitem__(self, fmt: str) -> Renderer:
-        module = import_module(_RENDERER_MODULES[fmt])
-        return cast(Renderer, getattr(module, "render_bytes", module.render))
+        return cast(Renderer, import_module(_RENDERER_MODULES[fmt]).render)
 
     def __iter__(self) -> Iterator[str]:
         return iter(_RENDERER_MODULES)
@@ -94,7 +93,14 @@ def write_all(result: ScanResult, targets: Targets) -> None:
         _write("sarif", files.pop("sarif"), fitted.data)
         del fitted
     for fmt, path in sorted(files.items()):
-        _write(fmt, path, RENDERERS[fmt](result))
+        _write(fmt, path, _file_renderer(fmt)(result))
+
+
+def _file_renderer(fmt: str) -> Callable[[ScanResult], str | bytes]:
+    """What writes a format's file: its module's ``render_bytes`` where it has one (the HTML
+    page, never held whole as text), else its ``render``."""
+    module = import_module(_RENDERER_MODULES[fmt])
+    return cast(Callable[[ScanResult], str | bytes], getattr(module, "render_bytes", module.render))
 
 
 def _write(fmt: str, path: Path, text: str | bytes) -> None:
