@@ -81,18 +81,24 @@ class Measure:
     stderr: str
 
 
-def measure(argv: list[str], *, env: dict[str, str] | None = None,
-            cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> Measure:
+def measure(
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> Measure:
     """Run ``argv`` once in a wrapper process; its wall time and peak memory."""
     spec = {"argv": argv, "cwd": str(cwd) if cwd else None, "env": env or dict(os.environ)}
-    done = subprocess.run([PYTHON, "-c", _WRAPPER, json.dumps(spec)], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [PYTHON, "-c", _WRAPPER, json.dumps(spec)], capture_output=True, text=True, check=True
+    )
     row = json.loads(done.stdout)
-    result = Measure(row["wall"], row["peak_kb"] / 1024, row["cpu"], row["code"],
-                     row["stdout"], row["stderr"])
+    result = Measure(
+        row["wall"], row["peak_kb"] / 1024, row["cpu"], row["code"], row["stdout"], row["stderr"]
+    )
     if result.code not in ok:
-        raise SystemExit(f"bench: {' '.join(argv[:6])} ... exited {result.code}:\n"
-                         f"{result.stderr}")
+        raise SystemExit(f"bench: {' '.join(argv[:6])} ... exited {result.code}:\n{result.stderr}")
     return result
 
 
@@ -101,8 +107,9 @@ def secgate(*args: str | Path) -> list[str]:
 
 
 def sarif_tools() -> str | None:
-    found = shutil.which("sarif", path=f"{Path(PYTHON).parent}{os.pathsep}"
-                                       f"{os.environ.get('PATH', '')}")
+    found = shutil.which(
+        "sarif", path=f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     return found
 
 
@@ -128,10 +135,14 @@ def verdict(value: float, target: float, *, below: bool = True) -> str:
 
 # --- 1. processing -------------------------------------------------------------------------
 def processing(sizes: list[int], work: Path) -> dict[int, dict[str, Measure]]:
-    print("== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> "
-          "SARIF + HTML + Markdown")
-    print(f"   {'findings':>9} | {'json floor':>18} | {'secgate':>18} {'ratio':>7} | "
-          f"{'sarif summary':>18} {'ratio':>7}")
+    print(
+        "== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> "
+        "SARIF + HTML + Markdown"
+    )
+    print(
+        f"   {'findings':>9} | {'json floor':>18} | {'secgate':>18} {'ratio':>7} | "
+        f"{'sarif summary':>18} {'ratio':>7}"
+    )
     sarif_cmd = sarif_tools()
     results: dict[int, dict[str, Measure]] = {}
     for size in sizes:
@@ -141,39 +152,58 @@ def processing(sizes: list[int], work: Path) -> dict[int, dict[str, Measure]]:
         out = folder / "out"
         out.mkdir(exist_ok=True)
         inputs = [arg for tool, path in files.items() for arg in ("--input", f"{tool}={path}")]
-        run = measure(secgate("scan", *inputs, "--quiet", "--sarif", out / "report.sarif",
-                              "--html", out / "report.html", "--markdown",
-                              out / "report.md"), ok=(0, 1))
+        run = measure(
+            secgate(
+                "scan",
+                *inputs,
+                "--quiet",
+                "--sarif",
+                out / "report.sarif",
+                "--html",
+                out / "report.html",
+                "--markdown",
+                out / "report.md",
+            ),
+            ok=(0, 1),
+        )
         row = {"floor": floor, "secgate": run}
-        line = (f"   {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | "
-                f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB {ratio(run.wall, floor.wall):>7} | ")
+        line = (
+            f"   {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | "
+            f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB {ratio(run.wall, floor.wall):>7} | "
+        )
         if sarif_cmd:
             summary = measure([sarif_cmd, "summary", str(out / "report.sarif")])
             row["sarif-tools"] = summary
-            line += (f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
-                     f"{ratio(run.wall, summary.wall):>7}")
+            line += (
+                f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
+                f"{ratio(run.wall, summary.wall):>7}"
+            )
         else:
             line += "sarif-tools not installed"
         results[size] = row
         print(line, flush=True)
     largest = max(sizes)
     big = results[largest]
-    print(f"   target: {largest:,} findings in <= {TARGETS['processing']:g}x the json floor: "
-          f"{ratio(big['secgate'].wall, big['floor'].wall)} -> "
-          f"{verdict(big['secgate'].wall / big['floor'].wall, TARGETS['processing'])}; "
-          f"peak memory < 1 GiB: {big['secgate'].peak_mb:.0f} MiB "
-          f"(= {big['secgate'].peak_mb * 1.048576:.0f} MB) -> "
-          f"{verdict(big['secgate'].peak_mb, TARGETS['memory_mb'])}")
+    print(
+        f"   target: {largest:,} findings in <= {TARGETS['processing']:g}x the json floor: "
+        f"{ratio(big['secgate'].wall, big['floor'].wall)} -> "
+        f"{verdict(big['secgate'].wall / big['floor'].wall, TARGETS['processing'])}; "
+        f"peak memory < 1 GiB: {big['secgate'].peak_mb:.0f} MiB "
+        f"(= {big['secgate'].peak_mb * 1.048576:.0f} MB) -> "
+        f"{verdict(big['secgate'].peak_mb, TARGETS['memory_mb'])}"
+    )
     if len(sizes) > 1:
         small = results[min(sizes)]
         factor = largest / min(sizes)
         growth = big["secgate"].wall / small["secgate"].wall
         floor_growth = big["floor"].wall / small["floor"].wall
-        print(f"   growth {min(sizes):,} -> {largest:,} findings (x{factor:g}): secgate "
-              f"x{growth:.2f}, json floor x{floor_growth:.2f}; per finding "
-              f"{small['secgate'].wall / min(sizes) * 1e6:.0f} us -> "
-              f"{big['secgate'].wall / largest * 1e6:.0f} us "
-              f"({'linear or better' if growth <= factor * 1.15 else 'worse than linear'})")
+        print(
+            f"   growth {min(sizes):,} -> {largest:,} findings (x{factor:g}): secgate "
+            f"x{growth:.2f}, json floor x{floor_growth:.2f}; per finding "
+            f"{small['secgate'].wall / min(sizes) * 1e6:.0f} us -> "
+            f"{big['secgate'].wall / largest * 1e6:.0f} us "
+            f"({'linear or better' if growth <= factor * 1.15 else 'worse than linear'})"
+        )
     return results
 
 
@@ -194,32 +224,49 @@ def parallel_scan(work: Path) -> None:
     ran = [r for r in scan_runs(parallel.stdout) if r["status"] != "skipped"]
     names = [r["tool"] for r in ran]
     only = [arg for name in names for arg in ("--scanner", name)]
-    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", "-"),
-                         env=env, ok=ok)
-    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", "-"),
-                           env=env, ok=ok) for name in names}
+    sequential = measure(
+        secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", "-"), env=env, ok=ok
+    )
+    alone = {
+        name: measure(
+            secgate("scan", target, "--scanner", name, "--quiet", "--json", "-"), env=env, ok=ok
+        )
+        for name in names
+    }
     slowest = max(alone, key=lambda name: alone[name].wall)
     print(f"   scanners that ran: {', '.join(names)}")
-    print("   each scanner alone (secgate scan --scanner NAME): " + ", ".join(
-        f"{name} {alone[name].wall:.2f} s" for name in sorted(alone,
-                                                             key=lambda n: -alone[n].wall)))
+    print(
+        "   each scanner alone (secgate scan --scanner NAME): "
+        + ", ".join(
+            f"{name} {alone[name].wall:.2f} s"
+            for name in sorted(alone, key=lambda n: -alone[n].wall)
+        )
+    )
     total = sum(m.wall for m in alone.values())
     cpu = sum(m.cpu for m in alone.values())
     cores = os.cpu_count() or 1
     print(f"   parallel (--jobs {default_jobs()}, the default) {parallel.wall:7.2f} s")
-    print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
-          f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
-          f"sum of the scanners alone {total:.2f} s")
-    print(f"   CPU time of the single-scanner scans (secgate's own start-up included): "
-          f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
-          f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)")
-    print(f"   CPU time of the parallel scan itself (secgate and every scanner): "
-          f"{parallel.cpu:.2f} s: on {cores} core(s) no schedule ends before "
-          f"{parallel.cpu / cores:.2f} s = {ratio(parallel.cpu / cores, alone[slowest].wall)} "
-          f"the slowest scanner")
-    print(f"   slowest scanner alone ({slowest}) {alone[slowest].wall:7.2f} s   parallel / slowest"
-          f" = {ratio(parallel.wall, alone[slowest].wall)} (target <= {TARGETS['parallel']:g}x: "
-          f"{verdict(parallel.wall / alone[slowest].wall, TARGETS['parallel'])})")
+    print(
+        f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
+        f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
+        f"sum of the scanners alone {total:.2f} s"
+    )
+    print(
+        f"   CPU time of the single-scanner scans (secgate's own start-up included): "
+        f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
+        f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)"
+    )
+    print(
+        f"   CPU time of the parallel scan itself (secgate and every scanner): "
+        f"{parallel.cpu:.2f} s: on {cores} core(s) no schedule ends before "
+        f"{parallel.cpu / cores:.2f} s = {ratio(parallel.cpu / cores, alone[slowest].wall)} "
+        f"the slowest scanner"
+    )
+    print(
+        f"   slowest scanner alone ({slowest}) {alone[slowest].wall:7.2f} s   parallel / slowest"
+        f" = {ratio(parallel.wall, alone[slowest].wall)} (target <= {TARGETS['parallel']:g}x: "
+        f"{verdict(parallel.wall / alone[slowest].wall, TARGETS['parallel'])})"
+    )
 
 
 # --- 3. cache ----------------------------------------------------------------------------------
@@ -237,14 +284,21 @@ def cache_scans(work: Path) -> None:
     with changed_file.open("a", encoding="utf-8") as out:
         out.write("\n# touched by bench/run.py\n")
     changed = measure(argv, env=env, ok=ok)
-    fresh = sorted(r["tool"] for r in scan_runs(changed.stdout)
-                   if r["origin"] == "run" and r["status"] != "skipped")
+    fresh = sorted(
+        r["tool"]
+        for r in scan_runs(changed.stdout)
+        if r["origin"] == "run" and r["status"] != "skipped"
+    )
     print(f"   cold scan {cold.wall:7.2f} s")
-    print(f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
-          f"(target <= {TARGETS['warm']:.2f}x: {verdict(warm.wall / cold.wall, TARGETS['warm'])}"
-          f"; {reused} result(s) from cache)")
-    print(f"   warm, app/calc.py changed {changed.wall:7.2f} s  = "
-          f"{ratio(changed.wall, cold.wall)} of cold (ran again: {', '.join(fresh)})")
+    print(
+        f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
+        f"(target <= {TARGETS['warm']:.2f}x: {verdict(warm.wall / cold.wall, TARGETS['warm'])}"
+        f"; {reused} result(s) from cache)"
+    )
+    print(
+        f"   warm, app/calc.py changed {changed.wall:7.2f} s  = "
+        f"{ratio(changed.wall, cold.wall)} of cold (ran again: {', '.join(fresh)})"
+    )
 
 
 def machine() -> str:
@@ -257,29 +311,41 @@ def machine() -> str:
     except OSError:
         pass
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} CPU(s) {model}, "
-            f"Python {platform.python_version()}, load average {load}")
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} CPU(s) {model}, "
+        f"Python {platform.python_version()}, load average {load}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="finding counts to generate, comma-separated")
-    parser.add_argument("--skip-scan", action="store_true",
-                        help="only the processing benchmark (no scanner runs)")
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="finding counts to generate, comma-separated"
+    )
+    parser.add_argument(
+        "--skip-scan", action="store_true", help="only the processing benchmark (no scanner runs)"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
-    parser.add_argument("--pypa", type=Path, default=None,
-                        help="the PyPA advisory database's vulns/ directory for section 4 "
-                             f"[default: ${advisories.ENV}; skipped without it]")
-    parser.add_argument("--only", choices=["advisories"], default=None,
-                        help="run only this section")
+    parser.add_argument(
+        "--pypa",
+        type=Path,
+        default=None,
+        help="the PyPA advisory database's vulns/ directory for section 4 "
+        f"[default: ${advisories.ENV}; skipped without it]",
+    )
+    parser.add_argument(
+        "--only", choices=["advisories"], default=None, help="run only this section"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"machine: {machine()}", flush=True)
     # byte-compile the sources first, as scripts/setup and `pip install` do: with
     # PYTHONDONTWRITEBYTECODE set, an edited module would be compiled again at every start
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "secgate")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", str(ROOT / "secgate")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     work = args.keep or Path(tempfile.mkdtemp(prefix="secgate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

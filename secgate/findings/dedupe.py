@@ -83,8 +83,11 @@ def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
         if pkg is None or vuln is None:
             continue
         eco = (pkg.ecosystem or "").lower()
-        base = (eco, package_name(pkg.name, pkg.ecosystem),
-                package_version(pkg.version, pkg.ecosystem))
+        base = (
+            eco,
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+        )
         for vuln_id in vuln.all_ids:
             key = (*base, normal_vuln_id(vuln_id))
             if key in owner:
@@ -113,10 +116,12 @@ def _link_secrets(findings: list[Finding], groups: _Groups) -> None:
         if finding.secret is not None and finding.location is not None:
             buckets.setdefault((finding.location.path, finding.secret.hash), []).append(i)
     for members in buckets.values():
-        lined = sorted((i for i in members if _lines(findings[i]) is not None),
-                       key=lambda i: _lines(findings[i]) or (0, 0))
+        lined = sorted(
+            (i for i in members if _lines(findings[i]) is not None),
+            key=lambda i: _lines(findings[i]) or (0, 0),
+        )
         for n, i in enumerate(lined):
-            for j in lined[n + 1:]:
+            for j in lined[n + 1 :]:
                 if _overlap(findings[i], findings[j]):
                     groups.union(i, j)
         # a report without lines joins the first place the secret is reported at
@@ -131,14 +136,17 @@ def _link_code(findings: list[Finding], groups: _Groups) -> None:
     buckets: dict[tuple[str, int, str], list[int]] = {}
     for i, finding in enumerate(findings):
         loc = finding.location
-        if finding.category in (Category.DEPENDENCY, Category.LICENSE, Category.SECRET) \
-                or loc is None or not loc.start_line:
+        if (
+            finding.category in (Category.DEPENDENCY, Category.LICENSE, Category.SECRET)
+            or loc is None
+            or not loc.start_line
+        ):
             continue
         for cwe in cwe_family(finding.cwes):
             buckets.setdefault((loc.path, loc.start_line, cwe), []).append(i)
     for members in buckets.values():
         for n, i in enumerate(members):
-            for j in members[n + 1:]:
+            for j in members[n + 1 :]:
                 a, b = findings[i].secret, findings[j].secret
                 if a is None or b is None or a.hash == b.hash:
                     groups.union(i, j)
@@ -147,8 +155,15 @@ def _link_code(findings: list[Finding], groups: _Groups) -> None:
 def primary_key(finding: Finding) -> tuple[object, ...]:
     """The order in which a group's reports compete to be its primary: most severe first."""
     loc = finding.location
-    return (-finding.severity.rank, -finding.score, finding.tool, finding.rule_id,
-            loc.path if loc else "", (loc.start_line or 0) if loc else 0, finding.message)
+    return (
+        -finding.severity.rank,
+        -finding.score,
+        finding.tool,
+        finding.rule_id,
+        loc.path if loc else "",
+        (loc.start_line or 0) if loc else 0,
+        finding.message,
+    )
 
 
 def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
@@ -205,34 +220,42 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
             sources.setdefault((source.tool, source.rule_id), source)
     location = primary.location
     if location is not None and not location.snippet:
-        snippet = next((m.location.snippet for m in members
-                        if m.location is not None and m.location.snippet), None)
+        snippet = next(
+            (m.location.snippet for m in members if m.location is not None and m.location.snippet),
+            None,
+        )
         location = location.model_copy(update={"snippet": snippet})
     # a severity a tool only guessed (pip-audit gives none: secgate applies a documented
     # default, marked severity_basis "default") never outranks one a tool actually rated
     rated = [m for m in members if m.properties.get("severity_basis") != "default"] or members
-    cwes = sorted({c for m in members for c in m.cwes},
-                  key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c))
-    merged = primary.model_copy(update={
-        "severity": max((m.severity for m in rated), key=lambda s: s.rank),
-        "score": max(m.score for m in rated),
-        "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
-        "location": location,
-        "package": _merge_package(primary.package, members),
-        "vulnerability": _merge_vulnerability(members),
-        "cwes": cwes,
-        "secret": _merge_secret(members),
-        "tags": sorted({t for m in members for t in m.tags}),
-        "sources": [sources[k] for k in sorted(sources)],
-        "suppression": primary.suppression if all(m.suppression for m in members) else None,
-        "line_hash": primary.line_hash or next((m.line_hash for m in members if m.line_hash),
-                                               None),
-    })
+    cwes = sorted(
+        {c for m in members for c in m.cwes},
+        key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c),
+    )
+    merged = primary.model_copy(
+        update={
+            "severity": max((m.severity for m in rated), key=lambda s: s.rank),
+            "score": max(m.score for m in rated),
+            "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
+            "location": location,
+            "package": _merge_package(primary.package, members),
+            "vulnerability": _merge_vulnerability(members),
+            "cwes": cwes,
+            "secret": _merge_secret(members),
+            "tags": sorted({t for m in members for t in m.tags}),
+            "sources": [sources[k] for k in sorted(sources)],
+            "suppression": primary.suppression if all(m.suppression for m in members) else None,
+            "line_hash": primary.line_hash
+            or next((m.line_hash for m in members if m.line_hash), None),
+        }
+    )
     deciding = max(rated, key=lambda m: (m.severity.rank, m.score))
     if "severity_basis" in deciding.properties:
-        rating: dict[str, object] = {k: deciding.properties[k]
-                                     for k in ("severity_basis", "cvss_vector")
-                                     if k in deciding.properties}
+        rating: dict[str, object] = {
+            k: deciding.properties[k]
+            for k in ("severity_basis", "cvss_vector")
+            if k in deciding.properties
+        }
         kept = {k: v for k, v in merged.properties.items() if k not in {"cvss_vector"}}
         merged.properties = {**kept, **rating}
     merged.fingerprint = compute(merged, tree, by_cwe=by_cwe, cwes=_shared_cwes(members))
@@ -250,8 +273,11 @@ def dedupe(findings: list[Finding], tree: SourceTree, *, code: bool = True) -> D
     for i, finding in enumerate(findings):
         by_root.setdefault(groups.find(i), []).append(finding)
     merged = [merge(members, tree, by_cwe=code) for members in by_root.values()]
-    return DedupeResult(findings=merged, removed=len(findings) - len(merged),
-                        merged=sum(1 for members in by_root.values() if len(members) > 1))
+    return DedupeResult(
+        findings=merged,
+        removed=len(findings) - len(merged),
+        merged=sum(1 for members in by_root.values() if len(members) > 1),
+    )
 
 
 def code_dedupe_enabled(policy: Policy) -> bool:

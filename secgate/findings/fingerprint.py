@@ -98,24 +98,36 @@ def rule_family(finding: Finding, *, by_cwe: bool, cwes: Iterable[str] | None = 
     return f"rule:{finding.tool}:{finding.rule_id}"
 
 
-def compute(finding: Finding, tree: SourceTree, *, by_cwe: bool = True,
-            cwes: Iterable[str] | None = None) -> str:
+def compute(
+    finding: Finding, tree: SourceTree, *, by_cwe: bool = True, cwes: Iterable[str] | None = None
+) -> str:
     """secgate's fingerprint of ``finding``; ``cwes`` overrides the CWEs its family comes from."""
     pkg = finding.package
     if finding.secret is not None:
         return _digest("secret", finding.path or "", finding.secret.hash)
     if pkg is not None and finding.vulnerability is not None:
-        return _digest("dependency", (pkg.ecosystem or "").lower(),
-                       package_name(pkg.name, pkg.ecosystem),
-                       package_version(pkg.version, pkg.ecosystem),
-                       finding.vulnerability.canonical_id)
+        return _digest(
+            "dependency",
+            (pkg.ecosystem or "").lower(),
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+            finding.vulnerability.canonical_id,
+        )
     if pkg is not None and finding.category is Category.LICENSE:
         license_text = finding.license.raw if finding.license else ""
-        return _digest("license", (pkg.ecosystem or "").lower(),
-                       package_name(pkg.name, pkg.ecosystem),
-                       package_version(pkg.version, pkg.ecosystem), license_text)
-    return _digest("code", rule_family(finding, by_cwe=by_cwe, cwes=cwes), finding.path or "",
-                   code_text(finding, tree))
+        return _digest(
+            "license",
+            (pkg.ecosystem or "").lower(),
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+            license_text,
+        )
+    return _digest(
+        "code",
+        rule_family(finding, by_cwe=by_cwe, cwes=cwes),
+        finding.path or "",
+        code_text(finding, tree),
+    )
 
 
 def line_hash(finding: Finding, tree: SourceTree) -> str | None:
@@ -157,5 +169,10 @@ def disambiguate(findings: list[Finding]) -> None:
 
 def _place(finding: Finding) -> tuple[str, int, str, str, str]:
     loc = finding.location
-    return (loc.path if loc else "", (loc.start_line or 0) if loc else 0, finding.tool,
-            finding.rule_id, finding.message)
+    return (
+        loc.path if loc else "",
+        (loc.start_line or 0) if loc else 0,
+        finding.tool,
+        finding.rule_id,
+        finding.message,
+    )

@@ -27,7 +27,7 @@ def _pattern(match: str) -> re.Pattern[str] | None:
     if len(runs) != 1:
         return None
     run = runs[0]
-    before, after = match[:run.start()], match[run.end():]
+    before, after = match[: run.start()], match[run.end() :]
     if not before.strip() and not after.strip():
         return None  # nothing around the value to anchor it
     return re.compile(re.escape(before) + f"(.{{{run.end() - run.start()}}})" + re.escape(after))

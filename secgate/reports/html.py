@@ -74,9 +74,15 @@ def _render(result: ScanResult) -> str:
         },
         "accepted": [_accepted_row(f) for f in rows.accepted()],
         "runs": [_run_row(r) for r in result.runs],
-        "fixed": [(f.tool, f.rule_id, presentation.location_text(f),
-                   presentation.one_line(f.message, 200))
-                  for f in result.fixed[:500]],
+        "fixed": [
+            (
+                f.tool,
+                f.rule_id,
+                presentation.location_text(f),
+                presentation.one_line(f.message, 200),
+            )
+            for f in result.fixed[:500]
+        ],
         "notes": [presentation.clean(n) for n in result.notes],
         "gate": _gate(result),
         "upgrades": _upgrades(result),
@@ -98,10 +104,20 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
     review = result.pull_request
     if review is None or not review.changes:
         return None
-    return {"base": presentation.clean(review.base), "commit": review.commit[:12],
-            "on_weakening": review.on_weakening,
-            "changes": [(c.weakens, presentation.clean(c.file), presentation.clean(c.setting),
-                         presentation.clean(c.summary)) for c in review.changes]}
+    return {
+        "base": presentation.clean(review.base),
+        "commit": review.commit[:12],
+        "on_weakening": review.on_weakening,
+        "changes": [
+            (
+                c.weakens,
+                presentation.clean(c.file),
+                presentation.clean(c.setting),
+                presentation.clean(c.summary),
+            )
+            for c in review.changes
+        ],
+    }
 
 
 def _upgrades(result: ScanResult) -> dict[str, Any] | None:
@@ -111,13 +127,23 @@ def _upgrades(result: ScanResult) -> dict[str, Any] | None:
         return None
     written = sum(1 for u in plan.packages if u.applied)
     left = len(plan.left_blocking)
-    return {"written": written, "listed": len(plan.packages) - written,
-            "rows": [(u.name, u.version or "?",
-                      f"{u.target} ({u.status})" if u.target else u.status,
-                      presentation.clean(u.reason)) for u in plan.packages],
-            "diff": presentation.clean(plan.diff),
-            "left": "The plan clears every blocking finding." if not left
-            else f"After the plan, {left} blocking finding(s) remain."}
+    return {
+        "written": written,
+        "listed": len(plan.packages) - written,
+        "rows": [
+            (
+                u.name,
+                u.version or "?",
+                f"{u.target} ({u.status})" if u.target else u.status,
+                presentation.clean(u.reason),
+            )
+            for u in plan.packages
+        ],
+        "diff": presentation.clean(plan.diff),
+        "left": "The plan clears every blocking finding."
+        if not left
+        else f"After the plan, {left} blocking finding(s) remain.",
+    }
 
 
 def embed_json(data: Any) -> str:
@@ -134,10 +160,29 @@ def script_safe(text: str) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-_FIELDS = itemgetter("decision", "severity", "score", "category", "baseline", "message", "rule_id",
-                     "sources", "cwes", "vulnerability", "location", "package", "fingerprint",
-                     "tool", "rule_description", "rule_name", "help_uri", "suppression", "secret",
-                     "kev", "epss")
+_FIELDS = itemgetter(
+    "decision",
+    "severity",
+    "score",
+    "category",
+    "baseline",
+    "message",
+    "rule_id",
+    "sources",
+    "cwes",
+    "vulnerability",
+    "location",
+    "package",
+    "fingerprint",
+    "tool",
+    "rule_description",
+    "rule_name",
+    "help_uri",
+    "suppression",
+    "secret",
+    "kev",
+    "epss",
+)
 """The fields a row reads, straight from a finding's ``__dict__`` (where pydantic keeps them):
 one call instead of one attribute lookup each."""
 
@@ -200,8 +245,9 @@ class _Rows:
 
     def accepted(self) -> list[Finding]:
         """The findings an accepted risk or a VEX statement decided, in report order."""
-        chosen = [i for i, fact in enumerate(self._facts)
-                  if fact[7].startswith(("accept", "vex:"))]  # what decided it
+        chosen = [
+            i for i, fact in enumerate(self._facts) if fact[7].startswith(("accept", "vex:"))
+        ]  # what decided it
         return [self.findings[i] for i in sorted(chosen, key=self._keys.__getitem__)]
 
     def json_parts(self) -> list[str]:
@@ -224,9 +270,29 @@ class _Rows:
         q = self.quoted
         qc = self.cleaned
         clean = presentation.clean
-        (decision, severity_enum, score, category_enum, baseline, message, rule_id, sources, cwes,
-         vulnerability, loc, package, fingerprint, tool, rule_description, rule_name, help_uri,
-         suppression, secret, kev, epss) = _FIELDS(finding.__dict__)
+        (
+            decision,
+            severity_enum,
+            score,
+            category_enum,
+            baseline,
+            message,
+            rule_id,
+            sources,
+            cwes,
+            vulnerability,
+            loc,
+            package,
+            fingerprint,
+            tool,
+            rule_description,
+            rule_name,
+            help_uri,
+            suppression,
+            secret,
+            kev,
+            epss,
+        ) = _FIELDS(finding.__dict__)
         severity: str = severity_enum._value_  # ``.value`` is a slow property
         category: str = category_enum._value_
         if decision is None:
@@ -246,8 +312,11 @@ class _Rows:
         else:
             tools = finding.source_tools
             self.tools.update(tools)
-            found_by = (f'"t":[{",".join([q[t] for t in tools])}],"src":['
-                        + ",".join([q[f"{s.tool}: {clean(s.rule_id)}"] for s in sources]) + "]")
+            found_by = (
+                f'"t":[{",".join([q[t] for t in tools])}],"src":['
+                + ",".join([q[f"{s.tool}: {clean(s.rule_id)}"] for s in sources])
+                + "]"
+            )
         if vulnerability is None and len(cwes) < 2:
             ids = self.ids[tuple(cwes)]
         else:
@@ -257,8 +326,11 @@ class _Rows:
             line = loc.start_line
             where = f"{path}:{line}" if line else path
             snippet = loc.snippet
-            snip = (',"snip":' + quote(presentation.truncate(clean(snippet), _SNIPPET_LIMIT))
-                    if snippet else "")
+            snip = (
+                ',"snip":' + quote(presentation.truncate(clean(snippet), _SNIPPET_LIMIT))
+                if snippet
+                else ""
+            )
         else:
             path, line, snip = "", 0, ""
             where = presentation.location_text(finding)
@@ -269,31 +341,48 @@ class _Rows:
             if package.fixed_versions:
                 pkg += ',"fix":[' + ",".join([qc[v] for v in package.fixed_versions]) + "]"
         # Finding.sort_key() read from the fields above, spelled out; tests check they agree
-        key = (rank, -severity_rank, -score, path, line or 0, tool, rule_id,
-               package.name if package is not None else "", fingerprint or "", message)
+        key = (
+            rank,
+            -severity_rank,
+            -score,
+            path,
+            line or 0,
+            tool,
+            rule_id,
+            package.name if package is not None else "",
+            fingerprint or "",
+            message,
+        )
         name = rule_description or rule_name
         rn = ',"rn":' + qc[name] if name else ""
         if len(message) > _MESSAGE_LIMIT or not message.isprintable():
             message = presentation.truncate(clean(message), _MESSAGE_LIMIT)
         if not where.isprintable():
             where = clean(where)
-        extra = "".join([
-            self.help[help_uri],
-            ',"b":' + q[baseline] if baseline else "",
-            ',"fp":' + quote(fingerprint) if fingerprint else "",
-            ',"supp":' + quote(_suppression_text(finding) or "")
-            if suppression is not None else "",
-            ',"sec":' + quote(_secret_text(finding) or "") if secret is not None else "",
-            ',"exp":' + quote(expiry) if decided_by.startswith("accept") and (
-                expiry := presentation.acceptance_expiry(finding)) else "",
-            _exploit_json(finding) if kev is not None or epss is not None else "",
-            _reachable_json(finding),
-        ])
+        extra = "".join(
+            [
+                self.help[help_uri],
+                ',"b":' + q[baseline] if baseline else "",
+                ',"fp":' + quote(fingerprint) if fingerprint else "",
+                ',"supp":' + quote(_suppression_text(finding) or "")
+                if suppression is not None
+                else "",
+                ',"sec":' + quote(_secret_text(finding) or "") if secret is not None else "",
+                ',"exp":' + quote(expiry)
+                if decided_by.startswith("accept")
+                and (expiry := presentation.acceptance_expiry(finding))
+                else "",
+                _exploit_json(finding) if kev is not None or epss is not None else "",
+                _reachable_json(finding),
+            ]
+        )
         # (-0.0 == 0.0: zero is written on its own, as its sign shows in JSON)
         written_score = self.scores[score] if score else repr(score)
-        row = (f'{{"s":{q[severity]},"r":{severity_rank},"sc":{written_score},{found_by},'
-               f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
-               f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}')
+        row = (
+            f'{{"s":{q[severity]},"r":{severity_rank},"sc":{written_score},{found_by},'
+            f'"c":{q[category]},"d":{q[action]},"rule":{qc[rule_id]},"m":{quote(message)},'
+            f'"loc":{quote(where)},"ids":{ids}{rn}{why}{by}{snip}{pkg}{extra}}}'
+        )
         return script_safe(row), fact, key
 
 
@@ -329,8 +418,7 @@ def _source_json(source: tuple[str, str]) -> str:
 
 def _ids_json(ids: tuple[str, ...]) -> str:
     """``[[id, link or null], ...]``."""
-    return json.dumps([[i, id_url(i)] for i in ids], ensure_ascii=False,
-                      separators=(",", ":"))
+    return json.dumps([[i, id_url(i)] for i in ids], ensure_ascii=False, separators=(",", ":"))
 
 
 def _help_json(url: str | None) -> str:
@@ -371,9 +459,16 @@ def _totals(result: ScanResult, overview: presentation.Overview) -> dict[str, in
 
 def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     top = max(counts.values(), default=0) or 1
-    return [{"label": label, "count": count, "key": label,
-             "width": max(2, round(count / top * _CHART_WIDTH)), "y": i * 24}
-            for i, (label, count) in enumerate(counts.items())]
+    return [
+        {
+            "label": label,
+            "count": count,
+            "key": label,
+            "width": max(2, round(count / top * _CHART_WIDTH)),
+            "y": i * 24,
+        }
+        for i, (label, count) in enumerate(counts.items())
+    ]
 
 
 def _accepted_row(finding: Finding) -> dict[str, str]:
@@ -384,7 +479,8 @@ def _accepted_row(finding: Finding) -> dict[str, str]:
         "ids": ", ".join(presentation.finding_ids(finding)),
         "reason": presentation.clean(decision.reason if decision else ""),
         "by": presentation.clean(decision.decided_by if decision else ""),
-        "expires": "VEX statement" if decision is not None and decision.vex is not None
+        "expires": "VEX statement"
+        if decision is not None and decision.vex is not None
         else presentation.acceptance_expiry(finding) or "no expiry",
     }
 
@@ -409,9 +505,11 @@ def _csp(css: str, script: str) -> str:
     def digest(text: str) -> str:
         return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
-    return ("default-src 'none'; "
-            f"script-src 'sha256-{digest(script)}'; style-src 'sha256-{digest(css)}'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; "
+        f"script-src 'sha256-{digest(script)}'; style-src 'sha256-{digest(css)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 @lru_cache(maxsize=8)

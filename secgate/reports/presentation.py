@@ -41,8 +41,13 @@ VERDICT_ICONS = {
 }
 NO_DECISION = "none"
 """The decision name of a finding the policy has not judged."""
-DECISION_ORDER = [Action.BLOCK.value, Action.WARN.value, Action.PASS.value,
-                  Action.IGNORE.value, NO_DECISION]
+DECISION_ORDER = [
+    Action.BLOCK.value,
+    Action.WARN.value,
+    Action.PASS.value,
+    Action.IGNORE.value,
+    NO_DECISION,
+]
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
@@ -136,8 +141,10 @@ def kev_text(finding: Finding) -> str | None:
     if not kev.listed:
         return "not listed"
     ransomware = "; known use in ransomware campaigns" if kev.ransomware else ""
-    return (f"listed ({clean(kev.cve)}) since {clean(kev.date_added)}, remediation due "
-            f"{clean(kev.due_date)}{ransomware}")
+    return (
+        f"listed ({clean(kev.cve)}) since {clean(kev.date_added)}, remediation due "
+        f"{clean(kev.due_date)}{ransomware}"
+    )
 
 
 def epss_text(finding: Finding) -> str | None:
@@ -146,8 +153,7 @@ def epss_text(finding: Finding) -> str | None:
     if epss is None:
         return None
     day = f", scored {clean(epss.date)}" if epss.date else ""
-    return (f"{epss.score:.3f} ({epss.percentile * 100:.1f}th percentile, "
-            f"{clean(epss.cve)}{day})")
+    return f"{epss.score:.3f} ({epss.percentile * 100:.1f}th percentile, {clean(epss.cve)}{day})"
 
 
 def exploit_badges(finding: Finding) -> list[str]:
@@ -241,8 +247,12 @@ def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
     decision = finding.decision
     # ``._value_``, not ``.value``: the property costs more than the rest of this function
     action: str = decision.action._value_ if decision is not None else NO_DECISION
-    return (ACTION_RANK[action], -SEVERITY_RANK[finding.severity._value_], -finding.score,
-            finding.sort_key())
+    return (
+        ACTION_RANK[action],
+        -SEVERITY_RANK[finding.severity._value_],
+        -finding.score,
+        finding.sort_key(),
+    )
 
 
 def report_order(result: ScanResult) -> list[Finding]:
@@ -263,8 +273,16 @@ def facts_of(finding: Finding) -> Facts:
         action, decided_by = NO_DECISION, ""
     else:
         action, decided_by = decision.action._value_, decision.decided_by
-    return (ACTION_RANK[action], -SEVERITY_RANK[severity], -finding.score,
-            severity, finding.category._value_, action, finding.baseline, decided_by)
+    return (
+        ACTION_RANK[action],
+        -SEVERITY_RANK[severity],
+        -finding.score,
+        severity,
+        finding.category._value_,
+        action,
+        finding.baseline,
+        decided_by,
+    )
 
 
 class Overview:
@@ -277,8 +295,12 @@ class Overview:
     comment, the job summary) needs.
     """
 
-    def __init__(self, findings: Sequence[Finding], facts: list[Facts] | None = None,
-                 tools: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        findings: Sequence[Finding],
+        facts: list[Facts] | None = None,
+        tools: dict[str, int] | None = None,
+    ) -> None:
         """``facts`` (``facts_of`` of each finding, in order) and ``tools`` (as
         ``counts("tool")``) save the pass over the findings when a caller has them already."""
         self.findings = findings

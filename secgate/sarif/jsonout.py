@@ -28,7 +28,8 @@ def safe_float(value: float) -> bool:
 
 
 def is_plain(  # noqa: C901 - one loop kept whole: it runs for every value written
-        value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
+    value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True
+) -> bool:
     """True when orjson writes ``value`` as ``json.dumps`` does (see the module docstring).
 
     Containers in ``trusted`` (compared by identity) are taken as checked already; so are
@@ -78,8 +79,9 @@ def dumps(doc: Any, *, indent: bool, sort_keys: bool = False, plain: bool | None
     return data
 
 
-def dumps_text(doc: Any, *, indent: bool, sort_keys: bool = False,
-               plain: bool | None = None) -> str:
+def dumps_text(
+    doc: Any, *, indent: bool, sort_keys: bool = False, plain: bool | None = None
+) -> str:
     """The text ``dumps`` encodes, as a string."""
     data = _orjson_dumps(doc, indent, sort_keys, plain)
     if data is None:

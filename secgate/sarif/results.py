@@ -89,8 +89,9 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
     out["level"] = finding.level._value_
     loc = finding.location
     if loc is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path, style),
-                                                         "uriBaseId": SRCROOT}}
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": _uri(loc.path, style), "uriBaseId": SRCROOT}
+        }
         bounds = _region(loc)
         if bounds is not None:
             physical["region"] = _region_dict(bounds, loc.snippet, style)
@@ -137,8 +138,7 @@ def result_text(finding: Finding, rule_index: int, rule: Finding, style: Style) 
             parts.append(_region_text(bounds, loc.snippet, style))
         parts.append(b"}}]")
     if finding.fingerprint and not finding.line_hash:
-        parts.append(b',"partialFingerprints":{"secgate/v1":' + _string(finding.fingerprint)
-                     + b"}")
+        parts.append(b',"partialFingerprints":{"secgate/v1":' + _string(finding.fingerprint) + b"}")
     elif finding.fingerprint or finding.line_hash:
         fingerprints = []
         if finding.fingerprint:
@@ -155,8 +155,11 @@ def result_text(finding: Finding, rule_index: int, rule: Finding, style: Style) 
     parts.append(b',"ruleIndex":%d' % rule_index)
     suppression = finding.suppression
     if suppression is not None:
-        parts.append(b',"suppressions":[{"kind":"inSource"' if suppression.kind.value == "inline"
-                     else b',"suppressions":[{"kind":"external"')
+        parts.append(
+            b',"suppressions":[{"kind":"inSource"'
+            if suppression.kind.value == "inline"
+            else b',"suppressions":[{"kind":"external"'
+        )
         if suppression.justification is not None:
             parts.append(b',"justification":' + _string(suppression.justification))
         parts.append(b"}]")
@@ -195,8 +198,12 @@ def _region(loc: Location) -> Region | None:
     end_line = loc.end_line if loc.end_line and loc.end_line >= start else None
     start_col = loc.start_column if loc.start_column and loc.start_column >= 1 else None
     end_col = loc.end_column if loc.end_column and loc.end_column >= 1 else None
-    if end_col is not None and start_col is not None and end_line in (None, start) \
-            and end_col < start_col:
+    if (
+        end_col is not None
+        and start_col is not None
+        and end_line in (None, start)
+        and end_col < start_col
+    ):
         end_col = None
     return end_col, end_line, start_col, start
 
@@ -209,8 +216,9 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
     if end_line is not None:
         region["endLine"] = end_line
     if snippet:
-        region["snippet"] = {"text": style.snippet(snippet) if style.snippet is not None
-                             else snippet}
+        region["snippet"] = {
+            "text": style.snippet(snippet) if style.snippet is not None else snippet
+        }
     if start_col is not None:
         region["startColumn"] = start_col
     region["startLine"] = start
@@ -266,8 +274,9 @@ def _strings(values: list[str]) -> bytes:
 
 def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
     """``properties.secgate`` of a result: the finding without the texts its rule holds."""
-    own: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True,
-                                             exclude=_RULE_FIELD_SET)
+    own: dict[str, Any] = finding.model_dump(
+        mode="json", exclude_none=True, exclude=_RULE_FIELD_SET
+    )
     if finding.properties and not _plain_properties(finding.properties):
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))
@@ -277,8 +286,11 @@ def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
 def secgate_text(finding: Finding, rule: Finding) -> bytes:
     """``secgate_properties`` as JSON text (what ``json.dumps`` writes of it, compact)."""
     score = finding.score
-    if type(score) is not float or not (score == 0.0 or 1e-4 <= abs(score) < math.inf) or \
-            (finding.properties and not _plain_properties(finding.properties)):
+    if (
+        type(score) is not float
+        or not (score == 0.0 or 1e-4 <= abs(score) < math.inf)
+        or (finding.properties and not _plain_properties(finding.properties))
+    ):
         raise NotPlain(finding.rule_id)  # see jsonout.safe_float for the scores
     try:
         text = _SERIALIZER.to_json(finding, exclude_none=True, exclude=_RULE_FIELD_SET)
@@ -319,8 +331,11 @@ def _extras(finding: Finding, rule: Finding) -> dict[str, Any]:
         value = getattr(finding, name)
         if value is not None and value != getattr(rule, name):
             extras[name] = value
-    cleared = [name for name in _SORTED_RULE_FIELDS
-               if getattr(finding, name) is None and getattr(rule, name) is not None]
+    cleared = [
+        name
+        for name in _SORTED_RULE_FIELDS
+        if getattr(finding, name) is None and getattr(rule, name) is not None
+    ]
     if cleared:
         extras[CLEARED_RULE_FIELDS] = cleared
     return extras

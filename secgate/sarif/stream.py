@@ -60,7 +60,7 @@ class GzipSink:
 
     def _hand_over(self) -> None:
         if self._pending:
-            batch = self._pieces[-self._pending:]
+            batch = self._pieces[-self._pending :]
             self._sizes.append(self._executor.submit(self._compress, batch))
         self._pending = self._pending_bytes = 0
 
@@ -86,8 +86,12 @@ class GzipSink:
         self._executor.shutdown(cancel_futures=True)
 
 
-def write_compact(log: dict[str, Any], frames: Iterable[RunFrame],
-                  prepare_run: Callable[[dict[str, Any]], None], sink: GzipSink) -> None:
+def write_compact(
+    log: dict[str, Any],
+    frames: Iterable[RunFrame],
+    prepare_run: Callable[[dict[str, Any]], None],
+    sink: GzipSink,
+) -> None:
     """Write into ``sink`` the compact text of the SARIF log ``log`` (its ``runs`` empty) with
     the runs of ``frames``; ``prepare_run`` finishes each run's data before it is written.
 
@@ -103,7 +107,7 @@ def write_compact(log: dict[str, Any], frames: Iterable[RunFrame],
         for start in range(0, len(findings), CHUNK_RESULTS):
             if start:
                 sink.write(b",")
-            sink.write(frame.results_text(findings[start:start + CHUNK_RESULTS]))
+            sink.write(frame.results_text(findings[start : start + CHUNK_RESULTS]))
         sink.write(run_tail)
     sink.write(log_tail + b"\n")
 

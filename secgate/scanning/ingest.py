@@ -53,7 +53,9 @@ def _ingest(spec: InputSpec) -> list[Outcome]:
             known = ", ".join(sorted(registry.ADAPTERS))
             raise InputError(
                 f"no adapter recognises this file (known: {known}); "
-                "name the tool with --input TOOL=FILE", path=path)
+                "name the tool with --input TOOL=FILE",
+                path=path,
+            )
         adapter = found
     try:
         parsed = adapter.parse(data)
@@ -69,10 +71,18 @@ def _outcomes(adapter_name: str, parsed: ParseResult, path: Path) -> list[Outcom
     tools = sorted({f.tool for f in parsed.findings}) or [adapter_name]
     if adapter_name != registry.GENERIC:
         tools = [adapter_name]
-    runs = [ScannerRun(tool=tool, version=parsed.tool_version, status=RunStatus.OK,
-                       origin="input", input_file=str(path), notes=list(parsed.notes),
-                       incomplete=parsed.incomplete)
-            for tool in tools]
+    runs = [
+        ScannerRun(
+            tool=tool,
+            version=parsed.tool_version,
+            status=RunStatus.OK,
+            origin="input",
+            input_file=str(path),
+            notes=list(parsed.notes),
+            incomplete=parsed.incomplete,
+        )
+        for tool in tools
+    ]
     return _split(parsed, runs)
 
 
@@ -88,7 +98,16 @@ def _split(parsed: ParseResult, runs: list[ScannerRun]) -> list[Outcome]:
         if not run.version:
             run.version = next((f.tool_version for f in findings if f.tool_version), None)
         run.finding_count = len(findings)
-        outcomes.append(Outcome(run=run, parsed=ParseResult(
-            findings=findings, tool_version=run.version, notes=list(run.notes),
-            incomplete=run.incomplete, secret_values=parsed.secret_values)))
+        outcomes.append(
+            Outcome(
+                run=run,
+                parsed=ParseResult(
+                    findings=findings,
+                    tool_version=run.version,
+                    notes=list(run.notes),
+                    incomplete=run.incomplete,
+                    secret_values=parsed.secret_values,
+                ),
+            )
+        )
     return outcomes

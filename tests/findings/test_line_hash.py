@@ -11,12 +11,25 @@ from secgate.findings.source_tree import SourceTree
 # about the format that a compatible implementation must reproduce.
 GITHUB_OUTPUTS = {
     "": ["c129715d7a2bc9a3:1"],
-    " a\nb\n  \t\tc\n d": ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1",
-                          "a23a3dc5e078b07b:1"],
+    " a\nb\n  \t\tc\n d": [
+        "271789c17abda88f:1",
+        "54703d4cd895b18:1",
+        "180aee12dab6264:1",
+        "a23a3dc5e078b07b:1",
+    ],
     "Lorem ipsum dolor sit amet.\n" * 10: [
-        "a7f2ff13bc495cf2:1", "a7f2ff13bc495cf2:2", "a7f2ff13bc495cf2:3", "a7f2ff13bc495cf2:4",
-        "a7f2ff13bc495cf2:5", "a7f2ff13bc495cf2:6", "a7f2ff1481e87703:1", "a9cf91f7bbf1862b:1",
-        "55ec222b86bcae53:1", "cc97dc7b1d7d8f7b:1", "c129715d7a2bc9a3:1"],
+        "a7f2ff13bc495cf2:1",
+        "a7f2ff13bc495cf2:2",
+        "a7f2ff13bc495cf2:3",
+        "a7f2ff13bc495cf2:4",
+        "a7f2ff13bc495cf2:5",
+        "a7f2ff13bc495cf2:6",
+        "a7f2ff1481e87703:1",
+        "a9cf91f7bbf1862b:1",
+        "55ec222b86bcae53:1",
+        "cc97dc7b1d7d8f7b:1",
+        "c129715d7a2bc9a3:1",
+    ],
 }
 
 
@@ -29,8 +42,11 @@ def test_matches_githubs_own_outputs() -> None:
 
 def test_line_endings_and_blanks_do_not_matter() -> None:
     unix = " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n"
-    assert line_hashes(unix) == line_hashes(unix.replace("\n", "\r\n")) \
+    assert (
+        line_hashes(unix)
+        == line_hashes(unix.replace("\n", "\r\n"))
         == line_hashes(unix.replace("\n", "\r"))
+    )
     assert line_hashes("x = 1\ny = 2\n")[1] == line_hashes("x=1\n  y  =  2\n")[1]
 
 

@@ -43,8 +43,14 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def run(api: FakeGitHub, tmp_path: Path, workspace: Path, name: str, event: str = "pull_request",
-        **inputs: str) -> Run:
+def run(
+    api: FakeGitHub,
+    tmp_path: Path,
+    workspace: Path,
+    name: str,
+    event: str = "pull_request",
+    **inputs: str,
+) -> Run:
     env = actions_env(tmp_path, workspace, api.url, REPO, SHA, event)
     given = {"install": "false", "inputs": "scans/*.sarif", **inputs}
     return run_action(ACTION, given, env, workspace, tmp_path / name, token=TOKEN)
@@ -58,17 +64,33 @@ def assert_token_hidden(result: Run, tmp_path: Path) -> None:
 
 
 def test_action_is_valid_for_github() -> None:
-    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"),
-                           "--builtin-schema", "vendor.github-actions", str(ACTION)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-actions",
+            str(ACTION),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp_path: Path,
-                                                            workspace: Path) -> None:
+def test_blocked_pull_request_reports_everywhere_then_fails(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     first = run(api, tmp_path, workspace, "first")
-    assert [s.id for s in first.steps] == ["python", "install", "scan", "report", "comment",
-                                           "upload", "finish"]
+    assert [s.id for s in first.steps] == [
+        "python",
+        "install",
+        "scan",
+        "report",
+        "comment",
+        "upload",
+        "finish",
+    ]
     assert first.step("python").exit_code is None  # a uses: step, not run here
     assert first.exit_code == 1, first.log
     assert first.step("finish").exit_code == 1  # only the last step fails
@@ -101,18 +123,27 @@ def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp
     assert_token_hidden(second, tmp_path)
 
 
-def test_fail_false_reports_the_block_but_passes(api: FakeGitHub, tmp_path: Path,
-                                                 workspace: Path) -> None:
-    result = run(api, tmp_path, workspace, "lenient", fail="false", comment="false",
-                 **{"upload-sarif": "false"})
+def test_fail_false_reports_the_block_but_passes(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
+    result = run(
+        api,
+        tmp_path,
+        workspace,
+        "lenient",
+        fail="false",
+        comment="false",
+        **{"upload-sarif": "false"},
+    )
     assert result.exit_code == 0, result.log
     assert result.outputs["verdict"] == "block"
     assert "::warning title=secgate::the policy blocks" in result.step("finish").stdout
     assert api.requests == []
 
 
-def test_push_event_passing_gate_fails_when_the_upload_fails(api: FakeGitHub, tmp_path: Path,
-                                                              workspace: Path) -> None:
+def test_push_event_passing_gate_fails_when_the_upload_fails(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     (workspace / ".secgate.yml").write_text(PASSING_POLICY)
     api.processing = ["pending", "failed"]
     api.processing_errors = ["the SARIF is invalid"]
@@ -127,8 +158,9 @@ def test_push_event_passing_gate_fails_when_the_upload_fails(api: FakeGitHub, tm
     assert "publishing the result failed (exit 2)" in result.step("finish").stdout
 
 
-def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
-                                               workspace: Path) -> None:
+def test_scan_error_still_reports_then_exits_2(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     result = run(api, tmp_path, workspace, "broken", inputs="scans/missing-*.sarif")
     assert result.exit_code == 2, result.log
     assert result.outputs["verdict"] == "error"
@@ -140,17 +172,30 @@ def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
     assert api.uploads == []  # no SARIF to upload
 
 
-def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
-                                         workspace: Path) -> None:
+def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path, workspace: Path) -> None:
     pwned = tmp_path / "pwned"
-    hostile = f'$(touch {pwned}) `touch {pwned}`; touch {pwned}'
-    result = run(api, tmp_path, workspace, "hostile", inputs=f"scans/*.sarif {hostile}",
-                 policy=hostile, scanners=hostile, **{"output-dir": hostile})
+    hostile = f"$(touch {pwned}) `touch {pwned}`; touch {pwned}"
+    result = run(
+        api,
+        tmp_path,
+        workspace,
+        "hostile",
+        inputs=f"scans/*.sarif {hostile}",
+        policy=hostile,
+        scanners=hostile,
+        **{"output-dir": hostile},
+    )
     assert result.exit_code == 2, result.log
     assert not pwned.exists()
     assert result.outputs["verdict"] == "error"
-    version = run(api, tmp_path, workspace, "version", install="true",
-                  **{"secgate-version": f"1.0 --index-url http://127.0.0.1:9/ ; touch {pwned}"})
+    version = run(
+        api,
+        tmp_path,
+        workspace,
+        "version",
+        install="true",
+        **{"secgate-version": f"1.0 --index-url http://127.0.0.1:9/ ; touch {pwned}"},
+    )
     assert version.exit_code == 2 and version.step("install").exit_code == 2
     assert "secgate-version is not a version number" in version.step("install").stdout
     assert [s.id for s in version.steps] == ["python", "install"]
@@ -172,9 +217,23 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
     (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n")
     git(source, "commit", "-q", "-am", "relax the gate")
     workspace = tmp_path / "workspace"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
-                    f"file://{source}", str(workspace)], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "pr",
+            "--single-branch",
+            f"file://{source}",
+            str(workspace),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
     given = {"install": "false", "inputs": "scans/*.sarif"}
     judged = run_action(ACTION, given, env, workspace, tmp_path / "judged", token=TOKEN)
@@ -184,7 +243,8 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
     assert "fail\\_on raised from high to none" in comment["body"]
     report = json.loads((workspace / "secgate-report" / "report.json").read_text())
     assert report["policy"] == "origin/main:.secgate.yml"
-    alone = run_action(ACTION, {**given, "base": "none"}, env, workspace, tmp_path / "alone",
-                       token=TOKEN)
+    alone = run_action(
+        ACTION, {**given, "base": "none"}, env, workspace, tmp_path / "alone", token=TOKEN
+    )
     assert alone.exit_code == 0, alone.log
     assert_token_hidden(judged, tmp_path)

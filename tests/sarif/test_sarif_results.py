@@ -46,8 +46,9 @@ def _rebuild(cls: type, data: dict[str, Any]) -> Any:
 def _varied_findings() -> list[Any]:
     findings = [make_finding(i) for i in range(40)]
     findings[1].location = None
-    findings[2].location = Location(path="a b/ü.py", start_line=4, end_line=2, start_column=7,
-                                    end_column=3, snippet="x = 1")
+    findings[2].location = Location(
+        path="a b/ü.py", start_line=4, end_line=2, start_column=7, end_column=3, snippet="x = 1"
+    )
     findings[3].location = Location(path="x.py", start_line=0)
     findings[4].suppression = Suppression(kind=SuppressionKind.INLINE, justification="ok")
     findings[5].suppression = Suppression(kind=SuppressionKind.EXTERNAL)
@@ -74,11 +75,10 @@ def test_results_are_what_sarif_om_objects_give() -> None:
     assert count == 40
 
 
-def test_compact_text_gives_the_bytes_of_the_json_module(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compact_text_gives_the_bytes_of_the_json_module(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = [make_finding(i) for i in range(sarif_report.INDENT_MAX_RESULTS + 500)]
     for i, finding in enumerate(findings[:300]):
-        finding.message = ["\x00\x1f\x7f é ☃ 𝄞 \"q\" \\ /", "", "\u2028", "x" * 9000][i % 4]
+        finding.message = ['\x00\x1f\x7f é ☃ 𝄞 "q" \\ /', "", "\u2028", "x" * 9000][i % 4]
         finding.properties = {"n": {"deep": [1, 2.5, "s", True, {"k": "v"}]}, "e": {}, "l": []}
         finding.score = [0.0, 7.25, 9.999999999999998, 1e-4, -0.0][i % 5]
     findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
@@ -115,8 +115,10 @@ def test_result_text_is_the_json_of_the_result(github: bool) -> None:
 @pytest.mark.parametrize("value", [5e-05, 1e-9, math.nan, math.inf, -math.inf])
 def test_floats_orjson_writes_differently_are_not_plain(value: float) -> None:
     assert not jsonout.is_plain({"a": [value]})
-    assert jsonout.dumps({"a": [value]}, indent=False) == \
-        jsonout.stdlib_dumps({"a": [value]}, indent=False).encode()
+    assert (
+        jsonout.dumps({"a": [value]}, indent=False)
+        == jsonout.stdlib_dumps({"a": [value]}, indent=False).encode()
+    )
 
 
 @pytest.mark.parametrize("indent", [True, False])
@@ -124,14 +126,15 @@ def test_dumps_gives_the_bytes_of_the_json_module(indent: bool) -> None:
     text = "".join(map(chr, range(0x3000))) + "𝄞\u2028\ufeff"
     docs: list[Any] = [
         {"a": [], "b": {}, "c": [1, {"d": 2.5, "e": None, "f": True}], "g": text},
-        {"f": [0.0, -0.0, 1e-4, 1e16, 1e22, 123456789.125, 2**63, -2**63]},
+        {"f": [0.0, -0.0, 1e-4, 1e16, 1e22, 123456789.125, 2**63, -(2**63)]},
         {"big": 2**70},  # orjson refuses it: the json module writes it
         {"x": 5e-05},
         hostile_result().model_dump(mode="json"),
     ]
     for doc in docs:
-        assert jsonout.dumps(doc, indent=indent) == \
-            jsonout.stdlib_dumps(doc, indent=indent).encode("utf-8")
+        assert jsonout.dumps(doc, indent=indent) == jsonout.stdlib_dumps(doc, indent=indent).encode(
+            "utf-8"
+        )
         assert jsonout.dumps_text(doc, indent=indent) == jsonout.stdlib_dumps(doc, indent=indent)
 
 
@@ -141,6 +144,8 @@ def test_json_report_is_the_text_of_the_json_module() -> None:
     findings[1].properties = {"big": 2**70, "none": None, "ü": ["é", 1.5]}
     findings[2].score = 1e-5
     for result in (make_result(findings), make_result(findings[3:]), hostile_result()):
-        expected = json.dumps(json_report.to_dict(result), indent=2, ensure_ascii=False,
-                              sort_keys=True) + "\n"
+        expected = (
+            json.dumps(json_report.to_dict(result), indent=2, ensure_ascii=False, sort_keys=True)
+            + "\n"
+        )
         assert json_report.render(result) == expected

@@ -81,12 +81,22 @@ class FakeGitHub:
     def add_comment(self, body: str, user: dict[str, str] | None = None, number: int = 7) -> int:
         comment_id = next(self._ids)
         self.comments[comment_id] = {
-            "id": comment_id, "body": body, "user": dict(user or BOT), "number": number,
-            "html_url": f"https://github.example/{self.repo}/pull/{number}#c{comment_id}"}
+            "id": comment_id,
+            "body": body,
+            "user": dict(user or BOT),
+            "number": number,
+            "html_url": f"https://github.example/{self.repo}/pull/{number}#c{comment_id}",
+        }
         return comment_id
 
-    def plan(self, method: str, path: str, status: int, headers: dict[str, str] | None = None,
-             body: Any = None) -> None:
+    def plan(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         """Answer the next ``method`` request whose path matches ``path`` with this."""
         self.planned.append(Planned(method, path, status, headers or {}, body))
 
@@ -109,15 +119,18 @@ class FakeGitHub:
         return 400, {}, {"message": f"test server: {text}"}
 
     def _check_headers(self, seen: Seen) -> None:
-        expected = {"authorization": f"Bearer {self.token}",
-                    "accept": "application/vnd.github+json",
-                    "x-github-api-version": "2022-11-28"}
+        expected = {
+            "authorization": f"Bearer {self.token}",
+            "accept": "application/vnd.github+json",
+            "x-github-api-version": "2022-11-28",
+        }
         for name, value in expected.items():
             if seen.headers.get(name) != value:
                 shown = "<wrong token>" if name == "authorization" else seen.headers.get(name)
                 self.violations.append(f"{seen.method} {seen.path}: header {name} is {shown}")
-        if seen.method in ("POST", "PATCH") and not seen.headers.get(
-                "content-type", "").startswith("application/json"):
+        if seen.method in ("POST", "PATCH") and not seen.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
             self.violations.append(f"{seen.method} {seen.path}: body is not sent as JSON")
 
     def _route(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
@@ -128,8 +141,11 @@ class FakeGitHub:
                 owner_repo = f"{match.group(1)}/{match.group(2)}"
                 break
         if match is None or owner_repo != self.repo:
-            return 404, {}, {"message": "Not Found",
-                             "documentation_url": "https://docs.github.com/rest"}
+            return (
+                404,
+                {},
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+            )
         if pattern is _COMMENTS and seen.method == "GET":
             return self._list_comments(seen, int(match.group(3)))
         if pattern is _COMMENTS and seen.method == "POST":
@@ -153,7 +169,9 @@ class FakeGitHub:
             return self._status(match.group(3))
         return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
 
-    def _json_body(self, seen: Seen, keys: set[str]) -> dict[str, Any] | tuple[int, dict[str, str], Any]:
+    def _json_body(
+        self, seen: Seen, keys: set[str]
+    ) -> dict[str, Any] | tuple[int, dict[str, str], Any]:
         if not isinstance(seen.body, dict) or not keys <= set(seen.body):
             return self._violation(f"{seen.method} {seen.path}: body lacks {sorted(keys)}")
         return seen.body
@@ -164,9 +182,11 @@ class FakeGitHub:
         start = (page - 1) * self.page_size
         headers = {}
         if start + self.page_size < len(mine):
-            headers["Link"] = (f'<{self.url}{seen.path}?per_page=100&page={page + 1}>; '
-                               f'rel="next", <{self.url}{seen.path}?page=1>; rel="first"')
-        return 200, headers, mine[start:start + self.page_size]
+            headers["Link"] = (
+                f"<{self.url}{seen.path}?per_page=100&page={page + 1}>; "
+                f'rel="next", <{self.url}{seen.path}?page=1>; rel="first"'
+            )
+        return 200, headers, mine[start : start + self.page_size]
 
     def _upload(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
         body = self._json_body(seen, {"commit_sha", "ref", "sarif"})
@@ -185,10 +205,22 @@ class FakeGitHub:
         except Exception as exc:  # the schema's ValidationError
             return self._violation(f"sarif does not validate: {str(exc)[:200]}")
         sarif_id = f"6f{next(self._ids)}-0000-4000-8000-00000000abcd"
-        self.uploads.append({**{k: v for k, v in body.items() if k != "sarif"},
-                             "id": sarif_id, "gzip_bytes": len(packed), "doc": doc})
-        return 202, {}, {"id": sarif_id,
-                         "url": f"{self.url}/repos/{self.repo}/code-scanning/sarifs/{sarif_id}"}
+        self.uploads.append(
+            {
+                **{k: v for k, v in body.items() if k != "sarif"},
+                "id": sarif_id,
+                "gzip_bytes": len(packed),
+                "doc": doc,
+            }
+        )
+        return (
+            202,
+            {},
+            {
+                "id": sarif_id,
+                "url": f"{self.url}/repos/{self.repo}/code-scanning/sarifs/{sarif_id}",
+            },
+        )
 
     def _status(self, sarif_id: str) -> tuple[int, dict[str, str], Any]:
         if sarif_id not in {u["id"] for u in self.uploads}:
@@ -196,8 +228,10 @@ class FakeGitHub:
         poll = self._polls.get(sarif_id, 0)
         self._polls[sarif_id] = poll + 1
         status = self.processing[min(poll, len(self.processing) - 1)]
-        answer: dict[str, Any] = {"processing_status": status,
-                                  "analyses_url": f"{self.url}/repos/{self.repo}/code-scanning/analyses?sarif_id={sarif_id}"}
+        answer: dict[str, Any] = {
+            "processing_status": status,
+            "analyses_url": f"{self.url}/repos/{self.repo}/code-scanning/analyses?sarif_id={sarif_id}",
+        }
         if status == "failed":
             answer["errors"] = list(self.processing_errors)
         return 200, {}, answer
@@ -214,8 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        seen = Seen(self.command, parts.path, parse_qs(parts.query),
-                    {k.lower(): v for k, v in self.headers.items()}, body, raw)
+        seen = Seen(
+            self.command,
+            parts.path,
+            parse_qs(parts.query),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            raw,
+        )
         status, headers, payload = self.server.api.handle(seen)
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
@@ -244,8 +284,9 @@ def serve(api: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.api = api
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield api
