@@ -60,8 +60,13 @@ def make_pins(store_file: Path) -> tuple[str, int]:
         names = store.packages("PyPI")
         step = max(1, len(names) // PIN_COUNT)
         for index, name in enumerate(names[::step][:PIN_COUNT]):
-            listed = [v for a in store.advisories_for("PyPI", name) if not a.withdrawn
-                      for entry in a.packages("PyPI", name) for v in entry.versions]
+            listed = [
+                v
+                for a in store.advisories_for("PyPI", name)
+                if not a.withdrawn
+                for entry in a.packages("PyPI", name)
+                for v in entry.versions
+            ]
             if index % 2 == 0 and listed:
                 lines.append(f"{name}=={listed[len(listed) // 2]}")
                 affected += 1
@@ -70,14 +75,21 @@ def make_pins(store_file: Path) -> tuple[str, int]:
     return "\n".join(lines) + "\n", affected
 
 
-def run(pypa: Path | None, work: Path, measure: Callable[..., Any],
-        secgate: Callable[..., list[str]], scanner_env: Callable[..., dict[str, str]],
-        python: str) -> None:
+def run(
+    pypa: Path | None,
+    work: Path,
+    measure: Callable[..., Any],
+    secgate: Callable[..., list[str]],
+    scanner_env: Callable[..., dict[str, str]],
+    python: str,
+) -> None:
     print("== 4. Advisory data: import the whole PyPA advisory database, audit 200 pins")
     found = source(pypa)
     if found is None:
-        print(f"   skipped: no PyPA advisory database (give --pypa DIR or ${ENV}=DIR; get it "
-              "with: git clone --depth 1 https://github.com/pypa/advisory-database)")
+        print(
+            f"   skipped: no PyPA advisory database (give --pypa DIR or ${ENV}=DIR; get it "
+            "with: git clone --depth 1 https://github.com/pypa/advisory-database)"
+        )
         return
     files = sorted(found.rglob("*.yaml"))
     size = sum(p.stat().st_size for p in files)
@@ -90,38 +102,52 @@ def run(pypa: Path | None, work: Path, measure: Callable[..., Any],
     store_file = data / "advisories.sqlite3"
     store_size = store_file.stat().st_size
     again = measure(secgate("advisories", "import", found), env=env)
-    print(f"   floor: read every record with libyaml   {floor.wall:6.2f} s  "
-          f"{floor.peak_mb:5.0f} MiB")
-    print(f"   secgate advisories import (empty store)  {first.wall:6.2f} s  "
-          f"{first.peak_mb:5.0f} MiB  {first.wall / floor.wall:.2f}x the floor; "
-          f"{first.wall / len(files) * 1e3:.2f} ms per record")
-    print(f"   import again (replaces the snapshot)     {again.wall:6.2f} s  "
-          f"{again.peak_mb:5.0f} MiB  {again.wall / floor.wall:.2f}x the floor")
+    print(
+        f"   floor: read every record with libyaml   {floor.wall:6.2f} s  {floor.peak_mb:5.0f} MiB"
+    )
+    print(
+        f"   secgate advisories import (empty store)  {first.wall:6.2f} s  "
+        f"{first.peak_mb:5.0f} MiB  {first.wall / floor.wall:.2f}x the floor; "
+        f"{first.wall / len(files) * 1e3:.2f} ms per record"
+    )
+    print(
+        f"   import again (replaces the snapshot)     {again.wall:6.2f} s  "
+        f"{again.peak_mb:5.0f} MiB  {again.wall / floor.wall:.2f}x the floor"
+    )
     print(f"   store: {store_size / 2**20:.1f} MiB = {store_size / size:.2f}x the YAML")
     project = work / "pins-200"
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir()
     text, affected = make_pins(store_file)
     (project / "requirements.txt").write_text(text, encoding="utf-8")
-    audit = measure(secgate("advisories", "audit", project, "--json", "--db", store_file),
-                    env=env, ok=(0, 1))
+    audit = measure(
+        secgate("advisories", "audit", project, "--json", "--db", store_file), env=env, ok=(0, 1)
+    )
     report = work / "pins-200.json"
-    scan = measure(secgate("scan", project, "-s", "osv", "-q", "--json", report), env=env,
-                   ok=(0, 1, 3))
+    scan = measure(
+        secgate("scan", project, "-s", "osv", "-q", "--json", report), env=env, ok=(0, 1, 3)
+    )
     findings = _finding_count(report)
     print(f"   {PIN_COUNT} pins ({affected} at a listed affected version): {findings} finding(s)")
-    print(f"   osv audit (the scanner's process)        {audit.wall:6.2f} s  "
-          f"{audit.peak_mb:5.0f} MiB  {audit.wall / PIN_COUNT * 1e3:.1f} ms per pin")
-    print(f"   secgate scan -s osv (JSON report)        {scan.wall:6.2f} s  "
-          f"{scan.peak_mb:5.0f} MiB  {scan.wall / audit.wall:.2f}x the audit")
+    print(
+        f"   osv audit (the scanner's process)        {audit.wall:6.2f} s  "
+        f"{audit.peak_mb:5.0f} MiB  {audit.wall / PIN_COUNT * 1e3:.1f} ms per pin"
+    )
+    print(
+        f"   secgate scan -s osv (JSON report)        {scan.wall:6.2f} s  "
+        f"{scan.peak_mb:5.0f} MiB  {scan.wall / audit.wall:.2f}x the audit"
+    )
     if shutil.which("pip-audit", path=env.get("PATH")) is None:
         print("   pip-audit through the served data: skipped (pip-audit not installed)")
         return
-    served = measure(secgate("scan", project, "-s", "pip-audit", "-q", "--json", report),
-                     env=env, ok=(0, 1, 3))
-    print(f"   secgate scan -s pip-audit (served data)  {served.wall:6.2f} s  "
-          f"{served.peak_mb:5.0f} MiB  {served.wall / scan.wall:.2f}x the osv scan; "
-          f"{_finding_count(report)} finding(s)")
+    served = measure(
+        secgate("scan", project, "-s", "pip-audit", "-q", "--json", report), env=env, ok=(0, 1, 3)
+    )
+    print(
+        f"   secgate scan -s pip-audit (served data)  {served.wall:6.2f} s  "
+        f"{served.peak_mb:5.0f} MiB  {served.wall / scan.wall:.2f}x the osv scan; "
+        f"{_finding_count(report)} finding(s)"
+    )
 
 
 def _finding_count(report: Path) -> int:

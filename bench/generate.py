@@ -44,8 +44,12 @@ def bandit(count: int, start: int = 0) -> dict[str, Any]:
         result["line_number"] = line
         result["line_range"] = [line]
         results.append(result)
-    return {"errors": [], "generated_at": template["generated_at"],
-            "metrics": {"_totals": template["metrics"]["_totals"]}, "results": results}
+    return {
+        "errors": [],
+        "generated_at": template["generated_at"],
+        "metrics": {"_totals": template["metrics"]["_totals"]},
+        "results": results,
+    }
 
 
 def semgrep(count: int, start: int = 0) -> dict[str, Any]:
@@ -72,9 +76,15 @@ def gitleaks(count: int, start: int = 0) -> list[dict[str, Any]]:
         result = copy.deepcopy(sample)
         path, line = _place(start + number)
         value = "bench-" + hashlib.sha256(str(number).encode()).hexdigest()[:24]
-        result.update(RuleID="generic-api-key", File=path, StartLine=line, EndLine=line,
-                      Secret=value, Match=f'api_key = "{value}"',
-                      Fingerprint=f"{path}:generic-api-key:{line}")
+        result.update(
+            RuleID="generic-api-key",
+            File=path,
+            StartLine=line,
+            EndLine=line,
+            Secret=value,
+            Match=f'api_key = "{value}"',
+            Fingerprint=f"{path}:generic-api-key:{line}",
+        )
         results.append(result)
     return results
 

@@ -45,8 +45,7 @@ from secgate.scanning.runner import default_jobs
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "vulnerable-app"
 PYTHON = sys.executable
-TARGETS = {"processing": 2.0, "memory_mb": 1024.0, "growth": 1.20, "parallel": 1.15,
-           "warm": 0.10}
+TARGETS = {"processing": 2.0, "memory_mb": 1024.0, "growth": 1.20, "parallel": 1.15, "warm": 0.10}
 
 _WRAPPER = """
 import json, resource, subprocess, sys, time
@@ -84,18 +83,24 @@ class Measure:
     stderr: str
 
 
-def measure(argv: list[str], *, env: dict[str, str] | None = None,
-            cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> Measure:
+def measure(
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> Measure:
     """Run ``argv`` once in a wrapper process; its wall time and peak memory."""
     spec = {"argv": argv, "cwd": str(cwd) if cwd else None, "env": env or dict(os.environ)}
-    done = subprocess.run([PYTHON, "-c", _WRAPPER, json.dumps(spec)], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [PYTHON, "-c", _WRAPPER, json.dumps(spec)], capture_output=True, text=True, check=True
+    )
     row = json.loads(done.stdout)
-    result = Measure(row["wall"], row["peak_kb"] / 1024, row["cpu"], row["code"],
-                     row["stdout"], row["stderr"])
+    result = Measure(
+        row["wall"], row["peak_kb"] / 1024, row["cpu"], row["code"], row["stdout"], row["stderr"]
+    )
     if result.code not in ok:
-        raise SystemExit(f"bench: {' '.join(argv[:6])} ... exited {result.code}:\n"
-                         f"{result.stderr}")
+        raise SystemExit(f"bench: {' '.join(argv[:6])} ... exited {result.code}:\n{result.stderr}")
     return result
 
 
@@ -104,8 +109,9 @@ def secgate(*args: str | Path) -> list[str]:
 
 
 def sarif_tools() -> str | None:
-    found = shutil.which("sarif", path=f"{Path(PYTHON).parent}{os.pathsep}"
-                                       f"{os.environ.get('PATH', '')}")
+    found = shutil.which(
+        "sarif", path=f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     return found
 
 
@@ -133,8 +139,20 @@ def verdict(value: float, target: float, *, below: bool = True) -> str:
 SHAPES = ("repeated", "varied")
 PIPELINES = {
     "sarif": ("--sarif", "report.sarif"),
-    "reports": ("--sarif", "report.sarif", "--json", "report.json", "--html", "report.html",
-                "--markdown", "report.md", "--summary", "summary.md", "--junit", "junit.xml"),
+    "reports": (
+        "--sarif",
+        "report.sarif",
+        "--json",
+        "report.json",
+        "--html",
+        "report.html",
+        "--markdown",
+        "report.md",
+        "--summary",
+        "summary.md",
+        "--junit",
+        "junit.xml",
+    ),
 }
 """ingest -> dedupe -> policy -> SARIF; and the same with every report of a scan."""
 
@@ -159,20 +177,29 @@ def best(runs: int, argv: list[str], **kwargs: Any) -> Measure:
     return fastest
 
 
-def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, int],
-                                                                    dict[str, Measure]]:
-    print("== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> SARIF "
-          "(\"sarif\"), and with every report (\"reports\": SARIF, JSON, HTML, PR comment, job "
-          "summary, JUnit)")
-    print("   shapes: repeated = captured results copied to new places (texts and rules repeat);"
-          " varied = one file per finding, own message, snippet and line, "
-          f"{varied.RULE_COUNT} rules, one file in {varied.PRESENT_EVERY} on disk")
+def processing(
+    sizes: list[int], work: Path, runs: int = 1
+) -> dict[tuple[str, int], dict[str, Measure]]:
+    print(
+        "== 1. Processing generated scanner outputs: ingest -> dedupe -> policy -> SARIF "
+        '("sarif"), and with every report ("reports": SARIF, JSON, HTML, PR comment, job '
+        "summary, JUnit)"
+    )
+    print(
+        "   shapes: repeated = captured results copied to new places (texts and rules repeat);"
+        " varied = one file per finding, own message, snippet and line, "
+        f"{varied.RULE_COUNT} rules, one file in {varied.PRESENT_EVERY} on disk"
+    )
     if runs > 1:
         print(f"   each figure the fastest of {runs} runs")
-    print("   each: wall time, peak memory, ratio of wall times to the json floor's (and of CPU "
-          "times, which other processes on the machine disturb less)")
-    print(f"   {'shape':>8} {'findings':>9} | {'json floor':>18} | {'sarif':>18} {'ratio':>13} | "
-          f"{'reports':>18} {'ratio':>13} | {'sarif summary':>18} {'ratio':>6}")
+    print(
+        "   each: wall time, peak memory, ratio of wall times to the json floor's (and of CPU "
+        "times, which other processes on the machine disturb less)"
+    )
+    print(
+        f"   {'shape':>8} {'findings':>9} | {'json floor':>18} | {'sarif':>18} {'ratio':>13} | "
+        f"{'reports':>18} {'ratio':>13} | {'sarif summary':>18} {'ratio':>6}"
+    )
     sarif_cmd = sarif_tools()
     results: dict[tuple[str, int], dict[str, Measure]] = {}
     for size in sizes:
@@ -181,23 +208,27 @@ def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, i
             out = tree.parent / "out"
             out.mkdir(exist_ok=True)
             floor = best(runs, [PYTHON, "-c", _FLOOR, *map(str, files.values())])
-            inputs = [arg for tool, path in files.items()
-                      for arg in ("--input", f"{tool}={path}")]
+            inputs = [arg for tool, path in files.items() for arg in ("--input", f"{tool}={path}")]
             row = {"floor": floor}
-            line = (f"   {shape:>8} {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | ")
+            line = f"   {shape:>8} {size:>9,} | {floor.wall:7.2f} s {floor.peak_mb:6.0f} MiB | "
             for name, options in PIPELINES.items():
-                targets = [str(out / option) if not option.startswith("--") else option
-                           for option in options]
-                run = best(runs, secgate("scan", *inputs, "--quiet", *targets), ok=(0, 1),
-                           cwd=tree)
+                targets = [
+                    str(out / option) if not option.startswith("--") else option
+                    for option in options
+                ]
+                run = best(runs, secgate("scan", *inputs, "--quiet", *targets), ok=(0, 1), cwd=tree)
                 row[name] = run
-                line += (f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB "
-                         f"{ratio(run.wall, floor.wall):>6} ({ratio(run.cpu, floor.cpu):>5}) | ")
+                line += (
+                    f"{run.wall:7.2f} s {run.peak_mb:6.0f} MiB "
+                    f"{ratio(run.wall, floor.wall):>6} ({ratio(run.cpu, floor.cpu):>5}) | "
+                )
             if sarif_cmd:
                 summary = measure([sarif_cmd, "summary", str(out / "report.sarif")])
                 row["sarif-tools"] = summary
-                line += (f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
-                         f"{ratio(row['reports'].wall, summary.wall):>6}")
+                line += (
+                    f"{summary.wall:7.2f} s {summary.peak_mb:6.0f} MiB "
+                    f"{ratio(row['reports'].wall, summary.wall):>6}"
+                )
             else:
                 line += "sarif-tools not installed"
             results[shape, size] = row
@@ -207,12 +238,14 @@ def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, i
         big = results[shape, largest]
         for name in PIPELINES:
             value = big[name].wall / big["floor"].wall
-            print(f"   target {shape}, {name}: {largest:,} findings in <= "
-                  f"{TARGETS['processing']:g}x the json floor: {value:.2f}x -> "
-                  f"{verdict(value, TARGETS['processing'])} (CPU time "
-                  f"{big[name].cpu / big['floor'].cpu:.2f}x); peak memory < 1 GiB: "
-                  f"{big[name].peak_mb:.0f} MiB -> "
-                  f"{verdict(big[name].peak_mb, TARGETS['memory_mb'])}")
+            print(
+                f"   target {shape}, {name}: {largest:,} findings in <= "
+                f"{TARGETS['processing']:g}x the json floor: {value:.2f}x -> "
+                f"{verdict(value, TARGETS['processing'])} (CPU time "
+                f"{big[name].cpu / big['floor'].cpu:.2f}x); peak memory < 1 GiB: "
+                f"{big[name].peak_mb:.0f} MiB -> "
+                f"{verdict(big[name].peak_mb, TARGETS['memory_mb'])}"
+            )
         if largest == smallest:
             continue
         small = results[shape, smallest]
@@ -220,12 +253,14 @@ def processing(sizes: list[int], work: Path, runs: int = 1) -> dict[tuple[str, i
             per_small = small[name].wall / smallest * 1e6
             per_big = big[name].wall / largest * 1e6
             growth = per_big / per_small
-            print(f"   growth {shape}, {name}: {smallest:,} -> {largest:,} findings: "
-                  f"{small[name].wall:.2f} s -> {big[name].wall:.2f} s, per finding "
-                  f"{per_small:.0f} us -> {per_big:.0f} us = {growth:.2f}x "
-                  f"(target <= {TARGETS['growth']:.2f}x: {verdict(growth, TARGETS['growth'])}); "
-                  f"json floor {small['floor'].wall / smallest * 1e6:.0f} -> "
-                  f"{big['floor'].wall / largest * 1e6:.0f} us")
+            print(
+                f"   growth {shape}, {name}: {smallest:,} -> {largest:,} findings: "
+                f"{small[name].wall:.2f} s -> {big[name].wall:.2f} s, per finding "
+                f"{per_small:.0f} us -> {per_big:.0f} us = {growth:.2f}x "
+                f"(target <= {TARGETS['growth']:.2f}x: {verdict(growth, TARGETS['growth'])}); "
+                f"json floor {small['floor'].wall / smallest * 1e6:.0f} -> "
+                f"{big['floor'].wall / largest * 1e6:.0f} us"
+            )
     return results
 
 
@@ -256,8 +291,7 @@ def parallel_scan(work: Path, source: Path = EXAMPLE, *, sequential_run: bool = 
         shutil.copytree(EXAMPLE, target)
     files = sum(1 for p in target.rglob("*") if p.is_file())
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    print(f"== 2. secgate scan {source.name} (no cache): {files:,} files, "
-          f"{size / 2**20:.1f} MiB")
+    print(f"== 2. secgate scan {source.name} (no cache): {files:,} files, {size / 2**20:.1f} MiB")
     env = scanner_env(SECGATE_NO_CACHE="1")
     ok = (0, 1, 3)
     report = target.parent / f"{target.name}-report.json"
@@ -265,35 +299,58 @@ def parallel_scan(work: Path, source: Path = EXAMPLE, *, sequential_run: bool = 
     ran = [r for r in scan_runs(report) if r["status"] != "skipped"]
     names = [r["tool"] for r in ran]
     only = [arg for name in names for arg in ("--scanner", name)]
-    sequential = measure(secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", report),
-                         env=env, ok=ok) if sequential_run else None
-    alone = {name: measure(secgate("scan", target, "--scanner", name, "--quiet", "--json", report),
-                           env=env, ok=ok) for name in names}
+    sequential = (
+        measure(
+            secgate("scan", target, *only, "--jobs", "1", "--quiet", "--json", report),
+            env=env,
+            ok=ok,
+        )
+        if sequential_run
+        else None
+    )
+    alone = {
+        name: measure(
+            secgate("scan", target, "--scanner", name, "--quiet", "--json", report), env=env, ok=ok
+        )
+        for name in names
+    }
     slowest = max(alone, key=lambda name: alone[name].wall)
     print(f"   scanners that ran: {', '.join(names)}")
-    print("   each scanner alone (secgate scan --scanner NAME): " + ", ".join(
-        f"{name} {alone[name].wall:.2f} s" for name in sorted(alone,
-                                                             key=lambda n: -alone[n].wall)))
+    print(
+        "   each scanner alone (secgate scan --scanner NAME): "
+        + ", ".join(
+            f"{name} {alone[name].wall:.2f} s"
+            for name in sorted(alone, key=lambda n: -alone[n].wall)
+        )
+    )
     total = sum(m.wall for m in alone.values())
     cpu = sum(m.cpu for m in alone.values())
     cores = os.cpu_count() or 1
     print(f"   parallel (--jobs {default_jobs()}, the default) {parallel.wall:7.2f} s")
     if sequential is not None:
-        print(f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
-              f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
-              f"sum of the scanners alone {total:.2f} s")
+        print(
+            f"   one after another (--jobs 1) {sequential.wall:7.2f} s   "
+            f"parallel / sequential = {ratio(parallel.wall, sequential.wall)}; "
+            f"sum of the scanners alone {total:.2f} s"
+        )
     else:
         print(f"   sum of the scanners alone {total:.2f} s")
-    print(f"   CPU time of the single-scanner scans (secgate's own start-up included): "
-          f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
-          f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)")
-    print(f"   CPU time of the parallel scan itself (secgate and every scanner): "
-          f"{parallel.cpu:.2f} s: on {cores} core(s) no schedule ends before "
-          f"{parallel.cpu / cores:.2f} s = {ratio(parallel.cpu / cores, alone[slowest].wall)} "
-          f"the slowest scanner")
-    print(f"   slowest scanner alone ({slowest}) {alone[slowest].wall:7.2f} s   parallel / slowest"
-          f" = {ratio(parallel.wall, alone[slowest].wall)} (target <= {TARGETS['parallel']:g}x: "
-          f"{verdict(parallel.wall / alone[slowest].wall, TARGETS['parallel'])})")
+    print(
+        f"   CPU time of the single-scanner scans (secgate's own start-up included): "
+        f"{cpu:.2f} s over {cores} core(s) = {cpu / cores:.2f} s of wall if spread perfectly "
+        f"({ratio(cpu / cores, alone[slowest].wall)} the slowest scanner)"
+    )
+    print(
+        f"   CPU time of the parallel scan itself (secgate and every scanner): "
+        f"{parallel.cpu:.2f} s: on {cores} core(s) no schedule ends before "
+        f"{parallel.cpu / cores:.2f} s = {ratio(parallel.cpu / cores, alone[slowest].wall)} "
+        f"the slowest scanner"
+    )
+    print(
+        f"   slowest scanner alone ({slowest}) {alone[slowest].wall:7.2f} s   parallel / slowest"
+        f" = {ratio(parallel.wall, alone[slowest].wall)} (target <= {TARGETS['parallel']:g}x: "
+        f"{verdict(parallel.wall / alone[slowest].wall, TARGETS['parallel'])})"
+    )
 
 
 # --- 3. cache ----------------------------------------------------------------------------------
@@ -312,14 +369,19 @@ def cache_scans(work: Path) -> None:
     with changed_file.open("a", encoding="utf-8") as out:
         out.write("\n# touched by bench/run.py\n")
     changed = measure(argv, env=env, ok=ok)
-    fresh = sorted(r["tool"] for r in scan_runs(report)
-                   if r["origin"] == "run" and r["status"] != "skipped")
+    fresh = sorted(
+        r["tool"] for r in scan_runs(report) if r["origin"] == "run" and r["status"] != "skipped"
+    )
     print(f"   cold scan {cold.wall:7.2f} s")
-    print(f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
-          f"(target <= {TARGETS['warm']:.2f}x: {verdict(warm.wall / cold.wall, TARGETS['warm'])}"
-          f"; {reused} result(s) from cache)")
-    print(f"   warm, app/calc.py changed {changed.wall:7.2f} s  = "
-          f"{ratio(changed.wall, cold.wall)} of cold (ran again: {', '.join(fresh)})")
+    print(
+        f"   warm, nothing changed {warm.wall:7.2f} s  = {ratio(warm.wall, cold.wall)} of cold "
+        f"(target <= {TARGETS['warm']:.2f}x: {verdict(warm.wall / cold.wall, TARGETS['warm'])}"
+        f"; {reused} result(s) from cache)"
+    )
+    print(
+        f"   warm, app/calc.py changed {changed.wall:7.2f} s  = "
+        f"{ratio(changed.wall, cold.wall)} of cold (ran again: {', '.join(fresh)})"
+    )
 
 
 def machine() -> str:
@@ -332,34 +394,55 @@ def machine() -> str:
     except OSError:
         pass
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} CPU(s) {model}, "
-            f"Python {platform.python_version()}, load average {load}")
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} CPU(s) {model}, "
+        f"Python {platform.python_version()}, load average {load}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="finding counts to generate, comma-separated")
-    parser.add_argument("--runs", type=int, default=1,
-                        help="run each processing figure this many times, keep the fastest")
-    parser.add_argument("--skip-scan", action="store_true",
-                        help="only the processing benchmark (no scanner runs)")
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="finding counts to generate, comma-separated"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="run each processing figure this many times, keep the fastest",
+    )
+    parser.add_argument(
+        "--skip-scan", action="store_true", help="only the processing benchmark (no scanner runs)"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
-    parser.add_argument("--pypa", type=Path, default=None,
-                        help="the PyPA advisory database's vulns/ directory for section 4 "
-                             f"[default: ${advisories.ENV}; skipped without it]")
-    parser.add_argument("--project", type=Path, action="append", default=[],
-                        help="also scan a copy of this large real project (a directory or a "
-                             ".tar.gz such as a PyPI sdist) in section 2; repeatable")
-    parser.add_argument("--only", choices=["advisories", "scan"], default=None,
-                        help="run only this section")
+    parser.add_argument(
+        "--pypa",
+        type=Path,
+        default=None,
+        help="the PyPA advisory database's vulns/ directory for section 4 "
+        f"[default: ${advisories.ENV}; skipped without it]",
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        action="append",
+        default=[],
+        help="also scan a copy of this large real project (a directory or a "
+        ".tar.gz such as a PyPI sdist) in section 2; repeatable",
+    )
+    parser.add_argument(
+        "--only", choices=["advisories", "scan"], default=None, help="run only this section"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"machine: {machine()}", flush=True)
     # byte-compile the sources first, as scripts/setup and `pip install` do: with
     # PYTHONDONTWRITEBYTECODE set, an edited module would be compiled again at every start
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "secgate")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", str(ROOT / "secgate")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     work = args.keep or Path(tempfile.mkdtemp(prefix="secgate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

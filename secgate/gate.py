@@ -94,9 +94,14 @@ def installed_scanners(request: ScanRequest) -> list[str]:
     return [a.name for a in registry.scanners() if a.find_executable()]
 
 
-def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | None = None,
-            cache: result_cache.ResultCache | None = None,
-            unsafe: tuple[str, ...] = (), history_since: str | None = None) -> list[Outcome]:
+def collect(
+    request: ScanRequest,
+    policy: Policy,
+    progress: ProgressCallback | None = None,
+    cache: result_cache.ResultCache | None = None,
+    unsafe: tuple[str, ...] = (),
+    history_since: str | None = None,
+) -> list[Outcome]:
     """Run the scanners (when a target is given; reusing ``cache``'s results when one is
     given; ``unsafe``: the target's entries no tool may read; ``history_since``: in
     pull-request mode, where the history scanners start) and ingest the input files."""
@@ -107,8 +112,14 @@ def collect(request: ScanRequest, policy: Policy, progress: ProgressCallback | N
         adapters = select_scanners(request, policy)
         timeout = request.timeout or policy.scanners.timeout or DEFAULT_TIMEOUT
         settings = dict(policy.scanners.settings)
-        options = RunOptions(target=request.target.resolve(), timeout=timeout, jobs=request.jobs,
-                             settings=settings, unsafe=unsafe, history_since=history_since)
+        options = RunOptions(
+            target=request.target.resolve(),
+            timeout=timeout,
+            jobs=request.jobs,
+            settings=settings,
+            unsafe=unsafe,
+            history_since=history_since,
+        )
         if cache is not None:
             outcomes.extend(result_cache.run_all(adapters, options, cache, progress))
         else:
@@ -185,15 +196,21 @@ def configure(request: ScanRequest) -> Configuration:
     check_excludes(request.excludes)
     if request.base is not None and request.target is not None:
         gate = trusted_gate.prepare(
-            request.target, request.base, from_event=request.base_from_event,
+            request.target,
+            request.base,
+            from_event=request.base_from_event,
             explicit_policy=request.policy_path,
-            policy_baseline=request.use_baseline and request.baseline is None)
+            policy_baseline=request.use_baseline and request.baseline is None,
+        )
         return Configuration(policy=gate.policy, gate=gate)
     return Configuration(policy=loader.load(request.policy_path, request.target))
 
 
-def execute(request: ScanRequest, progress: ProgressCallback | None = None,
-            config: Configuration | None = None) -> ScanResult:
+def execute(
+    request: ScanRequest,
+    progress: ProgressCallback | None = None,
+    config: Configuration | None = None,
+) -> ScanResult:
     """Run one scan and judge it (with ``config`` when the caller loaded it already)."""
     if config is None:
         config = configure(request)
@@ -201,8 +218,11 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     today = policy_today()
     # read before anything runs: a malformed document ends the scan at once (exit 2)
     vex = load_vex(request, policy, gate)
-    cache, cache_note = result_cache.ResultCache.for_scan(request.target.resolve()) \
-        if request.use_cache and request.target is not None else (None, None)
+    cache, cache_note = (
+        result_cache.ResultCache.for_scan(request.target.resolve())
+        if request.use_cache and request.target is not None
+        else (None, None)
+    )
     unsafe = scanned_tree.unsafe_entries(request.target) if request.target is not None else []
     since = gate.diff.merge_base if gate is not None and gate.diff is not None else None
     outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe), since)
@@ -220,46 +240,71 @@ def execute(request: ScanRequest, progress: ProgressCallback | None = None,
     if cache is not None:
         # stored after redaction: raw secret values never reach the cache
         result_cache.store_fresh(cache, outcomes)
-    notes: list[str] = [*(gate.notes() if gate else []),
-                        *(text for text in [scanned_tree.note(unsafe), cache_note] if text)]
+    notes: list[str] = [
+        *(gate.notes() if gate else []),
+        *(text for text in [scanned_tree.note(unsafe), cache_note] if text),
+    ]
     ignored = gate.ignore if gate is not None else read_ignore_file(request.target)
     patterns = [*request.excludes, *ignored]
     findings, excluded = split_excluded(findings, patterns)
     if excluded:
-        notes.append(f"{len(excluded)} finding(s) in excluded paths left out "
-                     f"(--exclude / {IGNORE_FILE})")
+        notes.append(
+            f"{len(excluded)} finding(s) in excluded paths left out (--exclude / {IGNORE_FILE})"
+        )
     findings, fixed = identify(findings, runs, request, policy, root, notes, tree, gate)
     if gate is not None and gate.diff is not None:
         code_diff.mark(findings, gate.diff, root)
     advisories = exploits.consult(findings, runs, registry.dependency_scanners())
     prepared = remediation.judge_reachability(findings, request.target, policy)
     required = set(request.scanners)
-    evaluation = evaluate(findings, runs, policy, required=required, today=today,
-                          installed=installed_scanners(request), vex=vex,
-                          advisories=advisories)
+    evaluation = evaluate(
+        findings,
+        runs,
+        policy,
+        required=required,
+        today=today,
+        installed=installed_scanners(request),
+        vex=vex,
+        advisories=advisories,
+    )
     verdict = evaluation.verdict
     if gate is not None:
         verdict = trusted_gate.judge(verdict, gate.review)
     notes.extend(evaluation.notes)
     if fixed is not None:
         verdict.counts["fixed"] = len(fixed)
-    upgrades = remediation.plan_upgrades(findings, root, policy, vex, today, prepared,
-                                         request.allow_major)
+    upgrades = remediation.plan_upgrades(
+        findings, root, policy, vex, today, prepared, request.allow_major
+    )
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
     # the reports that follow need the memory; findings shared at ingest only got a decision
     share_field_sets([*findings, *(fixed or [])], late_fields=("decision", "kev", "epss"))
-    return ScanResult(findings=findings, runs=runs, verdict=verdict, policy=policy.source,
-                      target=str(request.target) if request.target else None,
-                      secgate_version=__version__, notes=notes, fixed=fixed or [],
-                      advisories=advisories, upgrades=upgrades,
-                      pull_request=gate.review if gate is not None else None)
+    return ScanResult(
+        findings=findings,
+        runs=runs,
+        verdict=verdict,
+        policy=policy.source,
+        target=str(request.target) if request.target else None,
+        secgate_version=__version__,
+        notes=notes,
+        fixed=fixed or [],
+        advisories=advisories,
+        upgrades=upgrades,
+        pull_request=gate.review if gate is not None else None,
+    )
 
 
-def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanRequest,
-             policy: Policy, root: Path, notes: list[str], tree: SourceTree | None = None,
-             gate: trusted_gate.TrustedGate | None = None
-             ) -> tuple[list[Finding], list[Finding] | None]:
+def identify(
+    findings: list[Finding],
+    runs: list[ScannerRun],
+    request: ScanRequest,
+    policy: Policy,
+    root: Path,
+    notes: list[str],
+    tree: SourceTree | None = None,
+    gate: trusted_gate.TrustedGate | None = None,
+) -> tuple[list[Finding], list[Finding] | None]:
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
     the baseline (the base commit's in pull-request mode, unless ``--baseline`` names one;
     masked secrets are unmasked before, in ``execute``). Returns the findings and the
@@ -269,15 +314,18 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
     assign_fingerprints(findings, tree, by_cwe=by_cwe)
     merged = dedupe(findings, tree, code=by_cwe)
     if merged.removed:
-        notes.append(f"{merged.removed} duplicate report(s) merged into {merged.merged} "
-                     "finding(s) found by several tools")
+        notes.append(
+            f"{merged.removed} duplicate report(s) merged into {merged.merged} "
+            "finding(s) found by several tools"
+        )
     findings = merged.findings
     disambiguate(findings)
     if not request.use_baseline:
         return findings, None
     if gate is not None and request.baseline is None:
-        return findings, (baselines.mark(findings, gate.baseline, runs)
-                          if gate.baseline is not None else None)
+        return findings, (
+            baselines.mark(findings, gate.baseline, runs) if gate.baseline is not None else None
+        )
     path = baselines.resolve(request.baseline, policy.baseline, root)
     if path is None:
         return findings, None
@@ -286,8 +334,9 @@ def identify(findings: list[Finding], runs: list[ScannerRun], request: ScanReque
     return findings, baselines.mark(findings, baseline, runs)
 
 
-def load_vex(request: ScanRequest, policy: Policy,
-             gate: trusted_gate.TrustedGate | None) -> vex_documents.VexIndex | None:
+def load_vex(
+    request: ScanRequest, policy: Policy, gate: trusted_gate.TrustedGate | None
+) -> vex_documents.VexIndex | None:
     """The VEX documents of the scan: ``--vex`` files, then the policy's ``vex:`` (relative to
     the target, read as files of the scanned tree; in pull-request mode the base commit's,
     read from it as the baseline is)."""
@@ -295,8 +344,8 @@ def load_vex(request: ScanRequest, policy: Policy,
         policy_documents = gate.vex
     else:
         root = request.target.resolve() if request.target else Path.cwd()
-        policy_documents = [vex_documents.Document.read(root / name, root=root)
-                            for name in policy.vex]
-    documents = [*(vex_documents.Document.read(path) for path in request.vex),
-                 *policy_documents]
+        policy_documents = [
+            vex_documents.Document.read(root / name, root=root) for name in policy.vex
+        ]
+    documents = [*(vex_documents.Document.read(path) for path in request.vex), *policy_documents]
     return vex_documents.index(documents) if documents else None

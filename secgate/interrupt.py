@@ -73,16 +73,23 @@ def track(process: subprocess.Popen[bytes]) -> Iterator[None]:
             _processes.discard(process)
 
 
-def run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None
-        ) -> tuple[int | None, bytes, bytes]:
+def run(
+    argv: list[str], *, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int | None, bytes, bytes]:
     """Run a short helper command of a scanner (``--version``) in its own tracked process
     group: (exit code, stdout, stderr); exit code None when it could not start, was stopped or
     timed out."""
     if _stop.is_set():
         return None, b"", b""
     try:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
     except OSError:
         return None, b"", b""
     with track(process):
@@ -115,8 +122,7 @@ def private_dir(prefix: str) -> Iterator[Path]:
 def create_private_file(path: Path) -> int:
     """Create ``path`` for writing, readable and writable by this user only (0600); the file
     descriptor."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0),
-                   0o600)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
 
 
 def remove_private_dirs() -> None:
@@ -137,8 +143,9 @@ def stop_all(*, force: bool = False) -> None:
     for process in running:
         _signal_group(process, signal.SIGKILL if force else signal.SIGTERM)
     if not force and running:
-        threading.Thread(target=_kill_later, args=(running,), daemon=True,
-                         name="secgate-kill").start()
+        threading.Thread(
+            target=_kill_later, args=(running,), daemon=True, name="secgate-kill"
+        ).start()
 
 
 def _kill_later(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -186,4 +193,3 @@ def handle_signals() -> Iterator[None]:
             signal.signal(restored, handler)
         if raised:
             remove_private_dirs()
-

@@ -22,8 +22,9 @@ os.environ.setdefault("SEMGREP_SEND_METRICS", "off")
 os.environ.setdefault("SECGATE_NO_CACHE", "1")
 # No advisory data unless a test imports its own (into a SECGATE_DATA_DIR of its own): the
 # user's data directory must not change what a scan in the tests finds.
-os.environ["SECGATE_DATA_DIR"] = os.path.join(tempfile.gettempdir(),
-                                              f"secgate-tests-no-data-{os.getpid()}")
+os.environ["SECGATE_DATA_DIR"] = os.path.join(
+    tempfile.gettempdir(), f"secgate-tests-no-data-{os.getpid()}"
+)
 
 
 @pytest.fixture
@@ -31,8 +32,15 @@ def example_app(tmp_path: Path) -> Path:
     """A private copy of the example app, made a git repository (its secrets in history)."""
     target = tmp_path / "vulnerable-app"
     shutil.copytree(EXAMPLE_APP, target)
-    git = ["git", "-c", "user.name=secgate-test", "-c", "user.email=test@example.invalid",
-           "-c", "commit.gpgsign=false"]
+    git = [
+        "git",
+        "-c",
+        "user.name=secgate-test",
+        "-c",
+        "user.email=test@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+    ]
     subprocess.run([*git, "init", "-q", "-b", "main", str(target)], check=True)
     subprocess.run([*git, "-C", str(target), "add", "-A"], check=True)
     subprocess.run([*git, "-C", str(target), "commit", "-q", "-m", "example"], check=True)

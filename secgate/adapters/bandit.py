@@ -79,8 +79,9 @@ _CODE_LINE = re.compile(r"^(\d+) ?(.*)$")
 CONFIG_FILES = ("bandit.yaml", "bandit.yml", ".bandit.yaml", ".bandit.yml")
 
 
-def severity_of(bandit_severity: str | None, bandit_confidence: str | None) -> tuple[Severity,
-                                                                                       float]:
+def severity_of(
+    bandit_severity: str | None, bandit_confidence: str | None
+) -> tuple[Severity, float]:
     """secgate's severity and score for a Bandit severity and confidence."""
     sev = (bandit_severity or "UNDEFINED").strip().upper()
     conf = (bandit_confidence or "UNDEFINED").strip().upper()
@@ -112,8 +113,10 @@ class BanditAdapter(Adapter):
             return parse_sarif(doc)
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
             return parse_json(doc)
-        raise InputError("not Bandit output (expected Bandit JSON with 'results' and "
-                         "'metrics', or SARIF from Bandit)")
+        raise InputError(
+            "not Bandit output (expected Bandit JSON with 'results' and "
+            "'metrics', or SARIF from Bandit)"
+        )
 
     # --- run ------------------------------------------------------------------------------
     def skip_reason(self, target: Path) -> str | None:
@@ -126,22 +129,36 @@ class BanditAdapter(Adapter):
         that a project ``.bandit`` file is picked up by Bandit itself."""
         output = ctx.work_dir / "bandit.json"
         extra = [str(x) for x in ctx.config.get("exclude", []) if str(x)]
-        excludes = [f"/{d}/" for d in EXCLUDED_DIRS] + \
-            [f"./{d}" for d in environment_dirs(ctx.target)] + extra + \
-            unsafe_excludes(ctx.target, ctx.unsafe)
-        argv = [ctx.executable, "-r", ".", "-f", "json", "-o", str(output), "-q",
-                "-x", ",".join(excludes)]
+        excludes = (
+            [f"/{d}/" for d in EXCLUDED_DIRS]
+            + [f"./{d}" for d in environment_dirs(ctx.target)]
+            + extra
+            + unsafe_excludes(ctx.target, ctx.unsafe)
+        )
+        argv = [
+            ctx.executable,
+            "-r",
+            ".",
+            "-f",
+            "json",
+            "-o",
+            str(output),
+            "-q",
+            "-x",
+            ",".join(excludes),
+        ]
         config = project_config(ctx.target)
         if config is not None:
             argv += ["-c", config]
         return Invocation(argv=argv, output=output, cwd=ctx.target)
 
-
     def cache_inputs(self, ctx: RunContext) -> CacheInputs | None:
         """Bandit reads Python files and its configuration, nothing else."""
-        return CacheInputs(kinds=frozenset({"tracked-sources"}),
-                           suffixes=frozenset({".py", ".pyw"}),
-                           files=self.config_files)
+        return CacheInputs(
+            kinds=frozenset({"tracked-sources"}),
+            suffixes=frozenset({".py", ".pyw"}),
+            files=self.config_files,
+        )
 
 
 def unsafe_excludes(target: Path, unsafe: tuple[str, ...]) -> list[str]:
@@ -160,8 +177,9 @@ def unsafe_excludes(target: Path, unsafe: tuple[str, ...]) -> list[str]:
         return []
     bad = [path for path in wanted if "," in path]
     if bad:
-        raise ScannerError(f"cannot keep Bandit from reading {bad[0]!r} (a comma in its name): "
-                           "rename or remove it")
+        raise ScannerError(
+            f"cannot keep Bandit from reading {bad[0]!r} (a comma in its name): rename or remove it"
+        )
     patterns = [f"./{glob.escape(path[:-1])}[{path[-1]}]" for path in wanted]
     skipped = set(wanted)
     for root, dirs, files in os.walk(target):
@@ -171,11 +189,14 @@ def unsafe_excludes(target: Path, unsafe: tuple[str, ...]) -> list[str]:
             shown = f"./{(base / name).as_posix()}"
             if shown[2:] in skipped:
                 continue
-            caught = next((p for p in patterns if p in shown or fnmatch.fnmatchcase(shown, p)),
-                          None)
+            caught = next(
+                (p for p in patterns if p in shown or fnmatch.fnmatchcase(shown, p)), None
+            )
             if caught is not None:
-                raise ScannerError(f"cannot keep Bandit from reading an unsafe entry without "
-                                   f"also skipping {shown} (it matches {caught}): rename it")
+                raise ScannerError(
+                    f"cannot keep Bandit from reading an unsafe entry without "
+                    f"also skipping {shown} (it matches {caught}): rename it"
+                )
     return patterns
 
 
@@ -239,8 +260,9 @@ def parse_json(doc: dict[str, Any]) -> ParseResult:
         parsed.notes.append(f"bandit could not scan {filename}: {reason}")
     metrics = fields.opt_obj(doc, "metrics", "")
     if metrics is not None:
-        parsed.notes.extend(_nosec_notes(fields.opt_obj(metrics, "_totals", "metrics"),
-                                         "metrics._totals"))
+        parsed.notes.extend(
+            _nosec_notes(fields.opt_obj(metrics, "_totals", "metrics"), "metrics._totals")
+        )
         scanned = {k for k in metrics if k != "_totals"}
         if not parsed.findings and not (scanned - failed):
             parsed.incomplete = True
@@ -264,13 +286,29 @@ class _Rule:
     properties: dict[str, str]
 
     @classmethod
-    def of(cls, rule_id: str, rule_name: str | None, help_uri: str | None,
-           severity: str | None, confidence: str | None, cwes: Iterable[str]) -> _Rule:
-        return cls(rule_id=rule_id, rule_name=rule_name, help_uri=help_uri, severity=severity,
-                   confidence=confidence, cwes=tuple(cwes),
-                   rated=severity_of(severity, confidence),
-                   properties={k: v for k, v in (("bandit_severity", severity),
-                                                 ("bandit_confidence", confidence)) if v})
+    def of(
+        cls,
+        rule_id: str,
+        rule_name: str | None,
+        help_uri: str | None,
+        severity: str | None,
+        confidence: str | None,
+        cwes: Iterable[str],
+    ) -> _Rule:
+        return cls(
+            rule_id=rule_id,
+            rule_name=rule_name,
+            help_uri=help_uri,
+            severity=severity,
+            confidence=confidence,
+            cwes=tuple(cwes),
+            rated=severity_of(severity, confidence),
+            properties={
+                k: v
+                for k, v in (("bandit_severity", severity), ("bandit_confidence", confidence))
+                if v
+            },
+        )
 
 
 class _RuleTexts(dict[tuple[Any, ...], _Rule]):
@@ -280,9 +318,14 @@ class _RuleTexts(dict[tuple[Any, ...], _Rule]):
     def get_for(self, result: dict[str, Any], where: str) -> _Rule:
         cwe = result.get("issue_cwe")
         cwe_id = cwe.get("id") if isinstance(cwe, dict) else None
-        key = (result["test_id"], result.get("test_name"), result.get("more_info"),
-               result.get("issue_severity"), result.get("issue_confidence"),
-               cwe_id if type(cwe_id) in (int, str) else None)
+        key = (
+            result["test_id"],
+            result.get("test_name"),
+            result.get("more_info"),
+            result.get("issue_severity"),
+            result.get("issue_confidence"),
+            cwe_id if type(cwe_id) in (int, str) else None,
+        )
         try:
             known = self.get(key)
         except TypeError:  # an unhashable value where text belongs: say which
@@ -292,21 +335,30 @@ class _RuleTexts(dict[tuple[Any, ...], _Rule]):
             test_id = fields.scalar_text(result, "test_id", where)
             if test_id is None:
                 raise fields.fail(fields.at(where, "test_id"), "missing")
-            rule = _Rule.of(test_id, fields.scalar_text(result, "test_name", where),
-                            fields.text(result, "more_info", where),
-                            fields.scalar_text(result, "issue_severity", where),
-                            fields.scalar_text(result, "issue_confidence", where),
-                            (f"CWE-{cwe_number}",) if cwe_number else ())
+            rule = _Rule.of(
+                test_id,
+                fields.scalar_text(result, "test_name", where),
+                fields.text(result, "more_info", where),
+                fields.scalar_text(result, "issue_severity", where),
+                fields.scalar_text(result, "issue_confidence", where),
+                (f"CWE-{cwe_number}",) if cwe_number else (),
+            )
             known = self[key] = rule
         return known
 
 
-def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts,
-                  where: str = "") -> Finding:
+def _json_finding(
+    result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts, where: str = ""
+) -> Finding:
     line = _line(result, "line_number", where)
-    line_range = [n for n in (_line_number(x, f"{where}.line_range[{i}]")
-                              for i, x in enumerate(fields.opt_array(result, "line_range",
-                                                                     where))) if n]
+    line_range = [
+        n
+        for n in (
+            _line_number(x, f"{where}.line_range[{i}]")
+            for i, x in enumerate(fields.opt_array(result, "line_range", where))
+        )
+        if n
+    ]
     col = _column(result, "col_offset", where)
     end_col = _column(result, "end_col_offset", where)
     rule = rules.get_for(result, where)
@@ -319,16 +371,19 @@ def _json_finding(result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts
         end_line=max([*line_range, line or 0]) or None,
         start_column=col + 1 if col is not None else None,
         end_column=end_col + 1 if end_col is not None else None,
-        snippet=_snippet(fields.opt_str(result, "code", where) or "",
-                         line_range or ([line] if line else [])),
+        snippet=_snippet(
+            fields.opt_str(result, "code", where) or "", line_range or ([line] if line else [])
+        ),
     )
     message = fields.scalar_text(result, "issue_text", where) or rule.rule_id
     finding = _finding(rule, message, location, parsed)
     if line_range and line and min(line_range) < line:
         # the statement starts before the reported line (a call over several lines): its
         # range is where Bandit's SARIF puts the result, and what dedupe compares
-        finding.properties = {**finding.properties,
-                              "line_range": [min(line_range), max(line_range)]}
+        finding.properties = {
+            **finding.properties,
+            "line_range": [min(line_range), max(line_range)],
+        }
     return finding
 
 
@@ -385,8 +440,10 @@ def _nosec_notes(totals: Any, where: str) -> list[str]:
     skipped = _count(totals, "skipped_tests", where)
     if not nosec and not skipped:
         return []
-    return [f"bandit left out results suppressed inline: {nosec} line(s) marked '# nosec', "
-            f"{skipped} test(s) skipped by '# nosec <test id>' (Bandit reports counts only)"]
+    return [
+        f"bandit left out results suppressed inline: {nosec} line(s) marked '# nosec', "
+        f"{skipped} test(s) skipped by '# nosec <test id>' (Bandit reports counts only)"
+    ]
 
 
 def _count(totals: dict[str, Any], key: str, where: str) -> int:
@@ -411,13 +468,15 @@ def parse_sarif(doc: dict[str, Any]) -> ParseResult:
         parsed.findings.append(_sarif_finding(view, parsed))
     for where, run in runs_of(doc):
         driver = driver_of(run, where)
-        version = fields.scalar_text(driver, "semanticVersion", where) \
-            or fields.scalar_text(driver, "version", where)
+        version = fields.scalar_text(driver, "semanticVersion", where) or fields.scalar_text(
+            driver, "version", where
+        )
         parsed.tool_version = parsed.tool_version or version
         properties = fields.obj_or_empty(run, "properties", where)
         metrics = fields.obj_or_empty(properties, "metrics", fields.at(where, "properties"))
-        parsed.notes.extend(_nosec_notes(metrics.get("_totals"),
-                                         fields.at(where, "properties.metrics._totals")))
+        parsed.notes.extend(
+            _nosec_notes(metrics.get("_totals"), fields.at(where, "properties.metrics._totals"))
+        )
         parsed.notes.extend(invocation_notes(run, NAME, where))
     for finding in parsed.findings:
         finding.tool_version = parsed.tool_version
@@ -431,23 +490,31 @@ def _sarif_finding(view: ResultView, parsed: ParseResult) -> Finding:
     props = view.properties
     props_where = fields.at(view.where, "properties")
     level = fields.opt_str(view.result, "level", view.where) or "warning"
-    severity = fields.scalar_text(props, "issue_severity", props_where) or \
-        _LEVEL_SEVERITY.get(level, "MEDIUM")
-    tags = [t for t in fields.opt_array(view.rule_properties, "tags", view.rule_where)
-            if isinstance(t, str)]
+    severity = fields.scalar_text(props, "issue_severity", props_where) or _LEVEL_SEVERITY.get(
+        level, "MEDIUM"
+    )
+    tags = [
+        t
+        for t in fields.opt_array(view.rule_properties, "tags", view.rule_where)
+        if isinstance(t, str)
+    ]
     cwes = sorted({c for c in (normalize_cwe(t) for t in tags if "cwe" in t.lower()) if c})
     location = first_location(view.result, view.where)
     if location is not None and location.snippet:
         location.snippet = location.snippet.rstrip("\n") or None
-    rule = _Rule.of(view.rule_id, fields.scalar_text(view.rule, "name", view.rule_where),
-                    fields.text(view.rule, "helpUri", view.rule_where), severity,
-                    fields.scalar_text(props, "issue_confidence", props_where), cwes)
+    rule = _Rule.of(
+        view.rule_id,
+        fields.scalar_text(view.rule, "name", view.rule_where),
+        fields.text(view.rule, "helpUri", view.rule_where),
+        severity,
+        fields.scalar_text(props, "issue_confidence", props_where),
+        cwes,
+    )
     return _finding(rule, message_text(view), location, parsed)
 
 
 # --- shared ----------------------------------------------------------------------------------
-def _finding(rule: _Rule, message: str, location: Location | None,
-             parsed: ParseResult) -> Finding:
+def _finding(rule: _Rule, message: str, location: Location | None, parsed: ParseResult) -> Finding:
     sev, score = rule.rated
     secret = None
     match = _PASSWORD_MESSAGE.match(message) if rule.rule_id in PASSWORD_TESTS else None

@@ -23,14 +23,15 @@ character (no backtracking blow-up on a line of backslashes)."""
 _CREDENTIAL_RULE = re.compile(
     r"hard[-_ ]?coded[-_ .]?(?:password|passwd|pwd|secret|credential|key|token|api[-_]?key)"
     r"|(?:password|passwd|secret|credential|api[-_]?key|private[-_]?key|token)[-_ .]?"
-    r"(?:hard[-_ ]?coded|literal|in[-_]code)", re.IGNORECASE)
+    r"(?:hard[-_ ]?coded|literal|in[-_]code)",
+    re.IGNORECASE,
+)
 
 
 def is_credential_rule(rule_id: str, cwes: Iterable[str]) -> bool:
     """True for a rule about a hard-coded credential: by its CWE, or, for reports that carry no
     rule metadata (Semgrep 1.100's SARIF has no rules array), by its id."""
-    return bool(CREDENTIAL_CWES.intersection(cwes)) or \
-        _CREDENTIAL_RULE.search(rule_id) is not None
+    return bool(CREDENTIAL_CWES.intersection(cwes)) or _CREDENTIAL_RULE.search(rule_id) is not None
 
 
 def string_literals(code: str) -> list[str]:

@@ -45,21 +45,26 @@ from secgate.model import Category, Secret, Suppression, SuppressionKind
 NAME = "detect-secrets"
 HASHED_PREVIEW = "[hashed by the tool]"
 """The preview of a secret a baseline gives only as a SHA-1 digest."""
-_FALSE_POSITIVE = Suppression(kind=SuppressionKind.EXTERNAL,
-                              justification="labelled a false positive with detect-secrets audit")
+_FALSE_POSITIVE = Suppression(
+    kind=SuppressionKind.EXTERNAL,
+    justification="labelled a false positive with detect-secrets audit",
+)
 _SKIPPED_DIRS = (".git", "node_modules", ".venv", "venv", "__pycache__", ".tox")
 
 
 def is_baseline(doc: Any) -> bool:
     """A detect-secrets baseline: ``results`` maps files to lists, beside ``plugins_used``."""
-    return isinstance(doc, dict) and isinstance(doc.get("results"), dict) and \
-        "plugins_used" in doc and "filters_used" in doc
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("results"), dict)
+        and "plugins_used" in doc
+        and "filters_used" in doc
+    )
 
 
 def is_audit_report(doc: Any) -> bool:
     """``detect-secrets audit --report``: ``{"results": [{category, filename, types...}]}``."""
-    if not isinstance(doc, dict) or set(doc) != {"results"} or \
-            not isinstance(doc["results"], list):
+    if not isinstance(doc, dict) or set(doc) != {"results"} or not isinstance(doc["results"], list):
         return False
     first = doc["results"][0] if doc["results"] else None
     return isinstance(first, dict) and {"category", "filename", "types"} <= set(first)
@@ -73,9 +78,11 @@ class DetectSecretsAdapter(Adapter):
     executable: ClassVar[str | None] = "detect-secrets"
     distribution: ClassVar[str | None] = "detect-secrets"
     install_hint: ClassVar[str] = "pip install detect-secrets (or run scripts/setup)"
-    limitations: ClassVar[str] = ("scans the current files only, not the git history; a "
-                                  "baseline keeps only SHA-1 digests, so its secrets merge with "
-                                  "no other tool's")
+    limitations: ClassVar[str] = (
+        "scans the current files only, not the git history; a "
+        "baseline keeps only SHA-1 digests, so its secrets merge with "
+        "no other tool's"
+    )
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:
@@ -89,18 +96,23 @@ class DetectSecretsAdapter(Adapter):
             for path_key, entries in doc["results"].items():
                 where = fields.at("results", str(path_key))
                 for index, entry in enumerate(fields.array(entries, where)):
-                    _read_baseline_entry(collector, fields.obj(entry, f"{where}[{index}]"),
-                                         f"{where}[{index}]")
-            return ParseResult(findings=collector.sorted_findings(), tool_version=version,
-                               secret_values=collector.values)
+                    _read_baseline_entry(
+                        collector, fields.obj(entry, f"{where}[{index}]"), f"{where}[{index}]"
+                    )
+            return ParseResult(
+                findings=collector.sorted_findings(),
+                tool_version=version,
+                secret_values=collector.values,
+            )
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
             for index, entry in enumerate(doc["results"]):
                 where = f"results[{index}]"
                 _read_report_entry(collector, fields.obj(entry, where), where)
-            return ParseResult(findings=collector.sorted_findings(),
-                               secret_values=collector.values)
-        raise InputError("not a detect-secrets baseline (no 'results' map beside "
-                         "'plugins_used') or audit report ('results' list)")
+            return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
+        raise InputError(
+            "not a detect-secrets baseline (no 'results' map beside "
+            "'plugins_used') or audit report ('results' list)"
+        )
 
     # --- run ------------------------------------------------------------------------------
     def invocation(self, ctx: RunContext) -> Invocation:
@@ -118,28 +130,41 @@ def _read_baseline_entry(collector: SecretCollector, entry: dict[str, Any], wher
     digest = field_str(entry, "hashed_secret", where, required=True)
     line = fields.line(entry, "line_number", where)
     verified = entry.get("is_verified") is True
-    secret = Secret(hash=secret_hash(f"detect-secrets-sha1\x1f{digest.lower()}"),
-                    preview=HASHED_PREVIEW, kind=slug(kind), verified=True if verified else None)
+    secret = Secret(
+        hash=secret_hash(f"detect-secrets-sha1\x1f{digest.lower()}"),
+        preview=HASHED_PREVIEW,
+        kind=slug(kind),
+        verified=True if verified else None,
+    )
     label = entry.get("is_secret")
     collector.add(
-        rule_id=slug(kind), rule_name=kind, secret=secret, path=path,
+        rule_id=slug(kind),
+        rule_name=kind,
+        secret=secret,
+        path=path,
         message=f"Secret found ({kind}) in {path}" + (f" line {line}" if line else ""),
-        start_line=line, end_line=line,
-        properties={"is_secret": label if isinstance(label, bool) else None})
+        start_line=line,
+        end_line=line,
+        properties={"is_secret": label if isinstance(label, bool) else None},
+    )
     if label is False:
         collector.findings[-1].suppression = _FALSE_POSITIVE
 
 
 def _read_report_entry(collector: SecretCollector, entry: dict[str, Any], where: str) -> None:
     path = field_path(entry, "filename", where, required=True)
-    types = [t for t in fields.array(entry.get("types"), fields.at(where, "types"))
-             if isinstance(t, str)]
+    types = [
+        t for t in fields.array(entry.get("types"), fields.at(where, "types")) if isinstance(t, str)
+    ]
     if not types:
         raise fields.fail(fields.at(where, "types"), "missing")
     value = field_str(entry, "secrets", where, required=True)
     lines = entry.get("lines")
-    numbered = {int(k): v for k, v in lines.items()
-                if str(k).isdigit() and isinstance(v, str)} if isinstance(lines, dict) else {}
+    numbered = (
+        {int(k): v for k, v in lines.items() if str(k).isdigit() and isinstance(v, str)}
+        if isinstance(lines, dict)
+        else {}
+    )
     collector.remember(value, *numbered.values())
     category = field_str(entry, "category", where).upper()
     # VERIFIED_TRUE is a person's label (audit), not a live verification
@@ -147,10 +172,16 @@ def _read_report_entry(collector: SecretCollector, entry: dict[str, Any], where:
     first = min(numbered) if numbered else None
     snippet = mask_around(numbered[first].strip(), value, collector) if first else None
     collector.add(
-        rule_id=slug(types[0]), rule_name=types[0], secret=secret, path=path,
+        rule_id=slug(types[0]),
+        rule_name=types[0],
+        secret=secret,
+        path=path,
         message=f"Secret found ({', '.join(types)}): {secret.preview}",
-        start_line=first, end_line=max(numbered) if numbered else None, snippet=snippet,
+        start_line=first,
+        end_line=max(numbered) if numbered else None,
+        snippet=snippet,
         tags=[slug(t) for t in types[1:]],
-        properties={"category": category or None, "types": types if len(types) > 1 else None})
+        properties={"category": category or None, "types": types if len(types) > 1 else None},
+    )
     if category == "VERIFIED_FALSE":
         collector.findings[-1].suppression = _FALSE_POSITIVE

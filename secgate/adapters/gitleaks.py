@@ -81,9 +81,11 @@ class GitleaksAdapter(Adapter):
     name: ClassVar[str] = NAME
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SECRET})
     executable: ClassVar[str | None] = "gitleaks"
-    install_hint: ClassVar[str] = ("install Gitleaks >= 8.19 (https://github.com/gitleaks/"
-                                   "gitleaks/releases) and put it on PATH or in "
-                                   "SECGATE_GITLEAKS_BIN")
+    install_hint: ClassVar[str] = (
+        "install Gitleaks >= 8.19 (https://github.com/gitleaks/"
+        "gitleaks/releases) and put it on PATH or in "
+        "SECGATE_GITLEAKS_BIN"
+    )
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0})
     """Run with ``--exit-code 0``: leaks exit 0, so exit 1 means Gitleaks itself failed."""
     limitations: ClassVar[str] = "history mode sees committed content only"
@@ -98,7 +100,8 @@ class GitleaksAdapter(Adapter):
             return False  # ``[]`` and ``null`` could be any tool's: name it with gitleaks=FILE
         first = doc[0]
         return ("RuleID" in first and ("Secret" in first or "Fingerprint" in first)) or (
-            "offender" in first and "rule" in first and "lineNumber" in first)
+            "offender" in first and "rule" in first and "lineNumber" in first
+        )
 
     def parse(self, data: bytes) -> ParseResult:
         doc = decode_json(data)
@@ -107,11 +110,18 @@ class GitleaksAdapter(Adapter):
         if is_sarif(doc):
             return _parse_sarif(doc)
         if not isinstance(doc, list):
-            raise InputError("not a Gitleaks report: expected a JSON array of findings "
-                             f"(or SARIF), found a JSON {type(doc).__name__}")
+            raise InputError(
+                "not a Gitleaks report: expected a JSON array of findings "
+                f"(or SARIF), found a JSON {type(doc).__name__}"
+            )
         collector = SecretCollector(NAME)
-        prehash(value.strip() for item in doc if isinstance(item, dict)
-                for value in (item.get("Secret") or item.get("Match"),) if isinstance(value, str))
+        prehash(
+            value.strip()
+            for item in doc
+            if isinstance(item, dict)
+            for value in (item.get("Secret") or item.get("Match"),)
+            if isinstance(value, str)
+        )
         for index, item in enumerate(doc):
             where = f"[{index}]"
             if not isinstance(item, dict):
@@ -121,21 +131,33 @@ class GitleaksAdapter(Adapter):
             elif "rule" in item or "offender" in item:
                 _read_v7(collector, item, where)
             else:
-                raise fields.fail(where, "neither 'RuleID' (Gitleaks v8) nor 'rule'/'offender' "
-                                  "(Gitleaks v7)")
+                raise fields.fail(
+                    where, "neither 'RuleID' (Gitleaks v8) nor 'rule'/'offender' (Gitleaks v7)"
+                )
         return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
     # --- run ------------------------------------------------------------------------------
     def invocation(self, ctx: RunContext) -> Invocation:
         mode = str(ctx.config.get("mode", "auto"))
         if mode not in _MODES:
-            raise UsageError(f"scanners.settings.gitleaks.mode: {mode!r} is not one of "
-                             f"{', '.join(_MODES)}")
+            raise UsageError(
+                f"scanners.settings.gitleaks.mode: {mode!r} is not one of {', '.join(_MODES)}"
+            )
         if mode == "auto":
             mode = "git" if is_git_top(ctx.target) and has_commits(ctx.target) else "dir"
         output = ctx.work_dir / "gitleaks.json"
-        argv = [ctx.executable, mode, str(ctx.target), "--report-format", "json",
-                "--report-path", str(output), "--no-banner", "--exit-code", "0"]
+        argv = [
+            ctx.executable,
+            mode,
+            str(ctx.target),
+            "--report-format",
+            "json",
+            "--report-path",
+            str(output),
+            "--no-banner",
+            "--exit-code",
+            "0",
+        ]
         if mode == "git" and ctx.history_since:
             argv.append(f"--log-opts={ctx.history_since}..HEAD")
         # cwd = target: Gitleaks reads a .gitleaksignore from its working directory
@@ -146,9 +168,13 @@ def has_commits(target: Path) -> bool:
     """True when the repository at ``target`` has a commit (a fresh ``git init`` has none, and
     a history scan of it would examine nothing)."""
     try:
-        done = subprocess.run(["git", "-C", str(target), "rev-parse", "--verify", "--quiet",
-                               "HEAD"], capture_output=True, check=False, timeout=30,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["git", "-C", str(target), "rev-parse", "--verify", "--quiet", "HEAD"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return True  # let Gitleaks itself say what is wrong
     return done.returncode == 0
@@ -161,12 +187,13 @@ def _is_gitleaks_sarif(doc: dict[str, Any]) -> bool:
     runs = doc.get("runs") or []
     names = {driver_name(run).lower() for run in runs}
     automation = [run.get("automationDetails") for run in runs if isinstance(run, dict)]
-    return names == {NAME} and not any(isinstance(a, dict) and isinstance(a.get("id"), str)
-                                       and a["id"].startswith("secgate/") for a in automation)
+    return names == {NAME} and not any(
+        isinstance(a, dict) and isinstance(a.get("id"), str) and a["id"].startswith("secgate/")
+        for a in automation
+    )
 
 
-def _secret(collector: SecretCollector, value: str, rule: str, *where: str | int | None
-            ) -> Secret:
+def _secret(collector: SecretCollector, value: str, rule: str, *where: str | int | None) -> Secret:
     if value.strip() == REDACTED:
         return redacted_secret(NAME, rule, *where, kind=rule)
     return collector.secret(value, kind=rule)
@@ -185,16 +212,26 @@ def _read_v8(collector: SecretCollector, item: dict[str, Any], where: str) -> No
     tags = fields.strings(item, "Tags", where)
     entropy = item.get("Entropy")
     collector.add(
-        rule_id=rule, secret=secret, path=path, rule_description=description or None,
+        rule_id=rule,
+        secret=secret,
+        path=path,
+        rule_description=description or None,
         message=_message(rule, secret, commit),
-        start_line=start, end_line=end, start_column=field_int(item, "StartColumn", where),
+        start_line=start,
+        end_line=end,
+        start_column=field_int(item, "StartColumn", where),
         end_column=field_int(item, "EndColumn", where),
-        snippet=_snippet(collector, field_str(item, "Match", where), value), tags=tags,
-        properties={"commit": commit, "author": field_str(item, "Author", where),
-                    "date": field_str(item, "Date", where),
-                    "gitleaksFingerprint": field_str(item, "Fingerprint", where),
-                    "link": field_str(item, "Link", where),
-                    "entropy": entropy if type(entropy) in (int, float) else None})
+        snippet=_snippet(collector, field_str(item, "Match", where), value),
+        tags=tags,
+        properties={
+            "commit": commit,
+            "author": field_str(item, "Author", where),
+            "date": field_str(item, "Date", where),
+            "gitleaksFingerprint": field_str(item, "Fingerprint", where),
+            "link": field_str(item, "Link", where),
+            "entropy": entropy if type(entropy) in (int, float) else None,
+        },
+    )
 
 
 def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> None:
@@ -208,14 +245,23 @@ def _read_v7(collector: SecretCollector, item: dict[str, Any], where: str) -> No
     date = field_str(item, "date", where)
     tags = field_str(item, "tags", where)
     collector.add(
-        rule_id=rule, rule_name=rule_name, secret=secret, path=path, start_line=line,
-        end_line=line, message=_message(rule_name, secret, commit),
+        rule_id=rule,
+        rule_name=rule_name,
+        secret=secret,
+        path=path,
+        start_line=line,
+        end_line=line,
+        message=_message(rule_name, secret, commit),
         snippet=_snippet(collector, field_str(item, "line", where).strip(), value),
         tags=[t.strip() for t in tags.split(",")],
         rule_id_from_name=rule_name.strip().lower() not in _V7_RULE_IDS,
-        properties={"commit": commit, "author": field_str(item, "author", where),
-                    "date": "" if date == _V7_ZERO_DATE else date,
-                    "leakURL": field_str(item, "leakURL", where)})
+        properties={
+            "commit": commit,
+            "author": field_str(item, "author", where),
+            "date": "" if date == _V7_ZERO_DATE else date,
+            "leakURL": field_str(item, "leakURL", where),
+        },
+    )
 
 
 def _parse_sarif(doc: dict[str, Any]) -> ParseResult:
@@ -232,8 +278,9 @@ def _parse_sarif(doc: dict[str, Any]) -> ParseResult:
     return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
 
-def _read_sarif_result(collector: SecretCollector, result: Any,
-                       descriptions: dict[str, str | None], where: str) -> None:
+def _read_sarif_result(
+    collector: SecretCollector, result: Any, descriptions: dict[str, str | None], where: str
+) -> None:
     result = fields.obj(result, where)
     rule = field_str(result, "ruleId", where, required=True)
     locations = fields.objects(result, "locations", where) or [(f"{where}.locations[0]", {})]
@@ -244,8 +291,9 @@ def _read_sarif_result(collector: SecretCollector, result: Any,
     path = field_path(artifact, "uri", f"{physical_where}.artifactLocation")
     region = fields.obj_or_empty(physical, "region", physical_where)
     region_where = f"{physical_where}.region"
-    value = field_str(fields.obj_or_empty(region, "snippet", region_where), "text",
-                      f"{region_where}.snippet")
+    value = field_str(
+        fields.obj_or_empty(region, "snippet", region_where), "text", f"{region_where}.snippet"
+    )
     fingerprints = fields.obj_or_empty(result, "partialFingerprints", where)
     fingerprints_where = f"{where}.partialFingerprints"
     commit = field_str(fingerprints, "commitSha", fingerprints_where)
@@ -256,15 +304,23 @@ def _read_sarif_result(collector: SecretCollector, result: Any,
     tags = fields.strings(properties, "tags", f"{where}.properties")
     description = descriptions.get(rule)
     collector.add(
-        rule_id=rule, secret=secret, path=path or None, rule_description=description,
+        rule_id=rule,
+        secret=secret,
+        path=path or None,
+        rule_description=description,
         message=_message(rule, secret, commit),
-        start_line=start, end_line=field_int(region, "endLine", region_where),
+        start_line=start,
+        end_line=field_int(region, "endLine", region_where),
         start_column=field_int(region, "startColumn", region_where),
-        end_column=field_int(region, "endColumn", region_where), snippet=value or None,
+        end_column=field_int(region, "endColumn", region_where),
+        snippet=value or None,
         tags=tags,
-        properties={"commit": commit,
-                    "author": field_str(fingerprints, "author", fingerprints_where),
-                    "date": field_str(fingerprints, "date", fingerprints_where)})
+        properties={
+            "commit": commit,
+            "author": field_str(fingerprints, "author", fingerprints_where),
+            "date": field_str(fingerprints, "date", fingerprints_where),
+        },
+    )
 
 
 def _snippet(collector: SecretCollector, match: str, value: str) -> str | None:
@@ -283,4 +339,3 @@ def _message(rule: str, secret: Secret, commit: str) -> str:
     if commit:
         text += f" (commit {short_commit(commit)})"
     return text
-

@@ -49,13 +49,15 @@ class OsvAdapter(Adapter):
     executable: ClassVar[str | None] = "secgate"
     install_hint: ClassVar[str] = (
         "import OSV data first: secgate advisories import PATH (the PyPA advisory database's "
-        "vulns/ directory, or an OSV all.zip)")
+        "vulns/ directory, or an OSV all.zip)"
+    )
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     version_args: ClassVar[tuple[str, ...]] = ("-m", "secgate", "--version")
     version_in_output: ClassVar[bool] = True
     limitations: ClassVar[str] = (
         "knows only the imported OSV data: as current as its snapshot, whose date every "
-        "report names (policy advisories.max_age_days warns on old data)")
+        "report names (policy advisories.max_age_days warns on old data)"
+    )
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:
@@ -87,16 +89,27 @@ class OsvAdapter(Adapter):
     def skip_reason(self, target: Path) -> str | None:
         if pins.find_files(target):
             return None
-        return ("no requirement or lock files (requirements*.txt, poetry.lock, uv.lock, "
-                "pyproject.toml) to audit")
+        return (
+            "no requirement or lock files (requirements*.txt, poetry.lock, uv.lock, "
+            "pyproject.toml) to audit"
+        )
 
     def cache_inputs(self, ctx: RunContext) -> CacheInputs | None:
         # the pin files and the store are named on the command line: their content counts
         return CacheInputs(kinds=frozenset({"requirements"}))
 
     def invocation(self, ctx: RunContext) -> Invocation:
-        argv = [ctx.executable, "-m", "secgate", "advisories", "audit", ".", "--json",
-                "--db", str(store_path())]
+        argv = [
+            ctx.executable,
+            "-m",
+            "secgate",
+            "advisories",
+            "audit",
+            ".",
+            "--json",
+            "--db",
+            str(store_path()),
+        ]
         for name in pins.find_files(ctx.target):
             argv += ["--file", name]
         return Invocation(argv=argv, cwd=ctx.target)
@@ -120,18 +133,25 @@ def parse_audit(data: bytes) -> ParseResult:
     skipped = len(unpinned) + len(problems)
     if skipped and not results:
         parsed.incomplete = True
-        parsed.notes.insert(0, f"osv could judge none of the {skipped} requirement(s): none "
-                               "pins a version")
+        parsed.notes.insert(
+            0, f"osv could judge none of the {skipped} requirement(s): none pins a version"
+        )
     elif skipped:
-        parsed.notes.insert(0, f"osv judged {len(results)} pinned package(s); {skipped} "
-                               "requirement(s) pin no version and were not judged")
+        parsed.notes.insert(
+            0,
+            f"osv judged {len(results)} pinned package(s); {skipped} "
+            "requirement(s) pin no version and were not judged",
+        )
     return parsed
 
 
 def _findings(result: Any, index: int, notes: list[str]) -> list[Finding]:
-    if not isinstance(result, dict) or not isinstance(result.get("name"), str) \
-            or not isinstance(result.get("version"), str) \
-            or not isinstance(result.get("vulns"), list):
+    if (
+        not isinstance(result, dict)
+        or not isinstance(result.get("name"), str)
+        or not isinstance(result.get("version"), str)
+        or not isinstance(result.get("vulns"), list)
+    ):
         raise InputError(f"results[{index}] has no 'name', 'version' and 'vulns'")
     name, version = result["name"], result["version"]
     where = None
@@ -141,18 +161,28 @@ def _findings(result: Any, index: int, notes: list[str]) -> list[Finding]:
     for undecided in result.get("undecided") or []:
         if isinstance(undecided, dict):
             versions = ", ".join(str(v) for v in undecided.get("versions") or [])
-            notes.append(f"{name} {version}: {undecided.get('id')} not judged (versions PEP 440 "
-                         f"cannot read: {versions})")
+            notes.append(
+                f"{name} {version}: {undecided.get('id')} not judged (versions PEP 440 "
+                f"cannot read: {versions})"
+            )
     findings = []
     for vuln in result["vulns"]:
         if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
             raise InputError(f"a vulnerability of {name} {version} has no 'id'")
         fixed = [str(v) for v in vuln.get("fixed") or [] if v]
-        findings.append(vulnerability_finding(VulnReport(
-            tool="osv", vuln_id=vuln["id"], package=pypi_package(name, version, fixed),
-            rating=rate(_ratings(vuln)), aliases=[str(a) for a in vuln.get("aliases") or []],
-            description=_text(vuln.get("summary")) or _text(vuln.get("details")),
-            location=where)))
+        findings.append(
+            vulnerability_finding(
+                VulnReport(
+                    tool="osv",
+                    vuln_id=vuln["id"],
+                    package=pypi_package(name, version, fixed),
+                    rating=rate(_ratings(vuln)),
+                    aliases=[str(a) for a in vuln.get("aliases") or []],
+                    description=_text(vuln.get("summary")) or _text(vuln.get("details")),
+                    location=where,
+                )
+            )
+        )
     return findings
 
 
@@ -160,7 +190,8 @@ def _ratings(vuln: dict[str, Any]) -> list[Rating | None]:
     found: list[Rating | None] = [
         from_cvss(_text(severity.get("score")), None, _CVSS_TYPES[str(severity["type"])])
         for severity in vuln.get("severity") or []
-        if isinstance(severity, dict) and severity.get("type") in _CVSS_TYPES]
+        if isinstance(severity, dict) and severity.get("type") in _CVSS_TYPES
+    ]
     found.append(from_tool(_text(vuln.get("severity_word"))))
     return found
 

@@ -55,7 +55,8 @@ class PipAuditAdapter(Adapter):
     limitations: ClassVar[str] = (
         "needs PyPI's per-version JSON API or OSV to audit anything; where neither answers it "
         "skips every dependency and secgate marks the run incomplete (with OSV data imported, "
-        "secgate serves it that data on 127.0.0.1)")
+        "secgate serves it that data on 127.0.0.1)"
+    )
 
     def __init__(self) -> None:
         self._locations: dict[str, tuple[str, int]] = {}
@@ -79,15 +80,21 @@ class PipAuditAdapter(Adapter):
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
         service = vulnerability_service(ctx.config)
         if service not in SERVICES:
-            return (f"scanners.settings.pip-audit.service: {service!r} is not one of "
-                    f"{', '.join(SERVICES)}")
+            return (
+                f"scanners.settings.pip-audit.service: {service!r} is not one of "
+                f"{', '.join(SERVICES)}"
+            )
         if service == "local" and not _local_osv_data():
-            return (f"scanners.settings.pip-audit.service is local, but no OSV data is "
-                    f"imported in {store_path()} (secgate advisories import PATH)")
+            return (
+                f"scanners.settings.pip-audit.service is local, but no OSV data is "
+                f"imported in {store_path()} (secgate advisories import PATH)"
+            )
         if requirements.find(ctx.target) or environments(ctx):
             return None
-        return ("no requirement files (requirements*.txt) and no environment to audit in the "
-                "target (set scanners.settings.pip-audit.path to a site-packages directory)")
+        return (
+            "no requirement files (requirements*.txt) and no environment to audit in the "
+            "target (set scanners.settings.pip-audit.path to a site-packages directory)"
+        )
 
     def invocation(self, ctx: RunContext) -> Invocation:
         found = requirements.read(ctx.target)
@@ -99,14 +106,17 @@ class PipAuditAdapter(Adapter):
             for site in environments(ctx):
                 argv += ["--path", str(site)]
         # The report goes to standard output: no temporary path in the recorded command.
-        argv += ["-f", "json", "--progress-spinner", "off",
-                 "--desc", "on", "--aliases", "on"]
+        argv += ["-f", "json", "--progress-spinner", "off", "--desc", "on", "--aliases", "on"]
         service = vulnerability_service(ctx.config)
         if service == "osv":
             # an OSV-compatible mirror (an internal one where the public service is out of
             # reach): pip-audit queries it instead of PyPI's per-version JSON API
-            argv += ["--vulnerability-service", "osv",
-                     "--osv-url", str(ctx.config.get("osv_url") or DEFAULT_OSV_URL)]
+            argv += [
+                "--vulnerability-service",
+                "osv",
+                "--osv-url",
+                str(ctx.config.get("osv_url") or DEFAULT_OSV_URL),
+            ]
         elif service == "pypi":
             argv += ["--vulnerability-service", "pypi"]
         if found.files and found.all_pinned and not ctx.config.get("resolve", False):
@@ -115,8 +125,7 @@ class PipAuditAdapter(Adapter):
             argv += ["--no-deps", "--disable-pip"]
         if service == "local":
             # the imported OSV data, served to pip-audit on loopback for this run only
-            argv = [sys.executable, "-m", SERVED_MARKER, "--db", str(store_path()), "--",
-                    *argv]
+            argv = [sys.executable, "-m", SERVED_MARKER, "--db", str(store_path()), "--", *argv]
         return Invocation(argv=argv, cwd=ctx.target)
 
 
@@ -153,13 +162,20 @@ def environments(ctx: RunContext) -> list[Path]:
     if setting:
         values = setting if isinstance(setting, list) else [setting]
         return [(ctx.target / Path(str(v)).expanduser()).resolve() for v in values]
-    return sorted(p for venv in (".venv", "venv")
-                  for p in (ctx.target / venv).glob("lib/python*/site-packages") if p.is_dir())
+    return sorted(
+        p
+        for venv in (".venv", "venv")
+        for p in (ctx.target / venv).glob("lib/python*/site-packages")
+        if p.is_dir()
+    )
 
 
 def _is_dep(item: Any) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("name"), str) and (
-        isinstance(item.get("vulns"), list) or isinstance(item.get("skip_reason"), str))
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("name"), str)
+        and (isinstance(item.get("vulns"), list) or isinstance(item.get("skip_reason"), str))
+    )
 
 
 def _cyclonedx_from_pip_audit(doc: dict[str, Any]) -> bool:
@@ -185,8 +201,10 @@ def _cyclonedx_tools(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult:
     """Read any pip-audit JSON output; ``locations`` maps packages to requirement lines."""
     if not data.strip():
-        raise InputError("pip-audit wrote no JSON report (it exits 1 without one when "
-                         "dependency resolution or its vulnerability service fails)")
+        raise InputError(
+            "pip-audit wrote no JSON report (it exits 1 without one when "
+            "dependency resolution or its vulnerability service fails)"
+        )
     doc = decode_json(data)
     where = locations or {}
     if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
@@ -197,8 +215,10 @@ def parse_report(data: bytes, locations: Locations | None = None) -> ParseResult
         return result
     if isinstance(doc, list):
         return _parse_dependencies(doc, where)
-    raise InputError("not pip-audit JSON (expected a 'dependencies' list, a list of "
-                     "dependencies, or a CycloneDX BOM)")
+    raise InputError(
+        "not pip-audit JSON (expected a 'dependencies' list, a list of "
+        "dependencies, or a CycloneDX BOM)"
+    )
 
 
 def _parse_dependencies(deps: list[Any], where: Locations, base: str = "") -> ParseResult:
@@ -207,44 +227,55 @@ def _parse_dependencies(deps: list[Any], where: Locations, base: str = "") -> Pa
     for index, dep in enumerate(deps):
         place = f"{base}[{index}]"
         if not _is_dep(dep):
-            raise fields.fail(place, "expected a dependency: an object with a 'name' and "
-                              "'vulns' or 'skip_reason'")
+            raise fields.fail(
+                place, "expected a dependency: an object with a 'name' and 'vulns' or 'skip_reason'"
+            )
         name = fields.req_str(dep, "name", place)
         if "skip_reason" in dep and not isinstance(dep.get("vulns"), list):
             skipped += 1
             reason = fields.req_str(dep, "skip_reason", place)
             match = _VERSION_IN_REASON.search(reason)
-            version = fields.scalar_text(dep, "version", place) or \
-                (match.group(1) if match else None)
+            version = fields.scalar_text(dep, "version", place) or (
+                match.group(1) if match else None
+            )
             label = f"{name} {version}" if version else name
             result.notes.append(f"{label}: skipped: {reason}")
             continue
         audited += 1
         version = fields.scalar_text(dep, "version", place)
         for vuln_index, vuln in enumerate(dep["vulns"]):
-            result.findings.append(_vuln_finding(name, version, vuln, where,
-                                                 f"{place}.vulns[{vuln_index}]"))
+            result.findings.append(
+                _vuln_finding(name, version, vuln, where, f"{place}.vulns[{vuln_index}]")
+            )
     if skipped and not audited:
         result.incomplete = True
-        result.notes.insert(0, f"pip-audit could audit none of the {skipped} dependencies "
-                               "(every one was skipped)")
+        result.notes.insert(
+            0, f"pip-audit could audit none of the {skipped} dependencies (every one was skipped)"
+        )
     elif skipped:
-        result.notes.insert(0, f"pip-audit skipped {skipped} of {skipped + audited} "
-                               "dependencies")
+        result.notes.insert(0, f"pip-audit skipped {skipped} of {skipped + audited} dependencies")
     return result
 
 
-def _vuln_finding(name: str, version: str | None, vuln: Any, where: Locations,
-                  place: str = "") -> Finding:
+def _vuln_finding(
+    name: str, version: str | None, vuln: Any, where: Locations, place: str = ""
+) -> Finding:
     vuln = fields.obj(vuln, place)
     vuln_id = fields.req_str(vuln, "id", place)
     fixes = _texts(vuln, "fix_versions", place)
     aliases = _texts(vuln, "aliases", place)
     package = pypi_package(name, version, fixes)
-    return vulnerability_finding(VulnReport(
-        tool="pip-audit", vuln_id=vuln_id, package=package, rating=rate([]),
-        aliases=aliases, description=fields.opt_str(vuln, "description", place),
-        location=_location(package.name, where)))
+    return vulnerability_finding(
+        VulnReport(
+            tool="pip-audit",
+            vuln_id=vuln_id,
+            package=package,
+            rating=rate([]),
+            aliases=aliases,
+            description=fields.opt_str(vuln, "description", place),
+            location=_location(package.name, where),
+        )
+    )
 
 
 def _texts(doc: dict[str, Any], key: str, where: str) -> list[str]:
@@ -267,12 +298,16 @@ def _fix_notes(fixes: Any) -> list[str]:
         name = fields.scalar_text(fix, "name", place) or "?"
         if "skip_reason" in fix:
             version = fields.scalar_text(fix, "version", place) or ""
-            notes.append(f"{name} {version}".rstrip()
-                         + f": fix skipped: {fields.scalar_text(fix, 'skip_reason', place)}")
+            notes.append(
+                f"{name} {version}".rstrip()
+                + f": fix skipped: {fields.scalar_text(fix, 'skip_reason', place)}"
+            )
         elif "new_version" in fix:
-            notes.append(f"{name}: pip-audit --fix upgraded "
-                         f"{fields.scalar_text(fix, 'old_version', place)} "
-                         f"to {fields.scalar_text(fix, 'new_version', place)}")
+            notes.append(
+                f"{name}: pip-audit --fix upgraded "
+                f"{fields.scalar_text(fix, 'old_version', place)} "
+                f"to {fields.scalar_text(fix, 'new_version', place)}"
+            )
     return notes
 
 
@@ -287,35 +322,59 @@ def _parse_cyclonedx(doc: dict[str, Any], where: Locations) -> ParseResult:
     result = ParseResult(tool_version=_cyclonedx_tool_version(doc))
     if not components:
         result.incomplete = True
-        result.notes.append("the BOM lists no components: pip-audit leaves skipped dependencies "
-                            "out of CycloneDX, so nothing may have been audited")
+        result.notes.append(
+            "the BOM lists no components: pip-audit leaves skipped dependencies "
+            "out of CycloneDX, so nothing may have been audited"
+        )
     for place, vuln in vulns:
         vuln_id = fields.req_str(vuln, "id", place)
         for affect_where, affect in fields.objects(vuln, "affects", place):
             ref = fields.scalar_text(affect, "ref", affect_where)
             component_where, component = by_ref.get(ref, ("", {})) if ref else ("", {})
             if not component or not component.get("name"):
-                raise fields.fail(affect_where, f"vulnerability {vuln_id} affects a component "
-                                  "the BOM does not list (or one without a name)")
-            result.findings.append(_cyclonedx_finding(vuln, vuln_id, component, where, place,
-                                                      component_where))
+                raise fields.fail(
+                    affect_where,
+                    f"vulnerability {vuln_id} affects a component "
+                    "the BOM does not list (or one without a name)",
+                )
+            result.findings.append(
+                _cyclonedx_finding(vuln, vuln_id, component, where, place, component_where)
+            )
     return result
 
 
-def _cyclonedx_finding(vuln: dict[str, Any], vuln_id: str, component: dict[str, Any],
-                       where: Locations, place: str, component_where: str) -> Finding:
-    package = pypi_package(fields.req_str(component, "name", component_where),
-                           fields.scalar_text(component, "version", component_where))
+def _cyclonedx_finding(
+    vuln: dict[str, Any],
+    vuln_id: str,
+    component: dict[str, Any],
+    where: Locations,
+    place: str,
+    component_where: str,
+) -> Finding:
+    package = pypi_package(
+        fields.req_str(component, "name", component_where),
+        fields.scalar_text(component, "version", component_where),
+    )
     purl = fields.opt_str(component, "purl", component_where)
     if purl and purl.startswith("pkg:pypi/"):
         package.purl = purl
-    aliases = [text for ref_where, ref in fields.objects(vuln, "references", place)
-               if (text := fields.scalar_text(ref, "id", ref_where))]
+    aliases = [
+        text
+        for ref_where, ref in fields.objects(vuln, "references", place)
+        if (text := fields.scalar_text(ref, "id", ref_where))
+    ]
     description = fields.text(vuln, "description", place) or fields.text(vuln, "detail", place)
-    return vulnerability_finding(VulnReport(
-        tool="pip-audit", vuln_id=vuln_id, package=package,
-        rating=rate(_ratings(vuln, place)), aliases=aliases, description=description,
-        location=_location(package.name, where)))
+    return vulnerability_finding(
+        VulnReport(
+            tool="pip-audit",
+            vuln_id=vuln_id,
+            package=package,
+            rating=rate(_ratings(vuln, place)),
+            aliases=aliases,
+            description=description,
+            location=_location(package.name, where),
+        )
+    )
 
 
 def _ratings(vuln: dict[str, Any], place: str) -> list[Rating | None]:

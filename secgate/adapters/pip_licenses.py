@@ -45,15 +45,21 @@ class PipLicensesAdapter(Adapter):
     install_hint: ClassVar[str] = "pip install pip-licenses"
     limitations: ClassVar[str] = (
         "reads an existing environment only (the target's .venv, or "
-        "scanners.settings.pip-licenses.python); it does not install the requirements")
+        "scanners.settings.pip-licenses.python); it does not install the requirements"
+    )
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:
         doc = sample.json
         if not isinstance(doc, list) or not doc:
             return False
-        return all(isinstance(row, dict) and "Name" in row and "Version" in row
-                   and any(key in row for key in _LICENSE_KEYS) for row in doc[:5])
+        return all(
+            isinstance(row, dict)
+            and "Name" in row
+            and "Version" in row
+            and any(key in row for key in _LICENSE_KEYS)
+            for row in doc[:5]
+        )
 
     def parse(self, data: bytes) -> ParseResult:
         doc = decode_json(data)
@@ -80,18 +86,30 @@ class PipLicensesAdapter(Adapter):
             return None
         configured = config.get("python")
         if configured:
-            return (f"scanners.settings.pip-licenses.python ({configured}) is not an "
-                    "executable file")
-        return ("no Python environment to read (no "
-                + ", ".join(f"{d}/bin/python" for d in VENV_DIRS)
-                + " in the target); set scanners.settings.pip-licenses.python")
+            return f"scanners.settings.pip-licenses.python ({configured}) is not an executable file"
+        return (
+            "no Python environment to read (no "
+            + ", ".join(f"{d}/bin/python" for d in VENV_DIRS)
+            + " in the target); set scanners.settings.pip-licenses.python"
+        )
 
     def invocation(self, ctx: RunContext) -> Invocation:
         python = environment_python(ctx.target, ctx.config)
         if python is None:  # preflight() skipped the run before this
             raise ScannerError(self.missing_environment(ctx.target, ctx.config) or "no python")
-        return Invocation(argv=[ctx.executable, "--python", str(python), "--format", "json",
-                                "--from", "mixed", "--with-urls"], cwd=ctx.target)
+        return Invocation(
+            argv=[
+                ctx.executable,
+                "--python",
+                str(python),
+                "--format",
+                "json",
+                "--from",
+                "mixed",
+                "--with-urls",
+            ],
+            cwd=ctx.target,
+        )
 
 
 def environment_python(target: Path, config: Mapping[str, Any]) -> Path | None:
@@ -122,8 +140,10 @@ def package_finding(row: Any, index: int) -> Finding:
     purl = PackageURL(type="pypi", name=canonical, version=version or None).to_string()
     package = Package(name=canonical, version=version or None, ecosystem="pypi", purl=purl)
     properties: dict[str, Any] = {
-        key.lower().replace("-", "_"): row[key] for key in sorted(row)
-        if key.startswith("License-") and isinstance(row[key], str)}
+        key.lower().replace("-", "_"): row[key]
+        for key in sorted(row)
+        if key.startswith("License-") and isinstance(row[key], str)
+    }
     if isinstance(row.get("URL"), str) and row["URL"] != _UNKNOWN:
         properties["url"] = row["URL"]
     return license_finding("pip-licenses", package, license_, properties=properties)
@@ -146,10 +166,15 @@ def _license(row: dict[str, Any], name: str) -> License:
     return normalize(known[0] if known else texts[0])
 
 
-def license_finding(tool: str, package: Package | None, license_: License, *,
-                    location: Location | None = None,
-                    properties: dict[str, Any] | None = None,
-                    rule_name: str = "Package license") -> Finding:
+def license_finding(
+    tool: str,
+    package: Package | None,
+    license_: License,
+    *,
+    location: Location | None = None,
+    properties: dict[str, Any] | None = None,
+    rule_name: str = "Package license",
+) -> Finding:
     """A ``license`` finding for one package (or one license file when ``package`` is None):
     severity info, level note. Whether the license is acceptable is the policy's decision."""
     if package is not None:

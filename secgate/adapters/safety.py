@@ -53,7 +53,8 @@ class SafetyAdapter(Adapter):
         "needs its online database or a local one: secgate runs Safety 2.x only with "
         f"scanners.settings.safety.db or ${DB_ENV} (a directory with insecure.json and "
         "insecure_full.json); Safety 3 needs a Safety account and network, so it is skipped "
-        "(its `scan --output json` files can still be ingested)")
+        "(its `scan --output json` files can still be ingested)"
+    )
     config_files: ClassVar[tuple[str, ...]] = (".safety-policy.yml",)
 
     def __init__(self) -> None:
@@ -64,7 +65,8 @@ class SafetyAdapter(Adapter):
         doc = sample.json
         if isinstance(doc, dict):
             return ("report_meta" in doc and isinstance(doc.get("vulnerabilities"), list)) or (
-                isinstance(doc.get("meta"), dict) and isinstance(doc.get("scan_results"), dict))
+                isinstance(doc.get("meta"), dict) and isinstance(doc.get("scan_results"), dict)
+            )
         return isinstance(doc, list) and bool(doc) and all(_is_v1_row(row) for row in doc)
 
     def parse(self, data: bytes) -> ParseResult:
@@ -78,14 +80,18 @@ class SafetyAdapter(Adapter):
 
     def preflight(self, ctx: RunContext, version: str | None) -> str | None:
         if version and _major(version) >= 3:
-            return ("Safety 3 needs a Safety account and network (every command but --version "
-                    "reaches its platform); install safety 2.x and give it a local database, "
-                    "or ingest a `safety scan --output json` file")
+            return (
+                "Safety 3 needs a Safety account and network (every command but --version "
+                "reaches its platform); install safety 2.x and give it a local database, "
+                "or ingest a `safety scan --output json` file"
+            )
         db = database(ctx.config, ctx.target)
         if db is None:
-            return ("Safety needs its online service or a local database (--db): set "
-                    f"scanners.settings.safety.db or ${DB_ENV} to a directory holding "
-                    + " and ".join(_DB_FILES))
+            return (
+                "Safety needs its online service or a local database (--db): set "
+                f"scanners.settings.safety.db or ${DB_ENV} to a directory holding "
+                + " and ".join(_DB_FILES)
+            )
         missing = [name for name in _DB_FILES if not (db / name).is_file()]
         if missing:
             return f"the Safety database {db} has no {', '.join(missing)}"
@@ -120,12 +126,12 @@ def _major(version: str) -> int:
 
 
 def _is_v1_row(row: Any) -> bool:
-    return isinstance(row, list) and len(row) in (5, 7) and all(
-        isinstance(x, str) for x in row[:5])
+    return isinstance(row, list) and len(row) in (5, 7) and all(isinstance(x, str) for x in row[:5])
 
 
-def parse_report(data: bytes, locations: Mapping[str, tuple[str, int]] | None = None
-                 ) -> ParseResult:
+def parse_report(
+    data: bytes, locations: Mapping[str, tuple[str, int]] | None = None
+) -> ParseResult:
     """Read any Safety JSON; ``locations`` maps packages to requirement lines (run mode)."""
     if not data.strip():
         raise InputError("Safety wrote no JSON report")
@@ -133,13 +139,18 @@ def parse_report(data: bytes, locations: Mapping[str, tuple[str, int]] | None = 
     where = locations or {}
     if isinstance(doc, list):
         return _parse_v1(doc, where)
-    if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list) \
-            and "report_meta" in doc:
+    if (
+        isinstance(doc, dict)
+        and isinstance(doc.get("vulnerabilities"), list)
+        and "report_meta" in doc
+    ):
         return _parse_v2(doc, where)
     if isinstance(doc, dict) and isinstance(doc.get("scan_results"), dict):
         return _parse_v3(doc)
-    raise InputError("not Safety JSON (expected a list of findings, a 2.x report with "
-                     "'report_meta' and 'vulnerabilities', or a 3.x report with 'scan_results')")
+    raise InputError(
+        "not Safety JSON (expected a list of findings, a 2.x report with "
+        "'report_meta' and 'vulnerabilities', or a 3.x report with 'scan_results')"
+    )
 
 
 # --- 1.x -----------------------------------------------------------------------------------
@@ -147,15 +158,28 @@ def _parse_v1(rows: list[Any], where: Mapping[str, tuple[str, int]]) -> ParseRes
     result = ParseResult()
     for index, row in enumerate(rows):
         if not _is_v1_row(row):
-            raise fields.fail(f"[{index}]", "expected an array of 5 or 7 elements [name, spec, "
-                              "version, advisory, id, (cvssv2, cvssv3)]")
+            raise fields.fail(
+                f"[{index}]",
+                "expected an array of 5 or 7 elements [name, spec, "
+                "version, advisory, id, (cvssv2, cvssv3)]",
+            )
         name, spec, version, advisory, vuln_id = row[:5]
         cvss = row[5:7] if len(row) == 7 else [None, None]
         rating = rate([from_cvss_dict(cvss[1], "3"), from_cvss_dict(cvss[0], "2")])
-        result.findings.append(_finding(
-            name=name, version=version, vuln_id=vuln_id, rating=rating,
-            fixed=fixed_from_specs([spec]), aliases=(), advisory=advisory,
-            location=_location(name, where, None), spec=spec, derived_fix=True))
+        result.findings.append(
+            _finding(
+                name=name,
+                version=version,
+                vuln_id=vuln_id,
+                rating=rating,
+                fixed=fixed_from_specs([spec]),
+                aliases=(),
+                advisory=advisory,
+                location=_location(name, where, None),
+                spec=spec,
+                derived_fix=True,
+            )
+        )
     return result
 
 
@@ -164,12 +188,13 @@ def _parse_v2(doc: dict[str, Any], where: Mapping[str, tuple[str, int]]) -> Pars
     meta = fields.obj_or_empty(doc, "report_meta", "")
     result = ParseResult(tool_version=fields.scalar_text(meta, "safety_version", "report_meta"))
     scanned = fields.opt_array(meta, "scanned", "report_meta")
-    file_path = fields.path_text(scanned[0], "report_meta.scanned[0]") \
-        if meta.get("scan_target") == "files" and len(scanned) == 1 \
-        and isinstance(scanned[0], str) else None
+    file_path = (
+        fields.path_text(scanned[0], "report_meta.scanned[0]")
+        if meta.get("scan_target") == "files" and len(scanned) == 1 and isinstance(scanned[0], str)
+        else None
+    )
     entries = [(place, v, False) for place, v in fields.objects(doc, "vulnerabilities", "")]
-    entries += [(place, v, True) for place, v in
-                fields.objects(doc, "ignored_vulnerabilities", "")]
+    entries += [(place, v, True) for place, v in fields.objects(doc, "ignored_vulnerabilities", "")]
     seen: set[tuple[str, str, str]] = set()
     for place, vuln, in_ignored_list in entries:
         vuln_id = fields.req_str(vuln, "vulnerability_id", place)
@@ -185,36 +210,54 @@ def _parse_v2(doc: dict[str, Any], where: Mapping[str, tuple[str, int]]) -> Pars
     return result
 
 
-def _v2_finding(vuln: dict[str, Any], in_ignored_list: bool, file_path: str | None,
-                where: Mapping[str, tuple[str, int]], place: str = "") -> Finding:
+def _v2_finding(
+    vuln: dict[str, Any],
+    in_ignored_list: bool,
+    file_path: str | None,
+    where: Mapping[str, tuple[str, int]],
+    place: str = "",
+) -> Finding:
     severity = _obj(vuln.get("severity"))
-    rating = rate([from_cvss_dict(severity.get("cvssv3"), "3"),
-                   from_cvss_dict(severity.get("cvssv2"), "2")])
+    rating = rate(
+        [from_cvss_dict(severity.get("cvssv3"), "3"), from_cvss_dict(severity.get("cvssv2"), "2")]
+    )
     fixed = _texts(vuln, "fixed_versions", place)
-    specs = _texts(vuln, "all_vulnerable_specs", place) or \
-        [s for s in [fields.scalar_text(vuln, "vulnerable_spec", place)] if s]
+    specs = _texts(vuln, "all_vulnerable_specs", place) or [
+        s for s in [fields.scalar_text(vuln, "vulnerable_spec", place)] if s
+    ]
     derived = not fixed
     if derived:
         fixed = fixed_from_specs(specs)
     cve = vuln.get("CVE")
     resources = vuln.get("resources")
-    aliases = [*([cve] if isinstance(cve, str) and cve else []),
-               *ids_in(r for r in (resources if isinstance(resources, list) else [])
-                       if isinstance(r, str))]
+    aliases = [
+        *([cve] if isinstance(cve, str) and cve else []),
+        *ids_in(
+            r for r in (resources if isinstance(resources, list) else []) if isinstance(r, str)
+        ),
+    ]
     ignored = vuln.get("ignored")
     suppression = None
     if in_ignored_list or (isinstance(ignored, dict) and ignored):
-        reason = vuln.get("ignored_reason") or (ignored.get("reason")
-                                                 if isinstance(ignored, dict) else None)
+        reason = vuln.get("ignored_reason") or (
+            ignored.get("reason") if isinstance(ignored, dict) else None
+        )
         suppression = Suppression(kind=SuppressionKind.EXTERNAL, justification=_text(reason))
     return _finding(
-        name=vuln["package_name"], version=fields.scalar_text(vuln, "analyzed_version", place),
-        vuln_id=vuln["vulnerability_id"], rating=rating, fixed=fixed, aliases=aliases,
+        name=vuln["package_name"],
+        version=fields.scalar_text(vuln, "analyzed_version", place),
+        vuln_id=vuln["vulnerability_id"],
+        rating=rating,
+        fixed=fixed,
+        aliases=aliases,
         advisory=_text(vuln.get("advisory")),
         location=_location(vuln["package_name"], where, file_path),
-        spec=", ".join(specs) or None, derived_fix=derived,
-        help_uri=_text(vuln.get("more_info_url")), suppression=suppression,
-        transitive=vuln.get("is_transitive"))
+        spec=", ".join(specs) or None,
+        derived_fix=derived,
+        help_uri=_text(vuln.get("more_info_url")),
+        suppression=suppression,
+        transitive=vuln.get("is_transitive"),
+    )
 
 
 # --- 3.x -----------------------------------------------------------------------------------
@@ -224,9 +267,11 @@ def _parse_v3(doc: dict[str, Any]) -> ParseResult:
     result = ParseResult(tool_version=_text(telemetry.get("safety_version")))
     details = _cve_details(doc.get("cve_details"))
     scan = doc["scan_results"]
-    files = [item for project_where, project in fields.objects(scan, "projects",
-                                                               "scan_results")
-             for item in fields.objects(project, "files", project_where)]
+    files = [
+        item
+        for project_where, project in fields.objects(scan, "projects", "scan_results")
+        for item in fields.objects(project, "files", project_where)
+    ]
     files += fields.objects(scan, "files", "scan_results")
     dependency_count = 0
     for place, item in files:
@@ -236,17 +281,24 @@ def _parse_v3(doc: dict[str, Any]) -> ParseResult:
             name = fields.req_str(dep, "name", dep_where)
             dependency_count += 1
             for index, spec in enumerate(fields.opt_array(dep, "specifications", dep_where)):
-                result.findings.extend(_v3_findings(name, spec, location, details,
-                                                    f"{dep_where}.specifications[{index}]"))
+                result.findings.extend(
+                    _v3_findings(
+                        name, spec, location, details, f"{dep_where}.specifications[{index}]"
+                    )
+                )
     if dependency_count == 0:
         result.incomplete = True
         result.notes.append("Safety listed no dependencies in any scanned file")
     return result
 
 
-def _v3_findings(name: str, spec: Any, location: str | None,
-                 details: Mapping[tuple[str, str], dict[str, Any]],
-                 place: str = "") -> list[Finding]:
+def _v3_findings(
+    name: str,
+    spec: Any,
+    location: str | None,
+    details: Mapping[tuple[str, str], dict[str, Any]],
+    place: str = "",
+) -> list[Finding]:
     spec = fields.obj(spec, place)
     raw = _text(spec.get("raw")) or name
     match = _PIN.match(raw)
@@ -254,27 +306,39 @@ def _v3_findings(name: str, spec: Any, location: str | None,
     vulns = fields.obj_or_empty(spec, "vulnerabilities", place)
     remediation = _obj(vulns.get("remediation"))
     findings = []
-    for known_where, known in fields.objects(vulns, "known_vulnerabilities",
-                                             f"{place}.vulnerabilities"):
+    for known_where, known in fields.objects(
+        vulns, "known_vulnerabilities", f"{place}.vulnerabilities"
+    ):
         fields.req_str(known, "id", known_where)
         detail = details.get((name.lower(), known["id"]), {})
         cve_entry = detail.get("CVE")
         cve_parts = cve_entry if isinstance(cve_entry, list) else [cve_entry]
         aliases = [p for p in cve_parts if isinstance(p, str)]
-        ratings: list[Rating | None] = [from_cvss_dict(p, "3") for p in cve_parts
-                                        if isinstance(p, dict)]
+        ratings: list[Rating | None] = [
+            from_cvss_dict(p, "3") for p in cve_parts if isinstance(p, dict)
+        ]
         ratings.append(from_tool(_text(detail.get("severity"))))
         vulnerable = _text(known.get("vulnerable_spec"))
         ignored = known.get("ignored")
-        suppression = Suppression(
-            kind=SuppressionKind.EXTERNAL,
-            justification=_text(ignored.get("reason"))) if isinstance(ignored, dict) else None
+        suppression = (
+            Suppression(kind=SuppressionKind.EXTERNAL, justification=_text(ignored.get("reason")))
+            if isinstance(ignored, dict)
+            else None
+        )
         finding = _finding(
-            name=name, version=version, vuln_id=known["id"], rating=rate(ratings),
-            fixed=fixed_from_specs([vulnerable] if vulnerable else []), aliases=aliases,
+            name=name,
+            version=version,
+            vuln_id=known["id"],
+            rating=rate(ratings),
+            fixed=fixed_from_specs([vulnerable] if vulnerable else []),
+            aliases=aliases,
             advisory=_text(detail.get("advisory")),
-            location=Location(path=location) if location else None, spec=vulnerable,
-            derived_fix=True, help_uri=_text(detail.get("more_info")), suppression=suppression)
+            location=Location(path=location) if location else None,
+            spec=vulnerable,
+            derived_fix=True,
+            help_uri=_text(detail.get("more_info")),
+            suppression=suppression,
+        )
         recommended = remediation.get("recommended")
         if recommended and type(recommended) in (str, int, float):
             finding.properties["recommended_version"] = str(recommended)
@@ -285,8 +349,11 @@ def _v3_findings(name: str, spec: Any, location: str | None,
 def _cve_details(value: Any) -> dict[tuple[str, str], dict[str, Any]]:
     details: dict[tuple[str, str], dict[str, Any]] = {}
     for item in value if isinstance(value, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("package"), str) \
-                and type(item.get("safety_vulnerability_id")) in (str, int):
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("package"), str)
+            and type(item.get("safety_vulnerability_id")) in (str, int)
+        ):
             details[(item["package"].lower(), str(item["safety_vulnerability_id"]))] = item
     return details
 
@@ -310,11 +377,22 @@ def fixed_from_specs(specs: Iterable[str]) -> list[str]:
     return fixed
 
 
-def _finding(*, name: str, version: str | None, vuln_id: str, rating: Rating,
-             fixed: list[str], aliases: Iterable[str], advisory: str | None,
-             location: Location | None, spec: str | None, derived_fix: bool,
-             help_uri: str | None = None, suppression: Suppression | None = None,
-             transitive: Any = None) -> Finding:
+def _finding(
+    *,
+    name: str,
+    version: str | None,
+    vuln_id: str,
+    rating: Rating,
+    fixed: list[str],
+    aliases: Iterable[str],
+    advisory: str | None,
+    location: Location | None,
+    spec: str | None,
+    derived_fix: bool,
+    help_uri: str | None = None,
+    suppression: Suppression | None = None,
+    transitive: Any = None,
+) -> Finding:
     props: dict[str, Any] = {}
     if spec:
         props["vulnerable_spec"] = spec
@@ -322,10 +400,20 @@ def _finding(*, name: str, version: str | None, vuln_id: str, rating: Rating,
         props["fixed_versions_from"] = "vulnerable_spec"
     if isinstance(transitive, bool):
         props["transitive"] = transitive
-    return vulnerability_finding(VulnReport(
-        tool="safety", vuln_id=safety_id(vuln_id), package=pypi_package(name, version, fixed),
-        rating=rating, aliases=aliases, description=advisory, location=location,
-        help_uri=help_uri, suppression=suppression, properties=props))
+    return vulnerability_finding(
+        VulnReport(
+            tool="safety",
+            vuln_id=safety_id(vuln_id),
+            package=pypi_package(name, version, fixed),
+            rating=rating,
+            aliases=aliases,
+            description=advisory,
+            location=location,
+            help_uri=help_uri,
+            suppression=suppression,
+            properties=props,
+        )
+    )
 
 
 def safety_id(raw: str) -> str:
@@ -334,8 +422,9 @@ def safety_id(raw: str) -> str:
     return text if text.lower().startswith("pyup.io-") else f"pyup.io-{text}"
 
 
-def _location(name: str, where: Mapping[str, tuple[str, int]], file_path: str | None
-              ) -> Location | None:
+def _location(
+    name: str, where: Mapping[str, tuple[str, int]], file_path: str | None
+) -> Location | None:
     from packaging.utils import canonicalize_name
 
     known = where.get(canonicalize_name(name))

@@ -32,8 +32,9 @@ def redacted_secret(tool: str, *parts: str | int | None, kind: str | None) -> Se
     is of where it was (tool, rule, file, line, commit). It is stable across runs of a redacted
     report, but differs from the hash of the same secret reported with its value."""
     where = "\x1f".join(str(p) if p is not None else "" for p in parts)
-    return Secret(hash=secret_hash(f"redacted\x1f{tool}\x1f{where}"), preview=REDACTED_PREVIEW,
-                  kind=kind)
+    return Secret(
+        hash=secret_hash(f"redacted\x1f{tool}\x1f{where}"), preview=REDACTED_PREVIEW, kind=kind
+    )
 
 
 @dataclass
@@ -57,14 +58,25 @@ class SecretCollector:
         self.remember(value)
         return make_secret(value.strip(), kind=kind, verified=verified)
 
-    def add(self, *, rule_id: str, secret: Secret, path: str | None, message: str,
-            rule_name: str | None = None, rule_description: str | None = None,
-            start_line: int | None = None, end_line: int | None = None,
-            start_column: int | None = None, end_column: int | None = None,
-            snippet: str | None = None,
-            help_uri: str | None = None, tags: Iterable[str] = (),
-            properties: Mapping[str, Any] | None = None,
-            rule_id_from_name: bool = False) -> Finding:
+    def add(
+        self,
+        *,
+        rule_id: str,
+        secret: Secret,
+        path: str | None,
+        message: str,
+        rule_name: str | None = None,
+        rule_description: str | None = None,
+        start_line: int | None = None,
+        end_line: int | None = None,
+        start_column: int | None = None,
+        end_column: int | None = None,
+        snippet: str | None = None,
+        help_uri: str | None = None,
+        tags: Iterable[str] = (),
+        properties: Mapping[str, Any] | None = None,
+        rule_id_from_name: bool = False,
+    ) -> Finding:
         """Make one finding. Its texts still hold raw values: ``sorted_findings`` masks them.
         ``rule_id_from_name``: the rule id is the slug of the rule name, made once the name is
         masked (a slug of a raw value would be the value in lower case, which no scrubber
@@ -72,18 +84,30 @@ class SecretCollector:
         severity = Severity.CRITICAL if secret.verified else Severity.HIGH
         location = None
         if path:
-            location = Location(path=path, start_line=start_line, end_line=end_line,
-                                start_column=start_column, end_column=end_column,
-                                snippet=snippet or None)
+            location = Location(
+                path=path,
+                start_line=start_line,
+                end_line=end_line,
+                start_column=start_column,
+                end_column=end_column,
+                snippet=snippet or None,
+            )
         finding = Finding(
-            tool=self.tool, rule_id=rule_id, rule_name=rule_name,
-            rule_description=rule_description, help_uri=help_uri,
-            category=Category.SECRET, severity=severity, score=severity.default_score,
-            level=severity.sarif_level, message=message,
-            location=location, cwes=[SECRET_CWE], secret=secret,
+            tool=self.tool,
+            rule_id=rule_id,
+            rule_name=rule_name,
+            rule_description=rule_description,
+            help_uri=help_uri,
+            category=Category.SECRET,
+            severity=severity,
+            score=severity.default_score,
+            level=severity.sarif_level,
+            message=message,
+            location=location,
+            cwes=[SECRET_CWE],
+            secret=secret,
             tags=sorted({t for t in tags if t}),
-            properties={k: v for k, v in (properties or {}).items()
-                        if v not in (None, "", [], {})},
+            properties={k: v for k, v in (properties or {}).items() if v not in (None, "", [], {})},
         )
         if rule_id_from_name:
             self._slugged.add(id(finding))
@@ -115,9 +139,15 @@ class SecretCollector:
 
         def key(f: Finding) -> tuple[Any, ...]:
             loc = f.location
-            return (loc.path if loc else "", (loc.start_line or 0) if loc else 0,
-                    (loc.start_column or 0) if loc else 0, f.rule_id,
-                    str(f.properties.get("commit", "")), f.secret.hash if f.secret else "")
+            return (
+                loc.path if loc else "",
+                (loc.start_line or 0) if loc else 0,
+                (loc.start_column or 0) if loc else 0,
+                f.rule_id,
+                str(f.properties.get("commit", "")),
+                f.secret.hash if f.secret else "",
+            )
+
         return sorted(self.findings, key=key)
 
 

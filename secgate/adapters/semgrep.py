@@ -83,26 +83,44 @@ BASE_SEVERITY: dict[str, Severity] = {
 secgate severity before the metadata adjustments. Unknown values count as medium."""
 
 BASE_SCORE: dict[Severity, float] = {
-    Severity.CRITICAL: 9.5, Severity.HIGH: 8.0, Severity.MEDIUM: 5.5, Severity.LOW: 2.5,
+    Severity.CRITICAL: 9.5,
+    Severity.HIGH: 8.0,
+    Severity.MEDIUM: 5.5,
+    Severity.LOW: 2.5,
     Severity.INFO: 0.0,
 }
 _BANDS: dict[Severity, tuple[float, float]] = {
-    Severity.CRITICAL: (9.0, 10.0), Severity.HIGH: (7.0, 8.9), Severity.MEDIUM: (4.0, 6.9),
-    Severity.LOW: (0.1, 3.9), Severity.INFO: (0.0, 0.0),
+    Severity.CRITICAL: (9.0, 10.0),
+    Severity.HIGH: (7.0, 8.9),
+    Severity.MEDIUM: (4.0, 6.9),
+    Severity.LOW: (0.1, 3.9),
+    Severity.INFO: (0.0, 0.0),
 }
 _STEP = 0.3
-_LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM,
-          Severity.MEDIUM: Severity.LOW, Severity.LOW: Severity.LOW, Severity.INFO: Severity.INFO}
-_LEVEL_SEVERITY = {Level.ERROR: "ERROR", Level.WARNING: "WARNING", Level.NOTE: "INFO",
-                   Level.NONE: "INFO"}
+_LOWER = {
+    Severity.CRITICAL: Severity.HIGH,
+    Severity.HIGH: Severity.MEDIUM,
+    Severity.MEDIUM: Severity.LOW,
+    Severity.LOW: Severity.LOW,
+    Severity.INFO: Severity.INFO,
+}
+_LEVEL_SEVERITY = {
+    Level.ERROR: "ERROR",
+    Level.WARNING: "WARNING",
+    Level.NOTE: "INFO",
+    Level.NONE: "INFO",
+}
 _CONFIDENCE_TAG = re.compile(r"^(HIGH|MEDIUM|LOW) CONFIDENCE$", re.IGNORECASE)
 _RULE_ID_LINE = re.compile(r"^\s*-\s*id:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=1024)
-def severity_of(semgrep_severity: str | None, confidence: str | None = None,
-                likelihood: str | None = None, impact: str | None = None
-                ) -> tuple[Severity, float]:
+def severity_of(
+    semgrep_severity: str | None,
+    confidence: str | None = None,
+    likelihood: str | None = None,
+    impact: str | None = None,
+) -> tuple[Severity, float]:
     """secgate's severity and score for a Semgrep result.
 
     The severity comes from Semgrep's own; a LOW ``confidence`` lowers it one step (never below
@@ -136,8 +154,10 @@ class SemgrepAdapter(Adapter):
     distribution: ClassVar[str | None] = "semgrep"
     install_hint: ClassVar[str] = "pip install semgrep"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
-    limitations: ClassVar[str] = ("registry rulesets (p/..., auto) need the network: secgate "
-                                  "runs its shipped rules and the project's .semgrep.yml")
+    limitations: ClassVar[str] = (
+        "registry rulesets (p/..., auto) need the network: secgate "
+        "runs its shipped rules and the project's .semgrep.yml"
+    )
     config_files: ClassVar[tuple[str, ...]] = (".semgrepignore", *PROJECT_CONFIGS)
 
     def __init__(self) -> None:
@@ -155,8 +175,10 @@ class SemgrepAdapter(Adapter):
             return parse_sarif(doc, self._rule_prefixes)
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
             return parse_json(doc, self._rule_prefixes)
-        raise InputError("not Semgrep output (expected Semgrep JSON with 'results' and "
-                         "'errors', or SARIF from Semgrep)")
+        raise InputError(
+            "not Semgrep output (expected Semgrep JSON with 'results' and "
+            "'errors', or SARIF from Semgrep)"
+        )
 
     # --- run ------------------------------------------------------------------------------
     def skip_reason(self, target: Path) -> str | None:
@@ -177,8 +199,16 @@ class SemgrepAdapter(Adapter):
         argv = [ctx.executable, "scan"]
         for config in configs:
             argv += ["--config", str(config)]
-        argv += ["--json", "--metrics", "off", "--disable-version-check", "--quiet",
-                 "-o", str(output), "."]
+        argv += [
+            "--json",
+            "--metrics",
+            "off",
+            "--disable-version-check",
+            "--quiet",
+            "-o",
+            str(output),
+            ".",
+        ]
         env = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
         return Invocation(argv=argv, output=output, cwd=cwd, env=env)
 
@@ -239,7 +269,7 @@ def rule_id_of(check_id: str, prefixes: Iterable[str] | None = None) -> str:
     known = list(prefixes) if prefixes is not None else None
     for prefix in sorted(known or [], key=len, reverse=True):
         if prefix and check_id.startswith(prefix + ".") and len(check_id) > len(prefix) + 1:
-            return check_id[len(prefix) + 1:]
+            return check_id[len(prefix) + 1 :]
     parts = check_id.split(".")
     if len(parts) < 2:
         return check_id
@@ -285,13 +315,17 @@ def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> Pa
     fatal = [e for _, e in errors if e.get("level") == "error" and not e.get("path")]
     if not parsed.findings and (scanned == [] or fatal):
         parsed.incomplete = True
-        parsed.notes.append("semgrep examined no file" if scanned == [] else
-                            "semgrep reported errors and no results")
+        parsed.notes.append(
+            "semgrep examined no file"
+            if scanned == []
+            else "semgrep reported errors and no results"
+        )
     return parsed
 
 
-def _json_finding(where: str, result: dict[str, Any], prefixes: tuple[str, ...] | None,
-                  parsed: ParseResult) -> Finding:
+def _json_finding(
+    where: str, result: dict[str, Any], prefixes: tuple[str, ...] | None, parsed: ParseResult
+) -> Finding:
     for key in ("check_id", "path", "start"):
         if key not in result:
             raise fields.fail(where, f"missing {key!r}")
@@ -303,30 +337,55 @@ def _json_finding(where: str, result: dict[str, Any], prefixes: tuple[str, ...] 
     end = fields.obj_or_empty(result, "end", where)
     start_where, end_where = fields.at(where, "start"), fields.at(where, "end")
     lines = fields.opt_str(extra, "lines", extra_where)
-    snippet = lines.rstrip("\n") if lines and lines.strip() and \
-        lines.strip() != _NO_SOURCE else None
+    snippet = (
+        lines.rstrip("\n") if lines and lines.strip() and lines.strip() != _NO_SOURCE else None
+    )
     check_id = fields.req_str(result, "check_id", where)
     path = fields.opt_path(result, "path", where)
     if path is None:
         raise fields.fail(fields.at(where, "path"), "missing")
-    location = Location(path=path, start_line=fields.line(start, "line", start_where),
-                        end_line=fields.line(end, "line", end_where),
-                        start_column=fields.line(start, "col", start_where),
-                        end_column=fields.line(end, "col", end_where), snippet=snippet)
+    location = Location(
+        path=path,
+        start_line=fields.line(start, "line", start_where),
+        end_line=fields.line(end, "line", end_where),
+        start_column=fields.line(start, "col", start_where),
+        end_column=fields.line(end, "col", end_where),
+        snippet=snippet,
+    )
     cwe_field = metadata.get("cwe")
     cwe_values = cwe_field if isinstance(cwe_field, list) else [cwe_field] if cwe_field else []
-    cwes = sorted({c for c in (normalize_cwe(v) for v in cwe_values
-                               if isinstance(v, (str, int)) and not isinstance(v, bool)) if c})
-    suppression = Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep") \
-        if extra.get("is_ignored") is True else None
+    cwes = sorted(
+        {
+            c
+            for c in (
+                normalize_cwe(v)
+                for v in cwe_values
+                if isinstance(v, (str, int)) and not isinstance(v, bool)
+            )
+            if c
+        }
+    )
+    suppression = (
+        Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep")
+        if extra.get("is_ignored") is True
+        else None
+    )
     finding = _finding(
-        check_id=check_id, prefixes=prefixes, parsed=parsed,
+        check_id=check_id,
+        prefixes=prefixes,
+        parsed=parsed,
         message=fields.scalar_text(extra, "message", extra_where) or check_id,
         semgrep_severity=fields.scalar_text(extra, "severity", extra_where),
-        confidence=_str(metadata.get("confidence")), likelihood=_str(metadata.get("likelihood")),
-        impact=_str(metadata.get("impact")), location=location, cwes=cwes,
-        help_uri=_help_uri(metadata), rule_help=None, tags=_metadata_tags(metadata),
-        suppression=suppression)
+        confidence=_str(metadata.get("confidence")),
+        likelihood=_str(metadata.get("likelihood")),
+        impact=_str(metadata.get("impact")),
+        location=location,
+        cwes=cwes,
+        help_uri=_help_uri(metadata),
+        rule_help=None,
+        tags=_metadata_tags(metadata),
+        suppression=suppression,
+    )
     if supply_chain.is_supply_chain(extra):
         return supply_chain.from_json(finding, extra, extra_where)
     return finding
@@ -378,8 +437,9 @@ def parse_sarif(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> P
         parsed.findings.append(_sarif_finding(view, known, parsed))
     for where, run in runs_of(doc):
         driver = driver_of(run, where)
-        version = fields.scalar_text(driver, "semanticVersion", where) \
-            or fields.scalar_text(driver, "version", where)
+        version = fields.scalar_text(driver, "semanticVersion", where) or fields.scalar_text(
+            driver, "version", where
+        )
         parsed.tool_version = parsed.tool_version or version
         parsed.notes.extend(invocation_notes(run, NAME, where))
     return parsed
@@ -401,11 +461,11 @@ def _flat_strings(values: Any) -> list[str]:
     return found
 
 
-def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
-                   parsed: ParseResult) -> Finding:
+def _sarif_finding(
+    view: ResultView, prefixes: tuple[str, ...] | None, parsed: ParseResult
+) -> Finding:
     tags = _flat_strings(view.rule_properties.get("tags"))
-    cwes = sorted({c for c in (normalize_cwe(t) for t in tags if t.upper().startswith("CWE"))
-                   if c})
+    cwes = sorted({c for c in (normalize_cwe(t) for t in tags if t.upper().startswith("CWE")) if c})
     confidence = next((m.group(1) for m in map(_CONFIDENCE_TAG.match, tags) if m), None)
     location = first_location(view.result, view.where)
     if location is not None and location.snippet:
@@ -413,11 +473,17 @@ def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
     suppression = None
     for place, supp in fields.objects(view.result, "suppressions", view.where):
         if supp.get("status") != "rejected":
-            kind = SuppressionKind.INLINE if supp.get("kind") == "inSource" else \
-                SuppressionKind.EXTERNAL
+            kind = (
+                SuppressionKind.INLINE
+                if supp.get("kind") == "inSource"
+                else SuppressionKind.EXTERNAL
+            )
             justification = fields.opt_str(supp, "justification", place)
-            suppression = Suppression(kind=kind, justification=justification
-                                      or ("nosemgrep" if kind is SuppressionKind.INLINE else None))
+            suppression = Suppression(
+                kind=kind,
+                justification=justification
+                or ("nosemgrep" if kind is SuppressionKind.INLINE else None),
+            )
             break
     semgrep_severity = _LEVEL_SEVERITY[effective_level(view)]
     likelihood = impact = None
@@ -431,14 +497,27 @@ def _sarif_finding(view: ResultView, prefixes: tuple[str, ...] | None,
         likelihood, impact = shipped.likelihood, shipped.impact
         cwes = cwes or list(shipped.cwes)
     finding = _finding(
-        check_id=view.rule_id, prefixes=prefixes, parsed=parsed, message=message_text(view),
-        semgrep_severity=semgrep_severity, confidence=confidence,
-        likelihood=likelihood, impact=impact, location=location, cwes=cwes,
+        check_id=view.rule_id,
+        prefixes=prefixes,
+        parsed=parsed,
+        message=message_text(view),
+        semgrep_severity=semgrep_severity,
+        confidence=confidence,
+        likelihood=likelihood,
+        impact=impact,
+        location=location,
+        cwes=cwes,
         help_uri=fields.text(view.rule, "helpUri", view.rule_where),
         rule_help=text_of(view.rule, "fullDescription", view.rule_where),
-        tags=sorted({t for t in tags if t.lower() in {"security", "correctness",
-                                                       "best-practice", "performance"}}),
-        suppression=suppression)
+        tags=sorted(
+            {
+                t
+                for t in tags
+                if t.lower() in {"security", "correctness", "best-practice", "performance"}
+            }
+        ),
+        suppression=suppression,
+    )
     return supply_chain.from_sarif(finding, view.result) or finding
 
 
@@ -465,8 +544,10 @@ def _shipped_rules() -> dict[str, ShippedRule]:
         rules[str(rule["id"])] = ShippedRule(
             severity=str(rule.get("severity") or "WARNING"),
             confidence=_str(metadata.get("confidence")),
-            likelihood=_str(metadata.get("likelihood")), impact=_str(metadata.get("impact")),
-            cwes=tuple(sorted({c for c in (normalize_cwe(str(v)) for v in cwe_values) if c})))
+            likelihood=_str(metadata.get("likelihood")),
+            impact=_str(metadata.get("impact")),
+            cwes=tuple(sorted({c for c in (normalize_cwe(str(v)) for v in cwe_values) if c})),
+        )
     return rules
 
 
@@ -475,11 +556,23 @@ def _shipped_rule(rule_id: str) -> ShippedRule | None:
 
 
 # --- shared ----------------------------------------------------------------------------------
-def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseResult,
-             message: str, semgrep_severity: str | None, confidence: str | None,
-             likelihood: str | None, impact: str | None, location: Location | None,
-             cwes: list[str], help_uri: str | None, rule_help: str | None, tags: list[str],
-             suppression: Suppression | None) -> Finding:
+def _finding(
+    *,
+    check_id: str,
+    prefixes: tuple[str, ...] | None,
+    parsed: ParseResult,
+    message: str,
+    semgrep_severity: str | None,
+    confidence: str | None,
+    likelihood: str | None,
+    impact: str | None,
+    location: Location | None,
+    cwes: list[str],
+    help_uri: str | None,
+    rule_help: str | None,
+    tags: list[str],
+    suppression: Suppression | None,
+) -> Finding:
     rule_id = _rule_id(check_id, prefixes)
     severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
     secret = None
@@ -491,8 +584,14 @@ def _finding(*, check_id: str, prefixes: tuple[str, ...] | None, parsed: ParseRe
             location.snippet = mask_values(location.snippet, values)
             message = mask_values(message, values) or message
     properties: dict[str, Any] = {
-        k: v for k, v in (("semgrep_severity", semgrep_severity), ("likelihood", likelihood),
-                          ("impact", impact)) if v}
+        k: v
+        for k, v in (
+            ("semgrep_severity", semgrep_severity),
+            ("likelihood", likelihood),
+            ("impact", impact),
+        )
+        if v
+    }
     return Finding(
         tool=NAME,
         tool_version=parsed.tool_version,

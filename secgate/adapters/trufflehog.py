@@ -59,18 +59,20 @@ class TruffleHogAdapter(Adapter):
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SECRET})
     executable: ClassVar[str | None] = "trufflehog"
     distribution: ClassVar[str | None] = "truffleHog"  # v2 is a Python package; v3 a binary
-    install_hint: ClassVar[str] = ("install TruffleHog v3 (https://github.com/trufflesecurity/"
-                                   "trufflehog/releases) or `pip install trufflehog` (v2)")
+    install_hint: ClassVar[str] = (
+        "install TruffleHog v3 (https://github.com/trufflesecurity/"
+        "trufflehog/releases) or `pip install trufflehog` (v2)"
+    )
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     """v2 exits 1 when it finds something (and when it crashes: see ``output_problem``)."""
-    limitations: ClassVar[str] = ("v2 scans git history only; v3 verifies secrets live, which "
-                                  "needs the network")
+    limitations: ClassVar[str] = (
+        "v2 scans git history only; v3 verifies secrets live, which needs the network"
+    )
 
     # --- ingest ---------------------------------------------------------------------------
     def detect(self, sample: Sample) -> bool:
         rows = sample.json_lines
-        return bool(rows) and isinstance(rows[0], dict) and (
-            _is_v3(rows[0]) or _is_v2(rows[0]))
+        return bool(rows) and isinstance(rows[0], dict) and (_is_v3(rows[0]) or _is_v2(rows[0]))
 
     def parse(self, data: bytes) -> ParseResult:
         rows = decode_json_lines(data)
@@ -85,11 +87,15 @@ class TruffleHogAdapter(Adapter):
             elif _is_v2(row):
                 v2_rows.append((number, row))
             else:
-                raise fields.fail(f"line {number}", "not a TruffleHog finding (no "
-                                  "'DetectorName' as in v3, no 'stringsFound' as in v2)")
+                raise fields.fail(
+                    f"line {number}",
+                    "not a TruffleHog finding (no "
+                    "'DetectorName' as in v3, no 'stringsFound' as in v2)",
+                )
         _read_v2(collector, v2_rows)
-        return ParseResult(findings=_count_folded(collector.sorted_findings()),
-                           secret_values=collector.values)
+        return ParseResult(
+            findings=_count_folded(collector.sorted_findings()), secret_values=collector.values
+        )
 
     # --- run ------------------------------------------------------------------------------
     def parse_version(self, output: str) -> str | None:
@@ -105,14 +111,15 @@ class TruffleHogAdapter(Adapter):
         executable = self.find_executable()
         if executable and major_version(executable) >= 3:
             return None
-        return ("not a git repository: truffleHog v2 scans git history only "
-                "(TruffleHog v3 would scan the files)")
+        return (
+            "not a git repository: truffleHog v2 scans git history only "
+            "(TruffleHog v3 would scan the files)"
+        )
 
     def invocation(self, ctx: RunContext) -> Invocation:
         if major_version(ctx.executable) >= 3:
             history = is_git_top(ctx.target)
-            source = (["git", ctx.target.as_uri()] if history
-                      else ["filesystem", str(ctx.target)])
+            source = ["git", ctx.target.as_uri()] if history else ["filesystem", str(ctx.target)]
             argv = [ctx.executable, *source, "--json", "--no-update"]
             if history and ctx.history_since:
                 argv += [f"--since-commit={ctx.history_since}", "--branch=HEAD"]
@@ -129,8 +136,10 @@ class TruffleHogAdapter(Adapter):
 
     def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:
         if exit_code == 1 and not parsed.findings:
-            return ("exited with code 1 without reporting a finding (TruffleHog exits 1 "
-                    "when it finds secrets and when it fails)")
+            return (
+                "exited with code 1 without reporting a finding (TruffleHog exits 1 "
+                "when it finds secrets and when it fails)"
+            )
         return None
 
 
@@ -168,8 +177,10 @@ def _count_folded(findings: list[Finding]) -> list[Finding]:
 # --- v3 ----------------------------------------------------------------------------------
 def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> None:
     detector_type = row.get("DetectorType")
-    detector = field_str(row, "DetectorName", where) or \
-        f"detector-{detector_type if type(detector_type) in (int, str) else 'unknown'}"
+    detector = (
+        field_str(row, "DetectorName", where)
+        or f"detector-{detector_type if type(detector_type) in (int, str) else 'unknown'}"
+    )
     meta, meta_where = _source_metadata(row, where)
     path = field_path(meta, "file", meta_where)
     line = field_int(meta, "line", meta_where)
@@ -181,13 +192,15 @@ def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> Non
     # companion on its own as well
     collector.remember(raw, raw_v2)
     if raw and raw_v2.startswith(raw) and len(raw_v2) > len(raw):
-        collector.remember(raw_v2[len(raw):])
+        collector.remember(raw_v2[len(raw) :])
     value = raw or raw_v2
     secret: Secret
     if value:
-        secret = collector.secret(value, kind=detector,
-                                  verified=True if verified else
-                                  (None if verification_error else False))
+        secret = collector.secret(
+            value,
+            kind=detector,
+            verified=True if verified else (None if verification_error else False),
+        )
     else:
         secret = redacted_secret(NAME, detector, path, line, commit, kind=detector)
     extra = row.get("ExtraData")
@@ -196,20 +209,29 @@ def _read_v3(collector: SecretCollector, row: dict[str, Any], where: str) -> Non
     if commit:
         message += f" (commit {short_commit(commit)})"
     collector.add(
-        rule_id=detector, rule_name=detector, secret=secret, path=path or None,
+        rule_id=detector,
+        rule_name=detector,
+        secret=secret,
+        path=path or None,
         rule_description=field_str(row, "DetectorDescription", where) or None,
-        message=message, start_line=line,
+        message=message,
+        start_line=line,
         end_line=line + value.strip().count("\n") if line else None,
-        properties={"commit": commit, "author": field_str(meta, "email", meta_where),
-                    "date": field_str(meta, "timestamp", meta_where),
-                    "repository": field_str(meta, "repository", meta_where),
-                    "link": field_str(meta, "link", meta_where),
-                    "source": field_str(row, "SourceName", where),
-                    "decoder": field_str(row, "DecoderName", where),
-                    "verified": verified,
-                    "verificationError": verification_error,
-                    "extraData": fields.json_value(extra, fields.at(where, "ExtraData"))
-                    if isinstance(extra, dict) else None})
+        properties={
+            "commit": commit,
+            "author": field_str(meta, "email", meta_where),
+            "date": field_str(meta, "timestamp", meta_where),
+            "repository": field_str(meta, "repository", meta_where),
+            "link": field_str(meta, "link", meta_where),
+            "source": field_str(row, "SourceName", where),
+            "decoder": field_str(row, "DecoderName", where),
+            "verified": verified,
+            "verificationError": verification_error,
+            "extraData": fields.json_value(extra, fields.at(where, "ExtraData"))
+            if isinstance(extra, dict)
+            else None,
+        },
+    )
 
 
 def _source_metadata(row: dict[str, Any], where: str) -> tuple[dict[str, Any], str]:
@@ -228,8 +250,7 @@ def _source_metadata(row: dict[str, Any], where: str) -> tuple[dict[str, Any], s
 def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]]) -> None:
     """One finding per (rule, file, line, secret); the oldest commit first."""
     merged: dict[tuple[str, str, int | None, str], dict[str, Any]] = {}
-    ordered = sorted(rows, key=lambda r: (_text(r[1].get("date")),
-                                          _text(r[1].get("commitHash"))))
+    ordered = sorted(rows, key=lambda r: (_text(r[1].get("date")), _text(r[1].get("commitHash"))))
     for number, row in ordered:
         where = f"line {number}:"
         reason = strip_ansi(field_str(row, "reason", where, required=True))
@@ -247,24 +268,39 @@ def _read_v2(collector: SecretCollector, rows: list[tuple[int, dict[str, Any]]])
                 merged[key]["commits"].append(commit)
                 merged[key]["reports"] += 1
                 continue
-            merged[key] = {"reason": reason, "path": path, "start": start, "end": end,
-                           "text": text, "secret": secret, "commit": commit,
-                           "commits": [commit], "reports": 1,
-                           "date": field_str(row, "date", where),
-                           "branch": field_str(row, "branch", where)}
+            merged[key] = {
+                "reason": reason,
+                "path": path,
+                "start": start,
+                "end": end,
+                "text": text,
+                "secret": secret,
+                "commit": commit,
+                "commits": [commit],
+                "reports": 1,
+                "date": field_str(row, "date", where),
+                "branch": field_str(row, "branch", where),
+            }
     for item in merged.values():
         secret = item["secret"]
         finding = collector.add(
-            rule_id=slug(item["reason"]), rule_name=item["reason"], secret=secret,
+            rule_id=slug(item["reason"]),
+            rule_name=item["reason"],
+            secret=secret,
             rule_id_from_name=True,
-            path=item["path"], start_line=item["start"], end_line=item["end"],
+            path=item["path"],
+            start_line=item["start"],
+            end_line=item["end"],
             snippet=item["text"],
             message=f"Secret found ({item['reason']}): {secret.preview}"
-                    + (f" (commit {short_commit(item['commit'])})" if item["commit"] else ""),
-            properties={"commit": item["commit"],
-                        "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1
-                        else None,
-                        "date": item["date"], "branch": item["branch"]})
+            + (f" (commit {short_commit(item['commit'])})" if item["commit"] else ""),
+            properties={
+                "commit": item["commit"],
+                "commits": sorted(set(item["commits"])) if len(item["commits"]) > 1 else None,
+                "date": item["date"],
+                "branch": item["branch"],
+            },
+        )
         if item["reports"] > 1:  # named once its rule id is final (see ``_count_folded``)
             finding.properties["folded_reports"] = item["reports"]
 

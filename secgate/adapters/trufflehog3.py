@@ -63,8 +63,12 @@ def is_legacy_item(item: Mapping[str, Any]) -> bool:
 
 def is_trufflehog3_report(doc: Any) -> bool:
     """True when ``doc`` is a non-empty trufflehog3 JSON array (either version)."""
-    return isinstance(doc, list) and bool(doc) and isinstance(doc[0], dict) and (
-        is_current_item(doc[0]) or is_legacy_item(doc[0]))
+    return (
+        isinstance(doc, list)
+        and bool(doc)
+        and isinstance(doc[0], dict)
+        and (is_current_item(doc[0]) or is_legacy_item(doc[0]))
+    )
 
 
 class TruffleHog3Adapter(Adapter):
@@ -89,8 +93,10 @@ class TruffleHog3Adapter(Adapter):
         if doc is None:
             return ParseResult()
         if not isinstance(doc, list):
-            raise InputError("not a trufflehog3 report: expected a JSON array of findings, "
-                             f"found a JSON {type(doc).__name__}")
+            raise InputError(
+                "not a trufflehog3 report: expected a JSON array of findings, "
+                f"found a JSON {type(doc).__name__}"
+            )
         collector = SecretCollector(NAME)
         for index, item in enumerate(doc):
             where = f"[{index}]"
@@ -101,8 +107,11 @@ class TruffleHog3Adapter(Adapter):
             elif is_legacy_item(item):
                 _read_legacy(collector, item, where)
             else:
-                raise fields.fail(where, "not a trufflehog3 finding (no 'rule' object and "
-                                  "'secret' as in 3.x, no 'reason' and 'stringsFound' as in 2.x)")
+                raise fields.fail(
+                    where,
+                    "not a trufflehog3 finding (no 'rule' object and "
+                    "'secret' as in 3.x, no 'reason' and 'stringsFound' as in 2.x)",
+                )
         return ParseResult(findings=collector.sorted_findings(), secret_values=collector.values)
 
     # --- run ------------------------------------------------------------------------------
@@ -116,8 +125,10 @@ class TruffleHog3Adapter(Adapter):
 
     def output_problem(self, exit_code: int | None, parsed: ParseResult) -> str | None:
         if exit_code == 1 and not parsed.findings:
-            return ("exited with code 1 without reporting a finding (trufflehog3 3.x exits 1 "
-                    "when it fails, 2.x when it finds secrets)")
+            return (
+                "exited with code 1 without reporting a finding (trufflehog3 3.x exits 1 "
+                "when it fails, 2.x when it finds secrets)"
+            )
         return None
 
     def parse_version(self, output: str) -> str | None:
@@ -132,14 +143,19 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
     title = field_str(rule, "message", rule_where) or rule_id
     path = field_path(item, "path", where, required=True)
     commit = field_str(item, "commit", where)
-    line_text = field_str(item, "line", where) if not isinstance(item.get("line"), int) \
+    line_text = (
+        field_str(item, "line", where)
+        if not isinstance(item.get("line"), int)
         else str(item["line"])
-    line = int(line_text) if line_text.isdigit() and 0 < int(line_text) <= fields.MAX_LINE \
-        else None
+    )
+    line = int(line_text) if line_text.isdigit() and 0 < int(line_text) <= fields.MAX_LINE else None
     value = field_str(item, "secret", where, required=True)
     context = item.get("context")
-    context_lines = {str(k): v for k, v in context.items() if isinstance(v, str)} \
-        if isinstance(context, dict) else {}
+    context_lines = (
+        {str(k): v for k, v in context.items() if isinstance(v, str)}
+        if isinstance(context, dict)
+        else {}
+    )
     collector.remember(value, *context_lines.values())
     here = context_lines.get(line_text, "")
     if commit and value.startswith("+") and here.startswith(value):
@@ -153,16 +169,25 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
         message += f" (commit {short_commit(commit)})"
     severity = _SEVERITIES.get(field_str(rule, "severity", rule_where).upper())
     collector.add(
-        rule_id=rule_id, rule_name=title, secret=secret, path=path,
-        message=message, start_line=None if commit else line,
-        end_line=None if commit else line, snippet=snippet or None,
+        rule_id=rule_id,
+        rule_name=title,
+        secret=secret,
+        path=path,
+        message=message,
+        start_line=None if commit else line,
+        end_line=None if commit else line,
+        snippet=snippet or None,
         tags=["history"] if commit else [],
-        properties={"commit": commit, "branch": field_str(item, "branch", where),
-                    "author": field_str(item, "author", where),
-                    "date": field_str(item, "date", where),
-                    "diff_line": line if commit else None,
-                    "tool_severity": severity,
-                    "pattern": field_str(rule, "pattern", rule_where) or None})
+        properties={
+            "commit": commit,
+            "branch": field_str(item, "branch", where),
+            "author": field_str(item, "author", where),
+            "date": field_str(item, "date", where),
+            "diff_line": line if commit else None,
+            "tool_severity": severity,
+            "pattern": field_str(rule, "pattern", rule_where) or None,
+        },
+    )
 
 
 def whole_token(line: str, value: str) -> str:
@@ -200,9 +225,18 @@ def _read_legacy(collector: SecretCollector, item: dict[str, Any], where: str) -
         if commit:
             message += f" (commit {short_commit(commit)})"
         collector.add(
-            rule_id=slug(reason), rule_name=reason, secret=secret, rule_id_from_name=True,
-            path=path, message=message, start_line=None if commit else line,
+            rule_id=slug(reason),
+            rule_name=reason,
+            secret=secret,
+            rule_id_from_name=True,
+            path=path,
+            message=message,
+            start_line=None if commit else line,
             end_line=None if commit else line,
             tags=["history"] if commit else [],
-            properties={"commit": commit, "branch": field_str(item, "branch", where),
-                        "date": field_str(item, "date", where) if commit else None})
+            properties={
+                "commit": commit,
+                "branch": field_str(item, "branch", where),
+                "date": field_str(item, "date", where) if commit else None,
+            },
+        )

@@ -25,8 +25,13 @@ def pypi_package(name: str, version: str | None, fixed: Iterable[str] = ()) -> P
         purl: str | None = PackageURL(type="pypi", name=canonical, version=version).to_string()
     except ValueError:  # no name left once canonical (a name of only "-", say)
         purl = None
-    return Package(name=canonical or name, version=version, ecosystem="pypi", purl=purl,
-                   fixed_versions=sort_versions([v for v in fixed if v]))
+    return Package(
+        name=canonical or name,
+        version=version,
+        ecosystem="pypi",
+        purl=purl,
+        fixed_versions=sort_versions([v for v in fixed if v]),
+    )
 
 
 @dataclass
@@ -56,15 +61,19 @@ def vulnerability_finding(report: VulnReport) -> Finding:
     headline = f"{pkg.name} {pkg.version or '(version unknown)'} is affected by {named}; {advice}"
     description = " ".join((report.description or "").split())
     message = headline + (f"\n\n{description}" if description else "")
-    short = description if len(description) <= _DESCRIPTION_LIMIT else \
-        description[:_DESCRIPTION_LIMIT - 1].rstrip() + "…"
+    short = (
+        description
+        if len(description) <= _DESCRIPTION_LIMIT
+        else description[: _DESCRIPTION_LIMIT - 1].rstrip() + "…"
+    )
     return Finding(
         tool=report.tool,
         rule_id=report.vuln_id,
         rule_name=vuln.canonical_id,
         rule_description=short or f"Known vulnerability {report.vuln_id}",
         rule_help=description or None,
-        help_uri=report.help_uri or id_url(normal_vuln_id(vuln.canonical_id))
+        help_uri=report.help_uri
+        or id_url(normal_vuln_id(vuln.canonical_id))
         or id_url(normal_vuln_id(report.vuln_id)),
         category=Category.DEPENDENCY,
         severity=report.rating.severity,

@@ -34,16 +34,19 @@ def audit(store: AdvisoryStore, target: Path, files: list[str] | None = None) ->
     for pin in found.unique():
         assert pin.version is not None  # noqa: S101 - unique() keeps pinned versions only
         verdict = store.affecting(PYPI, pin.name, pin.version)
-        results.append({
-            "name": pin.name,
-            "version": pin.version,
-            "path": pin.path,
-            "line": pin.line,
-            "vulns": [vuln_entry(match) for match in verdict.matches],
-            "undecided": [{"id": u.advisory.id, "versions": u.versions}
-                          for u in verdict.undecided],
-            "withdrawn": verdict.withdrawn,
-        })
+        results.append(
+            {
+                "name": pin.name,
+                "version": pin.version,
+                "path": pin.path,
+                "line": pin.line,
+                "vulns": [vuln_entry(match) for match in verdict.matches],
+                "undecided": [
+                    {"id": u.advisory.id, "versions": u.versions} for u in verdict.undecided
+                ],
+                "withdrawn": verdict.withdrawn,
+            }
+        )
     return {
         "schema": SCHEMA_ID,
         "secgate_version": __version__,
@@ -81,15 +84,21 @@ def render_text(doc: dict[str, Any]) -> str:
             ids = ", ".join([vuln["id"], *vuln["aliases"]])
             fix = f"fixed in {vuln['fixed'][0]}" if vuln["fixed"] else "no fixed version known"
             lines.append(f"{result['name']} {result['version']} ({where}): {ids}; {fix}")
-        lines.extend(f"{result['name']} {result['version']} ({where}): {undecided['id']} not "
-                     f"judged (not PEP 440: {', '.join(undecided['versions'])})"
-                     for undecided in result["undecided"])
+        lines.extend(
+            f"{result['name']} {result['version']} ({where}): {undecided['id']} not "
+            f"judged (not PEP 440: {', '.join(undecided['versions'])})"
+            for undecided in result["undecided"]
+        )
     affected = sum(1 for r in doc["results"] if r["vulns"])
     vulns = sum(len(r["vulns"]) for r in doc["results"])
-    lines.append(f"{len(doc['results'])} pinned package(s) audited, {affected} affected by "
-                 f"{vulns} known vulnerabilit{'y' if vulns == 1 else 'ies'}")
+    lines.append(
+        f"{len(doc['results'])} pinned package(s) audited, {affected} affected by "
+        f"{vulns} known vulnerabilit{'y' if vulns == 1 else 'ies'}"
+    )
     lines.extend(f"not pinned, not judged: {entry}" for entry in doc["unpinned"])
     lines.extend(f"not read: {entry}" for entry in doc["problems"])
-    lines.extend(f"data: OSV {snap['source']} ({snap['records']} records, newest "
-                 f"{snap['date']})" for snap in doc["snapshots"])
+    lines.extend(
+        f"data: OSV {snap['source']} ({snap['records']} records, newest {snap['date']})"
+        for snap in doc["snapshots"]
+    )
     return "\n".join(lines) + "\n"

@@ -45,8 +45,7 @@ def parse_scores(data: bytes) -> EpssFile:
         raise InputError(f"not UTF-8 text (binary data at byte {exc.start})") from None
     lines = text.splitlines()
     if not lines or not lines[0].startswith("#"):
-        raise InputError("line 1: not an EPSS file (expected "
-                         "'#model_version:...,score_date:...')")
+        raise InputError("line 1: not an EPSS file (expected '#model_version:...,score_date:...')")
     meta = dict(_pairs(lines[0][1:]))
     score_date = meta.get("score_date", "")[:10]
     if parse_day(score_date) is None:
@@ -59,8 +58,7 @@ def parse_scores(data: bytes) -> EpssFile:
         if not row or not "".join(row).strip():
             continue
         scores.append(_row(row, number))
-    return EpssFile(model_version=meta.get("model_version"), score_date=score_date,
-                    scores=scores)
+    return EpssFile(model_version=meta.get("model_version"), score_date=score_date, scores=scores)
 
 
 def _row(row: list[str], number: int) -> EpssScore:
@@ -76,8 +74,9 @@ def _row(row: list[str], number: int) -> EpssScore:
         except ValueError:
             value = math.nan
         if not 0.0 <= value <= 1.0:
-            raise InputError(f"line {number} ({cve}): {name} {cell.strip()!r} is not a number "
-                             "from 0 to 1")
+            raise InputError(
+                f"line {number} ({cve}): {name} {cell.strip()!r} is not a number from 0 to 1"
+            )
         values.append(value)
     return EpssScore(cve=cve, score=values[0], percentile=values[1])
 

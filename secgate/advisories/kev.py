@@ -53,14 +53,18 @@ def parse_catalog(data: bytes) -> KevCatalog:
     """Read a KEV catalog; ``InputError`` (without the path) says which entry is wrong."""
     doc = decode_json(data)
     if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
-        raise InputError("not the CISA KEV catalog (expected an object with a "
-                         "'vulnerabilities' list)")
+        raise InputError(
+            "not the CISA KEV catalog (expected an object with a 'vulnerabilities' list)"
+        )
     released = _text(doc.get("dateReleased"))
     if released is None or parse_day(released[:10]) is None:
         raise InputError(f"dateReleased: {doc.get('dateReleased')!r} is not a date-time")
     entries = [_entry(item, index) for index, item in enumerate(doc["vulnerabilities"])]
-    return KevCatalog(version=_text(doc.get("catalogVersion")) or released[:10],
-                      released=released, entries=entries)
+    return KevCatalog(
+        version=_text(doc.get("catalogVersion")) or released[:10],
+        released=released,
+        entries=entries,
+    )
 
 
 def _entry(item: Any, index: int) -> KevEntry:
@@ -79,10 +83,15 @@ def _entry(item: Any, index: int) -> KevEntry:
         dates[key] = value
     use = _text(item.get("knownRansomwareCampaignUse"))
     ransomware = None if use is None else use.strip().lower() == "known"
-    return KevEntry(cve=cve, date_added=dates["dateAdded"], due_date=dates["dueDate"],
-                    ransomware=ransomware, vendor=_text(item.get("vendorProject")),
-                    product=_text(item.get("product")), name=_text(item.get("vulnerabilityName")))
-
+    return KevEntry(
+        cve=cve,
+        date_added=dates["dateAdded"],
+        due_date=dates["dueDate"],
+        ransomware=ransomware,
+        vendor=_text(item.get("vendorProject")),
+        product=_text(item.get("product")),
+        name=_text(item.get("vulnerabilityName")),
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -61,8 +61,10 @@ def _event(item: Any, index: int) -> Any:
         raise ValueError(f"[{index}]: an event is a mapping, not {type(item).__name__}")
     kinds = [k for k in EVENT_KINDS if k in item]
     if len(kinds) != 1:
-        raise ValueError(f"[{index}]: an event holds exactly one of {', '.join(EVENT_KINDS)} "
-                         f"(this one: {', '.join(map(str, item)) or 'none'})")
+        raise ValueError(
+            f"[{index}]: an event holds exactly one of {', '.join(EVENT_KINDS)} "
+            f"(this one: {', '.join(map(str, item)) or 'none'})"
+        )
     value = item[kinds[0]]
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"[{index}]: {kinds[0]} is not a version string: {value!r}")
@@ -94,8 +96,9 @@ class AffectedPackage(_Model):
     def key(self) -> tuple[str, str]:
         """``(ecosystem, name)`` as the store indexes them: the ecosystem without its release
         suffix (``Debian:12`` is ``Debian``), the name as the ecosystem compares names."""
-        return ecosystem_key(self.package.ecosystem), package_key(self.package.ecosystem,
-                                                                   self.package.name)
+        return ecosystem_key(self.package.ecosystem), package_key(
+            self.package.ecosystem, self.package.name
+        )
 
 
 class Severity(_Model):

@@ -66,14 +66,21 @@ def find_files(target: Path) -> list[str]:
     without a lock file beside them."""
     found = list(requirements.find(target))
     for directory, dirnames, filenames in os.walk(target):
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS
+        )
         base = Path(directory).relative_to(target)
         locks = [name for name in LOCK_FILES if name in filenames]
-        found.extend((base / name).as_posix() for name in locks
-                     if scanned_tree.regular_file(target, base / name) is not None)
-        if PYPROJECT in filenames and not locks \
-                and scanned_tree.regular_file(target, base / PYPROJECT) is not None:
+        found.extend(
+            (base / name).as_posix()
+            for name in locks
+            if scanned_tree.regular_file(target, base / name) is not None
+        )
+        if (
+            PYPROJECT in filenames
+            and not locks
+            and scanned_tree.regular_file(target, base / PYPROJECT) is not None
+        ):
             found.append((base / PYPROJECT).as_posix())
     return sorted(dict.fromkeys(found))
 

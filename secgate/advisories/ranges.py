@@ -82,19 +82,27 @@ def judge(entry: AffectedPackage, version: str) -> Verdict:
             fixed.extend(_above(rng, parsed, "fixed"))
     if parsed is None and not listed:
         undecidable.append(version)
-    return Verdict(affected=listed or in_range, undecidable=undecidable,
-                   fixed=sort_versions(fixed), last_affected=sort_versions(last))
+    return Verdict(
+        affected=listed or in_range,
+        undecidable=undecidable,
+        fixed=sort_versions(fixed),
+        last_affected=sort_versions(last),
+    )
 
 
 def sort_versions(versions: Iterable[str]) -> list[str]:
     """Unique versions, lowest first (PEP 440 order; ones it cannot read last, as written)."""
-    return sorted(set(versions), key=lambda v: (parse_version(v) is None,
-                                                parse_version(v) or Version("0"), v))
+    return sorted(
+        set(versions), key=lambda v: (parse_version(v) is None, parse_version(v) or Version("0"), v)
+    )
 
 
 def _above(rng: Range, version: Version, kind: str, inclusive: bool = False) -> list[str]:
-    return [e.version for e in rng.events if e.kind == kind and (
-        _version(e) >= version if inclusive else _version(e) > version)]
+    return [
+        e.version
+        for e in rng.events
+        if e.kind == kind and (_version(e) >= version if inclusive else _version(e) > version)
+    ]
 
 
 def affects(entry: AffectedPackage, version: str) -> bool:
@@ -123,8 +131,14 @@ def range_affects(rng: Range, version: Version) -> bool:
 
 def fixed_versions(entries: Iterable[AffectedPackage]) -> list[str]:
     """Every ``fixed`` version the entries' version ranges name (for upgrade advice)."""
-    return sort_versions(e.version for entry in entries for rng in entry.ranges
-                         if rng.type != "GIT" for e in rng.events if e.kind == "fixed")
+    return sort_versions(
+        e.version
+        for entry in entries
+        for rng in entry.ranges
+        if rng.type != "GIT"
+        for e in rng.events
+        if e.kind == "fixed"
+    )
 
 
 def _listed(versions: tuple[str, ...], version: str, parsed: Version | None) -> bool:

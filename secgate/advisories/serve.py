@@ -28,8 +28,7 @@ _LOOPBACK = "127.0.0.1"
 
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[0] != "--db" or argv[2] != "--":
-        print("usage: python -m secgate.advisories.serve --db STORE -- COMMAND...",
-              file=sys.stderr)
+        print("usage: python -m secgate.advisories.serve --db STORE -- COMMAND...", file=sys.stderr)
         return ExitCode.USAGE.value
     from secgate.advisories.service import LocalOsvService  # the server only where it serves
 
@@ -39,16 +38,21 @@ def main(argv: list[str]) -> int:
         return ExitCode.SCANNER_ERROR.value
     try:
         with LocalOsvService(store) as service:
-            env = {**os.environ, "PIP_AUDIT_VULNERABILITY_SERVICE": "osv",
-                   "PIP_AUDIT_OSV_URL": service.query_url}
+            env = {
+                **os.environ,
+                "PIP_AUDIT_VULNERABILITY_SERVICE": "osv",
+                "PIP_AUDIT_OSV_URL": service.query_url,
+            }
             for name in ("NO_PROXY", "no_proxy"):
                 listed = [h for h in env.get(name, "").split(",") if h.strip()]
                 env[name] = ",".join([*listed, _LOOPBACK])
             try:
                 done = subprocess.run(command, env=env, check=False)
             except OSError as exc:
-                print(f"secgate: error: {command[0]}: could not start: {exc.strerror}",
-                      file=sys.stderr)
+                print(
+                    f"secgate: error: {command[0]}: could not start: {exc.strerror}",
+                    file=sys.stderr,
+                )
                 return ExitCode.SCANNER_ERROR.value
             return done.returncode
     except (OSError, SecgateError) as exc:

@@ -36,8 +36,15 @@ from secgate.advisories.store import AdvisoryStore
 QUERY_PATH = "/v1/query"
 _MAX_BODY = 1024 * 1024
 _IDLE_SECONDS = 30
-_PURL_ECOSYSTEMS = {"pypi": "PyPI", "npm": "npm", "golang": "Go", "maven": "Maven",
-                    "cargo": "crates.io", "gem": "RubyGems", "nuget": "NuGet"}
+_PURL_ECOSYSTEMS = {
+    "pypi": "PyPI",
+    "npm": "npm",
+    "golang": "Go",
+    "maven": "Maven",
+    "cargo": "crates.io",
+    "gem": "RubyGems",
+    "nuget": "NuGet",
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -83,8 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
                     vulns = self._vulns(store, query if isinstance(query, dict) else {})
                     if vulns is None:
                         return
-                    results.append({"vulns": [{"id": v["id"], "modified": v.get("modified")}
-                                              for v in vulns]} if vulns else {})
+                    results.append(
+                        {"vulns": [{"id": v["id"], "modified": v.get("modified")} for v in vulns]}
+                        if vulns
+                        else {}
+                    )
             self._send(HTTPStatus.OK, {"results": results})
         else:
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: POST {self.path}")
@@ -95,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: GET {self.path}")
             return
         with self._store() as store:
-            record = store.raw_record(self.path[len(prefix):])
+            record = store.raw_record(self.path[len(prefix) :])
         if record is None:
             self._error(HTTPStatus.NOT_FOUND, "no such vulnerability")
         else:
@@ -119,13 +129,15 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _vulns(self, store: AdvisoryStore, query: dict[str, Any]
-               ) -> list[dict[str, Any]] | None:
+    def _vulns(self, store: AdvisoryStore, query: dict[str, Any]) -> list[dict[str, Any]] | None:
         """The records affecting the queried version; None after answering an error."""
         package = query.get("package") if isinstance(query.get("package"), dict) else {}
         assert isinstance(package, dict)  # noqa: S101 - narrowed just above
-        name, ecosystem, version = package.get("name"), package.get("ecosystem"), \
-            query.get("version")
+        name, ecosystem, version = (
+            package.get("name"),
+            package.get("ecosystem"),
+            query.get("version"),
+        )
         if isinstance(package.get("purl"), str):
             try:
                 purl = PackageURL.from_string(package["purl"])
@@ -135,8 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
             name, version = purl.name, version or purl.version
             ecosystem = _PURL_ECOSYSTEMS.get(purl.type, purl.type)
         if not all(isinstance(v, str) and v for v in (name, ecosystem, version)):
-            self._error(HTTPStatus.BAD_REQUEST, "a query needs a package name, ecosystem "
-                                                "and version")
+            self._error(
+                HTTPStatus.BAD_REQUEST, "a query needs a package name, ecosystem and version"
+            )
             return None
         assert isinstance(name, str) and isinstance(ecosystem, str)  # noqa: S101
         assert isinstance(version, str)  # noqa: S101 - checked just above
@@ -164,8 +177,9 @@ class LocalOsvService:
 
     def __init__(self, store_file: Path) -> None:
         self._server = _Server(store_file)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="secgate-osv-service", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="secgate-osv-service", daemon=True
+        )
 
     @property
     def query_url(self) -> str:
@@ -176,8 +190,12 @@ class LocalOsvService:
         self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
         self._server.server_close()

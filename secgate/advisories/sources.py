@@ -44,8 +44,11 @@ class _TextLoader(_BaseLoader):  # type: ignore[valid-type,misc]
 
 
 _TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers
-            if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")]
+    first: [
+        (tag, pattern)
+        for tag, pattern in resolvers
+        if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -80,8 +83,7 @@ def _load_yaml(data: bytes) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"malformed YAML{where}: {getattr(exc, 'problem', None) or exc}"
-                         ) from None
+        raise InputError(f"malformed YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     finally:
         loader.dispose()
 
@@ -97,8 +99,11 @@ def record_files(path: Path) -> Iterator[RecordFile]:
     elif path.is_file() and path.name.lower().endswith(RECORD_SUFFIXES):
         yield RecordFile(str(path), _read(path))
     elif path.exists():
-        raise InputError("not OSV data: give a directory of records, an OSV .zip archive, or "
-                         "a .json/.yaml record", path=path)
+        raise InputError(
+            "not OSV data: give a directory of records, an OSV .zip archive, or "
+            "a .json/.yaml record",
+            path=path,
+        )
     else:
         raise InputError("no such file or directory", path=path)
 
@@ -107,8 +112,11 @@ def _walk(root: Path) -> list[Path]:
     found: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(directory) / name for name in sorted(filenames)
-                     if name.lower().endswith(RECORD_SUFFIXES) and not name.startswith("."))
+        found.extend(
+            Path(directory) / name
+            for name in sorted(filenames)
+            if name.lower().endswith(RECORD_SUFFIXES) and not name.startswith(".")
+        )
     return found
 
 
@@ -118,15 +126,19 @@ def _zip_members(path: Path) -> Iterator[RecordFile]:
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(f"not a readable zip archive ({exc})", path=path) from None
     with archive:
-        infos = sorted((i for i in archive.infolist() if not i.is_dir()
-                        and i.filename.lower().endswith(RECORD_SUFFIXES)),
-                       key=lambda i: i.filename)
+        infos = sorted(
+            (
+                i
+                for i in archive.infolist()
+                if not i.is_dir() and i.filename.lower().endswith(RECORD_SUFFIXES)
+            ),
+            key=lambda i: i.filename,
+        )
         total = 0
         for info in infos:
             total += info.file_size
             if total > _MAX_UNCOMPRESSED:
-                raise InputError(f"expands to more than {_MAX_UNCOMPRESSED >> 30} GiB",
-                                 path=path)
+                raise InputError(f"expands to more than {_MAX_UNCOMPRESSED >> 30} GiB", path=path)
             label = f"{path}!{info.filename}"
             try:
                 yield RecordFile(label, archive.read(info))
@@ -163,8 +175,7 @@ def digest_files(files: list[RecordFile], root: Path) -> str:
         name = file.label
         if not name.startswith(f"{root}!"):
             try:
-                name = Path(name).relative_to(root).as_posix() if root.is_dir() else Path(
-                    name).name
+                name = Path(name).relative_to(root).as_posix() if root.is_dir() else Path(name).name
             except ValueError:
                 pass
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")

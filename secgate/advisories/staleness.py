@@ -41,8 +41,9 @@ class Staleness:
     """True when the policy makes stale data an error (``on_stale: block``)."""
 
 
-def judge(snapshots: list[AdvisorySnapshot], max_age_days: int | None, on_stale: str,
-          today: date) -> Staleness:
+def judge(
+    snapshots: list[AdvisorySnapshot], max_age_days: int | None, on_stale: str, today: date
+) -> Staleness:
     """The stale snapshots under the policy (none when ``max_age_days`` is not set)."""
     if max_age_days is None:
         return Staleness([], False)
@@ -53,9 +54,11 @@ def judge(snapshots: list[AdvisorySnapshot], max_age_days: int | None, on_stale:
             continue
         kind = KIND_NAMES[snapshot.kind]
         how_old = f"is {age} day(s) old" if age is not None else "has no date"
-        lines.append(f"advisory data {kind} {snapshot.source} (dated {snapshot.date or '?'}) "
-                     f"{how_old}, more than advisories.max_age_days: {max_age_days}; import a "
-                     "newer snapshot")
+        lines.append(
+            f"advisory data {kind} {snapshot.source} (dated {snapshot.date or '?'}) "
+            f"{how_old}, more than advisories.max_age_days: {max_age_days}; import a "
+            "newer snapshot"
+        )
     return Staleness(lines, block=bool(lines) and on_stale == "block")
 
 
@@ -63,5 +66,7 @@ def describe(snapshot: AdvisorySnapshot, today: date) -> str:
     """One line naming a snapshot and its date, for reports."""
     age = age_days(snapshot, today)
     old = f", {age} day(s) old" if age is not None else ""
-    return (f"{KIND_NAMES[snapshot.kind]} {snapshot.source}: {snapshot.records} record(s), "
-            f"dated {snapshot.date or 'unknown'}{old}")
+    return (
+        f"{KIND_NAMES[snapshot.kind]} {snapshot.source}: {snapshot.records} record(s), "
+        f"dated {snapshot.date or 'unknown'}{old}"
+    )

@@ -137,37 +137,46 @@ class AdvisoryStore:
         that does not exist is a ``UsageError``; with it, one is made."""
         target = path or store_path()
         if not create and not target.is_file():
-            raise UsageError(f"{target}: no advisory data imported yet (run 'secgate "
-                             "advisories import PATH', or set SECGATE_DATA_DIR)")
+            raise UsageError(
+                f"{target}: no advisory data imported yet (run 'secgate "
+                "advisories import PATH', or set SECGATE_DATA_DIR)"
+            )
         try:
             if create:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(target, timeout=_BUSY_TIMEOUT,
-                                             isolation_level=None)
+                connection = sqlite3.connect(target, timeout=_BUSY_TIMEOUT, isolation_level=None)
             else:
-                connection = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True,
-                                             timeout=_BUSY_TIMEOUT, isolation_level=None)
+                connection = sqlite3.connect(
+                    f"{target.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=_BUSY_TIMEOUT,
+                    isolation_level=None,
+                )
             connection.execute("PRAGMA foreign_keys = ON")
             store = cls(connection, target)
             store._prepare(create)
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a usable advisory store ({exc}); delete it and import "
-                             "again", path=target) from None
+            raise InputError(
+                f"not a usable advisory store ({exc}); delete it and import again", path=target
+            ) from None
         except OSError as exc:
-            raise InputError(f"cannot open the advisory store: {exc.strerror}",
-                             path=target) from None
+            raise InputError(
+                f"cannot open the advisory store: {exc.strerror}", path=target
+            ) from None
         return store
 
     def _prepare(self, create: bool) -> None:
         if create:
             self._db.executescript(_SCHEMA)  # every statement is idempotent
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                             (SCHEMA_VERSION,))
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None or row[0] != SCHEMA_VERSION:
             found = row[0] if row else "none"
-            raise InputError(f"advisory store format {found}, this secgate reads "
-                             f"{SCHEMA_VERSION}: delete it and import again", path=self.path)
+            raise InputError(
+                f"advisory store format {found}, this secgate reads "
+                f"{SCHEMA_VERSION}: delete it and import again",
+                path=self.path,
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -183,13 +192,21 @@ class AdvisoryStore:
         """The snapshots held, by kind then source."""
         rows = self._db.execute(
             "SELECT kind, source, sha256, records, data_date, imported_at FROM snapshots "
-            "WHERE ? IS NULL OR kind = ? ORDER BY kind, source", (kind, kind)).fetchall()
-        return [AdvisorySnapshot(kind=r[0], source=r[1], sha256=r[2], records=r[3], date=r[4],
-                                 imported_at=r[5]) for r in rows]
+            "WHERE ? IS NULL OR kind = ? ORDER BY kind, source",
+            (kind, kind),
+        ).fetchall()
+        return [
+            AdvisorySnapshot(
+                kind=r[0], source=r[1], sha256=r[2], records=r[3], date=r[4], imported_at=r[5]
+            )
+            for r in rows
+        ]
 
     def has(self, kind: SnapshotKind) -> bool:
-        return self._db.execute("SELECT 1 FROM snapshots WHERE kind = ? LIMIT 1",
-                                (kind,)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM snapshots WHERE kind = ? LIMIT 1", (kind,)).fetchone()
+            is not None
+        )
 
     # --- importing ------------------------------------------------------------------------
     def import_osv(self, path: Path) -> AdvisorySnapshot:
@@ -204,23 +221,36 @@ class AdvisoryStore:
         seen: dict[str, str] = {}
         for advisory, _ in advisories:
             if advisory.id in seen:
-                raise InputError(f"record {advisory.id} appears twice (also in "
-                                 f"{seen[advisory.id]})", path=path)
+                raise InputError(
+                    f"record {advisory.id} appears twice (also in {seen[advisory.id]})", path=path
+                )
             seen[advisory.id] = str(path)
         digest = digest_bytes(path.read_bytes()) if path.is_file() else digest_files(files, path)
         newest = max(a.modified for a, _ in advisories)
         with self._writing() as db:
-            snapshot = self._replace_snapshot(db, "osv", str(path), digest, len(advisories),
-                                              newest[:10], every_source=False)
-            db.executemany("INSERT INTO advisories VALUES (?, ?, ?, ?, ?)",
-                           ((snapshot, a.id, a.modified, a.withdrawn, _pack(raw))
-                            for a, raw in advisories))
-            db.executemany("INSERT INTO affected VALUES (?, ?, ?, ?)",
-                           ((snapshot, a.id, *key) for a, _ in advisories
-                            for key in dict.fromkeys(entry.key for entry in a.affected)))
-            db.executemany("INSERT INTO aliases VALUES (?, ?, ?)",
-                           ((snapshot, a.id, _alias_key(alias)) for a, _ in advisories
-                            for alias in dict.fromkeys(a.all_ids)))
+            snapshot = self._replace_snapshot(
+                db, "osv", str(path), digest, len(advisories), newest[:10], every_source=False
+            )
+            db.executemany(
+                "INSERT INTO advisories VALUES (?, ?, ?, ?, ?)",
+                ((snapshot, a.id, a.modified, a.withdrawn, _pack(raw)) for a, raw in advisories),
+            )
+            db.executemany(
+                "INSERT INTO affected VALUES (?, ?, ?, ?)",
+                (
+                    (snapshot, a.id, *key)
+                    for a, _ in advisories
+                    for key in dict.fromkeys(entry.key for entry in a.affected)
+                ),
+            )
+            db.executemany(
+                "INSERT INTO aliases VALUES (?, ?, ?)",
+                (
+                    (snapshot, a.id, _alias_key(alias))
+                    for a, _ in advisories
+                    for alias in dict.fromkeys(a.all_ids)
+                ),
+            )
         self._parsed.clear()
         return self._snapshot(snapshot)
 
@@ -228,9 +258,18 @@ class AdvisoryStore:
         """Import the KEV catalog (replacing the one held)."""
         data = read_maybe_gzip(path)
         catalog = _parsed_catalog(kev_format.parse_catalog, data, path)
-        rows = [(e.cve, e.date_added, e.due_date,
-                 None if e.ransomware is None else int(e.ransomware), e.vendor, e.product,
-                 e.name) for e in catalog.entries]
+        rows = [
+            (
+                e.cve,
+                e.date_added,
+                e.due_date,
+                None if e.ransomware is None else int(e.ransomware),
+                e.vendor,
+                e.product,
+                e.name,
+            )
+            for e in catalog.entries
+        ]
         return self._replace_catalog("kev", path, data, catalog.date, rows)
 
     def import_epss(self, path: Path) -> AdvisorySnapshot:
@@ -240,16 +279,21 @@ class AdvisoryStore:
         rows = [(s.cve, s.score, s.percentile) for s in scores.scores]
         return self._replace_catalog("epss", path, data, scores.score_date, rows)
 
-    def _replace_catalog(self, kind: SnapshotKind, path: Path, data: bytes, day: str,
-                         rows: list[tuple[Any, ...]]) -> AdvisorySnapshot:
+    def _replace_catalog(
+        self, kind: SnapshotKind, path: Path, data: bytes, day: str, rows: list[tuple[Any, ...]]
+    ) -> AdvisorySnapshot:
         """One catalog (KEV, EPSS) in place of the one held: its snapshot, then its rows."""
         marks = ", ".join("?" * (len(rows[0]) + 1)) if rows else ""
         with self._writing() as db:
-            snapshot = self._replace_snapshot(db, kind, str(path), digest_bytes(data),
-                                              len(rows), day, every_source=True)
+            snapshot = self._replace_snapshot(
+                db, kind, str(path), digest_bytes(data), len(rows), day, every_source=True
+            )
             if rows:
-                db.executemany(f"INSERT OR REPLACE INTO {_CATALOG_TABLES[kind]} "  # noqa: S608
-                               f"VALUES ({marks})", ((snapshot, *row) for row in rows))
+                db.executemany(
+                    f"INSERT OR REPLACE INTO {_CATALOG_TABLES[kind]} "  # noqa: S608
+                    f"VALUES ({marks})",
+                    ((snapshot, *row) for row in rows),
+                )
         return self._snapshot(snapshot)
 
     @contextmanager
@@ -273,9 +317,16 @@ class AdvisoryStore:
             db.execute("ROLLBACK")
             raise
 
-    def _replace_snapshot(self, db: sqlite3.Connection, kind: SnapshotKind, source: str,
-                          digest: str, records: int, data_date: str,
-                          every_source: bool) -> int:
+    def _replace_snapshot(
+        self,
+        db: sqlite3.Connection,
+        kind: SnapshotKind,
+        source: str,
+        digest: str,
+        records: int,
+        data_date: str,
+        every_source: bool,
+    ) -> int:
         if every_source:
             db.execute("DELETE FROM snapshots WHERE kind = ?", (kind,))
         else:
@@ -283,15 +334,26 @@ class AdvisoryStore:
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         cursor = db.execute(
             "INSERT INTO snapshots (kind, source, sha256, records, data_date, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (kind, source, digest, records, data_date, now))
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, source, digest, records, data_date, now),
+        )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
         return cursor.lastrowid
 
     def _snapshot(self, snapshot_id: int) -> AdvisorySnapshot:
-        row = self._db.execute("SELECT kind, source, sha256, records, data_date, imported_at "
-                               "FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
-        return AdvisorySnapshot(kind=row[0], source=row[1], sha256=row[2], records=row[3],
-                                date=row[4], imported_at=row[5])
+        row = self._db.execute(
+            "SELECT kind, source, sha256, records, data_date, imported_at "
+            "FROM snapshots WHERE id = ?",
+            (snapshot_id,),
+        ).fetchone()
+        return AdvisorySnapshot(
+            kind=row[0],
+            source=row[1],
+            sha256=row[2],
+            records=row[3],
+            date=row[4],
+            imported_at=row[5],
+        )
 
     # --- OSV queries ----------------------------------------------------------------------
     def advisories_for(self, ecosystem: str, name: str) -> list[Advisory]:
@@ -301,7 +363,8 @@ class AdvisoryStore:
             "SELECT a.snapshot, a.id, a.modified, a.record FROM affected f JOIN advisories a "
             "ON a.snapshot = f.snapshot AND a.id = f.advisory "
             "WHERE f.ecosystem = ? AND f.name = ?",
-            (ecosystem_key(ecosystem), package_key(ecosystem, name))).fetchall()
+            (ecosystem_key(ecosystem), package_key(ecosystem, name)),
+        ).fetchall()
         return self._newest(rows)
 
     def affecting(self, ecosystem: str, name: str, version: str) -> PackageAudit:
@@ -315,8 +378,9 @@ class AdvisoryStore:
             verdicts = [(entry, ranges.judge(entry, version)) for entry in entries]
             matched = [entry for entry, verdict in verdicts if verdict.affected]
             if matched:
-                fixed = ranges.sort_versions(v for _, verdict in verdicts if verdict.affected
-                                             for v in verdict.fixed)
+                fixed = ranges.sort_versions(
+                    v for _, verdict in verdicts if verdict.affected for v in verdict.fixed
+                )
                 audit.matches.append(Match(advisory, matched, fixed))
                 continue
             unreadable = [v for _, verdict in verdicts for v in verdict.undecidable]
@@ -329,7 +393,8 @@ class AdvisoryStore:
         rows = self._db.execute(
             "SELECT a.snapshot, a.id, a.modified, a.record FROM aliases l JOIN advisories a "
             "ON a.snapshot = l.snapshot AND a.id = l.advisory WHERE l.alias = ?",
-            (_alias_key(vuln_id),)).fetchall()
+            (_alias_key(vuln_id),),
+        ).fetchall()
         found = self._newest(rows)
         exact = [a for a in found if a.id == vuln_id]
         chosen = exact or found
@@ -337,15 +402,19 @@ class AdvisoryStore:
 
     def raw_record(self, advisory_id: str) -> dict[str, Any] | None:
         """The record with this id as it was imported (the newest copy), or None."""
-        row = self._db.execute("SELECT record FROM advisories WHERE id = ? "
-                               "ORDER BY modified DESC, snapshot DESC LIMIT 1",
-                               (advisory_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT record FROM advisories WHERE id = ? "
+            "ORDER BY modified DESC, snapshot DESC LIMIT 1",
+            (advisory_id,),
+        ).fetchone()
         return _unpack(row[0]) if row else None
 
     def packages(self, ecosystem: str) -> list[str]:
         """Every package name of an ecosystem that some advisory names (PEP 503 for PyPI)."""
-        rows = self._db.execute("SELECT DISTINCT name FROM affected WHERE ecosystem = ? "
-                                "ORDER BY name", (ecosystem_key(ecosystem),)).fetchall()
+        rows = self._db.execute(
+            "SELECT DISTINCT name FROM affected WHERE ecosystem = ? ORDER BY name",
+            (ecosystem_key(ecosystem),),
+        ).fetchall()
         return [r[0] for r in rows]
 
     def _newest(self, rows: Sequence[tuple[int, str, str, bytes]]) -> list[Advisory]:
@@ -369,21 +438,30 @@ class AdvisoryStore:
         """The KEV entries of those CVE ids the catalog lists."""
         found = {}
         for cve in _unique_upper(cves):
-            row = self._db.execute("SELECT cve, date_added, due_date, ransomware, vendor, "
-                                   "product, name FROM kev WHERE cve = ?", (cve,)).fetchone()
+            row = self._db.execute(
+                "SELECT cve, date_added, due_date, ransomware, vendor, "
+                "product, name FROM kev WHERE cve = ?",
+                (cve,),
+            ).fetchone()
             if row is not None:
                 found[cve] = kev_format.KevEntry(
-                    cve=row[0], date_added=row[1], due_date=row[2],
-                    ransomware=None if row[3] is None else bool(row[3]), vendor=row[4],
-                    product=row[5], name=row[6])
+                    cve=row[0],
+                    date_added=row[1],
+                    due_date=row[2],
+                    ransomware=None if row[3] is None else bool(row[3]),
+                    vendor=row[4],
+                    product=row[5],
+                    name=row[6],
+                )
         return found
 
     def epss(self, cves: Iterable[str]) -> dict[str, epss_format.EpssScore]:
         """The EPSS scores of those CVE ids that were scored."""
         found = {}
         for cve in _unique_upper(cves):
-            row = self._db.execute("SELECT score, percentile FROM epss WHERE cve = ?",
-                                   (cve,)).fetchone()
+            row = self._db.execute(
+                "SELECT score, percentile FROM epss WHERE cve = ?", (cve,)
+            ).fetchone()
             if row is not None:
                 found[cve] = epss_format.EpssScore(cve=cve, score=row[0], percentile=row[1])
         return found

@@ -47,9 +47,12 @@ from secgate.model import Finding, VexDecision
 Status = Literal["not_affected", "affected", "fixed", "under_investigation"]
 STATUSES: tuple[Status, ...] = ("not_affected", "affected", "fixed", "under_investigation")
 _CYCLONEDX_STATES: dict[str, Status] = {
-    "not_affected": "not_affected", "false_positive": "not_affected",
-    "resolved": "fixed", "resolved_with_pedigree": "fixed",
-    "exploitable": "affected", "in_triage": "under_investigation",
+    "not_affected": "not_affected",
+    "false_positive": "not_affected",
+    "resolved": "fixed",
+    "resolved_with_pedigree": "fixed",
+    "exploitable": "affected",
+    "in_triage": "under_investigation",
 }
 
 
@@ -74,14 +77,21 @@ class Product:
         version = purl.version
         if pypi and version:
             version = canonicalize_version(version, strip_trailing_zero=True)
-        return cls(text=text, type=purl.type.lower(), namespace=purl.namespace or None,
-                   name=name, version=version or None)
+        return cls(
+            text=text,
+            type=purl.type.lower(),
+            namespace=purl.namespace or None,
+            name=name,
+            version=version or None,
+        )
 
     def covers(self, other: Product) -> bool:
         """True when this product (from a statement) names ``other`` (a finding's package)."""
-        return (self.type, self.namespace, self.name) == (other.type, other.namespace,
-                                                          other.name) \
-            and (self.version is None or self.version == other.version)
+        return (self.type, self.namespace, self.name) == (
+            other.type,
+            other.namespace,
+            other.name,
+        ) and (self.version is None or self.version == other.version)
 
 
 @dataclass(frozen=True)
@@ -111,21 +121,30 @@ class Statement:
     @property
     def clears(self) -> bool:
         """True when the statement decides its findings (see the module docstring)."""
-        return self.status == "fixed" or (self.status == "not_affected"
-                                          and bool(self.justification or self.impact))
+        return self.status == "fixed" or (
+            self.status == "not_affected" and bool(self.justification or self.impact)
+        )
 
     def decision(self) -> VexDecision:
         assert self.status in ("not_affected", "fixed")  # noqa: S101 - callers check clears
-        return VexDecision(status=self.status, justification=self.justification,
-                           impact=self.impact, document=self.document, source=self.source,
-                           statement=self.index)
+        return VexDecision(
+            status=self.status,
+            justification=self.justification,
+            impact=self.impact,
+            document=self.document,
+            source=self.source,
+            statement=self.index,
+        )
 
     def reason(self) -> str:
         """Why a finding it decides is ignored, in one line."""
         what = self.status.replace("_", " ")
         why = "; ".join(p for p in (self.justification, self.impact) if p)
-        return (f"VEX says {what}" + (f": {why}" if why else "")
-                + f" (statement {self.index} of {self.source})")
+        return (
+            f"VEX says {what}"
+            + (f": {why}" if why else "")
+            + f" (statement {self.index} of {self.source})"
+        )
 
 
 @dataclass
@@ -145,8 +164,11 @@ class VexIndex:
         if product is None:
             return None
         ids = {i.strip().upper() for i in finding.vulnerability.all_ids}
-        about = [(s.timestamp, order, s) for order, s in enumerate(self.statements)
-                 if s.vulnerabilities & ids and any(p.covers(product) for p in s.products)]
+        about = [
+            (s.timestamp, order, s)
+            for order, s in enumerate(self.statements)
+            if s.vulnerabilities & ids and any(p.covers(product) for p in s.products)
+        ]
         return max(about, key=lambda item: item[:2])[2] if about else None
 
     def deciding(self, finding: Finding) -> Statement | None:
@@ -165,8 +187,9 @@ def finding_product(finding: Finding) -> Product | None:
         return Product.parse(package.purl)
     if not package.ecosystem:
         return None
-    purl = PackageURL(type=package.ecosystem.lower(), name=package.name,
-                      version=package.version).to_string()
+    purl = PackageURL(
+        type=package.ecosystem.lower(), name=package.name, version=package.version
+    ).to_string()
     return Product.parse(purl)
 
 
@@ -205,10 +228,13 @@ def index(documents: Iterable[Document]) -> VexIndex:
             if statement.status == "not_affected" and not statement.clears:
                 found.notes.append(
                     f"{source}: statement {statement.index} says not_affected without a "
-                    "justification or impact statement: it decides nothing")
+                    "justification or impact statement: it decides nothing"
+                )
             if not statement.products:
-                found.notes.append(f"{source}: statement {statement.index} names no package "
-                                   "URL secgate can match: it decides nothing")
+                found.notes.append(
+                    f"{source}: statement {statement.index} names no package "
+                    "URL secgate can match: it decides nothing"
+                )
             found.statements.append(statement)
     return found
 
@@ -222,8 +248,10 @@ def parse_document(doc: Any, source: str) -> list[Statement]:
         return _openvex(doc, source)
     if doc.get("bomFormat") == "CycloneDX":
         return _cyclonedx(doc, source)
-    raise InputError("neither OpenVEX (an '@context' naming openvex) nor CycloneDX VEX "
-                     "('bomFormat': 'CycloneDX')")
+    raise InputError(
+        "neither OpenVEX (an '@context' naming openvex) nor CycloneDX VEX "
+        "('bomFormat': 'CycloneDX')"
+    )
 
 
 def _openvex(doc: dict[str, Any], source: str) -> list[Statement]:
@@ -244,13 +272,20 @@ def _openvex(doc: dict[str, Any], source: str) -> list[Statement]:
         products = item.get("products")
         if not isinstance(products, list) or not products:
             raise InputError(f"{where}: 'products' must be a non-empty list")
-        out.append(Statement(
-            document=document, source=source, index=index, vulnerabilities=vulns,
-            products=tuple(_openvex_products(products, where)), status=status,
-            justification=_text(item.get("justification")),
-            impact=_text(item.get("impact_statement")),
-            action=_text(item.get("action_statement")),
-            timestamp=_stamp(item.get("timestamp"), item.get("last_updated")) or stamp))
+        out.append(
+            Statement(
+                document=document,
+                source=source,
+                index=index,
+                vulnerabilities=vulns,
+                products=tuple(_openvex_products(products, where)),
+                status=status,
+                justification=_text(item.get("justification")),
+                impact=_text(item.get("impact_statement")),
+                action=_text(item.get("action_statement")),
+                timestamp=_stamp(item.get("timestamp"), item.get("last_updated")) or stamp,
+            )
+        )
     return out
 
 
@@ -285,16 +320,23 @@ def _component_ids(item: Any) -> list[str]:
         return [item]
     if not isinstance(item, dict):
         return []
-    return [t for t in (item.get("@id"), _dict(item.get("identifiers")).get("purl"))
-            if isinstance(t, str)]
+    return [
+        t
+        for t in (item.get("@id"), _dict(item.get("identifiers")).get("purl"))
+        if isinstance(t, str)
+    ]
 
 
 def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
     document = _text(doc.get("serialNumber")) or Path(source).name
     stamp = _stamp(_dict(doc.get("metadata")).get("timestamp"))
-    refs = {c.get("bom-ref"): c.get("purl") for c in _list(doc.get("components"))
-            if isinstance(c, dict) and isinstance(c.get("purl"), str)
-            and isinstance(c.get("bom-ref"), str)}
+    refs = {
+        c.get("bom-ref"): c.get("purl")
+        for c in _list(doc.get("components"))
+        if isinstance(c, dict)
+        and isinstance(c.get("purl"), str)
+        and isinstance(c.get("bom-ref"), str)
+    }
     vulnerabilities = doc.get("vulnerabilities")
     if not isinstance(vulnerabilities, list):
         raise InputError("'vulnerabilities' must be a list")
@@ -307,13 +349,20 @@ def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
         if analysis is None:
             continue  # a vulnerability listed without a VEX analysis states nothing
         state = analysis.get("state") if isinstance(analysis, dict) else analysis
-        if not isinstance(analysis, dict) or not isinstance(state, str) \
-                or state not in _CYCLONEDX_STATES:
-            raise InputError(f"{where}: analysis.state {state!r} is not one of "
-                             f"{', '.join(_CYCLONEDX_STATES)}")
+        if (
+            not isinstance(analysis, dict)
+            or not isinstance(state, str)
+            or state not in _CYCLONEDX_STATES
+        ):
+            raise InputError(
+                f"{where}: analysis.state {state!r} is not one of {', '.join(_CYCLONEDX_STATES)}"
+            )
         ids = {str(item["id"]).strip().upper()}
-        ids.update(str(r["id"]).strip().upper() for r in _list(item.get("references"))
-                   if isinstance(r, dict) and _text(r.get("id")))
+        ids.update(
+            str(r["id"]).strip().upper()
+            for r in _list(item.get("references"))
+            if isinstance(r, dict) and _text(r.get("id"))
+        )
         products = []
         for affect in _list(item.get("affects")):
             ref = affect.get("ref") if isinstance(affect, dict) else None
@@ -323,13 +372,20 @@ def _cyclonedx(doc: dict[str, Any], source: str) -> list[Statement]:
             parsed = Product.parse(text) if isinstance(text, str) else None
             if parsed is not None:
                 products.append(parsed)
-        out.append(Statement(
-            document=document, source=source, index=index, vulnerabilities=frozenset(ids),
-            products=tuple(products), status=_CYCLONEDX_STATES[state],
-            justification=_text(analysis.get("justification")),
-            impact=_text(analysis.get("detail")),
-            action=", ".join(str(r) for r in _list(analysis.get("response"))) or None,
-            timestamp=_stamp(analysis.get("lastUpdated"), analysis.get("firstIssued")) or stamp))
+        out.append(
+            Statement(
+                document=document,
+                source=source,
+                index=index,
+                vulnerabilities=frozenset(ids),
+                products=tuple(products),
+                status=_CYCLONEDX_STATES[state],
+                justification=_text(analysis.get("justification")),
+                impact=_text(analysis.get("detail")),
+                action=", ".join(str(r) for r in _list(analysis.get("response"))) or None,
+                timestamp=_stamp(analysis.get("lastUpdated"), analysis.get("firstIssued")) or stamp,
+            )
+        )
     return out
 
 

@@ -29,12 +29,21 @@ def advisories_group() -> None:
 
 @advisories_group.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
-@click.option("--kev", "kev_file", type=_FILE, metavar="FILE",
-              help="CISA's KEV catalog (known_exploited_vulnerabilities.json; gzip too).")
-@click.option("--epss", "epss_file", type=_FILE, metavar="FILE",
-              help="FIRST's EPSS scores (epss_scores-YYYY-MM-DD.csv, gzip too).")
-def import_command(paths: tuple[Path, ...], kev_file: Path | None,
-                   epss_file: Path | None) -> None:
+@click.option(
+    "--kev",
+    "kev_file",
+    type=_FILE,
+    metavar="FILE",
+    help="CISA's KEV catalog (known_exploited_vulnerabilities.json; gzip too).",
+)
+@click.option(
+    "--epss",
+    "epss_file",
+    type=_FILE,
+    metavar="FILE",
+    help="FIRST's EPSS scores (epss_scores-YYYY-MM-DD.csv, gzip too).",
+)
+def import_command(paths: tuple[Path, ...], kev_file: Path | None, epss_file: Path | None) -> None:
     """Import OSV records from each PATH (a directory of .json/.yaml records such as the PyPA
     database's vulns/, an OSV all.zip, or one record file), and the KEV and EPSS files.
 
@@ -63,13 +72,17 @@ def status(as_json: bool) -> None:
     if store is not None:
         store.close()
     if as_json:
-        doc = {"store": str(store_path()), "snapshots": [s.model_dump(mode="json")
-                                                         for s in snapshots]}
+        doc = {
+            "store": str(store_path()),
+            "snapshots": [s.model_dump(mode="json") for s in snapshots],
+        }
         click.echo(jsonout.dumps_text(doc, indent=True, sort_keys=True), nl=False)
         sys.exit(ExitCode.PASS.value)
     if not snapshots:
-        click.echo(f"no advisory data imported (store: {store_path()}; set {DATA_DIR_ENV} to "
-                   "use another directory)")
+        click.echo(
+            f"no advisory data imported (store: {store_path()}; set {DATA_DIR_ENV} to "
+            "use another directory)"
+        )
         sys.exit(ExitCode.PASS.value)
     today = policy_today()
     click.echo(f"store: {store_path()}")
@@ -81,22 +94,43 @@ def status(as_json: bool) -> None:
 
 
 @advisories_group.command("audit")
-@click.argument("path", required=False, default=".",
-                type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--file", "files", multiple=True, metavar="FILE",
-              help="Audit only this pin file (relative to PATH; repeatable) [default: every "
-                   "requirements*.txt, poetry.lock, uv.lock and pyproject.toml found].")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the audit as JSON (secgate/osv-audit/v1, what the osv scanner reads).")
-@click.option("--db", "db", type=_FILE, default=None,
-              help="The advisory store to read [default: the data directory's].")
+@click.argument(
+    "path",
+    required=False,
+    default=".",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="Audit only this pin file (relative to PATH; repeatable) [default: every "
+    "requirements*.txt, poetry.lock, uv.lock and pyproject.toml found].",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the audit as JSON (secgate/osv-audit/v1, what the osv scanner reads).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=_FILE,
+    default=None,
+    help="The advisory store to read [default: the data directory's].",
+)
 def audit_command(path: Path, files: tuple[str, ...], as_json: bool, db: Path | None) -> None:
     """Audit the pinned Python requirements under PATH against the imported OSV data, with no
     network. Exit 0 when no pin is affected, 1 when one is, 3 when no OSV data is imported."""
     store = AdvisoryStore.open(db) if db is not None else open_store()
     if store is None or not store.has("osv"):
-        click.echo(f"secgate: error: no OSV data imported ({store_path()}): run 'secgate "
-                   "advisories import PATH' first", err=True)
+        click.echo(
+            f"secgate: error: no OSV data imported ({store_path()}): run 'secgate "
+            "advisories import PATH' first",
+            err=True,
+        )
         sys.exit(ExitCode.SCANNER_ERROR.value)
     with store:
         doc = auditing.audit(store, path.resolve(), list(files) or None)
@@ -110,5 +144,7 @@ def audit_command(path: Path, files: tuple[str, ...], as_json: bool, db: Path | 
 
 def _line(snapshot: AdvisorySnapshot) -> str:
     kind = {"osv": "OSV", "kev": "KEV", "epss": "EPSS"}[snapshot.kind]
-    return (f"{kind} {snapshot.source}: {snapshot.records} record(s), dated "
-            f"{snapshot.date or 'unknown'}, sha256 {snapshot.sha256[:12]}")
+    return (
+        f"{kind} {snapshot.source}: {snapshot.records} record(s), dated "
+        f"{snapshot.date or 'unknown'}, sha256 {snapshot.sha256[:12]}"
+    )

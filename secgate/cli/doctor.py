@@ -16,10 +16,15 @@ def report(stream: TextIO) -> int:
             version = read_version(adapter, executable) or "version unknown"
             print(f"{adapter.name:<13} found    {version:<12} {executable}", file=stream)
         else:
-            print(f"{adapter.name:<13} missing  {'-':<12} install: {adapter.install_hint}",
-                  file=stream)
-        print(f"{'':<13} categories: {', '.join(sorted(c.value for c in adapter.categories))};"
-              f" override the program with ${adapter.env_var}", file=stream)
+            print(
+                f"{adapter.name:<13} missing  {'-':<12} install: {adapter.install_hint}",
+                file=stream,
+            )
+        print(
+            f"{'':<13} categories: {', '.join(sorted(c.value for c in adapter.categories))};"
+            f" override the program with ${adapter.env_var}",
+            file=stream,
+        )
         if adapter.limitations:
             print(f"{'':<13} note: {adapter.limitations}", file=stream)
     return 0

@@ -21,9 +21,14 @@ from secgate.remediation.model import PackageUpgrade
 from secgate.remediation.plan import plan_rewrite
 
 _STATUS_WORDS = {
-    "upgrade": "upgrade", "new-major": "NEW MAJOR", "unfixable": "UNFIXABLE",
-    "locked": "LOCKED", "transitive": "TRANSITIVE", "unpinned": "UNPINNED",
-    "hash-pinned": "HASH-PINNED", "not-python": "NOT PYTHON",
+    "upgrade": "upgrade",
+    "new-major": "NEW MAJOR",
+    "unfixable": "UNFIXABLE",
+    "locked": "LOCKED",
+    "transitive": "TRANSITIVE",
+    "unpinned": "UNPINNED",
+    "hash-pinned": "HASH-PINNED",
+    "not-python": "NOT PYTHON",
 }
 
 
@@ -31,8 +36,10 @@ def package_line(upgrade: PackageUpgrade) -> str:
     """One line for a person: the package, what the plan does, and why."""
     target = f" -> {upgrade.target}" if upgrade.target else ""
     written = " (written with --write)" if upgrade.applied else ""
-    return (f"{_STATUS_WORDS[upgrade.status]:<11} {upgrade.name} {upgrade.version or '?'}"
-            f"{target}{written}: {upgrade.reason}")
+    return (
+        f"{_STATUS_WORDS[upgrade.status]:<11} {upgrade.name} {upgrade.version or '?'}"
+        f"{target}{written}: {upgrade.reason}"
+    )
 
 
 def report(result: ScanResult, out: TextIO, err: TextIO, quiet: bool) -> None:
@@ -50,9 +57,12 @@ def report(result: ScanResult, out: TextIO, err: TextIO, quiet: bool) -> None:
         if plan.candidates_from:
             print(f"  candidate versions from: {'; '.join(plan.candidates_from)}", file=err)
         left = len(plan.left_blocking)
-        print("secgate fix: the plan clears every blocking finding" if not left else
-              f"secgate fix: {left} blocking finding(s) remain that the plan cannot clear",
-              file=err)
+        print(
+            "secgate fix: the plan clears every blocking finding"
+            if not left
+            else f"secgate fix: {left} blocking finding(s) remain that the plan cannot clear",
+            file=err,
+        )
     out.write(plan.diff)
 
 

@@ -23,11 +23,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _connection_options(func: F) -> F:
-    func = click.option("--repo", metavar="OWNER/NAME",
-                        help="The repository [default: $GITHUB_REPOSITORY].")(func)
-    func = click.option("--token", metavar="TOKEN",
-                        help="GitHub token [default: $GITHUB_TOKEN, which is preferred: a "
-                             "command line is visible to other processes].")(func)
+    func = click.option(
+        "--repo", metavar="OWNER/NAME", help="The repository [default: $GITHUB_REPOSITORY]."
+    )(func)
+    func = click.option(
+        "--token",
+        metavar="TOKEN",
+        help="GitHub token [default: $GITHUB_TOKEN, which is preferred: a "
+        "command line is visible to other processes].",
+    )(func)
     return func
 
 
@@ -72,16 +76,28 @@ def github() -> None:
 
 
 @github.command()
-@click.option("--markdown", "markdown_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The Markdown to post (secgate scan --markdown).")
-@click.option("--pr", "number", type=click.IntRange(min=1),
-              help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].")
-@click.option("--author", metavar="LOGIN",
-              help="Edit only a marked comment by this login [default: any bot's].")
+@click.option(
+    "--markdown",
+    "markdown_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Markdown to post (secgate scan --markdown).",
+)
+@click.option(
+    "--pr",
+    "number",
+    type=click.IntRange(min=1),
+    help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].",
+)
+@click.option(
+    "--author",
+    metavar="LOGIN",
+    help="Edit only a marked comment by this login [default: any bot's].",
+)
 @_connection_options
-def comment(markdown_path: Path, number: int | None, author: str | None, token: str | None,
-            repo: str | None) -> None:
+def comment(
+    markdown_path: Path, number: int | None, author: str | None, token: str | None, repo: str | None
+) -> None:
     """Post the report as the pull request's secgate comment, editing the earlier one.
 
     The comment is found by its hidden marker line. With a read-only token (403, as on a fork's
@@ -98,36 +114,71 @@ def comment(markdown_path: Path, number: int | None, author: str | None, token: 
         event = read_event(os.environ)
         number = pull_request_number(event)
         if number is None:
-            raise UsageError("no pull request to comment on: the event at GITHUB_EVENT_PATH is "
-                             "not a pull_request event (give --pr N)")
+            raise UsageError(
+                "no pull request to comment on: the event at GITHUB_EVENT_PATH is "
+                "not a pull_request event (give --pr N)"
+            )
     owner, name = _repository(repo)
     with _client(token) as client:
-        outcome = publish_comment(client, owner, name, number, markdown, author=author,
-                                  step_summary=_env_path("GITHUB_STEP_SUMMARY"))
+        outcome = publish_comment(
+            client,
+            owner,
+            name,
+            number,
+            markdown,
+            author=author,
+            step_summary=_env_path("GITHUB_STEP_SUMMARY"),
+        )
     for warning in outcome.warnings:
         _warn(warning)
     if outcome.action in ("created", "updated"):
-        _say(f"{outcome.action} the comment on pull request #{number}"
-             + (f": {outcome.url}" if outcome.url else ""))
+        _say(
+            f"{outcome.action} the comment on pull request #{number}"
+            + (f": {outcome.url}" if outcome.url else "")
+        )
 
 
 @github.command()
-@click.option("--from", "report_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The JSON report of a pull-request-mode scan (secgate scan --base --json).")
-@click.option("--pr", "number", type=click.IntRange(min=1),
-              help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].")
-@click.option("--commit", "commit_id", metavar="SHA",
-              help="The pull request's head commit the comments are made on [default: the "
-                   "event's pull_request.head.sha].")
-@click.option("--max-comments", type=click.IntRange(min=0), default=10, show_default=True,
-              help="At most this many inline comments; the rest are listed in the sticky "
-                   "comment.")
-@click.option("--author", metavar="LOGIN",
-              help="Edit only comments by this login [default: any bot's].")
+@click.option(
+    "--from",
+    "report_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSON report of a pull-request-mode scan (secgate scan --base --json).",
+)
+@click.option(
+    "--pr",
+    "number",
+    type=click.IntRange(min=1),
+    help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].",
+)
+@click.option(
+    "--commit",
+    "commit_id",
+    metavar="SHA",
+    help="The pull request's head commit the comments are made on [default: the "
+    "event's pull_request.head.sha].",
+)
+@click.option(
+    "--max-comments",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="At most this many inline comments; the rest are listed in the sticky comment.",
+)
+@click.option(
+    "--author", metavar="LOGIN", help="Edit only comments by this login [default: any bot's]."
+)
 @_connection_options
-def review(report_path: Path, number: int | None, commit_id: str | None, max_comments: int,
-           author: str | None, token: str | None, repo: str | None) -> None:
+def review(
+    report_path: Path,
+    number: int | None,
+    commit_id: str | None,
+    max_comments: int,
+    author: str | None,
+    token: str | None,
+    repo: str | None,
+) -> None:
     """Comment inline on the changed lines of the blocking findings the pull request brings.
 
     One review comment per finding, found again by the fingerprint in its hidden marker:
@@ -143,45 +194,83 @@ def review(report_path: Path, number: int | None, commit_id: str | None, max_com
     if number is None:
         number = pull_request_number(event)
         if number is None:
-            raise UsageError("no pull request to review: the event at GITHUB_EVENT_PATH is "
-                             "not a pull_request event (give --pr N)")
+            raise UsageError(
+                "no pull request to review: the event at GITHUB_EVENT_PATH is "
+                "not a pull_request event (give --pr N)"
+            )
     if commit_id is None:
         head = (event.get("pull_request") or {}).get("head") or {}
         commit_id = head.get("sha") if isinstance(head.get("sha"), str) else None
         if commit_id is None:
-            raise UsageError("no head commit to comment on: give --commit SHA (the event at "
-                             "GITHUB_EVENT_PATH has no pull_request.head.sha)")
+            raise UsageError(
+                "no head commit to comment on: give --commit SHA (the event at "
+                "GITHUB_EVENT_PATH has no pull_request.head.sha)"
+            )
     owner, name = _repository(repo)
     findings = inline_findings(report)
     with _client(token) as client:
-        outcome = publish_review(client, owner, name, number, findings, commit_id=commit_id,
-                                 max_comments=max_comments, author=author,
-                                 step_summary=_env_path("GITHUB_STEP_SUMMARY"))
+        outcome = publish_review(
+            client,
+            owner,
+            name,
+            number,
+            findings,
+            commit_id=commit_id,
+            max_comments=max_comments,
+            author=author,
+            step_summary=_env_path("GITHUB_STEP_SUMMARY"),
+        )
     for warning in outcome.warnings:
         _warn(warning)
     if outcome.action == "posted":
-        _say(f"review of pull request #{number}: {outcome.created} created, {outcome.updated} "
-             f"updated, {outcome.unchanged} unchanged, {outcome.deleted} deleted, "
-             f"{outcome.resolved} resolved, {len(outcome.overflow)} in the sticky comment")
+        _say(
+            f"review of pull request #{number}: {outcome.created} created, {outcome.updated} "
+            f"updated, {outcome.unchanged} unchanged, {outcome.deleted} deleted, "
+            f"{outcome.resolved} resolved, {len(outcome.overflow)} in the sticky comment"
+        )
 
 
 @github.command("upload-sarif")
 @click.argument("sarif_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ref", envvar="GITHUB_REF", show_envvar=True,
-              help="The full git ref analysed, e.g. refs/heads/main or refs/pull/42/merge.")
-@click.option("--sha", envvar="GITHUB_SHA", show_envvar=True,
-              help="The commit analysed (40 hex digits).")
+@click.option(
+    "--ref",
+    envvar="GITHUB_REF",
+    show_envvar=True,
+    help="The full git ref analysed, e.g. refs/heads/main or refs/pull/42/merge.",
+)
+@click.option(
+    "--sha", envvar="GITHUB_SHA", show_envvar=True, help="The commit analysed (40 hex digits)."
+)
 @click.option("--checkout-uri", help="Where the repository was checked out (file:// URI).")
 @click.option("--tool-name", help="A name for the analysis tool GitHub shows.")
-@click.option("--wait", type=click.FloatRange(min=0), default=120.0, show_default=True,
-              help="Seconds to wait for GitHub to finish processing (0: do not wait).")
-@click.option("--poll-interval", type=click.FloatRange(min=0.01), default=5.0,
-              show_default=True, envvar="SECGATE_GITHUB_POLL_INTERVAL", show_envvar=True,
-              help="Seconds between two status checks.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for GitHub to finish processing (0: do not wait).",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.01),
+    default=5.0,
+    show_default=True,
+    envvar="SECGATE_GITHUB_POLL_INTERVAL",
+    show_envvar=True,
+    help="Seconds between two status checks.",
+)
 @_connection_options
-def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
-                         checkout_uri: str | None, tool_name: str | None, wait: float,
-                         poll_interval: float, token: str | None, repo: str | None) -> None:
+def upload_sarif_command(
+    sarif_file: Path,
+    ref: str | None,
+    sha: str | None,
+    checkout_uri: str | None,
+    tool_name: str | None,
+    wait: float,
+    poll_interval: float,
+    token: str | None,
+    repo: str | None,
+) -> None:
     """Upload a SARIF file to GitHub code scanning and report how its processing ended.
 
     The file is gzipped and base64-encoded; over 10 MB gzipped it is refused before any upload.
@@ -196,29 +285,47 @@ def upload_sarif_command(sarif_file: Path, ref: str | None, sha: str | None,
     owner, name = _repository(repo)
     try:
         with _client(token) as client:
-            outcome = upload_sarif(client, owner, name, sarif_file, ref=ref, sha=sha,
-                                   checkout_uri=checkout_uri, tool_name=tool_name, wait=wait,
-                                   poll_interval=poll_interval)
+            outcome = upload_sarif(
+                client,
+                owner,
+                name,
+                sarif_file,
+                ref=ref,
+                sha=sha,
+                checkout_uri=checkout_uri,
+                tool_name=tool_name,
+                wait=wait,
+                poll_interval=poll_interval,
+            )
     except GitHubError as exc:
         if exc.status == 403 and is_fork_pull_request(read_event(os.environ)):
-            _warn(f"cannot upload {sarif_file} to code scanning from a fork's pull request: "
-                  f"{exc.message}")
+            _warn(
+                f"cannot upload {sarif_file} to code scanning from a fork's pull request: "
+                f"{exc.message}"
+            )
             return
         raise
     if outcome.status == "failed":
         detail = "; ".join(outcome.errors) or "no reason given"
-        raise GitHubError(f"{sarif_file}: GitHub could not process the upload "
-                          f"{outcome.sarif_id}: {detail}")
+        raise GitHubError(
+            f"{sarif_file}: GitHub could not process the upload {outcome.sarif_id}: {detail}"
+        )
     if outcome.status != "complete":
-        _warn(f"{sarif_file}: uploaded as {outcome.sarif_id}, processing still "
-              f"{outcome.status} after {wait:g} s")
+        _warn(
+            f"{sarif_file}: uploaded as {outcome.sarif_id}, processing still "
+            f"{outcome.status} after {wait:g} s"
+        )
         return
     _say(f"uploaded {sarif_file} to code scanning ({outcome.sarif_id}): processing complete")
 
 
 @github.command("action-outputs")
-@click.option("--report-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The --output-dir of the scan.")
+@click.option(
+    "--report-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The --output-dir of the scan.",
+)
 @click.option("--exit-code", required=True, type=int, help="The scan's exit code.")
 def action_outputs(report_dir: Path, exit_code: int) -> None:
     """Set the action's step outputs ($GITHUB_OUTPUT) and write its job summary

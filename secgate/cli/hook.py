@@ -17,8 +17,13 @@ def hook() -> None:
 
 
 @hook.command("install")
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The git repository.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The git repository.",
+)
 def install_command(repo: Path) -> None:
     """Write the pre-push hook, keeping an existing hook as pre-push.local (run first)."""
     path, kept = install(repo)
@@ -28,17 +33,24 @@ def install_command(repo: Path) -> None:
 
 
 @hook.command("uninstall")
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The git repository.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The git repository.",
+)
 def uninstall_command(repo: Path) -> None:
     """Remove secgate's pre-push hook (putting a kept pre-push.local back)."""
     removed, restored = uninstall(repo)
     if not removed:
         click.echo("secgate: no secgate pre-push hook is installed", err=True)
         return
-    click.echo("secgate: removed the pre-push hook"
-               + (f" and restored the earlier one from {LOCAL_NAME}" if restored else ""),
-               err=True)
+    click.echo(
+        "secgate: removed the pre-push hook"
+        + (f" and restored the earlier one from {LOCAL_NAME}" if restored else ""),
+        err=True,
+    )
 
 
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})

@@ -52,10 +52,13 @@ def _debug_requested(args: list[str]) -> bool:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="secgate",
-                      message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, expose_value=False,
-              help="Show a traceback with errors (also SECGATE_DEBUG=1).")
+@click.version_option(__version__, "--version", prog_name="secgate", message="%(prog)s %(version)s")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    help="Show a traceback with errors (also SECGATE_DEBUG=1).",
+)
 def cli() -> None:
     """One security gate over many scanners: run or ingest them, normalize every finding to
     SARIF, judge the findings against a YAML policy, pass or block."""
@@ -64,39 +67,81 @@ def cli() -> None:
 def scan_options(func: F) -> F:
     """The options that choose what is scanned (shared by ``scan`` and ``baseline create``)."""
     options = [
-        click.argument("path", required=False,
-                       type=click.Path(file_okay=False, path_type=Path)),
-        click.option("--input", "-i", "inputs", multiple=True, metavar="[TOOL=]FILE",
-                     help="Ingest a scanner's output file instead of running it (repeatable). "
-                          "The tool is detected from content unless named."),
-        click.option("--scanner", "-s", "scanners", multiple=True, metavar="NAME",
-                     help="Run only these scanners (repeatable); each named one is required."),
-        click.option("--policy", "-p", "policy_path", type=click.Path(path_type=Path),
-                     help="Policy file (default: .secgate.yml at PATH, else the shipped "
-                          "default). builtin:NAME picks a shipped policy."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs(),
-                     show_default="the number of cores + 1", help="Scanners run at once."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-                     help="Seconds each scanner may run before it is killed "
-                          "[default: the policy's scanners.timeout, else 600]."),
-        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
-                     help="Leave out findings in paths matching GLOB (repeatable); "
-                          ".secgateignore at PATH adds more."),
+        click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path)),
+        click.option(
+            "--input",
+            "-i",
+            "inputs",
+            multiple=True,
+            metavar="[TOOL=]FILE",
+            help="Ingest a scanner's output file instead of running it (repeatable). "
+            "The tool is detected from content unless named.",
+        ),
+        click.option(
+            "--scanner",
+            "-s",
+            "scanners",
+            multiple=True,
+            metavar="NAME",
+            help="Run only these scanners (repeatable); each named one is required.",
+        ),
+        click.option(
+            "--policy",
+            "-p",
+            "policy_path",
+            type=click.Path(path_type=Path),
+            help="Policy file (default: .secgate.yml at PATH, else the shipped "
+            "default). builtin:NAME picks a shipped policy.",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=default_jobs(),
+            show_default="the number of cores + 1",
+            help="Scanners run at once.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=None,
+            help="Seconds each scanner may run before it is killed "
+            "[default: the policy's scanners.timeout, else 600].",
+        ),
+        click.option(
+            "--exclude",
+            "excludes",
+            multiple=True,
+            metavar="GLOB",
+            help="Leave out findings in paths matching GLOB (repeatable); "
+            ".secgateignore at PATH adds more.",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary."),
-        click.option("--no-cache", "no_cache", is_flag=True,
-                     help="Run every scanner, reusing no stored result (also "
-                          "SECGATE_NO_CACHE=1). Results are cached outside PATH: "
-                          "$SECGATE_CACHE_DIR, in Actions $RUNNER_TEMP/secgate-cache, else "
-                          "~/.cache/secgate."),
+        click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            help="Run every scanner, reusing no stored result (also "
+            "SECGATE_NO_CACHE=1). Results are cached outside PATH: "
+            "$SECGATE_CACHE_DIR, in Actions $RUNNER_TEMP/secgate-cache, else "
+            "~/.cache/secgate.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def build_request(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-                  policy_path: Path | None, jobs: int, timeout: float | None,
-                  excludes: tuple[str, ...] = (), no_cache: bool = False) -> ScanRequest:
+def build_request(
+    path: Path | None,
+    inputs: tuple[str, ...],
+    scanners: tuple[str, ...],
+    policy_path: Path | None,
+    jobs: int,
+    timeout: float | None,
+    excludes: tuple[str, ...] = (),
+    no_cache: bool = False,
+) -> ScanRequest:
     """The plain request the pipeline executes, from the parsed options."""
     if timeout is not None and not (math.isfinite(timeout) and timeout <= MAX_TIMEOUT):
         raise UsageError(f"--timeout {timeout}: give a number of seconds up to {MAX_TIMEOUT}")
@@ -139,8 +184,12 @@ def files_read(request: ScanRequest) -> list[Path]:
     return read
 
 
-def run_scan(request: ScanRequest, quiet: bool, log: RunLog | None = None,
-             config: Configuration | None = None) -> ScanResult:
+def run_scan(
+    request: ScanRequest,
+    quiet: bool,
+    log: RunLog | None = None,
+    config: Configuration | None = None,
+) -> ScanResult:
     display = choose_progress(quiet or (log is not None and log.json_lines))
     with log.progress(display) if log is not None else display as progress:
         return execute(request, progress, config)
@@ -151,16 +200,27 @@ def report_options(func: F) -> F:
     parameter is named after its format in ``secgate.reports.outputs``."""
     path = click.Path(dir_okay=False, path_type=Path)
     options = [
-        click.option("--html", "html", type=path,
-                     help="Write the self-contained HTML report here."),
-        click.option("--markdown", "markdown", type=path,
-                     help="Write the pull-request comment (Markdown) here ('-' for standard "
-                          "output)."),
-        click.option("--summary", "summary", type=path,
-                     help="Write the job summary (Markdown, at most 1 MiB) here."),
-        click.option("--junit", "junit", type=path,
-                     help="Write JUnit XML here (one test case per blocking or warning "
-                          "finding)."),
+        click.option(
+            "--html", "html", type=path, help="Write the self-contained HTML report here."
+        ),
+        click.option(
+            "--markdown",
+            "markdown",
+            type=path,
+            help="Write the pull-request comment (Markdown) here ('-' for standard output).",
+        ),
+        click.option(
+            "--summary",
+            "summary",
+            type=path,
+            help="Write the job summary (Markdown, at most 1 MiB) here.",
+        ),
+        click.option(
+            "--junit",
+            "junit",
+            type=path,
+            help="Write JUnit XML here (one test case per blocking or warning finding).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -169,61 +229,121 @@ def report_options(func: F) -> F:
 
 @cli.command()
 @scan_options
-@click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Write report.sarif, report.json (and every other available report) here.")
-@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the SARIF 2.1.0 report here.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report here ('-' for standard output).")
+@click.option(
+    "--output-dir",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write report.sarif, report.json (and every other available report) here.",
+)
+@click.option(
+    "--sarif",
+    "sarif_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the SARIF 2.1.0 report here.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report here ('-' for standard output).",
+)
 @report_options
-@click.option("--annotations/--no-annotations", default=None,
-              help="Print GitHub workflow annotations for the most severe findings "
-                   "[default: on when GITHUB_ACTIONS=true].")
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub workflow annotations for the most severe findings "
+    "[default: on when GITHUB_ACTIONS=true].",
+)
 @click.option("--explain", is_flag=True, help="Print one line of why for each blocking finding.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
-                   "block [default: the policy's baseline:].")
-@click.option("--base", "base", metavar="REF",
-              help="Pull-request mode: take the policy, .secgateignore and baseline from git "
-                   "REF (the base branch), not from PATH, and report what the pull request "
-                   "changes in them [default: the base branch on a GitHub Actions "
-                   "pull_request event].")
-@click.option("--no-base", "no_base", is_flag=True,
-              help="No pull-request mode, even on a GitHub Actions pull_request event.")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline SARIF (from 'secgate baseline create'): findings in it cannot "
+    "block [default: the policy's baseline:].",
+)
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Pull-request mode: take the policy, .secgateignore and baseline from git "
+    "REF (the base branch), not from PATH, and report what the pull request "
+    "changes in them [default: the base branch on a GitHub Actions "
+    "pull_request event].",
+)
+@click.option(
+    "--no-base",
+    "no_base",
+    is_flag=True,
+    help="No pull-request mode, even on a GitHub Actions pull_request event.",
+)
 @dispatch.options
-@click.option("--vex", "vex_files", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="An OpenVEX or CycloneDX VEX document (repeatable): not_affected (with a "
-                   "justification) and fixed statements decide their findings; the policy's "
-                   "vex: adds more.")
-@click.option("--openvex", "openvex_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the accepted risks and VEX-decided findings as an OpenVEX document "
-                   "here ('-' for standard output).")
-def scan(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-         policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
-         quiet: bool, no_cache: bool, output_dir: Path | None, sarif_out: Path | None,
-         json_out: Path | None, explain: bool, baseline_path: Path | None,
-         base: str | None, no_base: bool, annotations: bool | None,
-         notify: tuple[str, ...], notify_on: str, metrics_file: Path | None,
-         pushgateway: str | None, log_format: str, loki_url: str | None,
-         vex_files: tuple[Path, ...], openvex_out: Path | None,
-         **report_files: Path | None) -> None:
+@click.option(
+    "--vex",
+    "vex_files",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An OpenVEX or CycloneDX VEX document (repeatable): not_affected (with a "
+    "justification) and fixed statements decide their findings; the policy's "
+    "vex: adds more.",
+)
+@click.option(
+    "--openvex",
+    "openvex_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the accepted risks and VEX-decided findings as an OpenVEX document "
+    "here ('-' for standard output).",
+)
+def scan(
+    path: Path | None,
+    inputs: tuple[str, ...],
+    scanners: tuple[str, ...],
+    policy_path: Path | None,
+    jobs: int,
+    timeout: float | None,
+    excludes: tuple[str, ...],
+    quiet: bool,
+    no_cache: bool,
+    output_dir: Path | None,
+    sarif_out: Path | None,
+    json_out: Path | None,
+    explain: bool,
+    baseline_path: Path | None,
+    base: str | None,
+    no_base: bool,
+    annotations: bool | None,
+    notify: tuple[str, ...],
+    notify_on: str,
+    metrics_file: Path | None,
+    pushgateway: str | None,
+    log_format: str,
+    loki_url: str | None,
+    vex_files: tuple[Path, ...],
+    openvex_out: Path | None,
+    **report_files: Path | None,
+) -> None:
     """Scan PATH with the installed scanners, or ingest --input files, and judge the findings.
 
     With only --input files given, no scanner runs. Inside GitHub Actions (GITHUB_ACTIONS=true)
     the job summary is also appended to $GITHUB_STEP_SUMMARY. Notifications, metrics and log
     pushes that fail only warn: they never change the verdict."""
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
-                            no_cache)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes, no_cache)
     request.baseline = baseline_path
     request.base, request.base_from_event = choose_base(path, base, no_base)
     request.vex = list(vex_files)
-    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
-                                           **report_files)
+    targets = outputs.Targets.from_options(
+        output_dir=output_dir, sarif=sarif_out, json=json_out, **report_files
+    )
     check_outputs(targets.files, files_read(request))
     sending = dispatch.OutboundOptions.parse(
-        notify=notify, notify_on=notify_on, metrics_file=metrics_file, pushgateway=pushgateway,
-        loki_url=loki_url, log_format=log_format)
+        notify=notify,
+        notify_on=notify_on,
+        metrics_file=metrics_file,
+        pushgateway=pushgateway,
+        loki_url=loki_url,
+        log_format=log_format,
+    )
     log = sending.run_log(sys.stderr, quiet)
     config = configure(request)  # in pull-request mode, the base commit's
     result = run_scan(request, quiet, log, config)
@@ -247,22 +367,42 @@ def write_openvex(result: ScanResult, path: Path, quiet: bool) -> None:
 
     written = openvex.write(result, path, today())
     if not quiet:
-        left = f" ({written.left_out} accepted finding(s) without a package and " \
-               "vulnerability cannot be stated)" if written.left_out else ""
-        click.echo(f"secgate: OpenVEX: {written.statements} statement(s) in {path}{left}",
-                   err=True)
+        left = (
+            f" ({written.left_out} accepted finding(s) without a package and "
+            "vulnerability cannot be stated)"
+            if written.left_out
+            else ""
+        )
+        click.echo(f"secgate: OpenVEX: {written.statements} statement(s) in {path}{left}", err=True)
 
 
 @cli.command()
 @scan_options
-@click.option("--write", "write_files", is_flag=True,
-              help="Apply the plan: rewrite the pins in the requirement files and pyproject.toml.")
-@click.option("--allow-major", is_flag=True,
-              help="Let the plan move a pin to a new major version when no version of the "
-                   "current one clears the blocking vulnerabilities [default: list it only].")
-def fix(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-        policy_path: Path | None, jobs: int, timeout: float | None, excludes: tuple[str, ...],
-        quiet: bool, no_cache: bool, write_files: bool, allow_major: bool) -> None:
+@click.option(
+    "--write",
+    "write_files",
+    is_flag=True,
+    help="Apply the plan: rewrite the pins in the requirement files and pyproject.toml.",
+)
+@click.option(
+    "--allow-major",
+    is_flag=True,
+    help="Let the plan move a pin to a new major version when no version of the "
+    "current one clears the blocking vulnerabilities [default: list it only].",
+)
+def fix(
+    path: Path | None,
+    inputs: tuple[str, ...],
+    scanners: tuple[str, ...],
+    policy_path: Path | None,
+    jobs: int,
+    timeout: float | None,
+    excludes: tuple[str, ...],
+    quiet: bool,
+    no_cache: bool,
+    write_files: bool,
+    allow_major: bool,
+) -> None:
     """Scan PATH like 'scan' and plan the smallest upgrades that clear its blocking dependency
     vulnerabilities; print them as a unified diff of the requirement files (--write applies it).
 
@@ -270,8 +410,7 @@ def fix(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
     findings remain that it cannot clear (listed), 3 on a scanner error."""
     from secgate.cli import fix as fixing
 
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
-                            no_cache)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes, no_cache)
     if request.target is None and not request.inputs:
         request.target = Path.cwd()
     request.allow_major = allow_major
@@ -289,21 +428,33 @@ def baseline() -> None:
 
 @baseline.command("create")
 @scan_options
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the baseline SARIF "
-                   "[default: .secgate/baseline.sarif under PATH, else here].")
-def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[str, ...],
-                    policy_path: Path | None, jobs: int, timeout: float | None,
-                    excludes: tuple[str, ...], quiet: bool, no_cache: bool,
-                    output: Path | None) -> None:
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the baseline SARIF "
+    "[default: .secgate/baseline.sarif under PATH, else here].",
+)
+def baseline_create(
+    path: Path | None,
+    inputs: tuple[str, ...],
+    scanners: tuple[str, ...],
+    policy_path: Path | None,
+    jobs: int,
+    timeout: float | None,
+    excludes: tuple[str, ...],
+    quiet: bool,
+    no_cache: bool,
+    output: Path | None,
+) -> None:
     """Scan PATH (or ingest --input files) like 'scan' and write every finding to a baseline.
 
     Ends with 3 and writes nothing when a required scanner failed: a baseline missing a
     scanner's findings would let them through as new later."""
     from secgate.findings.baseline import DEFAULT_PATH, write
 
-    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes,
-                            no_cache)
+    request = build_request(path, inputs, scanners, policy_path, jobs, timeout, excludes, no_cache)
     request.use_baseline = False
     target = output or (path or Path.cwd()) / DEFAULT_PATH
     check_outputs({"baseline": target}, files_read(request))
@@ -312,27 +463,52 @@ def baseline_create(path: Path | None, inputs: tuple[str, ...], scanners: tuple[
 
 
 @cli.command()
-@click.option("--from", "from_file", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="A SARIF file written by 'secgate scan --sarif'.")
-@click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Write every report here (report.sarif, report.json, report.html, report.md, "
-                   "summary.md, report.junit.xml).")
-@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the SARIF 2.1.0 report here.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report here ('-' for standard output).")
+@click.option(
+    "--from",
+    "from_file",
+    required=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A SARIF file written by 'secgate scan --sarif'.",
+)
+@click.option(
+    "--output-dir",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every report here (report.sarif, report.json, report.html, report.md, "
+    "summary.md, report.junit.xml).",
+)
+@click.option(
+    "--sarif",
+    "sarif_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the SARIF 2.1.0 report here.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report here ('-' for standard output).",
+)
 @report_options
-def report(from_file: Path, output_dir: Path | None, sarif_out: Path | None,
-           json_out: Path | None, **report_files: Path | None) -> None:
+def report(
+    from_file: Path,
+    output_dir: Path | None,
+    sarif_out: Path | None,
+    json_out: Path | None,
+    **report_files: Path | None,
+) -> None:
     """Render reports again from a saved secgate SARIF file, with no scanner run.
 
     Ends with the saved verdict's exit code (0 pass, 1 blocked, 3 scanner error)."""
-    targets = outputs.Targets.from_options(output_dir=output_dir, sarif=sarif_out, json=json_out,
-                                           **report_files)
+    targets = outputs.Targets.from_options(
+        output_dir=output_dir, sarif=sarif_out, json=json_out, **report_files
+    )
     if not targets.files:
-        raise UsageError("name at least one report to write: --html, --markdown, --summary, "
-                         "--junit, --json, --sarif or --output-dir")
+        raise UsageError(
+            "name at least one report to write: --html, --markdown, --summary, "
+            "--junit, --json, --sarif or --output-dir"
+        )
     check_outputs(targets.files, [from_file])
     result = load_result(from_file)
     outputs.write_all(result, targets)
@@ -410,11 +586,17 @@ def _main(args: list[str]) -> None:
             traceback.print_exc()
         source = input_of(exc)
         if source is not None:  # it failed on an input file: that file is malformed
-            click.echo(f"secgate: error: {scrub_line(source)}: cannot read this input "
-                       f"({type(exc).__name__}; run with --debug for a traceback)", err=True)
+            click.echo(
+                f"secgate: error: {scrub_line(source)}: cannot read this input "
+                f"({type(exc).__name__}; run with --debug for a traceback)",
+                err=True,
+            )
             sys.exit(ExitCode.USAGE.value)
-        click.echo(f"secgate: internal error: {type(exc).__name__}: {scrub_line(str(exc))} "
-                   "(run with --debug for a traceback)", err=True)
+        click.echo(
+            f"secgate: internal error: {type(exc).__name__}: {scrub_line(str(exc))} "
+            "(run with --debug for a traceback)",
+            err=True,
+        )
         sys.exit(ExitCode.SCANNER_ERROR.value)
     sys.exit(ExitCode.PASS.value)
 

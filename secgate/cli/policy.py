@@ -48,9 +48,14 @@ def validate(files: tuple[str, ...]) -> None:
 
 @policy_group.command("show")
 @click.argument("policy", required=False, metavar="[FILE|builtin:NAME]")
-@click.option("--path", "target", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Discover the policy as a scan of this directory would "
-                                 "(.secgate.yml there, else the shipped default).")
+@click.option(
+    "--path",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Discover the policy as a scan of this directory would "
+    "(.secgate.yml there, else the shipped default).",
+)
 def show(policy: str | None, target: Path | None) -> None:
     """Print the effective policy as YAML: every key with its value, defaults filled in.
 
@@ -70,8 +75,14 @@ def schema_command() -> None:
 def list_command() -> None:
     """List the shipped policies (use one with --policy builtin:NAME)."""
     for name in loader.builtin_names():
-        first = next((line.lstrip("# ").strip() for line in loader.shipped(name).splitlines()
-                      if line.startswith("#")), "")
+        first = next(
+            (
+                line.lstrip("# ").strip()
+                for line in loader.shipped(name).splitlines()
+                if line.startswith("#")
+            ),
+            "",
+        )
         click.echo(f"builtin:{name:<12} {first}")
 
 
@@ -84,8 +95,7 @@ def render(policy: Policy) -> str:
 
 def _summary(policy: Policy) -> str:
     fail = policy.fail_on.value if isinstance(policy.fail_on, Severity) else policy.fail_on
-    return (f"fail_on {fail}, {len(policy.rules)} rule(s), {len(policy.accept)} "
-            f"acceptance(s)")
+    return f"fail_on {fail}, {len(policy.rules)} rule(s), {len(policy.accept)} acceptance(s)"
 
 
 def _acceptance_lines(policy: Policy, today: date) -> list[str]:
@@ -97,6 +107,8 @@ def _acceptance_lines(policy: Policy, today: date) -> list[str]:
         elif state.expired:
             lines.append(f"note: acceptance {state.summary} expired on {expires.isoformat()}")
         elif state.days_left is not None and state.days_left <= policy.accept_warn_days:
-            lines.append(f"note: acceptance {state.summary} expires on {expires.isoformat()} "
-                         f"(in {state.days_left} day(s))")
+            lines.append(
+                f"note: acceptance {state.summary} expires on {expires.isoformat()} "
+                f"(in {state.days_left} day(s))"
+            )
     return lines

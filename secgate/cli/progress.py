@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:  # rich loads only for the live display (a terminal), not on every run
     from rich.table import Table
 
-_STATE_STYLE = {"running": "cyan", "ok": "green", "skipped": "yellow", "failed": "red",
-                "timed_out": "red"}
+_STATE_STYLE = {
+    "running": "cyan",
+    "ok": "green",
+    "skipped": "yellow",
+    "failed": "red",
+    "timed_out": "red",
+}
 
 
 class Progress:
@@ -27,8 +32,12 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         return None
 
 
@@ -48,8 +57,11 @@ class PlainProgress(Progress):
             if state == "running":
                 print(f"secgate: {tool} started", file=self._stream, flush=True)
                 return
-            print(f"secgate: {tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
-                  file=self._stream, flush=True)
+            print(
+                f"secgate: {tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
+                file=self._stream,
+                flush=True,
+            )
 
 
 class ActionsProgress(PlainProgress):
@@ -60,8 +72,10 @@ class ActionsProgress(PlainProgress):
             if state == "running":
                 print(f"secgate: {tool} started", file=self._stream, flush=True)
                 return
-            print(f"::group::secgate: {tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
-                  file=self._stream)
+            print(
+                f"::group::secgate: {tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
+                file=self._stream,
+            )
             print(f"{tool}: {state}, {findings} finding(s), {elapsed:.1f}s", file=self._stream)
             print("::endgroup::", file=self._stream, flush=True)
 
@@ -76,8 +90,13 @@ class LiveProgress(Progress):
         self._console = Console(file=stream or sys.stderr)
         self._rows: dict[str, tuple[str, float, int, float]] = {}
         self._lock = threading.Lock()
-        self._live = Live(self._table(), console=self._console, refresh_per_second=4,
-                          transient=False, get_renderable=self._table)
+        self._live = Live(
+            self._table(),
+            console=self._console,
+            refresh_per_second=4,
+            transient=False,
+            get_renderable=self._table,
+        )
 
     def _table(self) -> Table:
         from rich.table import Table
@@ -91,8 +110,12 @@ class LiveProgress(Progress):
         for tool, (state, elapsed, findings, since) in rows:
             shown = now - since if state == "running" else elapsed
             style = _STATE_STYLE.get(state, "")
-            table.add_row(tool, f"[{style}]{state}[/]", f"{shown:.1f}s",
-                          "" if state == "running" else str(findings))
+            table.add_row(
+                tool,
+                f"[{style}]{state}[/]",
+                f"{shown:.1f}s",
+                "" if state == "running" else str(findings),
+            )
         return table
 
     def __call__(self, tool: str, state: str, elapsed: float, findings: int) -> None:
@@ -103,8 +126,12 @@ class LiveProgress(Progress):
         self._live.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._live.stop()
 
 

@@ -16,8 +16,7 @@ from secgate.model import Action, Finding, RunStatus, ScanResult, Severity, Verd
 from secgate.policy.accept import today as policy_today
 from secgate.reports.presentation import VERDICT_WORDS, reachable_word
 
-_VERDICT_WORDS = {**VERDICT_WORDS,
-                  VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)"}
+_VERDICT_WORDS = {**VERDICT_WORDS, VerdictStatus.ERROR: "ERROR (scanner problem, failing closed)"}
 _SHOWN_BLOCKING = 15
 _SHOWN_IDS = 8
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
@@ -31,26 +30,33 @@ def terminal_text(text: str | None, limit: int = 200) -> str:
         return ""
     line = _ESCAPES.sub("", text).strip().splitlines()[0] if text.strip() else ""
     line = _CONTROLS.sub("", _ESCAPES.sub("", line))
-    return line if len(line) <= limit else line[:limit - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def verdict_line(result: ScanResult) -> str:
     counts = Counter(f.severity for f in result.findings)
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
-    return (f"secgate: {_VERDICT_WORDS[result.verdict.status]} — "
-            f"{len(result.findings)} finding(s)" + (f" ({by_severity})" if by_severity else ""))
+    return (
+        f"secgate: {_VERDICT_WORDS[result.verdict.status]} — "
+        f"{len(result.findings)} finding(s)" + (f" ({by_severity})" if by_severity else "")
+    )
 
 
 def print_summary(result: ScanResult, stream: TextIO) -> None:
     """Scanner runs, the blocking findings (the first few), and the verdict last."""
     for run in result.runs:
-        origin = f" from {terminal_text(run.input_file)}" \
-            if run.origin == "input" and run.input_file else ""
+        origin = (
+            f" from {terminal_text(run.input_file)}"
+            if run.origin == "input" and run.input_file
+            else ""
+        )
         if run.origin == "cache":
             origin = " (cached)"
         state = run.status.value + (" (incomplete)" if run.incomplete else "")
-        line = (f"  {terminal_text(run.tool, 40):<13} {state:<18} {run.finding_count:>5} "
-                f"finding(s){origin}")
+        line = (
+            f"  {terminal_text(run.tool, 40):<13} {state:<18} {run.finding_count:>5} "
+            f"finding(s){origin}"
+        )
         if run.status is not RunStatus.OK and run.error:
             line += f" — {terminal_text(run.error)}"
         elif run.notes and (run.incomplete or run.status is RunStatus.SKIPPED):
@@ -58,9 +64,12 @@ def print_summary(result: ScanResult, stream: TextIO) -> None:
         print(line, file=stream)
     blocking = [f for f in result.findings if f.decision and f.decision.action is Action.BLOCK]
     for finding in blocking[:_SHOWN_BLOCKING]:
-        print(f"  BLOCK {finding.severity.value:<8} {_rule(finding)} {_where(finding)} "
-              f"{terminal_text(finding.message, 120)}{_found_by(finding)}{_exploits(finding)}"
-              f"{_reachable(finding)}", file=stream)
+        print(
+            f"  BLOCK {finding.severity.value:<8} {_rule(finding)} {_where(finding)} "
+            f"{terminal_text(finding.message, 120)}{_found_by(finding)}{_exploits(finding)}"
+            f"{_reachable(finding)}",
+            file=stream,
+        )
     if len(blocking) > _SHOWN_BLOCKING:
         print(f"  … and {len(blocking) - _SHOWN_BLOCKING} more blocking finding(s)", file=stream)
     vulnerable = [f for f in blocking if f.vulnerability is not None]
@@ -72,8 +81,10 @@ def print_summary(result: ScanResult, stream: TextIO) -> None:
     if result.advisories:
         today = policy_today()
         for snapshot in result.advisories:
-            print(f"  advisory data: {terminal_text(describe_snapshot(snapshot, today), 400)}",
-                  file=stream)
+            print(
+                f"  advisory data: {terminal_text(describe_snapshot(snapshot, today), 400)}",
+                file=stream,
+            )
     for note in result.notes:
         print(f"  note: {terminal_text(note, 400)}", file=stream)
     for line in gate_change_lines(result):
@@ -90,12 +101,16 @@ def gate_change_lines(result: ScanResult) -> list[str]:
     review = result.pull_request
     if review is None or not review.changes:
         return []
-    lines = [f"  this pull request changes the gate (judged by {terminal_text(review.base, 80)} "
-             f"at {review.commit[:12]}; weakening changes {review.on_weakening}):"]
+    lines = [
+        f"  this pull request changes the gate (judged by {terminal_text(review.base, 80)} "
+        f"at {review.commit[:12]}; weakening changes {review.on_weakening}):"
+    ]
     for change in review.changes:
         mark = "WEAKENS" if change.weakens else "changes"
-        lines.append(f"    {mark} {terminal_text(change.file, 120)} "
-                     f"{terminal_text(change.setting, 80)}: {terminal_text(change.summary, 300)}")
+        lines.append(
+            f"    {mark} {terminal_text(change.file, 120)} "
+            f"{terminal_text(change.setting, 80)}: {terminal_text(change.summary, 300)}"
+        )
     return lines
 
 
@@ -105,13 +120,17 @@ def print_explain(result: ScanResult, stream: TextIO) -> None:
         decision = finding.decision
         if decision is None or decision.action is not Action.BLOCK:
             continue
-        print(f"{_rule(finding)} {_where(finding)} blocks: {terminal_text(decision.reason, 400)}"
-              f" [{terminal_text(decision.decided_by)}]{_found_by(finding)}", file=stream)
+        print(
+            f"{_rule(finding)} {_where(finding)} blocks: {terminal_text(decision.reason, 400)}"
+            f" [{terminal_text(decision.decided_by)}]{_found_by(finding)}",
+            file=stream,
+        )
 
 
 def _vulnerability_ids(findings: list[Finding]) -> str:
     """The blocking vulnerabilities' ids: KEV-listed first, then the most probably exploited
     (EPSS), then in report order; a few of them, and how many in all."""
+
     def rank(item: tuple[int, Finding]) -> tuple[bool, float, int]:
         index, finding = item
         listed = finding.kev is not None and finding.kev.listed
@@ -132,8 +151,10 @@ def _exploits(finding: Finding) -> str:
     """`` [KEV since <day>, due <day>]`` and `` [EPSS 0.94]`` when the data says so."""
     parts = []
     if finding.kev is not None and finding.kev.listed:
-        parts.append(f"KEV since {finding.kev.date_added}, due {finding.kev.due_date}"
-                     + (", ransomware" if finding.kev.ransomware else ""))
+        parts.append(
+            f"KEV since {finding.kev.date_added}, due {finding.kev.due_date}"
+            + (", ransomware" if finding.kev.ransomware else "")
+        )
     if finding.epss is not None:
         parts.append(f"EPSS {finding.epss.score:.2f}")
     return f" [{'; '.join(parts)}]" if parts else ""
@@ -154,13 +175,18 @@ def _upgrade_line(result: ScanResult) -> str | None:
     if plan is None or not plan.packages:
         return None
     written = [u for u in plan.packages if u.applied]
-    shown = ", ".join(f"{terminal_text(u.name, 60)} {terminal_text(u.version, 40)} -> "
-                      f"{terminal_text(u.target, 40)}" for u in written[:5])
+    shown = ", ".join(
+        f"{terminal_text(u.name, 60)} {terminal_text(u.version, 40)} -> "
+        f"{terminal_text(u.target, 40)}"
+        for u in written[:5]
+    )
     more = f" and {len(written) - 5} more" if len(written) > 5 else ""
     listed = len(plan.packages) - len(written)
-    return (f"  upgrade plan: {len(written)} upgrade(s){': ' + shown + more if shown else ''}"
-            f"{f'; {listed} package(s) it cannot fix' if listed else ''} "
-            f"(secgate fix prints the diff, --write applies it)")
+    return (
+        f"  upgrade plan: {len(written)} upgrade(s){': ' + shown + more if shown else ''}"
+        f"{f'; {listed} package(s) it cannot fix' if listed else ''} "
+        f"(secgate fix prints the diff, --write applies it)"
+    )
 
 
 def _rule(finding: Finding) -> str:
@@ -169,8 +195,7 @@ def _rule(finding: Finding) -> str:
 
 def _found_by(finding: Finding) -> str:
     tools = finding.source_tools
-    return f" (found by {', '.join(terminal_text(t, 40) for t in tools)})" if len(tools) > 1 \
-        else ""
+    return f" (found by {', '.join(terminal_text(t, 40) for t in tools)})" if len(tools) > 1 else ""
 
 
 def _where(finding: Finding) -> str:

@@ -216,8 +216,10 @@ def path_text(value: str, where: str) -> str:
         raise fail(where, f"a path of {len(value):,} characters (at most {MAX_PATH:,} are read)")
     if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise fail(where, "a path holds a control character (a NUL byte, a newline...)")
-    if len(value) > MAX_NAME and any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME
-                                     for part in value.replace("\\", "/").split("/")):
+    if len(value) > MAX_NAME and any(
+        len(part.encode("utf-8", "surrogatepass")) > MAX_NAME
+        for part in value.replace("\\", "/").split("/")
+    ):
         raise fail(where, f"a path component longer than {MAX_NAME} bytes")
     return value
 

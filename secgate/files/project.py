@@ -17,12 +17,19 @@ ENVIRONMENT_DIRS = (".venv", "venv", ".tox", ".nox", ".eggs")
 BUILD_DIRS = ("build", "dist")
 TOOL_CACHE_DIRS = ("__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache")
 
-EXCLUDED_DIRS = (*VCS_DIRS, *ENVIRONMENT_DIRS, "node_modules", "__pycache__", *BUILD_DIRS,
-                 "site-packages")
+EXCLUDED_DIRS = (
+    *VCS_DIRS,
+    *ENVIRONMENT_DIRS,
+    "node_modules",
+    "__pycache__",
+    *BUILD_DIRS,
+    "site-packages",
+)
 """Directories that hold no project source (tools, environments, build output): not given to
 the code scanners, nor read for imports."""
-REQUIREMENT_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv",
-                                      "env", *BUILD_DIRS})
+REQUIREMENT_SKIPPED_DIRS = frozenset(
+    {"node_modules", "__pycache__", "site-packages", "venv", "env", *BUILD_DIRS}
+)
 """Directory names never searched for requirement files or pins (besides every hidden one)."""
 UNWALKED_DIRS = frozenset({*VCS_DIRS, "node_modules"})
 """Not walked for unsafe entries: version-control data and installed packages, whose symlinks
@@ -70,8 +77,9 @@ def invocation_notes(run: dict[str, Any], tool: str, where: str = "") -> list[st
         for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
             for note_where, note in fields.objects(invocation, key, place):
                 message = fields.obj_or_empty(note, "message", note_where)
-                text = (fields.opt_str(message, "text", fields.at(note_where, "message"))
-                        or "").strip()
+                text = (
+                    fields.opt_str(message, "text", fields.at(note_where, "message")) or ""
+                ).strip()
                 if not text:
                     continue
                 uri = None

@@ -57,9 +57,13 @@ TREE_FILES_ONLY = "secgate reads only regular files in the scanned directory"
 _BOM = b"\xef\xbb\xbf"
 _INPUT_ATTRIBUTE = "secgate_input"
 _LONG_INT = re.compile(r"-?\d{20,}")
-_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
-          stat.S_IFDIR: "a directory"}
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
 
 
 def max_input_bytes() -> int:
@@ -76,9 +80,14 @@ def max_input_bytes() -> int:
     return int(megabytes * (1 << 20))
 
 
-def read_bytes(path: Path, what: str = "a scanner output file",
-               error: type[SecgateError] = InputError, *, allow_empty: bool = False,
-               root: Path | None = None) -> bytes:
+def read_bytes(
+    path: Path,
+    what: str = "a scanner output file",
+    error: type[SecgateError] = InputError,
+    *,
+    allow_empty: bool = False,
+    root: Path | None = None,
+) -> bytes:
     """The bytes of the input file ``path``; ``error`` naming it when it is missing, not a
     regular file, unreadable, too large or (unless ``allow_empty``) empty. With ``root`` (the
     scanned directory) a ``path`` under it must stay a regular file inside it once symlinks
@@ -143,12 +152,15 @@ def check_size(size: int, path: Path | str, error: type[SecgateError] = InputErr
 
 
 def _too_large(size: int, limit: int) -> str:
-    return (f"larger than {limit / (1 << 20):g} MiB ({size:,} bytes or more); raise "
-            f"{MAX_INPUT_ENV} to read it")
+    return (
+        f"larger than {limit / (1 << 20):g} MiB ({size:,} bytes or more); raise "
+        f"{MAX_INPUT_ENV} to read it"
+    )
 
 
-def read_text(path: Path, what: str, error: type[SecgateError] = InputError, *,
-              root: Path | None = None) -> str:
+def read_text(
+    path: Path, what: str, error: type[SecgateError] = InputError, *, root: Path | None = None
+) -> str:
     """The UTF-8 text of the input file ``path`` (empty allowed); ``error`` naming it
     (``root``: as for ``read_bytes``)."""
     return decode_text(read_bytes(path, what, error, allow_empty=True, root=root), path, error)
@@ -286,8 +298,9 @@ def _check_text(text: str, where: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InputError(where + "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
-                         "which is not text") from None
+        raise InputError(
+            where + "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        ) from None
 
 
 # --- which input is being read -----------------------------------------------------------

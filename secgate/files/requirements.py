@@ -77,12 +77,16 @@ def find(target: Path) -> list[str]:
     """Every requirement file under ``target``, as sorted relative POSIX paths."""
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(target):
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in REQUIREMENT_SKIPPED_DIRS
+        )
         base = Path(directory).relative_to(target)
-        found.extend((base / name).as_posix() for name in filenames
-                     if is_requirement_file(base / name)
-                     and scanned_tree.regular_file(target, base / name) is not None)
+        found.extend(
+            (base / name).as_posix()
+            for name in filenames
+            if is_requirement_file(base / name)
+            and scanned_tree.regular_file(target, base / name) is not None
+        )
     return sorted(found)
 
 
@@ -98,8 +102,9 @@ def read(target: Path, files: list[str] | None = None) -> RequirementSet:
     return RequirementSet(files=files, pins=pins, unpinned=unpinned)
 
 
-def _read_file(target: Path, path: Path, pins: list[Pin], unpinned: list[str],
-               seen: set[Path]) -> None:
+def _read_file(
+    target: Path, path: Path, pins: list[Pin], unpinned: list[str], seen: set[Path]
+) -> None:
     resolved = scanned_tree.regular_file(target, path)
     if resolved is None or resolved in seen:
         return

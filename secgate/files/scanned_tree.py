@@ -30,8 +30,13 @@ from pathlib import Path
 
 from secgate.files.project import UNWALKED_DIRS
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0) \
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | os.O_NONBLOCK
+    | os.O_NOCTTY
+    | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_CLOEXEC", 0)
+)
 NOTE_LIMIT = 10
 """Entries named in the scan's note; the rest are counted."""
 
@@ -94,8 +99,9 @@ def lexically_inside(root: Path, path: Path | str) -> bool:
     """True when ``path`` names a place under ``root`` before any symlink is followed
     (``..`` resolved as text)."""
     candidate = Path(path) if Path(path).is_absolute() else Path(root) / path
-    return _within(os.path.normpath(os.path.abspath(candidate)),
-                   os.path.normpath(os.path.abspath(root)))
+    return _within(
+        os.path.normpath(os.path.abspath(candidate)), os.path.normpath(os.path.abspath(root))
+    )
 
 
 def regular_file(root: Path, path: Path | str) -> Path | None:
@@ -230,8 +236,9 @@ def unsafe_entries(root: Path) -> list[Unsafe]:
                 if entry.is_symlink():
                     reason = _symlink_problem(entry.path, real_root)
                 elif entry.is_dir(follow_symlinks=False):
-                    if entry.name not in UNWALKED_DIRS and \
-                            not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
+                    if entry.name not in UNWALKED_DIRS and not os.path.isfile(
+                        os.path.join(entry.path, "pyvenv.cfg")
+                    ):
                         pending.append((Path(entry.path), f"{relative}/"))
                     continue
                 elif entry.is_file(follow_symlinks=False):
@@ -270,6 +277,8 @@ def note(unsafe: Iterable[Unsafe]) -> str | None:
         return None
     named = ", ".join(u.describe() for u in items[:NOTE_LIMIT])
     more = f" and {len(items) - NOTE_LIMIT} more" if len(items) > NOTE_LIMIT else ""
-    return (f"{len(items)} entr{'y' if len(items) == 1 else 'ies'} in the scanned directory "
-            "skipped (secgate and the scanners it runs read only regular files inside it): "
-            f"{named}{more}")
+    return (
+        f"{len(items)} entr{'y' if len(items) == 1 else 'ies'} in the scanned directory "
+        "skipped (secgate and the scanners it runs read only regular files inside it): "
+        f"{named}{more}"
+    )

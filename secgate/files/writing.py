@@ -26,13 +26,16 @@ def check_outputs(outputs: Mapping[str, Path], inputs: Iterable[Path | None]) ->
     for name, path in files:
         for source in read:
             if _same_file(path, source):
-                raise UsageError(f"{path}: the {name} report would overwrite the input file "
-                                 f"{source}; write it somewhere else")
+                raise UsageError(
+                    f"{path}: the {name} report would overwrite the input file "
+                    f"{source}; write it somewhere else"
+                )
     for index, (name, path) in enumerate(files):
-        for other_name, other in files[index + 1:]:
+        for other_name, other in files[index + 1 :]:
             if _same_file(path, other):
-                raise UsageError(f"{path}: the {name} and {other_name} reports would be written "
-                                 "to the same file")
+                raise UsageError(
+                    f"{path}: the {name} and {other_name} reports would be written to the same file"
+                )
 
 
 def _same_file(one: Path, other: Path) -> bool:

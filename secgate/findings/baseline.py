@@ -58,8 +58,11 @@ def _vulnerability_keys(finding: Finding) -> list[tuple[str, str, str, str]]:
     pkg, vuln = finding.package, finding.vulnerability
     if pkg is None or vuln is None:
         return []
-    base = ((pkg.ecosystem or "").lower(), package_name(pkg.name, pkg.ecosystem),
-            package_version(pkg.version, pkg.ecosystem))
+    base = (
+        (pkg.ecosystem or "").lower(),
+        package_name(pkg.name, pkg.ecosystem),
+        package_version(pkg.version, pkg.ecosystem),
+    )
     return [(*base, normal_vuln_id(v)) for v in sorted(vuln.all_ids)]
 
 
@@ -114,8 +117,9 @@ def mark(findings: list[Finding], baseline: Baseline, runs: list[ScannerRun]) ->
         if known is not None:
             matched.add(id(known))
     ran = {run.tool for run in runs if run.succeeded}
-    fixed = [f for f in baseline.findings
-             if id(f) not in matched and ran.intersection(f.source_tools)]
+    fixed = [
+        f for f in baseline.findings if id(f) not in matched and ran.intersection(f.source_tools)
+    ]
     for finding in fixed:
         finding.decision = None
         finding.baseline = None
@@ -134,8 +138,13 @@ def write(result: ScanResult, path: Path, err: TextIO) -> int:
         return ExitCode.SCANNER_ERROR.value
     from secgate.sarif import writer  # sarif-om loads only when a baseline is written
 
-    clean = result.model_copy(update={"findings": [
-        f.model_copy(update={"decision": None, "baseline": None}) for f in result.findings]})
+    clean = result.model_copy(
+        update={
+            "findings": [
+                f.model_copy(update={"decision": None, "baseline": None}) for f in result.findings
+            ]
+        }
+    )
     try:
         write_atomically(path, writer.dumps(clean).encode("utf-8"))
     except OSError as exc:

@@ -125,8 +125,11 @@ def _link_dependencies(findings: list[Finding], groups: _Groups) -> None:
         if pkg is None or vuln is None:
             continue
         eco = (pkg.ecosystem or "").lower()
-        base = (eco, package_name(pkg.name, pkg.ecosystem),
-                package_version(pkg.version, pkg.ecosystem))
+        base = (
+            eco,
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+        )
         for vuln_id in vuln.all_ids:
             owner.setdefault((*base, normal_vuln_id(vuln_id)), []).append(i)
     for members in owner.values():
@@ -165,10 +168,12 @@ def _link_secrets(findings: list[Finding], groups: _Groups) -> None:
             key = (finding.location.path, finding.secret.hash, target_scope(finding) or "")
             buckets.setdefault(key, []).append(i)
     for members in buckets.values():
-        lined = sorted((i for i in members if _lines(findings[i]) is not None),
-                       key=lambda i: _lines(findings[i]) or (0, 0))
+        lined = sorted(
+            (i for i in members if _lines(findings[i]) is not None),
+            key=lambda i: _lines(findings[i]) or (0, 0),
+        )
         for n, i in enumerate(lined):
-            for j in lined[n + 1:]:
+            for j in lined[n + 1 :]:
                 if _overlap(findings[i], findings[j]):
                     groups.union(i, j)
         # a report without lines joins the first place the secret is reported at
@@ -187,21 +192,25 @@ def _report_key(finding: Finding) -> tuple[object, ...]:
     # with a line is told apart by it, so only the others need their package and license
     pkg = finding.package if statement is None else None
     lic = finding.license if statement is None else None
-    return (finding.tool, finding.rule_id, finding.category.value,
-            loc.path if loc else "", statement[0] if statement else 1,
-            target_scope(finding) or "",
-            package_name(pkg.name, pkg.ecosystem) if pkg else "",
-            # a license is the package's whatever its version (Trivy's SARIF gives none)
-            package_version(pkg.version, pkg.ecosystem) if pkg and not lic else "",
-            (lic.spdx or lic.raw) if lic else "",
-            finding.secret.hash if finding.secret else "")
+    return (
+        finding.tool,
+        finding.rule_id,
+        finding.category.value,
+        loc.path if loc else "",
+        statement[0] if statement else 1,
+        target_scope(finding) or "",
+        package_name(pkg.name, pkg.ecosystem) if pkg else "",
+        # a license is the package's whatever its version (Trivy's SARIF gives none)
+        package_version(pkg.version, pkg.ecosystem) if pkg and not lic else "",
+        (lic.spdx or lic.raw) if lic else "",
+        finding.secret.hash if finding.secret else "",
+    )
 
 
 def _link_same_reports(findings: list[Finding], groups: _Groups) -> None:
     owner: dict[tuple[object, ...], int] = {}
     for i, finding in enumerate(findings):
-        if finding.location is None and target_scope(finding) is None \
-                and finding.package is None:
+        if finding.location is None and target_scope(finding) is None and finding.package is None:
             continue  # nothing says where: two such reports may be two problems
         key = _report_key(finding)
         if key in owner:
@@ -212,8 +221,11 @@ def _link_same_reports(findings: list[Finding], groups: _Groups) -> None:
 
 def _is_code(finding: Finding) -> bool:
     loc = finding.location
-    return finding.category not in (Category.DEPENDENCY, Category.LICENSE, Category.SECRET) \
-        and loc is not None and bool(loc.start_line)
+    return (
+        finding.category not in (Category.DEPENDENCY, Category.LICENSE, Category.SECRET)
+        and loc is not None
+        and bool(loc.start_line)
+    )
 
 
 def _secrets_agree(a: Finding, b: Finding) -> bool:
@@ -234,16 +246,19 @@ def _link_code(findings: list[Finding], groups: _Groups) -> None:
             by_file.setdefault(loc.path, []).append(i)
     for members in buckets.values():
         for n, i in enumerate(members):
-            for j in members[n + 1:]:
+            for j in members[n + 1 :]:
                 if _secrets_agree(findings[i], findings[j]):
                     groups.union(i, j)
     for members in by_file.values():
         for n, i in enumerate(members):
             a = findings[i]
-            for j in members[n + 1:]:
+            for j in members[n + 1 :]:
                 b = findings[j]
-                if pair_of(a.tool, a.rule_id, b.tool, b.rule_id) is not None \
-                        and _spans_overlap(a, b) and _secrets_agree(a, b):
+                if (
+                    pair_of(a.tool, a.rule_id, b.tool, b.rule_id) is not None
+                    and _spans_overlap(a, b)
+                    and _secrets_agree(a, b)
+                ):
                     groups.union(i, j)
 
 
@@ -251,9 +266,15 @@ def primary_key(finding: Finding) -> tuple[object, ...]:
     """The order in which a group's reports compete to be its primary: most severe first."""
     loc = finding.location
     # a report that says where (a line) is a better primary than one that does not
-    return (-finding.severity.rank, -finding.score, finding.tool, finding.rule_id,
-            loc.path if loc else "", (loc.start_line or _NO_LINE) if loc else _NO_LINE,
-            finding.message)
+    return (
+        -finding.severity.rank,
+        -finding.score,
+        finding.tool,
+        finding.rule_id,
+        loc.path if loc else "",
+        (loc.start_line or _NO_LINE) if loc else _NO_LINE,
+        finding.message,
+    )
 
 
 def _merge_vulnerability(members: list[Finding]) -> Vulnerability | None:
@@ -309,44 +330,54 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
         for source in member.sources or [Source.of(member.tool, member.rule_id)]:
             key = (source.tool, source.rule_id)
             reports[key] = reports.get(key, 0) + (source.reports or 1)
-    sources = {key: Source.of(*key) if count == 1 else
-               Source(tool=key[0], rule_id=key[1], reports=count)
-               for key, count in reports.items()}
+    sources = {
+        key: Source.of(*key) if count == 1 else Source(tool=key[0], rule_id=key[1], reports=count)
+        for key, count in reports.items()
+    }
     location = primary.location or next((m.location for m in members if m.location), None)
     if location is not None and not location.snippet:
-        snippet = next((m.location.snippet for m in members
-                        if m.location is not None and m.location.snippet), None)
+        snippet = next(
+            (m.location.snippet for m in members if m.location is not None and m.location.snippet),
+            None,
+        )
         location = location.model_copy(update={"snippet": snippet})
     # a severity a tool only guessed (pip-audit gives none: secgate applies a documented
     # default, marked severity_basis "default") never outranks one a tool actually rated
     rated = [m for m in members if m.properties.get("severity_basis") != "default"] or members
-    cwes = sorted({c for m in members for c in m.cwes},
-                  key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c))
-    merged = primary.model_copy(update={
-        "severity": max((m.severity for m in rated), key=lambda s: s.rank),
-        "score": max(m.score for m in rated),
-        "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
-        "location": location,
-        "package": _merge_package(primary.package, members),
-        "vulnerability": _merge_vulnerability(members),
-        "cwes": cwes,
-        "secret": _merge_secret(members),
-        "tags": sorted({t for m in members for t in m.tags}),
-        "sources": [sources[k] for k in sorted(sources)],
-        "suppression": primary.suppression if all(m.suppression for m in members) else None,
-        "line_hash": primary.line_hash or next((m.line_hash for m in members if m.line_hash),
-                                               None),
-    })
+    cwes = sorted(
+        {c for m in members for c in m.cwes},
+        key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c),
+    )
+    merged = primary.model_copy(
+        update={
+            "severity": max((m.severity for m in rated), key=lambda s: s.rank),
+            "score": max(m.score for m in rated),
+            "level": max((m.level for m in rated), key=_LEVEL_RANK.__getitem__),
+            "location": location,
+            "package": _merge_package(primary.package, members),
+            "vulnerability": _merge_vulnerability(members),
+            "cwes": cwes,
+            "secret": _merge_secret(members),
+            "tags": sorted({t for m in members for t in m.tags}),
+            "sources": [sources[k] for k in sorted(sources)],
+            "suppression": primary.suppression if all(m.suppression for m in members) else None,
+            "line_hash": primary.line_hash
+            or next((m.line_hash for m in members if m.line_hash), None),
+        }
+    )
     deciding = max(rated, key=lambda m: (m.severity.rank, m.score))
     if "severity_basis" in deciding.properties:
-        rating: dict[str, object] = {k: deciding.properties[k]
-                                     for k in ("severity_basis", "cvss_vector")
-                                     if k in deciding.properties}
+        rating: dict[str, object] = {
+            k: deciding.properties[k]
+            for k in ("severity_basis", "cvss_vector")
+            if k in deciding.properties
+        }
         kept = {k: v for k, v in merged.properties.items() if k not in {"cvss_vector"}}
         merged.properties = {**kept, **rating}
     weaknesses = sorted({w for m in members if (w := weakness_of(m.tool, m.rule_id))})
-    merged.fingerprint = compute(merged, tree, by_cwe=by_cwe,
-                                 cwes=weaknesses[:1] or _shared_cwes(members))
+    merged.fingerprint = compute(
+        merged, tree, by_cwe=by_cwe, cwes=weaknesses[:1] or _shared_cwes(members)
+    )
     return merged
 
 
@@ -362,8 +393,11 @@ def dedupe(findings: list[Finding], tree: SourceTree, *, code: bool = True) -> D
     for i, finding in enumerate(findings):
         by_root.setdefault(groups.find(i), []).append(finding)
     merged = [merge(members, tree, by_cwe=code) for members in by_root.values()]
-    return DedupeResult(findings=merged, removed=len(findings) - len(merged),
-                        merged=sum(1 for members in by_root.values() if len(members) > 1))
+    return DedupeResult(
+        findings=merged,
+        removed=len(findings) - len(merged),
+        merged=sum(1 for members in by_root.values() if len(members) > 1),
+    )
 
 
 def code_dedupe_enabled(policy: Policy) -> bool:

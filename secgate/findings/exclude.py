@@ -57,8 +57,9 @@ def check_excludes(patterns: list[str]) -> None:
             raise UsageError(f"--exclude {pattern[:80]!r}: {why}")
 
 
-def split_excluded(findings: list[Finding], patterns: list[str]
-                   ) -> tuple[list[Finding], list[Finding]]:
+def split_excluded(
+    findings: list[Finding], patterns: list[str]
+) -> tuple[list[Finding], list[Finding]]:
     """(kept, excluded): a finding is excluded when its path matches a pattern."""
     if not patterns:
         return findings, []

@@ -101,9 +101,19 @@ def target_scope(finding: Finding) -> str | None:
     if isinstance(resource, str) and resource:
         return f"resource:{resource}|{props.get('target') or ''}"
     artifact = props.get("artifact")
-    if finding.location is None and isinstance(artifact, str) and artifact and \
-            finding.category in (Category.CONTAINER, Category.DEPENDENCY, Category.SECRET,
-                                 Category.LICENSE, Category.MISCONFIG):
+    if (
+        finding.location is None
+        and isinstance(artifact, str)
+        and artifact
+        and finding.category
+        in (
+            Category.CONTAINER,
+            Category.DEPENDENCY,
+            Category.SECRET,
+            Category.LICENSE,
+            Category.MISCONFIG,
+        )
+    ):
         return f"artifact:{artifact}|{props.get('target') or ''}"
     return None
 
@@ -121,26 +131,40 @@ def rule_family(finding: Finding, *, by_cwe: bool, cwes: Iterable[str] | None = 
     return f"rule:{finding.tool}:{finding.rule_id}"
 
 
-def compute(finding: Finding, tree: SourceTree, *, by_cwe: bool = True,
-            cwes: Iterable[str] | None = None) -> str:
+def compute(
+    finding: Finding, tree: SourceTree, *, by_cwe: bool = True, cwes: Iterable[str] | None = None
+) -> str:
     """secgate's fingerprint of ``finding``; ``cwes`` overrides the CWEs its family comes from."""
     pkg = finding.package
     scope = target_scope(finding)
     if finding.secret is not None:
-        return _digest("secret", finding.path or "", finding.secret.hash,
-                       *([scope] if scope else []))
+        return _digest(
+            "secret", finding.path or "", finding.secret.hash, *([scope] if scope else [])
+        )
     if pkg is not None and finding.vulnerability is not None:
-        return _digest("dependency", (pkg.ecosystem or "").lower(),
-                       package_name(pkg.name, pkg.ecosystem),
-                       package_version(pkg.version, pkg.ecosystem),
-                       finding.vulnerability.canonical_id, *([scope] if scope else []))
+        return _digest(
+            "dependency",
+            (pkg.ecosystem or "").lower(),
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+            finding.vulnerability.canonical_id,
+            *([scope] if scope else []),
+        )
     if pkg is not None and finding.category is Category.LICENSE:
         license_text = finding.license.raw if finding.license else ""
-        return _digest("license", (pkg.ecosystem or "").lower(),
-                       package_name(pkg.name, pkg.ecosystem),
-                       package_version(pkg.version, pkg.ecosystem), license_text)
-    return _digest("code", rule_family(finding, by_cwe=by_cwe, cwes=cwes), finding.path or "",
-                   code_text(finding, tree))
+        return _digest(
+            "license",
+            (pkg.ecosystem or "").lower(),
+            package_name(pkg.name, pkg.ecosystem),
+            package_version(pkg.version, pkg.ecosystem),
+            license_text,
+        )
+    return _digest(
+        "code",
+        rule_family(finding, by_cwe=by_cwe, cwes=cwes),
+        finding.path or "",
+        code_text(finding, tree),
+    )
 
 
 def line_hash(finding: Finding, tree: SourceTree) -> str | None:
@@ -182,5 +206,10 @@ def disambiguate(findings: list[Finding]) -> None:
 
 def _place(finding: Finding) -> tuple[str, int, str, str, str]:
     loc = finding.location
-    return (loc.path if loc else "", (loc.start_line or 0) if loc else 0, finding.tool,
-            finding.rule_id, finding.message)
+    return (
+        loc.path if loc else "",
+        (loc.start_line or 0) if loc else 0,
+        finding.tool,
+        finding.rule_id,
+        finding.message,
+    )

@@ -11,8 +11,9 @@ import functools
 import re
 from collections.abc import Iterable
 
-_IDS_IN_TEXT = re.compile(r"\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+)\b",
-                          re.IGNORECASE)
+_IDS_IN_TEXT = re.compile(
+    r"\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+)\b", re.IGNORECASE
+)
 _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 _GHSA_RE = re.compile(r"GHSA(-[23456789cfghjmpqrvwx]{4}){3}")
 _CWE_RE = re.compile(r"CWE-(\d{1,6})")
@@ -44,8 +45,7 @@ def normalize_cwe(value: str | int) -> str | None:
     if text.isdigit():
         return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
     match = _CWE_IN_TEXT.search(text)
-    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS \
-        else None
+    return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS else None
 
 
 def id_url(identifier: str) -> str | None:

@@ -72,7 +72,7 @@ def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
     if len(units) != len(kept):  # characters beyond the BMP are two units: count in units
         starts = [0, *(i + 1 for i, unit in enumerate(units) if unit == 0x0A)]
     if last_line is not None:
-        del starts[max(last_line, 1):]
+        del starts[max(last_line, 1) :]
     units.append(_END_OF_FILE)
     units.extend(array("H", bytes(2 * (_BLOCK - 1))))  # the last lines get 100 units too
     wanted = sorted({*starts, *(p + _BLOCK for p in starts)})
@@ -80,8 +80,9 @@ def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
     seen: dict[int, int] = {}
     out: dict[int, str] = {}
     for line, start in enumerate(starts, start=1):
-        window = pow(_BASE, start + _BLOCK - 1, 1 << 64) * (sums[start + _BLOCK] - sums[start]) \
-            & _MASK
+        window = (
+            pow(_BASE, start + _BLOCK - 1, 1 << 64) * (sums[start + _BLOCK] - sums[start]) & _MASK
+        )
         count = seen[window] = seen.get(window, 0) + 1
         out[line] = f"{window:x}:{count}"
     return out
@@ -96,8 +97,9 @@ def _prefix_sums(units: array[int], wanted: list[int]) -> dict[int, int]:
     for offset in range(0, len(units), _CHUNK):
         if next_wanted == len(wanted):
             break  # the rest of the file is after every window asked for
-        partial = list(accumulate(map(mul, units[offset:offset + _CHUNK], inverse_powers),
-                                  initial=0))
+        partial = list(
+            accumulate(map(mul, units[offset : offset + _CHUNK], inverse_powers), initial=0)
+        )
         end = offset + len(partial)  # partial[k] * scale + base is C[offset + k]
         while next_wanted < len(wanted) and wanted[next_wanted] < end:
             position = wanted[next_wanted]

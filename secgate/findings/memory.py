@@ -48,8 +48,7 @@ def share_field_sets(models: Iterable[BaseModel], *, late_fields: tuple[str, ...
 
 
 def _plan(cls: type[BaseModel]) -> tuple[set[str], tuple[str, ...]]:
-    nested = tuple(name for name, info in cls.model_fields.items()
-                   if _holds_model(info.annotation))
+    nested = tuple(name for name, info in cls.model_fields.items() if _holds_model(info.annotation))
     return _ALL_FIELDS.setdefault(cls, (set(cls.model_fields), nested))
 
 

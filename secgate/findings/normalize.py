@@ -15,11 +15,11 @@ def relative_path(path: str, root: Path | None) -> str:
     """``path`` as a POSIX path relative to ``root`` when it lies inside it; tidied otherwise."""
     text = path.replace("\\", "/")
     if text.startswith("file://"):
-        text = text[len("file://"):]
+        text = text[len("file://") :]
     if root is not None and text.startswith("/"):
         root_text = root.resolve().as_posix().rstrip("/") + "/"
         if text.startswith(root_text):
-            text = text[len(root_text):]
+            text = text[len(root_text) :]
         else:
             try:
                 text = Path(text).resolve().relative_to(root.resolve()).as_posix()
@@ -29,8 +29,6 @@ def relative_path(path: str, root: Path | None) -> str:
     while text.startswith("./"):
         text = text[2:]
     return str(PurePosixPath(text)) if text not in ("", ".") else text
-
-
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:
@@ -50,15 +48,17 @@ def normalize(findings: list[Finding], root: Path | None) -> None:
             cwes = cwe_lists.get(key)
             if cwes is None:
                 cwes = cwe_lists[key] = sorted(
-                    {c for c in (normalize_cwe(x) for x in key) if c}, key=lambda c: int(c[4:]))
+                    {c for c in (normalize_cwe(x) for x in key) if c}, key=lambda c: int(c[4:])
+                )
             if cwes != finding.cwes:
                 finding.cwes = list(cwes)
         if not finding.sources:
             finding.sources = [Source.of(finding.tool, finding.rule_id)]
 
 
-def redact(findings: list[Finding], runs: list[ScannerRun],
-           secret_values: set[str] | Scrubber) -> list[Finding]:
+def redact(
+    findings: list[Finding], runs: list[ScannerRun], secret_values: set[str] | Scrubber
+) -> list[Finding]:
     """Replace every raw secret value met in the run with its masked preview in every text of
     every finding and run (``secgate.findings.scrub``): messages, snippets, paths, rule ids and
     names, tags, properties, run errors and notes. Enumerations and secgate's own hashes are left

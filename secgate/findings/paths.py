@@ -64,8 +64,9 @@ def _options() -> Any:
 
 def _reason(exc: Exception) -> str:
     detail = exc.args[0] if exc.args else ""
-    text = (detail.decode("utf-8", "replace") if isinstance(detail, bytes)
-            else str(detail)).strip() or "invalid"
+    text = (
+        detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+    ).strip() or "invalid"
     return text.splitlines()[0][:120]
 
 
@@ -98,7 +99,7 @@ def _translate(pattern: str) -> str:
                 out.append(re.escape(char))
                 i += 1
             else:
-                body = text[i + 1:end].replace("\\", "\\\\")
+                body = text[i + 1 : end].replace("\\", "\\\\")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")

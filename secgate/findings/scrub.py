@@ -88,7 +88,7 @@ class Scrubber:
                     start -= 1
                 while end < len(text) and text[end] not in _DELIMITERS:
                     end += 1
-                for fragment in (text[start:run.start()], text[run.end():end]):
+                for fragment in (text[start : run.start()], text[run.end() : end]):
                     if len(fragment) >= MIN_PARTIAL and any(fragment in v for v in known):
                         found.add(fragment)
         return self.add(found)
@@ -252,8 +252,7 @@ def scrub_credential(text: str, credential: str) -> str:
             out.append(text[i:])
             return "".join(out)
         end = found + shortest
-        while end < len(text) and end - found < len(secret) and \
-                lowered[end] == secret[end - found]:
+        while end < len(text) and end - found < len(secret) and lowered[end] == secret[end - found]:
             end += 1
         out.append(text[i:found])
         out.append("***")

@@ -128,13 +128,14 @@ class Redactor:
         whose values are known to be secrets where they appear); by default only values long
         enough not to wreck ordinary words elsewhere."""
         stripped = {v.strip() for v in values}
-        usable = sorted((v for v in stripped if v and (every_length or _redactable(v))),
-                        key=len, reverse=True)
+        usable = sorted(
+            (v for v in stripped if v and (every_length or _redactable(v))), key=len, reverse=True
+        )
         self._previews = {v: mask(v) for v in usable}
         self._long = [v for v in usable if len(v) > LONG_VALUE]
         """Values too long for the trie (a key block, a megabyte of junk): searched one by one,
         longest first, before the pattern runs."""
-        short = usable[len(self._long):]
+        short = usable[len(self._long) :]
         self._pattern = _pattern_of(short) if short else None
         self._shortest = len(usable[-1]) if usable else 0
         """A text shorter than this cannot hold a value (most field values are short)."""

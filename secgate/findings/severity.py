@@ -107,8 +107,9 @@ _MAX_VECTOR = 256
 """Longer than any CVSS vector: text from a report that is none."""
 
 
-def from_cvss(vector: str | None = None, score: float | str | None = None,
-              version: str | None = None) -> Rating | None:
+def from_cvss(
+    vector: str | None = None, score: float | str | None = None, version: str | None = None
+) -> Rating | None:
     """A rating from a CVSS vector and/or a numeric base score.
 
     ``version`` (``"3.1"``, ``"2"``, ``"CVSSv31"``...) names the CVSS version of a bare score;

@@ -52,11 +52,29 @@ __all__ = [
     "read_expression",
 ]
 
-_UNKNOWN_KEYS = frozenset({
-    "", "unknown", "none", "noassertion", "n/a", "na", "null", "other", "-",
-    "other/proprietary", "other/proprietary license", "proprietary", "license.txt", "see license",
-    "see license file", "dual license", "public domain", "freely distributable", "freeware",
-})
+_UNKNOWN_KEYS = frozenset(
+    {
+        "",
+        "unknown",
+        "none",
+        "noassertion",
+        "n/a",
+        "na",
+        "null",
+        "other",
+        "-",
+        "other/proprietary",
+        "other/proprietary license",
+        "proprietary",
+        "license.txt",
+        "see license",
+        "see license file",
+        "dual license",
+        "public domain",
+        "freely distributable",
+        "freeware",
+    }
+)
 """Names that say nothing an SPDX id could carry: they stay unknown (Public Domain has no SPDX
 id, and a policy can still match it by its raw name)."""
 
@@ -67,119 +85,211 @@ out when they sit beside a real license name."""
 # Keys are ``_key(name)``: lower case, single spaces, no classifier prefix, "licence" -> "license".
 _ALIASES: dict[str, str] = {
     # MIT family
-    "mit": "MIT", "mit license": "MIT", "the mit license": "MIT", "mit licensed": "MIT",
-    "expat": "MIT", "expat license": "MIT", "mit/expat": "MIT",
-    "mit no attribution license (mit-0)": "MIT-0", "mit no attribution": "MIT-0",
+    "mit": "MIT",
+    "mit license": "MIT",
+    "the mit license": "MIT",
+    "mit licensed": "MIT",
+    "expat": "MIT",
+    "expat license": "MIT",
+    "mit/expat": "MIT",
+    "mit no attribution license (mit-0)": "MIT-0",
+    "mit no attribution": "MIT-0",
     # BSD family
-    "bsd": "BSD-3-Clause", "bsd license": "BSD-3-Clause", "new bsd": "BSD-3-Clause",
-    "new bsd license": "BSD-3-Clause", "modified bsd": "BSD-3-Clause",
-    "modified bsd license": "BSD-3-Clause", "revised bsd": "BSD-3-Clause",
-    "bsd-3": "BSD-3-Clause", "bsd 3": "BSD-3-Clause", "bsd3": "BSD-3-Clause",
-    "3-clause bsd": "BSD-3-Clause", "3-clause bsd license": "BSD-3-Clause",
-    "bsd 3-clause": "BSD-3-Clause", "bsd 3-clause license": "BSD-3-Clause",
-    "bsd-3-clause license": "BSD-3-Clause", "bsd (3 clause)": "BSD-3-Clause",
+    "bsd": "BSD-3-Clause",
+    "bsd license": "BSD-3-Clause",
+    "new bsd": "BSD-3-Clause",
+    "new bsd license": "BSD-3-Clause",
+    "modified bsd": "BSD-3-Clause",
+    "modified bsd license": "BSD-3-Clause",
+    "revised bsd": "BSD-3-Clause",
+    "bsd-3": "BSD-3-Clause",
+    "bsd 3": "BSD-3-Clause",
+    "bsd3": "BSD-3-Clause",
+    "3-clause bsd": "BSD-3-Clause",
+    "3-clause bsd license": "BSD-3-Clause",
+    "bsd 3-clause": "BSD-3-Clause",
+    "bsd 3-clause license": "BSD-3-Clause",
+    "bsd-3-clause license": "BSD-3-Clause",
+    "bsd (3 clause)": "BSD-3-Clause",
     "3-clause bsd license (bsd-3-clause)": "BSD-3-Clause",
-    "simplified bsd": "BSD-2-Clause", "simplified bsd license": "BSD-2-Clause",
-    "freebsd": "BSD-2-Clause", "bsd-2": "BSD-2-Clause", "bsd 2": "BSD-2-Clause",
-    "bsd2": "BSD-2-Clause", "2-clause bsd": "BSD-2-Clause", "2-clause bsd license": "BSD-2-Clause",
-    "bsd 2-clause": "BSD-2-Clause", "bsd 2-clause license": "BSD-2-Clause",
-    "bsd-2-clause license": "BSD-2-Clause", "bsd (2 clause)": "BSD-2-Clause",
-    "zero-clause bsd": "0BSD", "bsd zero clause license": "0BSD",
+    "simplified bsd": "BSD-2-Clause",
+    "simplified bsd license": "BSD-2-Clause",
+    "freebsd": "BSD-2-Clause",
+    "bsd-2": "BSD-2-Clause",
+    "bsd 2": "BSD-2-Clause",
+    "bsd2": "BSD-2-Clause",
+    "2-clause bsd": "BSD-2-Clause",
+    "2-clause bsd license": "BSD-2-Clause",
+    "bsd 2-clause": "BSD-2-Clause",
+    "bsd 2-clause license": "BSD-2-Clause",
+    "bsd-2-clause license": "BSD-2-Clause",
+    "bsd (2 clause)": "BSD-2-Clause",
+    "zero-clause bsd": "0BSD",
+    "bsd zero clause license": "0BSD",
     # Apache
-    "apache": "Apache-2.0", "apache 2": "Apache-2.0", "apache 2.0": "Apache-2.0",
-    "apache2": "Apache-2.0", "apache-2": "Apache-2.0", "apache v2": "Apache-2.0",
-    "apache license": "Apache-2.0", "apache license 2.0": "Apache-2.0",
-    "apache license v2": "Apache-2.0", "apache license v2.0": "Apache-2.0",
-    "apache license version 2.0": "Apache-2.0", "apache license, version 2.0": "Apache-2.0",
-    "apache license (2.0)": "Apache-2.0", "apache 2.0 license": "Apache-2.0",
-    "apache software license": "Apache-2.0", "apache software license 2.0": "Apache-2.0",
-    "apache software license, version 2.0": "Apache-2.0", "asl 2.0": "Apache-2.0",
-    "asl2": "Apache-2.0", "apache-2.0 license": "Apache-2.0",
-    "apache software license 1.1": "Apache-1.1", "apache license 1.1": "Apache-1.1",
+    "apache": "Apache-2.0",
+    "apache 2": "Apache-2.0",
+    "apache 2.0": "Apache-2.0",
+    "apache2": "Apache-2.0",
+    "apache-2": "Apache-2.0",
+    "apache v2": "Apache-2.0",
+    "apache license": "Apache-2.0",
+    "apache license 2.0": "Apache-2.0",
+    "apache license v2": "Apache-2.0",
+    "apache license v2.0": "Apache-2.0",
+    "apache license version 2.0": "Apache-2.0",
+    "apache license, version 2.0": "Apache-2.0",
+    "apache license (2.0)": "Apache-2.0",
+    "apache 2.0 license": "Apache-2.0",
+    "apache software license": "Apache-2.0",
+    "apache software license 2.0": "Apache-2.0",
+    "apache software license, version 2.0": "Apache-2.0",
+    "asl 2.0": "Apache-2.0",
+    "asl2": "Apache-2.0",
+    "apache-2.0 license": "Apache-2.0",
+    "apache software license 1.1": "Apache-1.1",
+    "apache license 1.1": "Apache-1.1",
     # Python
-    "psf": "PSF-2.0", "psfl": "PSF-2.0", "psf license": "PSF-2.0", "psf-2": "PSF-2.0",
-    "python software foundation license": "PSF-2.0", "python software foundation": "PSF-2.0",
+    "psf": "PSF-2.0",
+    "psfl": "PSF-2.0",
+    "psf license": "PSF-2.0",
+    "psf-2": "PSF-2.0",
+    "python software foundation license": "PSF-2.0",
+    "python software foundation": "PSF-2.0",
     "python software foundation license version 2": "PSF-2.0",
-    "python license": "Python-2.0", "python license (cnri python license)": "CNRI-Python",
+    "python license": "Python-2.0",
+    "python license (cnri python license)": "CNRI-Python",
     # GNU GPL
-    "gpl": "GPL-1.0-or-later", "gnu gpl": "GPL-1.0-or-later",
+    "gpl": "GPL-1.0-or-later",
+    "gnu gpl": "GPL-1.0-or-later",
     "gnu general public license": "GPL-1.0-or-later",
     "gnu general public license (gpl)": "GPL-1.0-or-later",
-    "gplv2": "GPL-2.0-only", "gpl v2": "GPL-2.0-only", "gpl-2": "GPL-2.0-only",
-    "gpl2": "GPL-2.0-only", "gnu gplv2": "GPL-2.0-only",
+    "gplv2": "GPL-2.0-only",
+    "gpl v2": "GPL-2.0-only",
+    "gpl-2": "GPL-2.0-only",
+    "gpl2": "GPL-2.0-only",
+    "gnu gplv2": "GPL-2.0-only",
     "gnu general public license v2 (gplv2)": "GPL-2.0-only",
     "gnu general public license v2": "GPL-2.0-only",
     "gnu general public license v2 or later (gplv2+)": "GPL-2.0-or-later",
     "gnu general public license v2 or later": "GPL-2.0-or-later",
-    "gplv2+": "GPL-2.0-or-later", "gpl v2+": "GPL-2.0-or-later", "gpl-2+": "GPL-2.0-or-later",
-    "gplv3": "GPL-3.0-only", "gpl v3": "GPL-3.0-only", "gpl-3": "GPL-3.0-only",
-    "gpl3": "GPL-3.0-only", "gnu gplv3": "GPL-3.0-only",
+    "gplv2+": "GPL-2.0-or-later",
+    "gpl v2+": "GPL-2.0-or-later",
+    "gpl-2+": "GPL-2.0-or-later",
+    "gplv3": "GPL-3.0-only",
+    "gpl v3": "GPL-3.0-only",
+    "gpl-3": "GPL-3.0-only",
+    "gpl3": "GPL-3.0-only",
+    "gnu gplv3": "GPL-3.0-only",
     "gnu general public license v3 (gplv3)": "GPL-3.0-only",
     "gnu general public license v3": "GPL-3.0-only",
     "gnu general public license v3 or later (gplv3+)": "GPL-3.0-or-later",
     "gnu general public license v3 or later": "GPL-3.0-or-later",
-    "gplv3+": "GPL-3.0-or-later", "gpl v3+": "GPL-3.0-or-later", "gpl-3+": "GPL-3.0-or-later",
+    "gplv3+": "GPL-3.0-or-later",
+    "gpl v3+": "GPL-3.0-or-later",
+    "gpl-3+": "GPL-3.0-or-later",
     # GNU LGPL
-    "lgpl": "LGPL-2.0-or-later", "gnu lgpl": "LGPL-2.0-or-later",
+    "lgpl": "LGPL-2.0-or-later",
+    "gnu lgpl": "LGPL-2.0-or-later",
     "gnu library or lesser general public license (lgpl)": "LGPL-2.0-or-later",
     "gnu lesser general public license": "LGPL-2.0-or-later",
     "gnu library general public license": "LGPL-2.0-or-later",
-    "lgplv2": "LGPL-2.0-only", "lgpl v2": "LGPL-2.0-only", "lgpl-2": "LGPL-2.0-only",
+    "lgplv2": "LGPL-2.0-only",
+    "lgpl v2": "LGPL-2.0-only",
+    "lgpl-2": "LGPL-2.0-only",
     "gnu lesser general public license v2 (lgplv2)": "LGPL-2.0-only",
     "gnu lesser general public license v2 or later (lgplv2+)": "LGPL-2.0-or-later",
-    "lgplv2+": "LGPL-2.0-or-later", "lgpl v2+": "LGPL-2.0-or-later",
-    "lgplv2.1": "LGPL-2.1-only", "lgpl v2.1": "LGPL-2.1-only", "lgpl 2.1": "LGPL-2.1-only",
-    "lgpl-2.1": "LGPL-2.1-only", "lgplv2.1+": "LGPL-2.1-or-later",
-    "lgpl v2.1+": "LGPL-2.1-or-later", "lgpl-2.1+": "LGPL-2.1-or-later",
-    "lgplv3": "LGPL-3.0-only", "lgpl v3": "LGPL-3.0-only", "lgpl-3": "LGPL-3.0-only",
+    "lgplv2+": "LGPL-2.0-or-later",
+    "lgpl v2+": "LGPL-2.0-or-later",
+    "lgplv2.1": "LGPL-2.1-only",
+    "lgpl v2.1": "LGPL-2.1-only",
+    "lgpl 2.1": "LGPL-2.1-only",
+    "lgpl-2.1": "LGPL-2.1-only",
+    "lgplv2.1+": "LGPL-2.1-or-later",
+    "lgpl v2.1+": "LGPL-2.1-or-later",
+    "lgpl-2.1+": "LGPL-2.1-or-later",
+    "lgplv3": "LGPL-3.0-only",
+    "lgpl v3": "LGPL-3.0-only",
+    "lgpl-3": "LGPL-3.0-only",
     "lgpl3": "LGPL-3.0-only",
     "gnu lesser general public license v3 (lgplv3)": "LGPL-3.0-only",
     "gnu lesser general public license v3 or later (lgplv3+)": "LGPL-3.0-or-later",
-    "lgplv3+": "LGPL-3.0-or-later", "lgpl v3+": "LGPL-3.0-or-later",
+    "lgplv3+": "LGPL-3.0-or-later",
+    "lgpl v3+": "LGPL-3.0-or-later",
     "lgpl-3+": "LGPL-3.0-or-later",
     # GNU AGPL / FDL
-    "agpl": "AGPL-3.0-or-later", "agplv3": "AGPL-3.0-only", "agpl v3": "AGPL-3.0-only",
-    "agpl-3": "AGPL-3.0-only", "gnu affero general public license v3": "AGPL-3.0-only",
+    "agpl": "AGPL-3.0-or-later",
+    "agplv3": "AGPL-3.0-only",
+    "agpl v3": "AGPL-3.0-only",
+    "agpl-3": "AGPL-3.0-only",
+    "gnu affero general public license v3": "AGPL-3.0-only",
     "gnu affero general public license v3 or later (agplv3+)": "AGPL-3.0-or-later",
-    "agplv3+": "AGPL-3.0-or-later", "agpl v3+": "AGPL-3.0-or-later",
+    "agplv3+": "AGPL-3.0-or-later",
+    "agpl v3+": "AGPL-3.0-or-later",
     "gnu free documentation license (fdl)": "GFDL-1.1-or-later",
     # Mozilla
-    "mpl": "MPL-2.0", "mpl 2.0": "MPL-2.0", "mpl2": "MPL-2.0", "mpl-2": "MPL-2.0",
-    "mpl v2": "MPL-2.0", "mpl v2.0": "MPL-2.0", "mozilla public license 2.0": "MPL-2.0",
+    "mpl": "MPL-2.0",
+    "mpl 2.0": "MPL-2.0",
+    "mpl2": "MPL-2.0",
+    "mpl-2": "MPL-2.0",
+    "mpl v2": "MPL-2.0",
+    "mpl v2.0": "MPL-2.0",
+    "mozilla public license 2.0": "MPL-2.0",
     "mozilla public license 2.0 (mpl 2.0)": "MPL-2.0",
-    "mozilla public license 1.1 (mpl 1.1)": "MPL-1.1", "mpl 1.1": "MPL-1.1",
+    "mozilla public license 1.1 (mpl 1.1)": "MPL-1.1",
+    "mpl 1.1": "MPL-1.1",
     "mozilla public license 1.0 (mpl)": "MPL-1.0",
     # other permissive and weak copyleft licenses with trove classifiers
-    "isc": "ISC", "isc license": "ISC", "isc license (iscl)": "ISC", "iscl": "ISC",
-    "the unlicense": "Unlicense", "the unlicense (unlicense)": "Unlicense",
-    "unlicense": "Unlicense", "unlicensed": "Unlicense",
-    "cc0": "CC0-1.0", "cc0 1.0": "CC0-1.0", "cc0 1.0 universal": "CC0-1.0",
+    "isc": "ISC",
+    "isc license": "ISC",
+    "isc license (iscl)": "ISC",
+    "iscl": "ISC",
+    "the unlicense": "Unlicense",
+    "the unlicense (unlicense)": "Unlicense",
+    "unlicense": "Unlicense",
+    "unlicensed": "Unlicense",
+    "cc0": "CC0-1.0",
+    "cc0 1.0": "CC0-1.0",
+    "cc0 1.0 universal": "CC0-1.0",
     "cc0 1.0 universal (cc0 1.0) public domain dedication": "CC0-1.0",
-    "hpnd": "HPND", "historical permission notice and disclaimer (hpnd)": "HPND",
-    "zlib": "Zlib", "zlib license": "Zlib", "zlib/libpng": "Zlib",
+    "hpnd": "HPND",
+    "historical permission notice and disclaimer (hpnd)": "HPND",
+    "zlib": "Zlib",
+    "zlib license": "Zlib",
+    "zlib/libpng": "Zlib",
     "zlib/libpng license": "Zlib",
-    "boost": "BSL-1.0", "boost software license": "BSL-1.0",
+    "boost": "BSL-1.0",
+    "boost software license": "BSL-1.0",
     "boost software license 1.0 (bsl-1.0)": "BSL-1.0",
-    "eclipse public license 1.0 (epl-1.0)": "EPL-1.0", "epl 1.0": "EPL-1.0",
-    "eclipse public license 2.0 (epl-2.0)": "EPL-2.0", "epl 2.0": "EPL-2.0",
+    "eclipse public license 1.0 (epl-1.0)": "EPL-1.0",
+    "epl 1.0": "EPL-1.0",
+    "eclipse public license 2.0 (epl-2.0)": "EPL-2.0",
+    "epl 2.0": "EPL-2.0",
     "european union public licence 1.1 (eupl 1.1)": "EUPL-1.1",
     "european union public license 1.1 (eupl 1.1)": "EUPL-1.1",
     "european union public licence 1.2 (eupl 1.2)": "EUPL-1.2",
     "european union public license 1.2 (eupl 1.2)": "EUPL-1.2",
     "common development and distribution license 1.0 (cddl-1.0)": "CDDL-1.0",
-    "cddl": "CDDL-1.0", "common public license": "CPL-1.0",
-    "universal permissive license (upl)": "UPL-1.0", "upl": "UPL-1.0",
-    "zope public license": "ZPL-2.1", "zpl 2.1": "ZPL-2.1", "zpl": "ZPL-2.1",
-    "artistic license 2.0": "Artistic-2.0", "artistic 2.0": "Artistic-2.0",
-    "wtfpl": "WTFPL", "academic free license (afl)": "AFL-3.0",
+    "cddl": "CDDL-1.0",
+    "common public license": "CPL-1.0",
+    "universal permissive license (upl)": "UPL-1.0",
+    "upl": "UPL-1.0",
+    "zope public license": "ZPL-2.1",
+    "zpl 2.1": "ZPL-2.1",
+    "zpl": "ZPL-2.1",
+    "artistic license 2.0": "Artistic-2.0",
+    "artistic 2.0": "Artistic-2.0",
+    "wtfpl": "WTFPL",
+    "academic free license (afl)": "AFL-3.0",
     "python software foundation license (psf)": "PSF-2.0",
 }
 
 _PREFIXES = ("license :: osi approved :: ", "license :: ")
 _MAX_NAME = 512
 _ONLY_TO_LATER = re.compile(r"^((?:A|L)?GPL-\d\.\d)-only$")
-_LATER_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\+|,?\s+or\s+(?:any\s+)?later(?:\s+version)?)$",
-                           re.IGNORECASE)
+_LATER_SUFFIX = re.compile(
+    r"^(?P<base>.+?)(?:\s*\+|,?\s+or\s+(?:any\s+)?later(?:\s+version)?)$", re.IGNORECASE
+)
 _CHOICE_SPLIT = re.compile(r"\s+or\s+|\s*/\s*|\s*\|\s*", re.IGNORECASE)
 _BOTH_SPLIT = re.compile(r"\s+and\s+|\s*&\s*", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*[;\n]\s*")
@@ -195,7 +305,7 @@ def _key(name: str) -> str:
     text = " ".join(name.split()).lower().replace("licence", "license").rstrip(".,")
     for prefix in _PREFIXES:
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return text
 
 
@@ -229,8 +339,7 @@ def combine(expressions: Iterable[str | None], operator: str = "AND") -> str | N
         return None
     if len(parts) == 1:
         return parts[0]
-    joined = f" {operator} ".join(f"({p})" if " " in p and " WITH " not in p else p
-                                  for p in parts)
+    joined = f" {operator} ".join(f"({p})" if " " in p and " WITH " not in p else p for p in parts)
     return _canonical(joined)
 
 
@@ -343,8 +452,13 @@ def _resolve(raw: str) -> str | None:
         return _ALIASES[key]
     if "\n" in text:  # a whole license text pasted into metadata
         return _resolve_list(text)
-    return _canonical(text) or _resolve_later(text) or _resolve_list(text) \
-        or _resolve_split(text, _CHOICE_SPLIT, "OR") or _resolve_split(text, _BOTH_SPLIT, "AND")
+    return (
+        _canonical(text)
+        or _resolve_later(text)
+        or _resolve_list(text)
+        or _resolve_split(text, _CHOICE_SPLIT, "OR")
+        or _resolve_split(text, _BOTH_SPLIT, "AND")
+    )
 
 
 def _resolve_later(text: str) -> str | None:

@@ -31,7 +31,7 @@ def _pattern(match: str) -> re.Pattern[str] | None:
     if len(runs) != 1:
         return None
     run = runs[0]
-    before, after = match[:run.start()], match[run.end():]
+    before, after = match[: run.start()], match[run.end() :]
     if not before.strip() and not after.strip():
         return None  # nothing around the value to anchor it
     return re.compile(re.escape(before) + f"(.{{{run.end() - run.start()}}})" + re.escape(after))
@@ -49,14 +49,17 @@ def pem_block(finding: Finding, tree: SourceTree) -> str | None:
         return None
     begin_line = tree.line(loc.path, loc.start_line - 1)
     end_line = tree.line(loc.path, end + 1)
-    if begin_line is None or end_line is None or not _PEM_BEGIN.fullmatch(begin_line.strip()) \
-            or not _PEM_END.fullmatch(end_line.strip()):
+    if (
+        begin_line is None
+        or end_line is None
+        or not _PEM_BEGIN.fullmatch(begin_line.strip())
+        or not _PEM_END.fullmatch(end_line.strip())
+    ):
         return None
     body = [tree.line(loc.path, n) for n in range(loc.start_line, end + 1)]
     if any(line is None for line in body):
         return None
-    return "\n".join([begin_line.strip(), *(str(line).strip() for line in body),
-                      end_line.strip()])
+    return "\n".join([begin_line.strip(), *(str(line).strip() for line in body), end_line.strip()])
 
 
 def raw_value(finding: Finding, tree: SourceTree) -> str | None:

@@ -24,21 +24,32 @@ class ActionReport:
 
 def action_report(report_dir: Path, exit_code: int) -> ActionReport:
     """The step outputs and the job-summary text for a scan that wrote ``report_dir``."""
-    files = {name: report_dir / file for name, file in (
-        ("sarif-file", "report.sarif"), ("json-file", "report.json"),
-        ("html-file", "report.html"), ("markdown-file", "report.md"),
-        ("summary-file", "summary.md"))}
+    files = {
+        name: report_dir / file
+        for name, file in (
+            ("sarif-file", "report.sarif"),
+            ("json-file", "report.json"),
+            ("html-file", "report.html"),
+            ("markdown-file", "report.md"),
+            ("summary-file", "summary.md"),
+        )
+    }
     outputs = {name: str(path) if path.is_file() else "" for name, path in files.items()}
     outputs["exit-code"] = str(exit_code)
     report = _read_json_report(files["json-file"])
     if report is None:
         verdict, counts = "error", dict[str, int]()
-        summary = (f"## secgate: ERROR\n\nsecgate ended with exit code {exit_code} before "
-                   "writing its reports; the step's log says why.\n")
+        summary = (
+            f"## secgate: ERROR\n\nsecgate ended with exit code {exit_code} before "
+            "writing its reports; the step's log says why.\n"
+        )
     else:
         verdict, counts = _verdict_and_counts(report)
-        summary = (files["summary-file"].read_text(encoding="utf-8")
-                   if files["summary-file"].is_file() else _short_summary(verdict, counts))
+        summary = (
+            files["summary-file"].read_text(encoding="utf-8")
+            if files["summary-file"].is_file()
+            else _short_summary(verdict, counts)
+        )
     outputs["verdict"] = verdict
     outputs["counts"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
     outputs["findings"] = str(counts.get("total", 0))
@@ -51,8 +62,9 @@ def action_report(report_dir: Path, exit_code: int) -> ActionReport:
                 fallback.parent.mkdir(parents=True, exist_ok=True)
                 fallback.write_text(summary, encoding="utf-8")
             except OSError as exc:
-                raise UsageError(f"cannot write the summary: {exc.strerror}",
-                                 path=fallback) from None
+                raise UsageError(
+                    f"cannot write the summary: {exc.strerror}", path=fallback
+                ) from None
         outputs["summary-file"] = outputs["markdown-file"] = str(fallback)
     return ActionReport(outputs, summary)
 
@@ -77,14 +89,15 @@ def _verdict_and_counts(report: Mapping[str, Any]) -> tuple[str, dict[str, int]]
     return str(verdict.get("status") or "error"), counts
 
 
-
-
 def _short_summary(verdict: str, counts: Mapping[str, int]) -> str:
     """A few lines of verdict and counts, used when the scan wrote no summary.md."""
     known = {status.value: word for status, word in VERDICT_WORDS.items()}
     title = known.get(verdict, verdict.upper())
-    rows = "".join(f"| {name} | {counts[name]} |\n"
-                   for name in ("critical", "high", "medium", "low", "info") if counts.get(name))
+    rows = "".join(
+        f"| {name} | {counts[name]} |\n"
+        for name in ("critical", "high", "medium", "low", "info")
+        if counts.get(name)
+    )
     table = f"\n| severity | findings |\n|---|---|\n{rows}" if rows else ""
     return f"## secgate: {title}\n\n{counts.get('total', 0)} finding(s).\n{table}"
 

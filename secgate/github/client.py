@@ -103,13 +103,18 @@ class Response:
 class GitHubClient:
     """Calls the GitHub REST API with one token, retrying what can pass on a retry."""
 
-    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, *,
-                 retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 timeout: float = 30.0,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+    ) -> None:
         if not token:
             raise GitHubError("no GitHub token: set GITHUB_TOKEN or pass --token")
         self._token = token
@@ -128,13 +133,13 @@ class GitHubClient:
         """Every delay waited before a retry, in order (what a person or a test can check)."""
 
     @classmethod
-    def from_env(cls, token: str | None = None,
-                 environ: Mapping[str, str] | None = None) -> GitHubClient:
+    def from_env(
+        cls, token: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> GitHubClient:
         """A client for ``GITHUB_API_URL`` with ``token``, else ``GITHUB_TOKEN``."""
         env = os.environ if environ is None else environ
         api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-        return cls(token or env.get("GITHUB_TOKEN", ""), api_url,
-                   retry=RetryPolicy.from_env(env))
+        return cls(token or env.get("GITHUB_TOKEN", ""), api_url, retry=RetryPolicy.from_env(env))
 
     def __repr__(self) -> str:
         return f"GitHubClient(api_url={self.api_url!r})"
@@ -171,14 +176,23 @@ class GitHubClient:
         if _origin(path) != self.origin:
             parts = urlsplit(path)
             where = f"{parts.scheme}://{parts.netloc}"
-            raise GitHubError(self.scrub(
-                f"refusing to send the GitHub token to {where}: {via} points away from the "
-                f"API at {_shown_origin(self.origin)} (GITHUB_API_URL)"))
+            raise GitHubError(
+                self.scrub(
+                    f"refusing to send the GitHub token to {where}: {via} points away from the "
+                    f"API at {_shown_origin(self.origin)} (GITHUB_API_URL)"
+                )
+            )
         return path
 
-    def request(self, method: str, path: str, *, json: Any = None,
-                params: Mapping[str, str | int] | None = None,
-                via: str = "the caller") -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        via: str = "the caller",
+    ) -> Response:
         """One API call; 2xx answers are returned, others raise after any retries."""
         url = self.url(path, via=via)
         label = f"{method} {_path_of(url, self.api_url)}"
@@ -204,16 +218,21 @@ class GitHubClient:
                 if answer.status_code in _REDIRECT_STATUS:
                     redirects += 1
                     if redirects > MAX_REDIRECTS:
-                        raise GitHubError(self.scrub(f"GitHub API {label}: more than "
-                                                     f"{MAX_REDIRECTS} redirects"))
+                        raise GitHubError(
+                            self.scrub(f"GitHub API {label}: more than {MAX_REDIRECTS} redirects")
+                        )
                     target = answer.headers.get("Location", "").strip()
                     if not target:
-                        raise GitHubError(self.scrub(f"GitHub API {label}: "
-                                                     f"{answer.status_code} without a Location"))
+                        raise GitHubError(
+                            self.scrub(
+                                f"GitHub API {label}: {answer.status_code} without a Location"
+                            )
+                        )
                     url = self.url(urljoin(url, target), via="a redirect's Location header")
                     params = None  # the new location carries its own query
-                    if answer.status_code == 303 or (answer.status_code in (301, 302)
-                                                     and method not in ("GET", "HEAD")):
+                    if answer.status_code == 303 or (
+                        answer.status_code in (301, 302) and method not in ("GET", "HEAD")
+                    ):
                         method, json = "GET", None
                     attempt -= 1  # following a redirect is no failed attempt
                     continue
@@ -228,21 +247,33 @@ class GitHubClient:
                 else:
                     raise GitHubError(self.scrub(f"GitHub API {label}: {problem}"), status=status)
             if attempt == self.retry.attempts:
-                raise GitHubUnavailable(self.scrub(
-                    f"GitHub API {label}: {problem}; gave up after {attempt} attempts"),
-                    status=status)
+                raise GitHubUnavailable(
+                    self.scrub(f"GitHub API {label}: {problem}; gave up after {attempt} attempts"),
+                    status=status,
+                )
             if delay > left():
-                raise GitHubUnavailable(self.scrub(
-                    f"GitHub API {label}: {problem}; the next retry would be in {delay:.0f} s, "
-                    f"past the {self.retry.max_total_wait:g} s secgate waits "
-                    f"({MAX_WAIT_ENV})"), status=status)
+                raise GitHubUnavailable(
+                    self.scrub(
+                        f"GitHub API {label}: {problem}; the next retry would be in {delay:.0f} s, "
+                        f"past the {self.retry.max_total_wait:g} s secgate waits "
+                        f"({MAX_WAIT_ENV})"
+                    ),
+                    status=status,
+                )
             self.waits.append(delay)
             self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
-    def _send(self, method: str, url: str, body: Any, params: Mapping[str, str | int] | None,
-              budget: float, label: str) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        params: Mapping[str, str | int] | None,
+        budget: float,
+        label: str,
+    ) -> requests.Response:
         """One HTTP request, answer read in full, within ``budget`` seconds. It runs on a
         thread of its own so that the bound holds however the server dribbles its answer
         (``requests``' read timeout only bounds each pause between bytes); a request still
@@ -255,9 +286,17 @@ class GitHubClient:
         def send() -> None:
             try:
                 limit = min(self.timeout, budget)
-                outcome.append(session.request(method, url, json=body, params=params,
-                                               headers=self._headers(), timeout=(limit, limit),
-                                               allow_redirects=False))
+                outcome.append(
+                    session.request(
+                        method,
+                        url,
+                        json=body,
+                        params=params,
+                        headers=self._headers(),
+                        timeout=(limit, limit),
+                        allow_redirects=False,
+                    )
+                )
             except BaseException as exc:  # handed to the calling thread below
                 outcome.append(exc)
 
@@ -273,8 +312,10 @@ class GitHubClient:
         return result
 
     def _out_of_time(self, label: str) -> str:
-        return self.scrub(f"GitHub API {label}: no complete answer within the "
-                          f"{self.retry.max_total_wait:g} s secgate waits ({MAX_WAIT_ENV})")
+        return self.scrub(
+            f"GitHub API {label}: no complete answer within the "
+            f"{self.retry.max_total_wait:g} s secgate waits ({MAX_WAIT_ENV})"
+        )
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1)))
@@ -315,8 +356,10 @@ class GitHubClient:
         while url is not None:
             page = self.request("GET", url, params=params, via=via)
             if not isinstance(page.data, list):
-                raise GitHubError(f"GitHub API GET {_path_of(self.url(url), self.api_url)}: "
-                                  "expected a list in the answer")
+                raise GitHubError(
+                    f"GitHub API GET {_path_of(self.url(url), self.api_url)}: "
+                    "expected a list in the answer"
+                )
             yield from page.data
             found = _NEXT_LINK.search(page.headers.get("Link", ""))
             url = found.group(1) if found else None
@@ -358,8 +401,10 @@ def _json_of(answer: requests.Response) -> Any:
     try:
         return answer.json()
     except ValueError:
-        raise GitHubError(f"GitHub API answered {answer.status_code} with a body that is not "
-                          "JSON", status=answer.status_code) from None
+        raise GitHubError(
+            f"GitHub API answered {answer.status_code} with a body that is not JSON",
+            status=answer.status_code,
+        ) from None
 
 
 def _message_of(answer: requests.Response) -> str:
@@ -372,16 +417,19 @@ def _message_of(answer: requests.Response) -> str:
     text = str(message) if message else (answer.reason or "error")
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:  # a 422's details: strings or objects
-        details = [str(e.get("message") or " ".join(str(e.get(k)) for k in ("field", "code")
-                                                    if e.get(k)))
-                   if isinstance(e, dict) else str(e) for e in errors[:3]]
+        details = [
+            str(e.get("message") or " ".join(str(e.get(k)) for k in ("field", "code") if e.get(k)))
+            if isinstance(e, dict)
+            else str(e)
+            for e in errors[:3]
+        ]
         text += ": " + "; ".join(d for d in details if d)
     return " ".join(text.split())[:300]
 
 
 def _path_of(url: str, api_url: str) -> str:
     """The API path of ``url`` without its query (what error messages name)."""
-    path = url[len(api_url):] if url.startswith(api_url) else url
+    path = url[len(api_url) :] if url.startswith(api_url) else url
     return path.split("?", 1)[0] or "/"
 
 

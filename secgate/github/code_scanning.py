@@ -41,25 +41,39 @@ def encode_sarif(path: Path) -> str:
         raise InputError("not a SARIF file (no 'runs' list)", path=path)
     packed = gzip.compress(raw, mtime=0)
     if len(packed) > MAX_GZIP_BYTES:
-        raise InputError(f"too large for GitHub code scanning: {len(packed):,} bytes gzipped, "
-                         f"the limit is {MAX_GZIP_BYTES:,}", path=path)
+        raise InputError(
+            f"too large for GitHub code scanning: {len(packed):,} bytes gzipped, "
+            f"the limit is {MAX_GZIP_BYTES:,}",
+            path=path,
+        )
     return base64.b64encode(packed).decode("ascii")
 
 
 def check_ref(ref: str, sha: str) -> None:
     """GitHub wants a full ref (``refs/heads/...``, ``refs/pull/N/merge``...) and a 40-hex sha."""
     if not ref.startswith("refs/"):
-        raise UsageError(f"--ref {ref!r}: give the full ref, e.g. refs/heads/main or "
-                         "refs/pull/42/merge")
+        raise UsageError(
+            f"--ref {ref!r}: give the full ref, e.g. refs/heads/main or refs/pull/42/merge"
+        )
     if len(sha) != 40 or any(c not in "0123456789abcdef" for c in sha.lower()):
         raise UsageError(f"--sha {sha!r}: give the full 40-character commit sha")
 
 
-def upload_sarif(client: GitHubClient, owner: str, repo: str, path: Path, *, ref: str,
-                 sha: str, checkout_uri: str | None = None, tool_name: str | None = None,
-                 wait: float = 120.0, poll_interval: float = 5.0,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> UploadOutcome:
+def upload_sarif(
+    client: GitHubClient,
+    owner: str,
+    repo: str,
+    path: Path,
+    *,
+    ref: str,
+    sha: str,
+    checkout_uri: str | None = None,
+    tool_name: str | None = None,
+    wait: float = 120.0,
+    poll_interval: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> UploadOutcome:
     """Upload a SARIF file to code scanning, then poll its processing until it is complete or
     failed, or ``wait`` seconds passed (then the status is the last one seen, e.g. pending).
     The status is read where the upload's answer says (its ``url``), which must be on the API's
@@ -81,8 +95,9 @@ def upload_sarif(client: GitHubClient, owner: str, repo: str, path: Path, *, ref
     deadline = clock() + wait
     while True:
         try:
-            status = client.request("GET", status_url,
-                                    via="the 'url' field of the upload's answer").data
+            status = client.request(
+                "GET", status_url, via="the 'url' field of the upload's answer"
+            ).data
         except GitHubError as exc:
             if exc.status != 404:  # just uploaded: GitHub may not know the id for a moment
                 raise

@@ -27,12 +27,14 @@ _PR_EVENTS = ("pull_request", "pull_request_target")
 
 # --- where we are: repository and pull request ------------------------------------------------
 
+
 def split_repository(value: str) -> tuple[str, str]:
     """``owner/name`` -> (owner, name), or a UsageError."""
     owner, _, name = value.strip().partition("/")
     if not owner or not name or "/" in name:
-        raise UsageError(f"repository {value!r} is not OWNER/NAME (set GITHUB_REPOSITORY "
-                         "or pass --repo)")
+        raise UsageError(
+            f"repository {value!r} is not OWNER/NAME (set GITHUB_REPOSITORY or pass --repo)"
+        )
     return owner, name
 
 
@@ -74,6 +76,7 @@ def is_fork_pull_request(event: Mapping[str, Any]) -> bool:
 
 # --- the sticky comment -----------------------------------------------------------------------
 
+
 @dataclass
 class CommentOutcome:
     """What ``publish_comment`` did: created, updated, or fell back to the job summary."""
@@ -91,7 +94,7 @@ def comment_body(markdown: str) -> str:
     body = markdown if MARKER in (line.strip() for line in lines) else f"{MARKER}\n{markdown}"
     if len(body) > MAX_CHARS:
         note = "\n\n… (cut by secgate at GitHub's comment size; the job summary has the rest)\n"
-        body = body[:MAX_CHARS - len(note)] + note
+        body = body[: MAX_CHARS - len(note)] + note
     return body
 
 
@@ -100,8 +103,9 @@ def has_marker(comment: Mapping[str, Any]) -> bool:
     return isinstance(text, str) and MARKER in (line.strip() for line in text.splitlines())
 
 
-def find_comment(client: GitHubClient, owner: str, repo: str, number: int,
-                 author: str | None = None) -> dict[str, Any] | None:
+def find_comment(
+    client: GitHubClient, owner: str, repo: str, number: int, author: str | None = None
+) -> dict[str, Any] | None:
     """secgate's earlier comment on the pull request: the first with the marker line written by
     ``author`` (a login), or by a bot when no author is given."""
     for comment in client.paginate(f"/repos/{owner}/{repo}/issues/{number}/comments"):
@@ -116,17 +120,25 @@ def find_comment(client: GitHubClient, owner: str, repo: str, number: int,
     return None
 
 
-def publish_comment(client: GitHubClient, owner: str, repo: str, number: int, markdown: str,
-                    *, author: str | None = None,
-                    step_summary: Path | None = None) -> CommentOutcome:
+def publish_comment(
+    client: GitHubClient,
+    owner: str,
+    repo: str,
+    number: int,
+    markdown: str,
+    *,
+    author: str | None = None,
+    step_summary: Path | None = None,
+) -> CommentOutcome:
     """Edit secgate's comment on the pull request, else create it. A 403 (a fork's read-only
     token) is no failure: the Markdown goes to the job summary and a warning says so."""
     body = comment_body(markdown)
     try:
         earlier = find_comment(client, owner, repo, number, author)
         if earlier is not None:
-            data = client.patch(f"/repos/{owner}/{repo}/issues/comments/{earlier['id']}",
-                                {"body": body})
+            data = client.patch(
+                f"/repos/{owner}/{repo}/issues/comments/{earlier['id']}", {"body": body}
+            )
             return CommentOutcome("updated", json_field(data, "html_url"), earlier.get("id"))
         data = client.post(f"/repos/{owner}/{repo}/issues/{number}/comments", {"body": body})
         return CommentOutcome("created", json_field(data, "html_url"), json_field(data, "id"))
@@ -135,10 +147,14 @@ def publish_comment(client: GitHubClient, owner: str, repo: str, number: int, ma
     except GitHubError as exc:
         if exc.status != 403:
             raise
-        warning = (f"cannot comment on pull request #{number}: {exc.message} (a read-only "
-                   "token, as a fork's pull request gets)")
+        warning = (
+            f"cannot comment on pull request #{number}: {exc.message} (a read-only "
+            "token, as a fork's pull request gets)"
+        )
     if step_summary is None:
-        return CommentOutcome("skipped", warnings=[
-            f"{warning}; GITHUB_STEP_SUMMARY is not set, so the report is not published"])
+        return CommentOutcome(
+            "skipped",
+            warnings=[f"{warning}; GITHUB_STEP_SUMMARY is not set, so the report is not published"],
+        )
     append_text(step_summary, markdown)
     return CommentOutcome("summary", warnings=[f"{warning}; the report is in the job summary"])

@@ -85,6 +85,7 @@ class ReviewOutcome:
 
 # --- the report -------------------------------------------------------------------------------
 
+
 def read_report(path: Path) -> dict[str, Any]:
     """The JSON report of a pull-request-mode scan; ``InputError`` names what is wrong."""
     try:
@@ -96,12 +97,17 @@ def read_report(path: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         raise InputError("not a secgate JSON report (not JSON)", path=path) from None
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise InputError(f"not a secgate JSON report (schema is not {REPORT_SCHEMA}; write it "
-                         "with secgate scan --json)", path=path)
+        raise InputError(
+            f"not a secgate JSON report (schema is not {REPORT_SCHEMA}; write it "
+            "with secgate scan --json)",
+            path=path,
+        )
     if not isinstance(data.get("pull_request"), dict):
-        raise InputError("the report is not from a pull-request-mode scan (secgate scan "
-                         "--base REF): it cannot tell which findings the pull request changes",
-                         path=path)
+        raise InputError(
+            "the report is not from a pull-request-mode scan (secgate scan "
+            "--base REF): it cannot tell which findings the pull request changes",
+            path=path,
+        )
     if not isinstance(data.get("findings"), list):
         raise InputError("the report has no 'findings' list", path=path)
     return data
@@ -128,59 +134,80 @@ def inline_findings(report: Mapping[str, Any]) -> list[InlineFinding]:
         if fingerprint in chosen:
             continue
         chosen[fingerprint] = InlineFinding(
-            fingerprint=fingerprint, path=f"{prefix}{location['path']}", line=line,
-            body=comment_body(finding, fingerprint), title=_title(finding, prefix))
+            fingerprint=fingerprint,
+            path=f"{prefix}{location['path']}",
+            line=line,
+            body=comment_body(finding, fingerprint),
+            title=_title(finding, prefix),
+        )
     return list(chosen.values())
 
 
 def comment_body(finding: Mapping[str, Any], fingerprint: str) -> str:
     """The inline comment for one finding (its texts escaped as every Markdown report's)."""
     decision = finding.get("decision") or {}
-    tools = ", ".join(str(s.get("tool")) for s in finding.get("sources") or []
-                      if isinstance(s, dict)) or str(finding.get("tool", ""))
+    tools = ", ".join(
+        str(s.get("tool")) for s in finding.get("sources") or [] if isinstance(s, dict)
+    ) or str(finding.get("tool", ""))
     rule = markdown_text.code(str(finding.get("rule_id", "")), 120)
-    lines = [FINDING_MARKER.format(fingerprint=fingerprint),
-             f"**🚫 secgate blocks this change:** {rule} "
-             f"({markdown_text.text(str(finding.get('severity', '')), 20)}, "
-             f"{markdown_text.text(tools, 120)})",
-             "",
-             markdown_text.text(str(finding.get("message", "")), 1000)]
+    lines = [
+        FINDING_MARKER.format(fingerprint=fingerprint),
+        f"**🚫 secgate blocks this change:** {rule} "
+        f"({markdown_text.text(str(finding.get('severity', '')), 20)}, "
+        f"{markdown_text.text(tools, 120)})",
+        "",
+        markdown_text.text(str(finding.get("message", "")), 1000),
+    ]
     fixed = finding.get("lowest_fixed_version")
     if isinstance(fixed, str) and fixed:
         lines += ["", f"Fixed in {markdown_text.code(fixed, 60)}."]
     help_uri = finding.get("help_uri")
     if isinstance(help_uri, str) and _SAFE_URL.fullmatch(help_uri):
         lines += ["", f"More: <{help_uri}>"]
-    lines += ["", f"Why it blocks: {markdown_text.text(str(decision.get('reason', '')), 400)}",
-              "", f"<sub>secgate fingerprint {markdown_text.code(fingerprint, 200)}: to "
-                  "accept this risk on record, add it to the policy's <code>accept:</code> "
-                  "with a reason and an expiry date.</sub>"]
+    lines += [
+        "",
+        f"Why it blocks: {markdown_text.text(str(decision.get('reason', '')), 400)}",
+        "",
+        f"<sub>secgate fingerprint {markdown_text.code(fingerprint, 200)}: to "
+        "accept this risk on record, add it to the policy's <code>accept:</code> "
+        "with a reason and an expiry date.</sub>",
+    ]
     return "\n".join(lines)[:MAX_BODY_CHARS]
 
 
 def _title(finding: Mapping[str, Any], prefix: str) -> str:
     location = finding.get("location") or {}
-    where = markdown_text.code(f"{prefix}{location.get('path')}:{location.get('start_line')}",
-                               200)
+    where = markdown_text.code(f"{prefix}{location.get('path')}:{location.get('start_line')}", 200)
     rule = markdown_text.code(str(finding.get("rule_id", "")), 120)
     return f"{where} {rule}: {markdown_text.text(str(finding.get('message', '')), 200)}"
 
 
 # --- the review comments ----------------------------------------------------------------------
 
-def publish_review(client: GitHubClient, owner: str, repo: str, number: int,
-                   findings: list[InlineFinding], *, commit_id: str,
-                   max_comments: int = DEFAULT_MAX_COMMENTS, author: str | None = None,
-                   step_summary: Path | None = None) -> ReviewOutcome:
+
+def publish_review(
+    client: GitHubClient,
+    owner: str,
+    repo: str,
+    number: int,
+    findings: list[InlineFinding],
+    *,
+    commit_id: str,
+    max_comments: int = DEFAULT_MAX_COMMENTS,
+    author: str | None = None,
+    step_summary: Path | None = None,
+) -> ReviewOutcome:
     """Bring the pull request's secgate review comments in line with ``findings`` (see the
     module docstring)."""
     if not _SHA.fullmatch(commit_id):
-        raise UsageError(f"--commit {commit_id!r}: give the pull request's head commit as 40 "
-                         "hex digits")
+        raise UsageError(
+            f"--commit {commit_id!r}: give the pull request's head commit as 40 hex digits"
+        )
     outcome = ReviewOutcome("posted")
     try:
-        _sync(client, owner, repo, number, findings, commit_id.lower(), max_comments, author,
-              outcome)
+        _sync(
+            client, owner, repo, number, findings, commit_id.lower(), max_comments, author, outcome
+        )
         _write_overflow(client, owner, repo, number, outcome, author, step_summary)
     except GitHubUnavailable:
         raise  # rate limited past the wait cap: a 403 too, but not a read-only token
@@ -191,9 +218,17 @@ def publish_review(client: GitHubClient, owner: str, repo: str, number: int,
     return outcome
 
 
-def _sync(client: GitHubClient, owner: str, repo: str, number: int,
-          findings: list[InlineFinding], commit_id: str, max_comments: int, author: str | None,
-          outcome: ReviewOutcome) -> None:
+def _sync(
+    client: GitHubClient,
+    owner: str,
+    repo: str,
+    number: int,
+    findings: list[InlineFinding],
+    commit_id: str,
+    max_comments: int,
+    author: str | None,
+    outcome: ReviewOutcome,
+) -> None:
     base = f"/repos/{owner}/{repo}/pulls"
     listed = [c for c in client.paginate(f"{base}/{number}/comments") if isinstance(c, dict)]
     replied = {c.get("in_reply_to_id") for c in listed if c.get("in_reply_to_id")}
@@ -202,21 +237,27 @@ def _sync(client: GitHubClient, owner: str, repo: str, number: int,
         fingerprint = _fingerprint_of(comment)
         if fingerprint is not None and _written_by(comment, author):
             mine.setdefault(fingerprint, []).append(comment)
-    inline = findings[:max(0, max_comments)]
-    outcome.overflow.extend((f, f"more than {max_comments} inline comment(s)")
-                            for f in findings[len(inline):])
+    inline = findings[: max(0, max_comments)]
+    outcome.overflow.extend(
+        (f, f"more than {max_comments} inline comment(s)") for f in findings[len(inline) :]
+    )
     wanted = {f.fingerprint for f in inline}
     for fingerprint, comments in sorted(mine.items()):
         # a finding no longer commented inline, and any duplicate of a kept comment
         stale = comments if fingerprint not in wanted else comments[1:]
         for comment in stale:
-            _retire(client, base, comment, fingerprint, commit_id, comment["id"] in replied,
-                    outcome)
+            _retire(
+                client, base, comment, fingerprint, commit_id, comment["id"] in replied, outcome
+            )
     for finding in inline:
         kept = mine.get(finding.fingerprint)
         earlier = kept[0] if kept else None
-        if earlier is not None and earlier.get("path") == finding.path \
-                and earlier.get("line") == finding.line and earlier.get("side", "RIGHT") == "RIGHT":
+        if (
+            earlier is not None
+            and earlier.get("path") == finding.path
+            and earlier.get("line") == finding.line
+            and earlier.get("side", "RIGHT") == "RIGHT"
+        ):
             if earlier.get("body") != finding.body:
                 client.patch(f"{base}/comments/{earlier['id']}", {"body": finding.body})
                 outcome.updated += 1
@@ -224,12 +265,26 @@ def _sync(client: GitHubClient, owner: str, repo: str, number: int,
                 outcome.unchanged += 1
             continue
         if earlier is not None:  # moved, or outdated by a push: it cannot be moved, only remade
-            _retire(client, base, earlier, finding.fingerprint, commit_id,
-                    earlier["id"] in replied, outcome)
+            _retire(
+                client,
+                base,
+                earlier,
+                finding.fingerprint,
+                commit_id,
+                earlier["id"] in replied,
+                outcome,
+            )
         try:
-            client.post(f"{base}/{number}/comments",
-                        {"body": finding.body, "commit_id": commit_id, "path": finding.path,
-                         "line": finding.line, "side": "RIGHT"})
+            client.post(
+                f"{base}/{number}/comments",
+                {
+                    "body": finding.body,
+                    "commit_id": commit_id,
+                    "path": finding.path,
+                    "line": finding.line,
+                    "side": "RIGHT",
+                },
+            )
         except GitHubError as exc:
             if exc.status != 422:
                 raise
@@ -238,15 +293,24 @@ def _sync(client: GitHubClient, owner: str, repo: str, number: int,
         outcome.created += 1
 
 
-def _retire(client: GitHubClient, base: str, comment: Mapping[str, Any], fingerprint: str,
-            commit_id: str, has_replies: bool, outcome: ReviewOutcome) -> None:
+def _retire(
+    client: GitHubClient,
+    base: str,
+    comment: Mapping[str, Any],
+    fingerprint: str,
+    commit_id: str,
+    has_replies: bool,
+    outcome: ReviewOutcome,
+) -> None:
     """Delete a comment whose finding is gone; one with replies is kept, marked resolved."""
     if has_replies:
-        body = (f"{RESOLVED_MARKER.format(fingerprint=fingerprint)}\n"
-                f"✅ **Resolved**: secgate no longer blocks this at commit "
-                f"{markdown_text.code(commit_id[:12], 20)}.\n\n<details><summary>The earlier "
-                f"comment</summary>\n\n{_without_marker(str(comment.get('body', '')))}\n\n"
-                "</details>")
+        body = (
+            f"{RESOLVED_MARKER.format(fingerprint=fingerprint)}\n"
+            f"✅ **Resolved**: secgate no longer blocks this at commit "
+            f"{markdown_text.code(commit_id[:12], 20)}.\n\n<details><summary>The earlier "
+            f"comment</summary>\n\n{_without_marker(str(comment.get('body', '')))}\n\n"
+            "</details>"
+        )
         client.patch(f"{base}/comments/{comment['id']}", {"body": body[:MAX_BODY_CHARS]})
         outcome.resolved += 1
     else:
@@ -275,6 +339,7 @@ def _written_by(comment: Mapping[str, Any], author: str | None) -> bool:
 
 # --- what is not inline: the sticky comment, the job summary -----------------------------------
 
+
 def overflow_section(overflow: Iterable[tuple[InlineFinding, str]]) -> str:
     """The sticky comment's part listing blocking findings without an inline comment."""
     items = list(overflow)
@@ -292,42 +357,56 @@ def with_overflow(body: str, section: str) -> str:
     """The sticky comment's body with its overflow part replaced by ``section``."""
     start, end = body.find(OVERFLOW_START), body.find(OVERFLOW_END)
     if start != -1 and end > start:
-        body = (body[:start].rstrip("\n") + "\n" + body[end + len(OVERFLOW_END):].lstrip("\n"))
+        body = body[:start].rstrip("\n") + "\n" + body[end + len(OVERFLOW_END) :].lstrip("\n")
     body = body.rstrip("\n")
     return f"{body}\n\n{section}\n" if section else f"{body}\n"
 
 
-def _write_overflow(client: GitHubClient, owner: str, repo: str, number: int,
-                    outcome: ReviewOutcome, author: str | None,
-                    step_summary: Path | None) -> None:
+def _write_overflow(
+    client: GitHubClient,
+    owner: str,
+    repo: str,
+    number: int,
+    outcome: ReviewOutcome,
+    author: str | None,
+    step_summary: Path | None,
+) -> None:
     section = overflow_section(outcome.overflow)
     sticky = find_comment(client, owner, repo, number, author)
     if sticky is not None:
         body = with_overflow(str(sticky.get("body") or ""), section)
         if body != sticky.get("body"):
-            client.patch(f"/repos/{owner}/{repo}/issues/comments/{sticky['id']}",
-                         {"body": body})
+            client.patch(f"/repos/{owner}/{repo}/issues/comments/{sticky['id']}", {"body": body})
         return
     if not section:
         return
     if step_summary is None:
-        outcome.warnings.append(f"{len(outcome.overflow)} blocking finding(s) are not "
-                                "commented inline and there is no secgate comment or job "
-                                "summary to list them in")
+        outcome.warnings.append(
+            f"{len(outcome.overflow)} blocking finding(s) are not "
+            "commented inline and there is no secgate comment or job "
+            "summary to list them in"
+        )
         return
     append_text(step_summary, section)
-    outcome.warnings.append(f"{len(outcome.overflow)} blocking finding(s) not commented inline "
-                            "are listed in the job summary (no secgate comment on the pull "
-                            "request)")
+    outcome.warnings.append(
+        f"{len(outcome.overflow)} blocking finding(s) not commented inline "
+        "are listed in the job summary (no secgate comment on the pull "
+        "request)"
+    )
 
 
-def _fallback(number: int, findings: list[InlineFinding], why: str,
-              step_summary: Path | None) -> ReviewOutcome:
-    warning = (f"cannot write review comments on pull request #{number}: {why} (a read-only "
-               "token, as a fork's pull request gets)")
+def _fallback(
+    number: int, findings: list[InlineFinding], why: str, step_summary: Path | None
+) -> ReviewOutcome:
+    warning = (
+        f"cannot write review comments on pull request #{number}: {why} (a read-only "
+        "token, as a fork's pull request gets)"
+    )
     if step_summary is None:
-        return ReviewOutcome("skipped", warnings=[
-            f"{warning}; GITHUB_STEP_SUMMARY is not set, so the review is not published"])
+        return ReviewOutcome(
+            "skipped",
+            warnings=[f"{warning}; GITHUB_STEP_SUMMARY is not set, so the review is not published"],
+        )
     lines = [f"### secgate review: blocking findings on changed lines ({len(findings)})", ""]
     lines += [f"- {f.title}" for f in findings[:200]] or ["- none"]
     append_text(step_summary, "\n".join(lines))

@@ -34,15 +34,15 @@ class RunContext:
     """The CI run's page (GitHub Actions), when the scan runs in one."""
 
     @classmethod
-    def detect(cls, target: Path | None, environ: Mapping[str, str] | None = None
-               ) -> RunContext:
+    def detect(cls, target: Path | None, environ: Mapping[str, str] | None = None) -> RunContext:
         """The context from the environment, else from git at ``target`` (or the current
         directory)."""
         env = os.environ if environ is None else environ
         where = target if target is not None else Path.cwd()
         repository = _first(env.get("SECGATE_REPOSITORY"), env.get("GITHUB_REPOSITORY"))
-        branch = _first(env.get("SECGATE_BRANCH"), env.get("GITHUB_HEAD_REF"),
-                        env.get("GITHUB_REF_NAME"))
+        branch = _first(
+            env.get("SECGATE_BRANCH"), env.get("GITHUB_HEAD_REF"), env.get("GITHUB_REF_NAME")
+        )
         commit = _first(env.get("GITHUB_SHA"))
         if repository is None:
             repository = repository_of_remote(_git(where, "remote", "get-url", "origin") or "")
@@ -50,8 +50,12 @@ class RunContext:
             branch = _git(where, "symbolic-ref", "--short", "-q", "HEAD")
         if commit is None:
             commit = _git(where, "rev-parse", "--verify", "-q", "HEAD")
-        return cls(repository=repository or UNKNOWN, branch=branch or UNKNOWN, commit=commit,
-                   run_url=actions_run_url(env))
+        return cls(
+            repository=repository or UNKNOWN,
+            branch=branch or UNKNOWN,
+            commit=commit,
+            run_url=actions_run_url(env),
+        )
 
 
 def actions_run_url(environ: Mapping[str, str]) -> str | None:
@@ -89,8 +93,13 @@ def _first(*values: str | None) -> str | None:
 def _git(where: Path, *args: str) -> str | None:
     """One line git prints at ``where``, or None when git is missing or says nothing."""
     try:
-        done = subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True,
-                              timeout=_GIT_TIMEOUT, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(where), *args],
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     line = done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""

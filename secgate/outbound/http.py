@@ -85,11 +85,15 @@ class Delivery:
 class Sender:
     """Sends one request at a time, retrying what can pass on a retry, within the policy."""
 
-    def __init__(self, *, retry: RetryPolicy = OUTBOUND_RETRY,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time,
-                 timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy = OUTBOUND_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+    ) -> None:
         self.retry = retry
         self._sleep = sleep
         self._clock = clock
@@ -108,16 +112,30 @@ class Sender:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def send(self, method: str, url: str, body: bytes, *, what: str, shown: str,
-             headers: Mapping[str, str] | None = None) -> Delivery:
+    def send(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        *,
+        what: str,
+        shown: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Delivery:
         """One request with ``body``; ``shown`` is how ``url`` may be named in the result."""
         all_headers = {"User-Agent": f"secgate/{__version__}", **(headers or {})}
         waits: list[float] = []
         status: int | None = None
         for attempt in range(1, self.retry.attempts + 1):
             try:
-                answer = self._session.request(method, url, data=body, headers=all_headers,
-                                               timeout=self.timeout, allow_redirects=False)
+                answer = self._session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=all_headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
             except requests.RequestException as exc:
                 status = None
                 problem = f"cannot reach it ({type(exc).__name__})"
@@ -132,12 +150,26 @@ class Sender:
                 asked = self._retry_after(answer)
                 delay = self._backoff(attempt) if asked is None else asked
             if attempt == self.retry.attempts:
-                return Delivery(what, shown, False, status, attempt, tuple(waits),
-                                f"{problem}; gave up after {attempt} attempts")
+                return Delivery(
+                    what,
+                    shown,
+                    False,
+                    status,
+                    attempt,
+                    tuple(waits),
+                    f"{problem}; gave up after {attempt} attempts",
+                )
             if sum(waits) + delay > self.retry.max_total_wait:
-                return Delivery(what, shown, False, status, attempt, tuple(waits),
-                                f"{problem}; the next try would be in {delay:.0f} s, past the "
-                                f"{self.retry.max_total_wait:.0f} s secgate waits")
+                return Delivery(
+                    what,
+                    shown,
+                    False,
+                    status,
+                    attempt,
+                    tuple(waits),
+                    f"{problem}; the next try would be in {delay:.0f} s, past the "
+                    f"{self.retry.max_total_wait:.0f} s secgate waits",
+                )
             waits.append(delay)
             self._sleep(delay)
         raise AssertionError("unreachable: the retry loop returns")  # pragma: no cover

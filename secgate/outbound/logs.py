@@ -37,8 +37,10 @@ SHOWN_BLOCKING = 50
 """Blocking findings logged one by one; a record says how many more there were."""
 _STANDARD_KEYS = ("time", "level", "event", "message")
 _VERDICT_LEVEL: dict[VerdictStatus, Level] = {
-    VerdictStatus.PASS: "info", VerdictStatus.WARN: "warning",
-    VerdictStatus.BLOCK: "error", VerdictStatus.ERROR: "error",
+    VerdictStatus.PASS: "info",
+    VerdictStatus.WARN: "warning",
+    VerdictStatus.BLOCK: "error",
+    VerdictStatus.ERROR: "error",
 }
 
 
@@ -55,8 +57,12 @@ class LogRecord:
 
     def as_json(self) -> str:
         """The record as one line of JSON (the standard keys first, then the fields)."""
-        doc: dict[str, Any] = {"time": iso_time(self.time), "level": self.level,
-                               "event": self.event, "message": self.message}
+        doc: dict[str, Any] = {
+            "time": iso_time(self.time),
+            "level": self.level,
+            "event": self.event,
+            "message": self.message,
+        }
         doc.update((k, v) for k, v in self.fields.items() if k not in _STANDARD_KEYS)
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
@@ -70,8 +76,14 @@ def iso_time(seconds: float) -> str:
 class RunLog:
     """The records of one run, shown on ``stream`` as they come (see the module docstring)."""
 
-    def __init__(self, stream: TextIO | None, *, log_format: str = TEXT_FORMAT,
-                 quiet: bool = False, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None,
+        *,
+        log_format: str = TEXT_FORMAT,
+        quiet: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._stream = stream
         self.json_lines = log_format == JSON_FORMAT
         self._quiet = quiet
@@ -104,43 +116,71 @@ class RunLog:
         """Log what the scan found and decided, the verdict last."""
         for run in result.runs:
             self._run(run)
-        blocking = [f for f in result.findings
-                    if f.decision is not None and f.decision.action is Action.BLOCK]
+        blocking = [
+            f
+            for f in result.findings
+            if f.decision is not None and f.decision.action is Action.BLOCK
+        ]
         for finding in blocking[:SHOWN_BLOCKING]:
-            self.add("warning", "finding.blocking", _finding_line(finding),
-                     **finding_fields(finding))
+            self.add(
+                "warning", "finding.blocking", _finding_line(finding), **finding_fields(finding)
+            )
         if len(blocking) > SHOWN_BLOCKING:
-            self.add("warning", "finding.blocking.more",
-                     f"{len(blocking) - SHOWN_BLOCKING} more blocking finding(s)",
-                     count=len(blocking) - SHOWN_BLOCKING)
+            self.add(
+                "warning",
+                "finding.blocking.more",
+                f"{len(blocking) - SHOWN_BLOCKING} more blocking finding(s)",
+                count=len(blocking) - SHOWN_BLOCKING,
+            )
         for note in result.notes:
             self.add("info", "note", note)
         for reason in result.verdict.reasons:
             self.add("info", "reason", reason)
         verdict = result.verdict
-        self.add(_VERDICT_LEVEL[verdict.status], "verdict",
-                 f"verdict {verdict.status.value}: {len(result.findings)} finding(s), "
-                 f"{verdict.counts.get('block', 0)} blocking, "
-                 f"{verdict.counts.get('warn', 0)} warning",
-                 verdict=verdict.status.value, exit_code=verdict.exit_code,
-                 counts=dict(sorted(verdict.counts.items())), policy=result.policy,
-                 target=result.target, secgate_version=result.secgate_version)
+        self.add(
+            _VERDICT_LEVEL[verdict.status],
+            "verdict",
+            f"verdict {verdict.status.value}: {len(result.findings)} finding(s), "
+            f"{verdict.counts.get('block', 0)} blocking, "
+            f"{verdict.counts.get('warn', 0)} warning",
+            verdict=verdict.status.value,
+            exit_code=verdict.exit_code,
+            counts=dict(sorted(verdict.counts.items())),
+            policy=result.policy,
+            target=result.target,
+            secgate_version=result.secgate_version,
+        )
 
     def _run(self, run: ScannerRun) -> None:
-        state = "incomplete" if run.status is RunStatus.OK and run.incomplete \
-            else run.status.value
+        state = "incomplete" if run.status is RunStatus.OK and run.incomplete else run.status.value
         level: Level = "info" if state in ("ok", "skipped") else "warning"
         detail = run.error or (run.notes[0] if run.notes and state != "ok" else "")
-        self.add(level, "scanner.result",
-                 f"{run.tool} {state}, {run.finding_count} finding(s)"
-                 + (f": {detail}" if detail else ""),
-                 tool=run.tool, status=state, origin=run.origin, version=run.version,
-                 duration=round(run.duration, 3), findings=run.finding_count,
-                 input_file=run.input_file, error=one_line(run.error) or None)
+        self.add(
+            level,
+            "scanner.result",
+            f"{run.tool} {state}, {run.finding_count} finding(s)"
+            + (f": {detail}" if detail else ""),
+            tool=run.tool,
+            status=state,
+            origin=run.origin,
+            version=run.version,
+            duration=round(run.duration, 3),
+            findings=run.finding_count,
+            input_file=run.input_file,
+            error=one_line(run.error) or None,
+        )
 
 
-_SHOWN_ELSEWHERE = frozenset({"scanner.started", "scanner.finished", "scanner.result",
-                              "finding.blocking", "finding.blocking.more", "verdict"})
+_SHOWN_ELSEWHERE = frozenset(
+    {
+        "scanner.started",
+        "scanner.finished",
+        "scanner.result",
+        "finding.blocking",
+        "finding.blocking.more",
+        "verdict",
+    }
+)
 """Events the text format's progress display and summary already show (printed again as
 warnings they would repeat them)."""
 
@@ -165,8 +205,10 @@ def finding_fields(finding: Finding) -> dict[str, Any]:
 
 
 def _finding_line(finding: Finding) -> str:
-    return (f"blocking: {finding.severity.value} {finding.tool}:{one_line(finding.rule_id, 200)} "
-            f"at {where(finding)}: {one_line(finding.message, 300)}")
+    return (
+        f"blocking: {finding.severity.value} {finding.tool}:{one_line(finding.rule_id, 200)} "
+        f"at {where(finding)}: {one_line(finding.message, 300)}"
+    )
 
 
 def where(finding: Finding) -> str:
@@ -193,17 +235,26 @@ class LoggedProgress(Progress):
             self._log.add("info", "scanner.started", f"{tool} started", tool=tool)
         else:
             level: Level = "info" if state in ("ok", "skipped") else "warning"
-            self._log.add(level, "scanner.finished",
-                          f"{tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
-                          tool=tool, status=state, duration=round(elapsed, 3),
-                          findings=findings)
+            self._log.add(
+                level,
+                "scanner.finished",
+                f"{tool} {state} in {elapsed:.1f}s, {findings} finding(s)",
+                tool=tool,
+                status=state,
+                duration=round(elapsed, 3),
+                findings=findings,
+            )
 
     def __enter__(self) -> LoggedProgress:
         if self._inner is not None:
             self._inner.__enter__()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._inner is not None:
             self._inner.__exit__(exc_type, exc, tb)

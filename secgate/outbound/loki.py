@@ -35,8 +35,12 @@ def push_url(url: str) -> str:
 
 def labels(result: ScanResult, context: RunContext) -> dict[str, str]:
     """The stream labels of a run's lines."""
-    return {"job": "secgate", "repository": context.repository, "branch": context.branch,
-            "verdict": result.verdict.status.value}
+    return {
+        "job": "secgate",
+        "repository": context.repository,
+        "branch": context.branch,
+        "verdict": result.verdict.status.value,
+    }
 
 
 def values(records: Sequence[LogRecord]) -> list[list[str]]:
@@ -50,8 +54,13 @@ def values(records: Sequence[LogRecord]) -> list[list[str]]:
     return pairs
 
 
-def push(records: Sequence[LogRecord], url: str, stream_labels: Mapping[str, str],
-         sender: Sender, environ: Mapping[str, str] | None = None) -> Delivery:
+def push(
+    records: Sequence[LogRecord],
+    url: str,
+    stream_labels: Mapping[str, str],
+    sender: Sender,
+    environ: Mapping[str, str] | None = None,
+) -> Delivery:
     """Push ``records`` as one stream; the first failed batch ends the push."""
     env = os.environ if environ is None else environ
     headers = {"Content-Type": "application/json"}
@@ -61,10 +70,19 @@ def push(records: Sequence[LogRecord], url: str, stream_labels: Mapping[str, str
     pairs = values(records)
     delivery = Delivery("Loki push", shown_url(url), True)
     for start in range(0, max(len(pairs), 1), BATCH_LINES):
-        body = {"streams": [{"stream": dict(stream_labels),
-                             "values": pairs[start:start + BATCH_LINES]}]}
-        delivery = sender.send("POST", push_url(url), json.dumps(body).encode("utf-8"),
-                               what="Loki push", shown=shown_url(url), headers=headers)
+        body = {
+            "streams": [
+                {"stream": dict(stream_labels), "values": pairs[start : start + BATCH_LINES]}
+            ]
+        }
+        delivery = sender.send(
+            "POST",
+            push_url(url),
+            json.dumps(body).encode("utf-8"),
+            what="Loki push",
+            shown=shown_url(url),
+            headers=headers,
+        )
         if not delivery.ok:
             return delivery
     return delivery

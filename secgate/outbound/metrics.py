@@ -36,8 +36,13 @@ from secgate.reports.presentation import action_of
 
 CONTEXT_LABELS = ("repository", "branch")
 INCOMPLETE = "incomplete"
-RUN_STATES = (RunStatus.OK.value, INCOMPLETE, RunStatus.SKIPPED.value, RunStatus.FAILED.value,
-              RunStatus.TIMED_OUT.value)
+RUN_STATES = (
+    RunStatus.OK.value,
+    INCOMPLETE,
+    RunStatus.SKIPPED.value,
+    RunStatus.FAILED.value,
+    RunStatus.TIMED_OUT.value,
+)
 ACCEPTANCE_STATES = ("active", "expiring", "expired")
 SECONDS_PER_DAY = 86400
 """Acceptances expire on dates: their times are whole days, written in Prometheus' base unit."""
@@ -52,42 +57,72 @@ class MetricSpec:
     labels: tuple[str, ...] = ()
 
 
-METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
-    MetricSpec("secgate_findings",
-               "Findings of the last scan by severity, category, reporting tool and the "
-               "policy's decision.", ("severity", "category", "tool", "decision")),
-    MetricSpec("secgate_baseline_findings",
-               "Findings of the last scan against the baseline: new, existing, and fixed "
-               "(in the baseline, no longer found).", ("state",)),
-    MetricSpec("secgate_scanner_runs",
-               "Scanner runs and ingested files of the last scan by tool and status.",
-               ("tool", "status")),
-    MetricSpec("secgate_scanner_duration_seconds",
-               "Wall time of the last scan's runs of each tool.", ("tool",)),
-    MetricSpec("secgate_verdict",
-               "The gate's verdict of the last scan: 1 for its status, 0 for the others.",
-               ("status",)),
-    MetricSpec("secgate_exit_code", "The exit code of the last scan."),
-    MetricSpec("secgate_accepted_findings",
-               "Findings of the last scan ignored because of an accepted risk."),
-    MetricSpec("secgate_acceptances",
-               "Accepted risks of the policy: active, expiring (within accept_warn_days) or "
-               "expired.", ("state",)),
-    MetricSpec("secgate_acceptances_without_expiry",
-               "Accepted risks of the policy that never expire."),
-    MetricSpec("secgate_acceptance_nearest_expiry_seconds",
-               "Whole days until the first active accepted risk expires, in seconds (days x "
-               "86400; 0 on its last day)."),
-    MetricSpec("secgate_advisory_snapshot_timestamp_seconds",
-               "When each source of advisory data the scan used was last updated (Unix time).",
-               ("source",)),
-    MetricSpec("secgate_advisory_snapshot_age_seconds",
-               "Age of each source of advisory data the scan used, at the end of the scan.",
-               ("source",)),
-    MetricSpec("secgate_scan_timestamp_seconds", "When the last scan ended (Unix time)."),
-    MetricSpec("secgate_build_info", "The secgate version and policy of the last scan.",
-               ("version", "policy")),
-)}
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        MetricSpec(
+            "secgate_findings",
+            "Findings of the last scan by severity, category, reporting tool and the "
+            "policy's decision.",
+            ("severity", "category", "tool", "decision"),
+        ),
+        MetricSpec(
+            "secgate_baseline_findings",
+            "Findings of the last scan against the baseline: new, existing, and fixed "
+            "(in the baseline, no longer found).",
+            ("state",),
+        ),
+        MetricSpec(
+            "secgate_scanner_runs",
+            "Scanner runs and ingested files of the last scan by tool and status.",
+            ("tool", "status"),
+        ),
+        MetricSpec(
+            "secgate_scanner_duration_seconds",
+            "Wall time of the last scan's runs of each tool.",
+            ("tool",),
+        ),
+        MetricSpec(
+            "secgate_verdict",
+            "The gate's verdict of the last scan: 1 for its status, 0 for the others.",
+            ("status",),
+        ),
+        MetricSpec("secgate_exit_code", "The exit code of the last scan."),
+        MetricSpec(
+            "secgate_accepted_findings",
+            "Findings of the last scan ignored because of an accepted risk.",
+        ),
+        MetricSpec(
+            "secgate_acceptances",
+            "Accepted risks of the policy: active, expiring (within accept_warn_days) or expired.",
+            ("state",),
+        ),
+        MetricSpec(
+            "secgate_acceptances_without_expiry", "Accepted risks of the policy that never expire."
+        ),
+        MetricSpec(
+            "secgate_acceptance_nearest_expiry_seconds",
+            "Whole days until the first active accepted risk expires, in seconds (days x "
+            "86400; 0 on its last day).",
+        ),
+        MetricSpec(
+            "secgate_advisory_snapshot_timestamp_seconds",
+            "When each source of advisory data the scan used was last updated (Unix time).",
+            ("source",),
+        ),
+        MetricSpec(
+            "secgate_advisory_snapshot_age_seconds",
+            "Age of each source of advisory data the scan used, at the end of the scan.",
+            ("source",),
+        ),
+        MetricSpec("secgate_scan_timestamp_seconds", "When the last scan ended (Unix time)."),
+        MetricSpec(
+            "secgate_build_info",
+            "The secgate version and policy of the last scan.",
+            ("version", "policy"),
+        ),
+    )
+}
 """Every metric secgate writes, by name."""
 
 
@@ -134,8 +169,9 @@ def samples(metrics: ScanMetrics) -> Iterator[Sample]:
     result = metrics.result
     where = (metrics.context.repository, metrics.context.branch)
 
-    findings = Counter((f.severity.value, f.category.value, f.tool, action_of(f))
-                       for f in result.findings)
+    findings = Counter(
+        (f.severity.value, f.category.value, f.tool, action_of(f)) for f in result.findings
+    )
     for key in sorted(findings):
         yield "secgate_findings", (*where, *key), findings[key]
     counts = result.verdict.counts
@@ -153,16 +189,25 @@ def samples(metrics: ScanMetrics) -> Iterator[Sample]:
         yield "secgate_scanner_duration_seconds", (*where, tool), round(durations[tool], 3)
 
     for status in VerdictStatus:
-        yield ("secgate_verdict", (*where, status.value),
-               1 if result.verdict.status is status else 0)
+        yield (
+            "secgate_verdict",
+            (*where, status.value),
+            1 if result.verdict.status is status else 0,
+        )
     yield "secgate_exit_code", where, result.verdict.exit_code
 
     yield from _acceptance_samples(metrics, where)
     for snapshot in metrics.snapshots:
-        yield ("secgate_advisory_snapshot_timestamp_seconds", (*where, snapshot.source),
-               snapshot.taken.timestamp())
-        yield ("secgate_advisory_snapshot_age_seconds", (*where, snapshot.source),
-               round(snapshot.age_seconds(metrics.now), 3))
+        yield (
+            "secgate_advisory_snapshot_timestamp_seconds",
+            (*where, snapshot.source),
+            snapshot.taken.timestamp(),
+        )
+        yield (
+            "secgate_advisory_snapshot_age_seconds",
+            (*where, snapshot.source),
+            round(snapshot.age_seconds(metrics.now), 3),
+        )
     yield "secgate_scan_timestamp_seconds", where, round(metrics.now, 3)
     yield "secgate_build_info", (*where, result.secgate_version, result.policy), 1
 
@@ -191,8 +236,11 @@ def _acceptance_samples(metrics: ScanMetrics, where: tuple[str, str]) -> Iterato
             by_state["active"] += 1
     for name in ACCEPTANCE_STATES:
         yield "secgate_acceptances", (*where, name), by_state[name]
-    yield ("secgate_acceptances_without_expiry", where,
-           sum(1 for s in states if s.acceptance.expires is None))
+    yield (
+        "secgate_acceptances_without_expiry",
+        where,
+        sum(1 for s in states if s.acceptance.expires is None),
+    )
     left = [s.days_left for s in states if not s.expired and s.days_left is not None]
     if left:
         yield "secgate_acceptance_nearest_expiry_seconds", where, min(left) * SECONDS_PER_DAY

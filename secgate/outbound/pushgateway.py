@@ -20,8 +20,10 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 def group_path(context: RunContext, job: str = JOB) -> str:
     """The grouping key of ``context`` as a URL path below the Pushgateway's base URL."""
-    return (f"/metrics/job/{job}/repository@base64/{_encode(context.repository)}"
-            f"/branch@base64/{_encode(context.branch)}")
+    return (
+        f"/metrics/job/{job}/repository@base64/{_encode(context.repository)}"
+        f"/branch@base64/{_encode(context.branch)}"
+    )
 
 
 def _encode(value: str) -> str:
@@ -32,5 +34,11 @@ def _encode(value: str) -> str:
 def push(text: str, url: str, context: RunContext, sender: Sender) -> Delivery:
     """PUT the metrics ``text`` into the scan's group at the Pushgateway ``url``."""
     target = url.rstrip("/") + group_path(context)
-    return sender.send("PUT", target, text.encode("utf-8"), what="Pushgateway push",
-                       shown=shown_url(url), headers={"Content-Type": CONTENT_TYPE})
+    return sender.send(
+        "PUT",
+        target,
+        text.encode("utf-8"),
+        what="Pushgateway push",
+        shown=shown_url(url),
+        headers={"Content-Type": CONTENT_TYPE},
+    )

@@ -77,8 +77,9 @@ FINDERS: dict[str, SnapshotFinder] = {
 """Every source of advisory snapshots, by name."""
 
 
-def snapshots(result: ScanResult, finders: Iterable[SnapshotFinder] | None = None
-              ) -> list[DatedSource]:
+def snapshots(
+    result: ScanResult, finders: Iterable[SnapshotFinder] | None = None
+) -> list[DatedSource]:
     """The oldest snapshot of each source (the one that makes the data look least fresh),
     sorted by source."""
     oldest: dict[str, DatedSource] = {}

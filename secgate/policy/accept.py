@@ -52,17 +52,24 @@ class AcceptanceState:
     def summary(self) -> str:
         """What it accepts, in a few words: ``accept[0] (CVE-2018-18074)``."""
         a = self.acceptance
-        parts = [*(a.vulnerability or []), *(a.rule or []), *(a.package or []),
-                 *(a.path or []), *(f"fingerprint {fp[:12]}" for fp in a.fingerprint or [])]
+        parts = [
+            *(a.vulnerability or []),
+            *(a.rule or []),
+            *(a.package or []),
+            *(a.path or []),
+            *(f"fingerprint {fp[:12]}" for fp in a.fingerprint or []),
+        ]
         name = a.id or f"accept[{self.index}]"
         return f"{name} ({', '.join(parts)})" if parts else name
 
     def accepted_reason(self) -> str:
         """The reason a finding it covers is ignored."""
         a = self.acceptance
-        extra = [f"approved by {a.approved_by}" if a.approved_by else "",
-                 f"ticket {a.ticket}" if a.ticket else "",
-                 f"until {a.expires.isoformat()}" if a.expires else "no expiry"]
+        extra = [
+            f"approved by {a.approved_by}" if a.approved_by else "",
+            f"ticket {a.ticket}" if a.ticket else "",
+            f"until {a.expires.isoformat()}" if a.expires else "no expiry",
+        ]
         return f"accepted risk: {a.reason} ({'; '.join(e for e in extra if e)})"
 
 
@@ -78,8 +85,9 @@ def states(policy: Policy, on: date) -> list[AcceptanceState]:
     return result
 
 
-def notes(all_states: list[AcceptanceState], used: set[int], warn_days: int
-          ) -> tuple[list[str], list[str]]:
+def notes(
+    all_states: list[AcceptanceState], used: set[int], warn_days: int
+) -> tuple[list[str], list[str]]:
     """(notes, warnings): every line the reader must see about acceptances, and the ones among
     them that make the verdict at least "warn" (expiring soon, no expiry, stale)."""
     lines: list[str] = []
@@ -87,12 +95,15 @@ def notes(all_states: list[AcceptanceState], used: set[int], warn_days: int
     for state in all_states:
         expires = state.acceptance.expires
         if state.expired and expires is not None:
-            lines.append(f"acceptance {state.summary} expired on {expires.isoformat()}: what it "
-                         "covered is judged as if it had never been accepted")
-        elif expires is not None and state.days_left is not None \
-                and state.days_left <= warn_days:
-            text = (f"acceptance {state.summary} expires on {expires.isoformat()} "
-                    f"(in {state.days_left} day(s)): renew or fix")
+            lines.append(
+                f"acceptance {state.summary} expired on {expires.isoformat()}: what it "
+                "covered is judged as if it had never been accepted"
+            )
+        elif expires is not None and state.days_left is not None and state.days_left <= warn_days:
+            text = (
+                f"acceptance {state.summary} expires on {expires.isoformat()} "
+                f"(in {state.days_left} day(s)): renew or fix"
+            )
             lines.append(text)
             warnings.append(text)
         if state.index not in used:

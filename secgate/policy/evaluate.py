@@ -78,13 +78,22 @@ def _threshold_decision(severity: Severity, fail_on: Threshold, warn_on: Thresho
     a later step that qualifies one makes a copy)."""
     sev = severity.value
     if _at_or_above(severity, fail_on):
-        return Decision(action=Action.BLOCK, decided_by="threshold",
-                        reason=f"severity {sev} is at or above fail_on: {_name(fail_on)}")
+        return Decision(
+            action=Action.BLOCK,
+            decided_by="threshold",
+            reason=f"severity {sev} is at or above fail_on: {_name(fail_on)}",
+        )
     if _at_or_above(severity, warn_on):
-        return Decision(action=Action.WARN, decided_by="threshold",
-                        reason=f"severity {sev} is at or above warn_on: {_name(warn_on)}")
-    return Decision(action=Action.PASS, decided_by="threshold",
-                    reason=f"severity {sev} is below warn_on: {_name(warn_on)}")
+        return Decision(
+            action=Action.WARN,
+            decided_by="threshold",
+            reason=f"severity {sev} is at or above warn_on: {_name(warn_on)}",
+        )
+    return Decision(
+        action=Action.PASS,
+        decided_by="threshold",
+        reason=f"severity {sev} is below warn_on: {_name(warn_on)}",
+    )
 
 
 def _license(finding: Finding, policy: Policy) -> Decision | None:
@@ -95,12 +104,15 @@ def _license(finding: Finding, policy: Policy) -> Decision | None:
     spdx = finding.license.spdx if finding.license else None
     status, why = judge(spdx, policy.licenses)
     shown = spdx or (finding.license.raw if finding.license else finding.rule_id)
-    action = {LicenseStatus.ALLOWED: Action.PASS, LicenseStatus.DENIED: Action.BLOCK,
-              LicenseStatus.UNKNOWN: Action(policy.licenses.unknown)}[status]
-    suffix = f" (licenses.unknown: {policy.licenses.unknown})" \
-        if status is LicenseStatus.UNKNOWN else ""
-    return Decision(action=action, decided_by="license",
-                    reason=f"license {shown}: {why}{suffix}")
+    action = {
+        LicenseStatus.ALLOWED: Action.PASS,
+        LicenseStatus.DENIED: Action.BLOCK,
+        LicenseStatus.UNKNOWN: Action(policy.licenses.unknown),
+    }[status]
+    suffix = (
+        f" (licenses.unknown: {policy.licenses.unknown})" if status is LicenseStatus.UNKNOWN else ""
+    )
+    return Decision(action=action, decided_by="license", reason=f"license {shown}: {why}{suffix}")
 
 
 def _rule(finding: Finding, policy: Policy) -> Decision | None:
@@ -113,46 +125,72 @@ def _rule(finding: Finding, policy: Policy) -> Decision | None:
     return None
 
 
-def decide(finding: Finding, policy: Policy, acceptances: list[AcceptanceState],
-           vex: VexIndex | None = None) -> Decision:
+def decide(
+    finding: Finding,
+    policy: Policy,
+    acceptances: list[AcceptanceState],
+    vex: VexIndex | None = None,
+) -> Decision:
     """The policy's decision on one finding (see the module docstring for the order)."""
     if finding.suppression is not None and policy.inline_suppressions == "honour":
         how = finding.suppression.kind.value
         just = finding.suppression.justification
-        return Decision(action=Action.IGNORE, decided_by="suppression",
-                        reason=f"suppressed by the tool ({how})" + (f": {just}" if just else ""))
+        return Decision(
+            action=Action.IGNORE,
+            decided_by="suppression",
+            reason=f"suppressed by the tool ({how})" + (f": {just}" if just else ""),
+        )
     expired: list[AcceptanceState] = []
     for state in acceptances:
         if acceptance_matches(finding, state.acceptance):
             if not state.expired:
-                return Decision(action=Action.IGNORE, decided_by=state.decided_by,
-                                reason=state.accepted_reason())
+                return Decision(
+                    action=Action.IGNORE,
+                    decided_by=state.decided_by,
+                    reason=state.accepted_reason(),
+                )
             expired.append(state)
     statement = vex.deciding(finding) if vex is not None else None
     if statement is not None:
-        return Decision(action=Action.IGNORE, decided_by=statement.label,
-                        reason=statement.reason(), vex=statement.decision())
+        return Decision(
+            action=Action.IGNORE,
+            decided_by=statement.label,
+            reason=statement.reason(),
+            vex=statement.decision(),
+        )
     decision = _rule(finding, policy) or _license(finding, policy) or _threshold(finding, policy)
     if expired:
         ends = ", ".join(f"{s.label} on {s.acceptance.expires}" for s in expired)
         decision = decision.model_copy(
-            update={"reason": f"{decision.reason}; acceptance expired on "
-                              f"{expired[0].acceptance.expires} ({ends})"})
+            update={
+                "reason": f"{decision.reason}; acceptance expired on "
+                f"{expired[0].acceptance.expires} ({ends})"
+            }
+        )
     if decision.action is Action.BLOCK and finding.baseline == "existing":
-        decision = Decision(action=Action.WARN, decided_by="baseline",
-                            reason=f"already in the baseline, so it cannot block "
-                                   f"(would block: {decision.reason})")
-    if decision.action is Action.BLOCK and finding.changed is False \
-            and policy.pull_request.block == "changed":
-        decision = Decision(action=Action.WARN, decided_by="diff",
-                            reason=f"not changed by this pull request, so it cannot block "
-                                   f"(pull_request.block: changed; would block: "
-                                   f"{decision.reason})")
+        decision = Decision(
+            action=Action.WARN,
+            decided_by="baseline",
+            reason=f"already in the baseline, so it cannot block (would block: {decision.reason})",
+        )
+    if (
+        decision.action is Action.BLOCK
+        and finding.changed is False
+        and policy.pull_request.block == "changed"
+    ):
+        decision = Decision(
+            action=Action.WARN,
+            decided_by="diff",
+            reason=f"not changed by this pull request, so it cannot block "
+            f"(pull_request.block: changed; would block: "
+            f"{decision.reason})",
+        )
     return decision
 
 
-def required_scanners(policy: Policy, installed: Iterable[str], extra: Iterable[str]
-                      ) -> tuple[set[str], set[str]]:
+def required_scanners(
+    policy: Policy, installed: Iterable[str], extra: Iterable[str]
+) -> tuple[set[str], set[str]]:
     """(required, named): every required scanner, and those required by name (in the policy's
     list or with ``--scanner``), as opposed to through ``required: installed``."""
     named = {n.lower() for n in extra}
@@ -161,8 +199,9 @@ def required_scanners(policy: Policy, installed: Iterable[str], extra: Iterable[
     return policy.scanners.required_names(list(installed)) | named, named
 
 
-def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
-                     named: Iterable[str] | None = None) -> list[str]:
+def scanner_problems(
+    runs: list[ScannerRun], required: Iterable[str], named: Iterable[str] | None = None
+) -> list[str]:
     """One line per scanner that did not give a usable result.
 
     A scan with no run at all examined nothing: a problem. A required scanner that did not run
@@ -175,11 +214,15 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
     by_tool: dict[str, list[ScannerRun]] = {}
     for run in runs:
         by_tool.setdefault(run.tool.lower(), []).append(run)
-    problems = [f"required scanner {tool} did not run and no input came from it"
-                for tool in sorted(required - set(by_tool))]
+    problems = [
+        f"required scanner {tool} did not run and no input came from it"
+        for tool in sorted(required - set(by_tool))
+    ]
     if not runs and not problems:
-        problems.append("no scanner ran and no input was given: nothing was examined "
-                        "(`secgate doctor` lists the scanners and how to install them)")
+        problems.append(
+            "no scanner ran and no input was given: nothing was examined "
+            "(`secgate doctor` lists the scanners and how to install them)"
+        )
     for tool in sorted(by_tool):
         who = f"required scanner {tool}" if tool in required else f"scanner {tool}"
         for run in by_tool[tool]:
@@ -198,10 +241,17 @@ def scanner_problems(runs: list[ScannerRun], required: Iterable[str],
     return problems
 
 
-def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
-             today: date, required: Iterable[str] = (),
-             installed: Iterable[str] = (), vex: VexIndex | None = None,
-             advisories: Sequence[AdvisorySnapshot] = ()) -> Evaluation:
+def evaluate(
+    findings: list[Finding],
+    runs: list[ScannerRun],
+    policy: Policy,
+    *,
+    today: date,
+    required: Iterable[str] = (),
+    installed: Iterable[str] = (),
+    vex: VexIndex | None = None,
+    advisories: Sequence[AdvisorySnapshot] = (),
+) -> Evaluation:
     """Decide every finding (in place) and return the verdict with its notes.
 
     ``required``: scanners named with ``--scanner`` (required too); ``installed``: the scanners
@@ -211,20 +261,23 @@ def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
     used: set[int] = set()
     for finding in findings:
         if acceptances:
-            used.update(s.index for s in acceptances
-                        if acceptance_matches(finding, s.acceptance))
+            used.update(s.index for s in acceptances if acceptance_matches(finding, s.acceptance))
         finding.decision = decide(finding, policy, acceptances, vex)
     notes, policy_warnings = accept.notes(acceptances, used, policy.accept_warn_days)
     if vex is not None:
         notes.extend(vex.notes)
     counts = _counts(findings)
     if vex is not None:
-        counts["vex"] = sum(1 for f in findings if f.decision is not None
-                            and f.decision.decided_by.startswith("vex:"))
+        counts["vex"] = sum(
+            1
+            for f in findings
+            if f.decision is not None and f.decision.decided_by.startswith("vex:")
+        )
     all_required, named = required_scanners(policy, installed, required)
     problems = scanner_problems(runs, all_required, named)
-    stale = staleness.judge(list(advisories), policy.advisories.max_age_days,
-                            policy.advisories.on_stale, today)
+    stale = staleness.judge(
+        list(advisories), policy.advisories.max_age_days, policy.advisories.on_stale, today
+    )
     reasons: list[str] = []
     blocking, warning = counts[Action.BLOCK.value], counts[Action.WARN.value]
     if (problems and policy.scanners.on_error == "block") or stale.block:
@@ -238,14 +291,22 @@ def evaluate(findings: list[Finding], runs: list[ScannerRun], policy: Policy, *,
     reasons.extend(problems)
     reasons.extend(stale.stale)
     if blocking:
-        new = sum(1 for f in findings if f.decision is not None
-                  and f.decision.action is Action.BLOCK and f.baseline == "new")
+        new = sum(
+            1
+            for f in findings
+            if f.decision is not None and f.decision.action is Action.BLOCK and f.baseline == "new"
+        )
         reasons.append(f"{blocking} finding(s) block" + (f" ({new} new)" if new else ""))
     if warning:
         unchanged = counts.get("diff", 0)
-        reasons.append(f"{warning} finding(s) warn" + (
-            f" ({unchanged} would block but the pull request does not change them)"
-            if unchanged else ""))
+        reasons.append(
+            f"{warning} finding(s) warn"
+            + (
+                f" ({unchanged} would block but the pull request does not change them)"
+                if unchanged
+                else ""
+            )
+        )
     if policy_warnings:
         reasons.append(f"{len(policy_warnings)} warning(s) about accepted risks (see notes)")
     return Evaluation(Verdict(status=status, reasons=reasons, counts=counts), notes)
@@ -274,6 +335,10 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
         for action in Action:
             for state in ("new", "existing"):
                 counts[f"{action.value}_{state}"] = sum(
-                    1 for f in findings if f.baseline == state and f.decision is not None
-                    and f.decision.action is action)
+                    1
+                    for f in findings
+                    if f.baseline == state
+                    and f.decision is not None
+                    and f.decision.action is action
+                )
     return counts

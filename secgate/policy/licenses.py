@@ -45,8 +45,9 @@ def entry_problem(entry: str) -> str | None:
     if not unknown:
         return None
     hint = _closest(unknown[0])
-    return (f"{unknown[0]!r} is not an SPDX license id" + (f" (did you mean {hint}?)" if hint
-                                                             else ""))
+    return f"{unknown[0]!r} is not an SPDX license id" + (
+        f" (did you mean {hint}?)" if hint else ""
+    )
 
 
 def _closest(name: str) -> str | None:

@@ -41,16 +41,18 @@ def schema() -> dict[str, Any]:
 
 def builtin_names() -> list[str]:
     """The names of the shipped policies (``default``, ``strict``, ``report-only``)."""
-    return sorted(item.name[:-4] for item in files("secgate.policies").iterdir()
-                  if item.name.endswith(".yml"))
+    return sorted(
+        item.name[:-4] for item in files("secgate.policies").iterdir() if item.name.endswith(".yml")
+    )
 
 
 def shipped(name: str) -> str:
     """The text of a policy shipped in ``policies/``."""
     resource = files("secgate.policies").joinpath(f"{name}.yml")
     if not resource.is_file():
-        raise PolicyError(f"no shipped policy called {name!r} "
-                          f"(shipped: {', '.join(builtin_names())})")
+        raise PolicyError(
+            f"no shipped policy called {name!r} (shipped: {', '.join(builtin_names())})"
+        )
     return resource.read_text(encoding="utf-8")
 
 
@@ -58,7 +60,7 @@ def discover(explicit: Path | str | None, target: Path | None) -> tuple[str, str
     """The policy's text and where it came from (a path, or ``builtin:<name>``)."""
     if explicit is not None:
         if str(explicit).startswith(BUILTIN_PREFIX):
-            name = str(explicit)[len(BUILTIN_PREFIX):]
+            name = str(explicit)[len(BUILTIN_PREFIX) :]
             return shipped(name), f"{BUILTIN_PREFIX}{name}"
         return read_file(Path(explicit)), str(explicit)
     if target is not None and target.is_dir():
@@ -89,11 +91,13 @@ def parse(text: str, source: str) -> Policy:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise PolicyError("a policy is a mapping (version: 1, fail_on: ...), not "
-                          f"{_kind(data)}", path=source)
+        raise PolicyError(
+            f"a policy is a mapping (version: 1, fail_on: ...), not {_kind(data)}", path=source
+        )
     _check_plain(data, root, source)
     validator = jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     error = best_match(validator.iter_errors(data))
     if error is not None:
         where = list(error.absolute_path)
@@ -107,8 +111,9 @@ def parse(text: str, source: str) -> Policy:
         policy = Policy.model_validate(data)
     except ModelError as exc:  # the schema should have caught it; still never a traceback
         err = exc.errors()[0]
-        raise PolicyError(f"{dotted(list(err['loc'])) or 'policy'}: {err['msg']}",
-                          path=source) from None
+        raise PolicyError(
+            f"{dotted(list(err['loc'])) or 'policy'}: {err['msg']}", path=source
+        ) from None
     return policy.model_copy(update={"source": source})
 
 
@@ -137,8 +142,10 @@ def _check_plain(data: dict[str, Any], root: yaml.Node | None, source: str) -> N
             if not math.isfinite(value):
                 problem = f"{value} is not a finite number"
         else:
-            problem = f"a {type(value).__name__} is not a plain YAML value (text, number, " \
-                      "true/false, list or mapping)"
+            problem = (
+                f"a {type(value).__name__} is not a plain YAML value (text, number, "
+                "true/false, list or mapping)"
+            )
         if problem is not None:
             line = _line_at(root, where)
             place = f"{source}:{line}" if line else source
@@ -205,8 +212,7 @@ def _describe_alternatives(error: ValidationError) -> str:
     others = [e for e in error.context if e.validator == "type"]
     if consts and others:
         kinds = [_type_name(_value(e)) for e in others]
-        return (f"{error.instance!r} is not {_value(consts[0])!r} or "
-                + " or ".join(kinds))
+        return f"{error.instance!r} is not {_value(consts[0])!r} or " + " or ".join(kinds)
     typed = [e for e in error.context if e.validator != "type" and not e.path]
     if typed:
         best = best_match(typed)
@@ -225,8 +231,11 @@ def describe(error: ValidationError) -> str:
     """A readable message for a schema error (``anyOf`` errors say what was expected)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         return _describe_alternatives(error)
-    if error.validator == "oneOf" and not error.context and all(
-            isinstance(s, dict) and list(s) == ["required"] for s in _value(error)):
+    if (
+        error.validator == "oneOf"
+        and not error.context
+        and all(isinstance(s, dict) and list(s) == ["required"] for s in _value(error))
+    ):
         names = [str(s["required"][0]) for s in _value(error)]
         return f"give only one of: {', '.join(names)}"
     if error.validator == "pattern" and _value(error) == "^https?://":
@@ -234,8 +243,7 @@ def describe(error: ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(_properties(error))
         extra = sorted(str(k) for k in error.instance if k not in known)
-        return (f"unknown key {', '.join(repr(k) for k in extra)} "
-                f"(known: {', '.join(known)})")
+        return f"unknown key {', '.join(repr(k) for k in extra)} (known: {', '.join(known)})"
     if error.validator == "format" and _value(error) == "date":
         return f"{error.instance!r} is not a date (YYYY-MM-DD)"
     if error.validator == "const":
@@ -254,8 +262,14 @@ def describe(error: ValidationError) -> str:
 
 def _type_name(json_type: Any) -> str:
     """A JSON Schema type as a YAML writer thinks of it: ``array`` is a list."""
-    names = {"array": "a list", "object": "a mapping", "string": "a string",
-             "integer": "a whole number", "number": "a number", "boolean": "true or false"}
+    names = {
+        "array": "a list",
+        "object": "a mapping",
+        "string": "a string",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+    }
     return names.get(str(json_type), str(json_type))
 
 
@@ -300,8 +314,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
     for key_node, value_node in node.value:
         # keys are names: YAML 1.1 reads a plain ``on``/``yes``/``off`` as a boolean, but
         # ``notify: [{on: block}]`` means the key "on"
-        key = key_node.value if key_node.tag == _BOOL_TAG and isinstance(key_node.value, str) \
+        key = (
+            key_node.value
+            if key_node.tag == _BOOL_TAG and isinstance(key_node.value, str)
             else loader.construct_object(key_node, deep=True)
+        )
         if key in result:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
@@ -372,24 +389,30 @@ def _check_expansion(root: yaml.Node | None, source: str) -> None:
             continue
         if key in open_nodes:
             line = int(node.start_mark.line) + 1
-            raise PolicyError("invalid YAML: an alias refers to a node that holds it",
-                              path=f"{source}:{line}")
+            raise PolicyError(
+                "invalid YAML: an alias refers to a node that holds it", path=f"{source}:{line}"
+            )
         if depth > MAX_DEPTH:
             line = int(node.start_mark.line) + 1
-            raise PolicyError(f"invalid YAML: nested deeper than {MAX_DEPTH} levels",
-                              path=f"{source}:{line}")
+            raise PolicyError(
+                f"invalid YAML: nested deeper than {MAX_DEPTH} levels", path=f"{source}:{line}"
+            )
         open_nodes.add(key)
         stack.append((node, depth, True))
         for child in _children(node):
             if id(child) in open_nodes:
                 line = int(child.start_mark.line) + 1
-                raise PolicyError("invalid YAML: an alias refers to a node that holds it",
-                                  path=f"{source}:{line}")
+                raise PolicyError(
+                    "invalid YAML: an alias refers to a node that holds it", path=f"{source}:{line}"
+                )
             stack.append((child, depth + 1, False))
     expanded = sizes[id(root)]
     if expanded - len(sizes) > ALIAS_BUDGET:
-        raise PolicyError(f"invalid YAML: aliases expand to {expanded:,} nodes, more than the "
-                          f"{ALIAS_BUDGET:,} extra nodes secgate allows", path=source)
+        raise PolicyError(
+            f"invalid YAML: aliases expand to {expanded:,} nodes, more than the "
+            f"{ALIAS_BUDGET:,} extra nodes secgate allows",
+            path=source,
+        )
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

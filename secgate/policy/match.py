@@ -34,12 +34,10 @@ def finding_matches(finding: Finding, match: Match) -> bool:
         and (match.rule is None or rule_matches(finding, match.rule))
         and (match.baseline is None or finding.baseline == match.baseline)
         and (match.fixable is None or finding.fixable is match.fixable)
-        and (match.cwe is None
-             or bool({normalize_cwe(c) for c in finding.cwes} & set(match.cwe)))
+        and (match.cwe is None or bool({normalize_cwe(c) for c in finding.cwes} & set(match.cwe)))
         and (match.path is None or path_in(finding, match.path))
         and (match.package is None or package_matches(finding, match.package))
-        and (match.vulnerability is None
-             or vulnerability_matches(finding, match.vulnerability))
+        and (match.vulnerability is None or vulnerability_matches(finding, match.vulnerability))
         and (match.license is None or license_matches(finding, match.license))
         and (match.kev is None or kev_matches(finding, match.kev))
         and (match.epss is None or epss_matches(finding, match.epss))
@@ -90,8 +88,9 @@ def tool_matches(finding: Finding, tools: list[str]) -> bool:
 
 def rule_matches(finding: Finding, patterns: list[str]) -> bool:
     ids = {finding.rule_id, *(source.rule_id for source in finding.sources)}
-    return any(fnmatchcase(rule_id.upper(), pattern.upper())
-               for rule_id in ids for pattern in patterns)
+    return any(
+        fnmatchcase(rule_id.upper(), pattern.upper()) for rule_id in ids for pattern in patterns
+    )
 
 
 def severity_matches(severity: Severity, wanted: Severity | list[Severity]) -> bool:
@@ -134,5 +133,4 @@ def license_matches(finding: Finding, patterns: list[str]) -> bool:
     if finding.license is None:
         return False
     names = [*keys_named(finding.license.spdx), finding.license.raw]
-    return any(fnmatchcase(name.upper(), pattern.upper())
-               for name in names for pattern in patterns)
+    return any(fnmatchcase(name.upper(), pattern.upper()) for name in names for pattern in patterns)

@@ -83,8 +83,9 @@ class Match(_Model):
     (unknown gates like reachable), False only those no scanned file uses, ``unknown`` only
     the unknown ones; a finding not judged matches none."""
 
-    @field_validator("tool", "category", "rule", "path", "package", "vulnerability", "license",
-                     mode="before")
+    @field_validator(
+        "tool", "category", "rule", "path", "package", "vulnerability", "license", mode="before"
+    )
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)
@@ -124,8 +125,9 @@ class Acceptance(_Model):
     approved_by: str | None = None
     ticket: str | None = None
 
-    @field_validator("vulnerability", "rule", "tool", "fingerprint", "path", "package",
-                     mode="before")
+    @field_validator(
+        "vulnerability", "rule", "tool", "fingerprint", "path", "package", mode="before"
+    )
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return _as_list(value)

@@ -78,14 +78,21 @@ def git_environment() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
-def run_git(top: Path, *args: str, timeout: float = _GIT_TIMEOUT
-            ) -> subprocess.CompletedProcess[bytes]:
+def run_git(
+    top: Path, *args: str, timeout: float = _GIT_TIMEOUT
+) -> subprocess.CompletedProcess[bytes]:
     """``git -C TOP ARGS`` in ``git_environment()``; a timeout answers exit 124 and a git that
     cannot start 127, as a shell would, so callers read one result either way."""
     env = git_environment()
     try:
-        return subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False,
-                              timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+        return subprocess.run(
+            ["git", "-C", str(top), *args],
+            capture_output=True,
+            check=False,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(args, 124, b"", b"git timed out")
     except OSError as exc:
@@ -123,11 +130,17 @@ def resolve(target: Path, ref: str, *, from_event: bool = False) -> BaseRef:
         commit = _commit(top, ref) or (_commit(top, "FETCH_HEAD") if problem is None else None)
         if commit is None:
             why = problem or "the fetch did not bring it"
-            hint = (" (GITHUB_BASE_REF, the pull request's base branch; give --base REF or "
-                    "check out with fetch-depth: 0)" if from_event else "")
-            raise UsageError(f"--base {ref}{hint}: not in this "
-                             f"{'shallow ' if shallow else ''}checkout, and fetching it from "
-                             f"{REMOTE} failed: {why}")
+            hint = (
+                " (GITHUB_BASE_REF, the pull request's base branch; give --base REF or "
+                "check out with fetch-depth: 0)"
+                if from_event
+                else ""
+            )
+            raise UsageError(
+                f"--base {ref}{hint}: not in this "
+                f"{'shallow ' if shallow else ''}checkout, and fetching it from "
+                f"{REMOTE} failed: {why}"
+            )
         fetched = True
     return BaseRef(ref=ref, commit=commit, top=top, prefix=prefix, fetched=fetched)
 
@@ -141,15 +154,16 @@ def _commit(top: Path, ref: str) -> str | None:
 def _fetch(top: Path, ref: str, shallow: bool) -> str | None:
     """Fetch ``ref`` from the remote; None on success, else git's last line of error."""
     if ref.startswith(f"{REMOTE}/"):
-        branch = ref[len(REMOTE) + 1:]
+        branch = ref[len(REMOTE) + 1 :]
         spec = f"+refs/heads/{branch}:refs/remotes/{REMOTE}/{branch}"
     elif _SHA.fullmatch(ref):
         spec = ref
     else:
         spec = f"+refs/heads/{ref}:refs/remotes/{REMOTE}/{ref}"
     depth = ["--depth=1"] if shallow else []
-    done = run_git(top, "fetch", "--no-tags", "--quiet", *depth, REMOTE, spec,
-                timeout=_FETCH_TIMEOUT)
+    done = run_git(
+        top, "fetch", "--no-tags", "--quiet", *depth, REMOTE, spec, timeout=_FETCH_TIMEOUT
+    )
     return None if done.returncode == 0 else _last_line(done.stderr)
 
 
@@ -170,8 +184,10 @@ def read(base: BaseRef, path: str) -> bytes | None:
     mode, kind, blob, size = meta.decode("ascii", "replace").split()
     if kind != "blob" or mode not in _REGULAR_MODES:
         what = "a symlink" if mode == "120000" else f"a {kind}"
-        raise UsageError(f"{base.source(path)}: is {what}, not a regular file; secgate reads "
-                         "only regular files for its configuration")
+        raise UsageError(
+            f"{base.source(path)}: is {what}, not a regular file; secgate reads "
+            "only regular files for its configuration"
+        )
     check_size(int(size), base.source(path), UsageError)  # the input files' limit
     shown = run_git(base.top, "cat-file", "blob", blob)
     if shown.returncode != 0:

@@ -97,17 +97,34 @@ def compare(base: GateView, head: GateView) -> list[GateChange]:
     changes: list[GateChange] = []
     file = head.policy_file if head.policy_file != "builtin:default" else base.policy_file
     if head.policy_file != base.policy_file:
-        changes.append(GateChange(
-            file=file, setting="policy", weakens=True,
-            summary=f"the policy file is now {head.policy_file} (was {base.policy_file})"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="policy",
+                weakens=True,
+                summary=f"the policy file is now {head.policy_file} (was {base.policy_file})",
+            )
+        )
     if head.policy is None:
-        changes.append(GateChange(file=file, setting="policy", weakens=False,
-                                  summary=f"not a valid policy: {head.policy_error}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="policy",
+                weakens=False,
+                summary=f"not a valid policy: {head.policy_error}",
+            )
+        )
     elif base.policy is not None:
         changes.extend(_policy_changes(file, base.policy, head.policy))
     if head.ignore_error:
-        changes.append(GateChange(file=IGNORE_FILE, setting="ignore", weakens=False,
-                                  summary=f"not usable: {head.ignore_error}"))
+        changes.append(
+            GateChange(
+                file=IGNORE_FILE,
+                setting="ignore",
+                weakens=False,
+                summary=f"not usable: {head.ignore_error}",
+            )
+        )
     else:
         changes.extend(_ignore_changes(base.ignore, head.ignore))
     changes.extend(_baseline_changes(base, head))
@@ -117,6 +134,7 @@ def compare(base: GateView, head: GateView) -> list[GateChange]:
 
 
 # --- the policy -------------------------------------------------------------------------------
+
 
 def _rank(threshold: Threshold) -> int:
     """Higher blocks less: ``none`` is above critical."""
@@ -137,52 +155,87 @@ def _policy_changes(file: str, base: Policy, head: Policy) -> list[GateChange]:
         old, new = getattr(base, key), getattr(head, key)
         if old != new:
             raised = _rank(new) > _rank(old)
-            what = ("raised" if raised else "lowered")
-            add(key, f"{key} {what} from {_name(old)} to {_name(new)}: the gate {meaning} on "
-                     f"{'less' if raised else 'more'}", raised)
+            what = "raised" if raised else "lowered"
+            add(
+                key,
+                f"{key} {what} from {_name(old)} to {_name(new)}: the gate {meaning} on "
+                f"{'less' if raised else 'more'}",
+                raised,
+            )
     changes.extend(_scanner_policy_changes(file, base, head))
     changes.extend(_rule_changes(file, base.rules, head.rules))
     changes.extend(_license_changes(file, base, head))
     changes.extend(_acceptance_changes(file, base.accept, head.accept))
     if head.accept_warn_days != base.accept_warn_days:
         lowered = head.accept_warn_days < base.accept_warn_days
-        add("accept_warn_days", f"accept_warn_days {'lowered' if lowered else 'raised'} from "
-                                f"{base.accept_warn_days} to {head.accept_warn_days}", lowered)
+        add(
+            "accept_warn_days",
+            f"accept_warn_days {'lowered' if lowered else 'raised'} from "
+            f"{base.accept_warn_days} to {head.accept_warn_days}",
+            lowered,
+        )
     if head.gate_changes != base.gate_changes:
-        add("gate_changes", f"gate_changes turned from {base.gate_changes} to "
-                            f"{head.gate_changes}", head.gate_changes == "warn")
+        add(
+            "gate_changes",
+            f"gate_changes turned from {base.gate_changes} to {head.gate_changes}",
+            head.gate_changes == "warn",
+        )
     if head.pull_request.block != base.pull_request.block:
-        add("pull_request.block", f"pull_request.block turned from {base.pull_request.block} "
-                                  f"to {head.pull_request.block}",
-            head.pull_request.block == "changed")
+        add(
+            "pull_request.block",
+            f"pull_request.block turned from {base.pull_request.block} "
+            f"to {head.pull_request.block}",
+            head.pull_request.block == "changed",
+        )
     if head.inline_suppressions != base.inline_suppressions:
-        add("inline_suppressions", f"inline_suppressions turned from "
+        add(
+            "inline_suppressions",
+            f"inline_suppressions turned from "
             f"{base.inline_suppressions} to {head.inline_suppressions}",
-            head.inline_suppressions == "honour")
+            head.inline_suppressions == "honour",
+        )
     if head.baseline != base.baseline:
-        add("baseline", f"the policy's baseline is now {head.baseline or 'none'} (was "
-                        f"{base.baseline or 'none'})", True)
+        add(
+            "baseline",
+            f"the policy's baseline is now {head.baseline or 'none'} (was "
+            f"{base.baseline or 'none'})",
+            True,
+        )
     changes.extend(_vex_list_changes(file, base.vex, head.vex))
     changes.extend(_advisories_changes(file, base, head))
     if _notify_text(base.notify) != _notify_text(head.notify):
-        add("notify", f"notify changed from {_notify_text(base.notify)} to "
-                      f"{_notify_text(head.notify)}", False)
+        add(
+            "notify",
+            f"notify changed from {_notify_text(base.notify)} to {_notify_text(head.notify)}",
+            False,
+        )
     if head.dedupe != base.dedupe:
-        add("dedupe", f"dedupe changed from {_dump(base.dedupe)} to {_dump(head.dedupe)}",
-            False)
+        add("dedupe", f"dedupe changed from {_dump(base.dedupe)} to {_dump(head.dedupe)}", False)
     return changes
 
 
 def _vex_list_changes(file: str, base: list[str], head: list[str]) -> list[GateChange]:
     added = [name for name in dict.fromkeys(head) if name not in base]
     removed = [name for name in dict.fromkeys(base) if name not in head]
-    changes = [GateChange(file=file, setting="vex", weakens=True,
-                          summary=f"VEX document {name} added to vex: its not_affected and "
-                                  "fixed statements decide findings like acceptances")
-               for name in added]
+    changes = [
+        GateChange(
+            file=file,
+            setting="vex",
+            weakens=True,
+            summary=f"VEX document {name} added to vex: its not_affected and "
+            "fixed statements decide findings like acceptances",
+        )
+        for name in added
+    ]
     if removed:
-        changes.append(GateChange(file=file, setting="vex", weakens=False,
-                                  summary=f"VEX documents removed from vex: {', '.join(removed)}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="vex",
+                weakens=False,
+                summary=f"VEX documents removed from vex: {', '.join(removed)}",
+            )
+        )
     return changes
 
 
@@ -190,17 +243,28 @@ def _advisories_changes(file: str, base: Policy, head: Policy) -> list[GateChang
     changes: list[GateChange] = []
     old, new = base.advisories, head.advisories
     if old.max_age_days != new.max_age_days:
-        weaker = new.max_age_days is None or (old.max_age_days is not None
-                                              and new.max_age_days > old.max_age_days)
-        changes.append(GateChange(
-            file=file, setting="advisories.max_age_days", weakens=weaker,
-            summary=f"advisories.max_age_days changed from {_days(old.max_age_days)} to "
-                    f"{_days(new.max_age_days)}: older advisory data "
-                    f"{'passes' if weaker else 'is judged stale'}"))
+        weaker = new.max_age_days is None or (
+            old.max_age_days is not None and new.max_age_days > old.max_age_days
+        )
+        changes.append(
+            GateChange(
+                file=file,
+                setting="advisories.max_age_days",
+                weakens=weaker,
+                summary=f"advisories.max_age_days changed from {_days(old.max_age_days)} to "
+                f"{_days(new.max_age_days)}: older advisory data "
+                f"{'passes' if weaker else 'is judged stale'}",
+            )
+        )
     if old.on_stale != new.on_stale:
-        changes.append(GateChange(
-            file=file, setting="advisories.on_stale", weakens=new.on_stale == "warn",
-            summary=f"advisories.on_stale turned from {old.on_stale} to {new.on_stale}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="advisories.on_stale",
+                weakens=new.on_stale == "warn",
+                summary=f"advisories.on_stale turned from {old.on_stale} to {new.on_stale}",
+            )
+        )
     return changes
 
 
@@ -233,37 +297,74 @@ def _scanner_policy_changes(file: str, base: Policy, head: Policy) -> list[GateC
     old, new = base.scanners, head.scanners
     if old.required != new.required:
         if old.required == "installed":
-            changes.append(GateChange(
-                file=file, setting="scanners.required", weakens=True,
-                summary=f"scanners.required no longer 'installed' (every scanner on the "
-                        f"machine): now {_names(new.required)}"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting="scanners.required",
+                    weakens=True,
+                    summary=f"scanners.required no longer 'installed' (every scanner on the "
+                    f"machine): now {_names(new.required)}",
+                )
+            )
         elif new.required == "installed":
-            changes.append(GateChange(file=file, setting="scanners.required", weakens=False,
-                                      summary="scanners.required is now 'installed'"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting="scanners.required",
+                    weakens=False,
+                    summary="scanners.required is now 'installed'",
+                )
+            )
         else:
             dropped = sorted({n.lower() for n in old.required} - {n.lower() for n in new.required})
             added = sorted({n.lower() for n in new.required} - {n.lower() for n in old.required})
-            changes.extend(GateChange(file=file, setting="scanners.required", weakens=True,
-                                      summary=f"scanner {name} is no longer required")
-                           for name in dropped)
+            changes.extend(
+                GateChange(
+                    file=file,
+                    setting="scanners.required",
+                    weakens=True,
+                    summary=f"scanner {name} is no longer required",
+                )
+                for name in dropped
+            )
             if added:
-                changes.append(GateChange(file=file, setting="scanners.required", weakens=False,
-                                          summary=f"now required: {', '.join(added)}"))
+                changes.append(
+                    GateChange(
+                        file=file,
+                        setting="scanners.required",
+                        weakens=False,
+                        summary=f"now required: {', '.join(added)}",
+                    )
+                )
     if old.on_error != new.on_error:
-        changes.append(GateChange(file=file, setting="scanners.on_error",
-                                  weakens=new.on_error == "warn",
-                                  summary=f"scanners.on_error turned from {old.on_error} to "
-                                          f"{new.on_error}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="scanners.on_error",
+                weakens=new.on_error == "warn",
+                summary=f"scanners.on_error turned from {old.on_error} to {new.on_error}",
+            )
+        )
     if old.timeout != new.timeout:
-        changes.append(GateChange(file=file, setting="scanners.timeout", weakens=False,
-                                  summary=f"scanners.timeout changed from {old.timeout} to "
-                                          f"{new.timeout}"))
-    changes.extend(GateChange(
-        file=file, setting=f"scanners.settings.{tool}", weakens=True,
-        summary=f"scanners.settings.{tool} changed from {_dump(old.settings.get(tool))} to "
-                f"{_dump(new.settings.get(tool))}: it can change what {tool} examines")
+        changes.append(
+            GateChange(
+                file=file,
+                setting="scanners.timeout",
+                weakens=False,
+                summary=f"scanners.timeout changed from {old.timeout} to {new.timeout}",
+            )
+        )
+    changes.extend(
+        GateChange(
+            file=file,
+            setting=f"scanners.settings.{tool}",
+            weakens=True,
+            summary=f"scanners.settings.{tool} changed from {_dump(old.settings.get(tool))} to "
+            f"{_dump(new.settings.get(tool))}: it can change what {tool} examines",
+        )
         for tool in sorted(set(old.settings) | set(new.settings))
-        if old.settings.get(tool) != new.settings.get(tool))
+        if old.settings.get(tool) != new.settings.get(tool)
+    )
     return changes
 
 
@@ -294,31 +395,56 @@ def _rule_changes(file: str, base: list[Rule], head: list[Rule]) -> list[GateCha
         setting = f"rule:{rule.id}" if rule.id else f"rules[{index}]"
         if key not in old:
             weaker = rule.action != "block"
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=weaker,
-                summary=f"{label} added: {rule.action} for {_match_text(rule)}"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=weaker,
+                    summary=f"{label} added: {rule.action} for {_match_text(rule)}",
+                )
+            )
             continue
         _, before = old[key]
         if before.action != rule.action:
             weaker = _ACTION_RANK[rule.action] < _ACTION_RANK[before.action]
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=weaker,
-                summary=f"{label} turned from {before.action} to {rule.action}"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=weaker,
+                    summary=f"{label} turned from {before.action} to {rule.action}",
+                )
+            )
         if before.match != rule.match:
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=True,
-                summary=f"{label} now matches {_match_text(rule)} (was {_match_text(before)})"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=True,
+                    summary=f"{label} now matches {_match_text(rule)} (was {_match_text(before)})",
+                )
+            )
     for key, (index, rule) in old.items():
         if key not in new:
-            changes.append(GateChange(
-                file=file, setting=f"rule:{rule.id}" if rule.id else f"rules[{index}]",
-                weakens=rule.action == "block",
-                summary=f"{_rule_label(rule, index)} ({rule.action}) removed"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=f"rule:{rule.id}" if rule.id else f"rules[{index}]",
+                    weakens=rule.action == "block",
+                    summary=f"{_rule_label(rule, index)} ({rule.action}) removed",
+                )
+            )
     common_old = [k for k in old if k in new]
     common_new = [k for k in new if k in old]
     if common_old != common_new:
-        changes.append(GateChange(file=file, setting="rules", weakens=True,
-                                  summary="rules reordered (the first matching rule decides)"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="rules",
+                weakens=True,
+                summary="rules reordered (the first matching rule decides)",
+            )
+        )
     return changes
 
 
@@ -327,24 +453,38 @@ def _license_changes(file: str, base: Policy, head: Policy) -> list[GateChange]:
     if old == new:
         return []
     if new is None:
-        return [GateChange(file=file, setting="licenses", weakens=True,
-                           summary="licenses removed: licenses are no longer judged")]
+        return [
+            GateChange(
+                file=file,
+                setting="licenses",
+                weakens=True,
+                summary="licenses removed: licenses are no longer judged",
+            )
+        ]
     if old is None:
-        return [GateChange(file=file, setting="licenses", weakens=False,
-                           summary="licenses added")]
+        return [GateChange(file=file, setting="licenses", weakens=False, summary="licenses added")]
     changes: list[GateChange] = []
     for key, weaker_when in (("allow", "added"), ("deny", "removed")):
         before, after = set(getattr(old, key)), set(getattr(new, key))
         for verb, items in (("added", after - before), ("removed", before - after)):
             if items:
-                changes.append(GateChange(
-                    file=file, setting=f"licenses.{key}", weakens=verb == weaker_when,
-                    summary=f"licenses.{key}: {', '.join(sorted(items))} {verb}"))
+                changes.append(
+                    GateChange(
+                        file=file,
+                        setting=f"licenses.{key}",
+                        weakens=verb == weaker_when,
+                        summary=f"licenses.{key}: {', '.join(sorted(items))} {verb}",
+                    )
+                )
     if old.unknown != new.unknown:
-        changes.append(GateChange(
-            file=file, setting="licenses.unknown",
-            weakens=_ACTION_RANK[new.unknown] < _ACTION_RANK[old.unknown],
-            summary=f"licenses.unknown turned from {old.unknown} to {new.unknown}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="licenses.unknown",
+                weakens=_ACTION_RANK[new.unknown] < _ACTION_RANK[old.unknown],
+                summary=f"licenses.unknown turned from {old.unknown} to {new.unknown}",
+            )
+        )
     return changes
 
 
@@ -366,8 +506,9 @@ def _until(acceptance: Acceptance) -> str:
     return f"until {acceptance.expires.isoformat()}" if acceptance.expires else "with no expiry"
 
 
-def _acceptance_changes(file: str, base: list[Acceptance], head: list[Acceptance]
-                        ) -> list[GateChange]:
+def _acceptance_changes(
+    file: str, base: list[Acceptance], head: list[Acceptance]
+) -> list[GateChange]:
     changes: list[GateChange] = []
     old = {_accept_key(a): a for a in base}
     seen: set[str] = set()
@@ -378,49 +519,87 @@ def _acceptance_changes(file: str, base: list[Acceptance], head: list[Acceptance
         setting = f"accept:{acceptance.id}" if acceptance.id else f"accept[{index}]"
         before = old.get(key)
         if before is None:
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=True,
-                summary=f"{label} added: accepts {_dump(_matchers(acceptance))} "
-                        f"{_until(acceptance)} ({acceptance.reason})"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=True,
+                    summary=f"{label} added: accepts {_dump(_matchers(acceptance))} "
+                    f"{_until(acceptance)} ({acceptance.reason})",
+                )
+            )
             continue
         if _matchers(before) != _matchers(acceptance):
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=True,
-                summary=f"{label} now accepts {_dump(_matchers(acceptance))} "
-                        f"(was {_dump(_matchers(before))})"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=True,
+                    summary=f"{label} now accepts {_dump(_matchers(acceptance))} "
+                    f"(was {_dump(_matchers(before))})",
+                )
+            )
         if before.expires != acceptance.expires:
             extended = acceptance.expires is None or (
-                before.expires is not None and acceptance.expires > before.expires)
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=extended,
-                summary=f"{label} {'extended' if extended else 'shortened'}: now "
-                        f"{_until(acceptance)} (was {_until(before)})"))
+                before.expires is not None and acceptance.expires > before.expires
+            )
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=extended,
+                    summary=f"{label} {'extended' if extended else 'shortened'}: now "
+                    f"{_until(acceptance)} (was {_until(before)})",
+                )
+            )
         if before.approved_by != acceptance.approved_by:
-            changes.append(GateChange(
-                file=file, setting=setting, weakens=False,
-                summary=f"{label}: approved_by changed from {before.approved_by or 'nobody'} "
-                        f"to {acceptance.approved_by or 'nobody'}"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=setting,
+                    weakens=False,
+                    summary=f"{label}: approved_by changed from {before.approved_by or 'nobody'} "
+                    f"to {acceptance.approved_by or 'nobody'}",
+                )
+            )
     for key, acceptance in old.items():
         if key not in seen:
-            changes.append(GateChange(
-                file=file, setting=f"accept:{acceptance.id}" if acceptance.id else "accept",
-                weakens=False, summary=f"{_accept_label(acceptance, base.index(acceptance))} "
-                                       "removed"))
+            changes.append(
+                GateChange(
+                    file=file,
+                    setting=f"accept:{acceptance.id}" if acceptance.id else "accept",
+                    weakens=False,
+                    summary=f"{_accept_label(acceptance, base.index(acceptance))} removed",
+                )
+            )
     return changes
 
 
 # --- .secgateignore, the baseline, the scanners' files ----------------------------------------
 
+
 def _ignore_changes(base: list[str], head: list[str]) -> list[GateChange]:
     old, new = set(base), set(head)
-    changes = [GateChange(file=IGNORE_FILE, setting="ignore", weakens=True,
-                          summary=f"new ignore pattern {pattern!r}: findings in matching paths "
-                                  "are left out")
-               for pattern in dict.fromkeys(head) if pattern not in old]
+    changes = [
+        GateChange(
+            file=IGNORE_FILE,
+            setting="ignore",
+            weakens=True,
+            summary=f"new ignore pattern {pattern!r}: findings in matching paths are left out",
+        )
+        for pattern in dict.fromkeys(head)
+        if pattern not in old
+    ]
     removed = [p for p in dict.fromkeys(base) if p not in new]
     if removed:
-        changes.append(GateChange(file=IGNORE_FILE, setting="ignore", weakens=False,
-                                  summary=f"ignore patterns removed: {', '.join(removed)}"))
+        changes.append(
+            GateChange(
+                file=IGNORE_FILE,
+                setting="ignore",
+                weakens=False,
+                summary=f"ignore patterns removed: {', '.join(removed)}",
+            )
+        )
     return changes
 
 
@@ -429,9 +608,14 @@ def _baseline_changes(base: GateView, head: GateView) -> list[GateChange]:
     if file is None:
         return []
     if head.baseline_error:
-        return [GateChange(file=file, setting="baseline", weakens=False,
-                           summary=f"the pull request's baseline is not usable: "
-                                   f"{head.baseline_error}")]
+        return [
+            GateChange(
+                file=file,
+                setting="baseline",
+                weakens=False,
+                summary=f"the pull request's baseline is not usable: {head.baseline_error}",
+            )
+        ]
     old, new = base.baseline or {}, head.baseline or {}
     added = [fp for fp in new if fp not in old]
     removed = [fp for fp in old if fp not in new]
@@ -439,36 +623,65 @@ def _baseline_changes(base: GateView, head: GateView) -> list[GateChange]:
     if added:
         shown = "; ".join(new[fp] for fp in sorted(added, key=lambda fp: new[fp])[:BASELINE_SHOWN])
         more = f"; and {len(added) - BASELINE_SHOWN} more" if len(added) > BASELINE_SHOWN else ""
-        changes.append(GateChange(
-            file=file, setting="baseline", weakens=True,
-            summary=f"{len(added)} finding(s) added to the baseline (they can no longer "
-                    f"block): {shown}{more}"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="baseline",
+                weakens=True,
+                summary=f"{len(added)} finding(s) added to the baseline (they can no longer "
+                f"block): {shown}{more}",
+            )
+        )
     if removed:
-        changes.append(GateChange(file=file, setting="baseline", weakens=False,
-                                  summary=f"{len(removed)} finding(s) removed from the baseline"))
+        changes.append(
+            GateChange(
+                file=file,
+                setting="baseline",
+                weakens=False,
+                summary=f"{len(removed)} finding(s) removed from the baseline",
+            )
+        )
     return changes
 
 
 def _vex_changes(policy_file: str, base: GateView, head: GateView) -> list[GateChange]:
     """What changes in the statements of the VEX documents each side's policy names."""
     if head.vex_error:
-        return [GateChange(file=policy_file, setting="vex", weakens=False,
-                           summary=f"the pull request's VEX documents are not usable: "
-                                   f"{head.vex_error}")]
+        return [
+            GateChange(
+                file=policy_file,
+                setting="vex",
+                weakens=False,
+                summary=f"the pull request's VEX documents are not usable: {head.vex_error}",
+            )
+        ]
     changes: list[GateChange] = []
     for key, statement in head.vex.items():
         if key not in base.vex and statement.clears:
-            changes.append(GateChange(
-                file=statement.document, setting="vex", weakens=True,
-                summary=f"VEX statement added: {statement.text}; it decides its findings "
-                        "like an acceptance"))
+            changes.append(
+                GateChange(
+                    file=statement.document,
+                    setting="vex",
+                    weakens=True,
+                    summary=f"VEX statement added: {statement.text}; it decides its findings "
+                    "like an acceptance",
+                )
+            )
     for key, statement in base.vex.items():
         if key not in head.vex:
-            changes.append(GateChange(
-                file=statement.document, setting="vex", weakens=not statement.clears,
-                summary=f"VEX statement removed: {statement.text}"
-                        + ("" if statement.clears else
-                           "; it may have ended an older not_affected statement")))
+            changes.append(
+                GateChange(
+                    file=statement.document,
+                    setting="vex",
+                    weakens=not statement.clears,
+                    summary=f"VEX statement removed: {statement.text}"
+                    + (
+                        ""
+                        if statement.clears
+                        else "; it may have ended an older not_affected statement"
+                    ),
+                )
+            )
     return changes
 
 
@@ -482,9 +695,12 @@ def _scanner_file_changes(base: GateView, head: GateView) -> list[GateChange]:
         names = head.scanner_readers.get(path) or base.scanner_readers.get(path) or ["a tool"]
         readers = " and ".join(names)
         report = "reports" if len(names) == 1 else "report"
-        changes.append(GateChange(
-            file=path, setting="scanner configuration", weakens=True,
-            summary=f"{verb} (read by {readers}): it can change what {readers} "
-                    f"{report}"))
+        changes.append(
+            GateChange(
+                file=path,
+                setting="scanner configuration",
+                weakens=True,
+                summary=f"{verb} (read by {readers}): it can change what {readers} {report}",
+            )
+        )
     return changes
-

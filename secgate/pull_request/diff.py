@@ -31,8 +31,7 @@ from secgate.pull_request import base_ref
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _GIT_TIMEOUT = 120.0
-_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34,
-            b"\\": 92}
+_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 MAX_DIFF_BYTES = 256 * 1024 * 1024
 """A diff larger than this is refused (a usage error) rather than read into memory."""
 
@@ -80,21 +79,38 @@ def compute(base: base_ref.BaseRef) -> PullRequestDiff:
                 f"--base {base.ref}: this shallow clone lacks the history that joins "
                 f"{base.label} and HEAD, so what the pull request changes cannot be told; "
                 "fetch more history (actions/checkout with fetch-depth: 0, or git fetch "
-                "--deepen=N / --unshallow)")
-        raise UsageError(f"--base {base.ref}: {base.label} and HEAD share no history (no merge "
-                         "base), so what the pull request changes cannot be told")
+                "--deepen=N / --unshallow)"
+            )
+        raise UsageError(
+            f"--base {base.ref}: {base.label} and HEAD share no history (no merge "
+            "base), so what the pull request changes cannot be told"
+        )
     diff = PullRequestDiff(merge_base=merge_base, head=head)
     relative = [f"--relative={base.prefix}"] if base.prefix else []
-    patch = _git(base.top, "-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff",
-                 "--no-textconv", "--unified=0", "--find-renames", "--diff-filter=ACMRT",
-                 *relative, merge_base, "--", ".")
+    patch = _git(
+        base.top,
+        "-c",
+        "core.quotePath=true",
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--unified=0",
+        "--find-renames",
+        "--diff-filter=ACMRT",
+        *relative,
+        merge_base,
+        "--",
+        ".",
+    )
     _read_patch(patch, diff)
-    untracked = _git(base.top, "ls-files", "--others", "--exclude-standard", "-z", "--",
-                     base.prefix or ".")
+    untracked = _git(
+        base.top, "ls-files", "--others", "--exclude-standard", "-z", "--", base.prefix or "."
+    )
     for name in untracked.split(b"\0"):
         if name:
             text = name.decode("utf-8", "surrogateescape")
-            diff.new_files.add(text[len(base.prefix):] if text.startswith(base.prefix) else text)
+            diff.new_files.add(text[len(base.prefix) :] if text.startswith(base.prefix) else text)
     listed = _git(base.top, "rev-list", f"{merge_base}..{head}")
     diff.commits = frozenset(listed.decode("ascii", "replace").split())
     return diff
@@ -123,8 +139,9 @@ def _location_changed(finding: Finding, diff: PullRequestDiff) -> bool:
     return loc is not None and diff.touches(loc.path, loc.start_line, loc.end_line)
 
 
-def _dependency_changed(finding: Finding, diff: PullRequestDiff,
-                        pins: dict[str, list[requirements.Pin]]) -> bool:
+def _dependency_changed(
+    finding: Finding, diff: PullRequestDiff, pins: dict[str, list[requirements.Pin]]
+) -> bool:
     """A dependency finding is changed when the pull request changes a requirement line that
     names its package (or the line the finding points at, or adds the manifest)."""
     assert finding.package is not None  # noqa: S101 - checked by the caller
@@ -138,15 +155,20 @@ def _dependency_changed(finding: Finding, diff: PullRequestDiff,
     if path is None or path not in diff.added_text:
         return False
     # a manifest secgate cannot read as requirements (a lock file): a changed line naming it
-    wanted = re.compile(rb"(?<![\w.-])" + re.escape(name.encode()).replace(rb"\-", rb"[-_.]")
-                        + rb"(?![\w.-])", re.IGNORECASE)
+    wanted = re.compile(
+        rb"(?<![\w.-])" + re.escape(name.encode()).replace(rb"\-", rb"[-_.]") + rb"(?![\w.-])",
+        re.IGNORECASE,
+    )
     return any(wanted.search(line) for line in diff.added_text[path])
 
 
 def _changed_pins(diff: PullRequestDiff, root: Path) -> dict[str, list[requirements.Pin]]:
     """The requirement lines of the requirement files the pull request changes."""
-    files = sorted(p for p in {*diff.added, *diff.new_files}
-                   if requirements.is_requirement_file(Path(p)) and (root / p).is_file())
+    files = sorted(
+        p
+        for p in {*diff.added, *diff.new_files}
+        if requirements.is_requirement_file(Path(p)) and (root / p).is_file()
+    )
     by_name: dict[str, list[requirements.Pin]] = {}
     if not files:
         return by_name
@@ -198,11 +220,11 @@ def _unquote(name: bytes) -> str:
     out = bytearray()
     body, i = name[1:-1], 0
     while i < len(body):
-        char = body[i:i + 1]
+        char = body[i : i + 1]
         if char == b"\\" and i + 1 < len(body):
-            nxt = body[i + 1:i + 2]
+            nxt = body[i + 1 : i + 2]
             if nxt.isdigit() and i + 3 < len(body) + 1:
-                out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
                 i += 4
                 continue
             out.append(_ESCAPES.get(nxt, nxt[0]))
@@ -219,8 +241,10 @@ def _git(top: Path, *args: str) -> bytes:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git {args[0]} in {top} failed: {last[-1] if last else 'no output'}")
     if len(done.stdout) > MAX_DIFF_BYTES:
-        raise UsageError(f"git {args[0]} in {top}: the pull request's diff is larger than "
-                         f"{MAX_DIFF_BYTES // (1024 * 1024)} MB")
+        raise UsageError(
+            f"git {args[0]} in {top}: the pull request's diff is larger than "
+            f"{MAX_DIFF_BYTES // (1024 * 1024)} MB"
+        )
     return done.stdout
 
 

@@ -70,21 +70,33 @@ class TrustedGate:
     """What the pull request changes in the code (its lines, files and commits)."""
 
     def notes(self) -> list[str]:
-        fetched = f" (fetched from {base_ref.REMOTE}: the checkout was shallow)" \
-            if self.base.fetched else ""
-        notes = [f"pull-request mode: the policy, {IGNORE_FILE}, baseline and VEX documents "
-                 f"come from {self.base.label}{fetched}, not from the pull request"]
+        fetched = (
+            f" (fetched from {base_ref.REMOTE}: the checkout was shallow)"
+            if self.base.fetched
+            else ""
+        )
+        notes = [
+            f"pull-request mode: the policy, {IGNORE_FILE}, baseline and VEX documents "
+            f"come from {self.base.label}{fetched}, not from the pull request"
+        ]
         if self.diff is not None:
-            notes.append(f"pull-request mode: findings are changed or not by the diff from "
-                         f"{self.diff.merge_base[:12]} (where the pull request branched) to the "
-                         f"scanned tree; history scanners read its {len(self.diff.commits)} "
-                         f"commit(s) only")
+            notes.append(
+                f"pull-request mode: findings are changed or not by the diff from "
+                f"{self.diff.merge_base[:12]} (where the pull request branched) to the "
+                f"scanned tree; history scanners read its {len(self.diff.commits)} "
+                f"commit(s) only"
+            )
         return notes
 
 
-def prepare(target: Path, ref: str, *, from_event: bool = False,
-            explicit_policy: Path | str | None = None,
-            policy_baseline: bool = True) -> TrustedGate:
+def prepare(
+    target: Path,
+    ref: str,
+    *,
+    from_event: bool = False,
+    explicit_policy: Path | str | None = None,
+    policy_baseline: bool = True,
+) -> TrustedGate:
     """Resolve ``ref`` (fetching it when needed) and read the gate's configuration from it.
     ``policy_baseline``: False when the judging baseline is not the policy's (``--baseline
     FILE``, or none wanted); the base's is then read for the comparison only."""
@@ -93,19 +105,23 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
     base_policy, base_file = _base_policy(base)
     policy = loader.load(explicit_policy, None) if explicit_policy is not None else base_policy
     ignore_text = base_ref.read_text(base, IGNORE_FILE, InputError)
-    ignore = parse_ignore(ignore_text, base.source(IGNORE_FILE)) \
-        if ignore_text is not None else []
+    ignore = parse_ignore(ignore_text, base.source(IGNORE_FILE)) if ignore_text is not None else []
     baseline = _base_baseline(base, policy.baseline) if policy_baseline else None
     vex = [_base_vex(base, name) for name in policy.vex]
     base_view = GateView(
-        policy=base_policy, policy_file=base_file, ignore=ignore,
-        baseline_file=base_policy.baseline, scanner_readers=_scanner_readers())
+        policy=base_policy,
+        policy_file=base_file,
+        ignore=ignore,
+        baseline_file=base_policy.baseline,
+        scanner_readers=_scanner_readers(),
+    )
     if base_policy.vex == policy.vex:
         base_view.vex = _described_vex(list(zip(policy.vex, vex, strict=True)))
     else:  # for the comparison only: a problem with them must not stop the scan
         try:
-            base_view.vex = _described_vex([(name, _base_vex(base, name))
-                                            for name in base_policy.vex])
+            base_view.vex = _described_vex(
+                [(name, _base_vex(base, name)) for name in base_policy.vex]
+            )
         except SecgateError as exc:
             base_view.vex_error = exc.message
     if policy_baseline and base_policy.baseline == policy.baseline:
@@ -117,12 +133,25 @@ def prepare(target: Path, ref: str, *, from_event: bool = False,
             base_view.baseline_error = exc.message
     base_view.scanner_files = {path: _base_file(base, path) for path in base_view.scanner_readers}
     head_view = _head_view(target, base_view)
-    review = PullRequestGate(base=ref, commit=base.commit, on_weakening=policy.gate_changes,
-                             changes=compare(base_view, head_view),
-                             block=policy.pull_request.block, head=changed.head,
-                             merge_base=changed.merge_base, prefix=base.prefix)
-    return TrustedGate(base=base, policy=policy, ignore=ignore, baseline=baseline,
-                       review=review, vex=vex, diff=changed)
+    review = PullRequestGate(
+        base=ref,
+        commit=base.commit,
+        on_weakening=policy.gate_changes,
+        changes=compare(base_view, head_view),
+        block=policy.pull_request.block,
+        head=changed.head,
+        merge_base=changed.merge_base,
+        prefix=base.prefix,
+    )
+    return TrustedGate(
+        base=base,
+        policy=policy,
+        ignore=ignore,
+        baseline=baseline,
+        review=review,
+        vex=vex,
+        diff=changed,
+    )
 
 
 def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:
@@ -132,8 +161,10 @@ def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:
     if not weakening:
         return verdict
     files = ", ".join(dict.fromkeys(change.file for change in weakening))
-    reason = (f"this pull request weakens the gate: {len(weakening)} change(s) to {files} "
-              f"(gate_changes: {review.on_weakening})")
+    reason = (
+        f"this pull request weakens the gate: {len(weakening)} change(s) to {files} "
+        f"(gate_changes: {review.on_weakening})"
+    )
     status = verdict.status
     if review.on_weakening == "block" and status is not VerdictStatus.ERROR:
         status = VerdictStatus.BLOCK
@@ -143,6 +174,7 @@ def judge(verdict: Verdict, review: PullRequestGate) -> Verdict:
 
 
 # --- the base commit's side ---------------------------------------------------------------------
+
 
 def _base_policy(base: base_ref.BaseRef) -> tuple[Policy, str]:
     """REF's discovered policy and its file name (``builtin:default`` when it has none)."""
@@ -161,8 +193,10 @@ def _base_baseline(base: base_ref.BaseRef, configured: str | None) -> Baseline |
         return baselines.load(Path(configured))
     data = base_ref.read(base, configured)
     if data is None:
-        raise InputError(f"baseline file not found in {base.label}; {baselines.CREATE_HINT}",
-                         path=base.source(configured))
+        raise InputError(
+            f"baseline file not found in {base.label}; {baselines.CREATE_HINT}",
+            path=base.source(configured),
+        )
     return baselines.parse(data, base.source(configured))
 
 
@@ -172,8 +206,10 @@ def _base_vex(base: base_ref.BaseRef, name: str) -> vex_documents.Document:
         return vex_documents.Document.read(Path(name))
     data = base_ref.read(base, name)
     if data is None:
-        raise InputError(f"VEX document not found in {base.label} (the policy's vex: names "
-                         "it)", path=base.source(name))
+        raise InputError(
+            f"VEX document not found in {base.label} (the policy's vex: names it)",
+            path=base.source(name),
+        )
     return vex_documents.Document(data, base.source(name))
 
 
@@ -187,6 +223,7 @@ def _base_file(base: base_ref.BaseRef, path: str) -> bytes | None:
 
 # --- the pull request's side --------------------------------------------------------------------
 
+
 def _head_view(target: Path, base_view: GateView) -> GateView:
     """The pull request's own configuration in the working tree (compared, never applied)."""
     try:
@@ -196,8 +233,12 @@ def _head_view(target: Path, base_view: GateView) -> GateView:
     except PolicyError as exc:
         policy, error, source = None, exc.render(), _discovered_name(target)
     file = Path(source).name if source != DEFAULT_SOURCE else DEFAULT_SOURCE
-    view = GateView(policy=policy, policy_file=file, policy_error=error,
-                    scanner_readers=base_view.scanner_readers)
+    view = GateView(
+        policy=policy,
+        policy_file=file,
+        policy_error=error,
+        scanner_readers=base_view.scanner_readers,
+    )
     try:
         view.ignore = read_ignore_file(target)
     except SecgateError as exc:
@@ -250,6 +291,7 @@ def _head_file(target: Path, path: str) -> bytes | None:
 
 # --- shared -----------------------------------------------------------------------------------
 
+
 def _scanner_readers() -> dict[str, list[str]]:
     """Every scanner configuration file, and the scanners that read it."""
     readers: dict[str, list[str]] = {}
@@ -281,13 +323,26 @@ def _described_vex(named: list[tuple[str, vex_documents.Document]]) -> dict[str,
     for name, document in named:
         for statement in vex_documents.index([document]).statements:
             products = sorted(p.text for p in statement.products)
-            key = json.dumps([sorted(statement.vulnerabilities), products, statement.status,
-                              statement.justification, statement.impact, statement.timestamp])
+            key = json.dumps(
+                [
+                    sorted(statement.vulnerabilities),
+                    products,
+                    statement.status,
+                    statement.justification,
+                    statement.impact,
+                    statement.timestamp,
+                ]
+            )
             what = statement.status.replace("_", " ")
-            described.setdefault(key, VexStatement(
-                clears=statement.clears, document=name,
-                text=f"{', '.join(sorted(statement.vulnerabilities))} {what} for "
-                     f"{', '.join(products) or 'no package'}"))
+            described.setdefault(
+                key,
+                VexStatement(
+                    clears=statement.clears,
+                    document=name,
+                    text=f"{', '.join(sorted(statement.vulnerabilities))} {what} for "
+                    f"{', '.join(products) or 'no package'}",
+                ),
+            )
     return described
 
 

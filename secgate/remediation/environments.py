@@ -104,8 +104,11 @@ def read_index(target: Path, settings: Mapping[str, Mapping[str, Any]]) -> Envir
     """The installed distributions of the project at ``target``."""
     index = EnvironmentIndex()
     for site in site_directories(target, settings):
-        shown = site.relative_to(target).as_posix() if treefiles.lexically_inside(target, site) \
+        shown = (
+            site.relative_to(target).as_posix()
+            if treefiles.lexically_inside(target, site)
             else str(site)
+        )
         index.sites.append(shown)
         for dist in read_site(site, shown):
             index.distributions.setdefault(dist.name, []).append(dist)
@@ -137,8 +140,7 @@ def _dist_info(site: Path, entry: str, shown: str) -> InstalledDistribution | No
         return None
     record = treefiles.read_text(site, f"{entry}/RECORD")
     paths = [row[0] for row in csv.reader(io.StringIO(record)) if row] if record else []
-    return _distribution(headers, paths, treefiles.read_text(site, f"{entry}/top_level.txt"),
-                         shown)
+    return _distribution(headers, paths, treefiles.read_text(site, f"{entry}/top_level.txt"), shown)
 
 
 def _egg_info(site: Path, entry: str, shown: str) -> InstalledDistribution | None:
@@ -147,14 +149,15 @@ def _egg_info(site: Path, entry: str, shown: str) -> InstalledDistribution | Non
         return None
     files = treefiles.read_text(site, f"{entry}/installed-files.txt") or ""
     # installed-files.txt names files relative to the egg-info directory: ../yaml/__init__.py
-    paths = [str(PurePosixPath(line.strip()).relative_to(".."))
-             for line in files.splitlines() if line.strip().startswith("../")]
+    paths = [
+        str(PurePosixPath(line.strip()).relative_to(".."))
+        for line in files.splitlines()
+        if line.strip().startswith("../")
+    ]
     requires = treefiles.read_text(site, f"{entry}/requires.txt") or ""
     unconditional = requires.split("[", 1)[0]  # sections ([extra], [:marker]) come last
-    headers["Requires-Dist"] = [line.strip() for line in unconditional.splitlines()
-                                if line.strip()]
-    return _distribution(headers, paths, treefiles.read_text(site, f"{entry}/top_level.txt"),
-                         shown)
+    headers["Requires-Dist"] = [line.strip() for line in unconditional.splitlines() if line.strip()]
+    return _distribution(headers, paths, treefiles.read_text(site, f"{entry}/top_level.txt"), shown)
 
 
 def _headers(text: str | None) -> dict[str, Any] | None:
@@ -164,18 +167,23 @@ def _headers(text: str | None) -> dict[str, Any] | None:
     name = message.get("Name")
     if not name:
         return None
-    return {"Name": str(name), "Version": message.get("Version"),
-            "Requires-Dist": [str(v) for v in message.get_all("Requires-Dist") or []]}
+    return {
+        "Name": str(name),
+        "Version": message.get("Version"),
+        "Requires-Dist": [str(v) for v in message.get_all("Requires-Dist") or []],
+    }
 
 
-def _distribution(headers: dict[str, Any], record: list[str], top_level: str | None,
-                  shown: str) -> InstalledDistribution:
+def _distribution(
+    headers: dict[str, Any], record: list[str], top_level: str | None, shown: str
+) -> InstalledDistribution:
     # an editable install's RECORD names only its import hook (``__editable___x_finder``)
     modules = [m for m in modules_from_record(record) if not m.startswith("__editable__")]
     source = "RECORD"
     if not modules and top_level:
-        modules = sorted({line.strip().replace("/", ".") for line in top_level.splitlines()
-                          if line.strip()})
+        modules = sorted(
+            {line.strip().replace("/", ".") for line in top_level.splitlines() if line.strip()}
+        )
         source = "top_level.txt"
     version = headers.get("Version")
     return InstalledDistribution(
@@ -183,7 +191,9 @@ def _distribution(headers: dict[str, Any], record: list[str], top_level: str | N
         version=str(version).strip() if version else None,
         modules=tuple(modules),
         requires=tuple(_requirements(headers["Requires-Dist"])),
-        site=shown, source=source)
+        site=shown,
+        source=source,
+    )
 
 
 def modules_from_record(paths: Iterable[str]) -> list[str]:
@@ -195,8 +205,11 @@ def modules_from_record(paths: Iterable[str]) -> list[str]:
     tree: dict[tuple[str, ...], set[str]] = {}
     for path in files:
         parts = path.parts
-        if not parts or parts[0].endswith((".dist-info", ".egg-info", ".data")) \
-                or parts[0] == "__pycache__":
+        if (
+            not parts
+            or parts[0].endswith((".dist-info", ".egg-info", ".data"))
+            or parts[0] == "__pycache__"
+        ):
             continue
         for depth in range(len(parts)):
             tree.setdefault(parts[:depth], set()).add(parts[depth])

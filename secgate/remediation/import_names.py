@@ -56,7 +56,8 @@ def table() -> dict[str, TableRow]:
         rows[canonicalize_name(row["distribution"])] = TableRow(
             distribution=row["distribution"],
             import_names=tuple(row["import_names"].split()),
-            checked_version=row["checked_version"])
+            checked_version=row["checked_version"],
+        )
     return rows
 
 
@@ -69,8 +70,9 @@ def import_names(distribution: str, environments: EnvironmentIndex) -> ImportNam
     """The names ``distribution`` is imported by (see the module docstring for the order)."""
     for installed in environments.get(distribution):
         if installed.modules:
-            return ImportNames(installed.modules,
-                               f"installed metadata ({installed.source} in {installed.site})")
+            return ImportNames(
+                installed.modules, f"installed metadata ({installed.source} in {installed.site})"
+            )
     row = table().get(canonicalize_name(distribution))
     if row is not None:
         return ImportNames(row.import_names, "secgate's import-name table")

@@ -10,8 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-UpgradeStatus = Literal["upgrade", "new-major", "unfixable", "locked", "transitive",
-                        "unpinned", "hash-pinned", "not-python"]
+UpgradeStatus = Literal[
+    "upgrade",
+    "new-major",
+    "unfixable",
+    "locked",
+    "transitive",
+    "unpinned",
+    "hash-pinned",
+    "not-python",
+]
 """What the plan does with one blocking package version:
 
 - ``upgrade``: the pins are rewritten to ``target`` (it clears every blocking vulnerability);

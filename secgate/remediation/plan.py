@@ -82,28 +82,40 @@ def make_plan(inputs: PlanInputs) -> UpgradePlan | None:
             assert finding.package is not None  # noqa: S101 - is_python_dependency checked it
             reported.setdefault(finding.package.name, []).append(finding)
     ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or ""))
-    upgrades = [_package_plan(key, found, inputs, reported.get(key[1], []))
-                for key, found in ordered]
-    edits = [rewrite.Edit(place, upgrade.target)
-             for upgrade, places in upgrades if upgrade.applied and upgrade.target
-             for place in places]
+    upgrades = [
+        _package_plan(key, found, inputs, reported.get(key[1], [])) for key, found in ordered
+    ]
+    edits = [
+        rewrite.Edit(place, upgrade.target)
+        for upgrade, places in upgrades
+        if upgrade.applied and upgrade.target
+        for place in places
+    ]
     changes = rewrite.plan_edits(inputs.target, edits)
     refused = {(e.pin.path, e.pin.line): why for e, why in changes.refused}
     packages = []
     for upgrade, places in upgrades:
         problems = [refused[(p.path, p.line)] for p in places if (p.path, p.line) in refused]
         if upgrade.applied and problems:
-            upgrade = upgrade.model_copy(update={
-                "applied": False, "reason": f"{upgrade.reason}; not written: {problems[0]}"})
+            upgrade = upgrade.model_copy(
+                update={"applied": False, "reason": f"{upgrade.reason}; not written: {problems[0]}"}
+            )
         packages.append(upgrade)
     cleared = {(u.ecosystem, u.name, u.version) for u in packages if u.applied}
-    left = sorted(_blocking_line(f) for f in blocking
-            if not (f.package is not None and f.category.value == "dependency"
-                    and ((f.package.ecosystem or "unknown").lower(), f.package.name,
-                         f.package.version) in cleared))
+    left = sorted(
+        _blocking_line(f)
+        for f in blocking
+        if not (
+            f.package is not None
+            and f.category.value == "dependency"
+            and ((f.package.ecosystem or "unknown").lower(), f.package.name, f.package.version)
+            in cleared
+        )
+    )
     sources = _candidate_sources(inputs, packages)
-    return UpgradePlan(packages=packages, diff=changes.diff(), candidates_from=sources,
-                       left_blocking=left)
+    return UpgradePlan(
+        packages=packages, diff=changes.diff(), candidates_from=sources, left_blocking=left
+    )
 
 
 def _candidate_sources(inputs: PlanInputs, packages: list[PackageUpgrade]) -> list[str]:
@@ -124,33 +136,48 @@ def _blocking_line(finding: Finding) -> str:
     return f"{finding.tool} {ids} at {location_text(finding)}"
 
 
-def _package_plan(key: tuple[str, str, str | None], blocking: list[Finding],
-                  inputs: PlanInputs, reported: list[Finding]
-                  ) -> tuple[PackageUpgrade, list[Pin]]:
+def _package_plan(
+    key: tuple[str, str, str | None],
+    blocking: list[Finding],
+    inputs: PlanInputs,
+    reported: list[Finding],
+) -> tuple[PackageUpgrade, list[Pin]]:
     ecosystem, name, version = key
     blocking_ids = sorted({_key(f) for f in blocking})
     base = {"name": name, "ecosystem": ecosystem, "version": version}
     if ecosystem != "pypi":
-        return PackageUpgrade(**base, status="not-python", remaining=blocking_ids,
-                              reason=f"a {ecosystem} package: secgate plans upgrades of Python "
-                                     "requirements only"), []
+        return PackageUpgrade(
+            **base,
+            status="not-python",
+            remaining=blocking_ids,
+            reason=f"a {ecosystem} package: secgate plans upgrades of Python requirements only",
+        ), []
     if version is None:
-        return PackageUpgrade(**base, status="unfixable", remaining=blocking_ids,
-                              reason="the reports name no installed version to upgrade "
-                                     "from"), []
+        return PackageUpgrade(
+            **base,
+            status="unfixable",
+            remaining=blocking_ids,
+            reason="the reports name no installed version to upgrade from",
+        ), []
     choice = _Chooser(name, version, blocking, reported, inputs).choose()
     places = [p for p in inputs.pins.pins if p.name == name and p.version == version]
-    upgrade = PackageUpgrade(**base, status=choice.status, target=choice.target,
-                             clears=choice.clears, remaining=choice.remaining,
-                             places=[PinPlace(path=p.path, line=p.line) for p in places],
-                             reason=choice.reason)
+    upgrade = PackageUpgrade(
+        **base,
+        status=choice.status,
+        target=choice.target,
+        clears=choice.clears,
+        remaining=choice.remaining,
+        places=[PinPlace(path=p.path, line=p.line) for p in places],
+        reason=choice.reason,
+    )
     if choice.status not in ("upgrade", "new-major") or choice.target is None:
         return upgrade, []
     return _placed(upgrade, places, inputs)
 
 
-def _placed(upgrade: PackageUpgrade, places: list[Pin], inputs: PlanInputs
-            ) -> tuple[PackageUpgrade, list[Pin]]:
+def _placed(
+    upgrade: PackageUpgrade, places: list[Pin], inputs: PlanInputs
+) -> tuple[PackageUpgrade, list[Pin]]:
     """``upgrade`` with what its pins allow: written where they can be rewritten."""
     name, target = upgrade.name, upgrade.target
     writable = [p for p in places if rewrite.kind_of(p) != "lock"]
@@ -158,35 +185,51 @@ def _placed(upgrade: PackageUpgrade, places: list[Pin], inputs: PlanInputs
     hashed = [p for p in writable if rewrite.hash_pinned(inputs.target, p)]
     if hashed:
         where = f"{hashed[0].path}:{hashed[0].line}"
-        return upgrade.model_copy(update={
-            "status": "hash-pinned",
-            "reason": f"{where} pins it with --hash options for {upgrade.version}: "
-                      f"regenerate the hashes for {target} (pip-compile --generate-hashes); "
-                      f"{upgrade.reason}"}), []
+        return upgrade.model_copy(
+            update={
+                "status": "hash-pinned",
+                "reason": f"{where} pins it with --hash options for {upgrade.version}: "
+                f"regenerate the hashes for {target} (pip-compile --generate-hashes); "
+                f"{upgrade.reason}",
+            }
+        ), []
     if not writable and locks:
-        tool = "poetry update" if locks[0].path.endswith("poetry.lock") \
+        tool = (
+            "poetry update"
+            if locks[0].path.endswith("poetry.lock")
             else "uv lock --upgrade-package"
-        return upgrade.model_copy(update={
-            "status": "locked",
-            "reason": f"pinned only in {locks[0].path}: run `{tool} {name}` to move it to "
-                      f"{target} or later; {upgrade.reason}"}), []
+        )
+        return upgrade.model_copy(
+            update={
+                "status": "locked",
+                "reason": f"pinned only in {locks[0].path}: run `{tool} {name}` to move it to "
+                f"{target} or later; {upgrade.reason}",
+            }
+        ), []
     if not writable:
         ranged = [p for p in inputs.pins.pins if p.name == name]
         if ranged:
             where = f"{ranged[0].path}:{ranged[0].line}"
-            return upgrade.model_copy(update={
-                "status": "unpinned",
-                "reason": f"{where} names it without pinning {upgrade.version}: raise its "
-                          f"lower bound to {target}; {upgrade.reason}"}), []
-        return upgrade.model_copy(update={
-            "status": "transitive",
-            "reason": f"pinned in no requirement file (a dependency of another package, or "
-                      f"installed only): require {name}>={target} (a constraint), or upgrade "
-                      f"the package that needs it; {upgrade.reason}"}), []
+            return upgrade.model_copy(
+                update={
+                    "status": "unpinned",
+                    "reason": f"{where} names it without pinning {upgrade.version}: raise its "
+                    f"lower bound to {target}; {upgrade.reason}",
+                }
+            ), []
+        return upgrade.model_copy(
+            update={
+                "status": "transitive",
+                "reason": f"pinned in no requirement file (a dependency of another package, or "
+                f"installed only): require {name}>={target} (a constraint), or upgrade "
+                f"the package that needs it; {upgrade.reason}",
+            }
+        ), []
     applied = upgrade.status == "upgrade" or inputs.allow_major
     also = f"; {locks[0].path} also pins it: update it with its tool" if locks else ""
-    return upgrade.model_copy(update={"applied": applied,
-                                      "reason": upgrade.reason + also}), writable
+    return upgrade.model_copy(
+        update={"applied": applied, "reason": upgrade.reason + also}
+    ), writable
 
 
 @dataclass(frozen=True)
@@ -201,16 +244,23 @@ class _Choice:
 class _Chooser:
     """Chooses the version of one package (steps 1-4 of the module docstring)."""
 
-    def __init__(self, name: str, version: str, blocking: list[Finding],
-                 reported: list[Finding], inputs: PlanInputs) -> None:
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        blocking: list[Finding],
+        reported: list[Finding],
+        inputs: PlanInputs,
+    ) -> None:
         """``reported``: every Python dependency finding about the package."""
         self.name, self.version, self.inputs = name, version, inputs
         self.blocking = sorted({_key(f) for f in blocking})
         self.known, self.templates = self._known(blocking, reported)
         self._blocks_at: dict[tuple[str, str], bool] = {}
 
-    def _known(self, blocking: list[Finding], about: list[Finding]
-               ) -> tuple[dict[str, KnownVulnerability], dict[str, Finding]]:
+    def _known(
+        self, blocking: list[Finding], about: list[Finding]
+    ) -> tuple[dict[str, KnownVulnerability], dict[str, Finding]]:
         reported: dict[str, list[Finding]] = {}
         ours = {id(f) for f in blocking}
         for finding in sorted(about, key=lambda f: id(f) not in ours):
@@ -221,8 +271,9 @@ class _Chooser:
         for key, found in reported.items():
             ids = frozenset(i.upper() for f in found for i in _ids(f))
             advisory = self._record(ids) if store is not None else None
-            fixes = tuple(sorted({v for f in found for v in (f.package.fixed_versions
-                                                             if f.package else [])}))
+            fixes = tuple(
+                sorted({v for f in found for v in (f.package.fixed_versions if f.package else [])})
+            )
             known[key] = KnownVulnerability(key, ids, self.name, advisory, fixes)
             templates[key] = found[0]
         if store is not None:
@@ -239,18 +290,25 @@ class _Chooser:
         assert self.inputs.store is not None  # noqa: S101 - callers check
         for vuln_id in sorted(ids):
             advisory = self.inputs.store.advisory(vuln_id)
-            if advisory is not None and advisory.packages(PYPI, self.name) \
-                    and not advisory.withdrawn:
+            if (
+                advisory is not None
+                and advisory.packages(PYPI, self.name)
+                and not advisory.withdrawn
+            ):
                 return advisory
         return None
 
     def candidates(self) -> list[Candidate]:
         named = CandidateSet()
         for vuln in self.known.values():
-            named.add(vuln.fixes(), versions.ADVISORY_FIXES if vuln.advisory is not None
-                      else versions.REPORTED_FIXES)
-        named.add((v for f in self.templates.values() if f.package
-                   for v in f.package.fixed_versions), versions.REPORTED_FIXES)
+            named.add(
+                vuln.fixes(),
+                versions.ADVISORY_FIXES if vuln.advisory is not None else versions.REPORTED_FIXES,
+            )
+        named.add(
+            (v for f in self.templates.values() if f.package for v in f.package.fixed_versions),
+            versions.REPORTED_FIXES,
+        )
         named.add(self.inputs.environments.versions(self.name), versions.INSTALLED)
         return named.above(self.version)
 
@@ -269,17 +327,26 @@ class _Chooser:
     def _finding_at(self, key: str, version: str) -> Finding | None:
         template = self.templates.get(key)
         if template is not None and template.package is not None:
-            package = template.package.model_copy(update={
-                "version": version, "purl": f"pkg:pypi/{self.name}@{version}"})
-            return template.model_copy(update={"package": package, "decision": None,
-                                               "baseline": None})
+            package = template.package.model_copy(
+                update={"version": version, "purl": f"pkg:pypi/{self.name}@{version}"}
+            )
+            return template.model_copy(
+                update={"package": package, "decision": None, "baseline": None}
+            )
         vuln = self.known[key]
         if vuln.advisory is None:
             return None
         entries = vuln.advisory.packages(PYPI, self.name)
-        doc = {"schema": SCHEMA_ID, "results": [{
-            "name": self.name, "version": version,
-            "vulns": [vuln_entry(Match(vuln.advisory, entries, vuln.fixes()))]}]}
+        doc = {
+            "schema": SCHEMA_ID,
+            "results": [
+                {
+                    "name": self.name,
+                    "version": version,
+                    "vulns": [vuln_entry(Match(vuln.advisory, entries, vuln.fixes()))],
+                }
+            ],
+        }
         (finding,) = parse_audit(json.dumps(doc).encode()).findings
         if self.inputs.store is not None:
             exploits.annotate([finding], self.inputs.store)
@@ -291,10 +358,13 @@ class _Chooser:
     def choose(self) -> _Choice:
         candidates = self.candidates()
         affected = {c.version: self.affecting(c.version) for c in candidates}
-        unfixable = set.intersection(*(set(a) for a in affected.values())) if affected \
-            else set(self.known)
-        blocking_at = {c.version: [k for k in affected[c.version]
-                                   if self.blocks_at(k, c.version)] for c in candidates}
+        unfixable = (
+            set.intersection(*(set(a) for a in affected.values())) if affected else set(self.known)
+        )
+        blocking_at = {
+            c.version: [k for k in affected[c.version] if self.blocks_at(k, c.version)]
+            for c in candidates
+        }
 
         def clean(c: Candidate) -> bool:
             return set(affected[c.version]) <= unfixable and not blocking_at[c.version]
@@ -303,27 +373,31 @@ class _Chooser:
             return not blocking_at[c.version]
 
         same = [c for c in candidates if versions.same_major(c.version, self.version)]
-        for pool, test in ((same, clean), (same, sufficient), (candidates, clean),
-                           (candidates, sufficient)):
+        for pool, test in (
+            (same, clean),
+            (same, sufficient),
+            (candidates, clean),
+            (candidates, sufficient),
+        ):
             chosen = next((c for c in pool if test(c)), None)
             if chosen is not None:
                 return self._chosen(chosen, affected[chosen.version], pool is same)
         stuck = sorted({k for k in self.blocking if k in unfixable} or set(self.blocking))
-        partial = next((c for c in candidates if set(blocking_at[c.version]) <= unfixable),
-                       None)
+        partial = next((c for c in candidates if set(blocking_at[c.version]) <= unfixable), None)
         why = f"no known version clears {', '.join(stuck)}"
         if not any(self.known[k].fixes() for k in stuck if k in self.known):
             why += " (no fixed version is known)"
         if partial is not None:
             why += f"; {partial.version} would clear the others"
-        return _Choice("unfixable", partial.version if partial else None, [],
-                       stuck, why)
+        return _Choice("unfixable", partial.version if partial else None, [], stuck, why)
 
     def _chosen(self, chosen: Candidate, remaining: list[str], same_major: bool) -> _Choice:
         major = chosen.parsed.major
         if remaining:
-            what = (f"every blocking vulnerability (still affected by {', '.join(remaining)}, "
-                    "which do not block)")
+            what = (
+                f"every blocking vulnerability (still affected by {', '.join(remaining)}, "
+                "which do not block)"
+            )
         else:
             what = "every known vulnerability"
         where = f"of major version {major}" if same_major else "known"
@@ -332,9 +406,11 @@ class _Chooser:
         if not same_major:
             status = "new-major"
             current = versions.parse_version(self.version)
-            reason = (f"no {current.major if current else '?'}.x version clears "
-                      f"{', '.join(self.blocking)}; {reason} (a new major version: check its "
-                      "changelog; written only with --allow-major)")
+            reason = (
+                f"no {current.major if current else '?'}.x version clears "
+                f"{', '.join(self.blocking)}; {reason} (a new major version: check its "
+                "changelog; written only with --allow-major)"
+            )
         return _Choice(status, chosen.version, list(self.blocking), remaining, reason)
 
 

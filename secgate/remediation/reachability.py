@@ -95,9 +95,13 @@ def python_files(root: Path) -> Iterator[str]:
     """The Python files of the scanned tree (relative POSIX paths, sorted per directory)."""
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and d not in EXCLUDED_DIRS
-                             and not (here / d / "pyvenv.cfg").is_file())
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".")
+            and d not in EXCLUDED_DIRS
+            and not (here / d / "pyvenv.cfg").is_file()
+        )
         base = here.relative_to(root)
         for name in sorted(filenames):
             if name.endswith(".py"):
@@ -154,12 +158,17 @@ def _collect(tree: ast.AST, path: str, found: SourceImports) -> None:
 def _setting_strings(node: ast.Assign | ast.AnnAssign) -> list[tuple[str, int]]:
     """The module paths written as strings in a setting (an upper-case name) and their lines."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    if node.value is None or not any(isinstance(t, ast.Name) and _SETTING_NAME.match(t.id)
-                                     for t in targets):
+    if node.value is None or not any(
+        isinstance(t, ast.Name) and _SETTING_NAME.match(t.id) for t in targets
+    ):
         return []
-    return [(value.value, value.lineno) for value in ast.walk(node.value)
-            if isinstance(value, ast.Constant) and isinstance(value.value, str)
-            and _MODULE_PATH.match(value.value)]
+    return [
+        (value.value, value.lineno)
+        for value in ast.walk(node.value)
+        if isinstance(value, ast.Constant)
+        and isinstance(value.value, str)
+        and _MODULE_PATH.match(value.value)
+    ]
 
 
 def _called_name(func: ast.expr) -> str | None:
@@ -210,26 +219,41 @@ class ReachabilityJudge:
             return Judgement(True, f"needed by {parent}, {why}")
         if sources.unparsable:
             path, why = sources.unparsable[0]
-            more = f" (and {len(sources.unparsable) - 1} more file(s))" \
-                if len(sources.unparsable) > 1 else ""
-            return Judgement("unknown", f"{path} cannot be parsed ({why}){more}, and no other "
-                                        f"file imports {shown}")
+            more = (
+                f" (and {len(sources.unparsable) - 1} more file(s))"
+                if len(sources.unparsable) > 1
+                else ""
+            )
+            return Judgement(
+                "unknown",
+                f"{path} cannot be parsed ({why}){more}, and no other file imports {shown}",
+            )
         if sources.dynamic:
-            return Judgement("unknown", f"{sources.dynamic[0]} imports a module named at run "
-                                        f"time, and no file imports {shown}")
+            return Judgement(
+                "unknown",
+                f"{sources.dynamic[0]} imports a module named at run "
+                f"time, and no file imports {shown}",
+            )
         named = sources.naming(names.names)
         if named:
             text, place = named[0]
-            return Judgement("unknown", f"{place} names {text!r} in a setting (it may be "
-                                        "imported at run time)")
+            return Judgement(
+                "unknown", f"{place} names {text!r} in a setting (it may be imported at run time)"
+            )
         if not self.environments.get(name):
             where = ", ".join(self.environments.sites) or "none found"
-            return Judgement("unknown", f"no scanned file imports {shown}, but it is not installed "
-                                        f"in the project's environments ({where}): secgate "
-                                        "cannot tell whether a package the code imports needs it")
-        return Judgement(False, f"no scanned Python file imports {shown} "
-                                f"({sources.files} file(s) parsed), and no imported package "
-                                "needs it")
+            return Judgement(
+                "unknown",
+                f"no scanned file imports {shown}, but it is not installed "
+                f"in the project's environments ({where}): secgate "
+                "cannot tell whether a package the code imports needs it",
+            )
+        return Judgement(
+            False,
+            f"no scanned Python file imports {shown} "
+            f"({sources.files} file(s) parsed), and no imported package "
+            "needs it",
+        )
 
     def _needed_by(self) -> dict[str, tuple[str, str]]:
         """Installed distribution -> (the imported one that needs it, how that is imported),
@@ -244,8 +268,9 @@ class ReachabilityJudge:
             imports = self.sources.importing(modules)
             if imports:
                 how = _imported(imports, None)
-                queue.extend((required, name, how) for dist in installed
-                             for required in dist.requires)
+                queue.extend(
+                    (required, name, how) for dist in installed for required in dist.requires
+                )
         while queue:
             required, parent, how = queue.pop(0)
             if required in needed:
@@ -268,8 +293,11 @@ def _imported(imports: list[tuple[str, Place]], names: ImportNames | None) -> st
 def is_python_dependency(finding: Finding) -> bool:
     """True for a finding about a PyPI package (the findings reachability is judged for)."""
     package = finding.package
-    return finding.category is Category.DEPENDENCY and package is not None \
+    return (
+        finding.category is Category.DEPENDENCY
+        and package is not None
         and (package.ecosystem or "").lower() == "pypi"
+    )
 
 
 def annotate(findings: Iterable[Finding], judge: ReachabilityJudge) -> int:

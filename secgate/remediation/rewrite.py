@@ -55,11 +55,16 @@ class Rewrite:
             old, new = self.texts[path]
             if old == new:
                 continue
-            lines = difflib.unified_diff(old.splitlines(keepends=True),
-                                         new.splitlines(keepends=True),
-                                         fromfile=f"a/{path}", tofile=f"b/{path}")
-            out.extend(line if line.endswith("\n") else
-                       line + "\n\\ No newline at end of file\n" for line in lines)
+            lines = difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{path}",
+                tofile=f"b/{path}",
+            )
+            out.extend(
+                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                for line in lines
+            )
         return "".join(out)
 
 
@@ -80,7 +85,7 @@ def hash_pinned(target: Path, pin: Pin) -> bool:
         return False
     lines = text.splitlines()
     logical = ""
-    for line in lines[pin.line - 1:]:
+    for line in lines[pin.line - 1 :]:
         logical += line
         if not line.rstrip().endswith("\\"):
             break
@@ -95,15 +100,19 @@ def _name_pattern(name: str) -> str:
 
 def _requirement_pattern(name: str, version: str) -> re.Pattern[str]:
     """``name[extras] == version`` (as a requirement line or inside a PEP 621 string)."""
-    return re.compile(rf"(?i)(?<![A-Za-z0-9._-])({_name_pattern(name)}\s*(?:\[[^\]]*\])?\s*"
-                      rf"(?:\(\s*)?===?\s*){re.escape(version)}(?![A-Za-z0-9.+!_-])")
+    return re.compile(
+        rf"(?i)(?<![A-Za-z0-9._-])({_name_pattern(name)}\s*(?:\[[^\]]*\])?\s*"
+        rf"(?:\(\s*)?===?\s*){re.escape(version)}(?![A-Za-z0-9.+!_-])"
+    )
 
 
 def _poetry_pattern(name: str, version: str) -> re.Pattern[str]:
     """``name = "==version"`` or ``name = {version = "version", ...}`` (Poetry)."""
     quoted = rf"""(?P<quote>["'])\s*=?=?\s*{re.escape(version)}\s*(?P=quote)"""
-    return re.compile(rf"(?i)^(\s*[\"']?{_name_pattern(name)}[\"']?\s*=\s*"
-                      rf"(?:\{{[^}}]*?version\s*=\s*)?)({quoted})")
+    return re.compile(
+        rf"(?i)^(\s*[\"']?{_name_pattern(name)}[\"']?\s*=\s*"
+        rf"(?:\{{[^}}]*?version\s*=\s*)?)({quoted})"
+    )
 
 
 def _replace_line(line: str, pin: Pin, version: str, kind: str) -> str | None:
@@ -117,7 +126,7 @@ def _replace_line(line: str, pin: Pin, version: str, kind: str) -> str | None:
         match = poetry.search(line)
         if match:
             inner = match.group(2).replace(pin.version, version, 1)
-            return line[:match.start(2)] + inner + line[match.end(2):]
+            return line[: match.start(2)] + inner + line[match.end(2) :]
     return None
 
 
@@ -130,8 +139,9 @@ def plan_edits(target: Path, edits: Iterable[Edit]) -> Rewrite:
     for path in sorted(by_file):
         data = treefiles.read_bytes(target, path)
         if data is None:
-            result.refused.extend((e, f"{path} cannot be read as a file of the project")
-                                  for e in by_file[path])
+            result.refused.extend(
+                (e, f"{path} cannot be read as a file of the project") for e in by_file[path]
+            )
             continue
         try:
             old = data.decode("utf-8")
@@ -146,21 +156,34 @@ def plan_edits(target: Path, edits: Iterable[Edit]) -> Rewrite:
             if kind == "lock":
                 result.refused.append((edit, f"{path} is a lock file: its tool updates it"))
                 continue
-            new_line = _replace_line(lines[index], edit.pin, edit.version, kind) \
-                if 0 <= index < len(lines) else None
+            new_line = (
+                _replace_line(lines[index], edit.pin, edit.version, kind)
+                if 0 <= index < len(lines)
+                else None
+            )
             if new_line is None:
-                result.refused.append((edit, f"{path}:{edit.pin.line} does not read "
-                                             f"{edit.pin.name}=={edit.pin.version} where "
-                                             "secgate can rewrite it"))
+                result.refused.append(
+                    (
+                        edit,
+                        f"{path}:{edit.pin.line} does not read "
+                        f"{edit.pin.name}=={edit.pin.version} where "
+                        "secgate can rewrite it",
+                    )
+                )
                 continue
             lines[index] = new_line
             made.append(edit)
         new = "".join(lines)
         wrong = _read_back(path, new, made)
         if wrong:
-            result.refused.extend((e, f"{path}: after the rewrite the file does not pin "
-                                      f"{e.pin.name}=={e.version} at line {e.pin.line}")
-                                  for e in made)
+            result.refused.extend(
+                (
+                    e,
+                    f"{path}: after the rewrite the file does not pin "
+                    f"{e.pin.name}=={e.version} at line {e.pin.line}",
+                )
+                for e in made
+            )
             continue
         if made:
             result.texts[path] = (old, new)

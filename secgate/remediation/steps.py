@@ -34,8 +34,7 @@ class Prepared:
     judge: ReachabilityJudge | None
 
 
-def judge_reachability(findings: list[Finding], target: Path | None,
-                       policy: Policy) -> Prepared:
+def judge_reachability(findings: list[Finding], target: Path | None, policy: Policy) -> Prepared:
     """Set ``reachable`` on the Python dependency findings (the tree's imports are read only
     when there are some)."""
     if not any(is_python_dependency(f) for f in findings):
@@ -48,9 +47,15 @@ def judge_reachability(findings: list[Finding], target: Path | None,
     return Prepared(environments, judge)
 
 
-def plan_upgrades(findings: list[Finding], root: Path, policy: Policy, vex: VexIndex | None,
-                  today: date, prepared: Prepared, allow_major: bool = False
-                  ) -> UpgradePlan | None:
+def plan_upgrades(
+    findings: list[Finding],
+    root: Path,
+    policy: Policy,
+    vex: VexIndex | None,
+    today: date,
+    prepared: Prepared,
+    allow_major: bool = False,
+) -> UpgradePlan | None:
     """The upgrade plan for the judged ``findings`` (None when nothing blocks), with the pins
     of the project at ``root``."""
     if not any(f.decision is not None and f.decision.action is Action.BLOCK for f in findings):
@@ -62,10 +67,18 @@ def plan_upgrades(findings: list[Finding], root: Path, policy: Policy, vex: VexI
 
     store = open_store()
     try:
-        return make_plan(PlanInputs(
-            findings=findings, target=root, pins=pins.read(root), decide=action, store=store,
-            environments=prepared.environments, reachability=prepared.judge,
-            allow_major=allow_major))
+        return make_plan(
+            PlanInputs(
+                findings=findings,
+                target=root,
+                pins=pins.read(root),
+                decide=action,
+                store=store,
+                environments=prepared.environments,
+                reachability=prepared.judge,
+                allow_major=allow_major,
+            )
+        )
     finally:
         if store is not None:
             store.close()

@@ -33,8 +33,16 @@ from secgate.advisories import ranges
 from secgate.advisories.osv import PYPI, Advisory
 from secgate.advisories.ranges import parse_version
 
-__all__ = ["ADVISORY_FIXES", "INSTALLED", "REPORTED_FIXES", "Candidate", "CandidateSet",
-           "KnownVulnerability", "parse_version", "same_major"]
+__all__ = [
+    "ADVISORY_FIXES",
+    "INSTALLED",
+    "REPORTED_FIXES",
+    "Candidate",
+    "CandidateSet",
+    "KnownVulnerability",
+    "parse_version",
+    "same_major",
+]
 
 ADVISORY_FIXES = "fixed versions of the imported OSV advisories"
 REPORTED_FIXES = "fixed versions named by the scanners' reports"
@@ -58,8 +66,9 @@ class KnownVulnerability:
     def affects(self, version: str) -> bool:
         """True when ``version`` is affected (or cannot be shown not to be)."""
         if self.advisory is not None:
-            verdicts = [ranges.judge(entry, version)
-                        for entry in self.advisory.packages(PYPI, self.package)]
+            verdicts = [
+                ranges.judge(entry, version) for entry in self.advisory.packages(PYPI, self.package)
+            ]
             if any(v.affected for v in verdicts):
                 return True
             return any(v.undecidable for v in verdicts) or not verdicts

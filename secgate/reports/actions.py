@@ -19,8 +19,12 @@ def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("GITHUB_ACTIONS", "") == "true"
 
 
-def publish(result: ScanResult, targets: Targets, annotations: bool | None,
-            environ: Mapping[str, str] | None = None) -> None:
+def publish(
+    result: ScanResult,
+    targets: Targets,
+    annotations: bool | None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Append the job summary (in Actions) and print annotations (when asked, or by default in
     Actions). Annotations go to standard output unless a report is written there."""
     env = os.environ if environ is None else environ

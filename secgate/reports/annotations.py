@@ -39,8 +39,11 @@ def lines(result: ScanResult) -> list[str]:
             by_kind[_KIND_OF[decision.action]].append((index, finding))
     # the most severe of each kind (Finding.sort_key order; input order among equals), without
     # sorting every finding; then all of them in that order
-    chosen = [(kind, item) for kind, items in by_kind.items()
-              for item in heapq.nsmallest(PER_KIND_CAP, items, key=_order)]
+    chosen = [
+        (kind, item)
+        for kind, items in by_kind.items()
+        for item in heapq.nsmallest(PER_KIND_CAP, items, key=_order)
+    ]
     chosen.sort(key=lambda pair: _order(pair[1]))
     out = [command(kind, finding) for kind, (_, finding) in chosen]
     left = sum(len(items) for items in by_kind.values()) - len(chosen)
@@ -63,13 +66,17 @@ def command(kind: str, finding: Finding) -> str:
             props.append(f"line={loc.start_line}")
             if loc.end_line and loc.end_line >= loc.start_line:
                 props.append(f"endLine={loc.end_line}")
-            if loc.start_column and loc.start_column >= 1 and (
-                    loc.end_line in (None, loc.start_line)):
+            if (
+                loc.start_column
+                and loc.start_column >= 1
+                and (loc.end_line in (None, loc.start_line))
+            ):
                 props.append(f"col={loc.start_column}")
                 if loc.end_column and loc.end_column >= loc.start_column:
                     props.append(f"endColumn={loc.end_column}")
     title = presentation.one_line(
-        f"{finding.severity.value} {finding.tool}: {finding.rule_id}", 200)
+        f"{finding.severity.value} {finding.tool}: {finding.rule_id}", 200
+    )
     props.append(f"title={escape_property(title)}")
     message = presentation.one_line(finding.message, 900)
     where = presentation.location_text(finding) if loc is None else ""
@@ -88,5 +95,7 @@ def emit(result: ScanResult, stream: TextIO) -> None:
 
 
 def _left_message(left: int) -> str:
-    return (f"{left} more blocking or warning finding(s) are not annotated (GitHub shows "
-            f"{PER_KIND_CAP} of each kind per step); see the job summary or the reports.")
+    return (
+        f"{left} more blocking or warning finding(s) are not annotated (GitHub shows "
+        f"{PER_KIND_CAP} of each kind per step); see the job summary or the reports."
+    )

@@ -73,9 +73,15 @@ def _render(result: ScanResult) -> bytes:
         },
         "accepted": [_accepted_row(f) for f in ordered if _accepted(f)],
         "runs": [_run_row(r) for r in result.runs],
-        "fixed": [(f.tool, f.rule_id, presentation.location_text(f),
-                   presentation.one_line(f.message, 200))
-                  for f in result.fixed[:500]],
+        "fixed": [
+            (
+                f.tool,
+                f.rule_id,
+                presentation.location_text(f),
+                presentation.one_line(f.message, 200),
+            )
+            for f in result.fixed[:500]
+        ],
         "notes": [presentation.clean(n) for n in result.notes],
         "gate": _gate(result),
         "upgrades": _upgrades(result),
@@ -84,8 +90,12 @@ def _render(result: ScanResult) -> bytes:
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
         # the findings' JSON made safe inside its <script> element, decoded once
-        "data": Markup(script_safe(jsonout.dumps(
-            {"findings": [_row_json(f) for f in ordered]}, indent=False)[:-1]), "utf-8"),
+        "data": Markup(
+            script_safe(
+                jsonout.dumps({"findings": [_row_json(f) for f in ordered]}, indent=False)[:-1]
+            ),
+            "utf-8",
+        ),
         "csp": _csp(css, script),
     }
     template = _environment().get_template(TEMPLATE)
@@ -97,10 +107,20 @@ def _gate(result: ScanResult) -> dict[str, Any] | None:
     review = result.pull_request
     if review is None or not review.changes:
         return None
-    return {"base": presentation.clean(review.base), "commit": review.commit[:12],
-            "on_weakening": review.on_weakening,
-            "changes": [(c.weakens, presentation.clean(c.file), presentation.clean(c.setting),
-                         presentation.clean(c.summary)) for c in review.changes]}
+    return {
+        "base": presentation.clean(review.base),
+        "commit": review.commit[:12],
+        "on_weakening": review.on_weakening,
+        "changes": [
+            (
+                c.weakens,
+                presentation.clean(c.file),
+                presentation.clean(c.setting),
+                presentation.clean(c.summary),
+            )
+            for c in review.changes
+        ],
+    }
 
 
 def script_safe(data: bytes) -> bytes:
@@ -117,13 +137,23 @@ def _upgrades(result: ScanResult) -> dict[str, Any] | None:
         return None
     written = sum(1 for u in plan.packages if u.applied)
     left = len(plan.left_blocking)
-    return {"written": written, "listed": len(plan.packages) - written,
-            "rows": [(u.name, u.version or "?",
-                      f"{u.target} ({u.status})" if u.target else u.status,
-                      presentation.clean(u.reason)) for u in plan.packages],
-            "diff": presentation.clean(plan.diff),
-            "left": "The plan clears every blocking finding." if not left
-            else f"After the plan, {left} blocking finding(s) remain."}
+    return {
+        "written": written,
+        "listed": len(plan.packages) - written,
+        "rows": [
+            (
+                u.name,
+                u.version or "?",
+                f"{u.target} ({u.status})" if u.target else u.status,
+                presentation.clean(u.reason),
+            )
+            for u in plan.packages
+        ],
+        "diff": presentation.clean(plan.diff),
+        "left": "The plan clears every blocking finding."
+        if not left
+        else f"After the plan, {left} blocking finding(s) remain.",
+    }
 
 
 def _accepted(finding: Finding) -> bool:
@@ -151,10 +181,13 @@ def _row(finding: Finding) -> dict[str, Any]:
     clean = presentation.clean
     severity = finding.severity
     row: dict[str, Any] = {
-        "s": severity.value, "r": severity.rank, "sc": finding.score,
+        "s": severity.value,
+        "r": severity.rank,
+        "sc": finding.score,
         "t": finding.source_tools,
         "src": [f"{source.tool}: {clean(source.rule_id)}" for source in finding.sources],
-        "c": finding.category.value, "d": presentation.action_of(finding),
+        "c": finding.category.value,
+        "d": presentation.action_of(finding),
         "rule": clean(finding.rule_id),
         "m": presentation.truncate(clean(finding.message), _MESSAGE_LIMIT),
         "loc": clean(presentation.location_text(finding)),
@@ -252,9 +285,16 @@ def _totals(result: ScanResult, overview: presentation.Overview) -> dict[str, in
 
 def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     top = max(counts.values(), default=0) or 1
-    return [{"label": label, "count": count, "key": label,
-             "width": max(2, round(count / top * _CHART_WIDTH)), "y": i * 24}
-            for i, (label, count) in enumerate(counts.items())]
+    return [
+        {
+            "label": label,
+            "count": count,
+            "key": label,
+            "width": max(2, round(count / top * _CHART_WIDTH)),
+            "y": i * 24,
+        }
+        for i, (label, count) in enumerate(counts.items())
+    ]
 
 
 def _accepted_row(finding: Finding) -> dict[str, str]:
@@ -265,7 +305,8 @@ def _accepted_row(finding: Finding) -> dict[str, str]:
         "ids": ", ".join(presentation.finding_ids(finding)),
         "reason": presentation.clean(decision.reason if decision else ""),
         "by": presentation.clean(decision.decided_by if decision else ""),
-        "expires": "VEX statement" if decision is not None and decision.vex is not None
+        "expires": "VEX statement"
+        if decision is not None and decision.vex is not None
         else presentation.acceptance_expiry(finding) or "no expiry",
     }
 
@@ -290,9 +331,11 @@ def _csp(css: str, script: str) -> str:
     def digest(text: str) -> str:
         return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
-    return ("default-src 'none'; "
-            f"script-src 'sha256-{digest(script)}'; style-src 'sha256-{digest(css)}'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; "
+        f"script-src 'sha256-{digest(script)}'; style-src 'sha256-{digest(css)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 @lru_cache(maxsize=8)

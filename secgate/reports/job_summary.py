@@ -49,20 +49,27 @@ def _render(result: ScanResult, overview: presentation.Overview, limit: int) -> 
             doc.add("")
     doc.add("### Scanner runs")
     doc.add("")
-    doc.add_all(markdown_text.table(
-        ["Tool", "Status", "Version", "Duration", "Findings", "Details"]))
+    doc.add_all(
+        markdown_text.table(["Tool", "Status", "Version", "Duration", "Findings", "Details"])
+    )
     for run in result.runs[:100]:
         state = run.status.value + (" (incomplete)" if run.incomplete else "")
         detail = run.error or "; ".join(run.notes)
-        doc.add(f"| {markdown_text.text(run.tool, 40)} | {state} | "
-                f"{markdown_text.text(run.version or '?', 40)} | "
-                f"{run.duration:.1f} s | {run.finding_count} | {markdown_text.text(detail, 300)} |")
+        doc.add(
+            f"| {markdown_text.text(run.tool, 40)} | {state} | "
+            f"{markdown_text.text(run.version or '?', 40)} | "
+            f"{run.duration:.1f} s | {run.finding_count} | {markdown_text.text(detail, 300)} |"
+        )
     doc.add("")
     tail = [f"- {markdown_text.text(note, 400)}" for note in result.notes[:50]]
-    tail_lines = markdown_text.advisory_lines(result) + (
-        ["### Notes", "", *tail, ""] if tail else []) + [
-        f"<sub>secgate {markdown_text.text(result.secgate_version, 40)} · policy "
-        f"{markdown_text.code(result.policy, 200)}</sub>"]
+    tail_lines = (
+        markdown_text.advisory_lines(result)
+        + (["### Notes", "", *tail, ""] if tail else [])
+        + [
+            f"<sub>secgate {markdown_text.text(result.secgate_version, 40)} · policy "
+            f"{markdown_text.code(result.policy, 200)}</sub>"
+        ]
+    )
     reserve = _TAIL_RESERVE + sum(markdown_text.utf8_size(line) + 1 for line in tail_lines)
     shown = 0
     if overview.total:

@@ -30,8 +30,9 @@ def _core(result: ScanResult) -> dict[str, Any]:
         "target": result.target,
         "verdict": result.verdict.model_dump(mode="json"),
         "notes": result.notes,
-        "runs": [r.model_dump(mode="json", exclude={"duration", "started_at"})
-                 for r in result.runs],
+        "runs": [
+            r.model_dump(mode="json", exclude={"duration", "started_at"}) for r in result.runs
+        ],
         "findings": [finding_dict(f) for f in result.findings],
         "fixed": [f.model_dump(mode="json", exclude_none=True) for f in result.fixed],
         "advisories": [s.model_dump(mode="json") for s in result.advisories],

@@ -38,9 +38,14 @@ def render(result: ScanResult) -> str:
     It is written as text rather than built as an element tree: at 100,000 findings the tree
     and its serialization took seconds. ``attribute`` and ``text`` escape as ElementTree does."""
     by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in sorted((f for f in result.findings if f.decision is not None
-                           and f.decision.action in (Action.BLOCK, Action.WARN)),
-                          key=Finding.sort_key):
+    for finding in sorted(
+        (
+            f
+            for f in result.findings
+            if f.decision is not None and f.decision.action in (Action.BLOCK, Action.WARN)
+        ),
+        key=Finding.sort_key,
+    ):
         by_tool[finding.tool].append(finding)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     suites: list[str] = []
@@ -49,29 +54,55 @@ def render(result: ScanResult) -> str:
         cases = []
         for run in problem_runs:
             detail = run.error or "; ".join(run.notes) or run.status.value
-            cases.append(_element(
-                "testcase", [("classname", "secgate.scanners"), ("name", f"{run.tool} ran")],
-                [_element("error", [("type", run.status.value),
-                                    ("message", presentation.one_line(detail, 500))], text=detail)],
-                depth=2))
+            cases.append(
+                _element(
+                    "testcase",
+                    [("classname", "secgate.scanners"), ("name", f"{run.tool} ran")],
+                    [
+                        _element(
+                            "error",
+                            [
+                                ("type", run.status.value),
+                                ("message", presentation.one_line(detail, 500)),
+                            ],
+                            text=detail,
+                        )
+                    ],
+                    depth=2,
+                )
+            )
         suites.append(_suite("secgate", cases, {"errors": len(cases)}, totals))
     for tool in sorted(by_tool):
         findings = by_tool[tool]
         blocking = sum(1 for f in findings if _is_blocking(f))
-        suites.append(_suite(tool, [_case(f) for f in findings],
-                             {"failures": blocking, "skipped": len(findings) - blocking},
-                             totals))
+        suites.append(
+            _suite(
+                tool,
+                [_case(f) for f in findings],
+                {"failures": blocking, "skipped": len(findings) - blocking},
+                totals,
+            )
+        )
     root_attributes = [("name", "secgate"), *((k, str(v)) for k, v in totals.items())]
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            + _element("testsuites", root_attributes, suites, depth=0) + "\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + _element("testsuites", root_attributes, suites, depth=0)
+        + "\n"
+    )
 
 
-def _element(tag: str, attributes: list[tuple[str, str]], children: list[str] | None = None,
-             depth: int = 0, text: str | None = None) -> str:
+def _element(
+    tag: str,
+    attributes: list[tuple[str, str]],
+    children: list[str] | None = None,
+    depth: int = 0,
+    text: str | None = None,
+) -> str:
     """One element (its ``children`` already written one level deeper), with the attribute
     values and the text passed through ``xml_text`` and escaped."""
-    start = "<" + tag + "".join(f' {name}="{attribute(xml_text(value))}"'
-                                for name, value in attributes)
+    start = (
+        "<" + tag + "".join(f' {name}="{attribute(xml_text(value))}"' for name, value in attributes)
+    )
     if children:
         inner = _INDENT[depth + 1]
         return f"{start}>{inner}{inner.join(children)}{_INDENT[depth]}</{tag}>"
@@ -90,8 +121,15 @@ def attribute(value: str) -> str:
 
 
 _ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t]')
-_ATTRIBUTE_ENTITIES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
-                       ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")]
+_ATTRIBUTE_ENTITIES = [
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\r", "&#13;"),
+    ("\n", "&#10;"),
+    ("\t", "&#09;"),
+]
 
 
 def escape_text(value: str) -> str:
@@ -117,8 +155,10 @@ def _case(finding: Finding) -> str:
     assert decision is not None  # noqa: S101 - filtered by the caller
     where = presentation.location_text(finding)
     category: str = finding.category.value
-    attributes = (f' classname="{_attribute(f"{finding.tool}.{category}")}"'
-                  f' name="{_attribute(presentation.one_line(f"{finding.rule_id} {where}", 300))}"')
+    attributes = (
+        f' classname="{_attribute(f"{finding.tool}.{category}")}"'
+        f' name="{_attribute(presentation.one_line(f"{finding.rule_id} {where}", 300))}"'
+    )
     if finding.location is not None:
         attributes += f' file="{_attribute(finding.location.path)}"'
         if finding.location.start_line:
@@ -126,16 +166,20 @@ def _case(finding: Finding) -> str:
     severity: str = finding.severity.value
     message = presentation.one_line(f"{severity}: {finding.message}", 500)
     ids = presentation.finding_ids(finding)
-    body = xml_text("\n".join((
-        f"{severity} {category} finding by {', '.join(finding.source_tools)}",
-        f"rule: {finding.rule_id}",
-        f"location: {where}",
-        f"ids: {', '.join(ids)}" if ids else "",
-        f"fixed in: {finding.lowest_fixed_version}" if finding.fixable else "",
-        f"decision: {decision.action.value} — {decision.reason} [{decision.decided_by}]",
-        "",
-        finding.message,
-    )))
+    body = xml_text(
+        "\n".join(
+            (
+                f"{severity} {category} finding by {', '.join(finding.source_tools)}",
+                f"rule: {finding.rule_id}",
+                f"location: {where}",
+                f"ids: {', '.join(ids)}" if ids else "",
+                f"fixed in: {finding.lowest_fixed_version}" if finding.fixable else "",
+                f"decision: {decision.action.value} — {decision.reason} [{decision.decided_by}]",
+                "",
+                finding.message,
+            )
+        )
+    )
     if decision.action is Action.BLOCK:
         start = f'<failure type="{_attribute(severity)}" message="{_attribute(message)}"'
         tag = "failure"

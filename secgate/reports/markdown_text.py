@@ -30,8 +30,9 @@ def text(value: str | None, limit: int = 300) -> str:
     flat = presentation.one_line(value, limit)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     flat = _MD_PUNCTUATION.sub(r"\\\1", flat)
-    flat = _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1)
-                            else f"\\{m.group(3)}", flat)
+    flat = _BLOCK_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", flat
+    )
     return flat.replace("@", "@" + ZWJ)
 
 
@@ -130,9 +131,16 @@ def more_line(count: int, where: str = "the HTML, JSON or SARIF report") -> str:
     return f"… and {count} more finding(s) (see {where} for every finding)"
 
 
-PLAN_WORDS = {"upgrade": "upgrade", "new-major": "new major version, not written",
-              "unfixable": "unfixable", "locked": "in a lock file", "transitive": "transitive",
-              "unpinned": "not pinned", "hash-pinned": "hash-pinned", "not-python": "not Python"}
+PLAN_WORDS = {
+    "upgrade": "upgrade",
+    "new-major": "new major version, not written",
+    "unfixable": "unfixable",
+    "locked": "in a lock file",
+    "transitive": "transitive",
+    "unpinned": "not pinned",
+    "hash-pinned": "hash-pinned",
+    "not-python": "not Python",
+}
 
 
 def upgrade_lines(result: ScanResult, diff_limit: int = 12_000, rows: int = 50) -> list[str]:
@@ -142,12 +150,17 @@ def upgrade_lines(result: ScanResult, diff_limit: int = 12_000, rows: int = 50) 
     if plan is None or not plan.packages:
         return []
     written = sum(1 for u in plan.packages if u.applied)
-    lines = [f"### Upgrade plan ({written} to write, {len(plan.packages) - written} listed)", "",
-             *table(["Package", "Now", "Plan", "Why"])]
+    lines = [
+        f"### Upgrade plan ({written} to write, {len(plan.packages) - written} listed)",
+        "",
+        *table(["Package", "Now", "Plan", "Why"]),
+    ]
     for upgrade in plan.packages[:rows]:
         target = f"<b>{code(upgrade.target, 60)}</b> " if upgrade.target else ""
-        lines.append(f"| {code(upgrade.name, 80)} | {code(upgrade.version or '?', 60)} | "
-                     f"{target}{PLAN_WORDS[upgrade.status]} | {text(upgrade.reason, 500)} |")
+        lines.append(
+            f"| {code(upgrade.name, 80)} | {code(upgrade.version or '?', 60)} | "
+            f"{target}{PLAN_WORDS[upgrade.status]} | {text(upgrade.reason, 500)} |"
+        )
     if len(plan.packages) > rows:
         lines.append(f"| … | | | and {len(plan.packages) - rows} more package(s) |")
     lines.append("")
@@ -156,12 +169,23 @@ def upgrade_lines(result: ScanResult, diff_limit: int = 12_000, rows: int = 50) 
         if len(diff) > diff_limit:
             diff = diff[:diff_limit].rsplit("\n", 1)[0] + "\n… (cut: run secgate fix for all)\n"
         fence = "`" * max(3, _longest_run(diff, "`") + 1)
-        lines += ["<details><summary>The diff of the requirement files "
-                  "(<code>secgate fix --write</code> applies it)</summary>", "",
-                  f"{fence}diff", *diff.rstrip("\n").split("\n"), fence, "", "</details>", ""]
+        lines += [
+            "<details><summary>The diff of the requirement files "
+            "(<code>secgate fix --write</code> applies it)</summary>",
+            "",
+            f"{fence}diff",
+            *diff.rstrip("\n").split("\n"),
+            fence,
+            "",
+            "</details>",
+            "",
+        ]
     left = len(plan.left_blocking)
-    lines.append("The plan clears every blocking finding." if not left else
-                 f"After the plan, {left} blocking finding(s) remain.")
+    lines.append(
+        "The plan clears every blocking finding."
+        if not left
+        else f"After the plan, {left} blocking finding(s) remain."
+    )
     lines.append("")
     return lines
 

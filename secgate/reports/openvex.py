@@ -90,8 +90,10 @@ def _statement(finding: Finding) -> dict[str, Any] | None:
             statement["justification"] = decision.vex.justification
         if decision.vex.impact:
             statement["impact_statement"] = decision.vex.impact
-        statement["status_notes"] = f"from {decision.decided_by} (statement " \
-                                    f"{decision.vex.statement} of {decision.vex.source})"
+        statement["status_notes"] = (
+            f"from {decision.decided_by} (statement "
+            f"{decision.vex.statement} of {decision.vex.source})"
+        )
     else:
         statement["status"] = "affected"
         statement["action_statement"] = f"{decision.decided_by}: {decision.reason}"
@@ -109,6 +111,5 @@ def write(result: ScanResult, path: Path, today: date) -> Written:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"{path}: cannot write the OpenVEX document: {exc.strerror}"
-                             ) from None
+            raise UsageError(f"{path}: cannot write the OpenVEX document: {exc.strerror}") from None
     return Written(statements=len(doc["statements"]), left_out=left_out)

@@ -113,5 +113,7 @@ def _write(fmt: str, path: Path, text: str | bytes) -> None:
     try:
         write_atomically(path, data)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write the {fmt} report: {exc.strerror or exc} "
-                         "(nothing was written there)") from None
+        raise UsageError(
+            f"{path}: cannot write the {fmt} report: {exc.strerror or exc} "
+            "(nothing was written there)"
+        ) from None

@@ -69,7 +69,8 @@ def _comment(result: ScanResult, overview: presentation.Overview, limit: int) ->
         doc.add("")
         doc.add_all(markdown_text.table(markdown_text.FINDING_COLUMNS))
         shown += doc.add_rows(
-            (markdown_text.finding_row(f) for f in islice(ordered, blocking)), reserve)
+            (markdown_text.finding_row(f) for f in islice(ordered, blocking)), reserve
+        )
         doc.add("")
     if result.pull_request is None and others and shown == blocking:
         summary = ", ".join(f"{n} {a}" for a, n in actions.items())
@@ -105,8 +106,10 @@ def _diff_sections(doc: markdown_text.Budget, ordered: Iterator[Finding], reserv
         doc.add("Nothing the pull request adds or modifies has a finding.")
     doc.add("")
     if unchanged and shown == len(changed):
-        doc.add(f"<details><summary>Not changed by this pull request ({len(unchanged)})"
-                f"{_actions_text(unchanged)}</summary>")
+        doc.add(
+            f"<details><summary>Not changed by this pull request ({len(unchanged)})"
+            f"{_actions_text(unchanged)}</summary>"
+        )
         doc.add("")
         doc.add_all(markdown_text.table(markdown_text.FINDING_COLUMNS))
         shown += doc.add_rows((markdown_text.finding_row(f) for f in unchanged), reserve)
@@ -132,16 +135,20 @@ def verdict_line(result: ScanResult, overview: presentation.Overview | None = No
     status = result.verdict.status
     actions = overview.counts("action")
     new, existing = overview.new, overview.existing
-    parts = [f"{actions.get('block', 0)} blocking", f"{actions.get('warn', 0)} warning",
-             f"{overview.total} finding(s)"]
+    parts = [
+        f"{actions.get('block', 0)} blocking",
+        f"{actions.get('warn', 0)} warning",
+        f"{overview.total} finding(s)",
+    ]
     if new or existing:
         parts.append(f"{new} new, {existing} existing")
     if result.pull_request is not None:
         changed = sum(1 for finding in result.findings if finding.changed)
         parts.append(f"{changed} in this pull request's changes")
-    return (f"## {presentation.VERDICT_ICONS[status]} secgate: "
-            f"{presentation.VERDICT_WORDS[status]} — "
-            + ", ".join(parts))
+    return (
+        f"## {presentation.VERDICT_ICONS[status]} secgate: "
+        f"{presentation.VERDICT_WORDS[status]} — " + ", ".join(parts)
+    )
 
 
 def counts_table(result: ScanResult, overview: presentation.Overview | None = None) -> list[str]:
@@ -164,10 +171,12 @@ def extras_line(result: ScanResult, overview: presentation.Overview | None = Non
     there are any."""
     overview = overview or presentation.Overview(result.findings)
     accepted, suppressed = overview.accepted, overview.suppressed
-    parts = [f"{accepted} covered by accepted risks" if accepted else "",
-             f"{overview.vex} not affected or fixed by VEX statements" if overview.vex else "",
-             f"{suppressed} suppressed in the code" if suppressed else "",
-             f"{len(result.fixed)} fixed since the baseline" if result.fixed else ""]
+    parts = [
+        f"{accepted} covered by accepted risks" if accepted else "",
+        f"{overview.vex} not affected or fixed by VEX statements" if overview.vex else "",
+        f"{suppressed} suppressed in the code" if suppressed else "",
+        f"{len(result.fixed)} fixed since the baseline" if result.fixed else "",
+    ]
     return " · ".join(p for p in parts if p)
 
 
@@ -178,17 +187,23 @@ def gate_change_lines(result: ScanResult, limit: int = 50) -> list[str]:
     if review is None or not review.changes:
         return []
     weakening = len(review.weakening)
-    lines = [f"### This pull request changes the gate ({weakening} weakening, "
-             f"{len(review.changes) - weakening} other)", "",
-             f"Judged by the configuration of {markdown_text.code(review.base, 100)} at "
-             f"{markdown_text.code(review.commit[:12], 20)}; a weakening change "
-             f"{'blocks' if review.on_weakening == 'block' else 'warns'} "
-             f"(`gate_changes: {review.on_weakening}`).", ""]
+    lines = [
+        f"### This pull request changes the gate ({weakening} weakening, "
+        f"{len(review.changes) - weakening} other)",
+        "",
+        f"Judged by the configuration of {markdown_text.code(review.base, 100)} at "
+        f"{markdown_text.code(review.commit[:12], 20)}; a weakening change "
+        f"{'blocks' if review.on_weakening == 'block' else 'warns'} "
+        f"(`gate_changes: {review.on_weakening}`).",
+        "",
+    ]
     for change in review.changes[:limit]:
         mark = "**weakens**" if change.weakens else "changes"
-        lines.append(f"- {mark} {markdown_text.code(change.file, 120)} "
-                     f"{markdown_text.code(change.setting, 80)}: "
-                     f"{markdown_text.text(change.summary, 400)}")
+        lines.append(
+            f"- {mark} {markdown_text.code(change.file, 120)} "
+            f"{markdown_text.code(change.setting, 80)}: "
+            f"{markdown_text.text(change.summary, 400)}"
+        )
     if len(review.changes) > limit:
         lines.append(f"- … and {len(review.changes) - limit} more change(s)")
     lines.append("")
@@ -204,8 +219,10 @@ def _tail(result: ScanResult) -> list[str]:
         for run in problems[:20]:
             detail = run.error or "; ".join(run.notes) or ""
             state = run.status.value + (" (incomplete)" if run.incomplete else "")
-            lines.append(f"- {markdown_text.text(run.tool, 40)}: {state}"
-                         + (f": {markdown_text.text(detail, 300)}" if detail else ""))
+            lines.append(
+                f"- {markdown_text.text(run.tool, 40)}: {state}"
+                + (f": {markdown_text.text(detail, 300)}" if detail else "")
+            )
         lines.append("")
     lines.extend(markdown_text.advisory_lines(result))
     if result.notes:
@@ -213,6 +230,8 @@ def _tail(result: ScanResult) -> list[str]:
         lines.append("")
         lines.extend(f"- {markdown_text.text(note, 400)}" for note in result.notes[:20])
         lines.append("")
-    lines.append(f"<sub>secgate {markdown_text.text(result.secgate_version, 40)} · policy "
-                 f"{markdown_text.code(result.policy, 200)}</sub>")
+    lines.append(
+        f"<sub>secgate {markdown_text.text(result.secgate_version, 40)} · policy "
+        f"{markdown_text.code(result.policy, 200)}</sub>"
+    )
     return lines

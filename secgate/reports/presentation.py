@@ -40,8 +40,13 @@ VERDICT_ICONS = {
 }
 NO_DECISION = "none"
 """The decision name of a finding the policy has not judged."""
-DECISION_ORDER = [Action.BLOCK.value, Action.WARN.value, Action.PASS.value,
-                  Action.IGNORE.value, NO_DECISION]
+DECISION_ORDER = [
+    Action.BLOCK.value,
+    Action.WARN.value,
+    Action.PASS.value,
+    Action.IGNORE.value,
+    NO_DECISION,
+]
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
@@ -135,8 +140,10 @@ def kev_text(finding: Finding) -> str | None:
     if not kev.listed:
         return "not listed"
     ransomware = "; known use in ransomware campaigns" if kev.ransomware else ""
-    return (f"listed ({clean(kev.cve)}) since {clean(kev.date_added)}, remediation due "
-            f"{clean(kev.due_date)}{ransomware}")
+    return (
+        f"listed ({clean(kev.cve)}) since {clean(kev.date_added)}, remediation due "
+        f"{clean(kev.due_date)}{ransomware}"
+    )
 
 
 def epss_text(finding: Finding) -> str | None:
@@ -145,8 +152,7 @@ def epss_text(finding: Finding) -> str | None:
     if epss is None:
         return None
     day = f", scored {clean(epss.date)}" if epss.date else ""
-    return (f"{epss.score:.3f} ({epss.percentile * 100:.1f}th percentile, "
-            f"{clean(epss.cve)}{day})")
+    return f"{epss.score:.3f} ({epss.percentile * 100:.1f}th percentile, {clean(epss.cve)}{day})"
 
 
 def exploit_badges(finding: Finding) -> list[str]:
@@ -229,6 +235,7 @@ ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
 """A decision's place in report order, by its name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
+
 def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
     """A finding's place in the reports: blocking, then warning, then the rest; within each,
     most severe and highest score first, then ``Finding.sort_key``."""
@@ -254,8 +261,7 @@ def facts_of(finding: Finding) -> Facts:
         action, decided_by = NO_DECISION, ""
     else:
         action, decided_by = decision.action.value, decision.decided_by
-    return (finding.severity.value, finding.category.value, action, finding.baseline,
-            decided_by)
+    return (finding.severity.value, finding.category.value, action, finding.baseline, decided_by)
 
 
 class Overview:

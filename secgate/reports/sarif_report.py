@@ -83,42 +83,60 @@ def _fit(result: ScanResult) -> FittedSarif:
         kept_tools = sorted(tools, key=lambda t: _tool_rank(t, groups[t]))[:MAX_RUNS]
         left_out = sorted(set(tools) - set(kept_tools))
         lost = sum(len(groups[t]) for t in left_out)
-        notes.append(f"SARIF: GitHub accepts at most {MAX_RUNS} runs per file; left out the runs "
-                     f"of {', '.join(left_out)} ({lost} result(s)). The JSON and HTML reports "
-                     "hold every finding.")
+        notes.append(
+            f"SARIF: GitHub accepts at most {MAX_RUNS} runs per file; left out the runs "
+            f"of {', '.join(left_out)} ({lost} result(s)). The JSON and HTML reports "
+            "hold every finding."
+        )
         tools = sorted(kept_tools)
     caps = {tool: _rule_limited_count(groups[tool], MAX_RESULTS_PER_RUN) for tool in tools}
     while True:  # once, unless the compressed file is over budget
-        kept = {tool: groups[tool][:caps[tool]] for tool in tools}
-        dropped = {tool: len(groups[tool]) - len(kept[tool]) for tool in tools
-                   if len(groups[tool]) > len(kept[tool])}
+        kept = {tool: groups[tool][: caps[tool]] for tool in tools}
+        dropped = {
+            tool: len(groups[tool]) - len(kept[tool])
+            for tool in tools
+            if len(groups[tool]) > len(kept[tool])
+        }
         run_notes = {tool: _dropped_note(tool, groups[tool], len(kept[tool])) for tool in dropped}
-        data, size = _render(result, kept, notes + [run_notes[t] for t in sorted(run_notes)],
-                             run_notes, dropped)
+        data, size = _render(
+            result, kept, notes + [run_notes[t] for t in sorted(run_notes)], run_notes, dropped
+        )
         total = sum(len(k) for k in kept.values())
         if size <= GZIP_BUDGET or total == 0:
             break
         ratio = GZIP_BUDGET / size * 0.95
-        notes_size = (f"SARIF: the gzip-compressed file would be {size / 1e6:.1f} MB, over "
-                      f"GitHub's 10 MB upload limit; kept the most severe results of each run.")
+        notes_size = (
+            f"SARIF: the gzip-compressed file would be {size / 1e6:.1f} MB, over "
+            f"GitHub's 10 MB upload limit; kept the most severe results of each run."
+        )
         if notes_size not in notes:
             notes.append(notes_size)
         caps = {tool: max(0, math.floor(len(kept[tool]) * ratio)) for tool in tools}
-    return FittedSarif(data=data,
-                       notes=notes + [run_notes[t] for t in sorted(run_notes)],
-                       gzip_size=size, dropped=dropped)
+    return FittedSarif(
+        data=data,
+        notes=notes + [run_notes[t] for t in sorted(run_notes)],
+        gzip_size=size,
+        dropped=dropped,
+    )
 
 
-def _render(result: ScanResult, kept: dict[str, list[Finding]], notes: list[str],
-            run_notes: dict[str, str], dropped: dict[str, int]) -> tuple[bytes, int]:
+def _render(
+    result: ScanResult,
+    kept: dict[str, list[Finding]],
+    notes: list[str],
+    run_notes: dict[str, str],
+    dropped: dict[str, int],
+) -> tuple[bytes, int]:
     """The SARIF document (UTF-8) of ``kept`` (tool -> its findings to write) and its gzip size.
 
     Indented for a file a person may read; compact past ``INDENT_MAX_RESULTS`` results. Either
     way the same result gives the same bytes (``secgate.sarif.jsonout``)."""
-    trimmed = result.model_copy(update={
-        "runs": [run for run in result.runs if run.tool in kept],
-        "notes": list(result.notes) + [n for n in notes if n not in result.notes],
-    })
+    trimmed = result.model_copy(
+        update={
+            "runs": [run for run in result.runs if run.tool in kept],
+            "notes": list(result.notes) + [n for n in notes if n not in result.notes],
+        }
+    )
     compact = sum(len(k) for k in kept.values()) > INDENT_MAX_RESULTS
     doc = writer.document(trimmed, kept, _style())
     for run in doc["runs"]:
@@ -153,18 +171,21 @@ def _rule_limited_count(findings: list[Finding], cap: int) -> int:
 def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
     left_out = findings[kept:]
     by_severity = Counter(f.severity.value for f in left_out)
-    detail = ", ".join(f"{n} {sev}" for sev, n in sorted(
-        by_severity.items(), key=lambda item: -SEVERITY_RANK[item[0]]))
-    return (f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "
-            f"for GitHub code scanning; left out {len(left_out)} ({detail}). The JSON and HTML "
-            "reports hold every finding.")
-
-
+    detail = ", ".join(
+        f"{n} {sev}"
+        for sev, n in sorted(by_severity.items(), key=lambda item: -SEVERITY_RANK[item[0]])
+    )
+    return (
+        f"SARIF: the {tool} run keeps its {kept} most severe of {len(findings)} results "
+        f"for GitHub code scanning; left out {len(left_out)} ({detail}). The JSON and HTML "
+        "reports hold every finding."
+    )
 
 
 def _style() -> Style:
-    return Style(message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri,
-                 whole_region=True)
+    return Style(
+        message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri, whole_region=True
+    )
 
 
 def _fit_run(run: dict[str, Any], run_notes: dict[str, str], dropped: dict[str, int]) -> None:
@@ -194,8 +215,9 @@ def _tidy_rule(rule: dict[str, Any]) -> None:
             text = clean(rule[key].get("text")) or rule["id"]
             rule[key]["text"] = truncate(text, MAX_RULE_DESCRIPTION)
     if "help" in rule:
-        rule["help"]["text"] = truncate(clean(rule["help"].get("text")) or rule["id"],
-                                        MAX_RULE_HELP)
+        rule["help"]["text"] = truncate(
+            clean(rule["help"].get("text")) or rule["id"], MAX_RULE_HELP
+        )
     props = rule.setdefault("properties", {})
     tags = props.get("tags") or []
     if "security" not in tags:

@@ -28,7 +28,8 @@ def safe_float(value: float) -> bool:
 
 
 def is_plain(  # noqa: C901 - one loop kept whole: it runs for every value written
-        value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True) -> bool:
+    value: Any, trusted: tuple[object, ...] = (), *, allow_none: bool = True
+) -> bool:
     """True when orjson writes ``value`` as ``json.dumps`` does (see the module docstring).
 
     Containers in ``trusted`` (compared by identity) are taken as checked already; so are

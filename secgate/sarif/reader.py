@@ -54,9 +54,11 @@ class ResultView:
     @property
     def rule_id(self) -> str:
         reference = fields.obj_or_empty(self.result, "rule", self.where)
-        rid = fields.scalar_text(self.result, "ruleId", self.where) \
-            or fields.scalar_text(reference, "id", fields.at(self.where, "rule")) \
+        rid = (
+            fields.scalar_text(self.result, "ruleId", self.where)
+            or fields.scalar_text(reference, "id", fields.at(self.where, "rule"))
             or fields.scalar_text(self.rule, "id", self.rule_where)
+        )
         return rid or "unknown-rule"
 
     @property
@@ -79,7 +81,8 @@ def is_sarif(doc: Any) -> bool:
         return False
     version, schema = doc.get("version"), doc.get("$schema")
     return (isinstance(version, str) and version.startswith("2.")) or (
-        isinstance(schema, str) and "sarif" in schema)
+        isinstance(schema, str) and "sarif" in schema
+    )
 
 
 def driver_of(run: dict[str, Any], where: str = "") -> dict[str, Any]:
@@ -125,8 +128,9 @@ def iter_results(doc: dict[str, Any]) -> Iterator[ResultView]:
             if rule_id is not None:
                 by_id.setdefault(rule_id, (rule_where, rule))
         tool = tool_name(run)
-        version = fields.scalar_text(driver, "semanticVersion", driver_where) \
-            or fields.scalar_text(driver, "version", driver_where)
+        version = fields.scalar_text(driver, "semanticVersion", driver_where) or fields.scalar_text(
+            driver, "version", driver_where
+        )
         for result_where, result in fields.objects(run, "results", where):
             reference = fields.obj_or_empty(result, "rule", result_where)
             index = result.get("ruleIndex")
@@ -136,8 +140,9 @@ def iter_results(doc: dict[str, Any]) -> Iterator[ResultView]:
             if type(index) is int and 0 <= index < len(rules):
                 found = rules[index]
             else:
-                rid = fields.scalar_text(result, "ruleId", result_where) or \
-                    fields.scalar_text(reference, "id", fields.at(result_where, "rule"))
+                rid = fields.scalar_text(result, "ruleId", result_where) or fields.scalar_text(
+                    reference, "id", fields.at(result_where, "rule")
+                )
                 if rid is not None:
                     found = by_id.get(rid, found)
             yield ResultView(run, result, found[1], tool, version, result_where, found[0])
@@ -205,13 +210,19 @@ def secgate_properties(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 def _own_finding(view: ResultView, own: dict[str, Any]) -> Finding:
     where = fields.at(view.where, "properties.secgate")
-    data = {k: v for k, v in own.items() if k not in {"lowest_fixed_version", "fixable",
-                                                       CLEARED_RULE_FIELDS}}
+    data = {
+        k: v
+        for k, v in own.items()
+        if k not in {"lowest_fixed_version", "fixable", CLEARED_RULE_FIELDS}
+    }
     rule_own = view.rule_properties.get("secgate")
     if isinstance(rule_own, dict):
         cleared_list = own.get(CLEARED_RULE_FIELDS)
-        cleared = {c for c in cleared_list if isinstance(c, str)} \
-            if isinstance(cleared_list, list) else set()
+        cleared = (
+            {c for c in cleared_list if isinstance(c, str)}
+            if isinstance(cleared_list, list)
+            else set()
+        )
         for key, value in rule_own.items():
             if key not in cleared:
                 data.setdefault(key, value)
@@ -243,8 +254,9 @@ def generic_finding(view: ResultView) -> Finding:
     score = _security_severity(view)
     severity = Severity.from_score(score) if score is not None else _severity_from_level(level)
     tags = _tags(view)
-    cwes = sorted({c for c in (normalize_cwe(f"CWE-{m}") for t in tags
-                               for m in _CWE_RE.findall(t)) if c})
+    cwes = sorted(
+        {c for c in (normalize_cwe(f"CWE-{m}") for t in tags for m in _CWE_RE.findall(t)) if c}
+    )
     where = view.where
     fingerprints = fields.obj_or_empty(result, "partialFingerprints", where)
     fingerprint_where = fields.at(where, "partialFingerprints")
@@ -255,8 +267,7 @@ def generic_finding(view: ResultView) -> Finding:
         rule_id=view.rule_id,
         rule_name=fields.scalar_text(rule, "name", rule_where),
         rule_description=text_of(rule, "shortDescription", rule_where),
-        rule_help=text_of(rule, "fullDescription", rule_where)
-        or text_of(rule, "help", rule_where),
+        rule_help=text_of(rule, "fullDescription", rule_where) or text_of(rule, "help", rule_where),
         help_uri=fields.text(rule, "helpUri", rule_where),
         category=_category(tags),
         severity=severity,
@@ -282,8 +293,11 @@ def message_text(view: ResultView) -> str:
     if not text and message_id:
         strings_where = fields.at(view.rule_where, "messageStrings")
         strings = fields.obj_or_empty(view.rule, "messageStrings", view.rule_where)
-        text = fields.opt_str(fields.obj_or_empty(strings, message_id, strings_where), "text",
-                              fields.at(strings_where, message_id))
+        text = fields.opt_str(
+            fields.obj_or_empty(strings, message_id, strings_where),
+            "text",
+            fields.at(strings_where, message_id),
+        )
         arguments = fields.opt_array(message, "arguments", where)
         for i, arg in enumerate(arguments[:_MAX_ARGUMENTS]):
             if isinstance(arg, (dict, list)):
@@ -395,7 +409,8 @@ def _suppression(result: dict[str, Any], where: str = "") -> Suppression | None:
     for place, supp in fields.objects(result, "suppressions", where):
         if supp.get("status") == "rejected":
             continue
-        kind = SuppressionKind.INLINE if supp.get("kind") == "inSource" else \
-            SuppressionKind.EXTERNAL
+        kind = (
+            SuppressionKind.INLINE if supp.get("kind") == "inSource" else SuppressionKind.EXTERNAL
+        )
         return Suppression(kind=kind, justification=fields.opt_str(supp, "justification", place))
     return None

@@ -37,14 +37,18 @@ def result_from_sarif(doc: Any) -> ScanResult:
         raise InputError("not a SARIF log (the document is not a JSON object)")
     props = secgate_properties(doc)
     if props is None:
-        raise InputError("not a SARIF file written by secgate (no properties.secgate block); "
-                         "use 'secgate scan --input FILE' for other tools' SARIF")
+        raise InputError(
+            "not a SARIF file written by secgate (no properties.secgate block); "
+            "use 'secgate scan --input FILE' for other tools' SARIF"
+        )
     findings = sorted(read_findings(doc), key=Finding.sort_key)
     runs = sorted(read_runs(doc), key=lambda r: (r.tool, r.input_file or ""))
     where = "properties.secgate"
     verdict = validated(Verdict, props.get("verdict"), fields.at(where, "verdict"))
-    fixed = [validated(Finding, _finding_data(item), f"{where}.fixed[{index}]")
-             for index, item in enumerate(fields.opt_array(props, "fixed", where))]
+    fixed = [
+        validated(Finding, _finding_data(item), f"{where}.fixed[{index}]")
+        for index, item in enumerate(fields.opt_array(props, "fixed", where))
+    ]
     notes = fields.opt_array(props, "notes", where)
     for index, note in enumerate(notes):
         if not isinstance(note, str):
@@ -58,17 +62,24 @@ def result_from_sarif(doc: Any) -> ScanResult:
         secgate_version=fields.scalar_text(props, "version", where) or "unknown",
         notes=list(notes),
         fixed=fixed,
-        advisories=[validated(AdvisorySnapshot, item, f"{where}.advisories[{index}]")
-                    for index, item in enumerate(fields.opt_array(props, "advisories", where))],
+        advisories=[
+            validated(AdvisorySnapshot, item, f"{where}.advisories[{index}]")
+            for index, item in enumerate(fields.opt_array(props, "advisories", where))
+        ],
         pull_request=validated(PullRequestGate, props["pull_request"], f"{where}.pull_request")
-        if props.get("pull_request") is not None else None,
+        if props.get("pull_request") is not None
+        else None,
         upgrades=validated(UpgradePlan, props["upgrades"], f"{where}.upgrades")
-        if props.get("upgrades") is not None else None,
+        if props.get("upgrades") is not None
+        else None,
     )
 
 
 def _finding_data(item: Any) -> Any:
     if not isinstance(item, dict):
         return item
-    return {k: v for k, v in item.items()
-            if k not in {"fixable", "lowest_fixed_version", CLEARED_RULE_FIELDS}}
+    return {
+        k: v
+        for k, v in item.items()
+        if k not in {"fixable", "lowest_fixed_version", CLEARED_RULE_FIELDS}
+    }

@@ -73,8 +73,9 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
     out["level"] = finding.level.value
     loc = finding.location
     if loc is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path, style),
-                                                         "uriBaseId": SRCROOT}}
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": _uri(loc.path, style), "uriBaseId": SRCROOT}
+        }
         bounds = _region(loc)
         if bounds is not None:
             physical["region"] = _region_dict(bounds, loc.snippet, style)
@@ -132,8 +133,12 @@ def _region(loc: Location) -> Region | None:
     end_line = loc.end_line if loc.end_line and loc.end_line >= start else None
     start_col = loc.start_column if loc.start_column and loc.start_column >= 1 else None
     end_col = loc.end_column if loc.end_column and loc.end_column >= 1 else None
-    if end_col is not None and start_col is not None and end_line in (None, start) \
-            and end_col < start_col:
+    if (
+        end_col is not None
+        and start_col is not None
+        and end_line in (None, start)
+        and end_col < start_col
+    ):
         end_col = None
     return end_col, end_line, start_col, start
 
@@ -146,8 +151,9 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
     if end_line is not None:
         region["endLine"] = end_line
     if snippet:
-        region["snippet"] = {"text": style.snippet(snippet) if style.snippet is not None
-                             else snippet}
+        region["snippet"] = {
+            "text": style.snippet(snippet) if style.snippet is not None else snippet
+        }
     if start_col is not None:
         region["startColumn"] = start_col
     region["startLine"] = start
@@ -161,8 +167,9 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
 
 def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
     """``properties.secgate`` of a result: the finding without the texts its rule holds."""
-    own: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True,
-                                             exclude=_RULE_FIELD_SET)
+    own: dict[str, Any] = finding.model_dump(
+        mode="json", exclude_none=True, exclude=_RULE_FIELD_SET
+    )
     if finding.properties and not _plain_properties(finding.properties):
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))
@@ -195,8 +202,11 @@ def _extras(finding: Finding, rule: Finding) -> dict[str, Any]:
         value = getattr(finding, name)
         if value is not None and value != getattr(rule, name):
             extras[name] = value
-    cleared = [name for name in _SORTED_RULE_FIELDS
-               if getattr(finding, name) is None and getattr(rule, name) is not None]
+    cleared = [
+        name
+        for name in _SORTED_RULE_FIELDS
+        if getattr(finding, name) is None and getattr(rule, name) is not None
+    ]
     if cleared:
         extras[CLEARED_RULE_FIELDS] = cleared
     return extras

@@ -31,10 +31,15 @@ def _fields(cls: type) -> tuple[tuple[str, str], ...] | None:
     """The (attribute, SARIF property) names of a sarif-om class; None for other types."""
     if cls not in _FIELDS:
         is_run = cls.__name__ == "Run"
-        _FIELDS[cls] = tuple(
-            (fld.name, fld.metadata.get("schema_property_name", fld.name))
-            for fld in attr.fields(cls)
-            if not (is_run and fld.name in _RUN_DEFAULTS_OMITTED)) if attr.has(cls) else None
+        _FIELDS[cls] = (
+            tuple(
+                (fld.name, fld.metadata.get("schema_property_name", fld.name))
+                for fld in attr.fields(cls)
+                if not (is_run and fld.name in _RUN_DEFAULTS_OMITTED)
+            )
+            if attr.has(cls)
+            else None
+        )
     return _FIELDS[cls]
 
 
@@ -54,8 +59,11 @@ def to_json(obj: Any) -> Any:
             out[prop] = to_json(value)
         return out
     if isinstance(obj, dict):
-        return {k if type(k) is str else str(k): v if type(v) in _SCALAR_TYPES else to_json(v)
-                for k, v in obj.items() if v is not None}
+        return {
+            k if type(k) is str else str(k): v if type(v) in _SCALAR_TYPES else to_json(v)
+            for k, v in obj.items()
+            if v is not None
+        }
     if isinstance(obj, (list, tuple)):
         return [v if type(v) in _SCALAR_TYPES else to_json(v) for v in obj]
     return obj

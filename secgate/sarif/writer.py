@@ -35,9 +35,20 @@ from secgate.sarif.results import (
 )
 from secgate.sarif.serialize import to_json
 
-__all__ = ["CLEARED_RULE_FIELDS", "FINGERPRINT_KEY", "LINE_HASH_KEY", "SRCROOT", "TOOL_INFO_URIS",
-           "RunFrame", "document", "dumps", "findings_by_tool", "log_frame", "run_frames",
-           "to_dict"]
+__all__ = [
+    "CLEARED_RULE_FIELDS",
+    "FINGERPRINT_KEY",
+    "LINE_HASH_KEY",
+    "SRCROOT",
+    "TOOL_INFO_URIS",
+    "RunFrame",
+    "document",
+    "dumps",
+    "findings_by_tool",
+    "log_frame",
+    "run_frames",
+    "to_dict",
+]
 
 _RULE_FIELDS = set(RULE_FIELDS)
 
@@ -74,8 +85,9 @@ def findings_by_tool(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return dict(by_tool)
 
 
-def document(result: ScanResult, by_tool: Mapping[str, list[Finding]],
-             style: Style | None = None) -> dict[str, Any]:
+def document(
+    result: ScanResult, by_tool: Mapping[str, list[Finding]], style: Style | None = None
+) -> dict[str, Any]:
     """The SARIF document with one run per tool of ``by_tool`` (findings sorted, see
     ``findings_by_tool``) or of ``result.runs``; ``result.findings`` is not read."""
     doc = log_frame(result)
@@ -120,17 +132,20 @@ def log_frame(result: ScanResult) -> dict[str, Any]:
     if result.pull_request is not None:
         properties["secgate"]["pull_request"] = result.pull_request.model_dump(mode="json")
     if result.advisories:  # the advisory snapshots the scan consulted, with their dates
-        properties["secgate"]["advisories"] = [s.model_dump(mode="json")
-                                               for s in result.advisories]
+        properties["secgate"]["advisories"] = [s.model_dump(mode="json") for s in result.advisories]
     if result.upgrades is not None:  # the upgrade plan of the blocking dependencies
         properties["secgate"]["upgrades"] = result.upgrades.model_dump(mode="json")
-    doc: dict[str, Any] = to_json(om.SarifLog(version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI,
-                                              runs=[], properties=properties))
+    doc: dict[str, Any] = to_json(
+        om.SarifLog(
+            version=SARIF_VERSION, schema_uri=SARIF_SCHEMA_URI, runs=[], properties=properties
+        )
+    )
     return doc
 
 
-def run_frames(result: ScanResult, by_tool: Mapping[str, list[Finding]],
-               style: Style) -> Iterator[RunFrame]:
+def run_frames(
+    result: ScanResult, by_tool: Mapping[str, list[Finding]], style: Style
+) -> Iterator[RunFrame]:
     """The runs of ``document``, one at a time: each run's sarif-om objects are built,
     converted to data and freed before the next."""
     runs_by_tool: dict[str, list[ScannerRun]] = defaultdict(list)
@@ -143,8 +158,9 @@ def run_frames(result: ScanResult, by_tool: Mapping[str, list[Finding]],
         yield RunFrame(doc=to_json(run), findings=findings, rules=rules, style=style)
 
 
-def _build_run(tool: str, findings: list[Finding],
-               scanner_runs: list[ScannerRun]) -> tuple[om.Run, dict[str, Finding]]:
+def _build_run(
+    tool: str, findings: list[Finding], scanner_runs: list[ScannerRun]
+) -> tuple[om.Run, dict[str, Finding]]:
     """The sarif-om run, without its results; and rule id -> the finding its rule is made
     from, in rule index order."""
     first: dict[str, Finding] = {}
@@ -154,7 +170,8 @@ def _build_run(tool: str, findings: list[Finding],
         max_score[finding.rule_id] = max(max_score[finding.rule_id], finding.score)
     rules = {rule_id: first[rule_id] for rule_id in sorted(first)}
     version = next((r.version for r in scanner_runs if r.version), None) or next(
-        (f.tool_version for f in findings if f.tool_version), None)
+        (f.tool_version for f in findings if f.tool_version), None
+    )
     driver = om.ToolComponent(
         name=tool,
         version=version,
@@ -166,8 +183,11 @@ def _build_run(tool: str, findings: list[Finding],
         automation_details=om.RunAutomationDetails(id=f"secgate/{tool}/"),
         invocations=[_build_invocation(r) for r in scanner_runs] or None,
         results=[],
-        original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=om.Message(
-            text="The root of the scanned repository."))},
+        original_uri_base_ids={
+            SRCROOT: om.ArtifactLocation(
+                description=om.Message(text="The root of the scanned repository.")
+            )
+        },
         column_kind="unicodeCodePoints",
     )
     return run, rules
@@ -176,8 +196,14 @@ def _build_run(tool: str, findings: list[Finding],
 def _build_rule(finding: Finding, score: float) -> om.ReportingDescriptor:
     short = finding.rule_description or finding.rule_name or finding.rule_id
     full = finding.rule_help or short
-    tags = sorted({"security", finding.category.value, *finding.tags,
-                   *(f"external/cwe/{c.lower()}" for c in finding.cwes)})
+    tags = sorted(
+        {
+            "security",
+            finding.category.value,
+            *finding.tags,
+            *(f"external/cwe/{c.lower()}" for c in finding.cwes),
+        }
+    )
     return om.ReportingDescriptor(
         id=finding.rule_id,
         name=_rule_name(finding),
@@ -186,28 +212,33 @@ def _build_rule(finding: Finding, score: float) -> om.ReportingDescriptor:
         help=om.MultiformatMessageString(text=full),
         help_uri=finding.help_uri,
         default_configuration=om.ReportingConfiguration(level=finding.severity.sarif_level.value),
-        properties={"tags": tags, "security-severity": f"{score:.1f}",
-                    "precision": _precision(finding.confidence),
-                    "secgate": _rule_properties(finding)},
+        properties={
+            "tags": tags,
+            "security-severity": f"{score:.1f}",
+            "precision": _precision(finding.confidence),
+            "secgate": _rule_properties(finding),
+        },
     )
 
 
 def _rule_name(finding: Finding) -> str | None:
     """A SARIF rule name: an identifier without spaces (GitHub shows it)."""
     raw = finding.rule_name or finding.rule_id
-    name = "".join(part[:1].upper() + part[1:] for part in
-                   "".join(c if c.isalnum() else " " for c in raw).split())
+    name = "".join(
+        part[:1].upper() + part[1:]
+        for part in "".join(c if c.isalnum() else " " for c in raw).split()
+    )
     return name or None
 
 
 def _precision(confidence: str | None) -> str:
     return {"high": "high", "medium": "medium", "low": "low"}.get(
-        (confidence or "").lower(), "medium")
+        (confidence or "").lower(), "medium"
+    )
 
 
 def _finding_properties(finding: Finding) -> dict[str, Any]:
-    data: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True,
-                                              exclude=_RULE_FIELDS)
+    data: dict[str, Any] = finding.model_dump(mode="json", exclude_none=True, exclude=_RULE_FIELDS)
     if finding.fixable:
         data["fixable"] = True
         data["lowest_fixed_version"] = finding.lowest_fixed_version
@@ -221,11 +252,16 @@ def _rule_properties(finding: Finding) -> dict[str, Any]:
 def _build_invocation(run: ScannerRun) -> om.Invocation:
     notifications = []
     if run.error:
-        notifications.append(om.Notification(
-            level="error", message=om.Message(text=run.error),
-            descriptor=om.ReportingDescriptorReference(id=f"secgate/{run.status.value}")))
+        notifications.append(
+            om.Notification(
+                level="error",
+                message=om.Message(text=run.error),
+                descriptor=om.ReportingDescriptorReference(id=f"secgate/{run.status.value}"),
+            )
+        )
     notifications.extend(
-        om.Notification(level="note", message=om.Message(text=note)) for note in run.notes)
+        om.Notification(level="note", message=om.Message(text=note)) for note in run.notes
+    )
     return om.Invocation(
         execution_successful=run.succeeded,
         command_line=shlex.join(run.command) if run.command else None,

@@ -70,9 +70,21 @@ class TreeInputs:
     def _git_files(self) -> list[str] | None:
         try:
             done = subprocess.run(
-                ["git", "-C", str(self.target), "ls-files", "-z", "--cached", "--others",
-                 "--exclude-standard"], capture_output=True, check=False, timeout=_GIT_TIMEOUT,
-                stdin=subprocess.DEVNULL)
+                [
+                    "git",
+                    "-C",
+                    str(self.target),
+                    "ls-files",
+                    "-z",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                ],
+                capture_output=True,
+                check=False,
+                timeout=_GIT_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
         if done.returncode != 0:
@@ -83,8 +95,11 @@ class TreeInputs:
     def _walk(self) -> Iterator[str]:
         for root, dirs, files in os.walk(self.target):
             here = Path(root)
-            dirs[:] = sorted(d for d in dirs if d not in UNHASHED_DIRS
-                             and not (here / d / "pyvenv.cfg").is_file())
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in UNHASHED_DIRS and not (here / d / "pyvenv.cfg").is_file()
+            )
             rel = here.relative_to(self.target)
             for name in files:
                 yield (rel / name).as_posix()
@@ -92,22 +107,32 @@ class TreeInputs:
     def sources(self, suffixes: frozenset[str] | None) -> str:
         """The digest of the project's files (only those ending in ``suffixes`` when given)."""
         if suffixes not in self._source_digests:
-            lines = [f"{name}\0{self.file_digest(self.target / name)}\n" for name in self.files
-                     if suffixes is None or name.endswith(tuple(suffixes))]
-            self._source_digests[suffixes] = digest("".join(lines).encode(
-                "utf-8", "surrogateescape"))
+            lines = [
+                f"{name}\0{self.file_digest(self.target / name)}\n"
+                for name in self.files
+                if suffixes is None or name.endswith(tuple(suffixes))
+            ]
+            self._source_digests[suffixes] = digest(
+                "".join(lines).encode("utf-8", "surrogateescape")
+            )
         return self._source_digests[suffixes]
 
     @cached_property
     def git_head(self) -> str:
         """The digest of HEAD's commit and every ref; ``no-git`` outside a repository."""
         parts = []
-        for argv in (["rev-parse", "--verify", "--quiet", "HEAD"],
-                     ["for-each-ref", "--format=%(objectname) %(refname)"]):
+        for argv in (
+            ["rev-parse", "--verify", "--quiet", "HEAD"],
+            ["for-each-ref", "--format=%(objectname) %(refname)"],
+        ):
             try:
-                done = subprocess.run(["git", "-C", str(self.target), *argv],
-                                      capture_output=True, check=False, timeout=_GIT_TIMEOUT,
-                                      stdin=subprocess.DEVNULL)
+                done = subprocess.run(
+                    ["git", "-C", str(self.target), *argv],
+                    capture_output=True,
+                    check=False,
+                    timeout=_GIT_TIMEOUT,
+                    stdin=subprocess.DEVNULL,
+                )
             except (OSError, subprocess.TimeoutExpired):
                 return "no-git"
             parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
@@ -116,13 +141,13 @@ class TreeInputs:
     @cached_property
     def requirements(self) -> str:
         found = requirement_files.read(self.target)
-        return json_digest([[name, self.file_digest(self.target / name)]
-                             for name in found.files])
+        return json_digest([[name, self.file_digest(self.target / name)] for name in found.files])
 
     @cached_property
     def environment(self) -> str:
-        listings = {env: _site_packages_listing(self.target / env)
-                    for env in environment_dirs(self.target)}
+        listings = {
+            env: _site_packages_listing(self.target / env) for env in environment_dirs(self.target)
+        }
         return json_digest(listings)
 
     def digest(self, inputs: CacheInputs) -> dict[str, str]:
@@ -137,8 +162,9 @@ class TreeInputs:
                 values[kind] = self.requirements
             elif kind == "environment":
                 values[kind] = self.environment
-        values["files"] = json_digest([[name, self.file_digest(self.target / name)]
-                                        for name in inputs.files])
+        values["files"] = json_digest(
+            [[name, self.file_digest(self.target / name)] for name in inputs.files]
+        )
         return values
 
 
@@ -159,8 +185,9 @@ def _listing(directory: Path) -> list[list[Any]]:
 
 
 def _site_packages_listing(environment: Path) -> dict[str, list[list[Any]]]:
-    sites = sorted([*environment.glob("lib/python*/site-packages"),
-                    *environment.glob("Lib/site-packages")])
+    sites = sorted(
+        [*environment.glob("lib/python*/site-packages"), *environment.glob("Lib/site-packages")]
+    )
     return {site.relative_to(environment).as_posix(): _listing(site) for site in sites}
 
 
@@ -171,8 +198,9 @@ def relative(path: Path, target: Path) -> str:
         return str(path)
 
 
-def named_files(args: Sequence[str], cwd: Path, target: Path, work_dir: Path,
-                 inputs: TreeInputs) -> dict[str, Any]:
+def named_files(
+    args: Sequence[str], cwd: Path, target: Path, work_dir: Path, inputs: TreeInputs
+) -> dict[str, Any]:
     """The files and directories named on a command line: a file by its content, a directory
     by its listing (the scanned directory and the private work directory excepted)."""
     named: dict[str, Any] = {}

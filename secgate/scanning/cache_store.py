@@ -84,22 +84,26 @@ class TrustedDirectory:
             if _is_inside(resolved, tree):
                 raise CacheUnavailable(
                     f"the cache directory {directory} is inside the scanned directory, which "
-                    "the change under review can write")
+                    "the change under review can write"
+                )
         if os.path.islink(directory):
             raise CacheUnavailable(f"the cache directory {directory} is a symlink")
         try:
             resolved.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = os.lstat(resolved)
         except OSError as exc:
-            raise CacheUnavailable(f"cannot create the cache directory {directory}: "
-                                   f"{exc.strerror}") from None
+            raise CacheUnavailable(
+                f"cannot create the cache directory {directory}: {exc.strerror}"
+            ) from None
         if not stat.S_ISDIR(info.st_mode):
             raise CacheUnavailable(f"the cache directory {directory} is not a directory")
         if info.st_uid != os.getuid():
             raise CacheUnavailable(f"the cache directory {directory} belongs to another user")
         if info.st_mode & 0o022:
-            raise CacheUnavailable(f"the cache directory {directory} is writable by other "
-                                   "users (chmod 700 it, or remove it)")
+            raise CacheUnavailable(
+                f"the cache directory {directory} is writable by other "
+                "users (chmod 700 it, or remove it)"
+            )
         return cls(resolved, _read_or_create_key(resolved / KEY_FILE))
 
     def seal(self, kind: str, name: str, payload: bytes) -> bytes:
@@ -110,8 +114,12 @@ class TrustedDirectory:
         """The payload of a stored file, or None when it does not verify."""
         header, newline, payload = data.partition(b"\n")
         parts = header.split(b" ")
-        if not newline or len(parts) != 3 or parts[0] != _HEADER or \
-                parts[1] != str(FORMAT).encode():
+        if (
+            not newline
+            or len(parts) != 3
+            or parts[0] != _HEADER
+            or parts[1] != str(FORMAT).encode()
+        ):
             return None
         expected = self._mac(kind, name, payload).encode()
         return payload if hmac.compare_digest(parts[2], expected) else None
@@ -159,8 +167,12 @@ def _read_key(path: Path) -> bytes | None:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or \
-                info.st_mode & 0o077 or info.st_size > 256:
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.getuid()
+            or info.st_mode & 0o077
+            or info.st_size > 256
+        ):
             return None
         text = os.read(fd, 256).strip()
     except OSError:

@@ -35,9 +35,12 @@ def by_file_name(sample: Sample, path: Path) -> Adapter | None:
     if not is_empty_report(sample):
         return None
     words = path.name.lower()
-    named = [name for name in registry.ADAPTERS
-             if name != registry.GENERIC and re.search(
-                 rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", words)]
+    named = [
+        name
+        for name in registry.ADAPTERS
+        if name != registry.GENERIC
+        and re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", words)
+    ]
     longest = [n for n in named if not any(o != n and n in o for o in named)]
     if len(longest) != 1:
         return None

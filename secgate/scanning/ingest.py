@@ -58,12 +58,15 @@ def _ingest(spec: InputSpec) -> list[Outcome]:
         if fallback is None:
             other = detection.other_tool(sample, adapter.name)
             if other is not None:
-                raise InputError(f"not {adapter.name} output: this is {other} output "
-                                 f"(use --input {other}=FILE)", path=path) from None
+                raise InputError(
+                    f"not {adapter.name} output: this is {other} output (use --input {other}=FILE)",
+                    path=path,
+                ) from None
             raise InputError(f"{adapter.name} output: {exc.message}", path=path) from None
         adapter, parsed = fallback
-        parsed.notes.insert(0, f"read as generic SARIF: not readable as {refused}'s SARIF "
-                               f"({exc.message})")
+        parsed.notes.insert(
+            0, f"read as generic SARIF: not readable as {refused}'s SARIF ({exc.message})"
+        )
     return _outcomes(adapter.name, parsed, path)
 
 
@@ -75,10 +78,13 @@ def _detect(sample: Sample, path: Path) -> Adapter:
             raise InputError(
                 "an empty report (JSON `[]` or `null`) does not say which tool wrote it; "
                 "name the tool with --input TOOL=FILE (or put its name in the file's name)",
-                path=path)
+                path=path,
+            )
         raise InputError(
             f"no adapter recognises this file (known: {known}); "
-            "name the tool with --input TOOL=FILE", path=path)
+            "name the tool with --input TOOL=FILE",
+            path=path,
+        )
     return found
 
 
@@ -89,10 +95,18 @@ def _outcomes(adapter_name: str, parsed: ParseResult, path: Path) -> list[Outcom
     tools = sorted({f.tool for f in parsed.findings}) or [adapter_name]
     if adapter_name != registry.GENERIC:
         tools = [adapter_name]
-    runs = [ScannerRun(tool=tool, version=parsed.tool_version, status=RunStatus.OK,
-                       origin="input", input_file=str(path), notes=list(parsed.notes),
-                       incomplete=parsed.incomplete)
-            for tool in tools]
+    runs = [
+        ScannerRun(
+            tool=tool,
+            version=parsed.tool_version,
+            status=RunStatus.OK,
+            origin="input",
+            input_file=str(path),
+            notes=list(parsed.notes),
+            incomplete=parsed.incomplete,
+        )
+        for tool in tools
+    ]
     return _split(parsed, runs)
 
 
@@ -108,8 +122,17 @@ def _split(parsed: ParseResult, runs: list[ScannerRun]) -> list[Outcome]:
         if not run.version:
             run.version = next((f.tool_version for f in findings if f.tool_version), None)
         run.finding_count = len(findings)
-        outcomes.append(Outcome(run=run, parsed=ParseResult(
-            findings=findings, tool_version=run.version, notes=list(run.notes),
-            incomplete=run.incomplete, skipped=parsed.skipped if i == 0 else 0,
-            secret_values=parsed.secret_values)))
+        outcomes.append(
+            Outcome(
+                run=run,
+                parsed=ParseResult(
+                    findings=findings,
+                    tool_version=run.version,
+                    notes=list(run.notes),
+                    incomplete=run.incomplete,
+                    skipped=parsed.skipped if i == 0 else 0,
+                    secret_values=parsed.secret_values,
+                ),
+            )
+        )
     return outcomes

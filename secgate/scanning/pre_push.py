@@ -31,8 +31,9 @@ SIGNATURE = "# secgate pre-push hook"
 
 def _git(repo: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
     except FileNotFoundError:
         raise UsageError("git is not installed") from None
     if done.returncode != 0:
@@ -77,8 +78,11 @@ def install(repo: Path, python: str = sys.executable) -> tuple[Path, Path | None
     if hook.exists() and not is_secgate_hook(hook):
         kept = directory / LOCAL_NAME
         if kept.exists():
-            raise UsageError(f"both {HOOK_NAME} and {LOCAL_NAME} exist and neither is "
-                             "secgate's; merge them by hand, then install again", path=directory)
+            raise UsageError(
+                f"both {HOOK_NAME} and {LOCAL_NAME} exist and neither is "
+                "secgate's; merge them by hand, then install again",
+                path=directory,
+            )
         hook.rename(kept)
     hook.write_text(hook_script(python), encoding="utf-8")
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -112,8 +116,12 @@ def scan_command(repo: Path) -> list[str]:
 
 
 def _config(repo: Path, key: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), "config", "--get", key], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(repo), "config", "--get", key],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
@@ -123,13 +131,17 @@ def run(repo: Path, args: tuple[str, ...], refs: bytes) -> int:
     if local.is_file() and os.access(local, os.X_OK):  # git, too, runs only executable hooks
         done = subprocess.run([str(local), *args], input=refs, check=False)
         if done.returncode != 0:
-            print(f"secgate: {LOCAL_NAME} refused the push (exit {done.returncode})",
-                  file=sys.stderr)
+            print(
+                f"secgate: {LOCAL_NAME} refused the push (exit {done.returncode})", file=sys.stderr
+            )
             return done.returncode
     if not refs.strip():
         return ExitCode.PASS.value  # nothing is being pushed (e.g. everything up to date)
     code = subprocess.run(scan_command(repo), check=False).returncode
     if code != ExitCode.PASS.value:
-        print(f"secgate: push refused (secgate scan exit {code}); fix the findings, or "
-              "push with --no-verify to skip the gate once", file=sys.stderr)
+        print(
+            f"secgate: push refused (secgate scan exit {code}); fix the findings, or "
+            "push with --no-verify to skip the gate once",
+            file=sys.stderr,
+        )
     return code

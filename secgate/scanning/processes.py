@@ -32,17 +32,31 @@ def execute(invocation: Invocation, *, timeout: float, work_dir: Path) -> Proces
     a pipe and stall; the tool's temporary files go to ``work_dir/tmp``."""
     scratch = work_dir / "tmp"
     scratch.mkdir(mode=0o700, exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(scratch), "TMP": str(scratch), "TEMP": str(scratch),
-           **invocation.env}
+    env = {
+        **os.environ,
+        "TMPDIR": str(scratch),
+        "TMP": str(scratch),
+        "TEMP": str(scratch),
+        **invocation.env,
+    }
     out_path, err_path = work_dir / "stdout", work_dir / "stderr"
-    with os.fdopen(interrupt.create_private_file(out_path), "wb") as out, \
-            os.fdopen(interrupt.create_private_file(err_path), "wb") as err:
+    with (
+        os.fdopen(interrupt.create_private_file(out_path), "wb") as out,
+        os.fdopen(interrupt.create_private_file(err_path), "wb") as err,
+    ):
         if interrupt.stopping():
             return ProcessResult(None, b"", b"", start_error="not started: secgate is stopping")
         try:
             process = subprocess.Popen(  # never a shell: argv is passed as a list
-                invocation.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=invocation.cwd, env=env, start_new_session=True, umask=0o077)
+                invocation.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=invocation.cwd,
+                env=env,
+                start_new_session=True,
+                umask=0o077,
+            )
         except OSError as exc:
             return ProcessResult(None, b"", b"", start_error=f"could not start: {exc.strerror}")
         timed_out = False
@@ -55,8 +69,9 @@ def execute(invocation: Invocation, *, timeout: float, work_dir: Path) -> Proces
             finally:
                 # the leader may have exited while children it started still run
                 kill_group(process, quiet=True)
-    return ProcessResult(process.returncode, out_path.read_bytes(), err_path.read_bytes(),
-                         timed_out=timed_out)
+    return ProcessResult(
+        process.returncode, out_path.read_bytes(), err_path.read_bytes(), timed_out=timed_out
+    )
 
 
 def kill_group(process: subprocess.Popen[bytes], *, quiet: bool = False) -> None:
@@ -108,7 +123,7 @@ def _group_states(pgid: int) -> list[str] | None:
         except OSError:
             continue
         # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if len(fields) > 2 and fields[2] == str(pgid):
             states.append(fields[0])
     return states

@@ -123,8 +123,9 @@ class Plan:
 class ResultCache:
     """The entries of one cache directory (checked and keyed: ``secgate.scanning.cache_store``)."""
 
-    def __init__(self, directory: Path, max_bytes: int | None = None, *,
-                 scanned: Path | None = None) -> None:
+    def __init__(
+        self, directory: Path, max_bytes: int | None = None, *, scanned: Path | None = None
+    ) -> None:
         """Raises ``CacheUnavailable`` when ``directory`` cannot be trusted (inside
         ``scanned``, writable by others...)."""
         self.trusted = TrustedDirectory.open(directory, scanned)
@@ -158,9 +159,14 @@ class ResultCache:
         try:
             with interrupt.private_dir(f"secgate-{adapter.name}-key-") as work_dir:
                 tmp = str(work_dir)
-                ctx = RunContext(target=options.target, work_dir=work_dir,
-                                 executable=executable, config=config, unsafe=options.unsafe,
-                                 history_since=options.history_since)
+                ctx = RunContext(
+                    target=options.target,
+                    work_dir=work_dir,
+                    executable=executable,
+                    config=config,
+                    unsafe=options.unsafe,
+                    history_since=options.history_since,
+                )
                 if adapter.preflight(ctx, version):
                     return plan
                 plan.runs_process = True
@@ -171,21 +177,27 @@ class ResultCache:
                     return plan
                 invocation = adapter.invocation(ctx)
                 argv = [arg.replace(tmp, WORK_DIR_PLACEHOLDER) for arg in invocation.argv]
-                env = {k: v.replace(tmp, WORK_DIR_PLACEHOLDER)
-                       for k, v in invocation.env.items()}
+                env = {k: v.replace(tmp, WORK_DIR_PLACEHOLDER) for k, v in invocation.env.items()}
                 cwd = invocation.cwd or options.target
                 with inputs.lock:
-                    named = named_files(invocation.argv[1:], cwd, options.target, Path(tmp),
-                                         inputs)
+                    named = named_files(invocation.argv[1:], cwd, options.target, Path(tmp), inputs)
                     digests = inputs.digest(wanted)
         except SecgateError:
             return plan  # the run itself reports the problem
         salt = os.environ.get("SECGATE_SECRET_SALT", DEFAULT_SALT)
         material = {
-            "format": FORMAT, "secgate": __version__, "salt": digest(salt.encode()),
-            "tool": adapter.name, "executable": executable, "version": version,
-            "argv": argv, "env": env, "cwd": relative(cwd, options.target),
-            "settings": config, "named": named, "inputs": digests,
+            "format": FORMAT,
+            "secgate": __version__,
+            "salt": digest(salt.encode()),
+            "tool": adapter.name,
+            "executable": executable,
+            "version": version,
+            "argv": argv,
+            "env": env,
+            "cwd": relative(cwd, options.target),
+            "settings": config,
+            "named": named,
+            "inputs": digests,
         }
         plan.key = json_digest(material)
         plan.hit, plan.had_secrets = self.load(plan.key, adapter.name)
@@ -197,14 +209,25 @@ class ResultCache:
             stat = os.stat(executable)
         except OSError:
             return read_version(adapter, executable)
-        memo = self.directory / "versions" / json_digest(
-            [adapter.name, os.path.realpath(executable), stat.st_size, stat.st_mtime_ns,
-             list(adapter.version_args)])
+        memo = (
+            self.directory
+            / "versions"
+            / json_digest(
+                [
+                    adapter.name,
+                    os.path.realpath(executable),
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    list(adapter.version_args),
+                ]
+            )
+        )
         try:
             payload = self.trusted.unseal("version", memo.name, memo.read_bytes())
             stored = json.loads(payload) if payload is not None else None
-            if isinstance(stored, dict) and (stored.get("version") is None or
-                                             isinstance(stored.get("version"), str)):
+            if isinstance(stored, dict) and (
+                stored.get("version") is None or isinstance(stored.get("version"), str)
+            ):
                 value: str | None = stored.get("version")
                 remember_version(adapter, executable, value)
                 return value
@@ -212,8 +235,10 @@ class ResultCache:
             pass
         version = read_version(adapter, executable)
         if not interrupt.stopping():  # a version read cut short is no version to remember
-            self._write(memo, self.trusted.seal("version", memo.name,
-                                                json.dumps({"version": version}).encode()))
+            self._write(
+                memo,
+                self.trusted.seal("version", memo.name, json.dumps({"version": version}).encode()),
+            )
         return version
 
     # --- entries --------------------------------------------------------------------------
@@ -258,13 +283,17 @@ class ResultCache:
         left alone (the scan does not depend on it)."""
         run = outcome.run
         body = {
-            "key": key, "tool": run.tool, "stored_at": time.time(), "max_age": max_age,
-            "had_secrets": bool(outcome.parsed.secret_values) or any(
-                f.secret is not None for f in outcome.parsed.findings),
+            "key": key,
+            "tool": run.tool,
+            "stored_at": time.time(),
+            "max_age": max_age,
+            "had_secrets": bool(outcome.parsed.secret_values)
+            or any(f.secret is not None for f in outcome.parsed.findings),
             "duration": run.duration,
             "run": run.model_dump(mode="json", exclude={"origin", "duration", "started_at"}),
-            "findings": [f.model_dump(mode="json", exclude_defaults=True)
-                         for f in outcome.parsed.findings],
+            "findings": [
+                f.model_dump(mode="json", exclude_defaults=True) for f in outcome.parsed.findings
+            ],
         }
         payload = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
         self._write(self.path(key), self.trusted.seal("entry", key, payload))
@@ -353,8 +382,12 @@ def meets_secrets(plan: Plan) -> bool:
     return Category.SECRET in plan.adapter.categories or plan.had_secrets
 
 
-def run_all(adapters: Sequence[Adapter], options: RunOptions, cache: ResultCache,
-            progress: ProgressCallback | None = None) -> list[Outcome]:
+def run_all(
+    adapters: Sequence[Adapter],
+    options: RunOptions,
+    cache: ResultCache,
+    progress: ProgressCallback | None = None,
+) -> list[Outcome]:
     """``secgate.scanning.runner.run_all`` with reuse: each adapter's stored outcome when its key
     matches, a fresh run otherwise (every scanner that meets secrets runs fresh as soon as any
     scanner does; see the module's docstring). Fresh outcomes carry their ``cache_key`` for
@@ -392,8 +425,10 @@ def store_fresh(cache: ResultCache, outcomes: Sequence[Outcome]) -> None:
         run = outcome.run
         if outcome.cache_key is None or run.origin != "run" or run.status is not RunStatus.OK:
             continue
-        ages = [ADVISORY_MAX_AGE if Category.DEPENDENCY in _categories(run.tool) else None,
-                INCOMPLETE_MAX_AGE if run.incomplete else None]
+        ages = [
+            ADVISORY_MAX_AGE if Category.DEPENDENCY in _categories(run.tool) else None,
+            INCOMPLETE_MAX_AGE if run.incomplete else None,
+        ]
         known = [age for age in ages if age is not None]
         cache.store(outcome.cache_key, outcome, max_age=min(known) if known else None)
         stored = True

@@ -32,6 +32,8 @@ def default_jobs() -> int:
     """Scanners run at once by default: one more than the cores, because one of them is often
     waiting on its network or disk rather than computing (pip-audit asking an index, say)."""
     return (os.cpu_count() or 1) + 1
+
+
 _ERROR_TAIL = 2000
 WORK_DIR_PLACEHOLDER = "$WORK"
 """Stands for the run's private temporary directory in recorded commands."""
@@ -73,8 +75,9 @@ class RunOptions:
     (``RunContext.history_since``)."""
 
 
-def run_all(adapters: Sequence[Adapter], options: RunOptions,
-            progress: ProgressCallback | None = None) -> list[Outcome]:
+def run_all(
+    adapters: Sequence[Adapter], options: RunOptions, progress: ProgressCallback | None = None
+) -> list[Outcome]:
     """Run every adapter's tool against ``options.target``, at most ``options.jobs`` at once.
     Outcomes come back in the order of ``adapters``."""
     notify = progress or (lambda *_: None)
@@ -83,16 +86,21 @@ def run_all(adapters: Sequence[Adapter], options: RunOptions,
         return [future.result() for future in futures]
 
 
-def run_one(adapter: Adapter, options: RunOptions,
-            progress: ProgressCallback | None = None) -> Outcome:
+def run_one(
+    adapter: Adapter, options: RunOptions, progress: ProgressCallback | None = None
+) -> Outcome:
     """Run one adapter's tool and parse its output; never raises for the tool's failures."""
     notify = progress or (lambda *_: None)
     started = time.monotonic()
     started_at = start_time()
 
     def finish(run: ScannerRun, parsed: ParseResult | None = None) -> Outcome:
-        if run.version is None and executable is not None and adapter.version_in_output \
-                and run.status is not RunStatus.SKIPPED:
+        if (
+            run.version is None
+            and executable is not None
+            and adapter.version_in_output
+            and run.status is not RunStatus.SKIPPED
+        ):
             run.version = read_version(adapter, executable)  # the report did not say
         run.duration = round(time.monotonic() - started, 3)
         run.started_at = started_at
@@ -103,47 +111,65 @@ def run_one(adapter: Adapter, options: RunOptions,
 
     executable = adapter.find_executable()
     if executable is None:
-        return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED,
-                                 error=adapter.missing_reason()))
+        return finish(
+            ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=adapter.missing_reason())
+        )
     skip_reason = adapter.skip_reason_with(options.target, options.settings.get(adapter.name, {}))
     if skip_reason:
-        return finish(ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None,
-                                 notes=[skip_reason]))
+        return finish(
+            ScannerRun(tool=adapter.name, status=RunStatus.SKIPPED, error=None, notes=[skip_reason])
+        )
     if interrupt.stopping():
-        return finish(ScannerRun(tool=adapter.name, status=RunStatus.FAILED,
-                                 error="not started: secgate is stopping"))
+        return finish(
+            ScannerRun(
+                tool=adapter.name, status=RunStatus.FAILED, error="not started: secgate is stopping"
+            )
+        )
     notify(adapter.name, "running", 0.0, 0)
     # a tool whose report names its version is not started twice (once for --version)
     version = None if adapter.version_in_output else read_version(adapter, executable)
     with interrupt.private_dir(f"secgate-{adapter.name}-") as work_dir:
         tmp = str(work_dir)
-        ctx = RunContext(target=options.target, work_dir=work_dir, executable=executable,
-                         config=options.settings.get(adapter.name, {}), unsafe=options.unsafe,
-                         history_since=options.history_since)
+        ctx = RunContext(
+            target=options.target,
+            work_dir=work_dir,
+            executable=executable,
+            config=options.settings.get(adapter.name, {}),
+            unsafe=options.unsafe,
+            history_since=options.history_since,
+        )
         cannot = adapter.preflight(ctx, version)
         if cannot:
-            return finish(ScannerRun(tool=adapter.name, version=version,
-                                     status=RunStatus.SKIPPED, error=cannot))
+            return finish(
+                ScannerRun(
+                    tool=adapter.name, version=version, status=RunStatus.SKIPPED, error=cannot
+                )
+            )
         refused = unsafe_config(adapter, options.target)
         try:
             if refused:
                 raise SecgateError(refused)
             invocation = adapter.invocation(ctx)
         except SecgateError as exc:  # the tool cannot be run safely here: fail closed
-            return finish(ScannerRun(tool=adapter.name, version=version,
-                                     status=RunStatus.FAILED, error=exc.message))
+            return finish(
+                ScannerRun(
+                    tool=adapter.name, version=version, status=RunStatus.FAILED, error=exc.message
+                )
+            )
         # the private work directory's random name would make reports differ from run to run
         command = [arg.replace(tmp, WORK_DIR_PLACEHOLDER) for arg in invocation.argv]
-        run = ScannerRun(tool=adapter.name, version=version, command=command,
-                         status=RunStatus.OK)
+        run = ScannerRun(tool=adapter.name, version=version, command=command, status=RunStatus.OK)
         process = execute(invocation, timeout=options.timeout, work_dir=work_dir)
         run.exit_code = process.exit_code
         ended = _process_problem(adapter, process, options.timeout)
         if ended is not None:
             run.status, run.error = ended
             return finish(run)
-        report = invocation.output.read_bytes() if invocation.output and \
-            invocation.output.exists() else process.stdout
+        report = (
+            invocation.output.read_bytes()
+            if invocation.output and invocation.output.exists()
+            else process.stdout
+        )
         try:
             parsed = adapter.parse(report)
         except InputError as exc:
@@ -164,8 +190,9 @@ def run_one(adapter: Adapter, options: RunOptions,
         return finish(run, parsed)
 
 
-def _process_problem(adapter: Adapter, process: ProcessResult,
-                     timeout: float) -> tuple[RunStatus, str] | None:
+def _process_problem(
+    adapter: Adapter, process: ProcessResult, timeout: float
+) -> tuple[RunStatus, str] | None:
     """Why a finished process left no report to read (the run's status and error), else None."""
     if process.timed_out:
         return RunStatus.TIMED_OUT, f"timed out after {timeout:g} s; its process group was killed"
@@ -175,9 +202,11 @@ def _process_problem(adapter: Adapter, process: ProcessResult,
         return RunStatus.FAILED, "stopped: secgate was interrupted"
     if process.exit_code not in adapter.ok_exit_codes:
         explained = adapter.explain_failure(process.exit_code, tail(process.stderr))
-        return RunStatus.FAILED, (f"{explained} (exit code {process.exit_code})" if explained
-                                  else f"exited with code {process.exit_code}: "
-                                  + tail(process.stderr))
+        return RunStatus.FAILED, (
+            f"{explained} (exit code {process.exit_code})"
+            if explained
+            else f"exited with code {process.exit_code}: " + tail(process.stderr)
+        )
     return None
 
 
@@ -188,8 +217,10 @@ def unsafe_config(adapter: Adapter, target: Path) -> str | None:
     for name in adapter.config_files:
         problem = scanned_tree.problem(target, name)
         if problem:
-            return (f"refusing to run {adapter.name}: {name} in the scanned directory is a "
-                    f"{problem}, and {adapter.name} reads that file by itself")
+            return (
+                f"refusing to run {adapter.name}: {name} in the scanned directory is a "
+                f"{problem}, and {adapter.name} reads that file by itself"
+            )
     return None
 
 

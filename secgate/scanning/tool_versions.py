@@ -91,8 +91,11 @@ def _read_version(adapter: Adapter, executable: str) -> str | None:
         installed = installed_version(executable, adapter.distribution)
         if installed:
             return installed
-    code, out, err = interrupt.run([executable, *adapter.version_args], timeout=_VERSION_TIMEOUT,
-                                   env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+    code, out, err = interrupt.run(
+        [executable, *adapter.version_args],
+        timeout=_VERSION_TIMEOUT,
+        env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"},
+    )
     if code is None:
         return None
     text = out.decode("utf-8", "replace") + err.decode("utf-8", "replace")

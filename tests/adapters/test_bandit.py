@@ -31,21 +31,35 @@ def dump(path: Path) -> str:
 def key(f: Finding) -> tuple[object, ...]:
     loc = f.location
     assert loc is not None
-    return (f.rule_id, loc.path, loc.start_line, loc.end_line, loc.start_column, loc.end_column,
-            f.severity, f.score, f.confidence, tuple(f.cwes), f.message, loc.snippet)
+    return (
+        f.rule_id,
+        loc.path,
+        loc.start_line,
+        loc.end_line,
+        loc.start_column,
+        loc.end_column,
+        f.severity,
+        f.score,
+        f.confidence,
+        tuple(f.cwes),
+        f.message,
+        loc.snippet,
+    )
 
 
-@pytest.mark.parametrize(("path", "count", "version"), [
-    (V194 / "vulnerable-app.json", 19, "1.9.4"),
-    (V194 / "vulnerable-app.sarif", 19, "1.9.4"),
-    (V194 / "code-extras.json", 5, "1.9.4"),
-    (V194 / "code-extras.sarif", 5, "1.9.4"),
-    (V194 / "empty-dir.json", 0, None),
-    (V162 / "vulnerable-app.json", 19, None),
-    (V162 / "vulnerable-app-py38.json", 13, None),
-])
-def test_every_capture_is_detected_and_parsed(path: Path, count: int, version: str | None
-                                              ) -> None:
+@pytest.mark.parametrize(
+    ("path", "count", "version"),
+    [
+        (V194 / "vulnerable-app.json", 19, "1.9.4"),
+        (V194 / "vulnerable-app.sarif", 19, "1.9.4"),
+        (V194 / "code-extras.json", 5, "1.9.4"),
+        (V194 / "code-extras.sarif", 5, "1.9.4"),
+        (V194 / "empty-dir.json", 0, None),
+        (V162 / "vulnerable-app.json", 19, None),
+        (V162 / "vulnerable-app-py38.json", 13, None),
+    ],
+)
+def test_every_capture_is_detected_and_parsed(path: Path, count: int, version: str | None) -> None:
     data = path.read_bytes()
     detected = registry.detect(Sample(data))
     assert detected is not None and detected.name == "bandit"
@@ -86,17 +100,20 @@ def test_old_json_has_no_columns_and_no_cwe() -> None:
     assert b602.severity is Severity.HIGH
 
 
-@pytest.mark.parametrize(("sev", "conf", "expected"), [
-    ("HIGH", "HIGH", (Severity.HIGH, 8.5)),
-    ("HIGH", "MEDIUM", (Severity.HIGH, 7.5)),
-    ("HIGH", "LOW", (Severity.MEDIUM, 5.5)),
-    ("MEDIUM", "HIGH", (Severity.MEDIUM, 6.0)),
-    ("MEDIUM", "LOW", (Severity.LOW, 3.0)),
-    ("LOW", "LOW", (Severity.LOW, 1.0)),
-    ("HIGH", "UNDEFINED", (Severity.HIGH, 7.5)),
-    ("UNDEFINED", "HIGH", (Severity.INFO, 0.0)),
-    ("low", "high", (Severity.LOW, 3.0)),
-])
+@pytest.mark.parametrize(
+    ("sev", "conf", "expected"),
+    [
+        ("HIGH", "HIGH", (Severity.HIGH, 8.5)),
+        ("HIGH", "MEDIUM", (Severity.HIGH, 7.5)),
+        ("HIGH", "LOW", (Severity.MEDIUM, 5.5)),
+        ("MEDIUM", "HIGH", (Severity.MEDIUM, 6.0)),
+        ("MEDIUM", "LOW", (Severity.LOW, 3.0)),
+        ("LOW", "LOW", (Severity.LOW, 1.0)),
+        ("HIGH", "UNDEFINED", (Severity.HIGH, 7.5)),
+        ("UNDEFINED", "HIGH", (Severity.INFO, 0.0)),
+        ("low", "high", (Severity.LOW, 3.0)),
+    ],
+)
 def test_severity_matrix(sev: str, conf: str, expected: tuple[Severity, float]) -> None:
     assert severity_of(sev, conf) == expected
 
@@ -106,17 +123,25 @@ def test_sarif_results_without_level_use_their_properties() -> None:
     no_level = [r for r in doc["runs"][0]["results"] if "level" not in r]
     assert len(no_level) == 7
     assert {r["properties"]["issue_severity"] for r in no_level} == {"MEDIUM"}
-    rated = [f for f in findings(V194 / "vulnerable-app.sarif")
-             if f.properties.get("bandit_severity") == "MEDIUM"]
+    rated = [
+        f
+        for f in findings(V194 / "vulnerable-app.sarif")
+        if f.properties.get("bandit_severity") == "MEDIUM"
+    ]
     assert len(rated) == 7
     assert sorted((f.severity.value, f.score) for f in rated) == [
-        ("low", 3.0), ("medium", 5.0), *[("medium", 6.0)] * 5]
+        ("low", 3.0),
+        ("medium", 5.0),
+        *[("medium", 6.0)] * 5,
+    ]
     low = next(f for f in rated if f.severity is Severity.LOW)
     assert (low.rule_id, low.confidence) == ("B608", "low")
 
 
-@pytest.mark.parametrize("path", [V194 / "vulnerable-app.json", V194 / "vulnerable-app.sarif",
-                                  V162 / "vulnerable-app.json"])
+@pytest.mark.parametrize(
+    "path",
+    [V194 / "vulnerable-app.json", V194 / "vulnerable-app.sarif", V162 / "vulnerable-app.json"],
+)
 def test_hardcoded_password_literal_is_a_secret_masked_at_parse_time(path: Path) -> None:
     result = BanditAdapter().parse(path.read_bytes())
     assert result.secret_values == set(PASSWORDS)
@@ -143,11 +168,15 @@ def test_nosec_counts_and_unparsable_files_become_notes() -> None:
         assert not result.incomplete
         assert all(f.suppression is None for f in result.findings)
         # the '# nosec' lines (6, 7) are absent; the '# nosemgrep' one (8) is Bandit's to report
-        assert sorted(f.location.start_line or 0 for f in result.findings
-                      if f.location and f.rule_id == "B602") == [8, 9]
+        assert sorted(
+            f.location.start_line or 0
+            for f in result.findings
+            if f.location and f.rule_id == "B602"
+        ) == [8, 9]
         assert "hunter2-correct-horse" in result.secret_values
         assert "hunter2-correct-horse" not in json.dumps(
-            [f.model_dump(mode="json") for f in result.findings])
+            [f.model_dump(mode="json") for f in result.findings]
+        )
 
 
 def test_empty_target_examined_nothing() -> None:
@@ -156,15 +185,21 @@ def test_empty_target_examined_nothing() -> None:
     assert result.notes == ["bandit examined no Python file"]
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"results": [{"filename": "a.py"}], "metrics": {}},
-     r"^results\[0\]: missing 'test_id'"),
-    ({"results": ["x"], "generated_at": "now"},
-     r"^results\[0\]: expected an object, found a string"),
-    ({"results": [], "errors": "oops", "metrics": {}},
-     "^errors: expected an array, found a string"),
-    ({"runs": "x"}, "not Bandit output"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"results": [{"filename": "a.py"}], "metrics": {}}, r"^results\[0\]: missing 'test_id'"),
+        (
+            {"results": ["x"], "generated_at": "now"},
+            r"^results\[0\]: expected an object, found a string",
+        ),
+        (
+            {"results": [], "errors": "oops", "metrics": {}},
+            "^errors: expected an array, found a string",
+        ),
+        ({"runs": "x"}, "not Bandit output"),
+    ],
+)
 def test_malformed_reports_raise_input_errors(doc: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         BanditAdapter().parse(json.dumps(doc).encode())
@@ -178,11 +213,23 @@ def test_other_tools_json_is_not_taken_for_bandit() -> None:
 
 
 def test_invocation_runs_inside_the_target_and_honours_project_config(tmp_path: Path) -> None:
-    ctx = RunContext(target=tmp_path, work_dir=tmp_path / "work", executable="/x/bandit",
-                     config={"exclude": ["/generated/"]})
+    ctx = RunContext(
+        target=tmp_path,
+        work_dir=tmp_path / "work",
+        executable="/x/bandit",
+        config={"exclude": ["/generated/"]},
+    )
     inv = BanditAdapter().invocation(ctx)
-    assert inv.argv[:8] == ["/x/bandit", "-r", ".", "-f", "json", "-o",
-                            str(tmp_path / "work" / "bandit.json"), "-q"]
+    assert inv.argv[:8] == [
+        "/x/bandit",
+        "-r",
+        ".",
+        "-f",
+        "json",
+        "-o",
+        str(tmp_path / "work" / "bandit.json"),
+        "-q",
+    ]
     assert inv.cwd == tmp_path and inv.output == tmp_path / "work" / "bandit.json"
     excludes = inv.argv[inv.argv.index("-x") + 1].split(",")
     assert {"/.git/", "/.venv/", "/node_modules/", "/generated/"} <= set(excludes)
@@ -191,8 +238,7 @@ def test_invocation_runs_inside_the_target_and_honours_project_config(tmp_path: 
     assert project_config(tmp_path) is None
     (tmp_path / "bandit.yaml").write_text("skips: [B101]\n", encoding="utf-8")
     assert project_config(tmp_path) == "bandit.yaml"
-    (tmp_path / "pyproject.toml").write_text("[tool.bandit]\nskips = ['B101']\n",
-                                             encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.bandit]\nskips = ['B101']\n", encoding="utf-8")
     assert project_config(tmp_path) == "pyproject.toml"
     assert BanditAdapter().invocation(ctx).argv[-2:] == ["-c", "pyproject.toml"]
 

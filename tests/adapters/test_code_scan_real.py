@@ -48,31 +48,55 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Scan:
     base = tmp_path_factory.mktemp("code-scan")
     target = base / "vulnerable-app"
     shutil.copytree(EXAMPLE_APP, target)
-    (target / "pyproject.toml").write_text("[tool.bandit]\nskips = [\"B101\"]\n",
-                                           encoding="utf-8")
+    (target / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B101"]\n', encoding="utf-8")
     (target / ".semgrep.yml").write_text(PROJECT_RULES, encoding="utf-8")
-    git = ["git", "-c", "user.name=secgate-test", "-c", "user.email=test@example.invalid",
-           "-c", "commit.gpgsign=false", "-C", str(target)]
+    git = [
+        "git",
+        "-c",
+        "user.name=secgate-test",
+        "-c",
+        "user.email=test@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+        "-C",
+        str(target),
+    ]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "example"], check=True)
     out = base / "out"
-    process = run_secgate("scan", target, "--scanner", "bandit", "--scanner", "semgrep",
-                          "--json", out / "report.json", "--sarif", out / "report.sarif",
-                          cwd=base, timeout=300)
+    process = run_secgate(
+        "scan",
+        target,
+        "--scanner",
+        "bandit",
+        "--scanner",
+        "semgrep",
+        "--json",
+        out / "report.json",
+        "--sarif",
+        out / "report.sarif",
+        cwd=base,
+        timeout=300,
+    )
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return Scan(target, process, report, out / "report.sarif", out / "report.json")
 
 
 def found(scan: Scan, tool: str) -> list[tuple[str, str, int]]:
     """What ``tool`` reported, including reports merged into another tool's finding."""
-    return sorted((s["rule_id"], f["location"]["path"], f["location"]["start_line"])
-                  for f in scan.report["findings"] for s in f["sources"] if s["tool"] == tool)
+    return sorted(
+        (s["rule_id"], f["location"]["path"], f["location"]["start_line"])
+        for f in scan.report["findings"]
+        for s in f["sources"]
+        if s["tool"] == tool
+    )
 
 
 def reported_by(scan: Scan, rule_id: str) -> list[dict[str, Any]]:
-    return [f for f in scan.report["findings"]
-            if any(s["rule_id"] == rule_id for s in f["sources"])]
+    return [
+        f for f in scan.report["findings"] if any(s["rule_id"] == rule_id for s in f["sources"])
+    ]
 
 
 def test_scan_blocks_with_exit_1(scan: Scan) -> None:
@@ -87,8 +111,9 @@ def test_both_scanners_ran_and_reported_their_versions(scan: Scan) -> None:
     assert runs["bandit"]["status"] == "ok" and runs["bandit"]["exit_code"] == 1
     assert runs["bandit"]["version"] == "1.9.4"
     assert runs["bandit"]["command"][1:5] == ["-r", ".", "-f", "json"]
-    semgrep_version = subprocess.run([require_tool("semgrep"), "--version"], capture_output=True,
-                                     text=True, check=True).stdout.strip()
+    semgrep_version = subprocess.run(
+        [require_tool("semgrep"), "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert runs["semgrep"]["status"] == "ok" and runs["semgrep"]["exit_code"] == 0
     assert runs["semgrep"]["version"] == semgrep_version
     assert "--metrics" in runs["semgrep"]["command"]
@@ -124,9 +149,12 @@ def test_shell_true_findings_block(scan: Scan) -> None:
 
 
 def test_no_hardcoded_password_literal_in_any_output(scan: Scan) -> None:
-    outputs = [scan.process.stdout, scan.process.stderr,
-               scan.sarif_path.read_text(encoding="utf-8"),
-               scan.json_path.read_text(encoding="utf-8")]
+    outputs = [
+        scan.process.stdout,
+        scan.process.stderr,
+        scan.sarif_path.read_text(encoding="utf-8"),
+        scan.json_path.read_text(encoding="utf-8"),
+    ]
     for raw in PASSWORDS:
         for text in outputs:
             assert raw not in text
@@ -144,16 +172,29 @@ def test_sarif_is_valid_and_stays_secgate_sarif_on_ingest(scan: Scan) -> None:
 def test_captured_outputs_ingest_with_their_tools(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     process = run_secgate(
-        "scan", "--input", FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif",
-        "--input", FIXTURES / "bandit" / "1.6.2" / "vulnerable-app.json",
-        "--input", FIXTURES / "semgrep" / "1.185.0" / "vulnerable-app.json",
-        "--input", f"semgrep={FIXTURES / 'semgrep' / '0.61.0' / 'vulnerable-app.sarif'}",
-        "--json", out, "--quiet", cwd=tmp_path)
+        "scan",
+        "--input",
+        FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif",
+        "--input",
+        FIXTURES / "bandit" / "1.6.2" / "vulnerable-app.json",
+        "--input",
+        FIXTURES / "semgrep" / "1.185.0" / "vulnerable-app.json",
+        "--input",
+        f"semgrep={FIXTURES / 'semgrep' / '0.61.0' / 'vulnerable-app.sarif'}",
+        "--json",
+        out,
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert process.returncode == 1, process.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     runs = sorted((r["tool"], r["version"] or "", r["finding_count"]) for r in report["runs"])
-    assert runs == [("bandit", "", 19), ("bandit", "1.9.4", 19),
-                    ("semgrep", "0.61.0", 16), ("semgrep", "1.185.0", 16)]
+    assert runs == [
+        ("bandit", "", 19),
+        ("bandit", "1.9.4", 19),
+        ("semgrep", "0.61.0", 16),
+        ("semgrep", "1.185.0", 16),
+    ]
     assert all(raw not in out.read_text(encoding="utf-8") for raw in PASSWORDS)
 
 
@@ -175,15 +216,28 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "truncated-semgrep": (["semgrep=truncated-semgrep.json"], "semgrep output: malformed"),
         "empty": (["bandit=empty.json"], "empty"),
         "binary": (["binary.json"], "binary"),
-        "semgrep-as-bandit": (["bandit=semgrep-output.json"],
-                              "not bandit output: this is semgrep output"),
-        "bandit-as-semgrep": (["semgrep=bandit-output.json"],
-                              "not semgrep output: this is bandit output"),
+        "semgrep-as-bandit": (
+            ["bandit=semgrep-output.json"],
+            "not bandit output: this is semgrep output",
+        ),
+        "bandit-as-semgrep": (
+            ["semgrep=bandit-output.json"],
+            "not semgrep output: this is bandit output",
+        ),
     }
 
 
-@pytest.mark.parametrize("case", ["truncated-bandit", "truncated-semgrep", "empty", "binary",
-                                  "semgrep-as-bandit", "bandit-as-semgrep"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "truncated-bandit",
+        "truncated-semgrep",
+        "empty",
+        "binary",
+        "semgrep-as-bandit",
+        "bandit-as-semgrep",
+    ],
+)
 def test_bad_input_files_exit_2_naming_the_file(tmp_path: Path, case: str) -> None:
     (spec,), why = _bad_inputs(tmp_path)[case]
     process = run_secgate("scan", "--input", spec, "--quiet", cwd=tmp_path)

@@ -22,20 +22,24 @@ from tests.support.example_app import AWS_ID, AWS_SECRET, GITHUB_PAT
 from tests.support.paths import EXAMPLE_APP, FIXTURES, TOOLS_BIN
 
 V15 = FIXTURES / "detect-secrets" / "1.5.0"
-SCAN_PLACES = [("app/auth.py", 5, "secret-keyword"), ("config/deploy_key.pem", 1, "private-key"),
-               ("config/settings.py", 10, "aws-access-key"),
-               ("config/settings.py", 11, "aws-access-key"),
-               ("config/settings.py", 11, "base64-high-entropy-string"),
-               ("config/settings.py", 14, "base64-high-entropy-string"),
-               ("config/settings.py", 14, "github-token"),
-               ("config/settings.py", 16, "base64-high-entropy-string"),
-               ("config/settings.py", 16, "secret-keyword")]
+SCAN_PLACES = [
+    ("app/auth.py", 5, "secret-keyword"),
+    ("config/deploy_key.pem", 1, "private-key"),
+    ("config/settings.py", 10, "aws-access-key"),
+    ("config/settings.py", 11, "aws-access-key"),
+    ("config/settings.py", 11, "base64-high-entropy-string"),
+    ("config/settings.py", 14, "base64-high-entropy-string"),
+    ("config/settings.py", 14, "github-token"),
+    ("config/settings.py", 16, "base64-high-entropy-string"),
+    ("config/settings.py", 16, "secret-keyword"),
+]
 
 
 def parse(path: Path) -> list[tuple[str | None, int | None, str]]:
     findings = DetectSecretsAdapter().parse(path.read_bytes()).findings
-    return sorted((f.path, f.location.start_line if f.location else None, f.rule_id)
-                  for f in findings)
+    return sorted(
+        (f.path, f.location.start_line if f.location else None, f.rule_id) for f in findings
+    )
 
 
 def test_baseline_one_finding_per_entry_and_no_value() -> None:
@@ -45,8 +49,11 @@ def test_baseline_one_finding_per_entry_and_no_value() -> None:
     assert all(f.secret and f.secret.preview == HASHED_PREVIEW for f in parsed.findings)
     assert parsed.secret_values == set()
     dumped = json.dumps([f.model_dump(mode="json") for f in parsed.findings])
-    digests = {e["hashed_secret"] for entries in json.loads(
-        (V15 / "scan.json").read_text())["results"].values() for e in entries}
+    digests = {
+        e["hashed_secret"]
+        for entries in json.loads((V15 / "scan.json").read_text())["results"].values()
+        for e in entries
+    }
     assert not any(d in dumped for d in digests)  # the unsalted SHA-1 is never written
 
 
@@ -56,46 +63,65 @@ def test_one_secret_of_two_plugins_merges() -> None:
     assert len(merged) == 7
     line_11 = next(f for f in merged if f.location and f.location.start_line == 11)
     assert [(s.tool, s.rule_id) for s in line_11.sources] == [
-        ("detect-secrets", "aws-access-key"), ("detect-secrets", "base64-high-entropy-string")]
+        ("detect-secrets", "aws-access-key"),
+        ("detect-secrets", "base64-high-entropy-string"),
+    ]
 
 
 def test_scan_variants() -> None:
     assert parse(V15 / "scan-all-files.json") == SCAN_PLACES
     assert parse(V15 / "scan-all-files-path.json") == [
-        (f"vulnerable-app/{p}", line, rule) for p, line, rule in SCAN_PLACES]
+        (f"vulnerable-app/{p}", line, rule) for p, line, rule in SCAN_PLACES
+    ]
     assert parse(V15 / "clean.json") == [] and parse(V15 / "scan-path.json") == []
 
 
 def test_audit_labels_become_suppressions() -> None:
     findings = DetectSecretsAdapter().parse((V15 / "audited.json").read_bytes()).findings
-    suppressed = [(f.path, f.location.start_line if f.location else None, f.rule_id)
-                  for f in findings if f.suppression]
-    assert suppressed == [("config/settings.py", 16, "base64-high-entropy-string"),
-                          ("config/settings.py", 16, "secret-keyword")]
-    assert all(f.suppression and f.suppression.kind is SuppressionKind.EXTERNAL
-               for f in findings if f.properties.get("is_secret") is False)
+    suppressed = [
+        (f.path, f.location.start_line if f.location else None, f.rule_id)
+        for f in findings
+        if f.suppression
+    ]
+    assert suppressed == [
+        ("config/settings.py", 16, "base64-high-entropy-string"),
+        ("config/settings.py", 16, "secret-keyword"),
+    ]
+    assert all(
+        f.suppression and f.suppression.kind is SuppressionKind.EXTERNAL
+        for f in findings
+        if f.properties.get("is_secret") is False
+    )
 
 
 def test_audit_report_hashes_the_raw_value_and_keeps_none() -> None:
     parsed = DetectSecretsAdapter().parse((V15 / "audit-report.json").read_bytes())
     assert len(parsed.findings) == 7
-    token = next(f for f in parsed.findings if f.location and f.location.start_line == 14
-                 and f.rule_id == "base64-high-entropy-string")
+    token = next(
+        f
+        for f in parsed.findings
+        if f.location and f.location.start_line == 14 and f.rule_id == "base64-high-entropy-string"
+    )
     assert token.secret == make_secret(GITHUB_PAT, kind="base64-high-entropy-string")
     assert {AWS_ID, AWS_SECRET, GITHUB_PAT} <= parsed.secret_values
     dumped = json.dumps([f.model_dump(mode="json") for f in parsed.findings])
     for value in (AWS_ID, AWS_SECRET, GITHUB_PAT):
         assert value not in dumped
-    only_false = DetectSecretsAdapter().parse(
-        (V15 / "audited-report-only-false.json").read_bytes()).findings
+    only_false = (
+        DetectSecretsAdapter().parse((V15 / "audited-report-only-false.json").read_bytes()).findings
+    )
     assert [f.suppression is not None for f in only_false] == [True]
     assert only_false[0].properties["types"] == ["Base64 High Entropy String", "Secret Keyword"]
 
 
-@pytest.mark.parametrize("doc", [{"results": {"a": [{"type": "x"}]}, "plugins_used": [],
-                                  "filters_used": []},
-                                 {"results": [{"category": "UNVERIFIED", "filename": "a",
-                                               "types": []}]}, {"results": 3}])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"results": {"a": [{"type": "x"}]}, "plugins_used": [], "filters_used": []},
+        {"results": [{"category": "UNVERIFIED", "filename": "a", "types": []}]},
+        {"results": 3},
+    ],
+)
 def test_malformed_is_an_input_error(doc: object) -> None:
     with pytest.raises(InputError):
         DetectSecretsAdapter().parse(json.dumps(doc).encode())
@@ -120,8 +146,16 @@ def test_real_run(tmp_path: Path, git: bool) -> None:
     else:
         shutil.copytree(EXAMPLE_APP, target)
     out = tmp_path / "out"
-    done = run_secgate("scan", target, "--scanner", "detect-secrets", "--no-cache",
-                       "--output-dir", out, env={"SECGATE_DETECT_SECRETS_BIN": executable})
+    done = run_secgate(
+        "scan",
+        target,
+        "--scanner",
+        "detect-secrets",
+        "--no-cache",
+        "--output-dir",
+        out,
+        env={"SECGATE_DETECT_SECRETS_BIN": executable},
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads((out / "report.json").read_text())
     run = next(r for r in report["runs"] if r["tool"] == "detect-secrets")

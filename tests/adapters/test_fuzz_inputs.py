@@ -55,16 +55,47 @@ RAW = {
 """JSON text that ``json.dumps`` cannot write, put in place of a placeholder string."""
 
 HOSTILE: list[Any] = [
-    None, True, False, 0, -1, 1.5, 2**63, -(2**63) - 1, "", "x", "0", "-1", "true",
-    "a" * 6000, "file:///tmp/a\x00b.py", "nul\x00byte", "../../../../etc/passwd",
-    "line\nbreak", "%00%2e%2e/", "C:\\Windows\\system32", {}, [], [None], [1, "a", {}],
-    {"a": None}, {"": ""}, [[[[[[[[[[[]]]]]]]]]]], *RAW,
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    2**63,
+    -(2**63) - 1,
+    "",
+    "x",
+    "0",
+    "-1",
+    "true",
+    "a" * 6000,
+    "file:///tmp/a\x00b.py",
+    "nul\x00byte",
+    "../../../../etc/passwd",
+    "line\nbreak",
+    "%00%2e%2e/",
+    "C:\\Windows\\system32",
+    {},
+    [],
+    [None],
+    [1, "a", {}],
+    {"a": None},
+    {"": ""},
+    [[[[[[[[[[[]]]]]]]]]]],
+    *RAW,
 ]
 
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                    derandomize=not RANDOM,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=not RANDOM,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 FIXTURES_ALL = fixtures()
 
 
@@ -82,8 +113,20 @@ def mutations(draw: st.DrawFn, fixture: Fixture) -> bytes:
             node = get(doc, path)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed it
-        op = draw(st.sampled_from(["hostile", "hostile", "wrap-list", "wrap-object",
-                                   "stringify", "delete", "empty", "duplicate"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "hostile",
+                    "hostile",
+                    "wrap-list",
+                    "wrap-object",
+                    "stringify",
+                    "delete",
+                    "empty",
+                    "duplicate",
+                ]
+            )
+        )
         if op == "hostile":
             doc = replace(doc, path, copy.deepcopy(draw(st.sampled_from(HOSTILE))))
         elif op == "wrap-list":
@@ -95,21 +138,21 @@ def mutations(draw: st.DrawFn, fixture: Fixture) -> bytes:
         elif op == "delete":
             doc = delete(doc, path)
         elif op == "empty":
-            doc = replace(doc, path, type(node)() if isinstance(node, (list, dict, str))
-                          else None)
+            doc = replace(doc, path, type(node)() if isinstance(node, (list, dict, str)) else None)
         elif isinstance(node, list) and node:
             node.append(copy.deepcopy(node[0]))
-    docs = [*docs[:index], doc, *docs[index + 1:]]
+    docs = [*docs[:index], doc, *docs[index + 1 :]]
     with sys_int_digits():
         data = dump(fixture, docs, RAW)
     if draw(st.integers(0, 9)) == 0:  # now and then a byte-level fault: truncated text
-        data = data[:draw(st.integers(0, len(data)))]
+        data = data[: draw(st.integers(0, len(data)))]
     return data
 
 
 @pytest.mark.parametrize("fixture", FIXTURES_ALL, ids=[f.id for f in FIXTURES_ALL])
-def test_mutated_fixture_is_read_or_refused_naming_the_file(fixture: Fixture,
-                                                            tmp_path: Path) -> None:
+def test_mutated_fixture_is_read_or_refused_naming_the_file(
+    fixture: Fixture, tmp_path: Path
+) -> None:
     @SETTINGS
     @given(data=mutations(fixture), named=st.booleans())
     def check(data: bytes, named: bool) -> None:
@@ -118,8 +161,17 @@ def test_mutated_fixture_is_read_or_refused_naming_the_file(fixture: Fixture,
         report = tmp_path / "report.json"
         report.unlink(missing_ok=True)
         spec = f"{fixture.tool}={source}" if named else str(source)
-        outcome = run_cli("scan", "--input", spec, "--json", report,
-                          "--sarif", tmp_path / "report.sarif", "--quiet", cwd=tmp_path)
+        outcome = run_cli(
+            "scan",
+            "--input",
+            spec,
+            "--json",
+            report,
+            "--sarif",
+            tmp_path / "report.sarif",
+            "--quiet",
+            cwd=tmp_path,
+        )
         check_outcome(outcome, source, report)
 
     check()

@@ -21,15 +21,20 @@ from tests.support.paths import FIXTURES
 V8 = FIXTURES / "gitleaks" / "8.30.1"
 V7 = FIXTURES / "gitleaks" / "7.6.1"
 
-HISTORY = [(".env", 2, "aws-access-token"), ("config/deploy_key.pem", 1, "private-key"),
-           ("config/settings.py", 10, "aws-access-token"), ("config/settings.py", 14, "github-pat")]
+HISTORY = [
+    (".env", 2, "aws-access-token"),
+    ("config/deploy_key.pem", 1, "private-key"),
+    ("config/settings.py", 10, "aws-access-token"),
+    ("config/settings.py", 14, "github-pat"),
+]
 FILES = [(f"vulnerable-app/{p}", line, rule) for p, line, rule in HISTORY if p != ".env"]
 
 
 def parse(path: Path) -> list[tuple[str | None, int | None, str]]:
     result = GitleaksAdapter().parse(path.read_bytes())
-    return [(f.path, f.location.start_line if f.location else None, f.rule_id)
-            for f in result.findings]
+    return [
+        (f.path, f.location.start_line if f.location else None, f.rule_id) for f in result.findings
+    ]
 
 
 def dump(path: Path) -> str:
@@ -37,23 +42,34 @@ def dump(path: Path) -> str:
     return json.dumps([f.model_dump(mode="json") for f in result.findings])
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("8.30.1/git.json", HISTORY),
-    ("8.30.1/git-redacted.json", HISTORY),
-    ("8.30.1/dir.json", FILES),
-    ("8.30.1/dir-redacted.json", FILES),
-    ("8.30.1/dir.sarif", FILES),
-    ("7.6.1/git.json", HISTORY),
-    ("7.6.1/git-redacted.json", HISTORY),
-    ("7.6.1/no-git.json", FILES),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("8.30.1/git.json", HISTORY),
+        ("8.30.1/git-redacted.json", HISTORY),
+        ("8.30.1/dir.json", FILES),
+        ("8.30.1/dir-redacted.json", FILES),
+        ("8.30.1/dir.sarif", FILES),
+        ("7.6.1/git.json", HISTORY),
+        ("7.6.1/git-redacted.json", HISTORY),
+        ("7.6.1/no-git.json", FILES),
+    ],
+)
 def test_every_shape_gives_the_same_findings_in_a_stable_order(
-        name: str, expected: list[tuple[str, int, str]]) -> None:
+    name: str, expected: list[tuple[str, int, str]]
+) -> None:
     assert parse(FIXTURES / "gitleaks" / name) == expected
 
 
-@pytest.mark.parametrize("name", ["8.30.1/empty.json", "8.30.1/empty-redacted.json",
-                                  "8.30.1/empty.sarif", "7.6.1/empty-null.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "8.30.1/empty.json",
+        "8.30.1/empty-redacted.json",
+        "8.30.1/empty.sarif",
+        "7.6.1/empty-null.json",
+    ],
+)
 def test_empty_reports_have_no_findings(name: str) -> None:
     result = GitleaksAdapter().parse((FIXTURES / "gitleaks" / name).read_bytes())
     assert result.findings == []
@@ -92,12 +108,18 @@ def test_private_key_spans_its_block_and_is_masked_whole() -> None:
 
 def test_same_secret_hashes_equal_across_json_sarif_and_v7() -> None:
     def hashes(path: Path) -> dict[tuple[str, int | None], str]:
-        return {(f.rule_id, f.location.start_line if f.location else 0):
-                f.secret.hash if f.secret else "" for f in GitleaksAdapter().parse(
-                    path.read_bytes()).findings}
+        return {
+            (f.rule_id, f.location.start_line if f.location else 0): f.secret.hash
+            if f.secret
+            else ""
+            for f in GitleaksAdapter().parse(path.read_bytes()).findings
+        }
 
-    v8_json, v8_sarif, v7 = hashes(V8 / "dir.json"), hashes(V8 / "dir.sarif"), hashes(
-        V7 / "no-git.json")
+    v8_json, v8_sarif, v7 = (
+        hashes(V8 / "dir.json"),
+        hashes(V8 / "dir.sarif"),
+        hashes(V7 / "no-git.json"),
+    )
     assert v8_json == v8_sarif
     # v7's private-key offender is the BEGIN line only; the tokens hash the same
     assert v7[("aws-access-token", 10)] == v8_json[("aws-access-token", 10)]
@@ -119,12 +141,16 @@ def test_redacted_reports_hash_the_place_not_a_value() -> None:
 def test_v7_rule_names_map_to_v8_ids_and_keep_their_words() -> None:
     result = GitleaksAdapter().parse((V7 / "git.json").read_bytes())
     names = {(f.rule_id, f.rule_name) for f in result.findings}
-    assert names == {("aws-access-token", "AWS Access Key"),
-                     ("private-key", "Asymmetric Private Key"),
-                     ("github-pat", "Github Personal Access Token")}
+    assert names == {
+        ("aws-access-token", "AWS Access Key"),
+        ("private-key", "Asymmetric Private Key"),
+        ("github-pat", "Github Personal Access Token"),
+    }
     settings = [f for f in result.findings if f.path == "config/settings.py"]
     assert [f.location.snippet for f in settings if f.location] == [
-        'AWS_ACCESS_KEY_ID = "AKIA…NC"', 'GITHUB_TOKEN = "ghp_…el"']
+        'AWS_ACCESS_KEY_ID = "AKIA…NC"',
+        'GITHUB_TOKEN = "ghp_…el"',
+    ]
     assert all(f.tags == ["AWS", "key"] for f in settings if f.rule_id == "aws-access-token")
     no_git = GitleaksAdapter().parse((V7 / "no-git.json").read_bytes())
     assert all("date" not in f.properties for f in no_git.findings)  # 0001-01-01 dropped
@@ -140,8 +166,16 @@ def test_finding_order_does_not_depend_on_report_order() -> None:
         assert json.dumps([f.model_dump(mode="json") for f in shuffled.findings]) == expected
 
 
-@pytest.mark.parametrize("name", ["8.30.1/git.json", "8.30.1/dir.sarif", "7.6.1/git.json",
-                                  "7.6.1/no-git.json", "8.30.1/dir-redacted.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "8.30.1/git.json",
+        "8.30.1/dir.sarif",
+        "7.6.1/git.json",
+        "7.6.1/no-git.json",
+        "8.30.1/dir-redacted.json",
+    ],
+)
 def test_registry_detects_gitleaks_from_content(name: str) -> None:
     found = registry.detect(Sample((FIXTURES / "gitleaks" / name).read_bytes()))
     assert found is not None and found.name == "gitleaks"
@@ -158,17 +192,22 @@ def test_secgates_own_sarif_is_not_mistaken_for_gitleaks() -> None:
     assert not GitleaksAdapter().detect(Sample(json.dumps(doc).encode()))
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b'[{"RuleID": "x"', "truncated JSON"),
-    (b'{"RuleID": "x"}', "expected a JSON array"),
-    (b'[{"RuleID": "x", "Secret": "abcdefgh"}]', r"^\[0\]\.File: missing"),
-    (b'[{"RuleID": "x", "File": "a", "Secret": "abcdefgh", "StartLine": "ten"}]',
-     r"^\[0\]\.StartLine: expected a line or column number, found a string"),
-    (b'[{"RuleID": "x", "File": "a"}]', "neither 'Secret' nor 'Match'"),
-    (b'[{"what": 1}]', "neither 'RuleID'"),
-    (b"[3]", r"^\[0\]: expected an object, found a number"),
-    (b"", "empty"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'[{"RuleID": "x"', "truncated JSON"),
+        (b'{"RuleID": "x"}', "expected a JSON array"),
+        (b'[{"RuleID": "x", "Secret": "abcdefgh"}]', r"^\[0\]\.File: missing"),
+        (
+            b'[{"RuleID": "x", "File": "a", "Secret": "abcdefgh", "StartLine": "ten"}]',
+            r"^\[0\]\.StartLine: expected a line or column number, found a string",
+        ),
+        (b'[{"RuleID": "x", "File": "a"}]', "neither 'Secret' nor 'Match'"),
+        (b'[{"what": 1}]', "neither 'RuleID'"),
+        (b"[3]", r"^\[0\]: expected an object, found a number"),
+        (b"", "empty"),
+    ],
+)
 def test_malformed_reports_raise_input_errors(data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
         GitleaksAdapter().parse(data)
@@ -177,8 +216,15 @@ def test_malformed_reports_raise_input_errors(data: bytes, message: str) -> None
 def test_run_mode_is_history_for_a_repository_and_files_otherwise(tmp_path: Path) -> None:
     plain, fresh, repo = tmp_path / "plain", tmp_path / "fresh", tmp_path / "repo"
     plain.mkdir()
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-           "-c", "commit.gpgsign=false"]
+    git = [
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+    ]
     for path in (fresh, repo):
         subprocess.run([*git, "init", "-q", str(path)], check=True)
     (repo / "a.txt").write_text("a\n")
@@ -187,14 +233,16 @@ def test_run_mode_is_history_for_a_repository_and_files_otherwise(tmp_path: Path
     adapter = GitleaksAdapter()
     # a fresh repository has no history yet: its files are scanned
     for target, mode in ((plain, "dir"), (fresh, "dir"), (repo, "git")):
-        inv = adapter.invocation(RunContext(target=target, work_dir=tmp_path,
-                                            executable="/bin/gitleaks"))
+        inv = adapter.invocation(
+            RunContext(target=target, work_dir=tmp_path, executable="/bin/gitleaks")
+        )
         assert inv.argv[:3] == ["/bin/gitleaks", mode, str(target)]
         assert "--redact" not in inv.argv
         assert inv.argv[-2:] == ["--exit-code", "0"]
         assert inv.output == tmp_path / "gitleaks.json" and inv.cwd == target
-    forced = adapter.invocation(RunContext(target=repo, work_dir=tmp_path,
-                                           executable="gitleaks", config={"mode": "dir"}))
+    forced = adapter.invocation(
+        RunContext(target=repo, work_dir=tmp_path, executable="gitleaks", config={"mode": "dir"})
+    )
     assert forced.argv[1] == "dir"
 
 
@@ -210,6 +258,11 @@ def test_sarif_result_without_snippet_hashes_its_place() -> None:
 
 def test_an_unknown_run_mode_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="mode"):
-        GitleaksAdapter().invocation(RunContext(target=tmp_path, work_dir=tmp_path,
-                                                executable="gitleaks",
-                                                config={"mode": "history"}))
+        GitleaksAdapter().invocation(
+            RunContext(
+                target=tmp_path,
+                work_dir=tmp_path,
+                executable="gitleaks",
+                config={"mode": "history"},
+            )
+        )

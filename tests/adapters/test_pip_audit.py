@@ -58,7 +58,8 @@ def test_every_variant_is_detected_and_parses(name: str) -> None:
         assert finding.category is Category.DEPENDENCY
         assert finding.package is not None and finding.package.ecosystem == "pypi"
         assert finding.package.purl == (
-            f"pkg:pypi/{finding.package.name}@{finding.package.version}")
+            f"pkg:pypi/{finding.package.name}@{finding.package.version}"
+        )
 
 
 def test_requests_and_pyyaml_yield_their_cves_with_aliases_fixes_and_scores() -> None:
@@ -71,7 +72,9 @@ def test_requests_and_pyyaml_yield_their_cves_with_aliases_fixes_and_scores() ->
         assert finding.package.name == package
         assert finding.package.version == {"requests": "2.19.0", "pyyaml": "5.3"}[package]
         assert set(finding.vulnerability.aliases) == aliases
-        assert finding.vulnerability.aliases == sorted(aliases)  # stable, whatever pip-audit's order
+        assert finding.vulnerability.aliases == sorted(
+            aliases
+        )  # stable, whatever pip-audit's order
         assert finding.package.fixed_versions == fixed
         assert finding.fixable and finding.lowest_fixed_version == fixed[0]
         # pip-audit rates nothing: the documented default for an unrated vulnerability
@@ -87,18 +90,23 @@ def test_requests_and_pyyaml_yield_their_cves_with_aliases_fixes_and_scores() ->
 def test_skipped_dependencies_are_notes_not_findings() -> None:
     result = parse_report(STANDIN.read_bytes())
     assert not result.incomplete
-    assert "internal-lib: skipped: URL requirements cannot be pinned to a specific package " \
-           "version" in result.notes
+    assert (
+        "internal-lib: skipped: URL requirements cannot be pinned to a specific package "
+        "version" in result.notes
+    )
     assert result.notes[0] == "pip-audit skipped 1 of 6 dependencies"
 
 
 def test_everything_skipped_is_an_incomplete_run() -> None:
     result = parse_report((PA / "2.10.1" / "skipped-nodeps.json").read_bytes())
     assert result.incomplete and not result.findings
-    assert result.notes[0] == ("pip-audit could audit none of the 5 dependencies "
-                               "(every one was skipped)")
-    assert ("requests 2.19.0: skipped: Dependency not found on PyPI and could not be audited: "
-            "requests (2.19.0)") in result.notes
+    assert result.notes[0] == (
+        "pip-audit could audit none of the 5 dependencies (every one was skipped)"
+    )
+    assert (
+        "requests 2.19.0: skipped: Dependency not found on PyPI and could not be audited: "
+        "requests (2.19.0)"
+    ) in result.notes
     resolved = parse_report((PA / "2.10.1" / "skipped-resolved.json").read_bytes())
     assert any(n.startswith("django 2.2: skipped:") for n in resolved.notes)
 
@@ -106,18 +114,20 @@ def test_everything_skipped_is_an_incomplete_run() -> None:
 def test_old_list_shape() -> None:
     result = parse_report((PA / "1.1.2" / "vulns-list-generated.json").read_bytes())
     # 1.x had no aliases; its generator used the OSV record's own id for the 2024 advisory
-    assert {f.rule_id for f in result.findings} == (
-        set(EXPECTED) - {"CVE-2024-35195"}) | {"GHSA-9wx4-h78v-vm56"}
+    assert {f.rule_id for f in result.findings} == (set(EXPECTED) - {"CVE-2024-35195"}) | {
+        "GHSA-9wx4-h78v-vm56"
+    }
     assert all(f.vulnerability and not f.vulnerability.aliases for f in result.findings)
     assert any(n.startswith("django 2.2: skipped:") for n in result.notes)
 
 
 def test_cyclonedx_joins_components_by_bom_ref() -> None:
     result = parse_report((PA / "2.10.1" / "vulns-osv-standin.cdx.json").read_bytes())
-    pairs = {(f.package.name, f.package.version, f.rule_id) for f in result.findings
-             if f.package}
-    assert pairs == {(pkg, {"requests": "2.19.0", "pyyaml": "5.3"}[pkg], vid)
-                     for vid, (pkg, _, _) in EXPECTED.items()}
+    pairs = {(f.package.name, f.package.version, f.rule_id) for f in result.findings if f.package}
+    assert pairs == {
+        (pkg, {"requests": "2.19.0", "pyyaml": "5.3"}[pkg], vid)
+        for vid, (pkg, _, _) in EXPECTED.items()
+    }
     assert all(not f.fixable for f in result.findings)  # pip-audit's BOM has no fix versions
 
 
@@ -125,9 +135,13 @@ def test_cyclonedx_ratings_and_references_are_read() -> None:
     """CycloneDX fields pip-audit leaves empty (ratings, references): the parser reads them."""
     bom = json.loads((PA / "2.10.1" / "vulns-osv-standin.cdx.json").read_text())
     bom["vulnerabilities"][0]["ratings"] = [
-        {"method": "CVSSv31", "score": 5.6,
-         "vector": "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:H/I:H/A:N"},
-        {"method": "other", "severity": "critical"}]
+        {
+            "method": "CVSSv31",
+            "score": 5.6,
+            "vector": "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:H/I:H/A:N",
+        },
+        {"method": "other", "severity": "critical"},
+    ]
     bom["vulnerabilities"][0]["references"] = [{"id": "GHSA-9wx4-h78v-vm56"}]
     finding = parse_report(json.dumps(bom).encode()).findings[0]
     assert (finding.severity, finding.score) == (Severity.MEDIUM, 5.6)
@@ -152,9 +166,14 @@ def test_invocation_audits_pins_without_resolving(tmp_path: Path) -> None:
     argv = adapter.invocation(ctx).argv
     assert argv[:5] == ["pip-audit", "-r", "requirements.txt", "-r", "requirements/dev.txt"]
     assert argv[-2:] == ["--no-deps", "--disable-pip"]
-    assert adapter.invocation(RunContext(
-        target=tmp_path, work_dir=tmp_path, executable="pip-audit",
-        config={"resolve": True})).argv[-1] != "--disable-pip"
+    assert (
+        adapter.invocation(
+            RunContext(
+                target=tmp_path, work_dir=tmp_path, executable="pip-audit", config={"resolve": True}
+            )
+        ).argv[-1]
+        != "--disable-pip"
+    )
     (tmp_path / "requirements-extra.txt").write_text("flask>=2\n")
     assert "--no-deps" not in adapter.invocation(ctx).argv  # unpinned: let pip-audit resolve
 
@@ -164,8 +183,12 @@ def test_no_requirement_files_and_no_environment_means_nothing_to_audit(tmp_path
     ctx = RunContext(target=tmp_path, work_dir=tmp_path, executable="pip-audit")
     reason = PipAuditAdapter().preflight(ctx, "2.10.1")
     assert reason is not None and reason.startswith("no requirement files (requirements*.txt)")
-    configured = RunContext(target=tmp_path, work_dir=tmp_path, executable="pip-audit",
-                            config={"path": "env/site-packages"})
+    configured = RunContext(
+        target=tmp_path,
+        work_dir=tmp_path,
+        executable="pip-audit",
+        config={"path": "env/site-packages"},
+    )
     assert PipAuditAdapter().preflight(configured, "2.10.1") is None
     argv = PipAuditAdapter().invocation(configured).argv
     assert argv[1:3] == ["--path", str(tmp_path / "env" / "site-packages")]
@@ -187,11 +210,14 @@ def test_real_pip_audit_run_on_the_targets_own_environment(tmp_path: Path) -> No
     assert any(n.startswith("pyyaml 5.3: skipped:") for n in run["notes"])
 
 
-@pytest.mark.parametrize("content", [
-    b'{"dependencies": [{"name": "requests", "vulns": [{"fix_versions": []}]}], "fixes": []}',
-    b'{"dependencies": [{"name": "requests", "version": "2.19.0", "vulns": [',
-    b'{"dependencies": [{"nom": "requests"}], "fixes": []}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"dependencies": [{"name": "requests", "vulns": [{"fix_versions": []}]}], "fixes": []}',
+        b'{"dependencies": [{"name": "requests", "version": "2.19.0", "vulns": [',
+        b'{"dependencies": [{"nom": "requests"}], "fixes": []}',
+    ],
+)
 def test_malformed_output_is_exit_2_naming_the_file(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "audit.json"
     bad.write_bytes(content)
@@ -217,15 +243,17 @@ def test_ingest_through_the_cli_blocks_on_the_vulnerabilities(tmp_path: Path) ->
 
 
 def test_ingested_all_skipped_output_fails_a_required_pip_audit(tmp_path: Path) -> None:
-    done = run_secgate("scan", "--input", PA / "2.10.1" / "skipped-nodeps.json",
-                       "--scanner", "pip-audit")
+    done = run_secgate(
+        "scan", "--input", PA / "2.10.1" / "skipped-nodeps.json", "--scanner", "pip-audit"
+    )
     assert done.returncode == 3, done.stderr
     assert "incomplete" in done.stderr
 
 
 @pytest.mark.scanner("pip-audit")
 def test_real_pip_audit_run_on_the_example_is_incomplete_not_a_pass(
-        example_app: Path, tmp_path: Path) -> None:
+    example_app: Path, tmp_path: Path
+) -> None:
     require_tool("pip-audit")
     out = tmp_path / "report.json"
     done = run_secgate("scan", example_app, "--scanner", "pip-audit", "--json", out)

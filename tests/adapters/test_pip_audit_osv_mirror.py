@@ -33,8 +33,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def osv_url() -> Iterator[str]:
     port = _free_port()
-    server = subprocess.Popen([sys.executable, str(STANDIN), str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, str(STANDIN), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -50,14 +53,15 @@ def osv_url() -> Iterator[str]:
 
 
 def test_requests_and_pyyaml_pins_yield_their_cves_with_aliases_fixes_and_scores(
-        osv_url: str, tmp_path: Path) -> None:
+    osv_url: str, tmp_path: Path
+) -> None:
     require_tool("pip-audit")
     project = tmp_path / "project"
     project.mkdir()
     (project / "requirements.txt").write_text("requests==2.19.0\npyyaml==5.3\n")
     (project / ".secgate.yml").write_text(
-        "version: 1\nscanners:\n  settings:\n    pip-audit:\n"
-        f"      osv_url: {osv_url}\n")
+        f"version: 1\nscanners:\n  settings:\n    pip-audit:\n      osv_url: {osv_url}\n"
+    )
     out = tmp_path / "out.json"
     done = run_secgate("scan", project, "-s", "pip-audit", "-q", "--json", out)
     assert done.returncode == 1, done.stderr

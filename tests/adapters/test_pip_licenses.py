@@ -22,9 +22,14 @@ CAPTURES = sorted((FIXTURES / "pip-licenses").glob("*/*.json"))
 
 # What the example app's pins are licensed under, read from each capture.
 CLASSIFIER_SPDX = {
-    "django": "BSD-3-Clause", "flask": "BSD-3-Clause", "jinja2": "BSD-3-Clause",
-    "pyyaml": "MIT", "cryptography": "Apache-2.0 AND BSD-3-Clause",
-    "paramiko": "LGPL-2.0-or-later", "requests": "Apache-2.0", "urllib3": "MIT",
+    "django": "BSD-3-Clause",
+    "flask": "BSD-3-Clause",
+    "jinja2": "BSD-3-Clause",
+    "pyyaml": "MIT",
+    "cryptography": "Apache-2.0 AND BSD-3-Clause",
+    "paramiko": "LGPL-2.0-or-later",
+    "requests": "Apache-2.0",
+    "urllib3": "MIT",
 }
 META_SPDX = {**CLASSIFIER_SPDX, "cryptography": "BSD-3-Clause OR Apache-2.0"}
 
@@ -41,44 +46,60 @@ def test_every_capture_is_detected_and_parsed() -> None:
             assert finding.category is Category.LICENSE
             assert finding.severity is Severity.INFO and finding.level is Level.NOTE
             assert finding.package is not None and finding.package.ecosystem == "pypi"
-            assert finding.package.purl == \
-                f"pkg:pypi/{finding.package.name}@{finding.package.version}"
+            assert (
+                finding.package.purl == f"pkg:pypi/{finding.package.name}@{finding.package.version}"
+            )
         spdx = {f.package.name: f.license.spdx for f in findings if f.package and f.license}
         expected = META_SPDX if path.name == "licenses-meta.json" else CLASSIFIER_SPDX
         assert spdx == expected, path
 
 
 def test_raw_names_and_extra_columns_are_kept() -> None:
-    findings = PipLicensesAdapter().parse(
-        (FIXTURES / "pip-licenses/5.5.5/licenses-all.json").read_bytes()).findings
+    findings = (
+        PipLicensesAdapter()
+        .parse((FIXTURES / "pip-licenses/5.5.5/licenses-all.json").read_bytes())
+        .findings
+    )
     paramiko = next(f for f in findings if f.package and f.package.name == "paramiko")
     assert paramiko.license is not None
     assert paramiko.license.raw == "GNU Library or Lesser General Public License (LGPL)"
     assert paramiko.properties["license_metadata"] == "LGPL"
     assert paramiko.properties["license_expression"] == "UNKNOWN"
-    urls = PipLicensesAdapter().parse(
-        (FIXTURES / "pip-licenses/5.5.5/licenses-mixed-urls.json").read_bytes()).findings
+    urls = (
+        PipLicensesAdapter()
+        .parse((FIXTURES / "pip-licenses/5.5.5/licenses-mixed-urls.json").read_bytes())
+        .findings
+    )
     django = next(f for f in urls if f.package and f.package.name == "django")
     assert django.properties == {"url": "https://www.djangoproject.com/"}
 
 
 def test_unknown_license_stays_visible() -> None:
-    data = json.dumps([{"License": "UNKNOWN", "Name": "mystery", "Version": "1.0"},
-                       {"License": "Acme Corp EULA", "Name": "acme", "Version": "2"}]).encode()
+    data = json.dumps(
+        [
+            {"License": "UNKNOWN", "Name": "mystery", "Version": "1.0"},
+            {"License": "Acme Corp EULA", "Name": "acme", "Version": "2"},
+        ]
+    ).encode()
     findings = PipLicensesAdapter().parse(data).findings
     assert [(f.license.raw, f.license.spdx) for f in findings if f.license] == [
-        ("UNKNOWN", None), ("Acme Corp EULA", None)]
+        ("UNKNOWN", None),
+        ("Acme Corp EULA", None),
+    ]
     assert {f.rule_id for f in findings} == {"license-unknown"}
     assert "not a known SPDX license: 'Acme Corp EULA'" in findings[1].message
 
 
-@pytest.mark.parametrize(("content", "error"), [
-    ('{"License": "MIT"}', "expected a list"),
-    ('[{"License": "MIT", "Version": "1"}]', "no 'Name'"),
-    ('[{"Name": "x", "Version": "1"}]', "no 'License'"),
-    ('[{"Name": "x", "Version": 1, "License": "MIT"}]', "not a string"),
-    ('["x"]', "not an object"),
-])
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ('{"License": "MIT"}', "expected a list"),
+        ('[{"License": "MIT", "Version": "1"}]', "no 'Name'"),
+        ('[{"Name": "x", "Version": "1"}]', "no 'License'"),
+        ('[{"Name": "x", "Version": 1, "License": "MIT"}]', "not a string"),
+        ('["x"]', "not an object"),
+    ],
+)
 def test_malformed_input_is_an_input_error(content: str, error: str) -> None:
     with pytest.raises(InputError, match=error):
         PipLicensesAdapter().parse(content.encode())
@@ -103,7 +124,8 @@ def test_environment_python_choice(tmp_path: Path) -> None:
     assert environment_python(tmp_path, {"python": sys.executable}) == Path(sys.executable)
     assert environment_python(tmp_path, {"python": "nowhere/python"}) is None
     assert "is not an executable file" in (
-        PipLicensesAdapter().missing_environment(tmp_path, {"python": "nowhere/python"}) or "")
+        PipLicensesAdapter().missing_environment(tmp_path, {"python": "nowhere/python"}) or ""
+    )
 
 
 @pytest.fixture(scope="module")
@@ -130,21 +152,24 @@ def test_real_run_normalizes_known_packages(real_run: dict[str, Any]) -> None:
     assert spdx["pydantic"] == "MIT"
     assert spdx["certifi"] == "MPL-2.0"
     assert spdx["packaging"] == "Apache-2.0 OR BSD-2-Clause"
-    assert all(f["category"] == "license" and f["severity"] == "info"
-               for f in real_run["findings"])
+    assert all(f["category"] == "license" and f["severity"] == "info" for f in real_run["findings"])
 
 
 def test_policy_setting_names_the_environment(tmp_path: Path) -> None:
     require_tool("pip-licenses")
     policy = tmp_path / "policy.yml"
     python = ROOT / ".venv" / "bin" / "python"
-    policy.write_text("version: 1\nscanners:\n  settings:\n    pip-licenses:\n"
-                      f"      python: {json.dumps(str(python))}\n", "utf-8")
+    policy.write_text(
+        "version: 1\nscanners:\n  settings:\n    pip-licenses:\n"
+        f"      python: {json.dumps(str(python))}\n",
+        "utf-8",
+    )
     target = tmp_path / "project"
     target.mkdir()
     out = tmp_path / "report.json"
-    done = run_secgate("scan", target, "--scanner", "pip-licenses", "--policy", policy,
-                       "--json", out, "-q")
+    done = run_secgate(
+        "scan", target, "--scanner", "pip-licenses", "--policy", policy, "--json", out, "-q"
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text("utf-8"))
     assert report["runs"][0]["command"][1:3] == ["--python", str(python)]
@@ -168,13 +193,18 @@ def test_no_environment_skips_with_a_reason(tmp_path: Path) -> None:
 def test_wrong_python_setting_is_an_error(tmp_path: Path) -> None:
     require_tool("pip-licenses")
     policy = tmp_path / "policy.yml"
-    policy.write_text("version: 1\nscanners:\n  required: installed\n  settings:\n"
-                      "    pip-licenses:\n      python: no/such/python\n", "utf-8")
+    policy.write_text(
+        "version: 1\nscanners:\n  required: installed\n  settings:\n"
+        "    pip-licenses:\n      python: no/such/python\n",
+        "utf-8",
+    )
     out = tmp_path / "report.json"
-    done = run_secgate("scan", tmp_path, "--scanner", "pip-licenses", "--policy", policy,
-                       "--json", out, "-q")
+    done = run_secgate(
+        "scan", tmp_path, "--scanner", "pip-licenses", "--policy", policy, "--json", out, "-q"
+    )
     assert done.returncode == 3, done.stderr
     (run,) = json.loads(out.read_text("utf-8"))["runs"]
     assert run["status"] == "skipped"
-    assert run["error"] == ("scanners.settings.pip-licenses.python (no/such/python) is not an "
-                            "executable file")
+    assert run["error"] == (
+        "scanners.settings.pip-licenses.python (no/such/python) is not an executable file"
+    )

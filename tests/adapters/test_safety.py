@@ -65,12 +65,12 @@ def test_2x_report_cves_aliases_scores_and_location() -> None:
         assert cve in finding.vulnerability.aliases
         assert any(a.startswith("GHSA-") for a in finding.vulnerability.aliases)
         assert finding.vulnerability.canonical_id == cve
-        assert finding.score == score and finding.properties["severity_basis"].startswith(
-            "CVSS:3")
+        assert finding.score == score and finding.properties["severity_basis"].startswith("CVSS:3")
         assert finding.package is not None and finding.package.fixed_versions == [fixed]
         assert finding.location is not None and finding.location.path == "requirements.txt"
         assert finding.help_uri is not None and finding.help_uri.startswith(
-            "https://safety-db.invalid/v/")
+            "https://safety-db.invalid/v/"
+        )
         assert "fixed_versions_from" not in finding.properties
     by_id = {f.rule_id: f for f in result.findings}
     # CVE-2018-18074 has v2 5.0 and v3 9.8: the newer version decides
@@ -79,15 +79,17 @@ def test_2x_report_cves_aliases_scores_and_location() -> None:
 
 
 def test_1x_lists_with_and_without_cvss() -> None:
-    seven = {f.rule_id: f for f in parse_report(
-        (SAFETY / "1.10.3" / "check.json").read_bytes()).findings}
+    seven = {
+        f.rule_id: f for f in parse_report((SAFETY / "1.10.3" / "check.json").read_bytes()).findings
+    }
     assert seven["pyup.io-36546"].score == 9.8
     assert seven["pyup.io-36546"].vulnerability is not None
     assert seven["pyup.io-36546"].vulnerability.aliases == []  # 1.x names no CVE
     assert seven["pyup.io-58755"].severity is Severity.MEDIUM
     five = parse_report((SAFETY / "1.9.0" / "check.json").read_bytes()).findings
     assert {(f.severity, f.score, f.properties["severity_basis"]) for f in five} == {
-        (Severity.HIGH, 8.0, "default")}
+        (Severity.HIGH, 8.0, "default")
+    }
     assert all(f.properties["fixed_versions_from"] == "vulnerable_spec" for f in five)
 
 
@@ -95,10 +97,13 @@ def test_3x_scan_json_with_and_without_cve_details() -> None:
     plain = parse_report((SAFETY / "3.8.1-hand-built" / "scan.json").read_bytes())
     assert plain.tool_version == "3.8.1"
     assert all(f.properties["severity_basis"] == "default" for f in plain.findings)
-    assert all(f.location and f.location.path.endswith("requirements.txt")
-               for f in plain.findings)
-    detailed = {f.rule_id: f for f in parse_report(
-        (SAFETY / "3.8.1-hand-built" / "scan-detailed-output.json").read_bytes()).findings}
+    assert all(f.location and f.location.path.endswith("requirements.txt") for f in plain.findings)
+    detailed = {
+        f.rule_id: f
+        for f in parse_report(
+            (SAFETY / "3.8.1-hand-built" / "scan-detailed-output.json").read_bytes()
+        ).findings
+    }
     for vuln_id, (_, cve, _, score) in EXPECTED.items():
         finding = detailed[vuln_id]
         assert finding.vulnerability is not None and finding.vulnerability.aliases == [cve]
@@ -126,12 +131,15 @@ def test_fixed_versions_from_vulnerable_ranges() -> None:
     assert fixed_from_specs(["<=1.0", "not a spec"]) == []
 
 
-@pytest.mark.parametrize("content", [
-    b'[["requests", "<2.20.0", "2.19.0"]]',
-    b'{"report_meta": {}, "vulnerabilities": [{"advisory": "x"}]}',
-    b'{"report_meta": {"safety_version": "2.3.5"}, "vulnerabilities": [',
-    b'{"meta": {}, "scan_results": {"files": ["x"]}}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'[["requests", "<2.20.0", "2.19.0"]]',
+        b'{"report_meta": {}, "vulnerabilities": [{"advisory": "x"}]}',
+        b'{"report_meta": {"safety_version": "2.3.5"}, "vulnerabilities": [',
+        b'{"meta": {}, "scan_results": {"files": ["x"]}}',
+    ],
+)
 def test_malformed_output_is_exit_2_naming_the_file(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "safety.json"
     bad.write_bytes(content)
@@ -141,16 +149,18 @@ def test_malformed_output_is_exit_2_naming_the_file(tmp_path: Path, content: byt
     assert "Traceback" not in done.stderr
 
 
-def test_preflight_needs_a_database_and_refuses_safety_3(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_preflight_needs_a_database_and_refuses_safety_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(DB_ENV, raising=False)
     adapter = SafetyAdapter()
     ctx = RunContext(target=tmp_path, work_dir=tmp_path, executable="safety")
     reason = adapter.preflight(ctx, "2.3.5")
     assert reason is not None and "online service or a local database" in reason
     assert "scanners.settings.safety.db" in reason
-    configured = RunContext(target=tmp_path, work_dir=tmp_path, executable="safety",
-                            config={"db": str(SAFETY_DB)})
+    configured = RunContext(
+        target=tmp_path, work_dir=tmp_path, executable="safety", config={"db": str(SAFETY_DB)}
+    )
     assert adapter.preflight(configured, "2.3.5") is None
     three = adapter.preflight(configured, "3.8.1")
     assert three is not None and three.startswith("Safety 3 needs a Safety account and network")
@@ -161,13 +171,15 @@ def test_preflight_needs_a_database_and_refuses_safety_3(tmp_path: Path,
 
 
 @pytest.mark.scanner("safety")
-def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_safety_run_with_the_local_database(
+    example_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_tool("safety")
     monkeypatch.delenv(DB_ENV, raising=False)
     out = tmp_path / "report.json"
-    done = run_secgate("scan", example_app, "--scanner", "safety", "--json", out,
-                       env={DB_ENV: str(SAFETY_DB)})
+    done = run_secgate(
+        "scan", example_app, "--scanner", "safety", "--json", out, env={DB_ENV: str(SAFETY_DB)}
+    )
     assert done.returncode == 1, done.stderr  # critical CVEs block under the default policy
     report = json.loads(out.read_text())
     (run,) = report["runs"]
@@ -184,7 +196,8 @@ def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Pa
     # the database can come from the policy instead (relative to the scanned directory)
     (example_app / ".secgate.yml").write_text(
         f"version: 1\nscanners:\n  settings:\n    safety:\n"
-        f"      db: {os.path.relpath(SAFETY_DB, example_app)}\n")
+        f"      db: {os.path.relpath(SAFETY_DB, example_app)}\n"
+    )
     done = run_secgate("scan", example_app, "--scanner", "safety")
     assert done.returncode == 1, done.stderr
     assert "5 finding(s)" in done.stderr
@@ -192,7 +205,8 @@ def test_real_safety_run_with_the_local_database(example_app: Path, tmp_path: Pa
 
 @pytest.mark.scanner("safety")
 def test_safety_without_a_database_is_skipped_and_only_fails_when_required(
-        example_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     safety = require_tool("safety")
     monkeypatch.delenv(DB_ENV, raising=False)
     # A PATH holding only safety: a plain `secgate scan` then runs safety alone, not required.

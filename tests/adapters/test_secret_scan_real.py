@@ -40,8 +40,17 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("trufflehog")
     target = tmp_path_factory.mktemp("secret-scan") / "vulnerable-app"
     shutil.copytree(EXAMPLE_APP, target)
-    git = ["git", "-c", "user.name=secgate-test", "-c", "user.email=test@example.invalid",
-           "-c", "commit.gpgsign=false", "-C", str(target)]
+    git = [
+        "git",
+        "-c",
+        "user.name=secgate-test",
+        "-c",
+        "user.email=test@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+        "-C",
+        str(target),
+    ]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "example"], check=True)
@@ -49,32 +58,60 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def scans(repo: Path, tmp_path_factory: pytest.TempPathFactory
-          ) -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
+def scans(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
     """Two scans: every report file at once (--sarif beside --output-dir, which writes JSON and
     every other format there), and the JSON on stdout inside GitHub Actions."""
     out = tmp_path_factory.mktemp("secret-out")
-    first = run_secgate("scan", repo, "--scanner", "gitleaks", "--scanner", "trufflehog",
-                        "--sarif", out / "scan.sarif", "--output-dir", out / "all",
-                        "--explain", timeout=300)
-    second = run_secgate("scan", repo, "--scanner", "gitleaks", "--scanner", "trufflehog",
-                         "--json", "-", "--explain", env={"GITHUB_ACTIONS": "true"},
-                         timeout=300)
+    first = run_secgate(
+        "scan",
+        repo,
+        "--scanner",
+        "gitleaks",
+        "--scanner",
+        "trufflehog",
+        "--sarif",
+        out / "scan.sarif",
+        "--output-dir",
+        out / "all",
+        "--explain",
+        timeout=300,
+    )
+    second = run_secgate(
+        "scan",
+        repo,
+        "--scanner",
+        "gitleaks",
+        "--scanner",
+        "trufflehog",
+        "--json",
+        "-",
+        "--explain",
+        env={"GITHUB_ACTIONS": "true"},
+        timeout=300,
+    )
     return out, [first, second]
 
 
 def test_scans_block_on_the_secrets_they_should_find(
-        scans: tuple[Path, list[subprocess.CompletedProcess[str]]]) -> None:
+    scans: tuple[Path, list[subprocess.CompletedProcess[str]]],
+) -> None:
     out, done = scans
     for run in done:
         assert run.returncode == 1, run.stderr
         assert "Traceback" not in run.stderr
     report = json.loads((out / "all" / "report.json").read_text())
-    assert {r["tool"]: r["status"] for r in report["runs"]} == {"gitleaks": "ok",
-                                                                "trufflehog": "ok"}
+    assert {r["tool"]: r["status"] for r in report["runs"]} == {
+        "gitleaks": "ok",
+        "trufflehog": "ok",
+    }
     # one tool's report of a secret merges with the other's (equal hashes): count by source
-    found = {(source["tool"], source["rule_id"], f["location"]["path"],
-              f["location"]["start_line"]) for f in report["findings"] for source in f["sources"]}
+    found = {
+        (source["tool"], source["rule_id"], f["location"]["path"], f["location"]["start_line"])
+        for f in report["findings"]
+        for source in f["sources"]
+    }
     assert found == {
         ("gitleaks", "aws-access-token", ".env", 2),
         ("gitleaks", "aws-access-token", "config/settings.py", 10),
@@ -84,8 +121,10 @@ def test_scans_block_on_the_secrets_they_should_find(
         ("trufflehog", "aws-api-key", "config/settings.py", 10),
         ("trufflehog", "rsa-private-key", "config/deploy_key.pem", 1),
     }
-    assert all(f["category"] == "secret" and f["severity"] == "high" and
-               f["decision"]["action"] == "block" for f in report["findings"])
+    assert all(
+        f["category"] == "secret" and f["severity"] == "high" and f["decision"]["action"] == "block"
+        for f in report["findings"]
+    )
     assert len({f["fingerprint"] for f in report["findings"]}) == len(report["findings"])
     validate_sarif(out / "scan.sarif")
     # deterministic: the second scan's JSON is byte-identical to the first one's
@@ -93,7 +132,8 @@ def test_scans_block_on_the_secrets_they_should_find(
 
 
 def test_no_raw_secret_in_any_output(
-        scans: tuple[Path, list[subprocess.CompletedProcess[str]]]) -> None:
+    scans: tuple[Path, list[subprocess.CompletedProcess[str]]],
+) -> None:
     out, done = scans
     files = sorted(p for p in out.rglob("*") if p.is_file())
     assert {p.name for p in files} >= {"scan.sarif", "report.json"}
@@ -111,7 +151,8 @@ def test_no_raw_secret_in_any_output(
 
 
 def test_actions_scan_shows_grouped_progress(
-        scans: tuple[Path, list[subprocess.CompletedProcess[str]]]) -> None:
+    scans: tuple[Path, list[subprocess.CompletedProcess[str]]],
+) -> None:
     _, done = scans
     assert "::group::secgate: gitleaks ok" in done[1].stderr
     assert "::group::secgate: trufflehog ok" in done[1].stderr
@@ -121,11 +162,21 @@ def test_actions_scan_shows_grouped_progress(
 
 def test_ingested_reports_hold_no_raw_secret(tmp_path: Path) -> None:
     sarif = tmp_path / "in.sarif"
-    done = run_secgate("scan", "--input", FIXTURES / "gitleaks" / "8.30.1" / "git.json",
-                       "--input", FIXTURES / "gitleaks" / "8.30.1" / "dir.sarif",
-                       "--input", FIXTURES / "trufflehog" / "3.x" / "git.jsonl",
-                       "--input", FIXTURES / "trufflehog" / "2.2.1" / "git-regex.jsonl",
-                       "--sarif", sarif, "--json", "-")
+    done = run_secgate(
+        "scan",
+        "--input",
+        FIXTURES / "gitleaks" / "8.30.1" / "git.json",
+        "--input",
+        FIXTURES / "gitleaks" / "8.30.1" / "dir.sarif",
+        "--input",
+        FIXTURES / "trufflehog" / "3.x" / "git.jsonl",
+        "--input",
+        FIXTURES / "trufflehog" / "2.2.1" / "git-regex.jsonl",
+        "--sarif",
+        sarif,
+        "--json",
+        "-",
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert {r["tool"] for r in report["runs"]} == {"gitleaks", "trufflehog"}
@@ -136,13 +187,17 @@ def test_ingested_reports_hold_no_raw_secret(tmp_path: Path) -> None:
     validate_sarif(sarif)
 
 
-@pytest.mark.parametrize(("content", "spec_tool", "message"), [
-    (b'[{"RuleID": "aws-access-token", "File": "a"', "gitleaks", "truncated JSON"),
-    (b'{"DetectorName": "AWS"}\n{"DetectorName"', "trufflehog", "malformed JSON line 2"),
-    (b"[]\n", None, "an empty report (JSON `[]` or `null`) does not say which tool"),
-])
-def test_bad_input_files_exit_2_naming_the_file(tmp_path: Path, content: bytes,
-                                                spec_tool: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "spec_tool", "message"),
+    [
+        (b'[{"RuleID": "aws-access-token", "File": "a"', "gitleaks", "truncated JSON"),
+        (b'{"DetectorName": "AWS"}\n{"DetectorName"', "trufflehog", "malformed JSON line 2"),
+        (b"[]\n", None, "an empty report (JSON `[]` or `null`) does not say which tool"),
+    ],
+)
+def test_bad_input_files_exit_2_naming_the_file(
+    tmp_path: Path, content: bytes, spec_tool: str | None, message: str
+) -> None:
     path = tmp_path / "report.out"
     path.write_bytes(content)
     spec = f"{spec_tool}={path}" if spec_tool else str(path)
@@ -153,9 +208,13 @@ def test_bad_input_files_exit_2_naming_the_file(tmp_path: Path, content: bytes,
 
 
 def test_empty_reports_pass_when_the_tool_is_named(tmp_path: Path) -> None:
-    done = run_secgate("scan", "--input",
-                       f"gitleaks={FIXTURES / 'gitleaks' / '8.30.1' / 'empty.json'}",
-                       "--input", f"gitleaks={FIXTURES / 'gitleaks' / '7.6.1' / 'empty-null.json'}")
+    done = run_secgate(
+        "scan",
+        "--input",
+        f"gitleaks={FIXTURES / 'gitleaks' / '8.30.1' / 'empty.json'}",
+        "--input",
+        f"gitleaks={FIXTURES / 'gitleaks' / '7.6.1' / 'empty-null.json'}",
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -165,15 +224,13 @@ def test_uncommitted_files_need_dir_mode(repo: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(repo, work)
     # made up here, so that this test file itself holds no token-shaped string
-    token = "ghp_" + "".join(random.Random(3).choices(string.ascii_letters + string.digits,
-                                                      k=36))
+    token = "ghp_" + "".join(random.Random(3).choices(string.ascii_letters + string.digits, k=36))
     (work / "new_token.py").write_text(f'TOKEN = "{token}"\n')
     policy = tmp_path / "policy.yml"
     policy.write_text("version: 1\nscanners:\n  settings:\n    gitleaks:\n      mode: dir\n")
     paths = {}
     for name, extra in (("history", ()), ("files", ("--policy", str(policy)))):
-        done = run_secgate("scan", work, "--scanner", "gitleaks", "--json", "-", "--quiet",
-                           *extra)
+        done = run_secgate("scan", work, "--scanner", "gitleaks", "--json", "-", "--quiet", *extra)
         assert done.returncode == 1, done.stderr
         report = json.loads(done.stdout)
         assert report["runs"][0]["command"][1] == ("git" if name == "history" else "dir")

@@ -24,9 +24,17 @@ from tests.support.paths import FIXTURES
 V1 = FIXTURES / "semgrep" / "1.185.0"
 V0 = FIXTURES / "semgrep" / "0.61.0"
 PASSWORDS = example_password_literals()
-SHIPPED = {"python-subprocess-shell-true", "python-eval-exec-non-literal", "python-pickle-loads",
-           "python-yaml-load-unsafe", "python-weak-password-hash", "python-sql-string-format",
-           "python-requests-verify-false", "python-tempfile-mktemp", "python-hardcoded-password"}
+SHIPPED = {
+    "python-subprocess-shell-true",
+    "python-eval-exec-non-literal",
+    "python-pickle-loads",
+    "python-yaml-load-unsafe",
+    "python-weak-password-hash",
+    "python-sql-string-format",
+    "python-requests-verify-false",
+    "python-tempfile-mktemp",
+    "python-hardcoded-password",
+}
 
 
 def findings(path: Path) -> list[Finding]:
@@ -36,21 +44,31 @@ def findings(path: Path) -> list[Finding]:
 def where(f: Finding) -> tuple[object, ...]:
     loc = f.location
     assert loc is not None
-    return (f.rule_id, loc.path, loc.start_line, loc.end_line, loc.start_column, loc.end_column,
-            tuple(f.cwes), f.message)
+    return (
+        f.rule_id,
+        loc.path,
+        loc.start_line,
+        loc.end_line,
+        loc.start_column,
+        loc.end_column,
+        tuple(f.cwes),
+        f.message,
+    )
 
 
-@pytest.mark.parametrize(("path", "count", "version"), [
-    (V1 / "vulnerable-app.json", 16, "1.185.0"),
-    (V1 / "vulnerable-app.sarif", 16, "1.185.0"),
-    (V1 / "code-extras.json", 5, "1.185.0"),
-    (V1 / "code-extras.sarif", 6, "1.185.0"),
-    (V1 / "bad-rule.json", 0, "1.185.0"),
-    (V0 / "vulnerable-app.json", 16, None),
-    (V0 / "vulnerable-app.sarif", 16, "0.61.0"),
-])
-def test_every_capture_is_detected_and_parsed(path: Path, count: int, version: str | None
-                                              ) -> None:
+@pytest.mark.parametrize(
+    ("path", "count", "version"),
+    [
+        (V1 / "vulnerable-app.json", 16, "1.185.0"),
+        (V1 / "vulnerable-app.sarif", 16, "1.185.0"),
+        (V1 / "code-extras.json", 5, "1.185.0"),
+        (V1 / "code-extras.sarif", 6, "1.185.0"),
+        (V1 / "bad-rule.json", 0, "1.185.0"),
+        (V0 / "vulnerable-app.json", 16, None),
+        (V0 / "vulnerable-app.sarif", 16, "0.61.0"),
+    ],
+)
+def test_every_capture_is_detected_and_parsed(path: Path, count: int, version: str | None) -> None:
     data = path.read_bytes()
     detected = registry.detect(Sample(data))
     assert detected is not None and detected.name == "semgrep"
@@ -60,8 +78,15 @@ def test_every_capture_is_detected_and_parsed(path: Path, count: int, version: s
     assert all(f.tool == "semgrep" for f in result.findings)
 
 
-@pytest.mark.parametrize("path", [V1 / "vulnerable-app.json", V1 / "vulnerable-app.sarif",
-                                  V0 / "vulnerable-app.json", V0 / "vulnerable-app.sarif"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        V1 / "vulnerable-app.json",
+        V1 / "vulnerable-app.sarif",
+        V0 / "vulnerable-app.json",
+        V0 / "vulnerable-app.sarif",
+    ],
+)
 def test_all_formats_give_the_same_places_rules_and_cwes(path: Path) -> None:
     reference = sorted(map(where, findings(V1 / "vulnerable-app.json")))
     assert sorted(map(where, findings(path))) == reference
@@ -69,17 +94,21 @@ def test_all_formats_give_the_same_places_rules_and_cwes(path: Path) -> None:
 
 
 def test_current_json_fields() -> None:
-    shell = [f for f in findings(V1 / "vulnerable-app.json")
-             if f.rule_id == "python-subprocess-shell-true"]
+    shell = [
+        f
+        for f in findings(V1 / "vulnerable-app.json")
+        if f.rule_id == "python-subprocess-shell-true"
+    ]
     assert len(shell) == 2
     first = min(shell, key=lambda f: (f.location.start_line or 0) if f.location else 0)
     assert (first.severity, first.score, first.level) == (Severity.HIGH, 8.9, Level.ERROR)
     assert first.confidence == "high"
     assert first.cwes == ["CWE-78"]
-    assert first.properties == {"semgrep_severity": "ERROR", "likelihood": "HIGH",
-                                "impact": "HIGH"}
-    assert first.help_uri == \
-        "https://docs.python.org/3/library/subprocess.html#security-considerations"
+    assert first.properties == {"semgrep_severity": "ERROR", "likelihood": "HIGH", "impact": "HIGH"}
+    assert (
+        first.help_uri
+        == "https://docs.python.org/3/library/subprocess.html#security-considerations"
+    )
     assert first.tags == ["security", "vuln"]
     loc = first.location
     assert loc is not None and loc.path == "vulnerable-app/app/commands.py"
@@ -88,8 +117,11 @@ def test_current_json_fields() -> None:
 
 
 def test_old_json_keeps_the_source_line() -> None:
-    shell = next(f for f in findings(V0 / "vulnerable-app.json")
-                 if f.rule_id == "python-subprocess-shell-true")
+    shell = next(
+        f
+        for f in findings(V0 / "vulnerable-app.json")
+        if f.rule_id == "python-subprocess-shell-true"
+    )
     assert shell.location is not None
     assert shell.location.snippet == "    return subprocess.call(cmd, shell=True)"
     assert shell.suppression is None  # is_ignored: false
@@ -98,29 +130,33 @@ def test_old_json_keeps_the_source_line() -> None:
 def test_newer_severities_and_cwe_as_a_string() -> None:
     by_rule = {f.rule_id: f for f in findings(V1 / "code-extras.json")}
     assert set(by_rule) == {"shell-call", "password-literal", "eval-call"}
-    assert (by_rule["eval-call"].severity, by_rule["eval-call"].score) == (Severity.CRITICAL,
-                                                                           9.8)
+    assert (by_rule["eval-call"].severity, by_rule["eval-call"].score) == (Severity.CRITICAL, 9.8)
     assert by_rule["eval-call"].cwes == ["CWE-95"]
     assert (by_rule["shell-call"].severity, by_rule["shell-call"].score) == (Severity.HIGH, 8.0)
-    assert (by_rule["password-literal"].severity,
-            by_rule["password-literal"].score) == (Severity.LOW, 2.5)
+    assert (by_rule["password-literal"].severity, by_rule["password-literal"].score) == (
+        Severity.LOW,
+        2.5,
+    )
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("ERROR", "HIGH", "HIGH", "HIGH"), (Severity.HIGH, 8.9)),
-    (("WARNING", "MEDIUM", "LOW", "MEDIUM"), (Severity.MEDIUM, 5.2)),
-    (("WARNING", "LOW", "MEDIUM", "HIGH"), (Severity.LOW, 2.8)),
-    (("ERROR", "LOW", None, None), (Severity.MEDIUM, 5.5)),
-    (("CRITICAL", "HIGH", "HIGH", "HIGH"), (Severity.CRITICAL, 10.0)),
-    (("INFO", None, "LOW", "LOW"), (Severity.LOW, 1.9)),
-    (("LOW", "LOW", "LOW", "LOW"), (Severity.LOW, 1.9)),
-    (("INVENTORY", "HIGH", None, None), (Severity.INFO, 0.0)),
-    (("SOMETHING-NEW", None, None, None), (Severity.MEDIUM, 5.5)),
-    ((None, None, None, None), (Severity.MEDIUM, 5.5)),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("ERROR", "HIGH", "HIGH", "HIGH"), (Severity.HIGH, 8.9)),
+        (("WARNING", "MEDIUM", "LOW", "MEDIUM"), (Severity.MEDIUM, 5.2)),
+        (("WARNING", "LOW", "MEDIUM", "HIGH"), (Severity.LOW, 2.8)),
+        (("ERROR", "LOW", None, None), (Severity.MEDIUM, 5.5)),
+        (("CRITICAL", "HIGH", "HIGH", "HIGH"), (Severity.CRITICAL, 10.0)),
+        (("INFO", None, "LOW", "LOW"), (Severity.LOW, 1.9)),
+        (("LOW", "LOW", "LOW", "LOW"), (Severity.LOW, 1.9)),
+        (("INVENTORY", "HIGH", None, None), (Severity.INFO, 0.0)),
+        (("SOMETHING-NEW", None, None, None), (Severity.MEDIUM, 5.5)),
+        ((None, None, None, None), (Severity.MEDIUM, 5.5)),
+    ],
+)
 def test_severity_from_severity_and_metadata(
-        args: tuple[str | None, str | None, str | None, str | None],
-        expected: tuple[Severity, float]) -> None:
+    args: tuple[str | None, str | None, str | None, str | None], expected: tuple[Severity, float]
+) -> None:
     assert severity_of(*args) == expected
 
 
@@ -131,8 +167,11 @@ def test_nosemgrep_is_an_inline_suppression_in_sarif_and_absent_from_1x_json() -
     assert suppressed[0].suppression is not None
     assert suppressed[0].suppression.kind is SuppressionKind.INLINE
     assert suppressed[0].suppression.justification == "nosemgrep"
-    lines = [f.location.start_line for f in findings(V1 / "code-extras.json")
-             if f.location and f.rule_id == "shell-call"]
+    lines = [
+        f.location.start_line
+        for f in findings(V1 / "code-extras.json")
+        if f.location and f.rule_id == "shell-call"
+    ]
     assert lines == [6, 7, 9]
 
 
@@ -175,20 +214,30 @@ def test_scanning_no_file_examined_nothing() -> None:
     assert result.incomplete and result.notes == ["semgrep examined no file"]
 
 
-@pytest.mark.parametrize(("check_id", "prefixes", "expected"), [
-    ("work.main.secgate.rules.python-subprocess-shell-true", None,
-     "python-subprocess-shell-true"),
-    ("tmp.rules.python-eval", None, "python-eval"),
-    ("code-extras.rules.shell-call", None, "shell-call"),
-    ("python.lang.security.audit.eval-detected.eval-detected", None,
-     "python.lang.security.audit.eval-detected.eval-detected"),
-    ("plain-id", None, "plain-id"),
-    ("srv.rules.my.dotted", ("srv.rules",), "my.dotted"),
-    ("my.dotted", ("", "srv.rules"), "my.dotted"),
-    ("opt.x.python-pickle-loads", ("",), "python-pickle-loads"),
-])
+@pytest.mark.parametrize(
+    ("check_id", "prefixes", "expected"),
+    [
+        (
+            "work.main.secgate.rules.python-subprocess-shell-true",
+            None,
+            "python-subprocess-shell-true",
+        ),
+        ("tmp.rules.python-eval", None, "python-eval"),
+        ("code-extras.rules.shell-call", None, "shell-call"),
+        (
+            "python.lang.security.audit.eval-detected.eval-detected",
+            None,
+            "python.lang.security.audit.eval-detected.eval-detected",
+        ),
+        ("plain-id", None, "plain-id"),
+        ("srv.rules.my.dotted", ("srv.rules",), "my.dotted"),
+        ("my.dotted", ("", "srv.rules"), "my.dotted"),
+        ("opt.x.python-pickle-loads", ("",), "python-pickle-loads"),
+    ],
+)
 def test_rule_id_prefix_is_stripped_only_when_it_is_a_path(
-        check_id: str, prefixes: tuple[str, ...] | None, expected: str) -> None:
+    check_id: str, prefixes: tuple[str, ...] | None, expected: str
+) -> None:
     assert rule_id_of(check_id, prefixes) == expected
 
 
@@ -203,14 +252,21 @@ def test_shipped_rule_ids_are_read_from_the_package() -> None:
     assert shipped_rule_ids() == SHIPPED
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"results": [{"check_id": "x", "extra": {}}], "errors": []},
-     r"^results\[0\]: missing 'path'"),
-    ({"results": [{"check_id": "x", "path": "a", "start": 3, "extra": {}}], "errors": []},
-     r"^results\[0\]\.start: expected an object, found a number"),
-    ({"results": [], "errors": {}}, "^errors: expected an array, found an object"),
-    ({"nothing": 1}, "not Semgrep output"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            {"results": [{"check_id": "x", "extra": {}}], "errors": []},
+            r"^results\[0\]: missing 'path'",
+        ),
+        (
+            {"results": [{"check_id": "x", "path": "a", "start": 3, "extra": {}}], "errors": []},
+            r"^results\[0\]\.start: expected an object, found a number",
+        ),
+        ({"results": [], "errors": {}}, "^errors: expected an array, found an object"),
+        ({"nothing": 1}, "not Semgrep output"),
+    ],
+)
 def test_malformed_reports_raise_input_errors(doc: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         SemgrepAdapter().parse(json.dumps(doc).encode())
@@ -242,11 +298,23 @@ def test_invocation_is_offline_and_adds_the_project_rules(tmp_path: Path) -> Non
     configs = [argv[i + 1] for i, a in enumerate(argv) if a == "--config"]
     assert configs[1] == str((tmp_path / ".semgrep.yml").resolve())
     # with the run's prefixes known, a project rule with a dotted id keeps it whole
-    doc = {"version": "1.185.0", "errors": [], "paths": {"scanned": ["a.py"]}, "results": [
-        {"check_id": "local.my-rule", "path": "a.py", "start": {"line": 1, "col": 1},
-         "end": {"line": 1, "col": 2}, "extra": {"message": "m", "severity": "INFO"}}]}
-    assert [f.rule_id for f in adapter.parse(json.dumps(doc).encode()).findings] == \
-        ["local.my-rule"]
+    doc = {
+        "version": "1.185.0",
+        "errors": [],
+        "paths": {"scanned": ["a.py"]},
+        "results": [
+            {
+                "check_id": "local.my-rule",
+                "path": "a.py",
+                "start": {"line": 1, "col": 1},
+                "end": {"line": 1, "col": 2},
+                "extra": {"message": "m", "severity": "INFO"},
+            }
+        ],
+    }
+    assert [f.rule_id for f in adapter.parse(json.dumps(doc).encode()).findings] == [
+        "local.my-rule"
+    ]
 
 
 def test_applicable_with_python_files_or_project_rules(tmp_path: Path) -> None:

@@ -67,10 +67,12 @@ def test_fs_capture_all_classes() -> None:
     assert ksv1.help_uri == "https://avd.aquasec.com/misconfig/ksv-0001"
     assert ksv1.properties["namespace"] == "builtin.kubernetes.KSV001"
 
-    secrets = sorted((f.path, f.rule_id, f.severity.value) for f in findings
-                     if f.category is Category.SECRET)
+    secrets = sorted(
+        (f.path, f.rule_id, f.severity.value) for f in findings if f.category is Category.SECRET
+    )
     assert secrets == [
-        (".env", "aws-access-key-id", "critical"), (".env", "aws-secret-access-key", "critical"),
+        (".env", "aws-access-key-id", "critical"),
+        (".env", "aws-secret-access-key", "critical"),
         ("config/deploy_key.pem", "private-key", "high"),
         ("config/settings.py", "aws-access-key-id", "critical"),
         ("config/settings.py", "aws-secret-access-key", "critical"),
@@ -78,26 +80,38 @@ def test_fs_capture_all_classes() -> None:
     ]
 
     # one finding per license Trivy lists: cryptography's two are two findings
-    licenses = sorted(((f.package.name if f.package else f.path), f.license.spdx)
-                      for f in findings if f.category is Category.LICENSE and f.license)
+    licenses = sorted(
+        ((f.package.name if f.package else f.path), f.license.spdx)
+        for f in findings
+        if f.category is Category.LICENSE and f.license
+    )
     assert licenses == [
-        ("LICENSE", "MIT"), ("cryptography", "Apache-2.0"), ("cryptography", "BSD-3-Clause"),
-        ("paramiko", "LGPL-2.1-only"), ("pyyaml", "MIT"), ("requests", "Apache-2.0"),
-        ("urllib3", "MIT")]
+        ("LICENSE", "MIT"),
+        ("cryptography", "Apache-2.0"),
+        ("cryptography", "BSD-3-Clause"),
+        ("paramiko", "LGPL-2.1-only"),
+        ("pyyaml", "MIT"),
+        ("requests", "Apache-2.0"),
+        ("urllib3", "MIT"),
+    ]
     crypto = next(f for f in findings if f.package and f.package.name == "cryptography")
     assert crypto.package is not None
-    assert (crypto.package.version, crypto.package.ecosystem, crypto.package.purl) == \
-        ("2.3", "pypi", "pkg:pypi/cryptography@2.3")
+    assert (crypto.package.version, crypto.package.ecosystem, crypto.package.purl) == (
+        "2.3",
+        "pypi",
+        "pkg:pypi/cryptography@2.3",
+    )
     assert crypto.severity is Severity.INFO
     paramiko = next(f for f in findings if f.package and f.package.name == "paramiko")
-    assert paramiko.properties["trivy_licenses"] == [{
-        "name": "LGPL-2.1-only", "severity": "HIGH", "category": "restricted",
-        "confidence": 1}]
+    assert paramiko.properties["trivy_licenses"] == [
+        {"name": "LGPL-2.1-only", "severity": "HIGH", "category": "restricted", "confidence": 1}
+    ]
 
 
 def test_secrets_keep_no_raw_value_and_distinct_hashes() -> None:
-    findings = [f for f in parse(REAL / "fs-secret-license-misconfig.json")
-                if f.category is Category.SECRET]
+    findings = [
+        f for f in parse(REAL / "fs-secret-license-misconfig.json") if f.category is Category.SECRET
+    ]
     for finding in findings:
         assert finding.secret is not None and finding.secret.preview == "*****"
         assert finding.location is not None and finding.location.snippet
@@ -119,15 +133,22 @@ def test_sarif_capture() -> None:
     findings = parsed.findings
     # 41 SARIF results, 41 findings: cryptography's two license results stay two
     assert by_category(findings) == {"misconfig": 28, "secret": 6, "license": 7}
-    json_ids = sorted((f.path, f.rule_id, f.severity) for f in parse(
-        REAL / "fs-secret-license-misconfig.json") if f.category is not Category.LICENSE)
-    sarif_ids = sorted((f.path, f.rule_id, f.severity) for f in findings
-                       if f.category is not Category.LICENSE)
+    json_ids = sorted(
+        (f.path, f.rule_id, f.severity)
+        for f in parse(REAL / "fs-secret-license-misconfig.json")
+        if f.category is not Category.LICENSE
+    )
+    sarif_ids = sorted(
+        (f.path, f.rule_id, f.severity) for f in findings if f.category is not Category.LICENSE
+    )
     assert sarif_ids == json_ids
     secret = next(f for f in findings if f.rule_id == "github-pat")
     assert secret.secret is not None and secret.rule_name == "GitHub Personal Access Token"
-    crypto = sorted(f.license.spdx or "" for f in findings
-                    if f.package and f.package.name == "cryptography" and f.license)
+    crypto = sorted(
+        f.license.spdx or ""
+        for f in findings
+        if f.package and f.package.name == "cryptography" and f.license
+    )
     assert crypto == ["Apache-2.0", "BSD-3-Clause"]
     loose = next(f for f in findings if f.category is Category.LICENSE and f.package is None)
     assert loose.path == "LICENSE" and loose.license and loose.license.spdx == "MIT"
@@ -179,8 +200,9 @@ def test_k8s_reports(name: str) -> None:
     parsed = TrivyAdapter().parse((HAND / name).read_bytes())
     assert by_category(parsed.findings) == {"misconfig": 23, "container": 2, "dependency": 2}
     assert parsed.notes == [
-        'default/Deployment/worker: image scan error: scan error: unable to initialize a scan '
-        'service: unable to find the specified image "registry.invalid/worker:1.0"']
+        "default/Deployment/worker: image scan error: scan error: unable to initialize a scan "
+        'service: unable to find the specified image "registry.invalid/worker:1.0"'
+    ]
     ksv = next(f for f in parsed.findings if f.rule_id == "KSV-0001")
     assert ksv.location is None  # a cluster resource is not a file of the repository
     assert ksv.properties["resource"] == "default/Deployment/vulnerable-app"
@@ -204,44 +226,90 @@ def test_helpers() -> None:
     assert check_id("AVD-AWS-0001") == "AVD-AWS-0001"
     assert fixed_versions("1.2.3, 1.3.1") == ["1.2.3", "1.3.1"]
     assert fixed_versions(None) == []
-    rating = cvss_rating({"SeveritySource": "redhat", "CVSS": {
-        "nvd": {"V3Score": 9.8, "V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
-        "redhat": {"V2Score": 5.0, "V2Vector": "AV:N/AC:L/Au:N/C:P/I:N/A:N"}}})
+    rating = cvss_rating(
+        {
+            "SeveritySource": "redhat",
+            "CVSS": {
+                "nvd": {"V3Score": 9.8, "V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+                "redhat": {"V2Score": 5.0, "V2Vector": "AV:N/AC:L/Au:N/C:P/I:N/A:N"},
+            },
+        }
+    )
     assert rating is not None and (rating.score, rating.basis) == (5.0, "CVSS:2.0")
-    v4 = cvss_rating({"CVSS": {"ghsa": {
-        "V3Score": 7.5, "V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
-        "V40Score": 8.7,
-        "V40Vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"}}})
+    v4 = cvss_rating(
+        {
+            "CVSS": {
+                "ghsa": {
+                    "V3Score": 7.5,
+                    "V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+                    "V40Score": 8.7,
+                    "V40Vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N",
+                }
+            }
+        }
+    )
     assert v4 is not None and (v4.score, v4.basis) == (8.7, "CVSS:4.0")
 
 
 def test_unknown_severity_falls_back() -> None:
-    doc = {"SchemaVersion": 2, "Results": [{"Target": "requirements.txt", "Class": "lang-pkgs",
-           "Type": "pip", "Vulnerabilities": [
-               {"VulnerabilityID": "CVE-2099-0001", "PkgName": "x", "InstalledVersion": "1",
-                "Severity": "UNKNOWN"},
-               {"VulnerabilityID": "CVE-2099-0002", "PkgName": "x", "InstalledVersion": "1",
-                "Severity": "UNKNOWN", "CVSS": {"nvd": {"V3Score": 5.3}}}]}]}
+    doc = {
+        "SchemaVersion": 2,
+        "Results": [
+            {
+                "Target": "requirements.txt",
+                "Class": "lang-pkgs",
+                "Type": "pip",
+                "Vulnerabilities": [
+                    {
+                        "VulnerabilityID": "CVE-2099-0001",
+                        "PkgName": "x",
+                        "InstalledVersion": "1",
+                        "Severity": "UNKNOWN",
+                    },
+                    {
+                        "VulnerabilityID": "CVE-2099-0002",
+                        "PkgName": "x",
+                        "InstalledVersion": "1",
+                        "Severity": "UNKNOWN",
+                        "CVSS": {"nvd": {"V3Score": 5.3}},
+                    },
+                ],
+            }
+        ],
+    }
     first, second = TrivyAdapter().parse(json.dumps(doc).encode()).findings
     assert (first.severity, first.score) == (Severity.HIGH, 8.0)
     assert (second.severity, second.score) == (Severity.MEDIUM, 5.3)
 
 
-@pytest.mark.parametrize(("doc", "error"), [
-    ({"SchemaVersion": 2, "Results": {}}, "^Results: expected an array, found an object"),
-    ({"SchemaVersion": 3, "Results": []}, "unsupported Trivy SchemaVersion 3"),
-    ({"SchemaVersion": 2, "Results": ["x"]},
-     r"^Results\[0\]: expected an object, found a string"),
-    ({"SchemaVersion": 2, "Results": [{"Target": "a",
-                                        "Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}]},
-     r"^Results\[0\]\.Vulnerabilities\[0\]\.PkgName: missing"),
-    ({"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": [{"Match": "***"}]}]},
-     r"^Results\[0\]\.Secrets\[0\]\.RuleID: missing"),
-    ({"SchemaVersion": 2, "Results": [{"Target": "a", "Misconfigurations": {}}]},
-     r"^Results\[0\]\.Misconfigurations: expected an array, found an object"),
-    ({"ClusterName": "c", "Resources": "x"}, "^Resources: expected an array, found a string"),
-    ({"Results": []}, "not a Trivy report"),
-])
+@pytest.mark.parametrize(
+    ("doc", "error"),
+    [
+        ({"SchemaVersion": 2, "Results": {}}, "^Results: expected an array, found an object"),
+        ({"SchemaVersion": 3, "Results": []}, "unsupported Trivy SchemaVersion 3"),
+        (
+            {"SchemaVersion": 2, "Results": ["x"]},
+            r"^Results\[0\]: expected an object, found a string",
+        ),
+        (
+            {
+                "SchemaVersion": 2,
+                "Results": [{"Target": "a", "Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}],
+            },
+            r"^Results\[0\]\.Vulnerabilities\[0\]\.PkgName: missing",
+        ),
+        (
+            {"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": [{"Match": "***"}]}]},
+            r"^Results\[0\]\.Secrets\[0\]\.RuleID: missing",
+        ),
+        (
+            {"SchemaVersion": 2, "Results": [{"Target": "a", "Misconfigurations": {}}]},
+            r"^Results\[0\]\.Misconfigurations: expected an array, found an object",
+        ),
+        ({"ClusterName": "c", "Resources": "x"}, "^Resources: expected an array, found a string"),
+        ({"Results": []}, "not a Trivy report"),
+    ],
+)
 def test_malformed_is_an_input_error(doc: object, error: str) -> None:
     with pytest.raises(InputError, match=error):
         TrivyAdapter().parse(json.dumps(doc).encode())
@@ -252,10 +320,13 @@ def test_empty_results_are_no_findings() -> None:
     assert TrivyAdapter().parse(json.dumps(doc).encode()).findings == []
 
 
-@pytest.mark.parametrize(("content", "auto"), [
-    ('{"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": [{}]}]}', True),
-    ('{"SchemaVersion": 2, "Results": [', False),
-])
+@pytest.mark.parametrize(
+    ("content", "auto"),
+    [
+        ('{"SchemaVersion": 2, "Results": [{"Target": "a", "Secrets": [{}]}]}', True),
+        ('{"SchemaVersion": 2, "Results": [', False),
+    ],
+)
 def test_malformed_file_exits_2_naming_it(tmp_path: Path, content: str, auto: bool) -> None:
     bad = tmp_path / "trivy.json"
     bad.write_text(content, "utf-8")
@@ -266,41 +337,70 @@ def test_malformed_file_exits_2_naming_it(tmp_path: Path, content: str, auto: bo
 
 
 def _sarif(rule: dict[str, object], result: dict[str, object]) -> bytes:
-    return json.dumps({"version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "Trivy", "version": "0.76.0", "rules": [rule]}},
-        "results": [result]}]}).encode()
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "Trivy", "version": "0.76.0", "rules": [rule]}},
+                    "results": [result],
+                }
+            ],
+        }
+    ).encode()
 
 
 def test_sarif_vulnerability_results() -> None:
     """Trivy SARIF vulnerability results (the message layout of Trivy's SARIF writer; no real
     capture exists here because vulnerability scanning cannot run on these machines)."""
-    rule = {"id": "CVE-2018-18074", "name": "LanguageSpecificPackageVulnerability",
-            "shortDescription": {"text": "python-requests: Authorization header kept"},
-            "properties": {"security-severity": "9.8", "tags": ["vulnerability", "security",
-                                                               "HIGH"]}}
-    result = {"ruleId": "CVE-2018-18074", "ruleIndex": 0, "level": "error",
-              "message": {"text": "Package: requests\nInstalled Version: 2.19.0\n"
-                                  "Vulnerability CVE-2018-18074\nSeverity: HIGH\n"
-                                  "Fixed Version: 2.20.0\nLink: [CVE-2018-18074]"
-                                  "(https://avd.aquasec.com/nvd/cve-2018-18074)"},
-              "locations": [{"physicalLocation": {"artifactLocation": {
-                  "uri": "requirements.txt", "uriBaseId": "ROOTPATH"},
-                  "region": {"startLine": 1}}}]}
+    rule = {
+        "id": "CVE-2018-18074",
+        "name": "LanguageSpecificPackageVulnerability",
+        "shortDescription": {"text": "python-requests: Authorization header kept"},
+        "properties": {"security-severity": "9.8", "tags": ["vulnerability", "security", "HIGH"]},
+    }
+    result = {
+        "ruleId": "CVE-2018-18074",
+        "ruleIndex": 0,
+        "level": "error",
+        "message": {
+            "text": "Package: requests\nInstalled Version: 2.19.0\n"
+            "Vulnerability CVE-2018-18074\nSeverity: HIGH\n"
+            "Fixed Version: 2.20.0\nLink: [CVE-2018-18074]"
+            "(https://avd.aquasec.com/nvd/cve-2018-18074)"
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "requirements.txt", "uriBaseId": "ROOTPATH"},
+                    "region": {"startLine": 1},
+                }
+            }
+        ],
+    }
     (finding,) = TrivyAdapter().parse(_sarif(rule, result)).findings
     assert finding.category is Category.DEPENDENCY
     assert (finding.severity, finding.score) == (Severity.HIGH, 9.8)
     assert finding.package is not None
-    assert (finding.package.name, finding.package.version, finding.package.ecosystem) == \
-        ("requests", "2.19.0", "pypi")
+    assert (finding.package.name, finding.package.version, finding.package.ecosystem) == (
+        "requests",
+        "2.19.0",
+        "pypi",
+    )
     assert finding.package.fixed_versions == ["2.20.0"]
     assert finding.vulnerability is not None and finding.vulnerability.id == "CVE-2018-18074"
 
-    old_rule = {"id": "[CRITICAL] CVE-2020-1747", "name": "dockerfile_scan",
-                "properties": {"tags": ["vulnerability", "CRITICAL", "pyyaml"]}}
-    old_result = {"ruleId": "[CRITICAL] CVE-2020-1747", "ruleIndex": 0,
-                  "message": {"text": "pyyaml"},
-                  "locations": [{"physicalLocation": {"artifactLocation": {
-                      "uri": "requirements.txt"}}}]}
+    old_rule = {
+        "id": "[CRITICAL] CVE-2020-1747",
+        "name": "dockerfile_scan",
+        "properties": {"tags": ["vulnerability", "CRITICAL", "pyyaml"]},
+    }
+    old_result = {
+        "ruleId": "[CRITICAL] CVE-2020-1747",
+        "ruleIndex": 0,
+        "message": {"text": "pyyaml"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "requirements.txt"}}}],
+    }
     (old,) = TrivyAdapter().parse(_sarif(old_rule, old_result)).findings
     assert old.rule_id == "CVE-2020-1747" and old.severity is Severity.CRITICAL
     assert old.category is Category.DEPENDENCY
@@ -308,8 +408,11 @@ def test_sarif_vulnerability_results() -> None:
 
 
 def test_ingest_through_cli_is_valid_and_deterministic(tmp_path: Path) -> None:
-    inputs = [REAL / "fs-secret-license-misconfig.json", HAND / "image-vuln-os-and-pip.json",
-              HAND / "k8s-report-all.json"]
+    inputs = [
+        REAL / "fs-secret-license-misconfig.json",
+        HAND / "image-vuln-os-and-pip.json",
+        HAND / "k8s-report-all.json",
+    ]
     outputs = []
     for run in ("a", "b"):
         sarif, report = tmp_path / f"{run}.sarif", tmp_path / f"{run}.json"

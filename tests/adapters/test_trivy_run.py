@@ -19,8 +19,9 @@ from tests.support.sarif_validation import validate_sarif
 
 
 def _argv(tmp_path: Path, config: dict[str, Any]) -> list[str]:
-    ctx = RunContext(target=tmp_path, work_dir=tmp_path / "work", executable="/bin/trivy",
-                     config=config)
+    ctx = RunContext(
+        target=tmp_path, work_dir=tmp_path / "work", executable="/bin/trivy", config=config
+    )
     invocation = TrivyAdapter().invocation(ctx)
     assert invocation.output == tmp_path / "work" / "trivy.json"
     return invocation.argv
@@ -29,8 +30,13 @@ def _argv(tmp_path: Path, config: dict[str, Any]) -> list[str]:
 def test_default_is_offline_fs_scan(tmp_path: Path) -> None:
     argv = _argv(tmp_path, {})
     assert argv[:4] == ["/bin/trivy", "fs", "--scanners", "secret,license,misconfig"]
-    for flag in ("--license-full", "--skip-check-update", "--skip-version-check",
-                 "--disable-telemetry", "-q"):
+    for flag in (
+        "--license-full",
+        "--skip-check-update",
+        "--skip-version-check",
+        "--disable-telemetry",
+        "-q",
+    ):
         assert flag in argv
     assert argv[argv.index("--format") + 1] == "json"
     assert argv[-1] == str(tmp_path)
@@ -49,8 +55,14 @@ def test_modes_and_vulnerabilities(tmp_path: Path) -> None:
         _argv(tmp_path, {"mode": "repo"})
 
 
-@pytest.mark.parametrize("name", ["vuln-db-unreachable.stderr", "vuln-db-unreachable-q.stderr",
-                                  "vuln-skip-db-update-first-run.stderr"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "vuln-db-unreachable.stderr",
+        "vuln-db-unreachable-q.stderr",
+        "vuln-skip-db-update-first-run.stderr",
+    ],
+)
 def test_missing_vulnerability_db_is_explained(name: str) -> None:
     stderr = (FIXTURES / "trivy" / "0.76.0" / name).read_text("utf-8")
     reason = TrivyAdapter().explain_failure(1, stderr)
@@ -66,11 +78,15 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = base / "vulnerable-app"
     shutil.copytree(EXAMPLE_APP, target)
     out_json, out_sarif = base / "report.json", base / "report.sarif"
-    done = run_secgate("scan", target, "--scanner", "trivy", "--json", out_json,
-                       "--sarif", out_sarif, "-q")
+    done = run_secgate(
+        "scan", target, "--scanner", "trivy", "--json", out_json, "--sarif", out_sarif, "-q"
+    )
     assert done.returncode == 1, done.stderr  # critical secrets block under the default policy
-    return {"report": json.loads(out_json.read_text("utf-8")), "sarif": out_sarif,
-            "stdout": done.stdout + done.stderr}
+    return {
+        "report": json.loads(out_json.read_text("utf-8")),
+        "sarif": out_sarif,
+        "stdout": done.stdout + done.stderr,
+    }
 
 
 def test_real_run_finds_secrets_misconfigs_and_licenses(scanned: dict[str, Any]) -> None:
@@ -79,27 +95,40 @@ def test_real_run_finds_secrets_misconfigs_and_licenses(scanned: dict[str, Any])
     assert run["tool"] == "trivy" and run["status"] == "ok" and run["version"]
     assert "--scanners" in run["command"] and "secret,license,misconfig" in run["command"]
     findings = report["findings"]
-    secrets = sorted((f["location"]["path"], f["rule_id"]) for f in findings
-                     if f["category"] == "secret")
+    secrets = sorted(
+        (f["location"]["path"], f["rule_id"]) for f in findings if f["category"] == "secret"
+    )
     assert secrets == [
-        (".env", "aws-access-key-id"), (".env", "aws-secret-access-key"),
+        (".env", "aws-access-key-id"),
+        (".env", "aws-secret-access-key"),
         ("config/deploy_key.pem", "private-key"),
         ("config/settings.py", "aws-access-key-id"),
-        ("config/settings.py", "aws-secret-access-key"), ("config/settings.py", "github-pat")]
-    misconfigs = {(f["location"]["path"], f["rule_id"]) for f in findings
-                  if f["category"] == "misconfig"}
-    assert {("Dockerfile", "DS-0002"), ("Dockerfile", "DS-0031"),
-            ("deploy/deployment.yaml", "KSV-0017")} <= misconfigs
+        ("config/settings.py", "aws-secret-access-key"),
+        ("config/settings.py", "github-pat"),
+    ]
+    misconfigs = {
+        (f["location"]["path"], f["rule_id"]) for f in findings if f["category"] == "misconfig"
+    }
+    assert {
+        ("Dockerfile", "DS-0002"),
+        ("Dockerfile", "DS-0031"),
+        ("deploy/deployment.yaml", "KSV-0017"),
+    } <= misconfigs
     assert len(misconfigs) == 28
-    licenses = [(f["location"]["path"], f["license"]["spdx"]) for f in findings
-                if f["category"] == "license"]
+    licenses = [
+        (f["location"]["path"], f["license"]["spdx"])
+        for f in findings
+        if f["category"] == "license"
+    ]
     assert ("LICENSE", "MIT") in licenses
 
 
 def test_real_run_outputs_hold_no_raw_secret(scanned: dict[str, Any]) -> None:
-    raw_values = [line.split("=", 1)[1].strip() for line in
-                  (EXAMPLE_APP / ".env").read_text("utf-8").splitlines()
-                  if "=" in line and not line.startswith("#")]
+    raw_values = [
+        line.split("=", 1)[1].strip()
+        for line in (EXAMPLE_APP / ".env").read_text("utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    ]
     assert raw_values
     sarif_text = Path(scanned["sarif"]).read_text("utf-8")
     validate_sarif(json.loads(sarif_text))
@@ -113,15 +142,27 @@ def test_vulnerability_scan_without_database_fails_clearly(tmp_path: Path) -> No
     repository (so the result is the same on machines that could download it)."""
     require_tool("trivy")
     policy = tmp_path / "policy.yml"
-    policy.write_text("version: 1\nscanners:\n  settings:\n    trivy:\n"
-                      "      vulnerabilities: true\n", "utf-8")
+    policy.write_text(
+        "version: 1\nscanners:\n  settings:\n    trivy:\n      vulnerabilities: true\n", "utf-8"
+    )
     target = tmp_path / "app"
     target.mkdir()
     (target / "requirements.txt").write_text("requests==2.19.0\n", "utf-8")
     out = tmp_path / "report.json"
-    done = run_secgate("scan", target, "--scanner", "trivy", "--policy", policy, "--json", out,
-                       env={"TRIVY_CACHE_DIR": str(tmp_path / "cache"),
-                                  "TRIVY_DB_REPOSITORY": "registry.invalid/no-trivy-db"})
+    done = run_secgate(
+        "scan",
+        target,
+        "--scanner",
+        "trivy",
+        "--policy",
+        policy,
+        "--json",
+        out,
+        env={
+            "TRIVY_CACHE_DIR": str(tmp_path / "cache"),
+            "TRIVY_DB_REPOSITORY": "registry.invalid/no-trivy-db",
+        },
+    )
     assert done.returncode == 3, done.stderr
     (run,) = json.loads(out.read_text("utf-8"))["runs"]
     assert run["status"] == "failed"

@@ -44,11 +44,15 @@ def test_entries_without_vulnerability_id_are_skipped_and_noted() -> None:
 
 
 def _licenses(findings: list[Finding]) -> list[tuple[str, str, object]]:
-    return sorted((f.package.name if f.package else f.path or "",
-                   (f.license.spdx or f.license.raw) if f.license else "",
-                   f.properties.get("classification")
-                   or f.properties["trivy_licenses"][0].get("category"))
-                  for f in findings if f.category is Category.LICENSE)
+    return sorted(
+        (
+            f.package.name if f.package else f.path or "",
+            (f.license.spdx or f.license.raw) if f.license else "",
+            f.properties.get("classification") or f.properties["trivy_licenses"][0].get("category"),
+        )
+        for f in findings
+        if f.category is Category.LICENSE
+    )
 
 
 def test_06x_sarif_license_package_and_classification_as_in_json() -> None:
@@ -58,8 +62,9 @@ def test_06x_sarif_license_package_and_classification_as_in_json() -> None:
     assert sarif == _licenses(parse(V067 / "fs-secret-license-misconfig.json"))
     assert ("LICENSE", "MIT", "notice") in sarif
     assert "notice" not in {name for name, _, _ in sarif}
-    assert _licenses(parse(V070 / "fs-secret-license-misconfig.sarif")) == \
-        _licenses(parse(V070 / "fs-secret-license-misconfig.json"))
+    assert _licenses(parse(V070 / "fs-secret-license-misconfig.sarif")) == _licenses(
+        parse(V070 / "fs-secret-license-misconfig.json")
+    )
 
 
 def _secret_hashes(path: Path) -> dict[tuple[str, str], str]:
@@ -69,19 +74,27 @@ def _secret_hashes(path: Path) -> dict[tuple[str, str], str]:
 
 
 def test_masked_secrets_in_sarif_are_recovered_as_from_json() -> None:
-    gitleaks = {(f.path, f.rule_id): f.secret.hash for f in GitleaksAdapter().parse(
-        (FIXTURES / "gitleaks" / "8.30.1" / "app-root-dir.json").read_bytes()).findings
-        if f.secret}
+    gitleaks = {
+        (f.path, f.rule_id): f.secret.hash
+        for f in GitleaksAdapter()
+        .parse((FIXTURES / "gitleaks" / "8.30.1" / "app-root-dir.json").read_bytes())
+        .findings
+        if f.secret
+    }
     for version in (V067, V070):
         from_json = _secret_hashes(version / "fs-secret-license-misconfig.json")
         from_sarif = _secret_hashes(version / "fs-secret-license-misconfig.sarif")
         assert from_sarif == from_json
         # recovered: the hash of the value in the file, as Gitleaks reports it
-        assert from_sarif[("config/settings.py", "github-pat")] == \
-            gitleaks[("config/settings.py", "github-pat")]
+        assert (
+            from_sarif[("config/settings.py", "github-pat")]
+            == gitleaks[("config/settings.py", "github-pat")]
+        )
         # the private key: Trivy masks the body (lines 2-8), Gitleaks reports lines 1-9
-        assert from_sarif[("config/deploy_key.pem", "private-key")] == \
-            gitleaks[("config/deploy_key.pem", "private-key")]
+        assert (
+            from_sarif[("config/deploy_key.pem", "private-key")]
+            == gitleaks[("config/deploy_key.pem", "private-key")]
+        )
 
 
 def test_k8s_same_cve_in_many_workloads_and_images_stays_apart() -> None:
@@ -89,13 +102,17 @@ def test_k8s_same_cve_in_many_workloads_and_images_stays_apart() -> None:
         findings = parse(ISSUE15 / name)
         assign(findings, SourceTree(None))
         merged = dedupe(findings, SourceTree(None)).findings
-        libc = sorted((f.properties["resource"], f.properties["target"].split(" ")[0])
-                      for f in merged if f.rule_id == "CVE-2023-4911")
+        libc = sorted(
+            (f.properties["resource"], f.properties["target"].split(" ")[0])
+            for f in merged
+            if f.rule_id == "CVE-2023-4911"
+        )
         assert libc == [
             ("batch/CronJob/nightly-report", "registry.example.invalid/shop/web:1.4"),
             ("shop/Deployment/web", "registry.example.invalid/shop/log-shipper:0.9"),
             ("shop/Deployment/web", "registry.example.invalid/shop/web:1.4"),
-            ("shop/Deployment/worker", "registry.example.invalid/shop/worker:2.0")]
+            ("shop/Deployment/worker", "registry.example.invalid/shop/worker:2.0"),
+        ]
         assert len(merged) == 6
         assert len({f.fingerprint for f in merged}) == 6
         assert all(f.message.startswith(f.properties["resource"]) for f in merged)

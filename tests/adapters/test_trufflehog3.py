@@ -25,8 +25,7 @@ V2 = FIXTURES / "trufflehog3" / "2.0.7"
 
 def parse(path: Path) -> list[tuple[str | None, int | None, str]]:
     findings = TruffleHog3Adapter().parse(path.read_bytes()).findings
-    return [(f.path, f.location.start_line if f.location else None, f.rule_id)
-            for f in findings]
+    return [(f.path, f.location.start_line if f.location else None, f.rule_id) for f in findings]
 
 
 def test_current_files_scan() -> None:
@@ -45,7 +44,10 @@ def test_history_lines_are_diff_lines_so_history_findings_have_none() -> None:
     aws = [f for f in findings if f.rule_id == "amazon.aws-api-key"]
     # the key of the committed file, once per commit of .env (added, then deleted) and settings
     assert sorted((f.path, f.properties["commit"][:7]) for f in aws) == [
-        (".env", "33709f8"), (".env", "f63c553"), ("config/settings.py", "33709f8")]
+        (".env", "33709f8"),
+        (".env", "f63c553"),
+        ("config/settings.py", "33709f8"),
+    ]
     assert len({f.secret.hash for f in aws if f.secret}) == 1
 
 
@@ -53,8 +55,13 @@ def test_diff_mark_is_not_part_of_the_secret() -> None:
     """A history match of an added line keeps the diff's `+`: the value without it is the one
     the file holds (the same hash as the current file's report)."""
     findings = TruffleHog3Adapter().parse((V3 / "all.json").read_bytes()).findings
-    token = [f for f in findings if f.path == "config/settings.py" and f.secret
-             and f.secret.hash == make_secret(GITHUB_PAT).hash]
+    token = [
+        f
+        for f in findings
+        if f.path == "config/settings.py"
+        and f.secret
+        and f.secret.hash == make_secret(GITHUB_PAT).hash
+    ]
     assert len(token) == 2  # history (commit) and current file
     assert {f.location.start_line for f in token if f.location} == {None, 14}
 
@@ -74,13 +81,17 @@ def test_legacy_one_finding_per_string() -> None:
     assert len(json.loads((V2 / "files.json").read_text())) == 4
     assert len(parsed.findings) == 10
     assert {f.rule_id for f in parsed.findings} == {
-        "high-entropy", "amazon-aws-access-key-id", "rsa-private-key"}
+        "high-entropy",
+        "amazon-aws-access-key-id",
+        "rsa-private-key",
+    }
     numbered = parse(V2 / "files-line-numbers.json")
     assert ("config/settings.py", 14, "high-entropy") in numbered
     assert ("config/deploy_key.pem", 1, "rsa-private-key") in numbered
     history = TruffleHog3Adapter().parse((V2 / "history.json").read_bytes()).findings
-    assert all(f.properties.get("commit") and f.location and f.location.start_line is None
-               for f in history)
+    assert all(
+        f.properties.get("commit") and f.location and f.location.start_line is None for f in history
+    )
     # the scan time of a current-file item is not kept: the report stays the same run to run
     assert all("date" not in f.properties for f in parsed.findings)
 
@@ -114,17 +125,29 @@ def _executable() -> str:
 def test_real_run_finds_the_example_secrets(tmp_path: Path) -> None:
     target = git_copy(tmp_path / "app")
     out = tmp_path / "out"
-    done = run_secgate("scan", target, "--scanner", "trufflehog3", "--no-cache",
-                       "--output-dir", out, env={"SECGATE_TRUFFLEHOG3_BIN": _executable()})
+    done = run_secgate(
+        "scan",
+        target,
+        "--scanner",
+        "trufflehog3",
+        "--no-cache",
+        "--output-dir",
+        out,
+        env={"SECGATE_TRUFFLEHOG3_BIN": _executable()},
+    )
     assert done.returncode == 1, done.stderr  # secrets block
     report = json.loads((out / "report.json").read_text())
     run = next(r for r in report["runs"] if r["tool"] == "trufflehog3")
     assert run["status"] == "ok" and run["version"] == "3.0.10"
-    found = {(f["location"]["path"], f["location"].get("start_line"), f["rule_id"])
-             for f in report["findings"]}
+    found = {
+        (f["location"]["path"], f["location"].get("start_line"), f["rule_id"])
+        for f in report["findings"]
+    }
     assert ("config/settings.py", 10, "amazon.aws-api-key") in found
-    everything = "".join((out / name).read_text() for name in
-                         ("report.json", "report.sarif", "report.md", "report.html"))
+    everything = "".join(
+        (out / name).read_text()
+        for name in ("report.json", "report.sarif", "report.md", "report.html")
+    )
     everything += done.stdout + done.stderr
     for value in (AWS_ID, AWS_SECRET, GITHUB_PAT):
         assert value not in everything

@@ -26,8 +26,9 @@ def parse(path: Path) -> ParseResult:
 
 
 def places(result: ParseResult) -> list[tuple[str | None, int | None, str]]:
-    return [(f.path, f.location.start_line if f.location else None, f.rule_id)
-            for f in result.findings]
+    return [
+        (f.path, f.location.start_line if f.location else None, f.rule_id) for f in result.findings
+    ]
 
 
 def dumped(result: ParseResult) -> str:
@@ -36,9 +37,12 @@ def dumped(result: ParseResult) -> str:
 
 def test_v3_git_source() -> None:
     result = parse(V3 / "git.jsonl")
-    assert places(result) == [(".env", 2, "AWS"), ("config/deploy_key.pem", 1, "PrivateKey"),
-                              ("config/settings.py", 10, "AWS"),
-                              ("config/settings.py", 14, "Github")]
+    assert places(result) == [
+        (".env", 2, "AWS"),
+        ("config/deploy_key.pem", 1, "PrivateKey"),
+        ("config/settings.py", 10, "AWS"),
+        ("config/settings.py", 14, "Github"),
+    ]
     env = result.findings[0]
     assert env.secret is not None and env.secret.verified is True
     assert env.severity is Severity.CRITICAL and env.score >= 9.0
@@ -46,21 +50,26 @@ def test_v3_git_source() -> None:
     assert env.properties["commit"] == "b8bb7f350eb7675a87d4683e8d6640d99e9231af"
     assert env.properties["extraData"]["account"] == "123456789012"
     others = result.findings[1:]
-    assert all(f.severity is Severity.HIGH and f.secret and f.secret.verified is False
-               for f in others)
+    assert all(
+        f.severity is Severity.HIGH and f.secret and f.secret.verified is False for f in others
+    )
     key = result.findings[1]
     assert key.location is not None and (key.location.start_line, key.location.end_line) == (1, 9)
 
 
 def test_v3_github_and_filesystem_sources() -> None:
     github = parse(V3 / "github.jsonl")
-    assert places(github) == [("config/settings.py", 10, "AWS"),
-                              ("config/settings.py", 14, "Github")]
+    assert places(github) == [
+        ("config/settings.py", 10, "AWS"),
+        ("config/settings.py", 14, "Github"),
+    ]
     assert github.findings[0].properties["link"].endswith("config/settings.py#L10")
     files = parse(V3 / "filesystem.jsonl")
-    assert places(files) == [("vulnerable-app/config/deploy_key.pem", 1, "PrivateKey"),
-                             ("vulnerable-app/config/settings.py", 10, "AWS"),
-                             ("vulnerable-app/config/settings.py", 14, "Github")]
+    assert places(files) == [
+        ("vulnerable-app/config/deploy_key.pem", 1, "PrivateKey"),
+        ("vulnerable-app/config/settings.py", 10, "AWS"),
+        ("vulnerable-app/config/settings.py", 14, "Github"),
+    ]
     assert all("commit" not in f.properties for f in files.findings)
 
 
@@ -77,14 +86,18 @@ def test_v3_raw_values_are_registered_and_never_kept(name: str) -> None:
 
 def test_v2_capture_finds_lines_in_the_diff_and_merges_commits() -> None:
     result = parse(V2 / "git-regex.jsonl")
-    assert places(result) == [(".env", 2, "aws-api-key"),
-                              ("config/deploy_key.pem", 1, "rsa-private-key"),
-                              ("config/settings.py", 10, "aws-api-key")]
+    assert places(result) == [
+        (".env", 2, "aws-api-key"),
+        ("config/deploy_key.pem", 1, "rsa-private-key"),
+        ("config/settings.py", 10, "aws-api-key"),
+    ]
     env, key, settings = result.findings
     assert env.rule_name == "AWS API Key"
     assert env.properties["commit"] == "b8bb7f350eb7675a87d4683e8d6640d99e9231af"
-    assert env.properties["commits"] == ["3ec0001acc5123ef02761cee954e9cf092dd4458",
-                                         "b8bb7f350eb7675a87d4683e8d6640d99e9231af"]
+    assert env.properties["commits"] == [
+        "3ec0001acc5123ef02761cee954e9cf092dd4458",
+        "b8bb7f350eb7675a87d4683e8d6640d99e9231af",
+    ]
     assert settings.location is not None
     assert settings.location.snippet == 'AWS_ACCESS_KEY_ID = "AKIA…NC"'
     assert key.location is not None and (key.location.start_line, key.location.end_line) == (1, 9)
@@ -100,11 +113,16 @@ def test_v2_never_keeps_the_diff_or_its_other_secrets() -> None:
 
 def test_secrets_hash_alike_across_tools_and_versions() -> None:
     def by_place(result: ParseResult) -> dict[tuple[str | None, int | None], str]:
-        return {(f.path, f.location.start_line if f.location else None):
-                f.secret.hash if f.secret else "" for f in result.findings}
+        return {
+            (f.path, f.location.start_line if f.location else None): f.secret.hash
+            if f.secret
+            else ""
+            for f in result.findings
+        }
 
-    gitleaks = by_place(GitleaksAdapter().parse(
-        (FIXTURES / "gitleaks" / "8.30.1" / "git.json").read_bytes()))
+    gitleaks = by_place(
+        GitleaksAdapter().parse((FIXTURES / "gitleaks" / "8.30.1" / "git.json").read_bytes())
+    )
     v3 = by_place(parse(V3 / "git.jsonl"))
     v2 = by_place(parse(V2 / "git-regex.jsonl"))
     assert v3 == gitleaks
@@ -121,24 +139,32 @@ def test_empty_output_is_no_findings_and_a_crash_is_not_a_pass() -> None:
     assert adapter.output_problem(1, parse(V2 / "git-regex.jsonl")) is None
 
 
-@pytest.mark.parametrize("name", ["2.2.1/git-regex.jsonl", "3.x/git.jsonl", "3.x/github.jsonl",
-                                  "3.x/filesystem.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["2.2.1/git-regex.jsonl", "3.x/git.jsonl", "3.x/github.jsonl", "3.x/filesystem.jsonl"]
+)
 def test_registry_detects_trufflehog_from_content(name: str) -> None:
     found = registry.detect(Sample((FIXTURES / "trufflehog" / name).read_bytes()))
     assert found is not None and found.name == "trufflehog"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b'{"DetectorName": "AWS"', "malformed JSON line 1"),
-    (b'{"something": 1}\n', "not a TruffleHog finding"),
-    (b"[1, 2]\n", "^line 1: expected an object, found an array"),
-    (b'{"reason": "AWS", "path": "a", "stringsFound": "AKIA"}\n',
-     "^line 1: stringsFound: expected an array of strings"),
-    (b'{"reason": "AWS", "stringsFound": []}\n', "^line 1: path: missing"),
-    (b'{"DetectorName": "AWS", "SourceMetadata": {"Data": []}}\n',
-     "^line 1: SourceMetadata.Data: expected an object, found an array"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"DetectorName": "AWS"', "malformed JSON line 1"),
+        (b'{"something": 1}\n', "not a TruffleHog finding"),
+        (b"[1, 2]\n", "^line 1: expected an object, found an array"),
+        (
+            b'{"reason": "AWS", "path": "a", "stringsFound": "AKIA"}\n',
+            "^line 1: stringsFound: expected an array of strings",
+        ),
+        (b'{"reason": "AWS", "stringsFound": []}\n', "^line 1: path: missing"),
+        (
+            b'{"DetectorName": "AWS", "SourceMetadata": {"Data": []}}\n',
+            "^line 1: SourceMetadata.Data: expected an object, found an array",
+        ),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+    ],
+)
 def test_malformed_output_raises_input_errors(data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
         TruffleHogAdapter().parse(data)
@@ -155,14 +181,22 @@ def test_v2_run_mode(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     script = tmp_path / "trufflehog"
-    script.write_text("#!/bin/sh\necho 'usage: trufflehog [--entropy DO_ENTROPY] git_url' >&2\n"
-                      "exit 2\n")
+    script.write_text(
+        "#!/bin/sh\necho 'usage: trufflehog [--entropy DO_ENTROPY] git_url' >&2\nexit 2\n"
+    )
     script.chmod(0o755)
     adapter = TruffleHogAdapter()
-    inv = adapter.invocation(RunContext(target=repo, work_dir=tmp_path / "work",
-                                        executable=str(script)))
-    assert inv.argv == [str(script), "--json", "--regex", "--entropy=False", "--cleanup",
-                        repo.as_uri()]
+    inv = adapter.invocation(
+        RunContext(target=repo, work_dir=tmp_path / "work", executable=str(script))
+    )
+    assert inv.argv == [
+        str(script),
+        "--json",
+        "--regex",
+        "--entropy=False",
+        "--cleanup",
+        repo.as_uri(),
+    ]
     assert inv.env["TMPDIR"] == str(tmp_path / "work") and inv.output is None
     assert adapter.skip_reason(repo) is None
 
@@ -177,14 +211,24 @@ def test_v3_run_mode(tmp_path: Path) -> None:
     adapter = TruffleHogAdapter()
     git = adapter.invocation(RunContext(target=repo, work_dir=tmp_path, executable=str(script)))
     assert git.argv == [str(script), "git", repo.as_uri(), "--json", "--no-update"]
-    files = adapter.invocation(RunContext(target=plain, work_dir=tmp_path,
-                                          executable=str(script), config={"verify": False}))
-    assert files.argv == [str(script), "filesystem", str(plain), "--json", "--no-update",
-                          "--no-verification"]
+    files = adapter.invocation(
+        RunContext(
+            target=plain, work_dir=tmp_path, executable=str(script), config={"verify": False}
+        )
+    )
+    assert files.argv == [
+        str(script),
+        "filesystem",
+        str(plain),
+        "--json",
+        "--no-update",
+        "--no-verification",
+    ]
 
 
 def test_v2_skips_a_directory_that_is_not_a_repository(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script = tmp_path / "trufflehog"
     script.write_text("#!/bin/sh\necho 'usage: trufflehog git_url' >&2\nexit 2\n")
     script.chmod(0o755)

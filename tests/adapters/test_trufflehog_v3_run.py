@@ -22,17 +22,27 @@ from tests.support.commands import run_secgate
 def _v3_binary() -> str:
     program = os.environ.get("SECGATE_TRUFFLEHOG_BIN") or shutil.which("trufflehog")
     if program is None or major_version(program) < 3:
-        pytest.skip("TruffleHog v3 is not installable here (not on PyPI, Debian or npm, and the "
-                    "Go proxy is unreachable); v3 output is covered by the hand-built fixtures "
-                    "in tests/fixtures/trufflehog/3.x")
+        pytest.skip(
+            "TruffleHog v3 is not installable here (not on PyPI, Debian or npm, and the "
+            "Go proxy is unreachable); v3 output is covered by the hand-built fixtures "
+            "in tests/fixtures/trufflehog/3.x"
+        )
     return program
 
 
 def test_v3_scans_the_example_history(example_app: Path, tmp_path: Path) -> None:
     program = _v3_binary()
     out = tmp_path / "out.json"
-    done = run_secgate("scan", example_app, "-s", "trufflehog", "-q", "--json", out,
-                       env={"SECGATE_TRUFFLEHOG_BIN": program})
+    done = run_secgate(
+        "scan",
+        example_app,
+        "-s",
+        "trufflehog",
+        "-q",
+        "--json",
+        out,
+        env={"SECGATE_TRUFFLEHOG_BIN": program},
+    )
     assert done.returncode in (0, 1), done.stderr
     report = json.loads(out.read_text())
     assert report["runs"][0]["status"] == "ok"

@@ -30,9 +30,17 @@ NOT_AFFECTED = {
 
 
 def _openvex(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"@context": CONTEXT, "@id": "https://example.invalid/vex/app",
-                       "author": "Example Security", "timestamp": "2025-09-01T10:00:00Z",
-                       "version": 1, "statements": statements}, indent=2)
+    return json.dumps(
+        {
+            "@context": CONTEXT,
+            "@id": "https://example.invalid/vex/app",
+            "author": "Example Security",
+            "timestamp": "2025-09-01T10:00:00Z",
+            "version": 1,
+            "statements": statements,
+        },
+        indent=2,
+    )
 
 
 def _commit(repo: Path, files: dict[str, str], message: str) -> None:
@@ -49,8 +57,15 @@ def _repo(tmp_path: Path, policy: str, files: dict[str, str] | None = None) -> P
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    _commit(repo, {"requirements.txt": "requests==2.19.0\npyyaml==5.3\n",
-                   ".secgate.yml": policy, **(files or {})}, "base")
+    _commit(
+        repo,
+        {
+            "requirements.txt": "requests==2.19.0\npyyaml==5.3\n",
+            ".secgate.yml": policy,
+            **(files or {}),
+        },
+        "base",
+    )
     git(repo, "checkout", "-q", "-b", "pr")
     return repo
 
@@ -58,8 +73,16 @@ def _repo(tmp_path: Path, policy: str, files: dict[str, str] | None = None) -> P
 def _scan(tmp_path: Path, repo: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     out = tmp_path / "report.json"
     out.unlink(missing_ok=True)
-    done = run_secgate("scan", repo, "-s", "osv", "--json", out, *args,
-                       env={**import_env(tmp_path / "data"), "SECGATE_TODAY": "2025-09-02"})
+    done = run_secgate(
+        "scan",
+        repo,
+        "-s",
+        "osv",
+        "--json",
+        out,
+        *args,
+        env={**import_env(tmp_path / "data"), "SECGATE_TODAY": "2025-09-02"},
+    )
     assert "Traceback" not in done.stderr, done.stderr
     report = json.loads(out.read_text()) if out.is_file() else {}
     return done.returncode, report, done.stderr
@@ -77,13 +100,17 @@ def _changes(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return [(c["file"], c["setting"], c["weakens"]) for c in report["pull_request"]["changes"]]
 
 
-def test_a_vex_statement_the_pull_request_adds_clears_nothing_and_is_named(
-        tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
+def test_a_vex_statement_the_pull_request_adds_clears_nothing_and_is_named(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n",
+        {VEX_FILE: _openvex([])},
+    )
     _commit(repo, {VEX_FILE: _openvex([NOT_AFFECTED])}, "requests is not affected, trust me")
     _, report, _ = _scan(tmp_path, repo)
-    assert _decided_by(report, "CVE-2018-18074").startswith("vex:"), \
+    assert _decided_by(report, "CVE-2018-18074").startswith("vex:"), (
         "without --base the pull request's own statement decides"
+    )
     _, report, stderr = _scan(tmp_path, repo, "--base", "main")
     assert _decided_by(report, "CVE-2018-18074") == "threshold"
     assert _changes(report) == [(VEX_FILE, "vex", True)]
@@ -94,25 +121,49 @@ def test_a_vex_statement_the_pull_request_adds_clears_nothing_and_is_named(
 
 
 def test_the_bases_vex_documents_still_decide_under_base(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n",
-                 {VEX_FILE: _openvex([NOT_AFFECTED])})
-    _commit(repo, {VEX_FILE: _openvex([]), "security/extra.openvex.json": _openvex([{
-        **NOT_AFFECTED, "vulnerability": {"name": "CVE-2020-1747"},
-        "products": [{"@id": "pkg:pypi/pyyaml@5.3"}]}]),
-        ".secgate.yml": f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}, security/extra.openvex.json]\n"},
-        "move the statements")
+    repo = _repo(
+        tmp_path,
+        f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n",
+        {VEX_FILE: _openvex([NOT_AFFECTED])},
+    )
+    _commit(
+        repo,
+        {
+            VEX_FILE: _openvex([]),
+            "security/extra.openvex.json": _openvex(
+                [
+                    {
+                        **NOT_AFFECTED,
+                        "vulnerability": {"name": "CVE-2020-1747"},
+                        "products": [{"@id": "pkg:pypi/pyyaml@5.3"}],
+                    }
+                ]
+            ),
+            ".secgate.yml": f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}, security/extra.openvex.json]\n",
+        },
+        "move the statements",
+    )
     _, report, _ = _scan(tmp_path, repo, "--base", "main")
     assert _decided_by(report, "CVE-2018-18074").startswith("vex:")  # the base's statement
     assert _decided_by(report, "CVE-2020-1747") == "threshold"  # the added document is not read
-    assert _changes(report) == [(".secgate.yml", "vex", True),  # the document added to vex:
-                                ("security/extra.openvex.json", "vex", True),  # its statement
-                                (VEX_FILE, "vex", False)]  # a clearing statement removed
-    assert any("pull-request mode: the policy, .secgateignore, baseline and VEX documents come "
-               "from main" in note for note in report["notes"])
+    assert _changes(report) == [
+        (".secgate.yml", "vex", True),  # the document added to vex:
+        ("security/extra.openvex.json", "vex", True),  # its statement
+        (VEX_FILE, "vex", False),
+    ]  # a clearing statement removed
+    assert any(
+        "pull-request mode: the policy, .secgateignore, baseline and VEX documents come "
+        "from main" in note
+        for note in report["notes"]
+    )
 
 
 def test_a_vex_document_the_base_policy_names_is_read_from_the_base(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n", {VEX_FILE: _openvex([])})
+    repo = _repo(
+        tmp_path,
+        f"version: 1\npull_request: {{block: all}}\nvex: [{VEX_FILE}]\n",
+        {VEX_FILE: _openvex([])},
+    )
     git(repo, "rm", "-q", VEX_FILE)
     git(repo, "commit", "-q", "-m", "drop it")
     code, report, _ = _scan(tmp_path, repo, "--base", "main")
@@ -130,12 +181,17 @@ def test_a_vex_document_the_base_policy_names_is_read_from_the_base(tmp_path: Pa
 
 def test_the_bases_advisory_age_limit_judges(tmp_path: Path) -> None:
     repo = _repo(tmp_path, "version: 1\nadvisories: {max_age_days: 1, on_stale: block}\n")
-    _commit(repo, {".secgate.yml": "version: 1\nadvisories: {max_age_days: 100000}\n"},
-            "old data is fine")
+    _commit(
+        repo,
+        {".secgate.yml": "version: 1\nadvisories: {max_age_days: 100000}\n"},
+        "old data is fine",
+    )
     code, report, _ = _scan(tmp_path, repo)
     assert not any("advisories.max_age_days" in r for r in report["verdict"]["reasons"])
     code, report, _ = _scan(tmp_path, repo, "--base", "main")
     assert code == 3 and report["verdict"]["status"] == "error"  # on_stale: block
     assert any("more than advisories.max_age_days: 1" in r for r in report["verdict"]["reasons"])
-    assert _changes(report) == [(".secgate.yml", "advisories.max_age_days", True),
-                                (".secgate.yml", "advisories.on_stale", True)]
+    assert _changes(report) == [
+        (".secgate.yml", "advisories.max_age_days", True),
+        (".secgate.yml", "advisories.on_stale", True),
+    ]

@@ -65,8 +65,9 @@ def test_reimporting_a_source_replaces_it_and_sources_live_side_by_side(tmp_path
         # a second source holding a newer copy of one record: the newer copy answers
         newer = yaml.safe_load(record("requests/PYSEC-2018-28.yaml").read_text())
         newer["modified"] = "2030-01-01T00:00:00Z"
-        newer["affected"][0]["ranges"] = [{"type": "ECOSYSTEM", "events": [
-            {"introduced": "0"}, {"fixed": "2.19.1"}]}]
+        newer["affected"][0]["ranges"] = [
+            {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.19.1"}]}
+        ]
         newer["affected"][0]["versions"] = []
         other = tmp_path / "other.json"
         other.write_text(json.dumps(newer))
@@ -92,7 +93,8 @@ def test_an_osv_zip_and_gzip_catalogs_import(tmp_path: Path) -> None:
         assert store.import_kev(kev_gz).records == 5
         assert store.import_epss(epss_gz).records == 8
         assert [m.advisory.id for m in store.affecting("PyPI", "salt", "3000.1").matches] == [
-            "PYSEC-2020-102"]
+            "PYSEC-2020-102"
+        ]
         assert store.kev(["cve-2020-11651"])["CVE-2020-11651"].due_date == "2022-05-03"
         assert store.epss(["CVE-2020-11651"])["CVE-2020-11651"].score == 0.943
 
@@ -122,16 +124,23 @@ def _assert_refused(tmp_path: Path, source: Path, *expected: str) -> None:
 
 
 def test_an_event_with_two_kinds_is_refused_naming_file_record_and_field(tmp_path: Path) -> None:
-    source = _broken_copy(tmp_path, "requests/PYSEC-2023-74.yaml", "  - fixed: 2.31.0",
-                          "    fixed: 2.31.0")
-    _assert_refused(tmp_path, source, "requests/PYSEC-2023-74.yaml", "record PYSEC-2023-74",
-                    "affected[0].ranges[1].events[0]: an event holds exactly one of introduced")
+    source = _broken_copy(
+        tmp_path, "requests/PYSEC-2023-74.yaml", "  - fixed: 2.31.0", "    fixed: 2.31.0"
+    )
+    _assert_refused(
+        tmp_path,
+        source,
+        "requests/PYSEC-2023-74.yaml",
+        "record PYSEC-2023-74",
+        "affected[0].ranges[1].events[0]: an event holds exactly one of introduced",
+    )
 
 
 def test_a_record_without_modified_is_refused(tmp_path: Path) -> None:
     source = _broken_copy(tmp_path, "py/PYSEC-2022-42969.yaml", "modified:", "changed:")
-    _assert_refused(tmp_path, source, "py/PYSEC-2022-42969.yaml", "record PYSEC-2022-42969",
-                    "modified: missing")
+    _assert_refused(
+        tmp_path, source, "py/PYSEC-2022-42969.yaml", "record PYSEC-2022-42969", "modified: missing"
+    )
 
 
 def test_malformed_yaml_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -160,8 +169,10 @@ def test_a_bad_epss_line_is_refused_naming_the_line(tmp_path: Path) -> None:
     broken.write_text("\n".join(lines) + "\n")
     done = run_secgate("advisories", "import", "--epss", broken, env=import_env(tmp_path / "d"))
     assert done.returncode == 2
-    assert f"{broken}: line 5 ({lines[4].split(',')[0]}): epss '1.7' is not a number from 0 " \
-           "to 1" in done.stderr
+    assert (
+        f"{broken}: line 5 ({lines[4].split(',')[0]}): epss '1.7' is not a number from 0 "
+        "to 1" in done.stderr
+    )
     no_header = tmp_path / "plain.csv"
     no_header.write_text("cve,epss,percentile\nCVE-2020-1747,0.1,0.2\n")
     done = run_secgate("advisories", "import", "--epss", no_header, env=import_env(tmp_path / "d"))

@@ -32,11 +32,18 @@ def _project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _scan(project: Path, data: Path, *args: str, env: dict[str, str] | None = None
-          ) -> tuple[int, dict[str, Any], str]:
+def _scan(
+    project: Path, data: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     out = project.parent / f"{project.name}-report.json"
-    done = run_secgate("scan", project, "--json", out, *args,
-                       env={**import_env(data), "SECGATE_TODAY": "2026-12-01", **(env or {})})
+    done = run_secgate(
+        "scan",
+        project,
+        "--json",
+        out,
+        *args,
+        env={**import_env(data), "SECGATE_TODAY": "2026-12-01", **(env or {})},
+    )
     report = json.loads(out.read_text()) if out.is_file() else {}
     return done.returncode, report, done.stderr
 
@@ -50,9 +57,9 @@ def _by_id(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_osv_is_registered_and_installed_only_with_osv_data(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_osv_is_registered_and_installed_only_with_osv_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert ADAPTERS["osv"] is OsvAdapter
     monkeypatch.setenv("SECGATE_DATA_DIR", str(tmp_path / "data"))
     adapter = OsvAdapter()
@@ -64,9 +71,13 @@ def test_osv_is_registered_and_installed_only_with_osv_data(tmp_path: Path,
 
 def test_a_scan_audits_the_pins_with_aliases_fixes_and_places(tmp_path: Path) -> None:
     imported_store(tmp_path / "data").close()
-    project = _project(tmp_path / "project", {
-        "requirements.txt": "# pins\nrequests==2.19.0\npyyaml==5.3\nflask>=2\npy==1.11.0\n"
-                            "redis==1.34\nbinderhub==0.1.0\n"})
+    project = _project(
+        tmp_path / "project",
+        {
+            "requirements.txt": "# pins\nrequests==2.19.0\npyyaml==5.3\nflask>=2\npy==1.11.0\n"
+            "redis==1.34\nbinderhub==0.1.0\n"
+        },
+    )
     code, report, stderr = _scan(project, tmp_path / "data", "-s", "osv")
     assert code == 1, stderr
     (run,) = report["runs"]
@@ -75,8 +86,7 @@ def test_a_scan_audits_the_pins_with_aliases_fixes_and_places(tmp_path: Path) ->
     found = _by_id(report)
     requests = found["CVE-2018-18074"]
     assert requests["rule_id"] == "PYSEC-2018-28"
-    assert set(requests["vulnerability"]["aliases"]) == {"CVE-2018-18074",
-                                                         "GHSA-x84v-xcm2-53pg"}
+    assert set(requests["vulnerability"]["aliases"]) == {"CVE-2018-18074", "GHSA-x84v-xcm2-53pg"}
     assert requests["package"]["fixed_versions"] == ["2.20.0"]
     assert requests["location"] == {"path": "requirements.txt", "start_line": 2}
     assert requests["help_uri"] == "https://nvd.nist.gov/vuln/detail/CVE-2018-18074"
@@ -90,8 +100,7 @@ def test_a_scan_audits_the_pins_with_aliases_fixes_and_places(tmp_path: Path) ->
     assert [a["kind"] for a in report["advisories"]] == ["epss", "kev", "osv"]
 
 
-def test_a_cvss_vector_rates_and_unrated_records_get_the_documented_default(
-        tmp_path: Path) -> None:
+def test_a_cvss_vector_rates_and_unrated_records_get_the_documented_default(tmp_path: Path) -> None:
     imported_store(tmp_path / "data").close()
     project = _project(tmp_path / "p", {"requirements.txt": "urllib3==1.26.16\nrequests==2.19.0\n"})
     _, report, _ = _scan(project, tmp_path / "data", "-s", "osv")
@@ -105,40 +114,65 @@ def test_a_cvss_vector_rates_and_unrated_records_get_the_documented_default(
 
 
 def test_lock_files_and_pyproject_pins(tmp_path: Path) -> None:
-    project = _project(tmp_path / "p", {
-        "poetry/pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\n",
-        "poetry/poetry.lock": ('[[package]]\nname = "PyYAML"\nversion = "5.3"\n'
-                               'description = "YAML"\n\n[[package]]\nname = "requests"\n'
-                               'version = "2.31.0"\n'),
-        "uv/uv.lock": ('version = 1\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n'
-                       'source = { editable = "." }\n\n[[package]]\nname = "requests"\n'
-                       'version = "2.19.0"\nsource = { registry = "https://pypi.org/simple" }\n'),
-        "pep621/pyproject.toml": ('[project]\nname = "x"\ndependencies = [\n  "py==1.11.0",\n'
-                                  '  "flask>=2",\n]\n[project.optional-dependencies]\n'
-                                  'dev = ["pyspark==3.1.1"]\n'),
-        "poetry2/pyproject.toml": ('[tool.poetry.dependencies]\npython = "^3.11"\n'
-                                   'salt = "3000.1"\nrequests = "^2.19"\n'
-                                   '[tool.poetry.group.dev.dependencies]\n'
-                                   'urllib3 = {version = "==1.26.16"}\n'),
-    })
+    project = _project(
+        tmp_path / "p",
+        {
+            "poetry/pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\n",
+            "poetry/poetry.lock": (
+                '[[package]]\nname = "PyYAML"\nversion = "5.3"\n'
+                'description = "YAML"\n\n[[package]]\nname = "requests"\n'
+                'version = "2.31.0"\n'
+            ),
+            "uv/uv.lock": (
+                'version = 1\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n'
+                'source = { editable = "." }\n\n[[package]]\nname = "requests"\n'
+                'version = "2.19.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+            ),
+            "pep621/pyproject.toml": (
+                '[project]\nname = "x"\ndependencies = [\n  "py==1.11.0",\n'
+                '  "flask>=2",\n]\n[project.optional-dependencies]\n'
+                'dev = ["pyspark==3.1.1"]\n'
+            ),
+            "poetry2/pyproject.toml": (
+                '[tool.poetry.dependencies]\npython = "^3.11"\n'
+                'salt = "3000.1"\nrequests = "^2.19"\n'
+                "[tool.poetry.group.dev.dependencies]\n"
+                'urllib3 = {version = "==1.26.16"}\n'
+            ),
+        },
+    )
     found = pins.read(project)
-    assert found.files == ["pep621/pyproject.toml", "poetry/poetry.lock",
-                           "poetry2/pyproject.toml", "uv/uv.lock"]
+    assert found.files == [
+        "pep621/pyproject.toml",
+        "poetry/poetry.lock",
+        "poetry2/pyproject.toml",
+        "uv/uv.lock",
+    ]
     got = {(p.name, p.version, p.path, p.line) for p in found.pins}
     assert got == {
-        ("pyyaml", "5.3", "poetry/poetry.lock", 2), ("requests", "2.31.0", "poetry/poetry.lock", 7),
-        ("requests", "2.19.0", "uv/uv.lock", 9), ("py", "1.11.0", "pep621/pyproject.toml", 4),
+        ("pyyaml", "5.3", "poetry/poetry.lock", 2),
+        ("requests", "2.31.0", "poetry/poetry.lock", 7),
+        ("requests", "2.19.0", "uv/uv.lock", 9),
+        ("py", "1.11.0", "pep621/pyproject.toml", 4),
         ("pyspark", "3.1.1", "pep621/pyproject.toml", 8),
         ("salt", "3000.1", "poetry2/pyproject.toml", 3),
         ("urllib3", "1.26.16", "poetry2/pyproject.toml", 6),
     }
-    assert found.unpinned == ["pep621/pyproject.toml:5: flask>=2",
-                              "poetry2/pyproject.toml:4: requests = ^2.19"]
+    assert found.unpinned == [
+        "pep621/pyproject.toml:5: flask>=2",
+        "poetry2/pyproject.toml:4: requests = ^2.19",
+    ]
     with imported_store(tmp_path / "data") as store:
         doc = audit(store, project)
     affected = {(r["name"], r["version"]) for r in doc["results"] if r["vulns"]}
-    assert affected == {("pyyaml", "5.3"), ("requests", "2.19.0"), ("py", "1.11.0"),
-                        ("pyspark", "3.1.1"), ("salt", "3000.1"), ("urllib3", "1.26.16")}
+    assert affected == {
+        ("pyyaml", "5.3"),
+        ("requests", "2.19.0"),
+        ("py", "1.11.0"),
+        ("pyspark", "3.1.1"),
+        ("salt", "3000.1"),
+        ("urllib3", "1.26.16"),
+    }
 
 
 def test_judging_nothing_is_incomplete_and_fails_a_required_osv(tmp_path: Path) -> None:
@@ -175,6 +209,7 @@ def test_parse_is_a_pure_function_of_the_audit_document(tmp_path: Path) -> None:
     assert {f.rule_id for f in parsed.findings} == {"PYSEC-2018-28", "PYSEC-2023-74"}
     assert parsed.tool_version == doc["secgate_version"]
     from secgate.adapters.interface import Sample
+
     assert OsvAdapter().detect(Sample(data))
     # an ingested audit document is read like any tool's output
     saved = tmp_path / "audit.json"
@@ -191,22 +226,41 @@ def test_one_vulnerability_reported_by_four_tools_is_one_finding(tmp_path: Path)
     require_tool("pip-audit")
     require_tool("safety")
     imported_store(tmp_path / "data").close()
-    project = _project(tmp_path / "p", {
-        "requirements.txt": "requests==2.19.0\npyyaml==5.3\n",
-        ".secgate.yml": f"version: 1\nscanners:\n  settings:\n    safety:\n      db: {SAFETY_DB}\n"})
-    code, report, stderr = _scan(project, tmp_path / "data", "-s", "osv", "-s", "pip-audit",
-                                 "-s", "safety", "--input", f"trivy={TRIVY_PIP}")
+    project = _project(
+        tmp_path / "p",
+        {
+            "requirements.txt": "requests==2.19.0\npyyaml==5.3\n",
+            ".secgate.yml": f"version: 1\nscanners:\n  settings:\n    safety:\n      db: {SAFETY_DB}\n",
+        },
+    )
+    code, report, stderr = _scan(
+        project,
+        tmp_path / "data",
+        "-s",
+        "osv",
+        "-s",
+        "pip-audit",
+        "-s",
+        "safety",
+        "--input",
+        f"trivy={TRIVY_PIP}",
+    )
     assert code == 1, stderr
     runs = {r["tool"]: r for r in report["runs"]}
     assert runs["pip-audit"]["status"] == "ok" and not runs["pip-audit"]["incomplete"]
     assert "secgate.advisories.serve" in runs["pip-audit"]["command"]
-    matching = [f for f in report["findings"]
-                if "CVE-2018-18074" in {f["vulnerability"]["id"], *f["vulnerability"]["aliases"]}]
+    matching = [
+        f
+        for f in report["findings"]
+        if "CVE-2018-18074" in {f["vulnerability"]["id"], *f["vulnerability"]["aliases"]}
+    ]
     assert len(matching) == 1
     merged = matching[0]
     assert [s["tool"] for s in merged["sources"]] == ["osv", "pip-audit", "safety", "trivy"]
     assert {"PYSEC-2018-28", "GHSA-x84v-xcm2-53pg", "CVE-2018-18074"} <= {
-        merged["vulnerability"]["id"], *merged["vulnerability"]["aliases"]}
+        merged["vulnerability"]["id"],
+        *merged["vulnerability"]["aliases"],
+    }
     assert merged["kev"] == {"listed": False}
     assert merged["epss"]["score"] == 0.0125
 

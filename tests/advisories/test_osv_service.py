@@ -30,18 +30,23 @@ def _post(url: str, body: Any) -> requests.Response:
 
 def test_query_answers_the_records_that_affect_the_version(service: LocalOsvService) -> None:
     assert service.query_url.startswith("http://127.0.0.1:")
-    answer = _post(service.query_url, {"package": {"name": "requests", "ecosystem": "PyPI"},
-                                       "version": "2.19.0"})
+    answer = _post(
+        service.query_url,
+        {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.19.0"},
+    )
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json"
     vulns = answer.json()["vulns"]
     assert [v["id"] for v in vulns] == ["PYSEC-2018-28", "PYSEC-2023-74"]
     assert vulns[0]["aliases"] == ["CVE-2018-18074", "GHSA-x84v-xcm2-53pg"]
     assert {"introduced": "0"} in vulns[0]["affected"][0]["ranges"][1]["events"]
-    none = _post(service.query_url, {"package": {"name": "requests", "ecosystem": "PyPI"},
-                                     "version": "2.31.0"})
+    none = _post(
+        service.query_url,
+        {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.31.0"},
+    )
     assert none.status_code == 200 and none.json() == {}
-    withdrawn = _post(service.query_url, {"package": {"name": "redis", "ecosystem": "PyPI"},
-                                          "version": "1.34"})
+    withdrawn = _post(
+        service.query_url, {"package": {"name": "redis", "ecosystem": "PyPI"}, "version": "1.34"}
+    )
     assert withdrawn.json() == {}
     by_purl = _post(service.query_url, {"package": {"purl": "pkg:pypi/PyYAML@5.3"}})
     assert {v["id"] for v in by_purl.json()["vulns"]} == {"PYSEC-2020-96", "PYSEC-2021-142"}
@@ -49,9 +54,15 @@ def test_query_answers_the_records_that_affect_the_version(service: LocalOsvServ
 
 def test_querybatch_vulns_and_errors(service: LocalOsvService) -> None:
     base = service.query_url.removesuffix("/v1/query")
-    batch = _post(f"{base}/v1/querybatch", {"queries": [
-        {"package": {"name": "py", "ecosystem": "PyPI"}, "version": "1.11.0"},
-        {"package": {"name": "py", "ecosystem": "PyPI"}, "version": "1.12.0"}]})
+    batch = _post(
+        f"{base}/v1/querybatch",
+        {
+            "queries": [
+                {"package": {"name": "py", "ecosystem": "PyPI"}, "version": "1.11.0"},
+                {"package": {"name": "py", "ecosystem": "PyPI"}, "version": "1.12.0"},
+            ]
+        },
+    )
     first, second = batch.json()["results"]
     assert [v["id"] for v in first["vulns"]] == ["PYSEC-2022-42969"]
     assert first["vulns"][0]["modified"].startswith("20")
@@ -74,15 +85,22 @@ def test_real_pip_audit_audits_through_the_served_data(tmp_path: Path) -> None:
     project.mkdir()
     (project / "requirements.txt").write_text("requests==2.19.0\npyyaml==5.3\n")
     out = tmp_path / "r.json"
-    env = {**import_env(tmp_path / "data"), "HTTPS_PROXY": "http://127.0.0.1:9",
-           "HTTP_PROXY": "http://127.0.0.1:9"}  # a proxy that is not there: never used
+    env = {
+        **import_env(tmp_path / "data"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+    }  # a proxy that is not there: never used
     done = run_secgate("scan", project, "-s", "pip-audit", "--json", out, env=env)
     assert done.returncode == 1, done.stderr
     report = json.loads(out.read_text())
     (run,) = report["runs"]
     assert run["status"] == "ok" and not run["incomplete"]
-    assert run["command"][1:5] == ["-m", "secgate.advisories.serve", "--db",
-                                   str(tmp_path / "data" / "advisories.sqlite3")]
+    assert run["command"][1:5] == [
+        "-m",
+        "secgate.advisories.serve",
+        "--db",
+        str(tmp_path / "data" / "advisories.sqlite3"),
+    ]
     assert not any("127.0.0.1:" in arg for arg in run["command"])  # the port stays out
     ids = {f["rule_id"] for f in report["findings"]}
     assert ids == {"PYSEC-2018-28", "PYSEC-2023-74", "PYSEC-2020-96", "PYSEC-2021-142"}
@@ -91,7 +109,8 @@ def test_real_pip_audit_audits_through_the_served_data(tmp_path: Path) -> None:
     # asked for its own service instead, pip-audit cannot reach it (skipping every dependency,
     # or failing outright through the absent proxy): the gate fails closed either way
     (project / ".secgate.yml").write_text(
-        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: pypi}\n")
+        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: pypi}\n"
+    )
     done = run_secgate("scan", project, "-s", "pip-audit", "--json", out, env=env)
     assert done.returncode == 3, done.stderr
     assert "required scanner pip-audit" in done.stderr
@@ -104,12 +123,14 @@ def test_service_local_without_data_is_a_scanner_problem(tmp_path: Path) -> None
     project.mkdir()
     (project / "requirements.txt").write_text("requests==2.19.0\n")
     (project / ".secgate.yml").write_text(
-        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: local}\n")
+        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: local}\n"
+    )
     done = run_secgate("scan", project, "-s", "pip-audit", env=import_env(tmp_path / "none"))
     assert done.returncode == 3
     assert "service is local, but no OSV data is imported" in done.stderr
     (project / ".secgate.yml").write_text(
-        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: nearby}\n")
+        "version: 1\nscanners:\n  settings:\n    pip-audit: {service: nearby}\n"
+    )
     done = run_secgate("scan", project, "-s", "pip-audit", env=import_env(tmp_path / "none"))
     assert done.returncode == 3 and "'nearby' is not one of" in done.stderr
 
@@ -124,7 +145,12 @@ def test_an_idle_connection_blocks_neither_queries_nor_shutdown(tmp_path: Path) 
         idle = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
         with requests.Session() as session:  # keeps its connection alive too
             for _ in range(2):
-                answer = session.post(running.query_url, timeout=TIMEOUT, data=json.dumps(
-                    {"package": {"name": "salt", "ecosystem": "PyPI"}, "version": "3000.1"}))
+                answer = session.post(
+                    running.query_url,
+                    timeout=TIMEOUT,
+                    data=json.dumps(
+                        {"package": {"name": "salt", "ecosystem": "PyPI"}, "version": "3000.1"}
+                    ),
+                )
                 assert [v["id"] for v in answer.json()["vulns"]] == ["PYSEC-2020-102"]
     idle.close()  # the service shut down while this connection was still open

@@ -26,8 +26,14 @@ def _project(tmp_path: Path, policy: str = "version: 1\n") -> Path:
 
 
 def _openvex(statements: list[dict[str, Any]], doc_id: str = OPENVEX_ID) -> dict[str, Any]:
-    return {"@context": CONTEXT, "@id": doc_id, "author": "Example Security <sec@example.invalid>",
-            "timestamp": "2025-09-01T10:00:00Z", "version": 1, "statements": statements}
+    return {
+        "@context": CONTEXT,
+        "@id": doc_id,
+        "author": "Example Security <sec@example.invalid>",
+        "timestamp": "2025-09-01T10:00:00Z",
+        "version": 1,
+        "statements": statements,
+    }
 
 
 def _write(path: Path, doc: dict[str, Any]) -> Path:
@@ -37,8 +43,16 @@ def _write(path: Path, doc: dict[str, Any]) -> Path:
 
 def _scan(tmp_path: Path, project: Path, *args: str | Path) -> tuple[int, dict[str, Any], str]:
     out = tmp_path / "report.json"
-    done = run_secgate("scan", project, "-s", "osv", "--json", out, *args,
-                       env={**import_env(tmp_path / "data"), "SECGATE_TODAY": "2025-09-02"})
+    done = run_secgate(
+        "scan",
+        project,
+        "-s",
+        "osv",
+        "--json",
+        out,
+        *args,
+        env={**import_env(tmp_path / "data"), "SECGATE_TODAY": "2025-09-02"},
+    )
     report = json.loads(out.read_text()) if out.is_file() else {}
     return done.returncode, report, done.stderr
 
@@ -64,8 +78,9 @@ def test_openvex_not_affected_clears_the_finding_like_an_acceptance(tmp_path: Pa
     project = _project(tmp_path)
     vex = _write(tmp_path / "app.openvex.json", _openvex([NOT_AFFECTED]))
     page, comment = tmp_path / "r.html", tmp_path / "r.md"
-    code, report, stderr = _scan(tmp_path, project, "--vex", vex, "--html", page,
-                                 "--markdown", comment)
+    code, report, stderr = _scan(
+        tmp_path, project, "--vex", vex, "--html", page, "--markdown", comment
+    )
     assert code == 1, stderr  # the other vulnerabilities still block
     accepted = page.read_text().split('id="accepted"', 1)[1].split("</section>", 1)[0]
     assert f"vex:{OPENVEX_ID}" in accepted and "VEX statement" in accepted
@@ -75,10 +90,14 @@ def test_openvex_not_affected_clears_the_finding_like_an_acceptance(tmp_path: Pa
     assert decision["decided_by"] == f"vex:{OPENVEX_ID}"
     assert "vulnerable_code_not_in_execute_path" in decision["reason"]
     assert "the service never follows redirects" in decision["reason"]
-    assert decision["vex"] == {"status": "not_affected", "document": OPENVEX_ID,
-                               "source": str(vex), "statement": 0,
-                               "justification": "vulnerable_code_not_in_execute_path",
-                               "impact": "the service never follows redirects"}
+    assert decision["vex"] == {
+        "status": "not_affected",
+        "document": OPENVEX_ID,
+        "source": str(vex),
+        "statement": 0,
+        "justification": "vulnerable_code_not_in_execute_path",
+        "impact": "the service never follows redirects",
+    }
     assert report["verdict"]["counts"]["vex"] == 1
     assert _decisions(report)["CVE-2023-32681"]["action"] == "block"
 
@@ -87,8 +106,11 @@ def test_a_product_that_does_not_match_clears_nothing(tmp_path: Path) -> None:
     project = _project(tmp_path)
     other_version = {**NOT_AFFECTED, "products": [{"@id": "pkg:pypi/requests@2.20.0"}]}
     other_package = {**NOT_AFFECTED, "products": ["pkg:pypi/urllib3@1.24.1"]}
-    other_vuln = {**NOT_AFFECTED, "vulnerability": {"name": "CVE-2023-32681"},
-                  "products": [{"@id": "pkg:pypi/pyyaml@5.3"}]}
+    other_vuln = {
+        **NOT_AFFECTED,
+        "vulnerability": {"name": "CVE-2023-32681"},
+        "products": [{"@id": "pkg:pypi/pyyaml@5.3"}],
+    }
     vex = _write(tmp_path / "v.json", _openvex([other_version, other_package, other_vuln]))
     code, report, _ = _scan(tmp_path, project, "--vex", vex)
     assert code == 1
@@ -99,9 +121,12 @@ def test_a_product_that_does_not_match_clears_nothing(tmp_path: Path) -> None:
 
 def test_a_subcomponent_of_the_product_and_a_versionless_purl_match(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    statement = {**NOT_AFFECTED, "products": [{
-        "@id": "pkg:github/example/app@v1",
-        "subcomponents": [{"@id": "pkg:pypi/Requests"}]}]}
+    statement = {
+        **NOT_AFFECTED,
+        "products": [
+            {"@id": "pkg:github/example/app@v1", "subcomponents": [{"@id": "pkg:pypi/Requests"}]}
+        ],
+    }
     vex = _write(tmp_path / "v.json", _openvex([statement]))
     _, report, _ = _scan(tmp_path, project, "--vex", vex)
     assert _decisions(report)["CVE-2018-18074"]["decided_by"] == f"vex:{OPENVEX_ID}"
@@ -110,9 +135,13 @@ def test_a_subcomponent_of_the_product_and_a_versionless_purl_match(tmp_path: Pa
 def test_the_latest_statement_wins_and_affected_changes_nothing(tmp_path: Path) -> None:
     project = _project(tmp_path)
     older = {**NOT_AFFECTED, "timestamp": "2025-08-01T00:00:00Z"}
-    newer = {"vulnerability": {"name": "GHSA-x84v-xcm2-53pg"},
-             "products": [{"@id": "pkg:pypi/requests@2.19.0"}], "status": "affected",
-             "action_statement": "upgrade to 2.20.0", "timestamp": "2025-08-20T00:00:00Z"}
+    newer = {
+        "vulnerability": {"name": "GHSA-x84v-xcm2-53pg"},
+        "products": [{"@id": "pkg:pypi/requests@2.19.0"}],
+        "status": "affected",
+        "action_statement": "upgrade to 2.20.0",
+        "timestamp": "2025-08-20T00:00:00Z",
+    }
     vex = _write(tmp_path / "v.json", _openvex([newer, older]))
     _, report, _ = _scan(tmp_path, project, "--vex", vex)
     assert _decisions(report)["CVE-2018-18074"]["decided_by"] == "threshold"
@@ -124,31 +153,47 @@ def test_the_latest_statement_wins_and_affected_changes_nothing(tmp_path: Path) 
 
 def test_not_affected_without_a_justification_clears_nothing_and_says_so(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    bare = {k: v for k, v in NOT_AFFECTED.items()
-            if k not in ("justification", "impact_statement")}
+    bare = {k: v for k, v in NOT_AFFECTED.items() if k not in ("justification", "impact_statement")}
     vex = _write(tmp_path / "v.json", _openvex([bare]))
     _, report, _ = _scan(tmp_path, project, "--vex", vex)
     assert _decisions(report)["CVE-2018-18074"]["decided_by"] == "threshold"
-    assert any("statement 0 says not_affected without a justification" in n
-               for n in report["notes"])
+    assert any(
+        "statement 0 says not_affected without a justification" in n for n in report["notes"]
+    )
 
 
 def _cyclonedx(state: str, justification: str | None = "code_not_reachable") -> dict[str, Any]:
-    analysis: dict[str, Any] = {"state": state, "detail": "yaml.load is never called on input",
-                                "lastUpdated": "2025-09-01T00:00:00Z"}
+    analysis: dict[str, Any] = {
+        "state": state,
+        "detail": "yaml.load is never called on input",
+        "lastUpdated": "2025-09-01T00:00:00Z",
+    }
     if justification:
         analysis["justification"] = justification
     return {
-        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "version": 1,
         "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
         "metadata": {"timestamp": "2025-09-01T00:00:00Z"},
-        "components": [{"bom-ref": "yaml-lib", "type": "library", "name": "pyyaml",
-                        "version": "5.3", "purl": "pkg:pypi/pyyaml@5.3"}],
-        "vulnerabilities": [{
-            "id": "CVE-2020-1747", "source": {"name": "NVD"},
-            "references": [{"id": "GHSA-6757-jp84-gxfx", "source": {"name": "GitHub"}}],
-            "analysis": analysis,
-            "affects": [{"ref": "yaml-lib"}]}],
+        "components": [
+            {
+                "bom-ref": "yaml-lib",
+                "type": "library",
+                "name": "pyyaml",
+                "version": "5.3",
+                "purl": "pkg:pypi/pyyaml@5.3",
+            }
+        ],
+        "vulnerabilities": [
+            {
+                "id": "CVE-2020-1747",
+                "source": {"name": "NVD"},
+                "references": [{"id": "GHSA-6757-jp84-gxfx", "source": {"name": "GitHub"}}],
+                "analysis": analysis,
+                "affects": [{"ref": "yaml-lib"}],
+            }
+        ],
     }
 
 
@@ -186,10 +231,14 @@ def test_malformed_vex_is_refused_naming_the_file_and_statement(tmp_path: Path) 
 
 
 def test_openvex_out_states_vex_decisions_and_accepted_risks(tmp_path: Path) -> None:
-    project = _project(tmp_path, (
-        "version: 1\naccept:\n  - id: yaml-loader\n    vulnerability: CVE-2020-14343\n"
-        "    reason: documents come from our own build only\n    expires: 2026-01-31\n"
-        "    approved_by: security-team\n"))
+    project = _project(
+        tmp_path,
+        (
+            "version: 1\naccept:\n  - id: yaml-loader\n    vulnerability: CVE-2020-14343\n"
+            "    reason: documents come from our own build only\n    expires: 2026-01-31\n"
+            "    approved_by: security-team\n"
+        ),
+    )
     vex_in = _write(tmp_path / "in.json", _openvex([NOT_AFFECTED]))
     out = tmp_path / "out.openvex.json"
     code, report, stderr = _scan(tmp_path, project, "--vex", vex_in, "--openvex", out)

@@ -72,7 +72,7 @@ def imports_of(module: str) -> frozenset[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
             targets = [f"{base}.{alias.name}" for alias in node.names]
         for target in targets:
@@ -135,7 +135,8 @@ def test_no_import_cycle_between_modules() -> None:
 def test_the_layering_holds(part: str) -> None:
     broken = sorted(
         f"{module} imports {imported}"
-        for module in modules() if _within(module, part)
+        for module in modules()
+        if _within(module, part)
         for imported in imports_of(module)
         if any(_within(imported, banned) for banned in FORBIDDEN[part])
     )

@@ -23,8 +23,16 @@ def test_version() -> None:
 
 def test_real_bandit_sarif_blocks_with_exit_1_and_writes_valid_sarif(tmp_path: Path) -> None:
     out = tmp_path / "out.sarif"
-    done = run_secgate("scan", "--input", BANDIT_SARIF, "--sarif", out, "--json",
-                       tmp_path / "out.json", cwd=tmp_path)
+    done = run_secgate(
+        "scan",
+        "--input",
+        BANDIT_SARIF,
+        "--sarif",
+        out,
+        "--json",
+        tmp_path / "out.json",
+        cwd=tmp_path,
+    )
     assert done.returncode == 1, done.stderr
     assert "BLOCKED" in done.stderr
     validate_sarif(out)
@@ -34,8 +42,11 @@ def test_real_bandit_sarif_blocks_with_exit_1_and_writes_valid_sarif(tmp_path: P
 
 def test_pass_with_exit_0(tmp_path: Path) -> None:
     empty = tmp_path / "empty.sarif"
-    empty.write_text(json.dumps({"version": "2.1.0", "runs": [
-        {"tool": {"driver": {"name": "bandit"}}, "results": []}]}))
+    empty.write_text(
+        json.dumps(
+            {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "bandit"}}, "results": []}]}
+        )
+    )
     done = run_secgate("scan", "--input", f"sarif={empty}", "--sarif", tmp_path / "o.sarif")
     assert done.returncode == 0, done.stderr
     assert "PASS" in done.stderr
@@ -45,16 +56,26 @@ def test_same_inputs_give_identical_reports(tmp_path: Path) -> None:
     outs = []
     for name in ("a", "b"):
         run_secgate("scan", "--input", BANDIT_SARIF, "--output-dir", tmp_path / name, "-q")
-        outs.append(((tmp_path / name / "report.sarif").read_bytes(),
-                     (tmp_path / name / "report.json").read_bytes()))
+        outs.append(
+            (
+                (tmp_path / name / "report.sarif").read_bytes(),
+                (tmp_path / name / "report.json").read_bytes(),
+            )
+        )
     assert outs[0] == outs[1]
 
 
 def test_required_scanner_missing_is_exit_3(tmp_path: Path) -> None:
     empty_path = tmp_path / "nothing"
     empty_path.mkdir()
-    done = run_secgate("scan", str(empty_path), "--scanner", "bandit", "-q",
-                       env={"SECGATE_BANDIT_BIN": str(tmp_path / "no-such-bandit")})
+    done = run_secgate(
+        "scan",
+        str(empty_path),
+        "--scanner",
+        "bandit",
+        "-q",
+        env={"SECGATE_BANDIT_BIN": str(tmp_path / "no-such-bandit")},
+    )
     assert done.returncode == 3, done.stderr
 
 
@@ -69,8 +90,9 @@ def test_required_scanner_missing_is_exit_3(tmp_path: Path) -> None:
         ("unknown.json", b'{"hello": "world"}', "no adapter recognises"),
     ],
 )
-def test_bad_input_file_is_exit_2_naming_the_file(tmp_path: Path, name: str,
-                                                  content: bytes | None, expected: str) -> None:
+def test_bad_input_file_is_exit_2_naming_the_file(
+    tmp_path: Path, name: str, content: bytes | None, expected: str
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -84,8 +106,9 @@ def test_bad_input_file_is_exit_2_naming_the_file(tmp_path: Path, name: str,
 
 
 @pytest.mark.parametrize("broken_first", ["gitleaks", "bandit"])
-def test_of_several_bad_inputs_the_first_given_is_reported(tmp_path: Path,
-                                                           broken_first: str) -> None:
+def test_of_several_bad_inputs_the_first_given_is_reported(
+    tmp_path: Path, broken_first: str
+) -> None:
     # a secret scanner's file is read on a thread of its own: the error reported must still
     # be that of the first file on the command line
     files = {tool: tmp_path / f"{tool}.json" for tool in ("gitleaks", "bandit")}

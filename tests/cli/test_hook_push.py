@@ -19,19 +19,30 @@ from secgate.scanning import pre_push as hook
 from tests.support.commands import require_tool, run_secgate
 from tests.support.paths import ROOT
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 UNSAFE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 SAFE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call([cmd])\n"
-EARLIER_HOOK = "#!/bin/sh\necho \"local hook $1\" >> \"$(git rev-parse --git-dir)/local-hook.log\"\ncat >> \"$(git rev-parse --git-dir)/local-hook.log\"\n"
+EARLIER_HOOK = '#!/bin/sh\necho "local hook $1" >> "$(git rev-parse --git-dir)/local-hook.log"\ncat >> "$(git rev-parse --git-dir)/local-hook.log"\n'
 
 
 def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(GIT_ENV, HOME=str(repo.parent))
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          env=env, check=check, timeout=300)
+    return subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=check,
+        timeout=300,
+    )
 
 
 def make_repo(tmp_path: Path) -> tuple[Path, Path]:
@@ -40,7 +51,9 @@ def make_repo(tmp_path: Path) -> tuple[Path, Path]:
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     (repo / "app.py").write_text(UNSAFE)
-    (repo / ".secgate.yml").write_text("version: 1\nfail_on: high\nscanners:\n  required: [bandit]\n")
+    (repo / ".secgate.yml").write_text(
+        "version: 1\nfail_on: high\nscanners:\n  required: [bandit]\n"
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "first")
     git(repo, "remote", "add", "origin", str(remote))
@@ -74,7 +87,10 @@ def test_pre_push_hook_refuses_a_blocked_push_then_allows_a_passing_one(tmp_path
     git(repo, "commit", "-q", "-am", "no shell")
     pushed = git(repo, "push", "-q", "origin", "main", check=False)
     assert pushed.returncode == 0, pushed.stderr
-    assert git(remote, "rev-parse", "main").stdout.strip() == git(repo, "rev-parse", "HEAD").stdout.strip()
+    assert (
+        git(remote, "rev-parse", "main").stdout.strip()
+        == git(repo, "rev-parse", "HEAD").stdout.strip()
+    )
 
     removed = run_secgate("hook", "uninstall", cwd=repo)
     assert removed.returncode == 0 and "restored the earlier one" in removed.stderr
@@ -115,7 +131,13 @@ def test_pre_commit_hook_definition_runs_the_gate(tmp_path: Path) -> None:
     program, *args = shlex.split(hook["entry"])
     assert program == "secgate"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    done = subprocess.run([sys.executable, "-m", "secgate", *args, "--scanner", "bandit"],
-                          cwd=repo, env=env, capture_output=True, text=True, check=False,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "secgate", *args, "--scanner", "bandit"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert done.returncode == 1 and "B602" in done.stderr

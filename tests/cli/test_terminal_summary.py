@@ -26,15 +26,28 @@ HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\rsecgate: PASS\nforged line\u202e"
 
 def _result() -> ScanResult:
     finding = Finding(
-        tool="bandit", rule_id="B602", category=Category.SAST, severity=Severity.HIGH, score=8.0,
-        level=Level.ERROR, message=HOSTILE, location=Location(path="a\x1b[1m.py", start_line=3),
-        sources=[Source(tool="bandit", rule_id="B602"),
-                 Source(tool="semgrep", rule_id="python-subprocess-shell-true")],
+        tool="bandit",
+        rule_id="B602",
+        category=Category.SAST,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        message=HOSTILE,
+        location=Location(path="a\x1b[1m.py", start_line=3),
+        sources=[
+            Source(tool="bandit", rule_id="B602"),
+            Source(tool="semgrep", rule_id="python-subprocess-shell-true"),
+        ],
         decision=Decision(action=Action.BLOCK, decided_by="threshold", reason="high"),
     )
     run = ScannerRun(tool="bandit", status=RunStatus.FAILED, error=HOSTILE)
-    return ScanResult(findings=[finding], runs=[run], policy="builtin:default",
-                      secgate_version="0", verdict=Verdict(status=VerdictStatus.BLOCK))
+    return ScanResult(
+        findings=[finding],
+        runs=[run],
+        policy="builtin:default",
+        secgate_version="0",
+        verdict=Verdict(status=VerdictStatus.BLOCK),
+    )
 
 
 def test_hostile_scanner_text_is_neutralised_and_sources_are_named() -> None:

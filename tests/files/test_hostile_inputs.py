@@ -30,16 +30,26 @@ def _capped(extra: Callable[[], None] | None = None) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
         if extra is not None:
             extra()
+
     return limit
 
 
-def secgate(*args: str | os.PathLike[str], cwd: Path,
-            preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+def secgate(
+    *args: str | os.PathLike[str], cwd: Path, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line in a child process, memory-capped, with a timeout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run([sys.executable, "-m", "secgate", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT,
-                          preexec_fn=_capped(preexec), stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "secgate", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_capped(preexec),
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def refused(proc: subprocess.CompletedProcess[str], *names: str | os.PathLike[str]) -> str:
@@ -62,21 +72,24 @@ def sarif_report(tmp_path: Path) -> Path:
     return out
 
 
-def _each_input_option(path: Path, sarif: Path, tmp_path: Path
-                       ) -> dict[str, subprocess.CompletedProcess[str]]:
+def _each_input_option(
+    path: Path, sarif: Path, tmp_path: Path
+) -> dict[str, subprocess.CompletedProcess[str]]:
     return {
         "--input": secgate("scan", "-q", "--input", path, cwd=tmp_path),
         "--baseline": secgate("scan", "-q", "--input", BANDIT, "--baseline", path, cwd=tmp_path),
         "--policy": secgate("scan", "-q", "--input", BANDIT, "--policy", path, cwd=tmp_path),
-        "report --from": secgate("report", "--from", path, "--json", tmp_path / "r.json",
-                                 cwd=tmp_path),
+        "report --from": secgate(
+            "report", "--from", path, "--json", tmp_path / "r.json", cwd=tmp_path
+        ),
         "policy validate": secgate("policy", "validate", path, cwd=tmp_path),
     }
 
 
 # --- not a regular file -----------------------------------------------------------------------
-def test_a_device_is_refused_at_once_by_every_input_option(tmp_path: Path,
-                                                           sarif_report: Path) -> None:
+def test_a_device_is_refused_at_once_by_every_input_option(
+    tmp_path: Path, sarif_report: Path
+) -> None:
     for option, proc in _each_input_option(Path("/dev/zero"), sarif_report, tmp_path).items():
         assert "character device" in refused(proc, "/dev/zero"), option
 
@@ -92,9 +105,15 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     big.write_bytes(b"[" + b" " * (2 << 20) + b"]")
     env_cap = "1"  # MiB
-    proc = subprocess.run([sys.executable, "-m", "secgate", "scan", "-q", "--input", big],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT,
-                          env={**os.environ, "SECGATE_MAX_INPUT_MB": env_cap}, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "secgate", "scan", "-q", "--input", big],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "SECGATE_MAX_INPUT_MB": env_cap},
+        check=False,
+    )
     assert "SECGATE_MAX_INPUT_MB" in refused(proc, big)
 
 
@@ -164,15 +183,15 @@ def test_a_uri_of_6000_characters_is_refused(tmp_path: Path) -> None:
     assert "a path of 6,007 characters" in message
 
 
-def test_a_pydantic_error_is_one_line_without_the_value(tmp_path: Path,
-                                                       sarif_report: Path) -> None:
+def test_a_pydantic_error_is_one_line_without_the_value(tmp_path: Path, sarif_report: Path) -> None:
     doc = json.loads(sarif_report.read_text())
     own = doc["runs"][0]["results"][0]["properties"]["secgate"]
     own["severity"] = "SECRET-LOOKING-VALUE-123456"
     broken = tmp_path / "broken.sarif"
     broken.write_text(json.dumps(doc))
-    message = refused(secgate("report", "--from", broken, "--json", tmp_path / "o.json",
-                              cwd=tmp_path), broken)
+    message = refused(
+        secgate("report", "--from", broken, "--json", tmp_path / "o.json", cwd=tmp_path), broken
+    )
     assert "properties.secgate.severity" in message
     assert "SECRET-LOOKING-VALUE" not in message and "input_value" not in message
 
@@ -189,11 +208,26 @@ def _sarif_at(tmp_path: Path, path: str) -> Path:
 def test_a_glob_full_of_stars_matches_in_linear_time(tmp_path: Path) -> None:
     source = _sarif_at(tmp_path, LONG_PATH)
     policy = tmp_path / "policy.yml"
-    policy.write_text(f"rules:\n  - match: {{path: '{HOSTILE_GLOB}'}}\n    action: ignore\n"
-                      f"accept:\n  - path: '{'**/' * 50}x'\n    reason: r\n")
+    policy.write_text(
+        f"rules:\n  - match: {{path: '{HOSTILE_GLOB}'}}\n    action: ignore\n"
+        f"accept:\n  - path: '{'**/' * 50}x'\n    reason: r\n"
+    )
     (tmp_path / ".secgateignore").write_text("**/" + "*a" * 60 + "\n")
-    proc = secgate("scan", tmp_path, "-q", "--no-cache", "--input", source, "--policy", policy, "--exclude", "**/" + "**/a*" * 30 + "c",
-                   "--json", tmp_path / "out.json", cwd=tmp_path)
+    proc = secgate(
+        "scan",
+        tmp_path,
+        "-q",
+        "--no-cache",
+        "--input",
+        source,
+        "--policy",
+        policy,
+        "--exclude",
+        "**/" + "**/a*" * 30 + "c",
+        "--json",
+        tmp_path / "out.json",
+        cwd=tmp_path,
+    )
     assert proc.returncode in (0, 1), proc.stderr
 
 
@@ -230,8 +264,11 @@ ALIAS_BOMB = """scanners:
 def test_a_yaml_alias_bomb_is_refused(tmp_path: Path, command: list[str]) -> None:
     policy = tmp_path / "bomb.yml"
     policy.write_text(ALIAS_BOMB)
-    args = [*command, policy] if command[0] == "policy" else \
-        ["scan", "-q", "--input", BANDIT, "--policy", policy]
+    args = (
+        [*command, policy]
+        if command[0] == "policy"
+        else ["scan", "-q", "--input", BANDIT, "--policy", policy]
+    )
     assert "aliases expand" in refused(secgate(*args, cwd=tmp_path), policy)
 
 
@@ -279,8 +316,9 @@ def test_a_full_disk_leaves_the_old_report_whole(tmp_path: Path, sarif_report: P
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
-    proc = secgate("report", "--from", sarif_report, "--sarif", old, cwd=tmp_path,
-                   preexec=small_disk)
+    proc = secgate(
+        "report", "--from", sarif_report, "--sarif", old, cwd=tmp_path, preexec=small_disk
+    )
     assert "cannot write the sarif report" in refused(proc, old)
     assert old.read_text() == "the report of yesterday\n"
     assert sorted(p.name for p in out.iterdir()) == ["report.sarif"]
@@ -295,16 +333,40 @@ def test_a_report_keeps_the_mode_a_new_file_gets(tmp_path: Path, sarif_report: P
 # --- a megabyte-long secret ---------------------------------------------------------------------
 def test_a_one_megabyte_secret_costs_what_a_short_one_does(tmp_path: Path) -> None:
     value = "".join(chr(ord("a") + (i * 7919) % 26) for i in range(1 << 20))
-    report = [{"RuleID": "generic-api-key", "Description": "x", "File": "app/config.py",
-               "StartLine": 3, "EndLine": 3, "StartColumn": 1, "EndColumn": 9,
-               "Secret": value, "Match": f"key = '{value}'", "Commit": "", "Tags": [],
-               "Fingerprint": "app/config.py:generic-api-key:3"}]
+    report = [
+        {
+            "RuleID": "generic-api-key",
+            "Description": "x",
+            "File": "app/config.py",
+            "StartLine": 3,
+            "EndLine": 3,
+            "StartColumn": 1,
+            "EndColumn": 9,
+            "Secret": value,
+            "Match": f"key = '{value}'",
+            "Commit": "",
+            "Tags": [],
+            "Fingerprint": "app/config.py:generic-api-key:3",
+        }
+    ]
     source = tmp_path / "gitleaks.json"
     source.write_text(json.dumps(report))
     outputs = {name: tmp_path / name for name in ("o.json", "o.sarif", "o.html", "o.md")}
-    proc = secgate("scan", "-q", "--input", f"gitleaks={source}", "--json", outputs["o.json"],
-                   "--sarif", outputs["o.sarif"], "--html", outputs["o.html"],
-                   "--markdown", outputs["o.md"], cwd=tmp_path)
+    proc = secgate(
+        "scan",
+        "-q",
+        "--input",
+        f"gitleaks={source}",
+        "--json",
+        outputs["o.json"],
+        "--sarif",
+        outputs["o.sarif"],
+        "--html",
+        outputs["o.html"],
+        "--markdown",
+        outputs["o.md"],
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1, proc.stderr
     for path in outputs.values():
         assert value[1000:1012] not in path.read_text(encoding="utf-8"), path

@@ -103,8 +103,9 @@ def test_requirement_files_that_are_devices_are_not_found(hostile: Path) -> None
     assert [p.name for p in found.pins] == ["requests"]
 
 
-def test_lock_and_pyproject_files_that_are_devices_are_not_audited(hostile: Path,
-                                                                   outside: Path) -> None:
+def test_lock_and_pyproject_files_that_are_devices_are_not_audited(
+    hostile: Path, outside: Path
+) -> None:
     """The osv scanner's pin files (``secgate.advisories.pins``) are tree files too."""
     (hostile / "uv.lock").symlink_to("/dev/zero")
     (hostile / "sub").mkdir()
@@ -114,27 +115,33 @@ def test_lock_and_pyproject_files_that_are_devices_are_not_audited(hostile: Path
     assert found.pins == []
     assert found.problems == [
         "uv.lock: cannot read (symlink leaving the scanned directory)",
-        "sub/pyproject.toml: cannot read (symlink leaving the scanned directory)"]
-    (hostile / "poetry.lock").write_text('[[package]]\nname = "requests"\nversion = "2.19.0"\n',
-                                         encoding="utf-8")
+        "sub/pyproject.toml: cannot read (symlink leaving the scanned directory)",
+    ]
+    (hostile / "poetry.lock").write_text(
+        '[[package]]\nname = "requests"\nversion = "2.19.0"\n', encoding="utf-8"
+    )
     assert pins.find_files(hostile) == ["poetry.lock"]
     assert [(p.name, p.version) for p in pins.read(hostile).pins] == [("requests", "2.19.0")]
 
 
-def test_the_gates_own_files_in_the_tree_are_read_as_tree_files(tmp_path: Path,
-                                                                outside: Path) -> None:
+def test_the_gates_own_files_in_the_tree_are_read_as_tree_files(
+    tmp_path: Path, outside: Path
+) -> None:
     """A baseline or VEX document the policy names is refused when it leaves the tree or is no
     regular file (exit 2 naming it), before any scanner runs; ``--vex FILE`` is the caller's."""
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "security").mkdir()
     (repo / "security" / "app.openvex.json").symlink_to(outside)
-    (repo / ".secgate.yml").write_text("version: 1\nvex: [security/app.openvex.json]\n",
-                                       encoding="utf-8")
+    (repo / ".secgate.yml").write_text(
+        "version: 1\nvex: [security/app.openvex.json]\n", encoding="utf-8"
+    )
     done = run_secgate("scan", repo, "-s", "bandit", timeout=60)
     assert done.returncode == 2, done.stderr
-    assert ("security/app.openvex.json: is a symlink leaving the scanned directory: secgate "
-            "reads only regular files in the scanned directory") in done.stderr
+    assert (
+        "security/app.openvex.json: is a symlink leaving the scanned directory: secgate "
+        "reads only regular files in the scanned directory"
+    ) in done.stderr
     (repo / ".secgate.yml").write_text("version: 1\nbaseline: base.sarif\n", encoding="utf-8")
     os.mkfifo(repo / "base.sarif")
     done = run_secgate("scan", repo, "-s", "bandit", timeout=60)
@@ -155,7 +162,8 @@ def test_bandit_excludes_match_only_the_unsafe_entry(tmp_path: Path) -> None:
 
 
 def test_a_hostile_tree_is_scanned_without_hanging_or_reading_outside(
-        hostile: Path, tmp_path: Path) -> None:
+    hostile: Path, tmp_path: Path
+) -> None:
     """Real Bandit, Semgrep and Gitleaks, the result cache on (it digests every file): the scan
     ends, Bandit still reports the real finding, nothing of the outside file is reported, and
     the note names every skipped entry."""
@@ -164,8 +172,20 @@ def test_a_hostile_tree_is_scanned_without_hanging_or_reading_outside(
     report = tmp_path / "report.json"
     env = {"SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(tmp_path / "cache")}
     for _ in range(2):  # fresh, then from the cache
-        done = run_secgate("scan", hostile, "-s", "bandit", "-s", "semgrep", "-s", "gitleaks",
-                           "--json", report, env=env, timeout=180)
+        done = run_secgate(
+            "scan",
+            hostile,
+            "-s",
+            "bandit",
+            "-s",
+            "semgrep",
+            "-s",
+            "gitleaks",
+            "--json",
+            report,
+            env=env,
+            timeout=180,
+        )
         assert done.returncode == 1, done.stderr  # app/run.py's shell=True blocks
         doc = json.loads(report.read_text(encoding="utf-8"))
         paths = {f["location"]["path"] for f in doc["findings"] if f.get("location")}
@@ -176,7 +196,10 @@ def test_a_hostile_tree_is_scanned_without_hanging_or_reading_outside(
         for name in ("leak.py", "pipe.py", "requirements.txt", "sock.py", "zero.py"):
             assert name in note
         assert {r["tool"]: r["status"] for r in doc["runs"]} == {
-            "bandit": "ok", "semgrep": "ok", "gitleaks": "ok"}
+            "bandit": "ok",
+            "semgrep": "ok",
+            "gitleaks": "ok",
+        }
     assert {r["origin"] for r in doc["runs"]} == {"cache"}
     bandit = next(r for r in doc["runs"] if r["tool"] == "bandit")
     assert "./pipe.p[y]" in " ".join(bandit["command"])
@@ -198,12 +221,15 @@ def test_a_scanner_config_file_that_is_a_device_fails_closed(tmp_path: Path, nam
     assert done.returncode == 3, done.stderr
     (run,) = json.loads(report.read_text(encoding="utf-8"))["runs"]
     assert run["status"] == "failed"
-    assert run["error"].startswith(f"refusing to run gitleaks: {name} in the scanned directory "
-                                   "is a symlink leaving the scanned directory")
+    assert run["error"].startswith(
+        f"refusing to run gitleaks: {name} in the scanned directory "
+        "is a symlink leaving the scanned directory"
+    )
 
 
-def test_a_discovered_policy_that_leaves_the_tree_is_an_error(tmp_path: Path,
-                                                              outside: Path) -> None:
+def test_a_discovered_policy_that_leaves_the_tree_is_an_error(
+    tmp_path: Path, outside: Path
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / ".secgate.yml").symlink_to(outside)

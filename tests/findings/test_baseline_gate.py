@@ -14,12 +14,12 @@ from tests.support.dedupe_scans import CODE_SCANNERS, git_copy
 from tests.support.paths import FIXTURES
 from tests.support.sarif_validation import validate_sarif
 
-NEW_CODE = '''
+NEW_CODE = """
 
 def wipe(path):
     # New: a caller's path goes into a shell command.
     return subprocess.call("rm -rf " + path, shell=True)
-'''
+"""
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -42,18 +42,28 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     created = run_secgate("baseline", "create", target, *CODE_SCANNERS, "-q", "-o", baseline)
     commands = target / "app" / "commands.py"
     commands.write_text(commands.read_text(encoding="utf-8") + NEW_CODE, encoding="utf-8")
-    gated = run_secgate("scan", target, *CODE_SCANNERS, "-q", "--baseline", baseline,
-                        "--json", base / "gated.json")
+    gated = run_secgate(
+        "scan", target, *CODE_SCANNERS, "-q", "--baseline", baseline, "--json", base / "gated.json"
+    )
     # the policy names the baseline (relative to the scanned root); one old problem is fixed
     storage = target / "app" / "storage.py"
-    storage.write_text(storage.read_text(encoding="utf-8").replace(
-        "return pickle.loads(blob)", "return json.loads(blob)"), encoding="utf-8")
-    (target / ".secgate.yml").write_text("version: 1\nbaseline: ../baseline.sarif\n",
-                                         encoding="utf-8")
-    by_policy = run_secgate("scan", target, *CODE_SCANNERS, "-q", "--json",
-                            base / "by-policy.json")
-    return {"base": base, "baseline": baseline, "created": created, "gated": gated,
-            "by_policy": by_policy}
+    storage.write_text(
+        storage.read_text(encoding="utf-8").replace(
+            "return pickle.loads(blob)", "return json.loads(blob)"
+        ),
+        encoding="utf-8",
+    )
+    (target / ".secgate.yml").write_text(
+        "version: 1\nbaseline: ../baseline.sarif\n", encoding="utf-8"
+    )
+    by_policy = run_secgate("scan", target, *CODE_SCANNERS, "-q", "--json", base / "by-policy.json")
+    return {
+        "base": base,
+        "baseline": baseline,
+        "created": created,
+        "gated": gated,
+        "by_policy": by_policy,
+    }
 
 
 def test_baseline_create_writes_a_valid_secgate_sarif(gate: dict[str, Any]) -> None:
@@ -93,13 +103,15 @@ def test_after_the_baseline_only_the_new_vulnerability_blocks(gate: dict[str, An
 
 
 def test_the_policy_names_the_baseline_and_fixed_findings_are_reported(
-        gate: dict[str, Any]) -> None:
+    gate: dict[str, Any],
+) -> None:
     assert gate["by_policy"].returncode == 1, gate["by_policy"].stderr
     doc = _json(gate["base"] / "by-policy.json")
     assert len(_blocking(doc)) == 1
     fixed = doc["fixed"]
     assert [(f["location"]["path"], f["rule_id"]) for f in fixed] == [
-        ("app/storage.py", "python-pickle-loads")]
+        ("app/storage.py", "python-pickle-loads")
+    ]
     assert doc["verdict"]["counts"]["fixed"] == 1
 
 
@@ -120,8 +132,17 @@ def test_no_baseline_is_written_when_a_required_scanner_fails(tmp_path: Path) ->
     require_tool("safety")
     (tmp_path / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
     out = tmp_path / "baseline.sarif"
-    proc = run_secgate("baseline", "create", tmp_path, "-s", "safety", "-q", "-o", out,
-                       env={"SECGATE_SAFETY_DB": str(tmp_path / "no-such-db")})
+    proc = run_secgate(
+        "baseline",
+        "create",
+        tmp_path,
+        "-s",
+        "safety",
+        "-q",
+        "-o",
+        out,
+        env={"SECGATE_SAFETY_DB": str(tmp_path / "no-such-db")},
+    )
     assert proc.returncode == 3, proc.stderr
     assert "baseline not written" in proc.stderr
     assert not out.exists()

@@ -18,8 +18,7 @@ def test_four_scanners_one_finding_per_problem(tmp_path: Path) -> None:
     target = git_copy(tmp_path / "app")
     report = tmp_path / "report.json"
     args = [arg for tool in TOOLS for arg in ("-s", tool)]
-    proc = run_secgate("scan", target, *args, "-p", "builtin:report-only", "-q",
-                       "--json", report)
+    proc = run_secgate("scan", target, *args, "-p", "builtin:report-only", "-q", "--json", report)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(report.read_text(encoding="utf-8"))
     raw = sum(run["finding_count"] for run in doc["runs"])
@@ -31,8 +30,12 @@ def test_four_scanners_one_finding_per_problem(tmp_path: Path) -> None:
     multi = [f for f in findings if len(f["sources"]) > 1]
     assert len(multi) == merged
     assert raw - len(findings) == removed == sum(len(f["sources"]) - 1 for f in multi)
-    groups = {(f["location"]["path"], f["location"]["start_line"]):
-              sorted({s["tool"] for s in f["sources"]}) for f in multi}
+    groups = {
+        (f["location"]["path"], f["location"]["start_line"]): sorted(
+            {s["tool"] for s in f["sources"]}
+        )
+        for f in multi
+    }
     assert groups[("app/commands.py", 9)] == ["bandit", "semgrep"]
     assert groups[("config/settings.py", 14)] == ["bandit", "gitleaks", "semgrep"]
     assert groups[("config/settings.py", 10)] == ["gitleaks", "trufflehog"]

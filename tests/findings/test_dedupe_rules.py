@@ -30,20 +30,36 @@ NO_TREE = SourceTree(None)
 def _finding(tool: str, rule: str, **extra: Any) -> Finding:
     severity = extra.pop("severity", Severity.HIGH)
     data: dict[str, Any] = {
-        "tool": tool, "rule_id": rule, "category": Category.SAST, "severity": severity,
-        "score": severity.default_score, "level": severity.sarif_level,
-        "message": f"{tool} says {rule}", "sources": [Source(tool=tool, rule_id=rule)],
+        "tool": tool,
+        "rule_id": rule,
+        "category": Category.SAST,
+        "severity": severity,
+        "score": severity.default_score,
+        "level": severity.sarif_level,
+        "message": f"{tool} says {rule}",
+        "sources": [Source(tool=tool, rule_id=rule)],
     }
     data.update(extra)
     return Finding(**data)
 
 
-def _dep(tool: str, name: str, version: str, vuln_id: str, aliases: list[str],
-         severity: Severity = Severity.HIGH, fixed: tuple[str, ...] = ()) -> Finding:
-    return _finding(tool, vuln_id, category=Category.DEPENDENCY, severity=severity,
-                    package=Package(name=name, version=version, ecosystem="pypi",
-                                    fixed_versions=list(fixed)),
-                    vulnerability=Vulnerability(id=vuln_id, aliases=aliases))
+def _dep(
+    tool: str,
+    name: str,
+    version: str,
+    vuln_id: str,
+    aliases: list[str],
+    severity: Severity = Severity.HIGH,
+    fixed: tuple[str, ...] = (),
+) -> Finding:
+    return _finding(
+        tool,
+        vuln_id,
+        category=Category.DEPENDENCY,
+        severity=severity,
+        package=Package(name=name, version=version, ecosystem="pypi", fixed_versions=list(fixed)),
+        vulnerability=Vulnerability(id=vuln_id, aliases=aliases),
+    )
 
 
 def _code(tool: str, rule: str, path: str, line: int, cwes: list[str], **extra: Any) -> Finding:
@@ -52,9 +68,14 @@ def _code(tool: str, rule: str, path: str, line: int, cwes: list[str], **extra: 
 
 
 def _secret(tool: str, rule: str, path: str, lines: tuple[int, int], value: str) -> Finding:
-    return _finding(tool, rule, category=Category.SECRET, cwes=["CWE-798"],
-                    location=Location(path=path, start_line=lines[0], end_line=lines[1]),
-                    secret=make_secret(value, kind=rule))
+    return _finding(
+        tool,
+        rule,
+        category=Category.SECRET,
+        cwes=["CWE-798"],
+        location=Location(path=path, start_line=lines[0], end_line=lines[1]),
+        secret=make_secret(value, kind=rule),
+    )
 
 
 def _run(findings: list[Finding], **kwargs: Any) -> list[Finding]:
@@ -64,12 +85,25 @@ def _run(findings: list[Finding], **kwargs: Any) -> list[Finding]:
 
 def test_one_cve_from_three_tools_is_one_finding() -> None:
     findings = [
-        _dep("pip-audit", "PyYAML", "5.3", "PYSEC-2020-96", ["CVE-2020-1747"],
-             Severity.HIGH, ("5.3.1",)),
-        _dep("safety", "pyyaml", "5.3", "pyup.io-38100", ["CVE-2020-1747"],
-             Severity.CRITICAL, ("5.4",)),
-        _dep("trivy", "PyYaml", "5.3.0", "CVE-2020-1747", ["GHSA-6757-jp84-gxfx"],
-             Severity.MEDIUM),
+        _dep(
+            "pip-audit",
+            "PyYAML",
+            "5.3",
+            "PYSEC-2020-96",
+            ["CVE-2020-1747"],
+            Severity.HIGH,
+            ("5.3.1",),
+        ),
+        _dep(
+            "safety",
+            "pyyaml",
+            "5.3",
+            "pyup.io-38100",
+            ["CVE-2020-1747"],
+            Severity.CRITICAL,
+            ("5.4",),
+        ),
+        _dep("trivy", "PyYaml", "5.3.0", "CVE-2020-1747", ["GHSA-6757-jp84-gxfx"], Severity.MEDIUM),
         _dep("safety", "pyyaml", "5.3", "pyup.io-39611", ["CVE-2020-14343"]),  # another CVE
         _dep("pip-audit", "pyyaml", "5.4", "PYSEC-2020-96", ["CVE-2020-1747"]),  # another version
     ]
@@ -94,28 +128,45 @@ def test_one_leaked_key_from_several_tools_and_runs_is_one_finding() -> None:
         # gitleaks run again over history (git mode) reports the same file and line
         _secret("gitleaks", "aws-access-token", "config/settings.py", (10, 10), key),
         # a region without lines (truffleHog v2 on an old commit) still overlaps
-        _finding("trufflehog", "aws-api-key", category=Category.SECRET,
-                 location=Location(path="config/settings.py"), secret=make_secret(key)),
+        _finding(
+            "trufflehog",
+            "aws-api-key",
+            category=Category.SECRET,
+            location=Location(path="config/settings.py"),
+            secret=make_secret(key),
+        ),
         # the same key elsewhere, and another key on the same line, stay apart
         _secret("gitleaks", "aws-access-token", ".env", (2, 2), key),
-        _secret("gitleaks", "generic-api-key", "config/settings.py", (10, 10),
-                "not-the-same-secret-value"),
+        _secret(
+            "gitleaks",
+            "generic-api-key",
+            "config/settings.py",
+            (10, 10),
+            "not-the-same-secret-value",
+        ),
         _secret("trufflehog", "aws-api-key", "config/settings.py", (30, 31), key),
     ]
     merged = _run(findings)
     assert len(merged) == 4
     one = next(f for f in merged if len(f.sources) > 1)
     assert [(s.tool, s.rule_id) for s in one.sources] == [
-        ("gitleaks", "aws-access-token"), ("trufflehog", "aws-api-key")]
+        ("gitleaks", "aws-access-token"),
+        ("trufflehog", "aws-api-key"),
+    ]
     assert one.source_tools == ["gitleaks", "trufflehog"]
 
 
 def test_bandit_and_semgrep_on_one_shell_call_are_one_finding_with_both_rules() -> None:
     bandit = _code("bandit", "B602", "app/commands.py", 9, ["CWE-78"])
-    semgrep = _code("semgrep", "python-subprocess-shell-true", "app/commands.py", 9, ["CWE-78"],
-                    location=Location(path="app/commands.py", start_line=9, end_line=10))
-    elsewhere = _code("semgrep", "python-subprocess-shell-true", "app/commands.py", 15,
-                      ["CWE-78"])
+    semgrep = _code(
+        "semgrep",
+        "python-subprocess-shell-true",
+        "app/commands.py",
+        9,
+        ["CWE-78"],
+        location=Location(path="app/commands.py", start_line=9, end_line=10),
+    )
+    elsewhere = _code("semgrep", "python-subprocess-shell-true", "app/commands.py", 15, ["CWE-78"])
     other_cwe = _code("bandit", "B306", "app/commands.py", 9, ["CWE-377"])
     merged = _run([semgrep, bandit, elsewhere, other_cwe])
     assert len(merged) == 3
@@ -128,10 +179,15 @@ def test_bandit_and_semgrep_on_one_shell_call_are_one_finding_with_both_rules() 
 
 
 def test_related_cwes_meet_but_two_different_secrets_do_not() -> None:
-    b105 = _code("bandit", "B105", "config/settings.py", 14, ["CWE-259"],
-                 secret=make_secret("ghp_" + "a" * 36))
-    semgrep = _code("semgrep", "python-hardcoded-password", "config/settings.py", 14,
-                    ["CWE-798"])
+    b105 = _code(
+        "bandit",
+        "B105",
+        "config/settings.py",
+        14,
+        ["CWE-259"],
+        secret=make_secret("ghp_" + "a" * 36),
+    )
+    semgrep = _code("semgrep", "python-hardcoded-password", "config/settings.py", 14, ["CWE-798"])
     assert len(_run([b105, semgrep])) == 1
     first = _code("bandit", "B105", "x.py", 3, ["CWE-259"], secret=make_secret("first-value-1"))
     second = _code("bandit", "B105", "x.py", 3, ["CWE-259"], secret=make_secret("other-value-2"))
@@ -156,6 +212,7 @@ def test_merge_is_deterministic_whatever_the_input_order() -> None:
             _dep("safety", "requests", "2.19.0", "pyup.io-36546", ["CVE-2018-18074"]),
             _dep("pip-audit", "requests", "2.19.0", "PYSEC-2018-28", ["CVE-2018-18074"]),
         ]
+
     expected = sorted(f.model_dump_json() for f in _run(build()))
     for seed in range(5):
         shuffled = build()

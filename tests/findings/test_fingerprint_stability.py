@@ -15,10 +15,10 @@ from tests.support.paths import EXAMPLE_APP, ROOT
 INSERTED = 10
 
 
-def _scan(target: Path, out: Path, *args: str, env: dict[str, str] | None = None
-          ) -> dict[str, Any]:
-    proc = run_secgate("scan", target, *args, "-p", "builtin:report-only", "-q",
-                       "--json", out, env=env)
+def _scan(target: Path, out: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    proc = run_secgate(
+        "scan", target, *args, "-p", "builtin:report-only", "-q", "--json", out, env=env
+    )
     assert proc.returncode == 0, proc.stderr
     doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return doc
@@ -46,16 +46,24 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[
     commands = target / "app" / "commands.py"
     text = commands.read_text(encoding="utf-8")
     assert text.count("return subprocess.call(cmd, shell=True)") == 1
-    commands.write_text(text.replace("return subprocess.call(cmd, shell=True)",
-                                     "return subprocess.call(cmd, shell=True, timeout=30)"),
-                        encoding="utf-8")
+    commands.write_text(
+        text.replace(
+            "return subprocess.call(cmd, shell=True)",
+            "return subprocess.call(cmd, shell=True, timeout=30)",
+        ),
+        encoding="utf-8",
+    )
     edited = _scan(target, base / "edited.json", *CODE_SCANNERS)
-    return {"before": _by_fingerprint(before), "moved": _by_fingerprint(moved),
-            "edited": _by_fingerprint(edited)}
+    return {
+        "before": _by_fingerprint(before),
+        "moved": _by_fingerprint(moved),
+        "edited": _by_fingerprint(edited),
+    }
 
 
 def test_moving_the_code_down_ten_lines_keeps_every_fingerprint(
-        scans: dict[str, dict[str, dict[str, Any]]]) -> None:
+    scans: dict[str, dict[str, dict[str, Any]]],
+) -> None:
     before, moved = scans["before"], scans["moved"]
     code = [f for f in before.values() if f["location"]["path"].endswith(".py")]
     assert len(code) >= 10
@@ -71,7 +79,8 @@ def test_moving_the_code_down_ten_lines_keeps_every_fingerprint(
 
 
 def test_changing_the_vulnerable_line_changes_its_fingerprint_only(
-        scans: dict[str, dict[str, dict[str, Any]]]) -> None:
+    scans: dict[str, dict[str, dict[str, Any]]],
+) -> None:
     moved, edited = scans["moved"], scans["edited"]
     gone = set(moved) - set(edited)
     came = set(edited) - set(moved)
@@ -93,7 +102,8 @@ def test_reordering_requirements_keeps_dependency_fingerprints(tmp_path: Path) -
     (target / "requirements.txt").write_text("\n".join(pins) + "\n", encoding="utf-8")
     before = _scan(target, tmp_path / "before.json", "-s", "safety", env=env)
     (target / "requirements.txt").write_text(
-        "# reordered\n\n" + "\n".join(reversed(pins)) + "\n", encoding="utf-8")
+        "# reordered\n\n" + "\n".join(reversed(pins)) + "\n", encoding="utf-8"
+    )
     after = _scan(target, tmp_path / "after.json", "-s", "safety", env=env)
     deps = {k: v for k, v in _by_fingerprint(before).items() if v["category"] == "dependency"}
     assert len(deps) >= 3

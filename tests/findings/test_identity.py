@@ -37,67 +37,117 @@ def _merge(findings: list[Finding], root: Path | None = None) -> list[Finding]:
 
 
 def _places(findings: list[Finding]) -> list[tuple[object, ...]]:
-    return sorted((f.path or "", f.location.start_line if f.location else 0,
-                   tuple((s.tool, s.rule_id) for s in f.sources) or ((f.tool, f.rule_id),))
-                  for f in findings)
+    return sorted(
+        (
+            f.path or "",
+            f.location.start_line if f.location else 0,
+            tuple((s.tool, s.rule_id) for s in f.sources) or ((f.tool, f.rule_id),),
+        )
+        for f in findings
+    )
 
 
-@pytest.mark.parametrize(("tool", "first", "second", "root"), [
-    ("semgrep", "semgrep/1.100.0/pair-vulnerable-app.json",
-     "semgrep/1.100.0/pair-vulnerable-app.sarif", None),
-    ("semgrep", "semgrep/1.130.0/identity-app.json", "semgrep/1.130.0/identity-app.sarif", None),
-    ("semgrep", "semgrep/1.185.0/supply-chain-vulnerable-app.json",
-     "semgrep/1.185.0/supply-chain-vulnerable-app.sarif", None),
-    ("bandit", "bandit/1.8.0/identity-app.json", "bandit/1.8.0/identity-app.sarif", None),
-    ("bandit", "bandit/1.8.0/vulnerable-app.json", "bandit/1.8.0/vulnerable-app.sarif", None),
-    ("trivy", "trivy/0.70.0/fs-secret-license-misconfig.json",
-     "trivy/0.70.0/fs-secret-license-misconfig.sarif", EXAMPLE_APP),
-    ("trivy", "trivy/0.67.2/fs-secret-license-misconfig.json",
-     "trivy/0.67.2/fs-secret-license-misconfig.sarif", EXAMPLE_APP),
-    ("gitleaks", "gitleaks/8.30.1/app-root-dir.json", "gitleaks/8.30.1/app-root-dir.sarif",
-     None),
-])
-def test_one_run_in_two_formats_is_one_finding_per_problem(tool: str, first: str, second: str,
-                                                           root: Path | None) -> None:
+@pytest.mark.parametrize(
+    ("tool", "first", "second", "root"),
+    [
+        (
+            "semgrep",
+            "semgrep/1.100.0/pair-vulnerable-app.json",
+            "semgrep/1.100.0/pair-vulnerable-app.sarif",
+            None,
+        ),
+        (
+            "semgrep",
+            "semgrep/1.130.0/identity-app.json",
+            "semgrep/1.130.0/identity-app.sarif",
+            None,
+        ),
+        (
+            "semgrep",
+            "semgrep/1.185.0/supply-chain-vulnerable-app.json",
+            "semgrep/1.185.0/supply-chain-vulnerable-app.sarif",
+            None,
+        ),
+        ("bandit", "bandit/1.8.0/identity-app.json", "bandit/1.8.0/identity-app.sarif", None),
+        ("bandit", "bandit/1.8.0/vulnerable-app.json", "bandit/1.8.0/vulnerable-app.sarif", None),
+        (
+            "trivy",
+            "trivy/0.70.0/fs-secret-license-misconfig.json",
+            "trivy/0.70.0/fs-secret-license-misconfig.sarif",
+            EXAMPLE_APP,
+        ),
+        (
+            "trivy",
+            "trivy/0.67.2/fs-secret-license-misconfig.json",
+            "trivy/0.67.2/fs-secret-license-misconfig.sarif",
+            EXAMPLE_APP,
+        ),
+        (
+            "gitleaks",
+            "gitleaks/8.30.1/app-root-dir.json",
+            "gitleaks/8.30.1/app-root-dir.sarif",
+            None,
+        ),
+    ],
+)
+def test_one_run_in_two_formats_is_one_finding_per_problem(
+    tool: str, first: str, second: str, root: Path | None
+) -> None:
     alone = _merge(_read(tool, first), root)
     both = _merge(_read(tool, first, second), root)
     assert len(both) == len(alone)
     assert all(sum(s.reports or 1 for s in f.sources) == 2 for f in both if f.sources)
 
 
-@pytest.mark.parametrize(("tool", "relative"), [
-    ("semgrep", "semgrep/1.185.0/vulnerable-app.json"),
-    ("trivy", "trivy/0.70.0/fs-secret-license-misconfig.json"),
-    ("trivy", "trivy/hand-built/image-vuln-os-and-pip.json"),
-    ("trivy", "trivy/hand-built/k8s-report-all.json"),
-    ("bandit", "bandit/1.9.4/vulnerable-app.json"),
-    ("pip-audit", "pip-audit/2.10.1/osv-pypa-records/vulns.json"),
-    ("trufflehog3", "trufflehog3/3.0.10/all.json"),
-    ("detect-secrets", "detect-secrets/1.5.0/scan.json"),
-])
+@pytest.mark.parametrize(
+    ("tool", "relative"),
+    [
+        ("semgrep", "semgrep/1.185.0/vulnerable-app.json"),
+        ("trivy", "trivy/0.70.0/fs-secret-license-misconfig.json"),
+        ("trivy", "trivy/hand-built/image-vuln-os-and-pip.json"),
+        ("trivy", "trivy/hand-built/k8s-report-all.json"),
+        ("bandit", "bandit/1.9.4/vulnerable-app.json"),
+        ("pip-audit", "pip-audit/2.10.1/osv-pypa-records/vulns.json"),
+        ("trufflehog3", "trufflehog3/3.0.10/all.json"),
+        ("detect-secrets", "detect-secrets/1.5.0/scan.json"),
+    ],
+)
 def test_one_run_ingested_twice_is_the_run_once(tool: str, relative: str) -> None:
     once = _merge(_read(tool, relative))
     twice = _merge(_read(tool, relative, relative))
     assert len(twice) == len(once)
-    assert [f.fingerprint for f in sorted(twice, key=Finding.sort_key)] == \
-        [f.fingerprint for f in sorted(once, key=Finding.sort_key)]
+    assert [f.fingerprint for f in sorted(twice, key=Finding.sort_key)] == [
+        f.fingerprint for f in sorted(once, key=Finding.sort_key)
+    ]
 
 
 def test_identity_app_bandit_and_semgrep() -> None:
     """B506 and Semgrep's unsafe-yaml rule on one line (CWE-20 and CWE-502), and calls over
     several lines that Bandit and Semgrep anchor on different lines, are one problem each."""
-    merged = _merge([*_read("bandit", "bandit/1.7.5/identity-app.json"),
-                     *_read("semgrep", "semgrep/1.95.0/identity-app.json")])
+    merged = _merge(
+        [
+            *_read("bandit", "bandit/1.7.5/identity-app.json"),
+            *_read("semgrep", "semgrep/1.95.0/identity-app.json"),
+        ]
+    )
     assert _places(merged) == [
-        ("identity-app/loader.py", 6, (("bandit", "B506"),
-                                       ("semgrep", "python-yaml-load-unsafe"))),
+        ("identity-app/loader.py", 6, (("bandit", "B506"), ("semgrep", "python-yaml-load-unsafe"))),
         ("identity-app/multiline.py", 7, (("bandit", "B404"),)),
-        ("identity-app/multiline.py", 11, (("bandit", "B602"),
-                                           ("semgrep", "python-subprocess-shell-true"))),
-        ("identity-app/multiline.py", 19, (("bandit", "B608"),
-                                           ("semgrep", "python-sql-string-format"))),
-        ("identity-app/multiline.py", 27, (("bandit", "B324"),
-                                           ("semgrep", "python-weak-password-hash"))),
+        (
+            "identity-app/multiline.py",
+            11,
+            (("bandit", "B602"), ("semgrep", "python-subprocess-shell-true")),
+        ),
+        (
+            "identity-app/multiline.py",
+            19,
+            (("bandit", "B608"), ("semgrep", "python-sql-string-format")),
+        ),
+        (
+            "identity-app/multiline.py",
+            27,
+            (("bandit", "B324"), ("semgrep", "python-weak-password-hash")),
+        ),
     ]
     # Bandit's JSON says line 13 (the shell=True argument) for the call at lines 11-14
     bandit = _read("bandit", "bandit/1.7.5/identity-app.json")
@@ -107,29 +157,43 @@ def test_identity_app_bandit_and_semgrep() -> None:
 
 
 def test_private_key_gitleaks_line_1_and_trivy_line_2_merge() -> None:
-    merged = _merge([*_read("gitleaks", "gitleaks/8.30.1/app-root-dir.json"),
-                     *_read("trivy", "trivy/0.67.2/fs-secret-license-misconfig.json")],
-                    EXAMPLE_APP)
+    merged = _merge(
+        [
+            *_read("gitleaks", "gitleaks/8.30.1/app-root-dir.json"),
+            *_read("trivy", "trivy/0.67.2/fs-secret-license-misconfig.json"),
+        ],
+        EXAMPLE_APP,
+    )
     key = [f for f in merged if f.path == "config/deploy_key.pem"]
     assert len(key) == 1
     assert [(s.tool, s.rule_id) for s in key[0].sources] == [
-        ("gitleaks", "private-key"), ("trivy", "private-key")]
+        ("gitleaks", "private-key"),
+        ("trivy", "private-key"),
+    ]
     assert key[0].location is not None and key[0].location.start_line == 1
 
 
 # --- targets ---------------------------------------------------------------------------------
 def _dep(tool: str, path: str | None, **properties: object) -> Finding:
-    return Finding(tool=tool, rule_id="CVE-2020-14343", category=Category.DEPENDENCY,
-                   severity=Severity.HIGH, score=8.0, level=Level.ERROR, message="m",
-                   location=Location(path=path) if path else None,
-                   package=Package(name="pyyaml", version="5.3", ecosystem="pypi"),
-                   vulnerability=Vulnerability(id="CVE-2020-14343"),
-                   properties=dict(properties))
+    return Finding(
+        tool=tool,
+        rule_id="CVE-2020-14343",
+        category=Category.DEPENDENCY,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        message="m",
+        location=Location(path=path) if path else None,
+        package=Package(name="pyyaml", version="5.3", ecosystem="pypi"),
+        vulnerability=Vulnerability(id="CVE-2020-14343"),
+        properties=dict(properties),
+    )
 
 
 def test_dependencies_of_different_targets_never_merge() -> None:
     findings = [
-        _dep("trivy", "requirements.txt"), _dep("safety", "requirements.txt"),
+        _dep("trivy", "requirements.txt"),
+        _dep("safety", "requirements.txt"),
         _dep("trivy", "services/api/requirements.txt"),  # another manifest
         _dep("pip-audit", None),  # an environment: joins the first manifest's
         _dep("trivy", None, artifact="registry.example.invalid/app:1", target="app (debian)"),
@@ -140,7 +204,10 @@ def test_dependencies_of_different_targets_never_merge() -> None:
     assert sorted(len(f.sources) or 1 for f in merged) == [1, 1, 1, 1, 3]
     first = next(f for f in merged if len(f.sources) == 3)
     assert first.path == "requirements.txt" and first.source_tools == [
-        "pip-audit", "safety", "trivy"]
+        "pip-audit",
+        "safety",
+        "trivy",
+    ]
     # an image's or a workload's finding has a fingerprint of its own (two manifests of the
     # project share one, told apart later by the pipeline's disambiguate, as identical lines are)
     scoped = [f.fingerprint for f in merged if f.location is None]
@@ -154,9 +221,17 @@ def test_the_same_secret_in_two_images_stays_two() -> None:
 
 # --- the rule-equivalence table -----------------------------------------------------------
 def _code(tool: str, rule: str, lines: tuple[int, int], cwes: list[str]) -> Finding:
-    return Finding(tool=tool, rule_id=rule, category=Category.SAST, severity=Severity.HIGH,
-                   score=8.0, level=Level.ERROR, message=f"{tool} {rule}", cwes=cwes,
-                   location=Location(path="app/x.py", start_line=lines[0], end_line=lines[1]))
+    return Finding(
+        tool=tool,
+        rule_id=rule,
+        category=Category.SAST,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        message=f"{tool} {rule}",
+        cwes=cwes,
+        location=Location(path="app/x.py", start_line=lines[0], end_line=lines[1]),
+    )
 
 
 def test_table_is_reviewed() -> None:
@@ -168,8 +243,9 @@ def test_table_is_reviewed() -> None:
         seen.add(key)
 
 
-@pytest.mark.parametrize("pair", EQUIVALENT_RULES,
-                         ids=[f"{p.rule_a}~{p.rule_b}" for p in EQUIVALENT_RULES])
+@pytest.mark.parametrize(
+    "pair", EQUIVALENT_RULES, ids=[f"{p.rule_a}~{p.rule_b}" for p in EQUIVALENT_RULES]
+)
 def test_each_pair_merges_on_overlapping_statements_only(pair: RulePair) -> None:
     assert pair_of(pair.tool_b, pair.rule_b, pair.tool_a, pair.rule_a) is pair
     # different CWEs on purpose: the table, not the CWE families, makes them one problem

@@ -14,12 +14,25 @@ from secgate.findings.source_tree import SourceTree
 # about the format that a compatible implementation must reproduce.
 GITHUB_OUTPUTS = {
     "": ["c129715d7a2bc9a3:1"],
-    " a\nb\n  \t\tc\n d": ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1",
-                          "a23a3dc5e078b07b:1"],
+    " a\nb\n  \t\tc\n d": [
+        "271789c17abda88f:1",
+        "54703d4cd895b18:1",
+        "180aee12dab6264:1",
+        "a23a3dc5e078b07b:1",
+    ],
     "Lorem ipsum dolor sit amet.\n" * 10: [
-        "a7f2ff13bc495cf2:1", "a7f2ff13bc495cf2:2", "a7f2ff13bc495cf2:3", "a7f2ff13bc495cf2:4",
-        "a7f2ff13bc495cf2:5", "a7f2ff13bc495cf2:6", "a7f2ff1481e87703:1", "a9cf91f7bbf1862b:1",
-        "55ec222b86bcae53:1", "cc97dc7b1d7d8f7b:1", "c129715d7a2bc9a3:1"],
+        "a7f2ff13bc495cf2:1",
+        "a7f2ff13bc495cf2:2",
+        "a7f2ff13bc495cf2:3",
+        "a7f2ff13bc495cf2:4",
+        "a7f2ff13bc495cf2:5",
+        "a7f2ff13bc495cf2:6",
+        "a7f2ff1481e87703:1",
+        "a9cf91f7bbf1862b:1",
+        "55ec222b86bcae53:1",
+        "cc97dc7b1d7d8f7b:1",
+        "c129715d7a2bc9a3:1",
+    ],
 }
 
 
@@ -32,8 +45,11 @@ def test_matches_githubs_own_outputs() -> None:
 
 def test_line_endings_and_blanks_do_not_matter() -> None:
     unix = " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n"
-    assert line_hashes(unix) == line_hashes(unix.replace("\n", "\r\n")) \
+    assert (
+        line_hashes(unix)
+        == line_hashes(unix.replace("\n", "\r\n"))
         == line_hashes(unix.replace("\n", "\r"))
+    )
     assert line_hashes("x = 1\ny = 2\n")[1] == line_hashes("x=1\n  y  =  2\n")[1]
 
 
@@ -77,15 +93,21 @@ def _by_definition(text: str) -> dict[int, str]:
     seen: dict[int, int] = {}
     out = {}
     for line, start in enumerate(starts, start=1):
-        value = sum(u * 37 ** (99 - k) for k, u in enumerate(units[start:start + 100])) % 2**64
+        value = sum(u * 37 ** (99 - k) for k, u in enumerate(units[start : start + 100])) % 2**64
         seen[value] = seen.get(value, 0) + 1
         out[line] = f"{value:x}:{seen[value]}"
     return out
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", "Z", " ", "\t", "\n", "\r", "\r\n", "\u00e9", "\U0001f600",
-                                 "\ud800", "x = 1;"]), max_size=300).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "Z", " ", "\t", "\n", "\r", "\r\n", "\u00e9", "\U0001f600", "\ud800", "x = 1;"]
+        ),
+        max_size=300,
+    ).map("".join)
+)
 def test_every_text_hashes_as_the_definition_says(text: str) -> None:
     assert line_hashes(text) == _by_definition(text)
 

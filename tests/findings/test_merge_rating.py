@@ -9,10 +9,16 @@ from secgate.model import Category, Finding, Level, Package, Severity, Vulnerabi
 
 def _report(tool: str, severity: Severity, score: float, basis: str) -> Finding:
     return Finding(
-        tool=tool, rule_id="CVE-2023-32681", category=Category.DEPENDENCY, severity=severity,
-        score=score, level=severity.sarif_level, message="requests leaks Proxy-Authorization",
-        package=Package(name="requests", version="2.19.0", ecosystem="pypi",
-                        fixed_versions=["2.31.0"]),
+        tool=tool,
+        rule_id="CVE-2023-32681",
+        category=Category.DEPENDENCY,
+        severity=severity,
+        score=score,
+        level=severity.sarif_level,
+        message="requests leaks Proxy-Authorization",
+        package=Package(
+            name="requests", version="2.19.0", ecosystem="pypi", fixed_versions=["2.31.0"]
+        ),
         vulnerability=Vulnerability(id="CVE-2023-32681", aliases=["GHSA-j8r2-6x86-q33q"]),
         properties={"severity_basis": basis},
     )

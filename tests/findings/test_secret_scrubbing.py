@@ -113,8 +113,11 @@ def planted(relative: str, extract: Extractor) -> tuple[bytes, set[str]]:
     path = FIXTURES / relative
     lines = path.suffix == ".jsonl"
     text = path.read_text(encoding="utf-8")
-    docs = [json.loads(line) for line in text.splitlines() if line.strip()] if lines \
+    docs = (
+        [json.loads(line) for line in text.splitlines() if line.strip()]
+        if lines
         else [json.loads(text)]
+    )
     values: set[str] = set()
     out_docs = []
     for doc in docs:
@@ -163,7 +166,7 @@ def needles(value: str) -> Iterator[tuple[str, str]]:
     yield "url", quote(value, safe="")
     yield "url-path", quote(value)
     for start in range(max(0, len(value) - WINDOW + 1)):
-        yield f"window {start}", value[start:start + WINDOW]
+        yield f"window {start}", value[start : start + WINDOW]
 
 
 def assert_nowhere(values: set[str], texts: dict[str, str]) -> None:
@@ -175,40 +178,65 @@ def assert_nowhere(values: set[str], texts: dict[str, str]) -> None:
             for name, text in texts.items():
                 assert needle not in text, f"{what} of a secret value found in {name}"
                 if what.startswith("window"):
-                    assert needle.casefold() not in folded[name], \
+                    assert needle.casefold() not in folded[name], (
                         f"{what} of a secret value found in {name} (in another case)"
+                    )
 
 
-def scan_everything(tmp_path: Path, *args: str | os.PathLike[str],
-                    env: dict[str, str] | None = None) -> dict[str, str]:
+def scan_everything(
+    tmp_path: Path, *args: str | os.PathLike[str], env: dict[str, str] | None = None
+) -> dict[str, str]:
     """Run a scan writing every report, the annotations and the terminal summary; every text
     it wrote, by name."""
     out = tmp_path / "out"
     step_summary = tmp_path / "step-summary.md"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    full_env.update({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(step_summary),
-                     "SECGATE_DEBUG": "1"})
+    full_env.update(
+        {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(step_summary), "SECGATE_DEBUG": "1"}
+    )
     full_env.update(env or {})
     proc = subprocess.run(
-        [sys.executable, "-m", "secgate", "scan", *map(str, args), "--output-dir", out,
-         "--annotations", "--explain"],
-        cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "secgate",
+            "scan",
+            *map(str, args),
+            "--output-dir",
+            out,
+            "--annotations",
+            "--explain",
+        ],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     texts = {"stdout": proc.stdout, "stderr": proc.stderr}
     for path in sorted(out.iterdir()):
         texts[path.name] = path.read_text(encoding="utf-8")
     if step_summary.exists():
         texts["GITHUB_STEP_SUMMARY"] = step_summary.read_text(encoding="utf-8")
-    assert {"report.sarif", "report.json", "report.html", "report.md", "summary.md",
-            "report.junit.xml"} <= set(texts)
+    assert {
+        "report.sarif",
+        "report.json",
+        "report.html",
+        "report.md",
+        "summary.md",
+        "report.junit.xml",
+    } <= set(texts)
     return texts
 
 
-@pytest.mark.parametrize(("tool", "relative", "extract"), FORMATS,
-                         ids=[relative for _, relative, _ in FORMATS])
-def test_a_value_planted_in_every_field_reaches_no_output(tmp_path: Path, tool: str,
-                                                          relative: str,
-                                                          extract: Extractor) -> None:
+@pytest.mark.parametrize(
+    ("tool", "relative", "extract"), FORMATS, ids=[relative for _, relative, _ in FORMATS]
+)
+def test_a_value_planted_in_every_field_reaches_no_output(
+    tmp_path: Path, tool: str, relative: str, extract: Extractor
+) -> None:
     data, values = planted(relative, extract)
     source = tmp_path / Path(relative).name
     source.write_bytes(data)
@@ -242,20 +270,54 @@ def test_a_secret_in_a_file_name_reaches_neither_outputs_nor_the_cache(tmp_path:
 
 
 def _trivy_report(path: str, match: str, line: int) -> dict[str, Any]:
-    return {"SchemaVersion": 2, "ArtifactName": ".", "ArtifactType": "filesystem",
-            "Results": [{"Target": path, "Class": "secret", "Secrets": [
-                {"RuleID": "generic-token", "Category": "Generic", "Severity": "HIGH",
-                 "Title": "Generic token", "StartLine": line, "EndLine": line,
-                 "Match": match}]}]}
+    return {
+        "SchemaVersion": 2,
+        "ArtifactName": ".",
+        "ArtifactType": "filesystem",
+        "Results": [
+            {
+                "Target": path,
+                "Class": "secret",
+                "Secrets": [
+                    {
+                        "RuleID": "generic-token",
+                        "Category": "Generic",
+                        "Severity": "HIGH",
+                        "Title": "Generic token",
+                        "StartLine": line,
+                        "EndLine": line,
+                        "Match": match,
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def _sarif_quoting(path: str, line: int, text: str) -> dict[str, Any]:
     """A SARIF result of another tool whose snippet quotes the line as it is."""
-    return {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "linter"}}, "results": [
-        {"ruleId": "long-line", "message": {"text": f"long line: {text}"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": path},
-                                             "region": {"startLine": line,
-                                                        "snippet": {"text": text}}}}]}]}]}
+    return {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "linter"}},
+                "results": [
+                    {
+                        "ruleId": "long-line",
+                        "message": {"text": f"long line: {text}"},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": path},
+                                    "region": {"startLine": line, "snippet": {"text": text}},
+                                }
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def test_a_value_recovered_from_trivys_mask_is_scrubbed_everywhere(tmp_path: Path) -> None:
@@ -265,8 +327,9 @@ def test_a_value_recovered_from_trivys_mask_is_scrubbed_everywhere(tmp_path: Pat
     line = f'API_TOKEN = "{value}"'
     (tree / "settings.py").write_text(f"# settings\n{line}\n")
     trivy = tmp_path / "trivy.json"
-    trivy.write_text(json.dumps(_trivy_report("settings.py",
-                                              f'API_TOKEN = "{"*" * len(value)}"', 2)))
+    trivy.write_text(
+        json.dumps(_trivy_report("settings.py", f'API_TOKEN = "{"*" * len(value)}"', 2))
+    )
     other = tmp_path / "other.sarif"
     other.write_text(json.dumps(_sarif_quoting("settings.py", 2, line)))
     texts = scan_everything(tmp_path, tree, "--input", f"trivy={trivy}", "--input", other)
@@ -278,20 +341,40 @@ def test_a_partial_value_beside_trivys_mask_is_scrubbed(tmp_path: Path) -> None:
     visible = value[:16]  # Trivy's match starts mid-token: its first part shows
     line = f"token: {value}"
     gitleaks = tmp_path / "gitleaks.json"
-    gitleaks.write_text(json.dumps([{"RuleID": "github-pat", "File": "ci.yml", "StartLine": 3,
-                                     "Secret": value, "Match": value}]))
+    gitleaks.write_text(
+        json.dumps(
+            [
+                {
+                    "RuleID": "github-pat",
+                    "File": "ci.yml",
+                    "StartLine": 3,
+                    "Secret": value,
+                    "Match": value,
+                }
+            ]
+        )
+    )
     trivy = tmp_path / "trivy.json"
-    trivy.write_text(json.dumps(_trivy_report(
-        "ci.yml", f"token: {visible}{'*' * (len(value) - len(visible))}", 3)))
-    texts = scan_everything(tmp_path, "--input", f"gitleaks={gitleaks}",
-                            "--input", f"trivy={trivy}")
+    trivy.write_text(
+        json.dumps(
+            _trivy_report("ci.yml", f"token: {visible}{'*' * (len(value) - len(visible))}", 3)
+        )
+    )
+    texts = scan_everything(
+        tmp_path, "--input", f"gitleaks={gitleaks}", "--input", f"trivy={trivy}"
+    )
     assert line not in "".join(texts.values())
     assert_nowhere({value}, texts)
 
 
-@pytest.mark.parametrize("relative", ["semgrep/1.100.0/vulnerable-app.sarif",
-                                      "semgrep/1.185.0/vulnerable-app.sarif",
-                                      "bandit/1.9.4/vulnerable-app.json"])
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "semgrep/1.100.0/vulnerable-app.sarif",
+        "semgrep/1.185.0/vulnerable-app.sarif",
+        "bandit/1.9.4/vulnerable-app.json",
+    ],
+)
 def test_code_scanners_password_literals_reach_no_output(tmp_path: Path, relative: str) -> None:
     from tests.support.example_app import example_password_literals
 
@@ -308,9 +391,19 @@ def test_a_match_running_past_the_secret_is_masked_as_one_token(tmp_path: Path) 
     value = _alphabet_value("sec_")
     token = f"ID9x{value}Zq81tail"
     gitleaks = tmp_path / "gitleaks.json"
-    gitleaks.write_text(json.dumps([{"RuleID": "generic-api-key", "File": "app.cfg",
-                                     "StartLine": 1, "Secret": value,
-                                     "Match": f"api_key={token}; region=eu"}]))
+    gitleaks.write_text(
+        json.dumps(
+            [
+                {
+                    "RuleID": "generic-api-key",
+                    "File": "app.cfg",
+                    "StartLine": 1,
+                    "Secret": value,
+                    "Match": f"api_key={token}; region=eu",
+                }
+            ]
+        )
+    )
     other = tmp_path / "other.sarif"
     other.write_text(json.dumps(_sarif_quoting("app.cfg", 1, f"api_key={token}; region=eu")))
     texts = scan_everything(tmp_path, "--input", f"gitleaks={gitleaks}", "--input", other)

@@ -18,10 +18,16 @@ VALUE = "AKIA" + "Q7RT" * 4  # made up, built at run time
 
 def _masked(snippet: str, line: int = 2) -> Finding:
     return Finding(
-        tool="trivy", rule_id="aws-access-key-id", category=Category.SECRET,
-        severity=Severity.CRITICAL, score=9.5, level=Level.ERROR, message=f"AWS key: {snippet}",
+        tool="trivy",
+        rule_id="aws-access-key-id",
+        category=Category.SECRET,
+        severity=Severity.CRITICAL,
+        score=9.5,
+        level=Level.ERROR,
+        message=f"AWS key: {snippet}",
         location=Location(path="conf.env", start_line=line, end_line=line, snippet=snippet),
-        secret=make_secret("trivy-masked placeholder"), properties={"masked_by_tool": True},
+        secret=make_secret("trivy-masked placeholder"),
+        properties={"masked_by_tool": True},
     )
 
 
@@ -42,17 +48,32 @@ def test_a_match_that_does_not_align_is_left_alone(tmp_path: Path) -> None:
     assert finding.secret == before
 
 
-def test_real_trivy_gitleaks_and_trufflehog_report_one_key_once(example_app: Path,
-                                                                tmp_path: Path) -> None:
+def test_real_trivy_gitleaks_and_trufflehog_report_one_key_once(
+    example_app: Path, tmp_path: Path
+) -> None:
     for tool in ("gitleaks", "trivy", "trufflehog"):
         require_tool(tool)
     out = tmp_path / "out.json"
-    done = run_secgate("scan", example_app, "-s", "gitleaks", "-s", "trivy", "-s", "trufflehog",
-                       "-q", "--json", out)
+    done = run_secgate(
+        "scan",
+        example_app,
+        "-s",
+        "gitleaks",
+        "-s",
+        "trivy",
+        "-s",
+        "trufflehog",
+        "-q",
+        "--json",
+        out,
+    )
     assert done.returncode == 1, done.stderr
     findings = json.loads(out.read_text())["findings"]
-    aws = [f for f in findings if f["location"]["path"] == "config/settings.py"
-           and f["location"].get("start_line") == 10]
+    aws = [
+        f
+        for f in findings
+        if f["location"]["path"] == "config/settings.py" and f["location"].get("start_line") == 10
+    ]
     assert len(aws) == 1
     assert sorted(s["tool"] for s in aws[0]["sources"]) == ["gitleaks", "trivy", "trufflehog"]
     settings = (EXAMPLE_APP / "config" / "settings.py").read_text()

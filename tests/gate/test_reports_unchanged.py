@@ -18,6 +18,8 @@ def test_reports_are_byte_identical_to_the_recording(case):
     if case.timed:
         missing = [name for name in SCANNERS if shutil.which(name) is None]
         if missing:
-            pytest.skip(f"the recording was made with {', '.join(SCANNERS)} installed by "
-                        f"scripts/setup; not here: {', '.join(missing)}")
+            pytest.skip(
+                f"the recording was made with {', '.join(SCANNERS)} installed by "
+                f"scripts/setup; not here: {', '.join(missing)}"
+            )
     assert differences(case) == []

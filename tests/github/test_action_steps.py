@@ -43,8 +43,14 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def run(api: FakeGitHub, tmp_path: Path, workspace: Path, name: str, event: str = "pull_request",
-        **inputs: str) -> Run:
+def run(
+    api: FakeGitHub,
+    tmp_path: Path,
+    workspace: Path,
+    name: str,
+    event: str = "pull_request",
+    **inputs: str,
+) -> Run:
     env = actions_env(tmp_path, workspace, api.url, REPO, SHA, event)
     given = {"install": "false", "inputs": "scans/*.sarif", **inputs}
     return run_action(ACTION, given, env, workspace, tmp_path / name, token=TOKEN)
@@ -58,17 +64,35 @@ def assert_token_hidden(result: Run, tmp_path: Path) -> None:
 
 
 def test_action_is_valid_for_github() -> None:
-    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"),
-                           "--builtin-schema", "vendor.github-actions", str(ACTION)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-actions",
+            str(ACTION),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp_path: Path,
-                                                            workspace: Path) -> None:
+def test_blocked_pull_request_reports_everywhere_then_fails(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     first = run(api, tmp_path, workspace, "first")
-    assert [s.id for s in first.steps] == ["python", "install", "history", "scan", "report",
-                                           "comment", "review", "upload", "finish"]
+    assert [s.id for s in first.steps] == [
+        "python",
+        "install",
+        "history",
+        "scan",
+        "report",
+        "comment",
+        "review",
+        "upload",
+        "finish",
+    ]
     assert first.step("python").exit_code is None  # a uses: step, not run here
     assert first.exit_code == 1, first.log
     assert first.step("finish").exit_code == 1  # only the last step fails
@@ -101,18 +125,27 @@ def test_blocked_pull_request_reports_everywhere_then_fails(api: FakeGitHub, tmp
     assert_token_hidden(second, tmp_path)
 
 
-def test_fail_false_reports_the_block_but_passes(api: FakeGitHub, tmp_path: Path,
-                                                 workspace: Path) -> None:
-    result = run(api, tmp_path, workspace, "lenient", fail="false", comment="false",
-                 **{"upload-sarif": "false"})
+def test_fail_false_reports_the_block_but_passes(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
+    result = run(
+        api,
+        tmp_path,
+        workspace,
+        "lenient",
+        fail="false",
+        comment="false",
+        **{"upload-sarif": "false"},
+    )
     assert result.exit_code == 0, result.log
     assert result.outputs["verdict"] == "block"
     assert "::warning title=secgate::the policy blocks" in result.step("finish").stdout
     assert api.requests == []
 
 
-def test_push_event_passing_gate_fails_when_the_upload_fails(api: FakeGitHub, tmp_path: Path,
-                                                              workspace: Path) -> None:
+def test_push_event_passing_gate_fails_when_the_upload_fails(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     (workspace / ".secgate.yml").write_text(PASSING_POLICY)
     api.processing = ["pending", "failed"]
     api.processing_errors = ["the SARIF is invalid"]
@@ -127,8 +160,9 @@ def test_push_event_passing_gate_fails_when_the_upload_fails(api: FakeGitHub, tm
     assert "publishing the result failed (exit 2)" in result.step("finish").stdout
 
 
-def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
-                                               workspace: Path) -> None:
+def test_scan_error_still_reports_then_exits_2(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
     result = run(api, tmp_path, workspace, "broken", inputs="scans/missing-*.sarif")
     assert result.exit_code == 2, result.log
     assert result.outputs["verdict"] == "error"
@@ -140,17 +174,30 @@ def test_scan_error_still_reports_then_exits_2(api: FakeGitHub, tmp_path: Path,
     assert api.uploads == []  # no SARIF to upload
 
 
-def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path,
-                                         workspace: Path) -> None:
+def test_inputs_cannot_inject_shell_code(api: FakeGitHub, tmp_path: Path, workspace: Path) -> None:
     pwned = tmp_path / "pwned"
-    hostile = f'$(touch {pwned}) `touch {pwned}`; touch {pwned}'
-    result = run(api, tmp_path, workspace, "hostile", inputs=f"scans/*.sarif {hostile}",
-                 policy=hostile, scanners=hostile, **{"output-dir": hostile})
+    hostile = f"$(touch {pwned}) `touch {pwned}`; touch {pwned}"
+    result = run(
+        api,
+        tmp_path,
+        workspace,
+        "hostile",
+        inputs=f"scans/*.sarif {hostile}",
+        policy=hostile,
+        scanners=hostile,
+        **{"output-dir": hostile},
+    )
     assert result.exit_code == 2, result.log
     assert not pwned.exists()
     assert result.outputs["verdict"] == "error"
-    version = run(api, tmp_path, workspace, "version", install="true",
-                  **{"secgate-version": f"1.0 --index-url http://127.0.0.1:9/ ; touch {pwned}"})
+    version = run(
+        api,
+        tmp_path,
+        workspace,
+        "version",
+        install="true",
+        **{"secgate-version": f"1.0 --index-url http://127.0.0.1:9/ ; touch {pwned}"},
+    )
     assert version.exit_code == 2 and version.step("install").exit_code == 2
     assert "secgate-version is not a version number" in version.step("install").stdout
     assert [s.id for s in version.steps] == ["python", "install"]
@@ -167,43 +214,59 @@ def test_a_pull_request_is_judged_by_its_base_branch(api: FakeGitHub, tmp_path: 
     source = tmp_path / "source"
     (source / "scans").mkdir(parents=True)
     shutil.copy(FIXTURES / "bandit/1.9.4/vulnerable-app.sarif", source / "scans/bandit.sarif")
-    (source / ".secgate.yml").write_text("version: 1\nfail_on: high\n"
-                                         "pull_request:\n  block: all\n")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: high\npull_request:\n  block: all\n")
     git(source, "init", "-q", "-b", "main")
     git(source, "add", "-A")
     git(source, "commit", "-q", "-m", "base")
     git(source, "checkout", "-q", "-b", "pr")
-    (source / ".secgate.yml").write_text("version: 1\nfail_on: none\n"
-                                         "pull_request:\n  block: all\n")
+    (source / ".secgate.yml").write_text("version: 1\nfail_on: none\npull_request:\n  block: all\n")
     git(source, "commit", "-q", "-am", "relax the gate")
     for n in range(60):  # more than the history step's first fetch
         (source / "notes.txt").write_text(f"{n}\n")
         git(source, "add", "notes.txt")
         git(source, "commit", "-q", "-m", f"note {n}")
     workspace = tmp_path / "workspace"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
-                    f"file://{source}", str(workspace)], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "pr",
+            "--single-branch",
+            f"file://{source}",
+            str(workspace),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
     given = {"install": "false", "inputs": "scans/*.sarif"}
     judged = run_action(ACTION, given, env, workspace, tmp_path / "judged", token=TOKEN)
     assert judged.exit_code == 1, judged.log
-    assert "fetched 500 commits of history to reach the merge base of origin/main" in \
-        judged.step("history").stdout
+    assert (
+        "fetched 500 commits of history to reach the merge base of origin/main"
+        in judged.step("history").stdout
+    )
     (comment,) = api.comments.values()
     assert "### This pull request changes the gate (1 weakening, 0 other)" in comment["body"]
     assert "fail\\_on raised from high to none" in comment["body"]
     report = json.loads((workspace / "secgate-report" / "report.json").read_text())
     assert report["policy"] == "origin/main:.secgate.yml"
-    alone = run_action(ACTION, {**given, "base": "none"}, env, workspace, tmp_path / "alone",
-                       token=TOKEN)
+    alone = run_action(
+        ACTION, {**given, "base": "none"}, env, workspace, tmp_path / "alone", token=TOKEN
+    )
     assert alone.exit_code == 0, alone.log
     assert_token_hidden(judged, tmp_path)
 
 
 @pytest.mark.scanner("bandit")
-def test_review_input_comments_inline_on_what_the_pull_request_adds(api: FakeGitHub,
-                                                                   tmp_path: Path) -> None:
+def test_review_input_comments_inline_on_what_the_pull_request_adds(
+    api: FakeGitHub, tmp_path: Path
+) -> None:
     """``review: true``: real Bandit in a depth-1 clone of a pull request that adds a shell
     call next to an old one; the new one gets an inline comment on the head commit, the old
     one only warns, and the sticky comment leads with what is new."""
@@ -221,18 +284,37 @@ def test_review_input_comments_inline_on_what_the_pull_request_adds(api: FakeGit
     git(source, "commit", "-q", "-m", "add go()")
     head = git(source, "rev-parse", "HEAD").strip()
     workspace = tmp_path / "workspace"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "pr", "--single-branch",
-                    f"file://{source}", str(workspace)], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "pr",
+            "--single-branch",
+            f"file://{source}",
+            str(workspace),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     env = {**actions_env(tmp_path, workspace, api.url, REPO, SHA), "GITHUB_BASE_REF": "main"}
     event_path = Path(env["GITHUB_EVENT_PATH"])
     event = json.loads(event_path.read_text())
     event["pull_request"]["head"]["sha"] = head
     event_path.write_text(json.dumps(event))
     api.open_pull_request({"app.py": set(range(1, 6))}, {head})
-    result = run_action(ACTION, {"install": "false", "scanners": "bandit", "review": "true",
-                                 "upload-sarif": "false"}, env, workspace, tmp_path / "run",
-                        token=TOKEN)
+    result = run_action(
+        ACTION,
+        {"install": "false", "scanners": "bandit", "review": "true", "upload-sarif": "false"},
+        env,
+        workspace,
+        tmp_path / "run",
+        token=TOKEN,
+    )
     assert result.exit_code == 1, result.log
     assert result.step("review").exit_code == 0, result.log
     (inline,) = api.review_comments.values()
@@ -241,5 +323,6 @@ def test_review_input_comments_inline_on_what_the_pull_request_adds(api: FakeGit
     (sticky,) = api.comments.values()
     body = sticky["body"]
     assert body.index("### New in this pull request (") < body.index(
-        "<details><summary>Not changed by this pull request (")
+        "<details><summary>Not changed by this pull request ("
+    )
     assert_token_hidden(result, tmp_path)

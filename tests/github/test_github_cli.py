@@ -31,31 +31,51 @@ def api() -> Iterator[FakeGitHub]:
 
 def event_file(tmp_path: Path, fork: bool = False) -> Path:
     head = "someone/octo-app" if fork else REPO
-    event = {"action": "synchronize", "number": 7,
-             "pull_request": {"number": 7,
-                              "head": {"sha": SHA, "repo": {"full_name": head, "fork": fork}},
-                              "base": {"repo": {"full_name": REPO}}}}
+    event = {
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"sha": SHA, "repo": {"full_name": head, "fork": fork}},
+            "base": {"repo": {"full_name": REPO}},
+        },
+    }
     path = tmp_path / "event.json"
     path.write_text(json.dumps(event))
     return path
 
 
 def actions_env(api: FakeGitHub, tmp_path: Path, fork: bool = False) -> dict[str, str]:
-    return {"GITHUB_ACTIONS": "true", "GITHUB_API_URL": api.url, "GITHUB_TOKEN": TOKEN,
-            "GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event_file(tmp_path, fork)),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
-            "GITHUB_OUTPUT": str(tmp_path / "github_output"),
-            "GITHUB_REF": "refs/pull/7/merge", "GITHUB_SHA": SHA,
-            "SECGATE_GITHUB_MAX_WAIT": "1"}
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_API_URL": api.url,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event_file(tmp_path, fork)),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "github_output"),
+        "GITHUB_REF": "refs/pull/7/merge",
+        "GITHUB_SHA": SHA,
+        "SECGATE_GITHUB_MAX_WAIT": "1",
+    }
 
 
-def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-           *args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def invoke(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str | Path,
+    env: dict[str, str],
+) -> subprocess.CompletedProcess[str]:
     """The command line in this process (the same ``main`` as the console script): for the
     error paths, where a child process per case would only cost time."""
-    for name in ("GITHUB_TOKEN", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
-                 "GITHUB_EVENT_PATH"):
+    for name in (
+        "GITHUB_TOKEN",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_EVENT_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -99,13 +119,18 @@ def test_fork_token_403_warns_and_writes_the_job_summary(api: FakeGitHub, tmp_pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
         "::warning title=secgate::cannot comment on pull request #7: GitHub API POST "
-        f"/repos/{REPO}/issues/7/comments: 403 Resource not accessible by integration")
+        f"/repos/{REPO}/issues/7/comments: 403 Resource not accessible by integration"
+    )
     assert (tmp_path / "step_summary.md").read_text() == "## secgate: BLOCKED\n| a | b |\n"
     assert_token_hidden(tmp_path, done)
 
 
-def test_comment_errors_are_one_line(api: FakeGitHub, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_comment_errors_are_one_line(
+    api: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = actions_env(api, tmp_path)
     report = tmp_path / "report.md"
     report.write_text("r")
@@ -114,41 +139,88 @@ def test_comment_errors_are_one_line(api: FakeGitHub, tmp_path: Path,
     assert unavailable.returncode == 3
     assert unavailable.stderr == (
         f"secgate: error: GitHub API GET /repos/{REPO}/issues/7/comments: 502 Bad Gateway; the "
-        "next retry would be in 1 s, past the 1 s secgate waits (SECGATE_GITHUB_MAX_WAIT)\n")
-    missing = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report, "--repo", "nobody/here", env=env)
+        "next retry would be in 1 s, past the 1 s secgate waits (SECGATE_GITHUB_MAX_WAIT)\n"
+    )
+    missing = invoke(
+        monkeypatch,
+        capsys,
+        "github",
+        "comment",
+        "--markdown",
+        report,
+        "--repo",
+        "nobody/here",
+        env=env,
+    )
     assert missing.returncode == 2
-    assert missing.stderr == ("secgate: error: GitHub API GET /repos/nobody/here/issues/7/comments:"
-                              " 404 Not Found\n")
-    no_token = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report,
-                           env={**env, "GITHUB_TOKEN": ""})
+    assert missing.stderr == (
+        "secgate: error: GitHub API GET /repos/nobody/here/issues/7/comments: 404 Not Found\n"
+    )
+    no_token = invoke(
+        monkeypatch,
+        capsys,
+        "github",
+        "comment",
+        "--markdown",
+        report,
+        env={**env, "GITHUB_TOKEN": ""},
+    )
     assert (no_token.returncode, no_token.stderr) == (
-        2, "secgate: error: no GitHub token: set GITHUB_TOKEN or pass --token\n")
+        2,
+        "secgate: error: no GitHub token: set GITHUB_TOKEN or pass --token\n",
+    )
     push = tmp_path / "push.json"
     push.write_text('{"ref": "refs/heads/main"}')
-    not_pr = invoke(monkeypatch, capsys, "github", "comment", "--markdown", report,
-                         env={**env, "GITHUB_EVENT_PATH": str(push)})
+    not_pr = invoke(
+        monkeypatch,
+        capsys,
+        "github",
+        "comment",
+        "--markdown",
+        report,
+        env={**env, "GITHUB_EVENT_PATH": str(push)},
+    )
     assert not_pr.returncode == 2 and "not a pull_request event (give --pr N)" in not_pr.stderr
-    unreadable = invoke(monkeypatch, capsys, "github", "comment", "--markdown", tmp_path / "nope.md", env=env)
+    unreadable = invoke(
+        monkeypatch, capsys, "github", "comment", "--markdown", tmp_path / "nope.md", env=env
+    )
     assert unreadable.returncode == 2 and "nope.md: cannot read the Markdown" in unreadable.stderr
     assert_token_hidden(tmp_path, unavailable, missing, no_token, not_pr, unreadable)
 
 
-def test_token_option_is_used_and_never_echoed(api: FakeGitHub, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_token_option_is_used_and_never_echoed(
+    api: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = {**actions_env(api, tmp_path), "GITHUB_TOKEN": ""}
     report = tmp_path / "report.md"
     report.write_text("r")
     api.plan("POST", r"/comments$", 422, body={"message": f"Validation Failed for {TOKEN}"})
-    done = invoke(monkeypatch, capsys, "--debug", "github", "comment", "--markdown", report, "--pr", "7",
-                       "--token", TOKEN, env=env)
+    done = invoke(
+        monkeypatch,
+        capsys,
+        "--debug",
+        "github",
+        "comment",
+        "--markdown",
+        report,
+        "--pr",
+        "7",
+        "--token",
+        TOKEN,
+        env=env,
+    )
     assert done.returncode == 2
     assert "422 Validation Failed for ***" in done.stderr
     assert_token_hidden(tmp_path, done)
 
 
 def test_upload_sarif_from_the_environment(api: FakeGitHub, tmp_path: Path) -> None:
-    done = run_secgate("github", "upload-sarif", SARIF, "--poll-interval", "0.05",
-                       env=actions_env(api, tmp_path))
+    done = run_secgate(
+        "github", "upload-sarif", SARIF, "--poll-interval", "0.05", env=actions_env(api, tmp_path)
+    )
     assert done.returncode == 0, done.stderr
     (upload,) = api.uploads
     assert (upload["ref"], upload["commit_sha"]) == ("refs/pull/7/merge", SHA)
@@ -156,30 +228,59 @@ def test_upload_sarif_from_the_environment(api: FakeGitHub, tmp_path: Path) -> N
     assert_token_hidden(tmp_path, done)
 
 
-def test_upload_processing_failure_is_an_error(api: FakeGitHub, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_upload_processing_failure_is_an_error(
+    api: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     api.processing = ["failed"]
     api.processing_errors = ["too many runs", "bad uri"]
-    done = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
+    done = invoke(
+        monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path)
+    )
     assert done.returncode == 2
-    assert done.stderr.endswith("GitHub could not process the upload "
-                                f"{api.uploads[0]['id']}: too many runs; bad uri\n")
+    assert done.stderr.endswith(
+        f"GitHub could not process the upload {api.uploads[0]['id']}: too many runs; bad uri\n"
+    )
 
 
-def test_upload_403_is_a_warning_on_a_fork_and_an_error_otherwise(api: FakeGitHub,
-                                                                  tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_upload_403_is_a_warning_on_a_fork_and_an_error_otherwise(
+    api: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     body = {"message": "Resource not accessible by integration"}
     api.plan("POST", r"/sarifs$", 403, body=body)
-    fork = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path, fork=True))
+    fork = invoke(
+        monkeypatch,
+        capsys,
+        "github",
+        "upload-sarif",
+        SARIF,
+        env=actions_env(api, tmp_path, fork=True),
+    )
     assert fork.returncode == 0 and "from a fork's pull request" in fork.stderr
     api.plan("POST", r"/sarifs$", 403, body=body)
-    own = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path))
+    own = invoke(
+        monkeypatch, capsys, "github", "upload-sarif", SARIF, env=actions_env(api, tmp_path)
+    )
     assert own.returncode == 2
-    assert own.stderr == (f"secgate: error: GitHub API POST /repos/{REPO}/code-scanning/sarifs: "
-                          "403 Resource not accessible by integration\n")
-    bad_ref = invoke(monkeypatch, capsys, "github", "upload-sarif", SARIF, "--ref", "main",
-                     env=actions_env(api, tmp_path))
+    assert own.stderr == (
+        f"secgate: error: GitHub API POST /repos/{REPO}/code-scanning/sarifs: "
+        "403 Resource not accessible by integration\n"
+    )
+    bad_ref = invoke(
+        monkeypatch,
+        capsys,
+        "github",
+        "upload-sarif",
+        SARIF,
+        "--ref",
+        "main",
+        env=actions_env(api, tmp_path),
+    )
     assert bad_ref.returncode == 2 and "give the full ref" in bad_ref.stderr
     assert_token_hidden(tmp_path, fork, own, bad_ref)
 
@@ -188,8 +289,10 @@ def test_action_outputs_from_a_report_dir(tmp_path: Path) -> None:
     out = tmp_path / "secgate-report"
     scan = run_secgate("scan", "--input", SARIF, "--output-dir", out, "--quiet")
     assert scan.returncode == 1
-    env = {"GITHUB_OUTPUT": str(tmp_path / "out.txt"),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env = {
+        "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
     done = run_secgate("github", "action-outputs", "--report-dir", out, "--exit-code", "1", env=env)
     assert done.returncode == 0, done.stderr
     outputs = parse_outputs((tmp_path / "out.txt").read_text())
@@ -202,8 +305,9 @@ def test_action_outputs_from_a_report_dir(tmp_path: Path) -> None:
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## secgate: BLOCKED") or "BLOCK" in summary
 
-    errored = run_secgate("github", "action-outputs", "--report-dir", tmp_path / "none",
-                          "--exit-code", "3")
+    errored = run_secgate(
+        "github", "action-outputs", "--report-dir", tmp_path / "none", "--exit-code", "3"
+    )
     assert errored.returncode == 0
     printed = dict(line.split("=", 1) for line in errored.stdout.splitlines())
     assert printed["verdict"] == "error" and printed["exit-code"] == "3"

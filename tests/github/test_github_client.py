@@ -21,7 +21,9 @@ from secgate.github.code_scanning import encode_sarif, upload_sarif
 from secgate.github.publish import MARKER, comment_body, publish_comment
 from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
-FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
+FIXTURE_SARIF = (
+    Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
+)
 OWNER, NAME = REPO.split("/")
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = 1_800_000_000.0
@@ -45,15 +47,22 @@ def close_clients() -> Iterator[None]:
 
 
 def make_client(api: FakeGitHub, sleeps: list[float], **retry: float) -> GitHubClient:
-    client = GitHubClient(TOKEN, api.url, retry=RetryPolicy(**retry),  # type: ignore[arg-type]
-                          sleep=sleeps.append, clock=lambda: NOW)
+    client = GitHubClient(
+        TOKEN,
+        api.url,
+        retry=RetryPolicy(**retry),  # type: ignore[arg-type]
+        sleep=sleeps.append,
+        clock=lambda: NOW,
+    )
     _OPEN.append(client)
     return client
 
 
 def test_comment_is_created_when_none_is_marked(api: FakeGitHub) -> None:
     api.add_comment("LGTM")
-    api.add_comment("a human quoting it\n<!-- secgate-report -->", {"login": "alice", "type": "User"})
+    api.add_comment(
+        "a human quoting it\n<!-- secgate-report -->", {"login": "alice", "type": "User"}
+    )
     api.add_comment("another bot", BOT)
     sleeps: list[float] = []
     outcome = publish_comment(make_client(api, sleeps), OWNER, NAME, 7, "## secgate: PASS\n")
@@ -90,13 +99,20 @@ def test_author_option_picks_a_users_comment(api: FakeGitHub) -> None:
 
 
 def test_read_only_token_falls_back_to_the_job_summary(api: FakeGitHub, tmp_path: Path) -> None:
-    api.plan("POST", r"/comments$", 403, body={
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/issues/comments"})
+    api.plan(
+        "POST",
+        r"/comments$",
+        403,
+        body={
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/comments",
+        },
+    )
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    outcome = publish_comment(make_client(api, []), OWNER, NAME, 7, "## report\n",
-                              step_summary=summary)
+    outcome = publish_comment(
+        make_client(api, []), OWNER, NAME, 7, "## report\n", step_summary=summary
+    )
     assert outcome.action == "summary"
     assert summary.read_text() == "earlier step\n## report\n"
     assert "Resource not accessible by integration" in outcome.warnings[0]
@@ -137,24 +153,35 @@ def test_5xx_that_persists_gives_up_with_one_line(api: FakeGitHub) -> None:
     client = make_client(api, sleeps := [], attempts=3)
     with pytest.raises(GitHubUnavailable) as caught:
         client.post(f"/repos/{REPO}/issues/7/comments", {"body": "x"})
-    assert str(caught.value) == (f"GitHub API POST /repos/{REPO}/issues/7/comments: 500 "
-                                 "Internal Server Error; gave up after 3 attempts")
+    assert str(caught.value) == (
+        f"GitHub API POST /repos/{REPO}/issues/7/comments: 500 "
+        "Internal Server Error; gave up after 3 attempts"
+    )
     assert caught.value.exit_code == 3
     assert sleeps == [1.0, 2.0]
 
 
 def test_retry_after_is_obeyed(api: FakeGitHub) -> None:
-    api.plan("GET", r"/comments$", 403, {"Retry-After": "7"},
-             {"message": "You have exceeded a secondary rate limit."})
+    api.plan(
+        "GET",
+        r"/comments$",
+        403,
+        {"Retry-After": "7"},
+        {"message": "You have exceeded a secondary rate limit."},
+    )
     sleeps: list[float] = []
     publish_comment(make_client(api, sleeps), OWNER, NAME, 7, "r")
     assert sleeps == [7.0]
 
 
 def test_exhausted_rate_limit_waits_until_the_reset(api: FakeGitHub) -> None:
-    api.plan("POST", r"/comments$", 403,
-             {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 10)},
-             {"message": "API rate limit exceeded for installation."})
+    api.plan(
+        "POST",
+        r"/comments$",
+        403,
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 10)},
+        {"message": "API rate limit exceeded for installation."},
+    )
     sleeps: list[float] = []
     outcome = publish_comment(make_client(api, sleeps), OWNER, NAME, 7, "r")
     assert outcome.action == "created"
@@ -169,9 +196,13 @@ def test_429_without_headers_waits_a_minute(api: FakeGitHub) -> None:
 
 
 def test_rate_limit_past_the_wait_cap_gives_up_at_once(api: FakeGitHub) -> None:
-    api.plan("GET", r"/comments$", 403,
-             {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 3600)},
-             {"message": "API rate limit exceeded"})
+    api.plan(
+        "GET",
+        r"/comments$",
+        403,
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 3600)},
+        {"message": "API rate limit exceeded"},
+    )
     sleeps: list[float] = []
     with pytest.raises(GitHubUnavailable) as caught:
         publish_comment(make_client(api, sleeps, max_total_wait=120), OWNER, NAME, 7, "r")
@@ -185,17 +216,29 @@ def test_a_closed_port_is_unavailable() -> None:
         url = gone.url
     client = GitHubClient(TOKEN, url, retry=RetryPolicy(attempts=2), sleep=lambda _: None)
     _OPEN.append(client)
-    with pytest.raises(GitHubUnavailable, match=r"cannot reach http://127\.0\.0\.1:.*ConnectionError; gave up after 2"):
+    with pytest.raises(
+        GitHubUnavailable,
+        match=r"cannot reach http://127\.0\.0\.1:.*ConnectionError; gave up after 2",
+    ):
         client.get("/repos/a/b/issues/1/comments")
 
 
 def test_upload_sends_gzip_base64_sarif_and_polls_until_complete(api: FakeGitHub) -> None:
     api.processing = ["pending", "pending", "complete"]
     polls: list[float] = []
-    outcome = upload_sarif(make_client(api, []), OWNER, NAME, FIXTURE_SARIF,
-                           ref="refs/pull/7/merge", sha=SHA.upper(), tool_name="secgate",
-                           checkout_uri="file:///work/repo", poll_interval=0.5,
-                           sleep=polls.append, clock=lambda: 0.0)
+    outcome = upload_sarif(
+        make_client(api, []),
+        OWNER,
+        NAME,
+        FIXTURE_SARIF,
+        ref="refs/pull/7/merge",
+        sha=SHA.upper(),
+        tool_name="secgate",
+        checkout_uri="file:///work/repo",
+        poll_interval=0.5,
+        sleep=polls.append,
+        clock=lambda: 0.0,
+    )
     assert outcome.status == "complete" and outcome.errors == []
     assert polls == [0.5, 0.5]
     (upload,) = api.uploads
@@ -211,8 +254,15 @@ def test_upload_sends_gzip_base64_sarif_and_polls_until_complete(api: FakeGitHub
 def test_upload_reports_failed_processing_with_its_errors(api: FakeGitHub) -> None:
     api.processing = ["failed"]
     api.processing_errors = ["locationFromSarifResult: expected artifact location"]
-    outcome = upload_sarif(make_client(api, []), OWNER, NAME, FIXTURE_SARIF,
-                           ref="refs/heads/main", sha=SHA, sleep=lambda _: None)
+    outcome = upload_sarif(
+        make_client(api, []),
+        OWNER,
+        NAME,
+        FIXTURE_SARIF,
+        ref="refs/heads/main",
+        sha=SHA,
+        sleep=lambda _: None,
+    )
     assert outcome.status == "failed"
     assert outcome.errors == ["locationFromSarifResult: expected artifact location"]
 
@@ -221,9 +271,18 @@ def test_upload_waits_through_an_early_404_and_stops_at_the_deadline(api: FakeGi
     api.plan("GET", r"/sarifs/", 404, body={"message": "Not Found"})
     api.processing = ["pending"]
     ticks = iter(range(100))
-    outcome = upload_sarif(make_client(api, []), OWNER, NAME, FIXTURE_SARIF,
-                           ref="refs/heads/main", sha=SHA, wait=3, poll_interval=1,
-                           sleep=lambda _: None, clock=lambda: float(next(ticks)))
+    outcome = upload_sarif(
+        make_client(api, []),
+        OWNER,
+        NAME,
+        FIXTURE_SARIF,
+        ref="refs/heads/main",
+        sha=SHA,
+        wait=3,
+        poll_interval=1,
+        sleep=lambda _: None,
+        clock=lambda: float(next(ticks)),
+    )
     assert outcome.status == "pending"
 
 
@@ -232,14 +291,19 @@ def test_too_large_sarif_is_refused_before_any_request(api: FakeGitHub, tmp_path
     doc["runs"][0]["properties"] = {"padding": base64.b64encode(os.urandom(14_000_000)).decode()}
     big = tmp_path / "big.sarif"
     big.write_text(json.dumps(doc))
-    with pytest.raises(InputError, match=r"big.sarif: too large for GitHub code scanning: "
-                                         r"[\d,]+ bytes gzipped, the limit is 10,000,000"):
+    with pytest.raises(
+        InputError,
+        match=r"big.sarif: too large for GitHub code scanning: "
+        r"[\d,]+ bytes gzipped, the limit is 10,000,000",
+    ):
         upload_sarif(make_client(api, []), OWNER, NAME, big, ref="refs/heads/main", sha=SHA)
     assert api.requests == []
 
 
 def test_encoding_round_trips_and_bad_input_is_refused(tmp_path: Path) -> None:
-    assert gzip.decompress(base64.b64decode(encode_sarif(FIXTURE_SARIF))) == FIXTURE_SARIF.read_bytes()
+    assert (
+        gzip.decompress(base64.b64decode(encode_sarif(FIXTURE_SARIF))) == FIXTURE_SARIF.read_bytes()
+    )
     bad = tmp_path / "bad.sarif"
     bad.write_text("{not json")
     with pytest.raises(InputError, match=r"bad\.sarif: not a SARIF file"):
@@ -269,9 +333,13 @@ def test_token_stays_out_of_repr_and_errors(api: FakeGitHub) -> None:
 def test_missing_token_and_enterprise_url_from_the_environment() -> None:
     with pytest.raises(GitHubError, match="no GitHub token: set GITHUB_TOKEN or pass --token"):
         GitHubClient.from_env(environ={})
-    client = GitHubClient.from_env(environ={"GITHUB_TOKEN": TOKEN,
-                                            "GITHUB_API_URL": "https://ghe.example/api/v3/",
-                                            "SECGATE_GITHUB_MAX_WAIT": "5"})
+    client = GitHubClient.from_env(
+        environ={
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": "https://ghe.example/api/v3/",
+            "SECGATE_GITHUB_MAX_WAIT": "5",
+        }
+    )
     assert client.api_url == "https://ghe.example/api/v3"
     assert client.retry.max_total_wait == 5.0
     with pytest.raises(GitHubError, match="SECGATE_GITHUB_MAX_WAIT='soon' is not a number"):

@@ -34,20 +34,31 @@ def api() -> Iterator[FakeGitHub]:
 
 
 def finding_keys(report: dict) -> list[tuple]:
-    return sorted((f["tool"], f["rule_id"], f.get("fingerprint"), f["severity"],
-                   f["decision"]["action"]) for f in report["findings"])
+    return sorted(
+        (f["tool"], f["rule_id"], f.get("fingerprint"), f["severity"], f["decision"]["action"])
+        for f in report["findings"]
+    )
 
 
 def test_workflow_is_valid_for_github() -> None:
-    done = subprocess.run([str(Path(ROOT / ".venv/bin/check-jsonschema")), "--builtin-schema",
-                           "vendor.github-workflows", str(WORKFLOW),
-                           str(ROOT / ".github/workflows/secgate.yml")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(Path(ROOT / ".venv/bin/check-jsonschema")),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(WORKFLOW),
+            str(ROOT / ".github/workflows/secgate.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_matrix_parts_gated_once_equal_one_full_scan(api: FakeGitHub, tmp_path: Path,
-                                                     example_app: Path) -> None:
+def test_matrix_parts_gated_once_equal_one_full_scan(
+    api: FakeGitHub, tmp_path: Path, example_app: Path
+) -> None:
     for tool in PARTS:
         require_tool(tool)
     workflow = yaml.safe_load(WORKFLOW.read_text())
@@ -57,20 +68,34 @@ def test_matrix_parts_gated_once_equal_one_full_scan(api: FakeGitHub, tmp_path: 
     env = actions_env(tmp_path, example_app, api.url, REPO, "ab" * 20, event_name="push")
 
     for scanner in PARTS:  # each matrix job, in its own (here: the same) workspace
-        steps = run_job(scan_job, ROOT / "action.yml", env, example_app, tmp_path / scanner,
-                        matrix={"scanner": scanner}, skip=frozenset({"install"}))
+        steps = run_job(
+            scan_job,
+            ROOT / "action.yml",
+            env,
+            example_app,
+            tmp_path / scanner,
+            matrix={"scanner": scanner},
+            skip=frozenset({"install"}),
+        )
         scan = next(s for s in steps if s.id == "scan")
         assert scan.exit_code == 0, scan.stdout + scan.stderr
         validate_sarif(example_app / "secgate-parts" / f"{scanner}.sarif")
 
-    gate_steps = run_job(gate_job, ROOT / "action.yml", env, example_app, tmp_path / "gate",
-                         token=TOKEN)
+    gate_steps = run_job(
+        gate_job, ROOT / "action.yml", env, example_app, tmp_path / "gate", token=TOKEN
+    )
     gate = next(s for s in gate_steps if s.id == "secgate")
     gated = json.loads((example_app / gate.outputs["json-file"]).read_text())
 
     full_json = tmp_path / "full.json"
-    full = run_secgate("scan", example_app, *[a for t in PARTS for a in ("--scanner", t)],
-                       "--json", full_json, "--quiet")
+    full = run_secgate(
+        "scan",
+        example_app,
+        *[a for t in PARTS for a in ("--scanner", t)],
+        "--json",
+        full_json,
+        "--quiet",
+    )
     whole = json.loads(full_json.read_text())
 
     assert gate.exit_code == full.returncode == 1, gate.stdout + full.stderr
@@ -93,7 +118,8 @@ def test_self_test_workflow_fixtures_job(api: FakeGitHub, tmp_path: Path) -> Non
             target.write_bytes((ROOT / line).read_bytes())
     env = actions_env(tmp_path, workspace, api.url, REPO, "cd" * 20)
     steps = run_job(job, ROOT / "action.yml", env, workspace, tmp_path / "job", token=TOKEN)
-    assert [(s.id, s.exit_code) for s in steps][1:] == [("secgate", 0), ("step2", 0)], \
-        "".join(s.stdout + s.stderr for s in steps)
+    assert [(s.id, s.exit_code) for s in steps][1:] == [("secgate", 0), ("step2", 0)], "".join(
+        s.stdout + s.stderr for s in steps
+    )
     assert "verdict=block exit-code=1" in steps[2].stdout
     assert api.requests == []  # comment and upload are off in this job

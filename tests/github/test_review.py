@@ -43,8 +43,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], s
     (repo / "svc/app.py").write_text("x = 1\n" + TWO)
     git(repo, "commit", "-q", "-am", "add shell calls")
     out = repo.parent / "report.json"
-    done = run_secgate("scan", repo / "svc", "--base", "main", "--scanner", "bandit",
-                       "--json", out)
+    done = run_secgate("scan", repo / "svc", "--base", "main", "--scanner", "bandit", "--json", out)
     assert done.returncode == 1, done.stderr
     return json.loads(out.read_text()), git(repo, "rev-parse", "HEAD").strip()
 
@@ -57,25 +56,44 @@ def api() -> Iterator[FakeGitHub]:
 
 
 def blocking(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in report["findings"]
-            if f["decision"]["action"] == "block" and f.get("changed")]
+    return [
+        f for f in report["findings"] if f["decision"]["action"] == "block" and f.get("changed")
+    ]
 
 
 def env_for(api: FakeGitHub, tmp_path: Path, head: str, fork: bool = False) -> dict[str, str]:
-    event = {"number": 7, "pull_request": {
-        "number": 7, "head": {"sha": head, "repo": {"full_name": "someone/fork" if fork else REPO,
-                                                    "fork": fork}},
-        "base": {"repo": {"full_name": REPO}}}}
+    event = {
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {
+                "sha": head,
+                "repo": {"full_name": "someone/fork" if fork else REPO, "fork": fork},
+            },
+            "base": {"repo": {"full_name": REPO}},
+        },
+    }
     (tmp_path / "event.json").write_text(json.dumps(event))
-    return {"GITHUB_ACTIONS": "true", "GITHUB_API_URL": api.url, "GITHUB_TOKEN": TOKEN,
-            "GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "SECGATE_GITHUB_MAX_WAIT": "1"}
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_API_URL": api.url,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "SECGATE_GITHUB_MAX_WAIT": "1",
+    }
 
 
-def review(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-           report: dict[str, Any], tmp_path: Path, env: dict[str, str], *args: str
-           ) -> subprocess.CompletedProcess[str]:
+def review(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    report: dict[str, Any],
+    tmp_path: Path,
+    env: dict[str, str],
+    *args: str,
+) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     for name in ("GITHUB_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_PATH"):
@@ -89,8 +107,12 @@ def review(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 
 
 def test_review_comments_are_created_on_changed_lines_then_kept_in_step(
-        api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    api: FakeGitHub,
+    scanned: tuple[dict[str, Any], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     report, head = scanned
     findings = blocking(report)
     assert [f["location"]["path"] for f in findings] == ["app.py", "app.py"]
@@ -107,8 +129,7 @@ def test_review_comments_are_created_on_changed_lines_then_kept_in_step(
         assert seen.body["commit_id"] == head and seen.body["side"] == "RIGHT"
         assert seen.body["path"] == "svc/app.py"  # the scanned directory's prefix joined
         assert seen.body["line"] == finding["location"]["start_line"]
-        assert seen.body["body"].startswith(
-            f"<!-- secgate-finding: {finding['fingerprint']} -->\n")
+        assert seen.body["body"].startswith(f"<!-- secgate-finding: {finding['fingerprint']} -->\n")
         assert "secgate blocks this change" in seen.body["body"]
     assert {c["line"] for c in api.review_comments.values()} == lines
     # the old finding (legacy.py, not changed) gets no inline comment
@@ -121,8 +142,12 @@ def test_review_comments_are_created_on_changed_lines_then_kept_in_step(
 
 
 def test_next_push_updates_in_place_remakes_moved_ones_and_deletes_or_resolves_gone_ones(
-        api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    api: FakeGitHub,
+    scanned: tuple[dict[str, Any], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     report, head = scanned
     api.open_pull_request({"svc/app.py": set(range(2, 12))}, {head})
     env = env_for(api, tmp_path, head)
@@ -141,17 +166,26 @@ def test_next_push_updates_in_place_remakes_moved_ones_and_deletes_or_resolves_g
     assert done.returncode == 0, done.stderr
     assert "1 created, 1 updated, 0 unchanged, 1 deleted" in done.stderr
     patch = api.of("PATCH")[0]
-    assert patch.path == f"/repos/{REPO}/pulls/comments/{ids['<!-- secgate-finding: ' + first['fingerprint']]}"
+    assert (
+        patch.path
+        == f"/repos/{REPO}/pulls/comments/{ids['<!-- secgate-finding: ' + first['fingerprint']]}"
+    )
     assert set(patch.body) == {"body"} and "now with more detail" in patch.body["body"]
     assert api.of("DELETE")[0].path.endswith(
-        f"/pulls/comments/{ids['<!-- secgate-finding: ' + second['fingerprint']]}")
+        f"/pulls/comments/{ids['<!-- secgate-finding: ' + second['fingerprint']]}"
+    )
     remade = api.of("POST")[0].body
     assert remade["line"] == second["location"]["start_line"] + 2 and remade["commit_id"] == pushed
     # push 3: both fixed; someone replied to the first, so it is kept and marked resolved
-    kept = next(cid for cid, c in api.review_comments.items()
-                if first["fingerprint"] in c["body"])
-    api.add_review_comment("why is this a problem?", "svc/app.py", 5, pushed,
-                           user={"login": "dev", "type": "User"}, in_reply_to=kept)
+    kept = next(cid for cid, c in api.review_comments.items() if first["fingerprint"] in c["body"])
+    api.add_review_comment(
+        "why is this a problem?",
+        "svc/app.py",
+        5,
+        pushed,
+        user={"login": "dev", "type": "User"},
+        in_reply_to=kept,
+    )
     fixed = copy.deepcopy(later)
     fixed["findings"] = [f for f in fixed["findings"] if f not in blocking(fixed)]
     done = review(monkeypatch, capsys, fixed, tmp_path, env_for(api, tmp_path, pushed))
@@ -162,14 +196,19 @@ def test_next_push_updates_in_place_remakes_moved_ones_and_deletes_or_resolves_g
     assert len(left) == 2
     # a resolved comment is left alone by later runs
     api.requests.clear()
-    assert review(monkeypatch, capsys, fixed, tmp_path, env_for(api, tmp_path, pushed)
-                  ).returncode == 0
+    assert (
+        review(monkeypatch, capsys, fixed, tmp_path, env_for(api, tmp_path, pushed)).returncode == 0
+    )
     assert {r.method for r in api.requests} == {"GET"}
 
 
 def test_past_the_limit_and_off_the_diff_the_findings_go_to_the_sticky_comment(
-        api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    api: FakeGitHub,
+    scanned: tuple[dict[str, Any], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     report, head = scanned
     first, second = blocking(report)
     # GitHub's diff of the pull request holds only the first finding's line
@@ -197,18 +236,25 @@ def test_past_the_limit_and_off_the_diff_the_findings_go_to_the_sticky_comment(
 
 
 def test_a_forks_read_only_token_falls_back_to_the_job_summary(
-        api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path) -> None:
+    api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path
+) -> None:
     report, head = scanned
     api.open_pull_request({"svc/app.py": set(range(2, 12))}, {head})
-    api.plan("POST", r"/pulls/7/comments$", 403,
-             body={"message": "Resource not accessible by integration"})
+    api.plan(
+        "POST",
+        r"/pulls/7/comments$",
+        403,
+        body={"message": "Resource not accessible by integration"},
+    )
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
-    done = run_secgate("github", "review", "--from", path,
-                       env=env_for(api, tmp_path, head, fork=True))
+    done = run_secgate(
+        "github", "review", "--from", path, env=env_for(api, tmp_path, head, fork=True)
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("::warning title=secgate::cannot write review comments on "
-                                  "pull request #7")
+    assert done.stdout.startswith(
+        "::warning title=secgate::cannot write review comments on pull request #7"
+    )
     summary = (tmp_path / "summary.md").read_text()
     assert "secgate review: blocking findings on changed lines (2)" in summary
     assert "svc/app.py:" in summary and api.review_comments == {}
@@ -216,8 +262,12 @@ def test_a_forks_read_only_token_falls_back_to_the_job_summary(
 
 
 def test_review_input_errors_are_one_line_exit_2(
-        api: FakeGitHub, scanned: tuple[dict[str, Any], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    api: FakeGitHub,
+    scanned: tuple[dict[str, Any], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     report, head = scanned
     env = env_for(api, tmp_path, head)
     plain = {k: v for k, v in report.items() if k != "pull_request"}

@@ -25,7 +25,9 @@ from secgate.github.code_scanning import upload_sarif
 from secgate.github.publish import find_comment, publish_comment
 from tests.support.ghserver import BOT, REPO, TOKEN, FakeGitHub, serve
 
-FIXTURE_SARIF = Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
+FIXTURE_SARIF = (
+    Path(__file__).resolve().parent.parent / "fixtures/bandit/1.9.4/vulnerable-app.sarif"
+)
 OWNER, NAME = REPO.split("/")
 SHA = "0123456789abcdef0123456789abcdef01234567"
 COMMENTS = f"/repos/{REPO}/issues/7/comments"
@@ -48,30 +50,45 @@ def elsewhere() -> Iterator[FakeGitHub]:
 
 
 def client_for(api: FakeGitHub, **retry: float) -> GitHubClient:
-    return GitHubClient(TOKEN, api.url, retry=RetryPolicy(**retry),  # type: ignore[arg-type]
-                        sleep=lambda _: None)
+    return GitHubClient(
+        TOKEN,
+        api.url,
+        retry=RetryPolicy(**retry),  # type: ignore[arg-type]
+        sleep=lambda _: None,
+    )
 
 
 def test_a_cross_host_link_is_refused_and_the_other_host_sees_nothing(
-        api: FakeGitHub, elsewhere: FakeGitHub) -> None:
-    api.plan("GET", r"/comments$", 200, body=[{"id": 1, "body": "first page", "user": BOT}],
-             headers={"Link": f'<{elsewhere.url}{COMMENTS}?page=2>; rel="next"'})
+    api: FakeGitHub, elsewhere: FakeGitHub
+) -> None:
+    api.plan(
+        "GET",
+        r"/comments$",
+        200,
+        body=[{"id": 1, "body": "first page", "user": BOT}],
+        headers={"Link": f'<{elsewhere.url}{COMMENTS}?page=2>; rel="next"'},
+    )
     with client_for(api) as client, pytest.raises(GitHubError) as caught:
         find_comment(client, OWNER, NAME, 7)
     assert str(caught.value) == (
-        f"refusing to send the GitHub token to {elsewhere.url}: the Link header's rel=\"next\" "
-        f"page points away from the API at {api.url} (GITHUB_API_URL)")
+        f'refusing to send the GitHub token to {elsewhere.url}: the Link header\'s rel="next" '
+        f"page points away from the API at {api.url} (GITHUB_API_URL)"
+    )
     assert elsewhere.requests == []
     assert len(api.requests) == 1
 
 
 @pytest.mark.parametrize("swap", ["host name", "scheme"])
-def test_same_port_under_another_name_or_scheme_is_another_host(api: FakeGitHub,
-                                                                 swap: str) -> None:
+def test_same_port_under_another_name_or_scheme_is_another_host(api: FakeGitHub, swap: str) -> None:
     port = api.url.rsplit(":", 1)[1]
     other = f"http://localhost:{port}" if swap == "host name" else f"https://127.0.0.1:{port}"
-    api.plan("GET", r"/comments$", 200, body=[],
-             headers={"Link": f'<{other}{COMMENTS}?page=2>; rel="next"'})
+    api.plan(
+        "GET",
+        r"/comments$",
+        200,
+        body=[],
+        headers={"Link": f'<{other}{COMMENTS}?page=2>; rel="next"'},
+    )
     with client_for(api) as client, pytest.raises(GitHubError, match="refusing to send"):
         list(client.paginate(COMMENTS))
     assert len(api.requests) == 1  # nothing went to the second address (the same server)
@@ -89,10 +106,15 @@ def test_a_cross_host_redirect_is_refused(api: FakeGitHub, elsewhere: FakeGitHub
 def test_a_redirect_within_the_api_is_followed(api: FakeGitHub) -> None:
     """A renamed repository answers 301 (GET) or 307 (POST, the body kept)."""
     api.add_comment("LGTM")
-    api.plan("GET", r"^/repos/old/name/issues/7/comments$", 301,
-             headers={"Location": f"{api.url}{COMMENTS}?per_page=100"})
-    api.plan("POST", r"^/repos/old/name/issues/7/comments$", 307,
-             headers={"Location": COMMENTS})  # relative: resolved against the request
+    api.plan(
+        "GET",
+        r"^/repos/old/name/issues/7/comments$",
+        301,
+        headers={"Location": f"{api.url}{COMMENTS}?per_page=100"},
+    )
+    api.plan(
+        "POST", r"^/repos/old/name/issues/7/comments$", 307, headers={"Location": COMMENTS}
+    )  # relative: resolved against the request
     with client_for(api) as client:
         outcome = publish_comment(client, "old", "name", 7, "report")
     assert outcome.action == "created"
@@ -101,24 +123,39 @@ def test_a_redirect_within_the_api_is_followed(api: FakeGitHub) -> None:
     assert posts[1].body == posts[0].body  # 307 keeps the method and the body
 
 
-def test_an_upload_url_on_another_host_is_not_polled(api: FakeGitHub,
-                                                     elsewhere: FakeGitHub) -> None:
-    api.plan("POST", r"/code-scanning/sarifs$", 202,
-             body={"id": "abc", "url": f"{elsewhere.url}/repos/{REPO}/code-scanning/sarifs/abc"})
+def test_an_upload_url_on_another_host_is_not_polled(
+    api: FakeGitHub, elsewhere: FakeGitHub
+) -> None:
+    api.plan(
+        "POST",
+        r"/code-scanning/sarifs$",
+        202,
+        body={"id": "abc", "url": f"{elsewhere.url}/repos/{REPO}/code-scanning/sarifs/abc"},
+    )
     with client_for(api) as client, pytest.raises(GitHubError) as caught:
-        upload_sarif(client, OWNER, NAME, FIXTURE_SARIF, ref="refs/heads/main", sha=SHA,
-                     sleep=lambda _: None)
+        upload_sarif(
+            client, OWNER, NAME, FIXTURE_SARIF, ref="refs/heads/main", sha=SHA, sleep=lambda _: None
+        )
     assert "the 'url' field of the upload's answer points away from the API" in str(caught.value)
     assert elsewhere.requests == []
 
 
 def test_the_upload_is_polled_where_its_answer_says(api: FakeGitHub) -> None:
     with client_for(api) as client:
-        outcome = upload_sarif(client, OWNER, NAME, FIXTURE_SARIF, ref="refs/heads/main",
-                               sha=SHA, sleep=lambda _: None, poll_interval=0.01)
+        outcome = upload_sarif(
+            client,
+            OWNER,
+            NAME,
+            FIXTURE_SARIF,
+            ref="refs/heads/main",
+            sha=SHA,
+            sleep=lambda _: None,
+            poll_interval=0.01,
+        )
     assert outcome.status == "complete"
     assert [r.path for r in api.of("GET")] == [
-        f"/repos/{REPO}/code-scanning/sarifs/{outcome.sarif_id}"] * 2
+        f"/repos/{REPO}/code-scanning/sarifs/{outcome.sarif_id}"
+    ] * 2
 
 
 def test_echoed_tokens_are_scrubbed_in_any_case_and_cut_short(api: FakeGitHub) -> None:
@@ -169,8 +206,10 @@ class Dribbler:
                 continue
             with conn:
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 100000\r\n\r\n[")
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100000\r\n\r\n["
+                )
                 for _ in range(300):  # at most a minute, whatever happens
                     if self.stop.wait(0.2):
                         break
@@ -188,16 +227,22 @@ class Dribbler:
 def test_max_wait_bounds_the_whole_call_including_a_dribbling_answer() -> None:
     server = Dribbler()
     try:
-        client = GitHubClient.from_env(environ={
-            "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": server.url,
-            "SECGATE_GITHUB_MAX_WAIT": "1"})
+        client = GitHubClient.from_env(
+            environ={
+                "GITHUB_TOKEN": TOKEN,
+                "GITHUB_API_URL": server.url,
+                "SECGATE_GITHUB_MAX_WAIT": "1",
+            }
+        )
         assert client.timeout == 30.0  # each pause could be 30 s; the call still ends at 1 s
         started = time.monotonic()
         with client, pytest.raises(GitHubUnavailable) as caught:
             client.get(COMMENTS)
         assert time.monotonic() - started < 25  # a hang bound only (the server dribbles 60 s)
-        assert str(caught.value) == (f"GitHub API GET {COMMENTS}: no complete answer within "
-                                     "the 1 s secgate waits (SECGATE_GITHUB_MAX_WAIT)")
+        assert str(caught.value) == (
+            f"GitHub API GET {COMMENTS}: no complete answer within "
+            "the 1 s secgate waits (SECGATE_GITHUB_MAX_WAIT)"
+        )
     finally:
         server.close()
 
@@ -212,8 +257,13 @@ def test_time_spent_answering_counts_against_the_retry_budget(api: FakeGitHub) -
         return now[0]
 
     api.plan("GET", r"/comments$", 502, body={"message": "Bad Gateway"})
-    client = GitHubClient(TOKEN, api.url, retry=RetryPolicy(max_total_wait=1.5),
-                          sleep=lambda _: None, monotonic=slow_clock)
+    client = GitHubClient(
+        TOKEN,
+        api.url,
+        retry=RetryPolicy(max_total_wait=1.5),
+        sleep=lambda _: None,
+        monotonic=slow_clock,
+    )
     with client, pytest.raises(GitHubUnavailable) as caught:
         client.get(COMMENTS)
     assert "the next retry would be in 1 s, past the 1.5 s secgate waits" in str(caught.value)

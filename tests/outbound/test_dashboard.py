@@ -24,8 +24,12 @@ def _dashboard() -> dict[str, Any]:
 
 
 def _queries(kind: str) -> list[str]:
-    return [t["expr"] for p in _dashboard()["panels"] for t in p.get("targets", [])
-            if t["datasource"]["type"] == kind]
+    return [
+        t["expr"]
+        for p in _dashboard()["panels"]
+        for t in p.get("targets", [])
+        if t["datasource"]["type"] == kind
+    ]
 
 
 def test_the_dashboard_is_well_formed() -> None:
@@ -64,6 +68,6 @@ def test_every_loki_query_selects_pushed_labels() -> None:
     queries = _queries("loki")
     assert queries
     for expr in queries:
-        selector = expr[expr.index("{") + 1:expr.index("}")]
+        selector = expr[expr.index("{") + 1 : expr.index("}")]
         assert set(_LABEL.findall(selector)) <= LOKI_LABELS, expr
         assert 'job="secgate"' in selector

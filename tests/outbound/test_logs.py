@@ -34,8 +34,15 @@ def _json_lines(stderr: str) -> list[dict[str, Any]]:
 
 
 def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
-    done = run_secgate("scan", *BLOCKED_INPUTS, "--log-format", "json", "--json",
-                       tmp_path / "r.json", env=CONTEXT_ENV)
+    done = run_secgate(
+        "scan",
+        *BLOCKED_INPUTS,
+        "--log-format",
+        "json",
+        "--json",
+        tmp_path / "r.json",
+        env=CONTEXT_ENV,
+    )
     assert done.returncode == 1
     records = _json_lines(done.stderr)
     for record in records:
@@ -46,7 +53,10 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r.json").read_text())
     verdict = records[-1]
     assert (verdict["verdict"], verdict["exit_code"], verdict["counts"]) == (
-        "block", 1, report["verdict"]["counts"])
+        "block",
+        1,
+        report["verdict"]["counts"],
+    )
     blocking = [r for r in records if r["event"] == "finding.blocking"]
     assert len(blocking) == report["verdict"]["counts"]["block"]
     assert {r["rule_id"] for r in blocking} >= {"aws-access-token", "github-pat", "B602"}
@@ -80,7 +90,9 @@ def test_progress_events_are_logged() -> None:
         progress("bandit", "failed", 1.25, 0)
     assert progress_display.events == []  # in JSON format the log is the display
     assert [(r.event, r.level, r.fields.get("status")) for r in log.records] == [
-        ("scanner.started", "info", None), ("scanner.finished", "warning", "failed")]
+        ("scanner.started", "info", None),
+        ("scanner.finished", "warning", "failed"),
+    ]
     assert json.loads(log.records[1].as_json())["time"] == "1970-01-01T00:00:02.000Z"
 
 
@@ -100,12 +112,17 @@ class _Recorder:
 
 def test_a_record_keeps_its_standard_keys() -> None:
     record = LogRecord(0.0, "info", "note", "hello", {"message": "overwrite?", "tool": "x"})
-    assert json.loads(record.as_json()) == {"time": "1970-01-01T00:00:00.000Z",
-                                            "level": "info", "event": "note",
-                                            "message": "hello", "tool": "x"}
+    assert json.loads(record.as_json()) == {
+        "time": "1970-01-01T00:00:00.000Z",
+        "level": "info",
+        "event": "note",
+        "message": "hello",
+        "tool": "x",
+    }
 
 
 # --- Loki --------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _stand_in(tmp_path: Path) -> Iterator[str]:
@@ -123,17 +140,23 @@ def _real(tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.parametrize("loki", [_stand_in, _real], ids=["loki-api-stand-in", "grafana-loki"])
 def test_loki_receives_and_returns_the_run_lines(
-        loki: Callable[[Path], contextlib.AbstractContextManager[str]], tmp_path: Path) -> None:
+    loki: Callable[[Path], contextlib.AbstractContextManager[str]], tmp_path: Path
+) -> None:
     with loki(tmp_path) as url:
-        done = run_secgate("scan", *BLOCKED_INPUTS, "--loki", url, "--log-format", "json",
-                           env=CONTEXT_ENV)
+        done = run_secgate(
+            "scan", *BLOCKED_INPUTS, "--loki", url, "--log-format", "json", env=CONTEXT_ENV
+        )
         assert done.returncode == 1, done.stderr
         shown = _json_lines(done.stderr)
         assert shown[-1]["event"] == "delivery.sent" and shown[-1]["what"] == "Loki push"
         streams = query_loki(url, '{job="secgate", repository="octo-org/octo-app"}')
         (stream,) = streams
-        assert stream["stream"] == {"job": "secgate", "repository": "octo-org/octo-app",
-                                    "branch": "feature/notify", "verdict": "block"}
+        assert stream["stream"] == {
+            "job": "secgate",
+            "repository": "octo-org/octo-app",
+            "branch": "feature/notify",
+            "verdict": "block",
+        }
         lines = [json.loads(line) for _, line in stream["values"]]
         # every line of the run up to the push, in order; the push's own line comes after
         assert lines == shown[:-1]

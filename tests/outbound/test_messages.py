@@ -39,39 +39,61 @@ from secgate.policy.loader import parse
 from tests.support.webhooks import NOTIFY_SCHEMA, slack_problems, teams_problems
 
 HOSTILE = "<!channel> <@U123> [click](javascript:alert(1)) **bold** `tick` & \x1b[31m\x00 ok"
-CONTEXT = RunContext(repository="octo-org/octo-app", branch="feat/<x>", commit="a" * 40,
-                     run_url="https://github.com/octo-org/octo-app/actions/runs/1")
+CONTEXT = RunContext(
+    repository="octo-org/octo-app",
+    branch="feat/<x>",
+    commit="a" * 40,
+    run_url="https://github.com/octo-org/octo-app/actions/runs/1",
+)
 
 
 def _finding(index: int, message: str = HOSTILE) -> Finding:
-    return Finding(tool="semgrep", rule_id=f"rule-{index}<b>", category=Category.SAST,
-                   severity=Severity.HIGH, score=8.0, level=Level.ERROR, message=message * 20,
-                   location=Location(path=f"src/{index}|<script>.py", start_line=index + 1),
-                   decision=Decision(action=Action.BLOCK, decided_by="threshold",
-                                     reason="severity high"))
+    return Finding(
+        tool="semgrep",
+        rule_id=f"rule-{index}<b>",
+        category=Category.SAST,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        message=message * 20,
+        location=Location(path=f"src/{index}|<script>.py", start_line=index + 1),
+        decision=Decision(action=Action.BLOCK, decided_by="threshold", reason="severity high"),
+    )
 
 
-def _result(blocking: int = 3, status: VerdictStatus = VerdictStatus.BLOCK,
-            fixed: int = 0) -> ScanResult:
+def _result(
+    blocking: int = 3, status: VerdictStatus = VerdictStatus.BLOCK, fixed: int = 0
+) -> ScanResult:
     findings = [_finding(i) for i in range(blocking)]
-    return ScanResult(findings=findings, verdict=Verdict(
-        status=status, reasons=[f"{blocking} finding(s) block", HOSTILE],
-        counts={"block": blocking, "warn": 0, "total": blocking}),
-        policy="builtin:default", secgate_version="0.1.0",
-        fixed=[_finding(99) for _ in range(fixed)])
+    return ScanResult(
+        findings=findings,
+        verdict=Verdict(
+            status=status,
+            reasons=[f"{blocking} finding(s) block", HOSTILE],
+            counts={"block": blocking, "warn": 0, "total": blocking},
+        ),
+        policy="builtin:default",
+        secgate_version="0.1.0",
+        fixed=[_finding(99) for _ in range(fixed)],
+    )
 
 
-@pytest.mark.parametrize(("url", "fmt"), [
-    ("https://hooks.slack.com/services/T0/B0/XXXX", "slack"),
-    ("https://hooks.slack-gov.com/services/T0/B0/XXXX", "slack"),
-    ("https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456", "teams"),
-    ("https://outlook.office.com/webhook/abc", "teams"),
-    ("https://prod-01.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke",
-     "teams"),
-    ("https://hooks.slack.com/other", "json"),
-    ("https://example.com/services/T0/B0/X", "json"),
-    ("http://127.0.0.1:8080/hook", "json"),
-])
+@pytest.mark.parametrize(
+    ("url", "fmt"),
+    [
+        ("https://hooks.slack.com/services/T0/B0/XXXX", "slack"),
+        ("https://hooks.slack-gov.com/services/T0/B0/XXXX", "slack"),
+        ("https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456", "teams"),
+        ("https://outlook.office.com/webhook/abc", "teams"),
+        (
+            "https://prod-01.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke",
+            "teams",
+        ),
+        ("https://hooks.slack.com/other", "json"),
+        ("https://example.com/services/T0/B0/X", "json"),
+        ("http://127.0.0.1:8080/hook", "json"),
+    ],
+)
 def test_the_url_chooses_the_format(url: str, fmt: str) -> None:
     assert detect(url) == fmt
 
@@ -94,8 +116,9 @@ def test_slack_escapes_every_text_and_keeps_its_limits() -> None:
 def test_teams_escapes_markdown() -> None:
     body = FORMATS["teams"].render(digest.build(_result(), CONTEXT, ("block",)))
     assert teams_problems(body) == []
-    lines = [b["text"] for b in body["attachments"][0]["content"]["body"]
-             if b["type"] == "TextBlock"]
+    lines = [
+        b["text"] for b in body["attachments"][0]["content"]["body"] if b["type"] == "TextBlock"
+    ]
     finding = next(line for line in lines if line.startswith("**HIGH**"))
     assert "\\[click\\]\\(javascript:alert\\(1\\)\\)" in finding
     assert "\\*\\*bold\\*\\*" in finding and "\\`tick\\`" in finding
@@ -136,32 +159,43 @@ def test_targets_merge_by_url() -> None:
 
 
 def test_a_webhook_url_written_into_the_policy_warns() -> None:
-    policy = parse("version: 1\nnotify:\n  - url: https://hooks.slack.com/services/T/B/X\n"
-                   "    on: [block, fixed]\n", "p.yml")
+    policy = parse(
+        "version: 1\nnotify:\n  - url: https://hooks.slack.com/services/T/B/X\n"
+        "    on: [block, fixed]\n",
+        "p.yml",
+    )
     targets, warnings = policy_targets(policy, {})
     assert [t.events for t in targets] == [{Event.BLOCK, Event.FIXED}]
     assert len(warnings) == 1 and "credential" in warnings[0] and "T/B/X" not in warnings[0]
 
 
-@pytest.mark.parametrize(("url", "repository"), [
-    ("https://x-access-token:" "ghs_secret@github.com/octo-org/octo-app.git",
-     "octo-org/octo-app"),
-    ("git@github.com:octo-org/octo-app.git", "octo-org/octo-app"),
-    ("ssh://git@gitlab.example:2222/group/sub/app", "sub/app"),
-    ("/srv/git/app", "git/app"),
-    ("app", None),
-])
+@pytest.mark.parametrize(
+    ("url", "repository"),
+    [
+        ("https://x-access-token:ghs_secret@github.com/octo-org/octo-app.git", "octo-org/octo-app"),
+        ("git@github.com:octo-org/octo-app.git", "octo-org/octo-app"),
+        ("ssh://git@gitlab.example:2222/group/sub/app", "sub/app"),
+        ("/srv/git/app", "git/app"),
+        ("app", None),
+    ],
+)
 def test_the_repository_of_a_remote_has_no_credentials(url: str, repository: str | None) -> None:
     assert repository_of_remote(url) == repository
 
 
 def test_the_context_from_github_actions() -> None:
-    env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_HEAD_REF": "feature", "GITHUB_REF_NAME": "1/merge",
-           "GITHUB_SHA": "b" * 40, "GITHUB_SERVER_URL": "https://github.com",
-           "GITHUB_RUN_ID": "77"}
+    env = {
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_HEAD_REF": "feature",
+        "GITHUB_REF_NAME": "1/merge",
+        "GITHUB_SHA": "b" * 40,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "77",
+    }
     context = RunContext.detect(None, env)
-    assert context == RunContext("o/r", "feature", "b" * 40,
-                                 "https://github.com/o/r/actions/runs/77")
+    assert context == RunContext(
+        "o/r", "feature", "b" * 40, "https://github.com/o/r/actions/runs/77"
+    )
     assert actions_run_url({"GITHUB_RUN_ID": "77"}) is None
     override = RunContext.detect(None, {**env, "SECGATE_BRANCH": "main"})
     assert override.branch == "main"

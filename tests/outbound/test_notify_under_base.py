@@ -31,7 +31,8 @@ def _policy(url: str) -> str:
 
 
 def test_the_bases_notify_targets_get_the_message_not_the_pull_requests(
-        hooks: Receiver, tmp_path: Path) -> None:
+    hooks: Receiver, tmp_path: Path
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -48,15 +49,19 @@ def test_the_bases_notify_targets_get_the_message_not_the_pull_requests(
     assert len(hooks.at("/json/pr-hook/")) == 1, "without --base the pull request's target"
     hooks.received.clear()
 
-    done = run_secgate("scan", repo, *BLOCKED_INPUTS, "--json", report, "--base", "main",
-                       env=CONTEXT_ENV)
+    done = run_secgate(
+        "scan", repo, *BLOCKED_INPUTS, "--json", report, "--base", "main", env=CONTEXT_ENV
+    )
     assert done.returncode == 1, done.stderr
     assert len(hooks.at("/json/base-hook")) == 1
     assert hooks.at("/json/pr-hook/") == []
     data = json.loads(report.read_text())
     (change,) = data["pull_request"]["changes"]
     assert (change["setting"], change["weakens"]) == ("notify", False)
-    assert re.fullmatch(r"notify changed from \[127\.0\.0\.1 \(URL #([0-9a-f]{8})\) on "
-                        r"block/error\] to \[127\.0\.0\.1 \(URL #(?!\1)[0-9a-f]{8}\) on "
-                        r"block/error\]", change["summary"]), change["summary"]
+    assert re.fullmatch(
+        r"notify changed from \[127\.0\.0\.1 \(URL #([0-9a-f]{8})\) on "
+        r"block/error\] to \[127\.0\.0\.1 \(URL #(?!\1)[0-9a-f]{8}\) on "
+        r"block/error\]",
+        change["summary"],
+    ), change["summary"]
     assert "credential-part" not in report.read_text() and "credential-part" not in done.stderr

@@ -48,8 +48,9 @@ def _selects(finding: dict[str, Any], match: dict[str, Any]) -> bool:
         "path": lambda v: location.get("path") == v,
         "line": lambda v: location.get("start_line") == v,
         "package": lambda v: str(package.get("name", "")).lower() == v.lower(),
-        "vulnerability": lambda v: v in {vulnerability.get("id"),
-                                         *vulnerability.get("aliases", [])},
+        "vulnerability": lambda v: (
+            v in {vulnerability.get("id"), *vulnerability.get("aliases", [])}
+        ),
         "license": lambda v: (finding.get("license") or {}).get("spdx") == v,
     }
     for key, value in match.items():
@@ -67,8 +68,16 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, .
         spec = _load(case / "inputs.yml")
         out = tmp_path_factory.mktemp(case.name) / "report.json"
         policy = spec.get("policy") or str(case / "policy.yml")
-        args: list[str] = ["scan", "--quiet", "--explain", "--policy", policy,
-                           "--json", str(out), *spec.get("args", [])]
+        args: list[str] = [
+            "scan",
+            "--quiet",
+            "--explain",
+            "--policy",
+            policy,
+            "--json",
+            str(out),
+            *spec.get("args", []),
+        ]
         for name in spec["inputs"]:
             args += ["--input", str(FIXTURES / name)]
         env = {"SECGATE_TODAY": DEFAULT_TODAY, **spec.get("env", {})}

@@ -21,7 +21,7 @@ FILES = sorted(INVALID.glob("*.yml"))
 def _expected(path: Path) -> str:
     first = path.read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("# expect: "), path
-    return first[len("# expect: "):]
+    return first[len("# expect: ") :]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -44,8 +44,15 @@ def test_validate_command_reports_every_file() -> None:
 
 def test_scan_with_an_invalid_policy_exits_2_before_scanning() -> None:
     bad = INVALID / "bad-severity.yml"
-    proc = run_secgate("scan", "--quiet", "--policy", bad,
-                       "--input", FIXTURES / "bandit/1.9.4/vulnerable-app.json", timeout=60)
+    proc = run_secgate(
+        "scan",
+        "--quiet",
+        "--policy",
+        bad,
+        "--input",
+        FIXTURES / "bandit/1.9.4/vulnerable-app.json",
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"secgate: error: {bad}{_expected(bad)}"
 
@@ -54,5 +61,4 @@ def test_missing_policy_file_and_unknown_builtin(tmp_path: Path) -> None:
     proc = run_secgate("policy", "validate", tmp_path / "nope.yml", "builtin:nope", timeout=60)
     assert proc.returncode == 2
     assert f"{tmp_path / 'nope.yml'}: no such policy file" in proc.stderr
-    assert "no shipped policy called 'nope' (shipped: default, report-only, strict)" \
-        in proc.stderr
+    assert "no shipped policy called 'nope' (shipped: default, report-only, strict)" in proc.stderr

@@ -47,9 +47,19 @@ def test_schema_is_a_valid_json_schema_and_ships_in_the_package() -> None:
 
 
 def _every_kind_of_finding() -> list[Finding]:
-    return [Finding(tool="t", rule_id="r", category=category, severity=severity, score=5.0,
-                    level=Level.WARNING, message="m")
-            for category in Category for severity in Severity]
+    return [
+        Finding(
+            tool="t",
+            rule_id="r",
+            category=category,
+            severity=severity,
+            score=5.0,
+            level=Level.WARNING,
+            message="m",
+        )
+        for category in Category
+        for severity in Severity
+    ]
 
 
 def test_default_blocks_high_secrets_and_denied_licenses_and_fails_closed() -> None:
@@ -83,8 +93,7 @@ def test_report_only_never_blocks() -> None:
     policy = loader.load("builtin:report-only", None)
     findings = _every_kind_of_finding()
     failed = ScannerRun(tool="bandit", status=RunStatus.FAILED, error="crashed")
-    verdict = evaluate(findings, [failed], policy, today=DAY,
-                       required=["gitleaks"]).verdict
+    verdict = evaluate(findings, [failed], policy, today=DAY, required=["gitleaks"]).verdict
     assert all(f.decision is not None and f.decision.action.value != "block" for f in findings)
     assert verdict.status.value == "warn" and verdict.exit_code == 0
 
@@ -107,8 +116,16 @@ def test_scan_uses_the_policy_at_the_scanned_path_and_says_so(tmp_path: Path) ->
     project.mkdir()
     (project / ".secgate.yml").write_text("version: 1\nfail_on: none\n", encoding="utf-8")
     out = tmp_path / "report.json"
-    proc = run_secgate("scan", project, "--input", BANDIT, "--json", out,
-                       env={"SECGATE_TODAY": "2026-12-01"}, timeout=120)
+    proc = run_secgate(
+        "scan",
+        project,
+        "--input",
+        BANDIT,
+        "--json",
+        out,
+        env={"SECGATE_TODAY": "2026-12-01"},
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["policy"] == str(project / ".secgate.yml")
@@ -123,8 +140,9 @@ def test_policy_show_prints_the_effective_policy(tmp_path: Path) -> None:
     assert shown["fail_on"] == "high" and shown["inline_suppressions"] == "honour"
     again = tmp_path / "again.yml"
     again.write_text(proc.stdout, encoding="utf-8")
-    assert loader.load(again, None).model_dump(exclude={"source"}) == \
-        loader.load(None, None).model_dump(exclude={"source"})
+    assert loader.load(again, None).model_dump(exclude={"source"}) == loader.load(
+        None, None
+    ).model_dump(exclude={"source"})
 
 
 def test_policy_validate_schema_and_list() -> None:
@@ -135,26 +153,43 @@ def test_policy_validate_schema_and_list() -> None:
     assert json.loads(schema.stdout) == loader.schema()
     listed = run_secgate("policy", "list", timeout=60)
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [
-        "builtin:default", "builtin:report-only", "builtin:strict"]
+        "builtin:default",
+        "builtin:report-only",
+        "builtin:strict",
+    ]
 
 
 def test_validate_reports_expired_acceptances(tmp_path: Path) -> None:
     policy = tmp_path / "p.yml"
-    policy.write_text("accept:\n  - {rule: B101, reason: r, expires: 2026-11-30}\n"
-                      "  - {rule: B102, reason: r}\n", encoding="utf-8")
-    proc = run_secgate("policy", "validate", policy, env={"SECGATE_TODAY": "2026-12-01"},
-                       timeout=60)
+    policy.write_text(
+        "accept:\n  - {rule: B101, reason: r, expires: 2026-11-30}\n  - {rule: B102, reason: r}\n",
+        encoding="utf-8",
+    )
+    proc = run_secgate(
+        "policy", "validate", policy, env={"SECGATE_TODAY": "2026-12-01"}, timeout=60
+    )
     assert proc.returncode == 0
     assert "acceptance accept[0] (B101) expired on 2026-11-30" in proc.stdout
     assert "acceptance accept[1] (B102) never expires" in proc.stdout
 
 
-@pytest.mark.skipif(shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-                    is None, reason="check-jsonschema (a test extra) is not installed")
+@pytest.mark.skipif(
+    shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) is None,
+    reason="check-jsonschema (a test extra) is not installed",
+)
 def test_an_independent_validator_accepts_the_shipped_policies() -> None:
     tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     assert tool is not None
-    proc = subprocess.run([tool, "--schemafile", str(Path(loader.__file__).with_name(
-        "schema.json")), *map(str, SHIPPED)], capture_output=True, text=True, check=False,
-        timeout=120)
+    proc = subprocess.run(
+        [
+            tool,
+            "--schemafile",
+            str(Path(loader.__file__).with_name("schema.json")),
+            *map(str, SHIPPED),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

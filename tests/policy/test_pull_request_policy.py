@@ -27,18 +27,28 @@ RUNS = [ScannerRun(tool="bandit", status=RunStatus.OK)]
 
 
 def finding(changed: bool | None, **fields: Any) -> Finding:
-    base: dict[str, Any] = {"tool": "bandit", "rule_id": "B602", "category": Category.SAST,
-                            "severity": Severity.HIGH, "score": 8.0, "level": Level.ERROR,
-                            "message": "m", "changed": changed,
-                            "location": Location(path="app/run.py", start_line=3)}
+    base: dict[str, Any] = {
+        "tool": "bandit",
+        "rule_id": "B602",
+        "category": Category.SAST,
+        "severity": Severity.HIGH,
+        "score": 8.0,
+        "level": Level.ERROR,
+        "message": "m",
+        "changed": changed,
+        "location": Location(path="app/run.py", start_line=3),
+    }
     base.update(fields)
     return Finding(**base)
 
 
 def test_unchanged_blocking_findings_warn_decided_by_diff_and_stay_counted() -> None:
     policy = parse("version: 1\n", "p.yml")
-    findings = [finding(True), finding(False, rule_id="B605"),
-                finding(False, rule_id="B101", severity=Severity.LOW)]
+    findings = [
+        finding(True),
+        finding(False, rule_id="B605"),
+        finding(False, rule_id="B101", severity=Severity.LOW),
+    ]
     evaluation = evaluate(findings, RUNS, policy, today=DAY)
     new, old, low = (f.decision for f in findings)
     assert new is not None and new.action is Action.BLOCK and new.decided_by == "threshold"
@@ -61,9 +71,12 @@ def test_block_all_judges_every_finding_alike_and_scans_without_base_are_untouch
 
 
 def test_the_changed_match_field() -> None:
-    policy = parse("version: 1\nfail_on: critical\nrules:\n"
-                   "  - {match: {changed: true, severity: medium}, action: block}\n"
-                   "  - {match: {changed: false, category: secret}, action: block}\n", "p.yml")
+    policy = parse(
+        "version: 1\nfail_on: critical\nrules:\n"
+        "  - {match: {changed: true, severity: medium}, action: block}\n"
+        "  - {match: {changed: false, category: secret}, action: block}\n",
+        "p.yml",
+    )
     new_medium = finding(True, severity=Severity.MEDIUM)
     old_medium = finding(False, severity=Severity.MEDIUM)
     old_secret = finding(False, category=Category.SECRET)

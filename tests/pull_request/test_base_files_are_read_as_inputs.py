@@ -16,13 +16,21 @@ from tests.support.commands import git, run_secgate
 
 pytestmark = pytest.mark.timeout(180)
 
+
 def _alias_bomb(levels: int = 6) -> str:
     """A policy whose ``scanners.settings`` aliases expand ninefold at each level."""
     names = "abcdefgh"[:levels]
-    lines = ["version: 1", "scanners:", "  settings:", "    bandit:",
-             f"      a: &a [{', '.join(['lol'] * 9)}]"]
-    lines += [f"      {name}: &{name} [{', '.join([f'*{prev}'] * 9)}]"
-              for prev, name in itertools.pairwise(names)]
+    lines = [
+        "version: 1",
+        "scanners:",
+        "  settings:",
+        "    bandit:",
+        f"      a: &a [{', '.join(['lol'] * 9)}]",
+    ]
+    lines += [
+        f"      {name}: &{name} [{', '.join([f'*{prev}'] * 9)}]"
+        for prev, name in itertools.pairwise(names)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -52,8 +60,7 @@ def _refused(done: subprocess.CompletedProcess[str], source: str) -> str:
 
 
 def _scan(repo: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run_secgate("scan", repo, "-q", "-s", "bandit", "--base", "main", env=env,
-                       timeout=120)
+    return run_secgate("scan", repo, "-q", "-s", "bandit", "--base", "main", env=env, timeout=120)
 
 
 def test_an_alias_bomb_in_the_base_policy_is_refused(tmp_path: Path) -> None:
@@ -62,8 +69,10 @@ def test_an_alias_bomb_in_the_base_policy_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_glob_that_cannot_be_compiled_in_the_base_policy_is_refused(tmp_path: Path) -> None:
-    policy = ("version: 1\naccept:\n  - id: a\n    path: 'src/[z-a]'\n    reason: r\n"
-              "    expires: 2030-01-01\n")
+    policy = (
+        "version: 1\naccept:\n  - id: a\n    path: 'src/[z-a]'\n    reason: r\n"
+        "    expires: 2030-01-01\n"
+    )
     repo = _base_repo(tmp_path, {".secgate.yml": policy})
     assert "accept[0].path" in _refused(_scan(repo), "main:.secgate.yml:4")
 
@@ -74,19 +83,25 @@ def test_a_bad_glob_in_the_base_ignore_file_is_refused_with_its_line(tmp_path: P
 
 
 def test_deep_json_in_the_base_baseline_is_refused(tmp_path: Path) -> None:
-    repo = _base_repo(tmp_path, {".secgate.yml": "version: 1\nbaseline: base.sarif\n",
-                                 "base.sarif": "[" * 100_000})
+    repo = _base_repo(
+        tmp_path,
+        {".secgate.yml": "version: 1\nbaseline: base.sarif\n", "base.sarif": "[" * 100_000},
+    )
     assert "nested deeper than" in _refused(_scan(repo), "main:base.sarif")
 
 
 def test_a_huge_integer_in_a_base_vex_document_is_refused(tmp_path: Path) -> None:
-    repo = _base_repo(tmp_path, {".secgate.yml": "version: 1\nvex: [app.openvex.json]\n",
-                                 "app.openvex.json": '{"statements": [' + "9" * 5000 + "]}"})
+    repo = _base_repo(
+        tmp_path,
+        {
+            ".secgate.yml": "version: 1\nvex: [app.openvex.json]\n",
+            "app.openvex.json": '{"statements": [' + "9" * 5000 + "]}",
+        },
+    )
     assert "an integer of 5,000 digits" in _refused(_scan(repo), "main:app.openvex.json")
 
 
-def test_a_base_file_over_the_input_size_limit_is_refused_before_it_is_read(
-        tmp_path: Path) -> None:
+def test_a_base_file_over_the_input_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
     repo = _base_repo(tmp_path, {".secgate.yml": "version: 1\n" + "# padding\n" * 120_000})
     stderr = _refused(_scan(repo, {"SECGATE_MAX_INPUT_MB": "1"}), "main:.secgate.yml")
     assert "larger than 1 MiB (1,200,011 bytes or more)" in stderr

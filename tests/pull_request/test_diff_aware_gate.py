@@ -51,21 +51,37 @@ def make_repo(tmp_path: Path, files: dict[str, str | None]) -> Path:
     return repo
 
 
-def scan(repo: Path, *args: str, env: dict[str, str] | None = None
-         ) -> tuple[int, dict[str, Any], str]:
+def scan(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     report = repo.parent / "report.json"
     report.unlink(missing_ok=True)
-    done = run_secgate("scan", repo, "--base", "main", "--json", report,
-                       "--markdown", repo.parent / "comment.md", "--sarif",
-                       repo.parent / "report.sarif", *args, env=env, timeout=240)
+    done = run_secgate(
+        "scan",
+        repo,
+        "--base",
+        "main",
+        "--json",
+        report,
+        "--markdown",
+        repo.parent / "comment.md",
+        "--sarif",
+        repo.parent / "report.sarif",
+        *args,
+        env=env,
+        timeout=240,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     return done.returncode, data, done.stderr
 
 
 def by_place(report: dict[str, Any]) -> dict[tuple[str, int | None], dict[str, Any]]:
-    return {(f["location"]["path"], f["location"].get("start_line")): f
-            for f in report["findings"] if f.get("location")}
+    return {
+        (f["location"]["path"], f["location"].get("start_line")): f
+        for f in report["findings"]
+        if f.get("location")
+    }
 
 
 def action(finding: dict[str, Any]) -> tuple[str, str]:
@@ -80,7 +96,8 @@ def _bandit() -> None:
 @pytest.mark.scanner("bandit")
 @pytest.mark.usefixtures("_bandit")
 def test_a_pull_request_adding_a_vulnerable_line_blocks_on_that_finding_alone(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     repo = make_repo(tmp_path, {"legacy.py": SHELL, "app.py": CLEAN})
     commit(repo, {"app.py": CLEAN + "\n\n" + SHELL.replace("def run", "def go")}, "add go()")
     code, report, stderr = scan(repo, "--scanner", "bandit")
@@ -109,9 +126,13 @@ def test_a_pull_request_adding_a_vulnerable_line_blocks_on_that_finding_alone(
     assert "legacy.py" in comment[folded:]
     # still reported in SARIF, each result saying whether the pull request changed it
     sarif = json.loads((tmp_path / "report.sarif").read_text(encoding="utf-8"))
-    results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r["locations"][0]["physicalLocation"]["region"]["startLine"]):
-               r["properties"]["secgate"] for r in sarif["runs"][0]["results"]}
+    results = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        ): r["properties"]["secgate"]
+        for r in sarif["runs"][0]["results"]
+    }
     assert results[("app.py", 9)]["changed"] is True
     assert results[("legacy.py", 5)]["changed"] is False
     assert results[("legacy.py", 5)]["decision"]["decided_by"] == "diff"
@@ -127,8 +148,10 @@ def test_a_docs_only_pull_request_passes_while_the_old_findings_warn(tmp_path: P
     assert report["verdict"]["status"] == "warn"
     old = by_place(report)[("legacy.py", 5)]
     assert old["changed"] is False and action(old) == ("warn", "diff")
-    assert any("would block but the pull request does not change them" in r
-               for r in report["verdict"]["reasons"])
+    assert any(
+        "would block but the pull request does not change them" in r
+        for r in report["verdict"]["reasons"]
+    )
     comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert "### New in this pull request (0)" in comment
     # the same tree, scanned with the base policy saying block: all, blocks on the backlog
@@ -166,8 +189,9 @@ def test_a_dependency_bump_line_is_changed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     imported_store(data, kev=False, epss=False).close()
     policy = "version: 1\nfail_on: medium\nwarn_on: low\nscanners:\n  required: [osv]\n"
-    repo = make_repo(tmp_path, {".secgate.yml": policy,
-                                "requirements.txt": "requests==2.18.0\npyyaml==5.3\n"})
+    repo = make_repo(
+        tmp_path, {".secgate.yml": policy, "requirements.txt": "requests==2.18.0\npyyaml==5.3\n"}
+    )
     commit(repo, {"requirements.txt": "requests==2.19.0\npyyaml==5.3\n"}, "bump requests")
     code, report, stderr = scan(repo, "--scanner", "osv", env=import_env(data))
     assert code == 1, stderr
@@ -188,7 +212,8 @@ def _secrets() -> tuple[str, str]:
 
 @pytest.mark.scanner("gitleaks")
 def test_a_secret_committed_and_removed_inside_the_pull_request_still_blocks(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     require_tool("gitleaks")
     token, key = _secrets()
     # the base's history holds an old leak (in a file since removed): not this pull request's
@@ -217,23 +242,41 @@ def test_a_shallow_clone_without_the_merge_base_is_a_clear_usage_error(tmp_path:
     git(origin, "checkout", "-q", "main")
     commit(origin, {"README.md": "moved on\n"}, "main moves on")
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth=1", "--branch", "pr", "--no-single-branch",
-                    origin.as_uri(), str(clone)], check=True, capture_output=True, timeout=120)
-    done = run_secgate("scan", clone, "--base", "origin/main", "--scanner", "bandit",
-                       timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth=1",
+            "--branch",
+            "pr",
+            "--no-single-branch",
+            origin.as_uri(),
+            str(clone),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    done = run_secgate("scan", clone, "--base", "origin/main", "--scanner", "bandit", timeout=120)
     assert done.returncode == 2, done.stderr
     assert "shallow clone lacks the history" in done.stderr
     assert "fetch-depth: 0" in done.stderr and "Traceback" not in done.stderr
     # with the history fetched, the same clone scans
-    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["git", "-C", str(clone), "fetch", "-q", "--unshallow"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     base = resolve(clone, "origin/main")
     changes = code_diff.compute(base)
     assert changes.added == {"app.py": {3}} and len(changes.commits) == 3
 
 
 def test_the_diff_reads_renames_new_files_subdirectories_and_uncommitted_edits(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     repo = make_repo(tmp_path, {"svc/a.py": CLEAN, "svc/b.py": CLEAN * 3, "other.py": CLEAN})
     git(repo, "mv", "svc/a.py", "svc/moved é.py")
     (repo / "svc/b.py").write_text(CLEAN * 3 + "x = 1\n", encoding="utf-8")
@@ -263,7 +306,8 @@ def test_trufflehog_reads_only_the_pull_requests_commits(tmp_path: Path) -> None
     assert code == 1, stderr
     run = next(r for r in report["runs"] if r["tool"] == "trufflehog")
     assert "--since_commit" in run["command"] or any(
-        a.startswith("--since-commit=") for a in run["command"])
+        a.startswith("--since-commit=") for a in run["command"]
+    )
     secrets = [f for f in report["findings"] if f["category"] == "secret"]
     assert secrets and all(f["changed"] is True for f in secrets)
     assert all(f["properties"]["commit"] in pr_commits for f in secrets)
@@ -271,8 +315,15 @@ def test_trufflehog_reads_only_the_pull_requests_commits(tmp_path: Path) -> None
 
 
 def test_the_diff_reads_every_file_name_git_quotes(tmp_path: Path) -> None:
-    names = ['say "hi".py', "tab\there.py", "ünïcode é.py", "back\\slash.py", "line\nbreak.py",
-             "+++ plus.py", "-- dash.py"]
+    names = [
+        'say "hi".py',
+        "tab\there.py",
+        "ünïcode é.py",
+        "back\\slash.py",
+        "line\nbreak.py",
+        "+++ plus.py",
+        "-- dash.py",
+    ]
     repo = make_repo(tmp_path, dict.fromkeys(names, CLEAN))
     commit(repo, dict.fromkeys(names, CLEAN + "+++ b/not-a-header.py\n"), "edit all")
     changes = code_diff.compute(resolve(repo, "main"))

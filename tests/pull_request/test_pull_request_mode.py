@@ -73,12 +73,14 @@ def make_repo(tmp_path: Path, files: dict[str, str | None]) -> Path:
     return repo
 
 
-def scan(repo: Path, *args: str, env: dict[str, str] | None = None
-         ) -> tuple[int, dict[str, Any], str]:
+def scan(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     report = repo.parent / "report.json"
     report.unlink(missing_ok=True)
-    done = run_secgate("scan", repo, "--scanner", "bandit", "--json", report, *args,
-                       env=env, timeout=240)
+    done = run_secgate(
+        "scan", repo, "--scanner", "bandit", "--json", report, *args, env=env, timeout=240
+    )
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     return done.returncode, data, done.stderr
@@ -98,10 +100,17 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_the_prs_policy_does_not_apply_and_each_change_is_named(repo: Path) -> None:
-    weakened = BASE_POLICY.replace("fail_on: high", "fail_on: none").replace(
-        "scanners:\n  required: [bandit]\n", "").replace("accept:\n", (
-            "  - id: quiet-bandit\n    match: {tool: bandit}\n    action: ignore\n"
-            "    reason: noisy\naccept:\n"))
+    weakened = (
+        BASE_POLICY.replace("fail_on: high", "fail_on: none")
+        .replace("scanners:\n  required: [bandit]\n", "")
+        .replace(
+            "accept:\n",
+            (
+                "  - id: quiet-bandit\n    match: {tool: bandit}\n    action: ignore\n"
+                "    reason: noisy\naccept:\n"
+            ),
+        )
+    )
     commit(repo, {".secgate.yml": weakened}, "tune the gate")
     code, report, _ = scan(repo)
     assert code == 0, "without --base the pull request switches the gate off"
@@ -120,8 +129,10 @@ def test_the_prs_policy_does_not_apply_and_each_change_is_named(repo: Path) -> N
     assert summaries[2].startswith("rule quiet-bandit added: ignore for ")
     assert report["pull_request"]["base"] == "main"
     assert report["pull_request"]["commit"] == git(repo, "rev-parse", "main").strip()
-    assert any(r.startswith("this pull request weakens the gate: 3 change(s) to .secgate.yml")
-               for r in report["verdict"]["reasons"])
+    assert any(
+        r.startswith("this pull request weakens the gate: 3 change(s) to .secgate.yml")
+        for r in report["verdict"]["reasons"]
+    )
     # the terminal summary names each change
     assert "this pull request changes the gate (judged by main at " in stderr
     assert "WEAKENS .secgate.yml fail_on: fail_on raised from high to none" in stderr
@@ -139,28 +150,36 @@ def test_the_prs_secgateignore_does_not_apply(repo: Path) -> None:
     assert code == 1
     assert blocking_rules(report) == {"B602"}
     (change,) = report["pull_request"]["changes"]
-    assert change == {"file": ".secgateignore", "setting": "ignore", "weakens": True,
-                      "summary": "new ignore pattern '**': findings in matching paths are "
-                                 "left out"}
+    assert change == {
+        "file": ".secgateignore",
+        "setting": "ignore",
+        "weakens": True,
+        "summary": "new ignore pattern '**': findings in matching paths are left out",
+    }
 
 
 def test_the_prs_acceptances_do_not_apply(repo: Path) -> None:
     accepted = BASE_POLICY.replace("    expires: 2020-01-31\n", "    expires: 2099-12-31\n") + (
         "  - id: trust-me\n    rule: B602\n    reason: reviewed\n    expires: 2099-01-01\n"
-        "    approved_by: the-author\n")
+        "    approved_by: the-author\n"
+    )
     commit(repo, {".secgate.yml": accepted, "legacy/tool.py": VULNERABLE}, "accept the risks")
     code, report, _ = scan(repo)
     assert code == 0
     code, report, _ = scan(repo, "--base", "main")
     assert code == 1
-    assert {f["location"]["path"] for f in report["findings"]
-            if f["decision"]["action"] == "block"} == {"app/run.py", "legacy/tool.py"}
-    assert changes(report) == [(".secgate.yml", "accept:legacy-shell", True),
-                               (".secgate.yml", "accept:trust-me", True)]
+    assert {
+        f["location"]["path"] for f in report["findings"] if f["decision"]["action"] == "block"
+    } == {"app/run.py", "legacy/tool.py"}
+    assert changes(report) == [
+        (".secgate.yml", "accept:legacy-shell", True),
+        (".secgate.yml", "accept:trust-me", True),
+    ]
     summaries = [c["summary"] for c in report["pull_request"]["changes"]]
     assert summaries == [
         "acceptance legacy-shell extended: now until 2099-12-31 (was until 2020-01-31)",
-        'acceptance trust-me added: accepts {"rule": ["B602"]} until 2099-01-01 (reviewed)']
+        'acceptance trust-me added: accepts {"rule": ["B602"]} until 2099-01-01 (reviewed)',
+    ]
 
 
 def test_the_prs_baseline_does_not_apply(tmp_path: Path) -> None:
@@ -186,8 +205,10 @@ def test_the_prs_baseline_does_not_apply(tmp_path: Path) -> None:
     assert blocked["baseline"] == "new" and blocked["location"]["path"] == "app/new.py"
     (change,) = report["pull_request"]["changes"]
     assert change["file"] == ".secgate/baseline.sarif" and change["weakens"]
-    assert change["summary"] == ("2 finding(s) added to the baseline (they can no longer "
-                                 "block): bandit:B404 in app/new.py; bandit:B602 in app/new.py")
+    assert change["summary"] == (
+        "2 finding(s) added to the baseline (they can no longer "
+        "block): bandit:B404 in app/new.py; bandit:B602 in app/new.py"
+    )
 
 
 def test_a_scanner_configuration_file_is_named(repo: Path) -> None:
@@ -196,31 +217,40 @@ def test_a_scanner_configuration_file_is_named(repo: Path) -> None:
     # Bandit reads its own configuration from the tree: the finding is gone, the change is not
     assert blocking_rules(report) == set()
     (change,) = report["pull_request"]["changes"]
-    assert change == {"file": ".bandit", "setting": "scanner configuration", "weakens": True,
-                      "summary": "added (read by bandit): it can change what bandit reports"}
+    assert change == {
+        "file": ".bandit",
+        "setting": "scanner configuration",
+        "weakens": True,
+        "summary": "added (read by bandit): it can change what bandit reports",
+    }
     assert code == 0
     assert report["verdict"]["status"] == "warn"  # the default: gate_changes: warn
 
 
 def test_gate_changes_block_makes_a_weakening_pr_block(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {"app/run.py": CLEAN,
-                                ".secgate.yml": BASE_POLICY + "gate_changes: block\n"})
+    repo = make_repo(
+        tmp_path, {"app/run.py": CLEAN, ".secgate.yml": BASE_POLICY + "gate_changes: block\n"}
+    )
     commit(repo, {".secgateignore": "app/**\n", ".secgate.yml": BASE_POLICY}, "relax")
     code, report, _ = scan(repo, "--base", "main")
     assert code == 1
     assert report["findings"] == []
     assert report["pull_request"]["on_weakening"] == "block"
-    assert changes(report) == [(".secgate.yml", "gate_changes", True),
-                               (".secgateignore", "ignore", True)]
+    assert changes(report) == [
+        (".secgate.yml", "gate_changes", True),
+        (".secgateignore", "ignore", True),
+    ]
     assert report["verdict"]["reasons"][-1] == (
         "this pull request weakens the gate: 2 change(s) to .secgate.yml, .secgateignore "
-        "(gate_changes: block)")
+        "(gate_changes: block)"
+    )
 
 
 def test_stricter_changes_are_listed_but_do_not_warn(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, {"app/run.py": CLEAN, ".secgate.yml": BASE_POLICY})
-    commit(repo, {".secgate.yml": BASE_POLICY.replace("fail_on: high", "fail_on: medium")},
-           "stricter")
+    commit(
+        repo, {".secgate.yml": BASE_POLICY.replace("fail_on: high", "fail_on: medium")}, "stricter"
+    )
     code, report, _ = scan(repo, "--base", "main")
     assert code == 0 and report["verdict"]["status"] == "warn"  # the expired acceptance warns
     assert changes(report) == [(".secgate.yml", "fail_on", False)]
@@ -229,8 +259,9 @@ def test_stricter_changes_are_listed_but_do_not_warn(tmp_path: Path) -> None:
 
 def test_no_change_no_section(repo: Path) -> None:
     commit(repo, {"README.md": "# hello\n"}, "docs")
-    code, report, stderr = scan(repo, "--base", "main", "--markdown",
-                                str(repo.parent / "comment.md"))
+    code, report, stderr = scan(
+        repo, "--base", "main", "--markdown", str(repo.parent / "comment.md")
+    )
     assert code == 1
     assert report["pull_request"]["changes"] == []
     assert "changes the gate" not in stderr
@@ -252,8 +283,10 @@ def test_every_report_names_the_changes(repo: Path) -> None:
     assert code == 1
     comment = (out / "report.md").read_text(encoding="utf-8")
     assert "### This pull request changes the gate (1 weakening, 0 other)" in comment
-    assert ("- **weakens** <code>.secgateignore</code> <code>ignore</code>: new ignore pattern "
-            "'app/\\*\\*': findings in matching paths are left out") in comment
+    assert (
+        "- **weakens** <code>.secgateignore</code> <code>ignore</code>: new ignore pattern "
+        "'app/\\*\\*': findings in matching paths are left out"
+    ) in comment
     assert "### This pull request changes the gate" in (out / "summary.md").read_text()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<section id="gate-changes">' in html and "new ignore pattern" in html
@@ -262,13 +295,16 @@ def test_every_report_names_the_changes(repo: Path) -> None:
     rebuilt = repo.parent / "rebuilt.json"
     done = run_secgate("report", "--from", out / "report.sarif", "--json", rebuilt, timeout=60)
     assert done.returncode == 1, done.stderr
-    assert json.loads(rebuilt.read_text(encoding="utf-8"))["pull_request"] == \
-        report["pull_request"]
+    assert json.loads(rebuilt.read_text(encoding="utf-8"))["pull_request"] == report["pull_request"]
 
 
 def actions_env(base_ref: str, runner_temp: Path) -> dict[str, str]:
-    return {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_BASE_REF": base_ref, "RUNNER_TEMP": str(runner_temp)}
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_BASE_REF": base_ref,
+        "RUNNER_TEMP": str(runner_temp),
+    }
 
 
 def shallow_checkout(repo: Path, tmp_path: Path, depth: int = 1) -> Path:
@@ -277,18 +313,36 @@ def shallow_checkout(repo: Path, tmp_path: Path, depth: int = 1) -> Path:
     makes it)."""
     origin = tmp_path / "origin.git"
     if not origin.exists():
-        subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(origin)], check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", str(repo), str(origin)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     checkout = tmp_path / f"checkout-{depth}"
-    subprocess.run(["git", "clone", "-q", "--depth", str(depth), "--branch", "pr",
-                    "--single-branch",
-                    f"file://{origin}", str(checkout)], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            str(depth),
+            "--branch",
+            "pr",
+            "--single-branch",
+            f"file://{origin}",
+            str(checkout),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return checkout
 
 
-def test_in_actions_the_base_branch_is_the_default_and_is_fetched(repo: Path,
-                                                                  tmp_path: Path) -> None:
+def test_in_actions_the_base_branch_is_the_default_and_is_fetched(
+    repo: Path, tmp_path: Path
+) -> None:
     commit(repo, {".secgate.yml": BASE_POLICY.replace("fail_on: high", "fail_on: none")}, "x")
     # depth 1: the base is fetched, but the history joining it to HEAD is not there
     too_shallow = shallow_checkout(repo, tmp_path)
@@ -314,7 +368,8 @@ def test_a_base_that_cannot_be_found_is_an_error(repo: Path, tmp_path: Path) -> 
     assert stderr.startswith(
         "secgate: error: --base origin/release-9 (GITHUB_BASE_REF, the pull request's base "
         "branch; give --base REF or check out with fetch-depth: 0): not in this shallow "
-        "checkout, and fetching it from origin failed: ")
+        "checkout, and fetching it from origin failed: "
+    )
     code, _, stderr = scan(repo, "--base", "no-such-branch")
     assert code == 2
     assert stderr == f"secgate: error: --base no-such-branch: no such commit in {repo}\n"
@@ -342,8 +397,7 @@ def test_a_symlinked_policy_in_the_base_is_refused(tmp_path: Path) -> None:
     git(repo, "branch", "-f", "main", "HEAD")
     code, _, stderr = scan(repo, "--base", "main")
     assert code == 2
-    assert stderr.startswith("secgate: error: main:.secgate.yml: is a symlink, not a regular "
-                             "file")
+    assert stderr.startswith("secgate: error: main:.secgate.yml: is a symlink, not a regular file")
 
 
 def test_the_bases_baseline_must_exist_unless_one_is_given(tmp_path: Path) -> None:
@@ -351,11 +405,11 @@ def test_the_bases_baseline_must_exist_unless_one_is_given(tmp_path: Path) -> No
     repo = make_repo(tmp_path, {"app/run.py": VULNERABLE, ".secgate.yml": policy})
     code, _, stderr = scan(repo, "--base", "main")
     assert code == 2
-    assert stderr.startswith("secgate: error: main:.secgate/baseline.sarif: baseline file not "
-                             "found in main (")
+    assert stderr.startswith(
+        "secgate: error: main:.secgate/baseline.sarif: baseline file not found in main ("
+    )
     given = tmp_path / "given.sarif"
-    done = run_secgate("baseline", "create", repo, "--scanner", "bandit", "-o", given,
-                       timeout=240)
+    done = run_secgate("baseline", "create", repo, "--scanner", "bandit", "-o", given, timeout=240)
     assert done.returncode == 0, done.stderr
     code, report, _ = scan(repo, "--base", "main", "--baseline", str(given))
     assert code == 0  # every finding is in the given baseline

@@ -30,18 +30,26 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_imported_alias_conditional_and_needed_packages(tmp_path: Path) -> None:
-    app = project(tmp_path / "app", {
-        "app/main.py": "import requests\nfrom . import yaml  # our own module, not PyYAML\n",
-        "app/conf.py": ("import os\n\ndef load():\n    if os.environ.get('YAML'):\n"
-                        "        try:\n            import yaml as y\n"
-                        "        except ImportError:\n            y = None\n    return y\n"),
-        "app/plugins.py": "import importlib\nidna = importlib.import_module('idna.codec')\n"})
+    app = project(
+        tmp_path / "app",
+        {
+            "app/main.py": "import requests\nfrom . import yaml  # our own module, not PyYAML\n",
+            "app/conf.py": (
+                "import os\n\ndef load():\n    if os.environ.get('YAML'):\n"
+                "        try:\n            import yaml as y\n"
+                "        except ImportError:\n            y = None\n    return y\n"
+            ),
+            "app/plugins.py": "import importlib\nidna = importlib.import_module('idna.codec')\n",
+        },
+    )
     environment(app, INSTALLED)
     judge = _judge(app)
     assert judge.judge("requests").reachable is True
-    assert judge.judge("requests").via.startswith("imported as requests in app/main.py:1; "
-                                                  "import names from installed metadata "
-                                                  "(RECORD in .venv/lib/python")
+    assert judge.judge("requests").via.startswith(
+        "imported as requests in app/main.py:1; "
+        "import names from installed metadata "
+        "(RECORD in .venv/lib/python"
+    )
     pyyaml = judge.judge("PyYAML")
     assert pyyaml.reachable is True and "imported as yaml in app/conf.py:6" in pyyaml.via
     assert judge.judge("idna").reachable is True  # a literal import_module
@@ -52,15 +60,22 @@ def test_imported_alias_conditional_and_needed_packages(tmp_path: Path) -> None:
 
 
 def test_an_unimported_package_is_not_reachable(tmp_path: Path) -> None:
-    app = project(tmp_path / "app", {"main.py": "import yaml\nprint(yaml.safe_load('a: 1'))\n",
-                                     "tests/test_main.py": "def test():\n    assert True\n"})
+    app = project(
+        tmp_path / "app",
+        {
+            "main.py": "import yaml\nprint(yaml.safe_load('a: 1'))\n",
+            "tests/test_main.py": "def test():\n    assert True\n",
+        },
+    )
     environment(app, INSTALLED)
     judge = _judge(app)
     assert judge.judge("pyyaml").reachable is True
     requests = judge.judge("requests")
     assert requests.reachable is False
-    assert requests.via == ("no scanned Python file imports requests (2 file(s) parsed), and no "
-                            "imported package needs it")
+    assert requests.via == (
+        "no scanned Python file imports requests (2 file(s) parsed), and no "
+        "imported package needs it"
+    )
     assert judge.judge("urllib3").reachable is False  # nothing imported needs it
     # a package installed in no environment of the project: its dependents are unknown
     missing = judge.judge("jinja2")
@@ -79,8 +94,9 @@ def test_without_an_environment_the_table_and_the_name_decide(tmp_path: Path) ->
 
 
 def test_a_project_that_does_not_parse_is_unknown(tmp_path: Path) -> None:
-    app = project(tmp_path / "app", {"main.py": "import requests\n",
-                                     "legacy/old.py": "print 'python 2'\n"})
+    app = project(
+        tmp_path / "app", {"main.py": "import requests\n", "legacy/old.py": "print 'python 2'\n"}
+    )
     environment(app, INSTALLED)
     judge = _judge(app)
     assert judge.judge("requests").reachable is True  # another file proves it
@@ -93,14 +109,17 @@ def test_run_time_imports_and_setting_strings_are_unknown(tmp_path: Path) -> Non
     settings = project(tmp_path / "dj", {"settings.py": "INSTALLED_APPS = ['yaml.loader']\n"})
     environment(settings, INSTALLED)
     assert _judge(settings).judge("pyyaml").reachable == "unknown"
-    dynamic = project(tmp_path / "dyn", {"load.py": "import importlib, sys\n"
-                                                    "importlib.import_module(sys.argv[1])\n"})
+    dynamic = project(
+        tmp_path / "dyn",
+        {"load.py": "import importlib, sys\nimportlib.import_module(sys.argv[1])\n"},
+    )
     environment(dynamic, INSTALLED)
     assert "named at run time" in _judge(dynamic).judge("pyyaml").via
 
 
-def _scan(app: Path, data: Path, *args: str | Path) -> tuple[int, dict[str, dict[str, object]],
-                                                             str]:
+def _scan(
+    app: Path, data: Path, *args: str | Path
+) -> tuple[int, dict[str, dict[str, object]], str]:
     out = app.parent / "report.json"
     done = run_secgate("scan", app, "-s", "osv", "--json", out, *args, env=env_of(data))
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -108,14 +127,21 @@ def _scan(app: Path, data: Path, *args: str | Path) -> tuple[int, dict[str, dict
     return done.returncode, by_package, done.stderr
 
 
-def test_the_policy_warns_on_unreachable_and_every_report_shows_it(tmp_path: Path,
-                                                                   data: Path) -> None:
-    app = project(tmp_path / "app", {
-        "requirements.txt": "requests==2.19.1\npyyaml==5.3\npy==1.11.0\n",
-        "main.py": "import yaml\n",
-        ".secgate.yml": ("version: 1\nrules:\n  - id: unused-warns\n"
-                         "    match: {category: dependency, reachable: false}\n"
-                         "    action: warn\n    reason: no code imports it\n")})
+def test_the_policy_warns_on_unreachable_and_every_report_shows_it(
+    tmp_path: Path, data: Path
+) -> None:
+    app = project(
+        tmp_path / "app",
+        {
+            "requirements.txt": "requests==2.19.1\npyyaml==5.3\npy==1.11.0\n",
+            "main.py": "import yaml\n",
+            ".secgate.yml": (
+                "version: 1\nrules:\n  - id: unused-warns\n"
+                "    match: {category: dependency, reachable: false}\n"
+                "    action: warn\n    reason: no code imports it\n"
+            ),
+        },
+    )
     environment(app, INSTALLED)
     out = tmp_path / "out"
     code, found, stderr = _scan(app, data, "--output-dir", out)
@@ -132,17 +158,26 @@ def test_the_policy_warns_on_unreachable_and_every_report_shows_it(tmp_path: Pat
     assert "[reachability unknown: no scanned file imports py" in stderr
     sarif = validate_sarif(out / "report.sarif")
     results = [r for run in sarif["runs"] for r in run["results"]]
-    assert {r["properties"]["secgate"]["package"]["name"]: r["properties"]["secgate"]
-            ["reachable"] for r in results} == {"requests": False, "pyyaml": True,
-                                               "py": "unknown"}
+    assert {
+        r["properties"]["secgate"]["package"]["name"]: r["properties"]["secgate"]["reachable"]
+        for r in results
+    } == {"requests": False, "pyyaml": True, "py": "unknown"}
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "· not reachable |" in markdown and "· reachability unknown |" in markdown
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '"rch":"not reachable (no scanned Python file imports requests' in html
     assert '"ru":true' in html
     again = tmp_path / "again.json"
-    done = run_secgate("report", "--from", out / "report.sarif", "--json", again,
-                       "--markdown", tmp_path / "again.md", env=env_of(data))
+    done = run_secgate(
+        "report",
+        "--from",
+        out / "report.sarif",
+        "--json",
+        again,
+        "--markdown",
+        tmp_path / "again.md",
+        env=env_of(data),
+    )
     assert done.returncode == 1, done.stderr
     rebuilt = {f["package"]["name"]: f for f in json.loads(again.read_text())["findings"]}
     assert rebuilt["requests"]["reachable_via"] == found["requests"]["reachable_via"]
@@ -151,22 +186,36 @@ def test_the_policy_warns_on_unreachable_and_every_report_shows_it(tmp_path: Pat
 
 
 def test_the_pr_comment_shows_the_plan(tmp_path: Path, data: Path) -> None:
-    app = project(tmp_path / "app", {"requirements.txt": "requests==2.19.1\npy==1.11.0\n",
-                                     "main.py": "import requests\n"})
+    app = project(
+        tmp_path / "app",
+        {"requirements.txt": "requests==2.19.1\npy==1.11.0\n", "main.py": "import requests\n"},
+    )
     comment = tmp_path / "comment.md"
-    code, _, stderr = _scan(app, data, "--markdown", comment, "--sarif", tmp_path / "r.sarif",
-                            "--html", tmp_path / "r.html")
+    code, _, stderr = _scan(
+        app,
+        data,
+        "--markdown",
+        comment,
+        "--sarif",
+        tmp_path / "r.sarif",
+        "--html",
+        tmp_path / "r.html",
+    )
     assert code == 1
     text = comment.read_text(encoding="utf-8")
     assert "### Upgrade plan (1 to write, 1 listed)" in text
-    assert "| <code>requests</code> | <code>2\\.19.1</code> | <b><code>2\\.31.0</code></b> " \
-           "upgrade |" in text
+    assert (
+        "| <code>requests</code> | <code>2\\.19.1</code> | <b><code>2\\.31.0</code></b> "
+        "upgrade |" in text
+    )
     assert "| <code>py</code> | <code>1\\.11.0</code> | unfixable |" in text
     assert "```diff\n--- a/requirements.txt\n+++ b/requirements.txt\n" in text
     assert "-requests==2.19.1\n+requests==2.31.0\n py==1.11.0\n```" in text
     assert "After the plan, 1 blocking finding(s) remain." in text
-    assert "upgrade plan: 1 upgrade(s): requests 2.19.1 -> 2.31.0; 1 package(s) it cannot " \
-           "fix (secgate fix prints the diff, --write applies it)" in stderr
+    assert (
+        "upgrade plan: 1 upgrade(s): requests 2.19.1 -> 2.31.0; 1 package(s) it cannot "
+        "fix (secgate fix prints the diff, --write applies it)" in stderr
+    )
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<section id="upgrades">' in html and "<td>2.31.0 (upgrade)</td>" in html
     assert "+requests==2.31.0" in html

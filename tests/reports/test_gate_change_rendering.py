@@ -15,11 +15,24 @@ HOSTILE = "x | <img src=x onerror=alert(1)> @octo/team \x1b[2J\u202e [link](http
 
 def result() -> ScanResult:
     review = PullRequestGate(
-        base="origin/main", commit="ab" * 20, on_weakening="block",
-        changes=[GateChange(file=".secgate.yml", setting=f"accept:{HOSTILE}", weakens=True,
-                            summary=f"acceptance added: ({HOSTILE})"),
-                 GateChange(file=".secgateignore", setting="ignore", weakens=False,
-                            summary="ignore patterns removed: docs/**")])
+        base="origin/main",
+        commit="ab" * 20,
+        on_weakening="block",
+        changes=[
+            GateChange(
+                file=".secgate.yml",
+                setting=f"accept:{HOSTILE}",
+                weakens=True,
+                summary=f"acceptance added: ({HOSTILE})",
+            ),
+            GateChange(
+                file=".secgateignore",
+                setting="ignore",
+                weakens=False,
+                summary="ignore patterns removed: docs/**",
+            ),
+        ],
+    )
     return hostile_result().model_copy(update={"pull_request": review})
 
 
@@ -30,8 +43,10 @@ def test_markdown_reports_escape_the_changes() -> None:
         section = text.split("### This pull request changes the gate", 1)[1].split("###", 1)[0]
         assert "<img" not in section and "\x1b" not in section and "[link](" not in section
         assert "x \\| &lt;img" in section
-        assert "- changes <code>.secgateignore</code> <code>ignore</code>: ignore patterns " \
-               "removed: docs/\\*\\*" in section
+        assert (
+            "- changes <code>.secgateignore</code> <code>ignore</code>: ignore patterns "
+            "removed: docs/\\*\\*" in section
+        )
 
 
 def test_html_and_terminal_escape_the_changes() -> None:
@@ -41,9 +56,14 @@ def test_html_and_terminal_escape_the_changes() -> None:
     assert section.count("<strong>weakens</strong>") == 1
     out = io.StringIO()
     print_summary(result(), out)
-    lines = [line for line in out.getvalue().splitlines() if "WEAKENS" in line or
-             "this pull request changes the gate" in line]
-    assert lines[0] == ("  this pull request changes the gate (judged by origin/main at "
-                        "abababababab; weakening changes block):")
+    lines = [
+        line
+        for line in out.getvalue().splitlines()
+        if "WEAKENS" in line or "this pull request changes the gate" in line
+    ]
+    assert lines[0] == (
+        "  this pull request changes the gate (judged by origin/main at "
+        "abababababab; weakening changes block):"
+    )
     assert "\x1b" not in lines[1] and "\u202e" not in lines[1]
     assert lines[1].startswith("    WEAKENS .secgate.yml accept:x | <img")

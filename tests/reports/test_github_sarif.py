@@ -22,10 +22,10 @@ def big() -> tuple[sarif_report.FittedSarif, dict[str, Any], ScanResult]:
     """30,000 findings, 27,000 of them from one tool (over the 25,000 per run), with odd paths
     and columns, and rule texts longer than GitHub allows."""
     findings = [make_finding(i, tool="bandit" if i < 27_000 else None) for i in range(30_000)]
-    findings[5].location = Location(path="/abs/src/app.py", start_line=3, start_column=0,
-                                    end_column=0)
-    findings[6].location = Location(path="./src/dot.py", start_line=4, start_column=5,
-                                    end_column=2)
+    findings[5].location = Location(
+        path="/abs/src/app.py", start_line=3, start_column=0, end_column=0
+    )
+    findings[6].location = Location(path="./src/dot.py", start_line=4, start_column=5, end_column=2)
     findings[7].rule_id = "LONG-RULE"
     findings[7].rule_name = "n" * 400
     findings[7].rule_description = "d" * 5000
@@ -63,8 +63,9 @@ def test_results_per_run_are_capped_keeping_the_most_severe_and_saying_so(big: A
     given = Counter(f.severity.value for f in result.findings if f.tool == "bandit")
     dropped = given["info"] - kept["info"]
     # only the least severe (info) findings were left out
-    assert {s: n for s, n in kept.items() if s != "info"} == \
-        {s: n for s, n in given.items() if s != "info"}
+    assert {s: n for s, n in kept.items() if s != "info"} == {
+        s: n for s, n in given.items() if s != "info"
+    }
     assert dropped == sum(given.values()) - sarif_report.MAX_RESULTS_PER_RUN > 0
     assert fitted.dropped == {"bandit": dropped}
     assert bandit["properties"]["secgate"]["dropped_results"] == dropped
@@ -95,8 +96,12 @@ def test_rules_texts_severity_tags_columns_and_uris_fit_github(big: Any) -> None
                 region = physical["region"]
                 assert region["startColumn"] >= 1 and region["endLine"] >= region["startLine"]
                 assert region.get("endColumn", 1) >= 1
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-            for run in doc["runs"] for r in run["results"] for loc in r.get("locations", [])}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for run in doc["runs"]
+        for r in run["results"]
+        for loc in r.get("locations", [])
+    }
     assert "abs/src/app.py" in uris
     assert "src/dot.py" in uris
 
@@ -109,7 +114,8 @@ def test_gzip_size_is_within_githubs_upload_limit(big: Any) -> None:
 
 
 def test_over_the_gzip_budget_the_least_severe_results_go_first(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     result = large_result(1_000)
     full = sarif_report.fit(result)
     monkeypatch.setattr(sarif_report, "GZIP_BUDGET", full.gzip_size // 2)
@@ -124,8 +130,9 @@ def test_over_the_gzip_budget_the_least_severe_results_go_first(
 def test_more_than_20_tools_keeps_the_20_most_severe_runs() -> None:
     findings = []
     for i in range(25):
-        finding = make_finding(i, tool="bandit",
-                               severity=Severity.CRITICAL if i < 3 else Severity.LOW)
+        finding = make_finding(
+            i, tool="bandit", severity=Severity.CRITICAL if i < 3 else Severity.LOW
+        )
         finding.tool = f"tool{i:02d}"
         findings.append(finding)
     fitted = sarif_report.fit(make_result(findings))

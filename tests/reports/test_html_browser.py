@@ -38,8 +38,14 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         try:
             yield browser
         finally:
@@ -50,8 +56,7 @@ def _shown(page: Any) -> int:
     return int(page.locator("#findings-table tbody tr.finding").count())
 
 
-def test_report_in_headless_chromium(browser: Any, report_file: Path,
-                                     artifacts_dir: Path) -> None:
+def test_report_in_headless_chromium(browser: Any, report_file: Path, artifacts_dir: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     requests: list[str] = []
@@ -134,7 +139,8 @@ def test_report_in_headless_chromium(browser: Any, report_file: Path,
     page.fill("#search", "CVE-2024-10003")
     page.locator("#findings-table tbody tr.finding").first.click()
     hrefs = page.locator("#findings-table tr.details a").evaluate_all(
-        "links => links.map(a => a.href)")
+        "links => links.map(a => a.href)"
+    )
     assert "https://nvd.nist.gov/vuln/detail/CVE-2024-10003" in hrefs
     assert any(h.startswith("https://github.com/advisories/GHSA-") for h in hrefs)
     page.fill("#search", "")
@@ -147,20 +153,30 @@ def test_report_in_headless_chromium(browser: Any, report_file: Path,
 
 
 def test_known_exploited_findings_and_advisory_dates_in_chromium(
-        browser: Any, tmp_path: Path, artifacts_dir: Path) -> None:
+    browser: Any, tmp_path: Path, artifacts_dir: Path
+) -> None:
     from secgate.model import AdvisorySnapshot, EpssStatus, KevStatus
 
     findings = [make_finding(i, tool="pip-audit") for i in range(10)]
-    findings[3].kev = KevStatus(listed=True, cve="CVE-2022-33891", date_added="2023-03-07",
-                                due_date="2023-03-28")
-    findings[3].epss = EpssStatus(score=0.938, percentile=0.998, cve="CVE-2022-33891",
-                                  date="2025-08-25")
+    findings[3].kev = KevStatus(
+        listed=True, cve="CVE-2022-33891", date_added="2023-03-07", due_date="2023-03-28"
+    )
+    findings[3].epss = EpssStatus(
+        score=0.938, percentile=0.998, cve="CVE-2022-33891", date="2025-08-25"
+    )
     for other in findings[4:]:
         other.kev = KevStatus(listed=False)
     result = make_result(findings)
-    result.advisories = [AdvisorySnapshot(kind="osv", source="advisory-database/vulns",
-                                          sha256="0" * 64, records=2661, date="2024-10-10",
-                                          imported_at="2026-12-01T00:00:00Z")]
+    result.advisories = [
+        AdvisorySnapshot(
+            kind="osv",
+            source="advisory-database/vulns",
+            sha256="0" * 64,
+            records=2661,
+            date="2024-10-10",
+            imported_at="2026-12-01T00:00:00Z",
+        )
+    ]
     path = tmp_path / "kev.html"
     path.write_text(html.render(result), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 900})

@@ -32,29 +32,44 @@ def test_schema_lists_exactly_the_model_fields(schema: dict[str, Any]) -> None:
     run = set(schema["$defs"]["run"]["properties"])
     assert run == set(ScannerRun.model_fields) - {"duration", "started_at"}
     assert set(schema["properties"]) == set(json_report.to_dict(hostile_result())) | {
-        "pull_request", "upgrades"}  # present in pull-request mode, when something blocks
+        "pull_request",
+        "upgrades",
+    }  # present in pull-request mode, when something blocks
     assert set(json_report.to_dict(pull_request_result())) == set(schema["properties"]) - {
-        "upgrades"}
+        "upgrades"
+    }
     pull = schema["$defs"]["pull_request"]
     assert set(pull["properties"]) == set(PullRequestGate.model_fields)
-    assert set(pull["properties"]["changes"]["items"]["properties"]) == \
-        set(GateChange.model_fields)
+    assert set(pull["properties"]["changes"]["items"]["properties"]) == set(GateChange.model_fields)
     assert schema["properties"]["schema"]["const"] == json_report.SCHEMA_ID
 
 
 def pull_request_result() -> ScanResult:
     """A hostile result as pull-request mode reports it, with a change of each kind."""
-    changes = [GateChange(file=".secgateignore", setting="ignore", weakens=True,
-                          summary="new ignore pattern '**<script>|': findings left out"),
-               GateChange(file=".secgate.yml", setting="fail_on", weakens=False,
-                          summary="fail_on lowered from high to low: the gate blocks on more")]
-    review = PullRequestGate(base="origin/main", commit="0123456789abcdef" * 2 + "01234567",
-                             on_weakening="warn", changes=changes)
+    changes = [
+        GateChange(
+            file=".secgateignore",
+            setting="ignore",
+            weakens=True,
+            summary="new ignore pattern '**<script>|': findings left out",
+        ),
+        GateChange(
+            file=".secgate.yml",
+            setting="fail_on",
+            weakens=False,
+            summary="fail_on lowered from high to low: the gate blocks on more",
+        ),
+    ]
+    review = PullRequestGate(
+        base="origin/main",
+        commit="0123456789abcdef" * 2 + "01234567",
+        on_weakening="warn",
+        changes=changes,
+    )
     return hostile_result().model_copy(update={"pull_request": review})
 
 
-@pytest.mark.parametrize("make", [hostile_result, lambda: large_result(300),
-                                  pull_request_result])
+@pytest.mark.parametrize("make", [hostile_result, lambda: large_result(300), pull_request_result])
 def test_generated_reports_validate(schema: dict[str, Any], make: Any) -> None:
     doc = json.loads(json_report.render(make()))
     jsonschema.Draft202012Validator(schema).validate(doc)
@@ -63,11 +78,19 @@ def test_generated_reports_validate(schema: dict[str, Any], make: Any) -> None:
 def test_a_real_multi_tool_report_validates(schema: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     done = run_secgate(
-        "scan", "-q", "--json", out,
-        "--input", FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif",
-        "--input", FIXTURES / "semgrep" / "1.185.0" / "vulnerable-app.json",
-        "--input", FIXTURES / "gitleaks" / "8.30.1" / "git.json",
-        "--input", FIXTURES / "trivy" / "0.76.0" / "fs-secret-license-misconfig.json")
+        "scan",
+        "-q",
+        "--json",
+        out,
+        "--input",
+        FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif",
+        "--input",
+        FIXTURES / "semgrep" / "1.185.0" / "vulnerable-app.json",
+        "--input",
+        FIXTURES / "gitleaks" / "8.30.1" / "git.json",
+        "--input",
+        FIXTURES / "trivy" / "0.76.0" / "fs-secret-license-misconfig.json",
+    )
     assert done.returncode == 1, done.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(doc)

@@ -14,8 +14,14 @@ from tests.support.paths import FIXTURES
 from tests.support.sarif_validation import validate_sarif
 
 BANDIT_SARIF = FIXTURES / "bandit" / "1.9.4" / "vulnerable-app.sarif"
-FILES = ["report.sarif", "report.json", "report.html", "report.md", "summary.md",
-         "report.junit.xml"]
+FILES = [
+    "report.sarif",
+    "report.json",
+    "report.html",
+    "report.md",
+    "summary.md",
+    "report.junit.xml",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,22 +52,35 @@ def test_report_from_saved_sarif_renders_the_same_files(scanned: Path, tmp_path:
 
 
 def test_report_writes_single_files_and_standard_output(scanned: Path, tmp_path: Path) -> None:
-    done = run_secgate("report", "--from", scanned / "report.sarif", "--html",
-                       tmp_path / "r.html", "--junit", tmp_path / "r.xml", "--markdown", "-")
+    done = run_secgate(
+        "report",
+        "--from",
+        scanned / "report.sarif",
+        "--html",
+        tmp_path / "r.html",
+        "--junit",
+        tmp_path / "r.xml",
+        "--markdown",
+        "-",
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines()[1] == "<!-- secgate-report -->"
     assert (tmp_path / "r.html").is_file() and (tmp_path / "r.xml").is_file()
     assert not (tmp_path / "r.json").exists()
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda d: d / "missing.sarif", "no such file"),
-    (lambda d: _write(d / "bad.sarif", "{not json"), "malformed JSON"),
-    (lambda d: BANDIT_SARIF, "not a SARIF file written by secgate"),
-    (lambda d: _write(d / "list.sarif", "[1, 2]"), "not a SARIF log"),
-])
-def test_report_input_errors_exit_2_naming_the_file(tmp_path: Path, make: object,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.sarif", "no such file"),
+        (lambda d: _write(d / "bad.sarif", "{not json"), "malformed JSON"),
+        (lambda d: BANDIT_SARIF, "not a SARIF file written by secgate"),
+        (lambda d: _write(d / "list.sarif", "[1, 2]"), "not a SARIF log"),
+    ],
+)
+def test_report_input_errors_exit_2_naming_the_file(
+    tmp_path: Path, make: object, message: str
+) -> None:
     path = make(tmp_path)  # type: ignore[operator]
     done = run_secgate("report", "--from", path, "--html", tmp_path / "x.html")
     assert done.returncode == 2
@@ -119,13 +138,24 @@ def test_every_report_format_has_a_renderer_a_file_name_and_an_option() -> None:
 
 def test_html_lists_a_real_policy_acceptance_with_its_expiry(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yml"
-    policy.write_text("version: 1\nfail_on: high\naccept:\n  - rule: B324\n"
-                      "    reason: \"legacy <hash> | cache keys only\"\n"
-                      "    expires: 2027-01-31\n    approved_by: security-team\n",
-                      encoding="utf-8")
+    policy.write_text(
+        "version: 1\nfail_on: high\naccept:\n  - rule: B324\n"
+        '    reason: "legacy <hash> | cache keys only"\n'
+        "    expires: 2027-01-31\n    approved_by: security-team\n",
+        encoding="utf-8",
+    )
     page = tmp_path / "report.html"
-    done = run_secgate("scan", "--input", BANDIT_SARIF, "--policy", policy, "--html", page, "-q",
-                       env={"SECGATE_TODAY": "2026-11-27"})
+    done = run_secgate(
+        "scan",
+        "--input",
+        BANDIT_SARIF,
+        "--policy",
+        policy,
+        "--html",
+        page,
+        "-q",
+        env={"SECGATE_TODAY": "2026-11-27"},
+    )
     assert done.returncode == 1, done.stderr
     text = page.read_text(encoding="utf-8")
     accepted = text.split('id="accepted"', 1)[1].split("</section>", 1)[0]

@@ -39,15 +39,17 @@ def _odd_result() -> ScanResult:
     findings = [make_finding(i) for i in range(60)]
     findings[1].baseline = None
     findings[2].location = None
-    findings[3].sources = [Source(tool="bandit", rule_id="B1\x07"),
-                           Source(tool="semgrep", rule_id="py.x"),
-                           Source(tool="bandit", rule_id="B2")]
+    findings[3].sources = [
+        Source(tool="bandit", rule_id="B1\x07"),
+        Source(tool="semgrep", rule_id="py.x"),
+        Source(tool="bandit", rule_id="B2"),
+    ]
     findings[4].sources = []
     findings[5].suppression = Suppression(kind=SuppressionKind.INLINE, justification="ok\x1b")
-    findings[6].decision = Decision(action=Action.IGNORE, decided_by="accept:3",
-                                    reason="accepted (expires 2027-02-28)")
-    findings[7].decision = Decision(action=Action.IGNORE, decided_by="suppression",
-                                    reason="nosec")
+    findings[6].decision = Decision(
+        action=Action.IGNORE, decided_by="accept:3", reason="accepted (expires 2027-02-28)"
+    )
+    findings[7].decision = Decision(action=Action.IGNORE, decided_by="suppression", reason="nosec")
     findings[8].score = 0.00005
     findings[18].score = 0.0
     findings[19].score = -0.0  # (allowed: -0.0 >= 0) written as the json module writes it
@@ -61,10 +63,16 @@ def _odd_result() -> ScanResult:
     findings[15].location = Location(path="a.py")
     findings[16].message = "emoji \U0001f600 and \u2028 line separator & <b>"
     findings[17].tool = "trivy"
-    findings[23].kev = KevStatus(listed=True, cve="CVE-2022-33891", date_added="2023-03-07",
-                                 due_date="2023-03-28", ransomware=True)
-    findings[23].epss = EpssStatus(score=0.938, percentile=0.998, cve="CVE-2022-33891",
-                                   date="2025-08-25")
+    findings[23].kev = KevStatus(
+        listed=True,
+        cve="CVE-2022-33891",
+        date_added="2023-03-07",
+        due_date="2023-03-28",
+        ransomware=True,
+    )
+    findings[23].epss = EpssStatus(
+        score=0.938, percentile=0.998, cve="CVE-2022-33891", date="2025-08-25"
+    )
     findings[24].kev = KevStatus(listed=False)
     findings[25].epss = EpssStatus(score=0.0031, percentile=0.54, cve="CVE-2022-42969")
     for i in (20, 21, 22):  # exact ties in every field the order looks at
@@ -85,8 +93,9 @@ def test_html_rows_are_every_finding_in_report_order(sample: Any) -> None:
     embedded = page.split(_PAGE_DATA, 1)[1].split("</script>", 1)[0]
     rows = json.loads(embedded)["findings"]
     ordered = presentation.report_order(result)
-    assert [(row["rule"], row.get("fp"), row["sc"]) for row in rows] == \
-        [(presentation.clean(f.rule_id), f.fingerprint or None, f.score) for f in ordered]
+    assert [(row["rule"], row.get("fp"), row["sc"]) for row in rows] == [
+        (presentation.clean(f.rule_id), f.fingerprint or None, f.score) for f in ordered
+    ]
     assert "<" not in embedded and ">" not in embedded and "&" not in embedded
     assert "\u2028" not in embedded and "\u2029" not in embedded
 
@@ -97,24 +106,33 @@ def test_overview_counts_equal_counting_every_finding(sample: Any) -> None:
     findings = result.findings
     overview = presentation.Overview(findings)
     severities = Counter(f.severity.value for f in findings)
-    assert overview.counts("severity") == {s.value: severities[s.value] for s in Severity
-                                           if severities[s.value]}
-    assert overview.counts("category") == dict(sorted(Counter(
-        f.category.value for f in findings).items()))
-    assert overview.counts("tool") == dict(sorted(Counter(
-        t for f in findings for t in f.source_tools).items()))
+    assert overview.counts("severity") == {
+        s.value: severities[s.value] for s in Severity if severities[s.value]
+    }
+    assert overview.counts("category") == dict(
+        sorted(Counter(f.category.value for f in findings).items())
+    )
+    assert overview.counts("tool") == dict(
+        sorted(Counter(t for f in findings for t in f.source_tools).items())
+    )
     actions = Counter(presentation.action_of(f) for f in findings)
-    assert overview.counts("action") == {a: actions[a] for a in presentation.DECISION_ORDER
-                                         if actions[a]}
-    assert (overview.new, overview.existing, overview.unknown_baseline) == \
-        presentation.new_existing(findings)
+    assert overview.counts("action") == {
+        a: actions[a] for a in presentation.DECISION_ORDER if actions[a]
+    }
+    assert (
+        overview.new,
+        overview.existing,
+        overview.unknown_baseline,
+    ) == presentation.new_existing(findings)
     assert overview.accepted == sum(1 for f in findings if presentation.is_accepted(f))
-    assert overview.suppressed == sum(1 for f in findings if f.decision is not None
-                                      and f.decision.decided_by == "suppression")
+    assert overview.suppressed == sum(
+        1 for f in findings if f.decision is not None and f.decision.decided_by == "suppression"
+    )
     for state in ("new", "existing"):
         counts = Counter(f.severity.value for f in findings if f.baseline == state)
-        assert overview.severity_counts(state) == {s.value: counts[s.value] for s in Severity
-                                                   if counts[s.value]}
+        assert overview.severity_counts(state) == {
+            s.value: counts[s.value] for s in Severity if counts[s.value]
+        }
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -123,8 +141,10 @@ def test_overview_order_is_report_order(sample: Any) -> None:
     ordered = presentation.report_order(result)
     overview = presentation.Overview(result.findings)
     assert overview.order == ordered
-    by_old_key = sorted(result.findings, key=lambda f: (
-        presentation.DECISION_ORDER.index(presentation.action_of(f)), f.sort_key()))
+    by_old_key = sorted(
+        result.findings,
+        key=lambda f: (presentation.DECISION_ORDER.index(presentation.action_of(f)), f.sort_key()),
+    )
     assert ordered == by_old_key
 
 
@@ -136,8 +156,11 @@ def test_annotations_are_the_first_of_each_kind_in_sort_key_order() -> None:
     kinds = {Action.BLOCK: "error", Action.WARN: "warning"}
     emitted = {"error": 0, "warning": 0}
     expected = []
-    candidates = [f for f in sorted(result.findings, key=Finding.sort_key)
-                  if f.decision is not None and f.decision.action in kinds]
+    candidates = [
+        f
+        for f in sorted(result.findings, key=Finding.sort_key)
+        if f.decision is not None and f.decision.action in kinds
+    ]
     for finding in candidates:
         assert finding.decision is not None
         kind = kinds[finding.decision.action]

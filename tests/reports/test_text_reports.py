@@ -78,24 +78,29 @@ def test_comment_escapes_every_hostile_string() -> None:
     assert "[link](javascript" not in text
     assert "\x00" not in text and "\x1b" not in text
     # each finding row has exactly its 6 cells: no scanner "|" split one
-    rows = [line for line in text.splitlines()
-            if line.startswith("| ") and re.search(r" \| (block|warn|pass|ignore) \| ", line)]
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| ") and re.search(r" \| (block|warn|pass|ignore) \| ", line)
+    ]
     assert len(rows) == len(HOSTILE) + 1
     for line in rows:
         cells = re.split(r"(?<!\\)\|", line)
         assert len(cells) == 8, line
 
 
-def test_comment_is_capped_at_65000_characters_for_10000_findings(
-        ten_thousand: ScanResult) -> None:
+def test_comment_is_capped_at_65000_characters_for_10000_findings(ten_thousand: ScanResult) -> None:
     started = time.perf_counter()
     text = pr_comment.render(ten_thousand)
     assert time.perf_counter() - started < 5
     assert len(text) <= pr_comment.MAX_CHARS
     more = re.search(r"… and (\d+) more finding\(s\)", text)
     assert more is not None
-    shown = sum(1 for line in text.splitlines() if line.startswith("| ") and (
-        "block |" in line or "warn |" in line or "pass |" in line))
+    shown = sum(
+        1
+        for line in text.splitlines()
+        if line.startswith("| ") and ("block |" in line or "warn |" in line or "pass |" in line)
+    )
     assert shown + int(more.group(1)) == 10_000
     assert text.splitlines()[1] == pr_comment.COMMENT_MARKER
     assert text.rstrip().endswith("</sub>")
@@ -127,8 +132,9 @@ def test_summary_escapes_hostile_strings_and_lists_runs() -> None:
 def test_summary_is_appended_to_the_step_summary_file(tmp_path: Path) -> None:
     target = tmp_path / "step_summary.md"
     target.write_text("earlier step\n", encoding="utf-8")
-    assert job_summary.append_to_step_summary(hostile_result(),
-                                             {"GITHUB_STEP_SUMMARY": str(target)})
+    assert job_summary.append_to_step_summary(
+        hostile_result(), {"GITHUB_STEP_SUMMARY": str(target)}
+    )
     text = target.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n## ")
     assert not job_summary.append_to_step_summary(hostile_result(), {})
@@ -174,8 +180,7 @@ def test_html_for_10000_findings_is_fast_and_pages_its_rows(ten_thousand: ScanRe
 # -- annotations ------------------------------------------------------------------------------
 
 
-def test_annotations_most_severe_first_within_the_per_step_caps(
-        ten_thousand: ScanResult) -> None:
+def test_annotations_most_severe_first_within_the_per_step_caps(ten_thousand: ScanResult) -> None:
     lines = annotations.lines(ten_thousand)
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
@@ -224,13 +229,17 @@ def test_junit_is_valid_xml_with_one_case_per_blocking_or_warning_finding() -> N
 
 def test_junit_holds_hostile_strings_as_text() -> None:
     result = hostile_result()
-    result.findings[0].decision = Decision(action=Action.WARN, decided_by="rule:x]]>",
-                                           reason="]]> <![CDATA[ \x01 \x1b")
+    result.findings[0].decision = Decision(
+        action=Action.WARN, decided_by="rule:x]]>", reason="]]> <![CDATA[ \x01 \x1b"
+    )
     text = junit.render(result)
     # it parses: control characters are gone, markup is escaped
     root = ET.fromstring(text)  # noqa: S314 - our own output
-    messages = " ".join((el.get("message") or "") + (el.text or "")
-                        for el in root.iter() if el.tag in {"failure", "skipped", "error"})
+    messages = " ".join(
+        (el.get("message") or "") + (el.text or "")
+        for el in root.iter()
+        if el.tag in {"failure", "skipped", "error"}
+    )
     assert XSS in messages
     assert "<img" not in text
     assert "\x00" not in text and "\x1b" not in text and "\x01" not in text

@@ -46,8 +46,9 @@ def _rebuild(cls: type, data: dict[str, Any]) -> Any:
 def _varied_findings() -> list[Any]:
     findings = [make_finding(i) for i in range(40)]
     findings[1].location = None
-    findings[2].location = Location(path="a b/ü.py", start_line=4, end_line=2, start_column=7,
-                                    end_column=3, snippet="x = 1")
+    findings[2].location = Location(
+        path="a b/ü.py", start_line=4, end_line=2, start_column=7, end_column=3, snippet="x = 1"
+    )
     findings[3].location = Location(path="x.py", start_line=0)
     findings[4].suppression = Suppression(kind=SuppressionKind.INLINE, justification="ok")
     findings[5].suppression = Suppression(kind=SuppressionKind.EXTERNAL)
@@ -77,7 +78,7 @@ def test_results_are_what_sarif_om_objects_give() -> None:
 def test_compact_sarif_is_the_json_of_its_data() -> None:
     findings = [make_finding(i) for i in range(sarif_report.INDENT_MAX_RESULTS + 500)]
     for i, finding in enumerate(findings[:300]):
-        finding.message = ["\x00\x1f\x7f é ☃ 𝄞 \"q\" \\ /", "", "\u2028", "x" * 9000][i % 4]
+        finding.message = ['\x00\x1f\x7f é ☃ 𝄞 "q" \\ /', "", "\u2028", "x" * 9000][i % 4]
         finding.properties = {"n": {"deep": [1, 2.5, "s", True, {"k": "v"}]}, "e": {}, "l": []}
         finding.score = [0.0, 7.25, 9.999999999999998, 1e-4, -0.0][i % 5]
     findings[300].package = Package(name="p", version="1", fixed_versions=["2.0"])
@@ -96,7 +97,7 @@ def test_dumps_writes_what_orjson_refuses_with_the_json_module(indent: bool) -> 
     text = "".join(map(chr, range(0x3000))) + "𝄞\u2028\ufeff"
     docs: list[Any] = [
         {"a": [], "b": {}, "c": [1, {"d": 2.5, "e": None, "f": True}], "g": text},
-        {"f": [0.0, -0.0, 1e-4, 1e16, 1e22, 123456789.125, 2**63 - 1, -2**63]},
+        {"f": [0.0, -0.0, 1e-4, 1e16, 1e22, 123456789.125, 2**63 - 1, -(2**63)]},
         {"big": 2**70},  # orjson refuses it: the json module writes it
         {1: "a key that is no string"},
         {"x": 5e-05},

@@ -32,57 +32,114 @@ from tests.support.sarif_validation import validate_sarif
 
 
 def _result(findings: list[Finding], runs: list[ScannerRun]) -> ScanResult:
-    return ScanResult(findings=findings, runs=runs, policy="builtin:default",
-                      secgate_version="0.1.0",
-                      verdict=Verdict(status=VerdictStatus.BLOCK, reasons=["1 finding(s) block"],
-                                      counts={"block": 1}))
+    return ScanResult(
+        findings=findings,
+        runs=runs,
+        policy="builtin:default",
+        secgate_version="0.1.0",
+        verdict=Verdict(
+            status=VerdictStatus.BLOCK, reasons=["1 finding(s) block"], counts={"block": 1}
+        ),
+    )
 
 
 def _sample_findings() -> list[Finding]:
     code = Finding(
-        tool="bandit", tool_version="1.9.4", rule_id="B602", rule_name="subprocess_popen_with_shell_equals_true",
-        rule_description="subprocess call with shell=True", help_uri="https://example.invalid/b602",
-        category=Category.SAST, severity=Severity.HIGH, score=8.0, level=Level.ERROR,
-        confidence="high", message="subprocess call with shell=True identified | `tick` <b>",
-        location=Location(path="app/commands.py", start_line=12, end_line=12, start_column=5,
-                          end_column=40, snippet="subprocess.call(cmd, shell=True)"),
-        cwes=["CWE-78"], fingerprint="f" * 32, line_hash="abc:1",
-        sources=[Source(tool="bandit", rule_id="B602"),
-                 Source(tool="semgrep", rule_id="python-subprocess-shell-true")],
+        tool="bandit",
+        tool_version="1.9.4",
+        rule_id="B602",
+        rule_name="subprocess_popen_with_shell_equals_true",
+        rule_description="subprocess call with shell=True",
+        help_uri="https://example.invalid/b602",
+        category=Category.SAST,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        confidence="high",
+        message="subprocess call with shell=True identified | `tick` <b>",
+        location=Location(
+            path="app/commands.py",
+            start_line=12,
+            end_line=12,
+            start_column=5,
+            end_column=40,
+            snippet="subprocess.call(cmd, shell=True)",
+        ),
+        cwes=["CWE-78"],
+        fingerprint="f" * 32,
+        line_hash="abc:1",
+        sources=[
+            Source(tool="bandit", rule_id="B602"),
+            Source(tool="semgrep", rule_id="python-subprocess-shell-true"),
+        ],
         decision=Decision(action=Action.BLOCK, decided_by="threshold", reason="high >= high"),
-        baseline="new", properties={"more_info": "x"},
+        baseline="new",
+        properties={"more_info": "x"},
     )
     dep = Finding(
-        tool="pip-audit", rule_id="PYSEC-2018-28", category=Category.DEPENDENCY,
-        severity=Severity.MEDIUM, score=6.1, level=Level.WARNING,
+        tool="pip-audit",
+        rule_id="PYSEC-2018-28",
+        category=Category.DEPENDENCY,
+        severity=Severity.MEDIUM,
+        score=6.1,
+        level=Level.WARNING,
         message="requests 2.19.0 is vulnerable",
         location=Location(path="requirements.txt"),
-        package=Package(name="requests", version="2.19.0", ecosystem="pypi",
-                        purl="pkg:pypi/requests@2.19.0", fixed_versions=["2.20.0"]),
-        vulnerability=Vulnerability(id="PYSEC-2018-28",
-                                    aliases=["CVE-2018-18074", "GHSA-x84v-xcm2-53pg"]),
+        package=Package(
+            name="requests",
+            version="2.19.0",
+            ecosystem="pypi",
+            purl="pkg:pypi/requests@2.19.0",
+            fixed_versions=["2.20.0"],
+        ),
+        vulnerability=Vulnerability(
+            id="PYSEC-2018-28", aliases=["CVE-2018-18074", "GHSA-x84v-xcm2-53pg"]
+        ),
         suppression=Suppression(kind=SuppressionKind.EXTERNAL, justification="reviewed"),
     )
     secret = Finding(
-        tool="gitleaks", rule_id="aws-access-token", category=Category.SECRET,
-        severity=Severity.HIGH, score=8.0, level=Level.ERROR, message="AWS key",
+        tool="gitleaks",
+        rule_id="aws-access-token",
+        category=Category.SECRET,
+        severity=Severity.HIGH,
+        score=8.0,
+        level=Level.ERROR,
+        message="AWS key",
         location=Location(path="config/my settings.py", start_line=3, snippet="KEY = 'AKIA…XY'"),
         secret=make_secret("AKIA" + "Z" * 14 + "XY", kind="aws-access-token"),
     )
     lic = Finding(
-        tool="pip-licenses", rule_id="license", category=Category.LICENSE,
-        severity=Severity.INFO, score=0.0, level=Level.NOTE, message="GPL",
-        package=Package(name="foo", version="1.0"), license=License(raw="GPLv3", spdx=None),
+        tool="pip-licenses",
+        rule_id="license",
+        category=Category.LICENSE,
+        severity=Severity.INFO,
+        score=0.0,
+        level=Level.NOTE,
+        message="GPL",
+        package=Package(name="foo", version="1.0"),
+        license=License(raw="GPLv3", spdx=None),
     )
     return [code, dep, secret, lic]
 
 
 def _runs() -> list[ScannerRun]:
     return [
-        ScannerRun(tool="bandit", version="1.9.4", command=["bandit", "-r", "."],
-                   status=RunStatus.OK, exit_code=1, duration=1.5, finding_count=1),
-        ScannerRun(tool="gitleaks", status=RunStatus.FAILED, exit_code=2,
-                   error="exited with code 2: boom", command=["gitleaks", "dir", "."]),
+        ScannerRun(
+            tool="bandit",
+            version="1.9.4",
+            command=["bandit", "-r", "."],
+            status=RunStatus.OK,
+            exit_code=1,
+            duration=1.5,
+            finding_count=1,
+        ),
+        ScannerRun(
+            tool="gitleaks",
+            status=RunStatus.FAILED,
+            exit_code=2,
+            error="exited with code 2: boom",
+            command=["gitleaks", "dir", "."],
+        ),
         ScannerRun(tool="trivy", status=RunStatus.TIMED_OUT, error="timed out after 5 s"),
     ]
 
@@ -133,17 +190,24 @@ def test_output_is_deterministic() -> None:
 
 def test_uri_with_space_round_trips() -> None:
     doc = writer.to_dict(_result(_sample_findings(), []))
-    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for run in doc["runs"] for r in run["results"] if r.get("locations")]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for run in doc["runs"]
+        for r in run["results"]
+        if r.get("locations")
+    ]
     assert "config/my%20settings.py" in uris
     paths = {f.path for f in reader.read_findings(doc)}
     assert "config/my settings.py" in paths
 
 
 def _view_level(result: dict, rule: dict | None = None, overrides: list | None = None) -> Level:
-    run = {"tool": {"driver": {"name": "x", "rules": [rule] if rule else []}},
-           "invocations": [{"executionSuccessful": True,
-                            "ruleConfigurationOverrides": overrides or []}]}
+    run = {
+        "tool": {"driver": {"name": "x", "rules": [rule] if rule else []}},
+        "invocations": [
+            {"executionSuccessful": True, "ruleConfigurationOverrides": overrides or []}
+        ],
+    }
     view = reader.ResultView(run=run, result=result, rule=rule or {}, tool="x", tool_version=None)
     return reader.effective_level(view)
 
@@ -162,19 +226,47 @@ def test_generic_sarif_several_runs_no_locations_kinds_and_suppressions() -> Non
     doc = {
         "version": "2.1.0",
         "runs": [
-            {"tool": {"driver": {"name": "CodeQL", "rules": [
-                {"id": "py/sql", "properties": {"security-severity": "9.1",
-                                                 "tags": ["security", "external/cwe/cwe-089"]}}]}},
-             "results": [
-                 {"ruleId": "py/sql", "ruleIndex": 0, "message": {"text": "SQL"},
-                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"},
-                                                      "region": {"startLine": 3}}}]},
-                 {"ruleId": "py/sql", "kind": "pass", "message": {"text": "fine"}},
-                 {"ruleId": "py/sql", "message": {"text": "suppressed"},
-                  "suppressions": [{"kind": "inSource", "justification": "test"}]},
-             ]},
-            {"tool": {"driver": {"name": "Other Scanner"}},
-             "results": [{"ruleId": "X1", "kind": "review", "message": {"text": "no location"}}]},
+            {
+                "tool": {
+                    "driver": {
+                        "name": "CodeQL",
+                        "rules": [
+                            {
+                                "id": "py/sql",
+                                "properties": {
+                                    "security-severity": "9.1",
+                                    "tags": ["security", "external/cwe/cwe-089"],
+                                },
+                            }
+                        ],
+                    }
+                },
+                "results": [
+                    {
+                        "ruleId": "py/sql",
+                        "ruleIndex": 0,
+                        "message": {"text": "SQL"},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": "a.py"},
+                                    "region": {"startLine": 3},
+                                }
+                            }
+                        ],
+                    },
+                    {"ruleId": "py/sql", "kind": "pass", "message": {"text": "fine"}},
+                    {
+                        "ruleId": "py/sql",
+                        "message": {"text": "suppressed"},
+                        "suppressions": [{"kind": "inSource", "justification": "test"}],
+                    },
+                ],
+            },
+            {
+                "tool": {"driver": {"name": "Other Scanner"}},
+                "results": [{"ruleId": "X1", "kind": "review", "message": {"text": "no location"}}],
+            },
         ],
     }
     findings = reader.read_findings(doc)

@@ -37,8 +37,9 @@ def cache(tmp_path: Path) -> ResultCache:
     return ResultCache(tmp_path / "cache")
 
 
-def keys(target: Path, cache: ResultCache, settings: dict[str, Any] | None = None
-         ) -> dict[str, str | None]:
+def keys(
+    target: Path, cache: ResultCache, settings: dict[str, Any] | None = None
+) -> dict[str, str | None]:
     options = RunOptions(target=target.resolve(), settings=settings or {})
     inputs = TreeInputs(options.target)
     return {name: cache.plan(registry.get(name), options, inputs).key for name in SCANNERS}
@@ -133,8 +134,11 @@ def bandit_wrapper(tmp_path: Path) -> Iterator[Path]:
 
 
 def write_wrapper(wrapper: Path, real: str, version: str) -> None:
-    wrapper.write_text(f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "bandit {version}"; '
-                       f'exit 0; fi\nexec {real} "$@"\n', encoding="utf-8")
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "bandit {version}"; '
+        f'exit 0; fi\nexec {real} "$@"\n',
+        encoding="utf-8",
+    )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
 
 
@@ -143,13 +147,15 @@ def test_tool_version(target: Path, cache: ResultCache, bandit_wrapper: Path) ->
     write_wrapper(bandit_wrapper, require_tool("bandit"), "1.9.5-patched")
     os.utime(bandit_wrapper, ns=(0, 1_000_000_000))  # a new program file: version read again
     assert changed(before, keys(target, cache)) == {"bandit"}
-    done = subprocess.run([str(bandit_wrapper), "--version"], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [str(bandit_wrapper), "--version"], capture_output=True, text=True, check=True
+    )
     assert "1.9.5-patched" in done.stdout
 
 
-def test_secret_salt_changes_every_key(target: Path, cache: ResultCache,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_salt_changes_every_key(
+    target: Path, cache: ResultCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = keys(target, cache)
     monkeypatch.setenv("SECGATE_SECRET_SALT", "another-salt")
     assert changed(before, keys(target, cache)) == set(SCANNERS)
@@ -168,7 +174,6 @@ def test_not_a_git_repository(tmp_path: Path, cache: ResultCache) -> None:
     assert changed(before, keys(target, cache)) == set()
     (target / "app" / "a.py").write_text("x = 2\n", encoding="utf-8")
     assert changed(before, keys(target, cache)) == {"bandit", "gitleaks"}
-
 
 
 def test_installed_environment(tmp_path: Path, cache: ResultCache) -> None:

@@ -28,8 +28,7 @@ def _tools() -> None:
 
 def scan(target: Path, *extra: str, cache_dir: Path | None = None) -> dict[str, Any]:
     """Scan with the cache on, in ``cache_dir`` (default: ``cache`` beside the target)."""
-    env = {"SECGATE_NO_CACHE": "0",
-           "SECGATE_CACHE_DIR": str(cache_dir or target.parent / "cache")}
+    env = {"SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(cache_dir or target.parent / "cache")}
     done = run_secgate("scan", target, *SCAN_ARGS, "--json", "-", "--quiet", *extra, env=env)
     assert done.returncode in (0, 1, 3), done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
@@ -50,8 +49,7 @@ def comparable(report: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any],
-                                                              dict[str, Any]]:
+def warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
     """A project scanned twice: cold, then warm with nothing changed."""
     target = make_target(tmp_path_factory.mktemp("warm") / "project")
     cold = scan(target)
@@ -60,7 +58,8 @@ def warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
 
 
 def test_unchanged_tree_reuses_every_result(
-        warmed: tuple[Path, dict[str, Any], dict[str, Any]]) -> None:
+    warmed: tuple[Path, dict[str, Any], dict[str, Any]],
+) -> None:
     _, cold, warm = warmed
     assert origins(cold) == dict.fromkeys(SCANNERS, "run")
     assert origins(warm) == dict.fromkeys(SCANNERS, "cache")
@@ -138,22 +137,38 @@ for p, (out, err) in zip(procs, outs):
 def test_two_concurrent_scans(tmp_path: Path) -> None:
     target = make_target(tmp_path / "project")
     cache_dir = tmp_path / "cache"
-    secgate = [sys.executable, "-m", "secgate", "scan", str(target), *SCAN_ARGS, "--quiet",
-               "--json", str(tmp_path / "ignored.json")]
+    secgate = [
+        sys.executable,
+        "-m",
+        "secgate",
+        "scan",
+        str(target),
+        *SCAN_ARGS,
+        "--quiet",
+        "--json",
+        str(tmp_path / "ignored.json"),
+    ]
     import os
 
     env = {**os.environ, "SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(cache_dir)}
-    done = subprocess.run([sys.executable, "-c", CONCURRENT, *secgate], env=env,
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT, *secgate],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     codes = done.stdout.split()
     assert len(codes) == 2 and codes[0] == codes[1] and codes[0] in ("0", "1", "3")
     cache = ResultCache(cache_dir)
     assert len(cache.entries()) == len(SCANNERS)
     assert not list((cache_dir / "entries").glob(".tmp-*"))  # no half-written file left
     for path in cache.entries():
-        outcome, _ = cache.load(path.name.removesuffix(".entry"),
-                                json.loads(zlib.decompress(path.read_bytes().partition(
-                                    b"\n")[2]))["tool"])
+        outcome, _ = cache.load(
+            path.name.removesuffix(".entry"),
+            json.loads(zlib.decompress(path.read_bytes().partition(b"\n")[2]))["tool"],
+        )
         assert outcome is not None, f"{path.name} does not read back"
     assert origins(scan(target, cache_dir=cache_dir)) == dict.fromkeys(SCANNERS, "cache")
 
@@ -169,18 +184,31 @@ def test_a_warm_rescan_starts_no_tool_for_its_version(tmp_path: Path) -> None:
     target = tmp_path / "plain-directory"
     target.mkdir()
     (target / "app.py").write_text("import subprocess\nsubprocess.call('ls', shell=True)\n")
-    env = {"SECGATE_NO_CACHE": "0", "SECGATE_CACHE_DIR": str(tmp_path / "cache"),
-           "SECGATE_TRUFFLEHOG_BIN": str(wrapper)}
+    env = {
+        "SECGATE_NO_CACHE": "0",
+        "SECGATE_CACHE_DIR": str(tmp_path / "cache"),
+        "SECGATE_TRUFFLEHOG_BIN": str(wrapper),
+    }
 
     def starts_of_one_scan() -> list[str]:
         before = log.read_text().splitlines() if log.exists() else []
-        done = run_secgate("scan", target, "--scanner", "bandit", "--scanner", "trufflehog",
-                           "--json", "-", "--quiet", env=env)
+        done = run_secgate(
+            "scan",
+            target,
+            "--scanner",
+            "bandit",
+            "--scanner",
+            "trufflehog",
+            "--json",
+            "-",
+            "--quiet",
+            env=env,
+        )
         # truffleHog v2 does not apply outside git: a required scanner skipped, exit 3
         assert done.returncode == 3, done.stderr
         report = json.loads(done.stdout)
         assert {r["tool"]: r["status"] for r in report["runs"]}["trufflehog"] == "skipped"
-        return (log.read_text().splitlines() if log.exists() else [])[len(before):]
+        return (log.read_text().splitlines() if log.exists() else [])[len(before) :]
 
     assert starts_of_one_scan() == ["--version"]  # cold: asked once
     assert starts_of_one_scan() == []  # warm: remembered

@@ -16,11 +16,23 @@ from secgate.scanning.runner import Outcome
 
 
 def outcome(tool: str = "bandit", findings: int = 3) -> Outcome:
-    made = [Finding(tool=tool, rule_id=f"R{i}", category=Category.SAST, severity=Severity.LOW,
-                    score=2.0, level=Level.NOTE, message=f"finding {i} " + "x" * 200)
-            for i in range(findings)]
-    outcome = Outcome(run=ScannerRun(tool=tool, version="1.0", status=RunStatus.OK,
-                                     command=[tool, "-r", "."], duration=4.2))
+    made = [
+        Finding(
+            tool=tool,
+            rule_id=f"R{i}",
+            category=Category.SAST,
+            severity=Severity.LOW,
+            score=2.0,
+            level=Level.NOTE,
+            message=f"finding {i} " + "x" * 200,
+        )
+        for i in range(findings)
+    ]
+    outcome = Outcome(
+        run=ScannerRun(
+            tool=tool, version="1.0", status=RunStatus.OK, command=[tool, "-r", "."], duration=4.2
+        )
+    )
     outcome.parsed.findings = made
     return outcome
 

@@ -36,8 +36,17 @@ def _tools() -> None:
 
 
 def scan(target: Path, env: dict[str, str], *extra: str) -> tuple[int, dict[str, Any]]:
-    done = run_secgate("scan", target, *SCAN_ARGS, "--json", "-", "--quiet", *extra,
-                       env={"SECGATE_NO_CACHE": "0", **env}, timeout=300)
+    done = run_secgate(
+        "scan",
+        target,
+        *SCAN_ARGS,
+        "--json",
+        "-",
+        "--quiet",
+        *extra,
+        env={"SECGATE_NO_CACHE": "0", **env},
+        timeout=300,
+    )
     assert done.returncode in (0, 1), done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
     return done.returncode, report
@@ -104,9 +113,11 @@ def test_a_crafted_entry_committed_by_a_pull_request_is_never_used(tmp_path: Pat
     body = entry_body(forged_entry)
     body["findings"], body["run"]["finding_count"] = [], 0
     (planted / "entries" / forged_entry.name).write_bytes(
-        attacker.seal("entry", name, zlib.compress(json.dumps(body).encode())))
+        attacker.seal("entry", name, zlib.compress(json.dumps(body).encode()))
+    )
     (planted / "entries" / f"{name}.v1.entry").write_bytes(
-        forge_empty(forged_entry, b"secgate-cache 1 {sha256}\n"))
+        forge_empty(forged_entry, b"secgate-cache 1 {sha256}\n")
+    )
     (planted / ".gitignore").unlink()
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "speed up CI")
@@ -122,10 +133,18 @@ def test_a_crafted_entry_committed_by_a_pull_request_is_never_used(tmp_path: Pat
     assert code == 1
     assert origins(report) == dict.fromkeys(SCANNERS, "run")
     assert "B602" in bandit_rules(report)
-    assert any(n.startswith("result cache off: the cache directory ") and
-               "is inside the scanned directory" in n for n in report["notes"])
-    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--ignored"],
-                            capture_output=True, text=True, check=True, timeout=60)
+    assert any(
+        n.startswith("result cache off: the cache directory ")
+        and "is inside the scanned directory" in n
+        for n in report["notes"]
+    )
+    status = subprocess.run(
+        ["git", "-C", str(repo), "status", "--porcelain", "--ignored"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert status.stdout == ""  # the planted files were neither used nor touched
 
 
@@ -179,14 +198,19 @@ def test_key_and_directory_are_this_users_alone(tmp_path: Path) -> None:
 
 
 def test_default_location_is_outside_the_tree() -> None:
-    assert default_directory({"XDG_CACHE_HOME": "/x/cache", "HOME": "/h"}) == \
-        Path("/x/cache/secgate")
-    assert default_directory({"GITHUB_ACTIONS": "true", "RUNNER_TEMP": "/runner/_temp",
-                              "XDG_CACHE_HOME": "/x"}) == Path("/runner/_temp/secgate-cache")
-    assert default_directory({"SECGATE_CACHE_DIR": "/chosen", "GITHUB_ACTIONS": "true",
-                              "RUNNER_TEMP": "/t"}) == Path("/chosen")
-    assert default_directory({"XDG_CACHE_HOME": "relative", "HOME": "/h"}) == \
-        Path.home() / ".cache" / "secgate"
+    assert default_directory({"XDG_CACHE_HOME": "/x/cache", "HOME": "/h"}) == Path(
+        "/x/cache/secgate"
+    )
+    assert default_directory(
+        {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": "/runner/_temp", "XDG_CACHE_HOME": "/x"}
+    ) == Path("/runner/_temp/secgate-cache")
+    assert default_directory(
+        {"SECGATE_CACHE_DIR": "/chosen", "GITHUB_ACTIONS": "true", "RUNNER_TEMP": "/t"}
+    ) == Path("/chosen")
+    assert (
+        default_directory({"XDG_CACHE_HOME": "relative", "HOME": "/h"})
+        == Path.home() / ".cache" / "secgate"
+    )
 
 
 def test_a_scan_writes_nothing_into_the_tree_it_judges(tmp_path: Path) -> None:
@@ -195,19 +219,26 @@ def test_a_scan_writes_nothing_into_the_tree_it_judges(tmp_path: Path) -> None:
     target = make_target(tmp_path / "project")
     before = tree_listing(target)
     runner_temp = tmp_path / "runner-temp"
-    env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(runner_temp),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
     for _ in range(2):
-        scan(target, env, "--sarif", str(tmp_path / "r.sarif"), "--html",
-             str(tmp_path / "r.html"))
+        scan(target, env, "--sarif", str(tmp_path / "r.sarif"), "--html", str(tmp_path / "r.html"))
     assert tree_listing(target) == before
     assert (runner_temp / "secgate-cache" / "entries").is_dir()
-    status = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--ignored",
-                             "--untracked-files=all"], capture_output=True, text=True,
-                            check=True, timeout=60)
+    status = subprocess.run(
+        ["git", "-C", str(target), "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert status.stdout == ""
     scan(target, env, "--output-dir", str(target / "secgate-report"))
     assert set(tree_listing(target)) - set(before) == {
-        "secgate-report", *(f"secgate-report/{p.name}"
-                            for p in (target / "secgate-report").iterdir())}
+        "secgate-report",
+        *(f"secgate-report/{p.name}" for p in (target / "secgate-report").iterdir()),
+    }
     assert os.listdir(target / "secgate-report")

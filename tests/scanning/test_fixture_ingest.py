@@ -56,10 +56,12 @@ def test_every_tool_directory_names_an_adapter() -> None:
     assert len(CASES) > 130
 
 
-@pytest.mark.parametrize(("tool", "path", "info"), CASES,
-                         ids=[str(p.relative_to(FIXTURES)) for _, p, _ in CASES])
-def test_forced_and_detected_give_the_tools_count(tool: str, path: Path, info: dict[str, Any],
-                                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("tool", "path", "info"), CASES, ids=[str(p.relative_to(FIXTURES)) for _, p, _ in CASES]
+)
+def test_forced_and_detected_give_the_tools_count(
+    tool: str, path: Path, info: dict[str, Any], tmp_path: Path
+) -> None:
     forced = _report(InputSpec(path, tool))
     try:
         detected = _report(InputSpec(path))
@@ -92,8 +94,10 @@ def test_every_captured_report_has_its_count() -> None:
     unlisted = []
     for path in sorted(FIXTURES.rglob("*")):
         relative = path.relative_to(FIXTURES).as_posix()
-        if path.suffix not in (".json", ".sarif", ".jsonl") or \
-                relative.split("/")[0] in ("advisories", "targets"):
+        if path.suffix not in (".json", ".sarif", ".jsonl") or relative.split("/")[0] in (
+            "advisories",
+            "targets",
+        ):
             continue
         if path.stat().st_size == 0:
             # an empty file is refused (a crashed run leaves one: trufflehog3's history scan)
@@ -105,13 +109,18 @@ def test_every_captured_report_has_its_count() -> None:
     assert unlisted == []
 
 
-@pytest.mark.parametrize(("tool", "path", "info"), CASES,
-                         ids=[str(p.relative_to(FIXTURES)) for _, p, _ in CASES])
-def test_detection_rules_are_mutually_exclusive(tool: str, path: Path,
-                                                info: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("tool", "path", "info"), CASES, ids=[str(p.relative_to(FIXTURES)) for _, p, _ in CASES]
+)
+def test_detection_rules_are_mutually_exclusive(
+    tool: str, path: Path, info: dict[str, Any]
+) -> None:
     sample = Sample(path.read_bytes())
-    claims = sorted(name for name, cls in registry.ADAPTERS.items()
-                    if name != registry.GENERIC and cls().detect(sample))
+    claims = sorted(
+        name
+        for name, cls in registry.ADAPTERS.items()
+        if name != registry.GENERIC and cls().detect(sample)
+    )
     if is_empty_report(sample):
         assert claims == []  # no tool's: the file's name or --input TOOL=FILE decides
     else:

@@ -24,16 +24,19 @@ def _tools(spec: InputSpec) -> list[tuple[str, int]]:
     return [(o.run.tool, len(o.parsed.findings)) for o in ingest(spec)]
 
 
-@pytest.mark.parametrize(("path", "tool", "count"), [
-    (GITLEAKS_7 / "git.json", "gitleaks", 4),  # v7 keys: offender, commitMessage, rule
-    (GITLEAKS_7 / "no-git.json", "gitleaks", 3),
-    (GITLEAKS_7 / "git.sarif", "gitleaks", 4),
-    (PIP_AUDIT / "vulns.json", "pip-audit", 52),  # {"dependencies": [...]} without fixes
-    (PIP_AUDIT / "fix.json", "pip-audit", 52),  # ... and with "fixes"
-    (FIXTURES / "semgrep" / "1.185.0" / "supply-chain-sca-app.json", "semgrep", 3),
-    (FIXTURES / "trufflehog3" / "2.0.7" / "all.json", "trufflehog3", 24),
-    (FIXTURES / "detect-secrets" / "1.5.0" / "audited.json", "detect-secrets", 9),
-])
+@pytest.mark.parametrize(
+    ("path", "tool", "count"),
+    [
+        (GITLEAKS_7 / "git.json", "gitleaks", 4),  # v7 keys: offender, commitMessage, rule
+        (GITLEAKS_7 / "no-git.json", "gitleaks", 3),
+        (GITLEAKS_7 / "git.sarif", "gitleaks", 4),
+        (PIP_AUDIT / "vulns.json", "pip-audit", 52),  # {"dependencies": [...]} without fixes
+        (PIP_AUDIT / "fix.json", "pip-audit", 52),  # ... and with "fixes"
+        (FIXTURES / "semgrep" / "1.185.0" / "supply-chain-sca-app.json", "semgrep", 3),
+        (FIXTURES / "trufflehog3" / "2.0.7" / "all.json", "trufflehog3", 24),
+        (FIXTURES / "detect-secrets" / "1.5.0" / "audited.json", "detect-secrets", 9),
+    ],
+)
 def test_detected_as_the_forced_mode_reads_it(path: Path, tool: str, count: int) -> None:
     assert _tools(InputSpec(path)) == _tools(InputSpec(path, tool)) == [(tool, count)]
 
@@ -51,16 +54,20 @@ def _sarif_with_rule_indexes(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("forced", [None, "gitleaks"])
-def test_sarif_refused_by_its_tool_falls_back_to_generic(tmp_path: Path,
-                                                         forced: str | None) -> None:
+def test_sarif_refused_by_its_tool_falls_back_to_generic(
+    tmp_path: Path, forced: str | None
+) -> None:
     path = _sarif_with_rule_indexes(tmp_path)
     (outcome,) = ingest(InputSpec(path, forced))
     assert outcome.run.tool == "gitleaks" and len(outcome.parsed.findings) == 4
     assert outcome.run.notes[0].startswith("read as generic SARIF: not readable as gitleaks's")
     # a secret scanner's snippets are its secrets: hashed, masked, never kept as text
-    assert all(f.category.value == "secret" and f.secret is not None
-               and (f.location is None or f.location.snippet is None)
-               for f in outcome.parsed.findings)
+    assert all(
+        f.category.value == "secret"
+        and f.secret is not None
+        and (f.location is None or f.location.snippet is None)
+        for f in outcome.parsed.findings
+    )
     assert any(AWS_ID in value for value in outcome.parsed.secret_values)  # to scrub with
     dumped = json.dumps([f.model_dump(mode="json") for f in outcome.parsed.findings])
     assert AWS_ID not in dumped
@@ -76,22 +83,33 @@ def test_sarif_fallback_keeps_secrets_out_of_reports(tmp_path: Path) -> None:
 
 
 def test_another_tools_file_forced_says_whose_it_is() -> None:
-    with pytest.raises(InputError, match=r"not trufflehog output: this is gitleaks output "
-                                         r"\(use --input gitleaks=FILE\)"):
+    with pytest.raises(
+        InputError,
+        match=r"not trufflehog output: this is gitleaks output "
+        r"\(use --input gitleaks=FILE\)",
+    ):
         ingest(InputSpec(GITLEAKS_7 / "git.json", "trufflehog"))
     with pytest.raises(InputError, match="not bandit output: this is semgrep output"):
         ingest(InputSpec(FIXTURES / "semgrep" / "1.130.0" / "identity-app.json", "bandit"))
 
 
-@pytest.mark.parametrize("source", [FIXTURES / "gitleaks" / "8.30.1" / "empty.json",
-                                    GITLEAKS_7 / "empty-null.json",
-                                    FIXTURES / "trufflehog3" / "3.0.10" / "clean.json"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        FIXTURES / "gitleaks" / "8.30.1" / "empty.json",
+        GITLEAKS_7 / "empty-null.json",
+        FIXTURES / "trufflehog3" / "3.0.10" / "clean.json",
+    ],
+)
 def test_empty_report_is_named_by_its_file_or_refused(tmp_path: Path, source: Path) -> None:
     tool = source.relative_to(FIXTURES).parts[0]
     bare = tmp_path / "report.json"
     shutil.copyfile(source, bare)
-    with pytest.raises(InputError, match=r"does not say which tool wrote it; name the tool "
-                                         r"with --input TOOL=FILE"):
+    with pytest.raises(
+        InputError,
+        match=r"does not say which tool wrote it; name the tool "
+        r"with --input TOOL=FILE",
+    ):
         ingest(InputSpec(bare))
     named = tmp_path / f"{tool}-report.json"
     shutil.copyfile(source, named)

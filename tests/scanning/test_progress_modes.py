@@ -28,9 +28,11 @@ def fakes(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A repository-like target and two quick fake scanners that find nothing."""
     target = tmp_path / "target"
     (target / ".git").mkdir(parents=True)
-    env = {"SECGATE_GITLEAKS_BIN": str(write_fake(tmp_path, "sleep", "gitleaks")),
-           "SECGATE_TRUFFLEHOG_BIN": str(write_fake(tmp_path, "sleep", "trufflehog")),
-           "FAKE_SLEEP": "0.2"}
+    env = {
+        "SECGATE_GITLEAKS_BIN": str(write_fake(tmp_path, "sleep", "gitleaks")),
+        "SECGATE_TRUFFLEHOG_BIN": str(write_fake(tmp_path, "sleep", "trufflehog")),
+        "FAKE_SLEEP": "0.2",
+    }
     return target, env
 
 
@@ -43,8 +45,9 @@ def test_github_actions_gets_group_blocks(fakes: tuple[Path, dict[str, str]]) ->
     assert done.returncode == 0, done.stderr
     for tool in ("gitleaks", "trufflehog"):
         assert f"secgate: {tool} started" in done.stderr
-        assert re.search(rf"^::group::secgate: {tool} ok in \d+\.\ds, 0 finding\(s\)$",
-                         done.stderr, re.M)
+        assert re.search(
+            rf"^::group::secgate: {tool} ok in \d+\.\ds, 0 finding\(s\)$", done.stderr, re.M
+        )
     assert done.stderr.count("::endgroup::") == 2
     assert "\x1b[" not in done.stderr
 
@@ -70,12 +73,17 @@ def test_a_terminal_gets_the_live_table(fakes: tuple[Path, dict[str, str]]) -> N
     target, env = fakes
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in {"GITHUB_ACTIONS", "CI", "NO_COLOR", "TERM"}}
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in {"GITHUB_ACTIONS", "CI", "NO_COLOR", "TERM"}
+    }
     full_env.update(env, FAKE_SLEEP="1", TERM="xterm-256color")
-    process = subprocess.Popen([sys.executable, "-m", "secgate", "scan", str(target), *SCANNERS],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=slave, env=full_env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "secgate", "scan", str(target), *SCANNERS],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=full_env,
+    )
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 60

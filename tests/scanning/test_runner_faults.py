@@ -21,8 +21,7 @@ from tests.support.commands import run_secgate
 from tests.support.fake_scanners import write_fake
 
 
-def scan_with(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, dict[str, Any],
-                                                                         str]:
+def scan_with(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
     target = tmp_path / "target"
     (target / ".git").mkdir(parents=True, exist_ok=True)  # truffleHog v2 wants a repository
     report = tmp_path / "report.json"
@@ -55,8 +54,13 @@ def test_a_hanging_scanner_is_killed_with_its_children(tmp_path: Path, kind: str
     pid_file = tmp_path / "child.pid"
     started = time.monotonic()
     code, report, stderr = scan_with(
-        tmp_path, {"SECGATE_GITLEAKS_BIN": str(fake), "FAKE_PID_FILE": str(pid_file)},
-        "--scanner", "gitleaks", "--timeout", "2")
+        tmp_path,
+        {"SECGATE_GITLEAKS_BIN": str(fake), "FAKE_PID_FILE": str(pid_file)},
+        "--scanner",
+        "gitleaks",
+        "--timeout",
+        "2",
+    )
     elapsed = time.monotonic() - started
     assert code == 3, stderr
     run = run_of(report, "gitleaks")
@@ -73,8 +77,9 @@ def test_a_hanging_scanner_is_killed_with_its_children(tmp_path: Path, kind: str
 
 def test_a_crashing_scanner_fails_with_its_error_output(tmp_path: Path) -> None:
     fake = write_fake(tmp_path, "crash", "gitleaks")
-    code, report, stderr = scan_with(tmp_path, {"SECGATE_GITLEAKS_BIN": str(fake)},
-                                     "--scanner", "gitleaks")
+    code, report, stderr = scan_with(
+        tmp_path, {"SECGATE_GITLEAKS_BIN": str(fake)}, "--scanner", "gitleaks"
+    )
     assert code == 3
     run = run_of(report, "gitleaks")
     assert run["status"] == RunStatus.FAILED.value and run["exit_code"] == 2
@@ -86,8 +91,9 @@ def test_a_crashing_scanner_fails_with_its_error_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize("tool", ["gitleaks", "trufflehog"])
 def test_garbage_output_is_a_failure_not_a_pass(tmp_path: Path, tool: str) -> None:
     fake = write_fake(tmp_path, "garbage", tool)
-    code, report, _ = scan_with(tmp_path, {f"SECGATE_{tool.upper()}_BIN": str(fake)},
-                                "--scanner", tool)
+    code, report, _ = scan_with(
+        tmp_path, {f"SECGATE_{tool.upper()}_BIN": str(fake)}, "--scanner", tool
+    )
     assert code == 3
     run = run_of(report, tool)
     assert run["status"] == RunStatus.FAILED.value and run["exit_code"] == 0
@@ -96,8 +102,9 @@ def test_garbage_output_is_a_failure_not_a_pass(tmp_path: Path, tool: str) -> No
 
 def test_exit_1_without_findings_is_a_trufflehog_crash(tmp_path: Path) -> None:
     fake = write_fake(tmp_path, "exit1", "trufflehog")
-    code, report, _ = scan_with(tmp_path, {"SECGATE_TRUFFLEHOG_BIN": str(fake)},
-                                "--scanner", "trufflehog")
+    code, report, _ = scan_with(
+        tmp_path, {"SECGATE_TRUFFLEHOG_BIN": str(fake)}, "--scanner", "trufflehog"
+    )
     assert code == 3
     run = run_of(report, "trufflehog")
     assert run["status"] == RunStatus.FAILED.value
@@ -106,8 +113,11 @@ def test_exit_1_without_findings_is_a_trufflehog_crash(tmp_path: Path) -> None:
 
 def test_a_missing_required_scanner_is_exit_3(tmp_path: Path) -> None:
     code, report, stderr = scan_with(
-        tmp_path, {"SECGATE_GITLEAKS_BIN": str(tmp_path / "no-such-gitleaks")},
-        "--scanner", "gitleaks")
+        tmp_path,
+        {"SECGATE_GITLEAKS_BIN": str(tmp_path / "no-such-gitleaks")},
+        "--scanner",
+        "gitleaks",
+    )
     assert code == 3
     assert run_of(report, "gitleaks")["status"] == RunStatus.SKIPPED.value
     assert "SECGATE_GITLEAKS_BIN" in stderr
@@ -130,12 +140,12 @@ def test_scanners_run_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     target = tmp_path / "target"
     (target / ".git").mkdir(parents=True)
     monkeypatch.setenv("SECGATE_GITLEAKS_BIN", str(write_fake(tmp_path, "sleep", "gitleaks")))
-    monkeypatch.setenv("SECGATE_TRUFFLEHOG_BIN",
-                       str(write_fake(tmp_path, "sleep", "trufflehog")))
+    monkeypatch.setenv("SECGATE_TRUFFLEHOG_BIN", str(write_fake(tmp_path, "sleep", "trufflehog")))
     monkeypatch.setenv("FAKE_SLEEP", "2")
     started = time.monotonic()
-    outcomes = run_all([GitleaksAdapter(), TruffleHogAdapter()],
-                       RunOptions(target=target, timeout=30, jobs=2))
+    outcomes = run_all(
+        [GitleaksAdapter(), TruffleHogAdapter()], RunOptions(target=target, timeout=30, jobs=2)
+    )
     wall = time.monotonic() - started
     assert [o.run.status for o in outcomes] == [RunStatus.OK, RunStatus.OK]
     assert all(o.run.duration >= 2.0 for o in outcomes)

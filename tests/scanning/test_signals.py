@@ -31,7 +31,7 @@ def proc_stat(pid: str) -> tuple[int, int, str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rfind(")") + 2:].split()
+    fields = text[text.rfind(")") + 2 :].split()
     return int(fields[1]), int(fields[2]), fields[0]
 
 
@@ -57,8 +57,9 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
-def start_scan(tmp_path: Path, *args: str, env: dict[str, str] | None = None
-               ) -> tuple[subprocess.Popen[str], Path]:
+def start_scan(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], Path]:
     target = tmp_path / "project"
     (target / "app").mkdir(parents=True)
     (target / "app" / "run.py").write_text(APP, encoding="utf-8")
@@ -66,9 +67,14 @@ def start_scan(tmp_path: Path, *args: str, env: dict[str, str] | None = None
     tmpdir.mkdir()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     full_env.update({"TMPDIR": str(tmpdir), "SECGATE_NO_CACHE": "1", **(env or {})})
-    process = subprocess.Popen([sys.executable, "-m", "secgate", "scan", str(target), *args],
-                               env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "secgate", "scan", str(target), *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     return process, tmpdir
 
 
@@ -85,8 +91,9 @@ def wait_for_scanner(process: subprocess.Popen[str], tmpdir: Path, name: str) ->
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_mid_scan_stops_the_real_scanner_and_cleans_up(tmp_path: Path,
-                                                                sig: signal.Signals) -> None:
+def test_a_signal_mid_scan_stops_the_real_scanner_and_cleans_up(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     require_tool("semgrep")
     process, tmpdir = start_scan(tmp_path, "--scanner", "semgrep", "--timeout", "300")
     try:
@@ -97,8 +104,9 @@ def test_a_signal_mid_scan_stops_the_real_scanner_and_cleans_up(tmp_path: Path,
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 3, stderr
-    assert f"secgate: interrupted by {sig.name}: scanners stopped, temporary files removed" \
-        in stderr
+    assert (
+        f"secgate: interrupted by {sig.name}: scanners stopped, temporary files removed" in stderr
+    )
     assert "Traceback" not in stderr
     assert list(tmpdir.iterdir()) == []
     for pgid in groups:
@@ -109,8 +117,12 @@ def test_a_scanner_ignoring_sigterm_is_killed(tmp_path: Path) -> None:
     """The fake scanner and its child ignore SIGTERM: SIGKILL follows after the grace."""
     fake = write_fake(tmp_path, "stubborn", "gitleaks")
     pid_file = tmp_path / "child.pid"
-    process, tmpdir = start_scan(tmp_path, "--scanner", "gitleaks", env={
-        "SECGATE_GITLEAKS_BIN": str(fake), "FAKE_PID_FILE": str(pid_file)})
+    process, tmpdir = start_scan(
+        tmp_path,
+        "--scanner",
+        "gitleaks",
+        env={"SECGATE_GITLEAKS_BIN": str(fake), "FAKE_PID_FILE": str(pid_file)},
+    )
     try:
         groups = wait_for_scanner(process, tmpdir, "gitleaks")
         deadline = time.monotonic() + 30
@@ -131,10 +143,15 @@ def test_a_scanner_ignoring_sigterm_is_killed(tmp_path: Path) -> None:
 
 
 def test_private_directories_and_files_are_this_users_only(tmp_path: Path) -> None:
-    script = 'stat -c %a "$1" "$1/stdout" "$1/stderr" "$TMPDIR"; umask; touch "$1/tool.out"; ' \
-             'stat -c %a "$1/tool.out"'
+    script = (
+        'stat -c %a "$1" "$1/stdout" "$1/stderr" "$TMPDIR"; umask; touch "$1/tool.out"; '
+        'stat -c %a "$1/tool.out"'
+    )
     with interrupt.private_dir("secgate-test-") as work_dir:
-        result = execute(Invocation(argv=["/bin/sh", "-c", script, "sh", str(work_dir)]),
-                         timeout=30, work_dir=work_dir)
+        result = execute(
+            Invocation(argv=["/bin/sh", "-c", script, "sh", str(work_dir)]),
+            timeout=30,
+            work_dir=work_dir,
+        )
         assert result.stdout.decode().split() == ["700", "600", "600", "700", "0077", "600"]
     assert not work_dir.exists()

@@ -29,8 +29,16 @@ def scan(tmp_path: Path, source: str) -> tuple[dict[str, object], list[str]]:
     target.mkdir()
     (target / "app.py").write_text(source)
     report = tmp_path / "report.json"
-    done = run_secgate("scan", target, "--scanner", "bandit", "--no-cache", "--json", report,
-                       env={**os.environ, "SECGATE_BANDIT_BIN": str(wrapper)})
+    done = run_secgate(
+        "scan",
+        target,
+        "--scanner",
+        "bandit",
+        "--no-cache",
+        "--json",
+        report,
+        env={**os.environ, "SECGATE_BANDIT_BIN": str(wrapper)},
+    )
     assert done.returncode in (0, 1), done.stderr
     run = json.loads(report.read_text())["runs"][0]
     return run, log.read_text().splitlines()

@@ -12,20 +12,29 @@ from tests.support.paths import EXAMPLE_APP
 
 SCANNERS = ("bandit", "gitleaks", "pip-audit")
 
-APP = '''import subprocess
+APP = """import subprocess
 
 
 def run(command):
     return subprocess.call(command, shell=True)
-'''
+"""
 
 
 def git(target: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(target), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-                        "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(target.parent),
-                        "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(target), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(target.parent),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def make_target(target: Path) -> Path:

@@ -18,10 +18,12 @@ def example_assignment(relative: str, name: str) -> str:
 
 def example_password_literals() -> tuple[str, ...]:
     """The hard-coded password/secret literals Bandit and Semgrep flag in the example app."""
-    return (example_assignment("app/auth.py", "admin_password"),
-            example_assignment("config/settings.py", "AWS_SECRET_ACCESS_KEY"),
-            example_assignment("config/settings.py", "GITHUB_TOKEN"),
-            example_assignment("config/settings.py", "SECRET_KEY"))
+    return (
+        example_assignment("app/auth.py", "admin_password"),
+        example_assignment("config/settings.py", "AWS_SECRET_ACCESS_KEY"),
+        example_assignment("config/settings.py", "GITHUB_TOKEN"),
+        example_assignment("config/settings.py", "SECRET_KEY"),
+    )
 
 
 def setting(name: str) -> str:

@@ -32,8 +32,18 @@ _COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
 _REVIEW_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments$")
 _REVIEW_COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/comments/(\d+)$")
-_REVIEW_FIELDS = {"body", "commit_id", "path", "line", "side", "start_line", "start_side",
-                  "in_reply_to", "subject_type", "position"}
+_REVIEW_FIELDS = {
+    "body",
+    "commit_id",
+    "path",
+    "line",
+    "side",
+    "start_line",
+    "start_side",
+    "in_reply_to",
+    "subject_type",
+    "position",
+}
 """The fields GitHub documents for "Create a review comment for a pull request"."""
 _SARIFS = re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/sarifs$")
 _SARIF = re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/sarifs/([^/]+)$")
@@ -93,25 +103,43 @@ class FakeGitHub:
     def add_comment(self, body: str, user: dict[str, str] | None = None, number: int = 7) -> int:
         comment_id = next(self._ids)
         self.comments[comment_id] = {
-            "id": comment_id, "body": body, "user": dict(user or BOT), "number": number,
-            "html_url": f"https://github.example/{self.repo}/pull/{number}#c{comment_id}"}
+            "id": comment_id,
+            "body": body,
+            "user": dict(user or BOT),
+            "number": number,
+            "html_url": f"https://github.example/{self.repo}/pull/{number}#c{comment_id}",
+        }
         return comment_id
 
-    def open_pull_request(self, diff: dict[str, set[int]], commits: set[str],
-                          number: int = 7) -> None:
+    def open_pull_request(
+        self, diff: dict[str, set[int]], commits: set[str], number: int = 7
+    ) -> None:
         """The pull request review comments are made on: its diff's lines and its commits."""
         self.pull_diff, self.pull_commits, self.pull_number = diff, commits, number
 
-    def add_review_comment(self, body: str, path: str, line: int | None, commit_id: str,
-                           user: dict[str, str] | None = None,
-                           in_reply_to: int | None = None) -> int:
+    def add_review_comment(
+        self,
+        body: str,
+        path: str,
+        line: int | None,
+        commit_id: str,
+        user: dict[str, str] | None = None,
+        in_reply_to: int | None = None,
+    ) -> int:
         comment_id = next(self._ids)
         self.review_comments[comment_id] = {
-            "id": comment_id, "body": body, "path": path, "line": line,
-            "original_line": line, "side": "RIGHT", "commit_id": commit_id,
-            "original_commit_id": commit_id, "user": dict(user or BOT),
+            "id": comment_id,
+            "body": body,
+            "path": path,
+            "line": line,
+            "original_line": line,
+            "side": "RIGHT",
+            "commit_id": commit_id,
+            "original_commit_id": commit_id,
+            "user": dict(user or BOT),
             "html_url": f"https://github.example/{self.repo}/pull/{self.pull_number}"
-                        f"#discussion_r{comment_id}"}
+            f"#discussion_r{comment_id}",
+        }
         if in_reply_to is not None:
             self.review_comments[comment_id]["in_reply_to_id"] = in_reply_to
         return comment_id
@@ -121,13 +149,20 @@ class FakeGitHub:
         outdated (GitHub answers them with ``line: null``)."""
         self.pull_commits.add(commit)
         for comment in self.review_comments.values():
-            if comment["line"] is not None and comment["line"] not in diff.get(comment["path"],
-                                                                             set()):
+            if comment["line"] is not None and comment["line"] not in diff.get(
+                comment["path"], set()
+            ):
                 comment["line"] = None
         self.pull_diff = diff
 
-    def plan(self, method: str, path: str, status: int, headers: dict[str, str] | None = None,
-             body: Any = None) -> None:
+    def plan(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         """Answer the next ``method`` request whose path matches ``path`` with this."""
         self.planned.append(Planned(method, path, status, headers or {}, body))
 
@@ -150,15 +185,18 @@ class FakeGitHub:
         return 400, {}, {"message": f"test server: {text}"}
 
     def _check_headers(self, seen: Seen) -> None:
-        expected = {"authorization": f"Bearer {self.token}",
-                    "accept": "application/vnd.github+json",
-                    "x-github-api-version": "2022-11-28"}
+        expected = {
+            "authorization": f"Bearer {self.token}",
+            "accept": "application/vnd.github+json",
+            "x-github-api-version": "2022-11-28",
+        }
         for name, value in expected.items():
             if seen.headers.get(name) != value:
                 shown = "<wrong token>" if name == "authorization" else seen.headers.get(name)
                 self.violations.append(f"{seen.method} {seen.path}: header {name} is {shown}")
-        if seen.method in ("POST", "PATCH") and not seen.headers.get(
-                "content-type", "").startswith("application/json"):
+        if seen.method in ("POST", "PATCH") and not seen.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
             self.violations.append(f"{seen.method} {seen.path}: body is not sent as JSON")
 
     def _route(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
@@ -169,8 +207,11 @@ class FakeGitHub:
                 owner_repo = f"{match.group(1)}/{match.group(2)}"
                 break
         if match is None or owner_repo != self.repo:
-            return 404, {}, {"message": "Not Found",
-                             "documentation_url": "https://docs.github.com/rest"}
+            return (
+                404,
+                {},
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+            )
         if pattern in (_COMMENTS, _COMMENT):
             return self._route_comments(seen, pattern, match)
         if pattern in (_REVIEW_COMMENTS, _REVIEW_COMMENT):
@@ -181,8 +222,9 @@ class FakeGitHub:
             return self._status(match.group(3))
         return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
 
-    def _route_comments(self, seen: Seen, pattern: re.Pattern[str],
-                        match: re.Match[str]) -> tuple[int, dict[str, str], Any]:
+    def _route_comments(
+        self, seen: Seen, pattern: re.Pattern[str], match: re.Match[str]
+    ) -> tuple[int, dict[str, str], Any]:
         """Issue comments: list and create on a pull request, edit one."""
         if pattern is _COMMENTS and seen.method == "GET":
             return self._list_comments(seen, int(match.group(3)))
@@ -203,8 +245,9 @@ class FakeGitHub:
             return 200, {}, comment
         return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
 
-    def _route_review_comments(self, seen: Seen, pattern: re.Pattern[str],
-                               match: re.Match[str]) -> tuple[int, dict[str, str], Any]:
+    def _route_review_comments(
+        self, seen: Seen, pattern: re.Pattern[str], match: re.Match[str]
+    ) -> tuple[int, dict[str, str], Any]:
         """Review comments: list and create on a pull request, update or delete one."""
         if pattern is _REVIEW_COMMENTS:
             if int(match.group(3)) != self.pull_number:
@@ -225,18 +268,22 @@ class FakeGitHub:
             return self._update_review_comment(seen, comment)
         return self._violation(f"{seen.method} {seen.path}: not an endpoint secgate should call")
 
-    def _update_review_comment(self, seen: Seen, comment: dict[str, Any]
-                               ) -> tuple[int, dict[str, str], Any]:
+    def _update_review_comment(
+        self, seen: Seen, comment: dict[str, Any]
+    ) -> tuple[int, dict[str, str], Any]:
         body = self._json_body(seen, {"body"})
         if isinstance(body, tuple):
             return body
         if set(body) != {"body"}:
-            return self._violation(f"PATCH {seen.path}: only body can be updated, got "
-                                   f"{sorted(body)}")
+            return self._violation(
+                f"PATCH {seen.path}: only body can be updated, got {sorted(body)}"
+            )
         comment["body"] = body["body"]
         return 200, {}, comment
 
-    def _json_body(self, seen: Seen, keys: set[str]) -> dict[str, Any] | tuple[int, dict[str, str], Any]:
+    def _json_body(
+        self, seen: Seen, keys: set[str]
+    ) -> dict[str, Any] | tuple[int, dict[str, str], Any]:
         if not isinstance(seen.body, dict) or not keys <= set(seen.body):
             return self._violation(f"{seen.method} {seen.path}: body lacks {sorted(keys)}")
         return seen.body
@@ -263,15 +310,38 @@ class FakeGitHub:
         if not re.fullmatch(r"[0-9a-f]{40}", str(body["commit_id"])):
             return self._violation(f"commit_id {body['commit_id']!r} is not 40 hex digits")
         if body["commit_id"] not in self.pull_commits:
-            return 422, {}, {"message": "Validation Failed", "errors": [
-                {"resource": "PullRequestReviewComment", "code": "invalid",
-                 "field": "commit_id"}]}
+            return (
+                422,
+                {},
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "PullRequestReviewComment",
+                            "code": "invalid",
+                            "field": "commit_id",
+                        }
+                    ],
+                },
+            )
         if path not in self.pull_diff:
-            return 422, {}, {"message": "Validation Failed", "errors": [
-                "pull_request_review_thread.path could not be resolved"]}
+            return (
+                422,
+                {},
+                {
+                    "message": "Validation Failed",
+                    "errors": ["pull_request_review_thread.path could not be resolved"],
+                },
+            )
         if side == "RIGHT" and line not in self.pull_diff[path]:
-            return 422, {}, {"message": "Validation Failed", "errors": [
-                "pull_request_review_thread.line must be part of the diff"]}
+            return (
+                422,
+                {},
+                {
+                    "message": "Validation Failed",
+                    "errors": ["pull_request_review_thread.line must be part of the diff"],
+                },
+            )
         comment_id = self.add_review_comment(body["body"], path, line, body["commit_id"])
         return 201, {}, self.review_comments[comment_id]
 
@@ -283,9 +353,11 @@ class FakeGitHub:
         start = (page - 1) * self.page_size
         headers = {}
         if start + self.page_size < len(mine):
-            headers["Link"] = (f'<{self.url}{seen.path}?per_page=100&page={page + 1}>; '
-                               f'rel="next", <{self.url}{seen.path}?page=1>; rel="first"')
-        return 200, headers, mine[start:start + self.page_size]
+            headers["Link"] = (
+                f"<{self.url}{seen.path}?per_page=100&page={page + 1}>; "
+                f'rel="next", <{self.url}{seen.path}?page=1>; rel="first"'
+            )
+        return 200, headers, mine[start : start + self.page_size]
 
     def _upload(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
         body = self._json_body(seen, {"commit_sha", "ref", "sarif"})
@@ -304,10 +376,22 @@ class FakeGitHub:
         except Exception as exc:  # the schema's ValidationError
             return self._violation(f"sarif does not validate: {str(exc)[:200]}")
         sarif_id = f"6f{next(self._ids)}-0000-4000-8000-00000000abcd"
-        self.uploads.append({**{k: v for k, v in body.items() if k != "sarif"},
-                             "id": sarif_id, "gzip_bytes": len(packed), "doc": doc})
-        return 202, {}, {"id": sarif_id,
-                         "url": f"{self.url}/repos/{self.repo}/code-scanning/sarifs/{sarif_id}"}
+        self.uploads.append(
+            {
+                **{k: v for k, v in body.items() if k != "sarif"},
+                "id": sarif_id,
+                "gzip_bytes": len(packed),
+                "doc": doc,
+            }
+        )
+        return (
+            202,
+            {},
+            {
+                "id": sarif_id,
+                "url": f"{self.url}/repos/{self.repo}/code-scanning/sarifs/{sarif_id}",
+            },
+        )
 
     def _status(self, sarif_id: str) -> tuple[int, dict[str, str], Any]:
         if sarif_id not in {u["id"] for u in self.uploads}:
@@ -315,8 +399,10 @@ class FakeGitHub:
         poll = self._polls.get(sarif_id, 0)
         self._polls[sarif_id] = poll + 1
         status = self.processing[min(poll, len(self.processing) - 1)]
-        answer: dict[str, Any] = {"processing_status": status,
-                                  "analyses_url": f"{self.url}/repos/{self.repo}/code-scanning/analyses?sarif_id={sarif_id}"}
+        answer: dict[str, Any] = {
+            "processing_status": status,
+            "analyses_url": f"{self.url}/repos/{self.repo}/code-scanning/analyses?sarif_id={sarif_id}",
+        }
         if status == "failed":
             answer["errors"] = list(self.processing_errors)
         return 200, {}, answer
@@ -333,8 +419,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        seen = Seen(self.command, parts.path, parse_qs(parts.query),
-                    {k.lower(): v for k, v in self.headers.items()}, body, raw)
+        seen = Seen(
+            self.command,
+            parts.path,
+            parse_qs(parts.query),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            raw,
+        )
         status, headers, payload = self.server.api.handle(seen)
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
@@ -363,8 +455,9 @@ def serve(api: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.api = api
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield api

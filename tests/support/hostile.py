@@ -15,8 +15,16 @@ from typing import Any
 
 from tests.support.paths import FIXTURES
 
-TOOLS = ("bandit", "gitleaks", "pip-audit", "pip-licenses", "safety", "semgrep", "trivy",
-         "trufflehog")
+TOOLS = (
+    "bandit",
+    "gitleaks",
+    "pip-audit",
+    "pip-licenses",
+    "safety",
+    "semgrep",
+    "trivy",
+    "trufflehog",
+)
 """The adapters whose captured (or documented, hand-built) outputs live in tests/fixtures."""
 NOT_OUTPUTS = {"records.json"}
 """Files among the fixtures that are no tool's output (the OSV stand-in's records)."""
@@ -38,8 +46,12 @@ class Fixture:
 
 def fixtures() -> list[Fixture]:
     """Every captured output of every adapter (JSON, JSON lines and SARIF)."""
-    return [Fixture(tool, path) for tool in TOOLS for path in sorted((FIXTURES / tool).rglob("*"))
-            if path.suffix in (".json", ".jsonl", ".sarif") and path.name not in NOT_OUTPUTS]
+    return [
+        Fixture(tool, path)
+        for tool in TOOLS
+        for path in sorted((FIXTURES / tool).rglob("*"))
+        if path.suffix in (".json", ".jsonl", ".sarif") and path.name not in NOT_OUTPUTS
+    ]
 
 
 def load(fixture: Fixture) -> list[Any]:
@@ -161,6 +173,7 @@ def deep_json(depth: int) -> str:
 
 def sys_int_digits() -> contextlib.AbstractContextManager[None]:
     """Allow ``json`` to write integers of any length in this block (Python 3.11 limits it)."""
+
     @contextlib.contextmanager
     def unlimited() -> Iterator[None]:
         before = sys.get_int_max_str_digits()
@@ -169,4 +182,5 @@ def sys_int_digits() -> contextlib.AbstractContextManager[None]:
             yield
         finally:
             sys.set_int_max_str_digits(before)
+
     return unlimited()

@@ -38,8 +38,14 @@ RECORDED = ROOT / "tests" / "gate" / "recorded"
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE_APP = ROOT / "examples" / "vulnerable-app"
 ADVISORIES = ROOT / "examples" / "advisories"
-REPORT_FILES = ("report.sarif", "report.json", "report.html", "report.md", "summary.md",
-                "report.junit.xml")
+REPORT_FILES = (
+    "report.sarif",
+    "report.json",
+    "report.html",
+    "report.md",
+    "summary.md",
+    "report.junit.xml",
+)
 INPUTS = (
     "bandit/1.9.4/vulnerable-app.json",
     "semgrep/1.130.0/vulnerable-app.sarif",
@@ -68,9 +74,9 @@ _LEFT_OUT_ENV = ("GITHUB_", "SECGATE_", "RUNNER_")
 _TIMES = re.compile(r'"(startTimeUtc|endTimeUtc|started_at|imported_at)": "[^"]*"')
 _DURATION = re.compile(r'"duration": [0-9.e+-]+')
 _HTML_DURATION_CELL = re.compile(
-    r"(<tr class=\"run-[a-z-]+\">(?:<td>[^<]*</td>){3})<td>[0-9]+\.[0-9] s</td>")
-_MD_DURATION_CELL = re.compile(r"^(\| [^|]+ \| [^|]+ \| [^|]+ \| )[0-9]+\.[0-9] s \|",
-                               re.MULTILINE)
+    r"(<tr class=\"run-[a-z-]+\">(?:<td>[^<]*</td>){3})<td>[0-9]+\.[0-9] s</td>"
+)
+_MD_DURATION_CELL = re.compile(r"^(\| [^|]+ \| [^|]+ \| [^|]+ \| )[0-9]+\.[0-9] s \|", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -97,13 +103,25 @@ def environment(home: Path) -> dict[str, str]:
 
 
 def _secgate(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "secgate", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "secgate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def _git(repo: Path, env: dict[str, str], *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "commit.gpgsign=false", *args], env=env,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "commit.gpgsign=false", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def run_case(case: Case, work: Path, out: Path) -> int:
@@ -112,21 +130,45 @@ def run_case(case: Case, work: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if case.name == "inputs":
         args = [arg for rel in INPUTS for arg in ("--input", str(FIXTURES / rel))]
-        done = _secgate("scan", "-q", "--policy", "builtin:default", "--output-dir", str(out),
-                        *args, cwd=work, env=env)
+        done = _secgate(
+            "scan",
+            "-q",
+            "--policy",
+            "builtin:default",
+            "--output-dir",
+            str(out),
+            *args,
+            cwd=work,
+            env=env,
+        )
         return done.returncode
     target = work / "vulnerable-app"
     shutil.copytree(EXAMPLE_APP, target)
     _git(target, env, "init", "-q", "-b", "main")
     _git(target, env, "add", "-A")
     _git(target, env, "commit", "-q", "-m", "vulnerable example")
-    imported = _secgate("advisories", "import", str(ADVISORIES / "pypa-advisory-database" / "vulns"),
-                        "--kev", str(ADVISORIES / "kev-data" / "known_exploited_vulnerabilities.json"),
-                        cwd=work, env=env)
+    imported = _secgate(
+        "advisories",
+        "import",
+        str(ADVISORIES / "pypa-advisory-database" / "vulns"),
+        "--kev",
+        str(ADVISORIES / "kev-data" / "known_exploited_vulnerabilities.json"),
+        cwd=work,
+        env=env,
+    )
     if imported.returncode != 0:
         raise RuntimeError(f"advisories import failed: {imported.stderr}")
-    done = _secgate("scan", "-q", "vulnerable-app", "--policy", "builtin:default",
-                    "--output-dir", str(out), cwd=work, env=env)
+    done = _secgate(
+        "scan",
+        "-q",
+        "vulnerable-app",
+        "--policy",
+        "builtin:default",
+        "--output-dir",
+        str(out),
+        cwd=work,
+        env=env,
+    )
     return done.returncode
 
 

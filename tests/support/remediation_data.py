@@ -51,8 +51,11 @@ def environment(root: Path, distributions: list[str], name: str = ".venv") -> Pa
     site = target / "lib" / f"python{version}" / "site-packages"
     for dist_name in distributions:
         found = distribution(dist_name)
-        record = next(f for f in found.files or [] if f.name == "RECORD"
-                      and f.parent.name.endswith(".dist-info"))
+        record = next(
+            f
+            for f in found.files or []
+            if f.name == "RECORD" and f.parent.name.endswith(".dist-info")
+        )
         info = Path(str(found.locate_file(record))).parent
         shutil.copytree(info, site / info.name)
     return site
@@ -65,7 +68,8 @@ def fix(target: Path, data_dir: Path, *args: str | Path) -> tuple[int, str, str]
 
 def scan_json(target: Path, data_dir: Path, *args: str | Path) -> tuple[int, dict[str, Any]]:
     out = target.parent / f"{target.name}-report.json"
-    done = run_secgate("scan", target, "-s", "osv", "-q", "--json", out, *args,
-                       env=env_of(data_dir))
+    done = run_secgate(
+        "scan", target, "-s", "osv", "-q", "--json", out, *args, env=env_of(data_dir)
+    )
     assert out.is_file(), done.stderr
     return done.returncode, json.loads(out.read_text(encoding="utf-8"))

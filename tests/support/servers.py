@@ -66,8 +66,10 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 def require_program(name: str, package: str) -> str:
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed (Debian package {package}; scripts/setup "
-                    "installs it where apt-get can run as root)")
+        pytest.skip(
+            f"{name} is not installed (Debian package {package}; scripts/setup "
+            "installs it where apt-get can run as root)"
+        )
     return found
 
 
@@ -101,15 +103,18 @@ def _wait_ready(server: Process, path: str) -> None:
             pass
         time.sleep(0.1)
     server.stop()
-    raise AssertionError(f"{server.url} was not ready in {READY_TIMEOUT:.0f} s: "
-                         f"{server.log.read_text(errors='replace')[-2000:]}")
+    raise AssertionError(
+        f"{server.url} was not ready in {READY_TIMEOUT:.0f} s: "
+        f"{server.log.read_text(errors='replace')[-2000:]}"
+    )
 
 
 @contextlib.contextmanager
 def _started(argv: list[str], url: str, log: Path, ready_path: str) -> Iterator[Process]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     server = Process(url, proc, log)
     try:
         _wait_ready(server, ready_path)
@@ -123,8 +128,12 @@ def pushgateway(workdir: Path) -> Iterator[Process]:
     """Debian's Prometheus Pushgateway on 127.0.0.1 (metrics kept in memory only)."""
     program = require_program("prometheus-pushgateway", "prometheus-pushgateway")
     port = free_port()
-    with _started([program, f"--web.listen-address=127.0.0.1:{port}"],
-                  f"http://127.0.0.1:{port}", workdir / "pushgateway.log", "/-/ready") as server:
+    with _started(
+        [program, f"--web.listen-address=127.0.0.1:{port}"],
+        f"http://127.0.0.1:{port}",
+        workdir / "pushgateway.log",
+        "/-/ready",
+    ) as server:
         yield server
 
 
@@ -138,11 +147,21 @@ def prometheus(workdir: Path, scrape_target: str) -> Iterator[Process]:
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
         "scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n"
-        f"    static_configs:\n      - targets: ['{scrape_target}']\n", encoding="utf-8")
+        f"    static_configs:\n      - targets: ['{scrape_target}']\n",
+        encoding="utf-8",
+    )
     data = workdir / "prometheus-data"
-    with _started([program, f"--config.file={config}", f"--storage.tsdb.path={data}",
-                   f"--web.listen-address=127.0.0.1:{port}"],
-                  f"http://127.0.0.1:{port}", workdir / "prometheus.log", "/-/ready") as server:
+    with _started(
+        [
+            program,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        f"http://127.0.0.1:{port}",
+        workdir / "prometheus.log",
+        "/-/ready",
+    ) as server:
         yield server
 
 
@@ -152,8 +171,14 @@ def grafana_loki_binary() -> str | None:
     if not candidate:
         return None
     try:
-        done = subprocess.run([candidate, "-version"], capture_output=True, text=True,
-                              timeout=10, stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            [candidate, "-version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return candidate if re.search(r"^loki, version", done.stdout + done.stderr, re.M) else None
@@ -194,15 +219,21 @@ def real_loki(workdir: Path) -> Iterator[Process]:
     """Grafana Loki on 127.0.0.1 with a data directory of its own; skips when not installed."""
     program = grafana_loki_binary()
     if program is None:
-        pytest.skip("Grafana Loki is not installed: Debian does not package it (its 'loki' "
-                    "package is an unrelated program) and no registry reachable here ships "
-                    "it; set SECGATE_TEST_LOKI_BIN to a Loki binary to run this test")
+        pytest.skip(
+            "Grafana Loki is not installed: Debian does not package it (its 'loki' "
+            "package is an unrelated program) and no registry reachable here ships "
+            "it; set SECGATE_TEST_LOKI_BIN to a Loki binary to run this test"
+        )
     http, grpc = free_port(), free_port()
     data = workdir / "loki-data"
     config = workdir / "loki.yml"
     config.write_text(_LOKI_CONFIG.format(http=http, grpc=grpc, data=data), encoding="utf-8")
-    with _started([program, f"-config.file={config}"], f"http://127.0.0.1:{http}",
-                  workdir / "loki.log", "/ready") as server:
+    with _started(
+        [program, f"-config.file={config}"],
+        f"http://127.0.0.1:{http}",
+        workdir / "loki.log",
+        "/ready",
+    ) as server:
         yield server
 
 
@@ -217,8 +248,7 @@ class LokiStandIn:
     """Loki's push and query_range endpoints, as documented, over an in-memory store."""
 
     url: str = ""
-    streams: dict[tuple[tuple[str, str], ...], list[tuple[int, str]]] = field(
-        default_factory=dict)
+    streams: dict[tuple[tuple[str, str], ...], list[tuple[int, str]]] = field(default_factory=dict)
     pushes: int = 0
     violations: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -240,9 +270,14 @@ class LokiStandIn:
         for stream in streams:
             labels = stream.get("stream") if isinstance(stream, dict) else None
             values = stream.get("values") if isinstance(stream, dict) else None
-            if not isinstance(labels, dict) or not labels or not all(
+            if (
+                not isinstance(labels, dict)
+                or not labels
+                or not all(
                     isinstance(k, str) and _LABEL_NAME.match(k) and isinstance(v, str) and v
-                    for k, v in labels.items()):
+                    for k, v in labels.items()
+                )
+            ):
                 problems.append(f"bad stream labels {labels!r}")
                 continue
             if not isinstance(values, list) or not values:
@@ -250,10 +285,14 @@ class LokiStandIn:
                 continue
             key = tuple(sorted(labels.items()))
             for value in values:
-                if not (isinstance(value, list) and len(value) == 2
-                        and isinstance(value[0], str) and value[0].isdigit()
-                        and isinstance(value[1], str)):
-                    problems.append(f"a value that is not [\"<ns>\", \"<line>\"]: {value!r}")
+                if not (
+                    isinstance(value, list)
+                    and len(value) == 2
+                    and isinstance(value[0], str)
+                    and value[0].isdigit()
+                    and isinstance(value[1], str)
+                ):
+                    problems.append(f'a value that is not ["<ns>", "<line>"]: {value!r}')
                     continue
                 with self.lock:
                     self.streams.setdefault(key, []).append((int(value[0]), value[1]))
@@ -279,8 +318,9 @@ class LokiStandIn:
             if any(labels.get(k) != v for k, v in wanted.items()):
                 continue
             chosen = sorted((e for e in entries if start <= e[0] < end), reverse=backward)
-            result.append({"stream": labels,
-                           "values": [[str(ts), line] for ts, line in chosen[:limit]]})
+            result.append(
+                {"stream": labels, "values": [[str(ts), line] for ts, line in chosen[:limit]]}
+            )
         return 200, {"status": "success", "data": {"resultType": "streams", "result": result}}
 
 
@@ -327,9 +367,17 @@ def query_loki(url: str, selector: str, limit: int = 5000) -> list[dict[str, Any
     """The streams Loki's query API returns for ``selector`` over the last hour, oldest line
     first."""
     now = time.time_ns()
-    answer = requests.get(f"{url}/loki/api/v1/query_range", timeout=10, params={
-        "query": selector, "start": str(now - 3600 * 10**9), "end": str(now + 60 * 10**9),
-        "limit": str(limit), "direction": "forward"})
+    answer = requests.get(
+        f"{url}/loki/api/v1/query_range",
+        timeout=10,
+        params={
+            "query": selector,
+            "start": str(now - 3600 * 10**9),
+            "end": str(now + 60 * 10**9),
+            "limit": str(limit),
+            "direction": "forward",
+        },
+    )
     answer.raise_for_status()
     doc = answer.json()
     assert doc["status"] == "success" and doc["data"]["resultType"] == "streams", doc

@@ -63,15 +63,16 @@ class Receiver:
         elif path.startswith("/teams/"):
             problems += [f"{path}: {p}" for p in teams_problems(body)]
         elif path.startswith("/json/"):
-            problems += [f"{path}: {e.message}" for e in
-                         jsonschema.Draft202012Validator(NOTIFY_SCHEMA).iter_errors(body)]
+            problems += [
+                f"{path}: {e.message}"
+                for e in jsonschema.Draft202012Validator(NOTIFY_SCHEMA).iter_errors(body)
+            ]
         return problems
 
 
 def _mrkdwn_problems(text: str) -> list[str]:
     rest = _SLACK_LINK.sub("", text)
-    return [f"unescaped '<' or '>' in mrkdwn: {text[:200]!r}"] if "<" in rest or ">" in rest \
-        else []
+    return [f"unescaped '<' or '>' in mrkdwn: {text[:200]!r}"] if "<" in rest or ">" in rest else []
 
 
 def _slack_block_problems(block: Any) -> list[str]:
@@ -84,8 +85,10 @@ def _slack_block_problems(block: Any) -> list[str]:
             found.append(f"bad header {text!r}")
     elif kind == "section":
         text = block.get("text", {})
-        if text.get("type") not in ("mrkdwn", "plain_text") \
-                or not 0 < len(text.get("text", "")) <= 3000:
+        if (
+            text.get("type") not in ("mrkdwn", "plain_text")
+            or not 0 < len(text.get("text", "")) <= 3000
+        ):
             found.append(f"bad section text {str(text)[:200]!r}")
         elif text["type"] == "mrkdwn":
             found += _mrkdwn_problems(text["text"])
@@ -148,14 +151,17 @@ def teams_problems(body: Any) -> list[str]:
         elif element.get("type") == "FactSet":
             facts = element.get("facts")
             if not isinstance(facts, list) or not all(
-                    isinstance(f.get("title"), str) and isinstance(f.get("value"), str)
-                    for f in facts):
+                isinstance(f.get("title"), str) and isinstance(f.get("value"), str) for f in facts
+            ):
                 problems.append("a FactSet whose facts are not title/value strings")
         else:
             problems.append(f"an element of type {element.get('type')!r}")
-    problems.extend(f"bad action {action!r}" for action in card.get("actions", [])
-                    if action.get("type") != "Action.OpenUrl"
-                    or not str(action.get("url", "")).startswith(("https://", "http://")))
+    problems.extend(
+        f"bad action {action!r}"
+        for action in card.get("actions", [])
+        if action.get("type") != "Action.OpenUrl"
+        or not str(action.get("url", "")).startswith(("https://", "http://"))
+    )
     return problems
 
 

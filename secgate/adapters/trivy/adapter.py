@@ -78,50 +78,124 @@ from secgate.sarif.reader import driver_name, is_sarif
 
 MODES = ("fs", "config", "image")
 OFFLINE_SCANNERS = ("secret", "license", "misconfig")
-DB_MISSING_MARKERS = ("failed to download vulnerability DB",
-                      "cannot be specified on the first run")
+DB_MISSING_MARKERS = ("failed to download vulnerability DB", "cannot be specified on the first run")
 """Text of Trivy's error when its vulnerability database is missing and cannot be fetched."""
 
-_COMMON_FLAGS = ("--skip-check-update", "--skip-version-check", "--disable-telemetry",
-                 "--cache-backend", "memory", "-q", "--format", "json")
-_OS_TYPES = frozenset({
-    "alpine", "alma", "amazon", "azurelinux", "bottlerocket", "cbl-mariner", "centos",
-    "chainguard", "debian", "echo", "fedora", "minimos", "opensuse", "opensuse.leap",
-    "opensuse.tumbleweed", "oracle", "photon", "redhat", "rocky", "sles", "suse linux enterprise",
-    "ubuntu", "wolfi"})
+_COMMON_FLAGS = (
+    "--skip-check-update",
+    "--skip-version-check",
+    "--disable-telemetry",
+    "--cache-backend",
+    "memory",
+    "-q",
+    "--format",
+    "json",
+)
+_OS_TYPES = frozenset(
+    {
+        "alpine",
+        "alma",
+        "amazon",
+        "azurelinux",
+        "bottlerocket",
+        "cbl-mariner",
+        "centos",
+        "chainguard",
+        "debian",
+        "echo",
+        "fedora",
+        "minimos",
+        "opensuse",
+        "opensuse.leap",
+        "opensuse.tumbleweed",
+        "oracle",
+        "photon",
+        "redhat",
+        "rocky",
+        "sles",
+        "suse linux enterprise",
+        "ubuntu",
+        "wolfi",
+    }
+)
 _ECOSYSTEMS = {
-    "pip": "pypi", "pipenv": "pypi", "poetry": "pypi", "uv": "pypi", "python-pkg": "pypi",
-    "conda-pkg": "conda", "npm": "npm", "yarn": "npm", "pnpm": "npm", "bun": "npm",
-    "node-pkg": "npm", "gomod": "go", "gobinary": "go", "cargo": "crates.io",
-    "rust-binary": "crates.io", "bundler": "rubygems", "gemspec": "rubygems",
-    "composer": "packagist", "composer-vendor": "packagist", "jar": "maven", "pom": "maven",
-    "gradle": "maven", "sbt": "maven", "nuget": "nuget", "dotnet-core": "nuget",
-    "packages-props": "nuget", "conan": "conan", "pub": "pub", "hex": "hex", "swift": "swift",
-    "cocoapods": "cocoapods"}
-_PURL_ECOSYSTEMS = {"pypi": "pypi", "npm": "npm", "golang": "go", "cargo": "crates.io",
-                    "gem": "rubygems", "composer": "packagist", "maven": "maven",
-                    "nuget": "nuget", "conan": "conan", "pub": "pub", "hex": "hex",
-                    "cocoapods": "cocoapods", "swift": "swift", "conda": "conda"}
+    "pip": "pypi",
+    "pipenv": "pypi",
+    "poetry": "pypi",
+    "uv": "pypi",
+    "python-pkg": "pypi",
+    "conda-pkg": "conda",
+    "npm": "npm",
+    "yarn": "npm",
+    "pnpm": "npm",
+    "bun": "npm",
+    "node-pkg": "npm",
+    "gomod": "go",
+    "gobinary": "go",
+    "cargo": "crates.io",
+    "rust-binary": "crates.io",
+    "bundler": "rubygems",
+    "gemspec": "rubygems",
+    "composer": "packagist",
+    "composer-vendor": "packagist",
+    "jar": "maven",
+    "pom": "maven",
+    "gradle": "maven",
+    "sbt": "maven",
+    "nuget": "nuget",
+    "dotnet-core": "nuget",
+    "packages-props": "nuget",
+    "conan": "conan",
+    "pub": "pub",
+    "hex": "hex",
+    "swift": "swift",
+    "cocoapods": "cocoapods",
+}
+_PURL_ECOSYSTEMS = {
+    "pypi": "pypi",
+    "npm": "npm",
+    "golang": "go",
+    "cargo": "crates.io",
+    "gem": "rubygems",
+    "composer": "packagist",
+    "maven": "maven",
+    "nuget": "nuget",
+    "conan": "conan",
+    "pub": "pub",
+    "hex": "hex",
+    "cocoapods": "cocoapods",
+    "swift": "swift",
+    "conda": "conda",
+}
 _CVSS_SOURCE_ORDER = ("nvd", "ghsa", "redhat")
-_NON_PATH_TARGETS = frozenset({"Python", "Node.js", "Java", "Go", "Ruby", "PHP", ".NET",
-                               "Rust", "Loose File License(s)"})
+_NON_PATH_TARGETS = frozenset(
+    {"Python", "Node.js", "Java", "Go", "Ruby", "PHP", ".NET", "Rust", "Loose File License(s)"}
+)
 
 
 class TrivyAdapter(Adapter):
     """Trivy JSON (every schema) and SARIF; runs ``trivy fs|config|image``."""
 
     name: ClassVar[str] = "trivy"
-    categories: ClassVar[frozenset[Category]] = frozenset({
-        Category.DEPENDENCY, Category.CONTAINER, Category.MISCONFIG, Category.SECRET,
-        Category.LICENSE})
+    categories: ClassVar[frozenset[Category]] = frozenset(
+        {
+            Category.DEPENDENCY,
+            Category.CONTAINER,
+            Category.MISCONFIG,
+            Category.SECRET,
+            Category.LICENSE,
+        }
+    )
     executable: ClassVar[str | None] = "trivy"
     version_in_output: ClassVar[bool] = True
-    install_hint: ClassVar[str] = ("install Trivy (https://trivy.dev) and put it on PATH, "
-                                   "or set SECGATE_TRIVY_BIN")
+    install_hint: ClassVar[str] = (
+        "install Trivy (https://trivy.dev) and put it on PATH, or set SECGATE_TRIVY_BIN"
+    )
     limitations: ClassVar[str] = (
         "secret, license and misconfiguration scanning work offline; vulnerability scanning "
         "(scanners.settings.trivy.vulnerabilities: true) needs Trivy's database, downloaded "
-        "from mirror.gcr.io / ghcr.io")
+        "from mirror.gcr.io / ghcr.io"
+    )
     config_files: ClassVar[tuple[str, ...]] = ("trivy.yaml", ".trivyignore", ".trivyignore.yaml")
 
     # --- ingest ---------------------------------------------------------------------------
@@ -134,8 +208,10 @@ class TrivyAdapter(Adapter):
             return ParseResult()
         shape = shape_of(doc)
         if shape is None:
-            raise InputError("not a Trivy report (no SchemaVersion 2 'Results', legacy list, "
-                             "Kubernetes report or Trivy SARIF)")
+            raise InputError(
+                "not a Trivy report (no SchemaVersion 2 'Results', legacy list, "
+                "Kubernetes report or Trivy SARIF)"
+            )
         if shape == "sarif":
             return parse_sarif(doc)
         if shape == "v2":
@@ -155,8 +231,10 @@ class TrivyAdapter(Adapter):
             argv += ["--scanners", ",".join(settings.scanners)]
             if "license" in settings.scanners:
                 argv.append("--license-full")
-        if settings.mode in ("fs", "config") and \
-                Path(settings.target).resolve() == ctx.target.resolve():
+        if (
+            settings.mode in ("fs", "config")
+            and Path(settings.target).resolve() == ctx.target.resolve()
+        ):
             # environments and VCS data are not the project's own files
             skipped = [d for d in (".git", "node_modules") if (ctx.target / d).is_dir()]
             skipped += environment_dirs(ctx.target)
@@ -169,19 +247,20 @@ class TrivyAdapter(Adapter):
         """An image (its tag may point at new content) or a directory other than the scanned
         one is never cached."""
         settings = TrivySettings.from_config(ctx.config, ctx.target)
-        if settings.mode == "image" or \
-                Path(settings.target).resolve() != ctx.target.resolve():
+        if settings.mode == "image" or Path(settings.target).resolve() != ctx.target.resolve():
             return None
         return super().cache_inputs(ctx)
 
     def explain_failure(self, exit_code: int | None, stderr: str) -> str | None:
         """A clear reason for a failed run, when Trivy's error output shows one."""
         if any(marker in stderr for marker in DB_MISSING_MARKERS):
-            return ("Trivy's vulnerability database is missing and could not be downloaded "
-                    "(is its repository, mirror.gcr.io or ghcr.io by default, reachable?); "
-                    "vulnerability scanning cannot run here. Unset "
-                    "scanners.settings.trivy.vulnerabilities to scan secrets, licenses and "
-                    "misconfigurations only")
+            return (
+                "Trivy's vulnerability database is missing and could not be downloaded "
+                "(is its repository, mirror.gcr.io or ghcr.io by default, reachable?); "
+                "vulnerability scanning cannot run here. Unset "
+                "scanners.settings.trivy.vulnerabilities to scan secrets, licenses and "
+                "misconfigurations only"
+            )
         return None
 
 
@@ -201,14 +280,19 @@ class TrivySettings:
     def from_config(cls, config: Mapping[str, Any], default_target: Path) -> TrivySettings:
         mode = str(config.get("mode") or "fs")
         if mode not in MODES:
-            raise PolicyError(f"scanners.settings.trivy.mode must be one of {', '.join(MODES)}, "
-                             f"not {mode!r}")
+            raise PolicyError(
+                f"scanners.settings.trivy.mode must be one of {', '.join(MODES)}, not {mode!r}"
+            )
         target = config.get("target")
         if mode == "image" and not target:
-            raise PolicyError("scanners.settings.trivy.target must name the image to scan "
-                             "when mode is image")
-        return cls(mode=mode, target=str(target or default_target),
-                   vulnerabilities=bool(config.get("vulnerabilities", False)))
+            raise PolicyError(
+                "scanners.settings.trivy.target must name the image to scan when mode is image"
+            )
+        return cls(
+            mode=mode,
+            target=str(target or default_target),
+            vulnerabilities=bool(config.get("vulnerabilities", False)),
+        )
 
 
 def shape_of(doc: Any) -> str | None:
@@ -218,13 +302,21 @@ def shape_of(doc: Any) -> str | None:
             return "sarif" if _is_trivy_sarif(doc) else None
         if "SchemaVersion" in doc and ("Results" in doc or "ArtifactName" in doc):
             return "v2"
-        if "ClusterName" in doc and any(k in doc for k in (
-                "Resources", "Findings", "Vulnerabilities", "Misconfigurations")):
+        if "ClusterName" in doc and any(
+            k in doc for k in ("Resources", "Findings", "Vulnerabilities", "Misconfigurations")
+        ):
             return "k8s"
         return None
-    if isinstance(doc, list) and doc and all(
-            isinstance(r, dict) and "Target" in r
-            and any(k in r for k in ("Vulnerabilities", "Type", "Class")) for r in doc[:5]):
+    if (
+        isinstance(doc, list)
+        and doc
+        and all(
+            isinstance(r, dict)
+            and "Target" in r
+            and any(k in r for k in ("Vulnerabilities", "Type", "Class"))
+            for r in doc[:5]
+        )
+    ):
         return "legacy"
     return None
 
@@ -239,9 +331,12 @@ def _parse_v2(doc: dict[str, Any]) -> ParseResult:
         raise InputError(f"unsupported Trivy SchemaVersion {version!r} (secgate reads 2)")
     reader = _Reader(tool_version=_trivy_version(doc))
     results = doc.get("Results")
-    reader.results(results if results is not None else [],
-                   artifact_type=fields.scalar_text(doc, "ArtifactType", ""),
-                   artifact=fields.scalar_text(doc, "ArtifactName", ""), where="Results")
+    reader.results(
+        results if results is not None else [],
+        artifact_type=fields.scalar_text(doc, "ArtifactType", ""),
+        artifact=fields.scalar_text(doc, "ArtifactName", ""),
+        where="Results",
+    )
     return reader.result()
 
 
@@ -250,14 +345,19 @@ def _parse_k8s(doc: dict[str, Any]) -> ParseResult:
     cluster = fields.scalar_text(doc, "ClusterName", "") or ""
     for key in ("Resources", "Findings", "Vulnerabilities", "Misconfigurations"):
         for place, resource in fields.objects(doc, key, ""):
-            name = "/".join(fields.scalar_text(resource, k, place) or ""
-                            for k in ("Namespace", "Kind", "Name"))
+            name = "/".join(
+                fields.scalar_text(resource, k, place) or "" for k in ("Namespace", "Kind", "Name")
+            )
             error = fields.scalar_text(resource, "Error", place)
             if error:
                 reader.notes.append(f"{name}: {error}")
-            reader.results(resource.get("Results") or [], artifact_type="kubernetes",
-                           artifact=cluster or None, resource=name,
-                           where=f"{place}.Results")
+            reader.results(
+                resource.get("Results") or [],
+                artifact_type="kubernetes",
+                artifact=cluster or None,
+                resource=name,
+                where=f"{place}.Results",
+            )
     return reader.result()
 
 
@@ -279,11 +379,22 @@ class _Reader:
     skipped: int = 0
 
     def result(self) -> ParseResult:
-        return ParseResult(findings=self.findings, tool_version=self.tool_version,
-                           notes=self.notes, skipped=self.skipped)
+        return ParseResult(
+            findings=self.findings,
+            tool_version=self.tool_version,
+            notes=self.notes,
+            skipped=self.skipped,
+        )
 
-    def results(self, results: Any, *, artifact_type: str | None, artifact: str | None = None,
-                resource: str | None = None, where: str = "") -> None:
+    def results(
+        self,
+        results: Any,
+        *,
+        artifact_type: str | None,
+        artifact: str | None = None,
+        resource: str | None = None,
+        where: str = "",
+    ) -> None:
         results = fields.array(results, where)
         for index, result in enumerate(results):
             place = f"{where}[{index}]"
@@ -300,8 +411,7 @@ class _Reader:
                 if finding is not None:
                     self.findings.append(finding)
             self.findings.extend(secret_findings(fields.objects(result, "Secrets", place), ctx))
-            self.findings.extend(license_findings(fields.objects(result, "Licenses", place),
-                                                  ctx))
+            self.findings.extend(license_findings(fields.objects(result, "Licenses", place), ctx))
 
 
 def _skipped_note(vuln: dict[str, Any], ctx: _Context, where: str) -> str:
@@ -310,8 +420,10 @@ def _skipped_note(vuln: dict[str, Any], ctx: _Context, where: str) -> str:
     version = fields.scalar_text(vuln, "InstalledVersion", where)
     title = fields.scalar_text(vuln, "Title", where)
     what = f"{pkg} {version}" if version else pkg
-    return (f"skipped {where} in {ctx.target or 'the report'}: a vulnerability of {what} "
-            "without a VulnerabilityID" + (f" ({title})" if title else ""))
+    return (
+        f"skipped {where} in {ctx.target or 'the report'}: a vulnerability of {what} "
+        "without a VulnerabilityID" + (f" ({title})" if title else "")
+    )
 
 
 @dataclass
@@ -375,8 +487,11 @@ class _Context:
         """The line of a package in its manifest, from the result's ``Packages`` list."""
         packages = self.result.get("Packages")
         for pkg in packages if isinstance(packages, list) else []:
-            if isinstance(pkg, dict) and pkg.get("Name") == name and \
-                    (version is None or pkg.get("Version") == version):
+            if (
+                isinstance(pkg, dict)
+                and pkg.get("Name") == name
+                and (version is None or pkg.get("Version") == version)
+            ):
                 locations = pkg.get("Locations")
                 for loc in locations if isinstance(locations, list) else []:
                     start = loc.get("StartLine") if isinstance(loc, dict) else None
@@ -385,12 +500,22 @@ class _Context:
         return None
 
 
-def _package(name: str, version: str | None, ecosystem: str | None, purl: str | None,
-             fixed: list[str] | None = None) -> Package:
+def _package(
+    name: str,
+    version: str | None,
+    ecosystem: str | None,
+    purl: str | None,
+    fixed: list[str] | None = None,
+) -> Package:
     if ecosystem == "pypi":
         name = canonicalize_name(name)
-    return Package(name=name, version=version, ecosystem=ecosystem, purl=purl,
-                   fixed_versions=sort_versions(fixed or []))
+    return Package(
+        name=name,
+        version=version,
+        ecosystem=ecosystem,
+        purl=purl,
+        fixed_versions=sort_versions(fixed or []),
+    )
 
 
 def _severity(value: Any) -> Severity | None:
@@ -414,11 +539,13 @@ def cvss_rating(vuln: Mapping[str, Any]) -> Rating | None:
         entry = cvss[source]
         if not isinstance(entry, dict):
             continue
-        rating = best([
-            from_cvss(entry.get("V40Vector"), entry.get("V40Score"), "4.0"),
-            from_cvss(entry.get("V3Vector"), entry.get("V3Score"), "3.1"),
-            from_cvss(entry.get("V2Vector"), entry.get("V2Score"), "2"),
-        ])
+        rating = best(
+            [
+                from_cvss(entry.get("V40Vector"), entry.get("V40Score"), "4.0"),
+                from_cvss(entry.get("V3Vector"), entry.get("V3Score"), "3.1"),
+                from_cvss(entry.get("V2Vector"), entry.get("V2Score"), "2"),
+            ]
+        )
         if rating is not None:
             return rating
     return None
@@ -438,14 +565,20 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
     vulnerability = Vulnerability(id=vuln_id, aliases=aliases)
 
     rating = cvss_rating(vuln)
-    severity = _severity(vuln.get("Severity")) or (rating.severity if rating else None) \
+    severity = (
+        _severity(vuln.get("Severity"))
+        or (rating.severity if rating else None)
         or UNRATED_VULNERABILITY.severity
+    )
     score = rating.score if rating else severity.default_score
 
     category = Category.CONTAINER if ctx.klass == "os-pkgs" else Category.DEPENDENCY
     named = vuln_id + (f" ({', '.join(aliases)})" if aliases else "")
-    fix = f"fixed in {', '.join(package.fixed_versions)}" if package.fixed_versions \
+    fix = (
+        f"fixed in {', '.join(package.fixed_versions)}"
+        if package.fixed_versions
         else "no fixed version known"
+    )
     who = f"{package.name} {version}" if version else package.name
     title = (fields.scalar_text(vuln, "Title", where) or "").strip()
     message = f"{who} is affected by {named}; {fix}" + (f": {title}" if title else "")
@@ -455,8 +588,12 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
     if ctx.path is not None:
         location = Location(path=ctx.path, start_line=ctx.package_line(pkg_name, version))
     properties = ctx.properties()
-    for key, prop in (("Status", "status"), ("SeveritySource", "severity_source"),
-                      ("PkgPath", "pkg_path"), ("PublishedDate", "published")):
+    for key, prop in (
+        ("Status", "status"),
+        ("SeveritySource", "severity_source"),
+        ("PkgPath", "pkg_path"),
+        ("PublishedDate", "published"),
+    ):
         value = fields.scalar_text(vuln, key, where)
         if value:
             properties[prop] = value
@@ -478,14 +615,17 @@ def vulnerability_finding(vuln: dict[str, Any], ctx: _Context, where: str = "") 
         package=package,
         vulnerability=vulnerability,
         cwes=[c for c in fields.opt_array(vuln, "CweIDs", where) if isinstance(c, str)],
-        tags=["security", "vulnerability", ctx.klass, *([package.ecosystem]
-                                                         if package.ecosystem else [])],
+        tags=[
+            "security",
+            "vulnerability",
+            ctx.klass,
+            *([package.ecosystem] if package.ecosystem else []),
+        ],
         properties=properties,
     )
 
 
-def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
-                      where: str = "") -> Finding | None:
+def misconfig_finding(misconf: dict[str, Any], ctx: _Context, where: str = "") -> Finding | None:
     """The finding of one failed check; None for passed ones (``--include-non-failures``)."""
     status = (fields.scalar_text(misconf, "Status", where) or "FAIL").upper()
     if status == "PASS":
@@ -503,8 +643,14 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
     end = fields.line(cause, "EndLine", cause_where)
     code = fields.obj_or_empty(cause, "Code", cause_where)
     lines = fields.objects(code, "Lines", f"{cause_where}.Code")
-    snippet = "\n".join(fields.scalar_text(line, "Content", line_where) or ""
-                        for line_where, line in lines if line.get("IsCause")) or None
+    snippet = (
+        "\n".join(
+            fields.scalar_text(line, "Content", line_where) or ""
+            for line_where, line in lines
+            if line.get("IsCause")
+        )
+        or None
+    )
     location = None
     path = ctx.path
     if path is not None:
@@ -514,11 +660,17 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
         message = f"{ctx.resource}: {message}"
     elif path is None and ctx.target:
         message = f"{ctx.target}: {message}"
-    help_parts = [text for k in ("Description", "Resolution")
-                  if (text := fields.scalar_text(misconf, k, where))]
+    help_parts = [
+        text
+        for k in ("Description", "Resolution")
+        if (text := fields.scalar_text(misconf, k, where))
+    ]
     properties = ctx.properties()
-    for key, prop in (("Type", "check_type"), ("Namespace", "namespace"),
-                      ("Resolution", "resolution")):
+    for key, prop in (
+        ("Type", "check_type"),
+        ("Namespace", "namespace"),
+        ("Resolution", "resolution"),
+    ):
         value = fields.scalar_text(misconf, key, where)
         if value:
             properties[prop] = value
@@ -526,9 +678,13 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
         properties["original_id"] = raw_id
     if ctx.resource is not None and start is not None:
         properties["manifest_lines"] = [start, end if end is not None else start]
-    suppression = Suppression(kind=SuppressionKind.EXTERNAL,
-                              justification="excepted in Trivy's configuration") \
-        if status == "EXCEPTION" else None
+    suppression = (
+        Suppression(
+            kind=SuppressionKind.EXTERNAL, justification="excepted in Trivy's configuration"
+        )
+        if status == "EXCEPTION"
+        else None
+    )
     return Finding(
         tool="trivy",
         rule_id=rule_id,
@@ -548,8 +704,7 @@ def misconfig_finding(misconf: dict[str, Any], ctx: _Context,
     )
 
 
-def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context
-                    ) -> list[Finding]:
+def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context) -> list[Finding]:
     """The findings of one file's ``Secrets[]``."""
     findings = []
     seen: dict[tuple[str, str], int] = {}
@@ -567,27 +722,33 @@ def secret_findings(secrets: list[tuple[str, dict[str, Any]]], ctx: _Context
         message = f"{title} in {path}" + (f": {match}" if match else "")
         if ctx.resource:
             message = f"{ctx.resource}: {message}"
-        findings.append(Finding(
-            tool="trivy",
-            rule_id=rule_id,
-            rule_name=title,
-            rule_description=title,
-            category=Category.SECRET,
-            severity=severity,
-            score=severity.default_score,
-            level=severity.sarif_level,
-            message=message,
-            location=location,
-            secret=masked_secret(rule_id, path, match, rank,
-                                 kind=fields.scalar_text(secret, "Category", where) or rule_id),
-            tags=["security", "secret"],
-            properties={**ctx.properties(), "masked_by_tool": True},
-        ))
+        findings.append(
+            Finding(
+                tool="trivy",
+                rule_id=rule_id,
+                rule_name=title,
+                rule_description=title,
+                category=Category.SECRET,
+                severity=severity,
+                score=severity.default_score,
+                level=severity.sarif_level,
+                message=message,
+                location=location,
+                secret=masked_secret(
+                    rule_id,
+                    path,
+                    match,
+                    rank,
+                    kind=fields.scalar_text(secret, "Category", where) or rule_id,
+                ),
+                tags=["security", "secret"],
+                properties={**ctx.properties(), "masked_by_tool": True},
+            )
+        )
     return findings
 
 
-def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
-                     ) -> list[Finding]:
+def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context) -> list[Finding]:
     """The findings of a ``license``/``license-file`` result: one per license Trivy lists (a
     package with two licenses is two findings, each judged by the policy on its own)."""
     findings = []
@@ -597,8 +758,9 @@ def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
             raise fields.fail(fields.at(where, "Name"), "missing")
         for key in ("Severity", "Category", "Confidence", "Link"):
             value = entry.get(key)
-            if isinstance(value, (dict, list)) or (isinstance(value, float)
-                                                    and not math.isfinite(value)):
+            if isinstance(value, (dict, list)) or (
+                isinstance(value, float) and not math.isfinite(value)
+            ):
                 raise fields.wrong(fields.at(where, key), "a string or a number", value)
         file_path = fields.opt_path(entry, "FilePath", where) or ""
         pkg_name = fields.scalar_text(entry, "PkgName", where) or ""
@@ -606,13 +768,23 @@ def license_findings(licenses: list[tuple[str, dict[str, Any]]], ctx: _Context
         path = file_path or ctx.path
         location = Location(path=path) if path and ctx.resource is None else None
         properties = ctx.properties()
-        properties["trivy_licenses"] = [{
-            k.lower(): entry[k] for k in ("Name", "Severity", "Category", "Confidence", "Link")
-            if entry.get(k) not in (None, "")}]
-        findings.append(license_finding("trivy", package, normalize(name), location=location,
-                                        properties=properties,
-                                        rule_name="Package license" if package
-                                        else "License file"))
+        properties["trivy_licenses"] = [
+            {
+                k.lower(): entry[k]
+                for k in ("Name", "Severity", "Category", "Confidence", "Link")
+                if entry.get(k) not in (None, "")
+            }
+        ]
+        findings.append(
+            license_finding(
+                "trivy",
+                package,
+                normalize(name),
+                location=location,
+                properties=properties,
+                rule_name="Package license" if package else "License file",
+            )
+        )
     return findings
 
 
@@ -633,6 +805,10 @@ def _license_package(name: str, ctx: _Context) -> Package:
                 purl = purl if isinstance(purl, str) and purl else None
                 version = pkg.get("Version")
                 sib = _Context(sibling, ctx.artifact_type, ctx.artifact, ctx.resource, [])
-                return _package(name, version if isinstance(version, str) and version else None,
-                                sib.ecosystem(purl), purl)
+                return _package(
+                    name,
+                    version if isinstance(version, str) and version else None,
+                    sib.ecosystem(purl),
+                    purl,
+                )
     return _package(name, None, None, None)

@@ -37,8 +37,13 @@ _FIELD_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?):(.*)$", re.MULTILINE)
 """A ``Name: value`` line; blanks around the value are stripped after the match (a pattern
 that skipped them would backtrack over long runs of blank lines)."""
 _MANIFEST_ECOSYSTEMS = (
-    (re.compile(r"(^|/)(requirements[^/]*\.txt|Pipfile\.lock|poetry\.lock|uv\.lock|"
-                r"setup\.py|pyproject\.toml|[^/]+\.dist-info/METADATA)$"), "pypi"),
+    (
+        re.compile(
+            r"(^|/)(requirements[^/]*\.txt|Pipfile\.lock|poetry\.lock|uv\.lock|"
+            r"setup\.py|pyproject\.toml|[^/]+\.dist-info/METADATA)$"
+        ),
+        "pypi",
+    ),
     (re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|package\.json)$"), "npm"),
     (re.compile(r"(^|/)(go\.mod|go\.sum)$"), "go"),
     (re.compile(r"(^|/)Cargo\.lock$"), "crates.io"),
@@ -88,8 +93,11 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
     fields = _fields(view)
     severity = _severity(view, fields) or base.severity
     update: dict[str, Any] = {
-        "tool": "trivy", "severity": severity, "level": severity.sarif_level,
-        "sources": [], "tags": sorted({*base.tags, "security"} - _SEVERITY_TAGS),
+        "tool": "trivy",
+        "severity": severity,
+        "level": severity.sarif_level,
+        "sources": [],
+        "tags": sorted({*base.tags, "security"} - _SEVERITY_TAGS),
     }
     old_id = _OLD_TEMPLATE_ID.match(base.rule_id)
     if kind is None and (old_id or "vulnerability" in {t.lower() for t in base.tags}):
@@ -101,20 +109,28 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
         return base.model_copy(update=update)
     update["category"] = kind
     if kind in (Category.CONTAINER, Category.DEPENDENCY):
-        other_tags = [t for t in base.tags if t.lower() not in {"vulnerability", "security"}
-                      and t.upper() not in _SEVERITY_TAGS]
+        other_tags = [
+            t
+            for t in base.tags
+            if t.lower() not in {"vulnerability", "security"} and t.upper() not in _SEVERITY_TAGS
+        ]
         name = fields.get("package") or (other_tags[0] if len(other_tags) == 1 else "unknown")
         version = fields.get("installed version") or None
         ecosystem = _ecosystem(base.path) if kind is Category.DEPENDENCY else None
         if ecosystem == "pypi":
             name = canonicalize_name(name)
         fixed = fields.get("fixed version", "")
-        update["package"] = Package(name=name, version=version, ecosystem=ecosystem,
-                                    fixed_versions=sort_versions(fixed_versions(fixed)))
+        update["package"] = Package(
+            name=name,
+            version=version,
+            ecosystem=ecosystem,
+            fixed_versions=sort_versions(fixed_versions(fixed)),
+        )
         update["vulnerability"] = Vulnerability(id=base.rule_id)
         who = f"{name} {version}" if version else name
         update["message"] = f"{who} is affected by {base.rule_id}; " + (
-            f"fixed in {fixed}" if fixed else "no fixed version known")
+            f"fixed in {fixed}" if fixed else "no fixed version known"
+        )
     elif kind is Category.MISCONFIG:
         update["rule_id"] = check_id(base.rule_id)
         update["message"] = fields.get("message") or base.message
@@ -130,8 +146,7 @@ def _finding(view: ResultView, ranks: dict[tuple[str, str, str], int]) -> Findin
         update["properties"] = {**base.properties, MASKED_FLAG: True}
         title = base.rule_description or base.rule_id
         update["rule_name"] = title
-        update["message"] = f"{title} in {path}" + (
-            f": {match}" if match else "")
+        update["message"] = f"{title} in {path}" + (f": {match}" if match else "")
         if base.location is not None:
             update["location"] = base.location.model_copy(update={"snippet": match or None})
     else:
@@ -148,8 +163,14 @@ def _license(view: ResultView, base: Finding, fields: dict[str, str]) -> Finding
         pkg_name, license_name = fields.get("pkgname", ""), fields.get("license", "")
     classification = fields.get("classification", "")
     if colon:  # whichever of the two fields is not the package is the classification
-        classification = next((v for v in (fields.get("classification", ""),
-                                           fields.get("pkgname", "")) if v and v != pkg_name), "")
+        classification = next(
+            (
+                v
+                for v in (fields.get("classification", ""), fields.get("pkgname", ""))
+                if v and v != pkg_name
+            ),
+            "",
+        )
     text = message_text(view)
     match = re.search(r"^License (.+)$", text, re.MULTILINE)
     if match:
@@ -158,9 +179,16 @@ def _license(view: ResultView, base: Finding, fields: dict[str, str]) -> Finding
     ecosystem = _ecosystem(path)
     package = None
     if pkg_name:
-        package = Package(name=canonicalize_name(pkg_name) if ecosystem == "pypi" else pkg_name,
-                          ecosystem=ecosystem)
+        package = Package(
+            name=canonicalize_name(pkg_name) if ecosystem == "pypi" else pkg_name,
+            ecosystem=ecosystem,
+        )
     location = Location(path=path) if path else None  # Trivy writes line 1 for a whole file
-    return license_finding("trivy", package, normalize(license_name), location=location,
-                           properties={"classification": classification},
-                           rule_name="Package license" if package else "License file")
+    return license_finding(
+        "trivy",
+        package,
+        normalize(license_name),
+        location=location,
+        properties={"classification": classification},
+        rule_name="Package license" if package else "License file",
+    )

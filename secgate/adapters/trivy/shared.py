@@ -27,8 +27,9 @@ def fixed_versions(value: Any) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def masked_secret(rule_id: str, path: str, match: str, rank: int, *,
-                  kind: str | None = None) -> Secret:
+def masked_secret(
+    rule_id: str, path: str, match: str, rank: int, *, kind: str | None = None
+) -> Secret:
     """What secgate keeps of a secret Trivy already masked (its raw value is never seen)."""
     digest = secret_hash("\x1f".join(("trivy-masked", rule_id, path, match, str(rank))))
     return Secret(hash=digest, preview="*****", kind=kind or rule_id)

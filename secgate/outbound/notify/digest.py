@@ -19,14 +19,20 @@ SHOWN_REASONS = 10
 
 def build(result: ScanResult, context: RunContext, events: tuple[str, ...]) -> Digest:
     """The digest of ``result`` for a message sent on ``events``."""
-    blocking = [f for f in result.findings
-                if f.decision is not None and f.decision.action is Action.BLOCK]
+    blocking = [
+        f for f in result.findings if f.decision is not None and f.decision.action is Action.BLOCK
+    ]
     lines = tuple(
-        BlockingLine(severity=f.severity.value, tool=one_line(f.tool, 60),
-                     rule_id=one_line(f.rule_id, 120), where=one_line(where(f), 200),
-                     message=one_line(f.message, 200),
-                     fields={**finding_fields(f), "message": one_line(f.message, 300)})
-        for f in blocking[:TOP_BLOCKING])
+        BlockingLine(
+            severity=f.severity.value,
+            tool=one_line(f.tool, 60),
+            rule_id=one_line(f.rule_id, 120),
+            where=one_line(where(f), 200),
+            message=one_line(f.message, 200),
+            fields={**finding_fields(f), "message": one_line(f.message, 300)},
+        )
+        for f in blocking[:TOP_BLOCKING]
+    )
     verdict = result.verdict
     return Digest(
         events=events,
@@ -45,7 +51,12 @@ def build(result: ScanResult, context: RunContext, events: tuple[str, ...]) -> D
         policy=one_line(result.policy, 300),
         target=one_line(result.target, 300) if result.target else None,
         secgate_version=result.secgate_version,
-        scanners=tuple((one_line(r.tool, 60),
-                        "incomplete" if r.incomplete and r.status.value == "ok"
-                        else r.status.value, r.finding_count) for r in result.runs),
+        scanners=tuple(
+            (
+                one_line(r.tool, 60),
+                "incomplete" if r.incomplete and r.status.value == "ok" else r.status.value,
+                r.finding_count,
+            )
+            for r in result.runs
+        ),
     )

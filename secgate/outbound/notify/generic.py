@@ -23,8 +23,12 @@ class JsonFormat(MessageFormat):
         return {
             "schema": SCHEMA_ID,
             "events": list(digest.events),
-            "verdict": {"status": digest.status.value, "exit_code": digest.exit_code,
-                        "headline": digest.headline, "reasons": list(digest.reasons)},
+            "verdict": {
+                "status": digest.status.value,
+                "exit_code": digest.exit_code,
+                "headline": digest.headline,
+                "reasons": list(digest.reasons),
+            },
             "counts": dict(digest.counts),
             "repository": digest.repository,
             "branch": digest.branch,
@@ -35,6 +39,8 @@ class JsonFormat(MessageFormat):
             "secgate_version": digest.secgate_version,
             "blocking": [line.fields for line in digest.blocking],
             "blocking_total": digest.blocking_total,
-            "scanners": [{"tool": tool, "status": status, "findings": findings}
-                         for tool, status, findings in digest.scanners],
+            "scanners": [
+                {"tool": tool, "status": status, "findings": findings}
+                for tool, status, findings in digest.scanners
+            ],
         }

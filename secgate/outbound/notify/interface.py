@@ -55,8 +55,10 @@ class Digest:
     @property
     def tally(self) -> str:
         """``2 blocking, 1 warning, 9 findings in all``."""
-        return (f"{self.counts.get('block', 0)} blocking, {self.counts.get('warn', 0)} "
-                f"warning, {self.finding_total} finding(s) in all")
+        return (
+            f"{self.counts.get('block', 0)} blocking, {self.counts.get('warn', 0)} "
+            f"warning, {self.finding_total} finding(s) in all"
+        )
 
 
 class MessageFormat(ABC):

@@ -26,10 +26,18 @@ def body_for(target: Target, result: ScanResult, context: RunContext) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def notify_all(targets: Iterable[Target], result: ScanResult, context: RunContext,
-               sender: Sender) -> list[Delivery]:
+def notify_all(
+    targets: Iterable[Target], result: ScanResult, context: RunContext, sender: Sender
+) -> list[Delivery]:
     """POST one message to each target that is due; a delivery per target, in order."""
-    return [sender.send("POST", target.url, body_for(target, result, context),
-                        what=f"notification ({target.origin})", shown=target.shown,
-                        headers={"Content-Type": "application/json; charset=utf-8"})
-            for target in due(targets, result)]
+    return [
+        sender.send(
+            "POST",
+            target.url,
+            body_for(target, result, context),
+            what=f"notification ({target.origin})",
+            shown=target.shown,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        for target in due(targets, result)
+    ]

@@ -58,25 +58,34 @@ class SlackFormat(MessageFormat):
     def render(self, digest: Digest) -> dict[str, Any]:
         icon = VERDICT_ICONS[digest.status]
         blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "emoji": True,
-                                        "text": truncate(f"{icon} {digest.title}",
-                                                         HEADER_LIMIT)}},
-            _section(f"*{escape(digest.repository)}* on {code(digest.branch)}: "
-                     f"{escape(digest.tally)}"),
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "emoji": True,
+                    "text": truncate(f"{icon} {digest.title}", HEADER_LIMIT),
+                },
+            },
+            _section(
+                f"*{escape(digest.repository)}* on {code(digest.branch)}: {escape(digest.tally)}"
+            ),
         ]
         if digest.blocking:
-            lines = [f"• *{d.severity.upper()}* {code(f'{d.tool}:{d.rule_id}')} "
-                     f"{escape(d.where)} — {escape(d.message)}" for d in digest.blocking]
+            lines = [
+                f"• *{d.severity.upper()}* {code(f'{d.tool}:{d.rule_id}')} "
+                f"{escape(d.where)} — {escape(d.message)}"
+                for d in digest.blocking
+            ]
             blocks.append(_section(_fit("*Blocking findings*", lines, digest.blocking_total)))
         if digest.reasons and digest.status is not VerdictStatus.PASS:
-            blocks.append(_section("*Why*\n" + "\n".join(f"• {escape(r)}"
-                                                         for r in digest.reasons)))
+            blocks.append(_section("*Why*\n" + "\n".join(f"• {escape(r)}" for r in digest.reasons)))
         context = [f"policy {code(digest.policy)}", f"secgate {escape(digest.secgate_version)}"]
         if digest.commit:
             context.insert(0, f"commit {code(digest.commit[:12])}")
         if digest.run_url:
             context.insert(0, f"<{escape(digest.run_url)}|the run in GitHub Actions>")
-        blocks.append({"type": "context",
-                       "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]}
+        )
         fallback = f"{icon} {digest.title}: {digest.tally}"
         return {"text": escape(fallback), "blocks": blocks}

@@ -76,8 +76,10 @@ def parse_events(text: str, where: str = "--notify-on") -> frozenset[Event]:
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     unknown = [name for name in names if name not in EVENT_NAMES]
     if unknown or not names:
-        raise UsageError(f"{where}: {', '.join(unknown) or repr(text)} is not an event "
-                         f"(choose from {', '.join(EVENT_NAMES)})")
+        raise UsageError(
+            f"{where}: {', '.join(unknown) or repr(text)} is not an event "
+            f"(choose from {', '.join(EVENT_NAMES)})"
+        )
     return frozenset(Event(name) for name in names)
 
 
@@ -93,8 +95,9 @@ def parse_spec(text: str, origin: str, events: frozenset[Event]) -> Target:
     return Target(url=url, events=events, format=fmt, origin=origin)
 
 
-def command_line_targets(specs: Iterable[str], events: frozenset[Event],
-                         environ: Mapping[str, str] | None = None) -> list[Target]:
+def command_line_targets(
+    specs: Iterable[str], events: frozenset[Event], environ: Mapping[str, str] | None = None
+) -> list[Target]:
     """The targets of ``--notify`` and of ``SECGATE_NOTIFY_URL``."""
     env = os.environ if environ is None else environ
     targets = [parse_spec(spec, "--notify", events) for spec in specs]
@@ -102,8 +105,9 @@ def command_line_targets(specs: Iterable[str], events: frozenset[Event],
     return targets
 
 
-def policy_targets(policy: Policy, environ: Mapping[str, str] | None = None
-                   ) -> tuple[list[Target], list[str]]:
+def policy_targets(
+    policy: Policy, environ: Mapping[str, str] | None = None
+) -> tuple[list[Target], list[str]]:
     """The targets of the policy's ``notify:`` list, and a warning for each that cannot be
     used (its variable unset or not a URL) or that leaks a credential into the repository."""
     env = os.environ if environ is None else environ
@@ -114,15 +118,16 @@ def policy_targets(policy: Policy, environ: Mapping[str, str] | None = None
         if entry.url_env is not None:
             url = env.get(entry.url_env, "").strip()
             if not url:
-                warnings.append(f"{where}: {entry.url_env} is not set; no notification sent "
-                                "to it")
+                warnings.append(f"{where}: {entry.url_env} is not set; no notification sent to it")
                 continue
             where = f"{where} ({entry.url_env})"
         else:
             url = (entry.url or "").strip()
             if _carries_credential(url):
-                warnings.append(f"{where}: this webhook URL is a credential written into the "
-                                "policy file; keep it in a CI secret and name it with url_env")
+                warnings.append(
+                    f"{where}: this webhook URL is a credential written into the "
+                    "policy file; keep it in a CI secret and name it with url_env"
+                )
         problem = check_url(url, where)
         if problem:
             warnings.append(f"{problem}; no notification sent to it")
@@ -142,8 +147,9 @@ def merge(targets: Iterable[Target]) -> list[Target]:
             merged[target.url] = target
             continue
         fmt = kept.format if kept.format != AUTO else target.format
-        merged[target.url] = Target(url=kept.url, events=kept.events | target.events,
-                                    format=fmt, origin=kept.origin)
+        merged[target.url] = Target(
+            url=kept.url, events=kept.events | target.events, format=fmt, origin=kept.origin
+        )
     return list(merged.values())
 
 

@@ -21,8 +21,12 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"
 _MARKDOWN = re.compile(r"([\\`*_\[\]()<>#~|])")
-_COLOR = {VerdictStatus.PASS: "Good", VerdictStatus.WARN: "Warning",
-          VerdictStatus.BLOCK: "Attention", VerdictStatus.ERROR: "Attention"}
+_COLOR = {
+    VerdictStatus.PASS: "Good",
+    VerdictStatus.WARN: "Warning",
+    VerdictStatus.BLOCK: "Attention",
+    VerdictStatus.ERROR: "Attention",
+}
 
 
 def escape(text: str) -> str:
@@ -39,45 +43,65 @@ class TeamsFormat(MessageFormat):
     name: ClassVar[str] = "teams"
 
     def owns(self, host: str, path: str) -> bool:
-        if host.endswith(".webhook.office.com") or host in ("outlook.office.com",
-                                                            "outlook.office365.com"):
+        if host.endswith(".webhook.office.com") or host in (
+            "outlook.office.com",
+            "outlook.office365.com",
+        ):
             return path.startswith(("/webhookb2/", "/webhook/"))
         workflow_host = host.endswith((".logic.azure.com", ".api.powerplatform.com"))
         return workflow_host and "/workflows/" in path
 
     def render(self, digest: Digest) -> dict[str, Any]:
-        facts = [{"title": "Repository", "value": escape(digest.repository)},
-                 {"title": "Branch", "value": escape(digest.branch)},
-                 {"title": "Blocking", "value": str(digest.counts.get("block", 0))},
-                 {"title": "Warning", "value": str(digest.counts.get("warn", 0))},
-                 {"title": "Findings", "value": str(digest.finding_total)},
-                 {"title": "Policy", "value": escape(digest.policy)}]
+        facts = [
+            {"title": "Repository", "value": escape(digest.repository)},
+            {"title": "Branch", "value": escape(digest.branch)},
+            {"title": "Blocking", "value": str(digest.counts.get("block", 0))},
+            {"title": "Warning", "value": str(digest.counts.get("warn", 0))},
+            {"title": "Findings", "value": str(digest.finding_total)},
+            {"title": "Policy", "value": escape(digest.policy)},
+        ]
         if digest.commit:
             facts.insert(2, {"title": "Commit", "value": escape(digest.commit[:12])})
         body: list[dict[str, Any]] = [
-            _text(escape(f"{VERDICT_ICONS[digest.status]} {digest.title}"), size="Medium",
-                  weight="Bolder", color=_COLOR[digest.status]),
+            _text(
+                escape(f"{VERDICT_ICONS[digest.status]} {digest.title}"),
+                size="Medium",
+                weight="Bolder",
+                color=_COLOR[digest.status],
+            ),
             {"type": "FactSet", "facts": facts},
         ]
         if digest.blocking:
             body.append(_text("Blocking findings", weight="Bolder", spacing="Medium"))
-            body.extend(_text(f"**{d.severity.upper()}** {escape(f'{d.tool}:{d.rule_id}')} "
-                              f"{escape(d.where)} — {escape(d.message)}", spacing="Small")
-                        for d in digest.blocking)
+            body.extend(
+                _text(
+                    f"**{d.severity.upper()}** {escape(f'{d.tool}:{d.rule_id}')} "
+                    f"{escape(d.where)} — {escape(d.message)}",
+                    spacing="Small",
+                )
+                for d in digest.blocking
+            )
             more = digest.blocking_total - len(digest.blocking)
             if more:
                 body.append(_text(f"… and {more} more blocking finding(s)", isSubtle=True))
         if digest.reasons and digest.status is not VerdictStatus.PASS:
             body.append(_text("Why", weight="Bolder", spacing="Medium"))
             body.extend(_text(f"• {escape(reason)}", spacing="Small") for reason in digest.reasons)
-        body.append(_text(escape(f"secgate {digest.secgate_version}"), isSubtle=True,
-                          size="Small"))
-        card: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard",
-                                "version": CARD_VERSION, "body": body,
-                                "msteams": {"width": "Full"}}
+        body.append(_text(escape(f"secgate {digest.secgate_version}"), isSubtle=True, size="Small"))
+        card: dict[str, Any] = {
+            "$schema": CARD_SCHEMA,
+            "type": "AdaptiveCard",
+            "version": CARD_VERSION,
+            "body": body,
+            "msteams": {"width": "Full"},
+        }
         if digest.run_url:
-            card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the run",
-                                "url": digest.run_url}]
-        return {"type": "message",
-                "attachments": [{"contentType": CARD_CONTENT_TYPE, "contentUrl": None,
-                                 "content": card}]}
+            card["actions"] = [
+                {"type": "Action.OpenUrl", "title": "Open the run", "url": digest.run_url}
+            ]
+        return {
+            "type": "message",
+            "attachments": [
+                {"contentType": CARD_CONTENT_TYPE, "contentUrl": None, "content": card}
+            ],
+        }
