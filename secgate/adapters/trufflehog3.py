@@ -120,6 +120,8 @@ class TruffleHog3Adapter(Adapter):
         argv = [ctx.executable, "--format", "json", "-o", str(output)]
         if ctx.config.get("history") is False:
             argv.append("--no-history")
+        elif ctx.history_since:
+            argv += ["--since", ctx.history_since]  # a pull request: only its own commits
         argv.append(".")
         return Invocation(argv=argv, output=output, cwd=ctx.target)
 

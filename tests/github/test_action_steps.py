@@ -21,6 +21,7 @@ from tests.support.commands import git, require_tool
 from tests.support.ghserver import REPO, TOKEN, FakeGitHub, serve
 from tests.support.paths import FIXTURES, ROOT
 from tests.support.sarif_validation import validate_sarif
+from tests.support.webhooks import receiver
 
 ACTION = ROOT / "action.yml"
 SHA = "fedcba9876543210fedcba9876543210fedcba98"
@@ -326,3 +327,29 @@ def test_review_input_comments_inline_on_what_the_pull_request_adds(
         "<details><summary>Not changed by this pull request ("
     )
     assert_token_hidden(result, tmp_path)
+
+
+def test_notify_and_metrics_inputs_send_one_message_and_write_the_metrics(
+    api: FakeGitHub, tmp_path: Path, workspace: Path
+) -> None:
+    with receiver() as hooks:
+        hook = f"{hooks.url}/json/hook/credential-part"
+        metrics = tmp_path / "metrics" / "secgate.prom"
+        result = run(
+            api,
+            tmp_path,
+            workspace,
+            "notified",
+            comment="false",
+            notify=hook,
+            **{"notify-on": "block", "metrics-file": str(metrics), "upload-sarif": "false"},
+        )
+        assert hooks.violations == []
+        assert [r.path for r in hooks.received] == ["/json/hook/credential-part"]
+    assert result.exit_code == 1, result.log
+    assert hooks.received[0].body["verdict"]["status"] == "block"
+    assert "credential-part" not in result.log
+    text = metrics.read_text()
+    assert "secgate_findings" in text
+    exit_codes = [line for line in text.splitlines() if line.startswith("secgate_exit_code{")]
+    assert len(exit_codes) == 1 and exit_codes[0].endswith(" 1.0")

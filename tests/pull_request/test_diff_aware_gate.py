@@ -329,3 +329,25 @@ def test_the_diff_reads_every_file_name_git_quotes(tmp_path: Path) -> None:
     changes = code_diff.compute(resolve(repo, "main"))
     assert changes.added == {name: {3} for name in names}
     assert changes.added_text["+++ plus.py"] == [b"+++ b/not-a-header.py"]
+
+
+@pytest.mark.scanner("trufflehog3")
+def test_trufflehog3_reads_only_the_pull_requests_commits(tmp_path: Path) -> None:
+    require_tool("trufflehog3")
+    _, key = _secrets()
+    repo = make_repo(tmp_path, {"old.py": f'KEY = "{key}"\n'})
+    commit(repo, {"old.py": None}, "base: remove the old key")
+    git(repo, "branch", "-f", "main", "HEAD")
+    commit(repo, {"deploy.py": f'AWS = "{key[:-4]}WXYZ"\n'}, "add a deploy key")
+    commit(repo, {"deploy.py": "import os\n"}, "read it from env")
+    pr_commits = set(git(repo, "rev-list", "main..HEAD").split())
+    code, report, stderr = scan(repo, "--scanner", "trufflehog3")
+    assert code == 1, stderr
+    run = next(r for r in report["runs"] if r["tool"] == "trufflehog3")
+    assert "--since" in run["command"]
+    secrets = [f for f in report["findings"] if f["category"] == "secret"]
+    ours = [f for f in secrets if f["properties"]["commit"] in pr_commits]
+    assert ours and all(f["changed"] is True and action(f)[0] == "block" for f in ours)
+    # trufflehog3 --since also reads the merge base's own diff (here the old key's removal):
+    # what it reports from there is the base's, not changed, and does not block
+    assert all(f["changed"] is False and action(f)[0] != "block" for f in secrets if f not in ours)
