@@ -11,6 +11,8 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
+from secgate.scanning.progress import Progress
+
 if TYPE_CHECKING:  # rich loads only for the live display (a terminal), not on every run
     from rich.table import Table
 
@@ -21,24 +23,6 @@ _STATE_STYLE = {
     "failed": "red",
     "timed_out": "red",
 }
-
-
-class Progress:
-    """Receives ``(tool, state, elapsed, findings)`` events from the runner."""
-
-    def __call__(self, tool: str, state: str, elapsed: float, findings: int) -> None:
-        """Record one event."""
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
 
 class QuietProgress(Progress):

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
-from secgate.cli.progress import Progress
 from secgate.model import Action, Finding, RunStatus, ScannerRun, ScanResult, VerdictStatus
 from secgate.reports.presentation import one_line
+from secgate.scanning.progress import Progress
 
 Level = Literal["info", "warning", "error"]
 JSON_FORMAT = "json"

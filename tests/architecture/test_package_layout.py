@@ -17,12 +17,28 @@ from tests.support.paths import ROOT
 
 PACKAGE = ROOT / "secgate"
 MAX_TOP_LEVEL_MODULES = 8
-FORBIDDEN = {
+_LAYERS = {
     "secgate.adapters": ("secgate.policy", "secgate.reports"),
     "secgate.policy": ("secgate.scanning", "secgate.adapters", "secgate.reports"),
     "secgate.reports": ("secgate.adapters", "secgate.scanning"),
 }
-"""A part (a module, or a package and everything in it) and what it must never import."""
+_PARTS = (
+    "secgate.adapters",
+    "secgate.advisories",
+    "secgate.files",
+    "secgate.findings",
+    "secgate.github",
+    "secgate.outbound",
+    "secgate.policy",
+    "secgate.pull_request",
+    "secgate.remediation",
+    "secgate.reports",
+    "secgate.sarif",
+    "secgate.scanning",
+)
+FORBIDDEN = {part: (*_LAYERS.get(part, ()), "secgate.cli") for part in _PARTS}
+"""A part (a module, or a package and everything in it) and what it must never import: the
+layering above, and the command line, which is the top and imported by no part."""
 
 
 def module_name(path: Path) -> str:
