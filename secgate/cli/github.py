@@ -70,6 +70,27 @@ def _command_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+_pull_request_option = click.option(
+    "--pr",
+    "number",
+    type=click.IntRange(min=1),
+    help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].",
+)
+
+
+def _event_pull_request(event: dict[str, Any], doing: str) -> int:
+    """The number of the pull request ``event`` is about, or a usage error naming ``doing``."""
+    from secgate.github.publish import pull_request_number
+
+    number = pull_request_number(event)
+    if number is None:
+        raise UsageError(
+            f"no pull request to {doing}: the event at GITHUB_EVENT_PATH is "
+            "not a pull_request event (give --pr N)"
+        )
+    return number
+
+
 @click.group("github")
 def github() -> None:
     """Publish a result on GitHub: the pull-request comment, the code-scanning upload."""
@@ -83,12 +104,7 @@ def github() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The Markdown to post (secgate scan --markdown).",
 )
-@click.option(
-    "--pr",
-    "number",
-    type=click.IntRange(min=1),
-    help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].",
-)
+@_pull_request_option
 @click.option(
     "--author",
     metavar="LOGIN",
@@ -103,7 +119,7 @@ def comment(
     The comment is found by its hidden marker line. With a read-only token (403, as on a fork's
     pull request) the report goes to $GITHUB_STEP_SUMMARY instead and the command still passes.
     """
-    from secgate.github.publish import publish_comment, pull_request_number, read_event
+    from secgate.github.publish import publish_comment, read_event
 
     try:
         markdown = markdown_path.read_text(encoding="utf-8")
@@ -111,13 +127,7 @@ def comment(
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the Markdown: {reason}", path=markdown_path) from None
     if number is None:
-        event = read_event(os.environ)
-        number = pull_request_number(event)
-        if number is None:
-            raise UsageError(
-                "no pull request to comment on: the event at GITHUB_EVENT_PATH is "
-                "not a pull_request event (give --pr N)"
-            )
+        number = _event_pull_request(read_event(os.environ), "comment on")
     owner, name = _repository(repo)
     with _client(token) as client:
         outcome = publish_comment(
@@ -146,12 +156,7 @@ def comment(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The JSON report of a pull-request-mode scan (secgate scan --base --json).",
 )
-@click.option(
-    "--pr",
-    "number",
-    type=click.IntRange(min=1),
-    help="Pull request number [default: from the event at $GITHUB_EVENT_PATH].",
-)
+@_pull_request_option
 @click.option(
     "--commit",
     "commit_id",
@@ -186,18 +191,13 @@ def review(
     the finding no longer blocks. With a read-only token (403, as on a fork's pull request)
     the findings go to $GITHUB_STEP_SUMMARY instead and the command still passes.
     """
-    from secgate.github.publish import pull_request_number, read_event
+    from secgate.github.publish import read_event
     from secgate.github.review import inline_findings, publish_review, read_report
 
     report = read_report(report_path)
     event = read_event(os.environ) if number is None or commit_id is None else {}
     if number is None:
-        number = pull_request_number(event)
-        if number is None:
-            raise UsageError(
-                "no pull request to review: the event at GITHUB_EVENT_PATH is "
-                "not a pull_request event (give --pr N)"
-            )
+        number = _event_pull_request(event, "review")
     if commit_id is None:
         head = (event.get("pull_request") or {}).get("head") or {}
         commit_id = head.get("sha") if isinstance(head.get("sha"), str) else None

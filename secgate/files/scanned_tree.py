@@ -158,15 +158,10 @@ def read_resolved(real: Path) -> tuple[str, int] | None:
     """The text (UTF-8, invalid bytes replaced) and size in bytes of ``real``, a path
     ``regular_file`` or ``Listing.regular_file`` gave; None when it is no longer a regular file
     (opened as ``open_regular`` opens, never following a symlink swapped in meanwhile)."""
-    try:
-        fd = os.open(real, _OPEN_FLAGS)
-    except OSError:
+    fd = _open_regular_fd(real)
+    if fd is None:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            return None
-        os.set_blocking(fd, True)
         with os.fdopen(fd, "rb") as handle:
             data = handle.read()
     except OSError:
@@ -178,8 +173,12 @@ def open_regular(root: Path, path: Path | str) -> int | None:
     """A read-only file descriptor of ``path`` when it is a regular file inside ``root``, else
     None. The caller closes it."""
     real = regular_file(root, path)
-    if real is None:
-        return None
+    return None if real is None else _open_regular_fd(real)
+
+
+def _open_regular_fd(real: Path) -> int | None:
+    """A blocking read-only descriptor of ``real`` when it is still a regular file (opened
+    without following a symlink swapped in meanwhile), else None."""
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except OSError:
