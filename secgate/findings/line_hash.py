@@ -14,16 +14,17 @@ The algorithm (described from github/codeql-action's ``fingerprints.ts``; writte
   zeros as needed.
 - The value is written as unsigned lower-case hexadecimal without leading zeros, followed by
   ``:N`` where ``N`` counts how often that same value has occurred so far in the file (identical
-  stretches of code get ``:1``, ``:2``...).
+  stretches of code get ``:1``, ``:2``...). Here ``N`` counts the earlier lines whose 100 units
+  are the same: equal units give equal values, and two different windows of 100 units that
+  wrapped to one 64-bit value would be the only difference.
 
 Every line of the file gets a hash, blank lines included; the line after a final newline too.
 """
 
 from __future__ import annotations
 
-import functools
+import sys
 from array import array
-from itertools import accumulate
 from operator import mul
 from pathlib import Path
 
@@ -31,10 +32,10 @@ _BLOCK = 100
 _BASE = 37
 _MASK = (1 << 64) - 1
 _END_OF_FILE = 0xFFFF
-_CHUNK = 1 << 15
-"""Code units summed at a time (a large file is never held as one list of numbers)."""
-_INVERSE = pow(_BASE, -1, 1 << 64)
-"""37 is odd, so it has an inverse modulo 2**64."""
+_WEIGHTS = tuple(pow(_BASE, _BLOCK - 1 - k, 1 << 64) for k in range(_BLOCK))
+"""The weight of each of a window's 100 units: ``37**(99-k)`` modulo 2**64."""
+_UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
+"""UTF-16 in the byte order ``array("H")`` reads."""
 
 
 def _kept_text(text: str) -> str:
@@ -44,70 +45,62 @@ def _kept_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
 
 
-@functools.cache
-def _inverse_powers() -> tuple[int, ...]:
-    """``37**-j`` modulo 2**64 for ``j`` below ``_CHUNK``."""
-    powers = [1]
-    for _ in range(_CHUNK - 1):
-        powers.append(powers[-1] * _INVERSE & _MASK)
-    return tuple(powers)
+class LineHashes:
+    """The hashes of one text's lines, each computed when asked for.
+
+    A line's value needs only its own window of 100 units (a sum of 100 products), and its
+    ``:N`` only which earlier lines have the same window, which comparing their units tells;
+    so asking for line 40 of a file costs one window's arithmetic, not the whole file's."""
+
+    __slots__ = ("_counts", "_starts", "_units", "_windows")
+
+    def __init__(self, text: str) -> None:
+        kept = _kept_text(text)
+        units = kept.encode(_UTF16, "surrogatepass")
+        if len(units) == 2 * len(kept):
+            starts = [0]
+            find = kept.find
+            at = find("\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+        else:  # characters beyond the BMP are two units: count in units
+            codes = array("H", units)
+            starts = [0, *(i + 1 for i, unit in enumerate(codes) if unit == 0x0A)]
+        # the end of the file is marked by 65535, then zeros give the last lines 100 units
+        self._units = units + b"\xff\xff" + bytes(2 * (_BLOCK - 1))
+        self._starts = starts
+        self._windows: dict[bytes, int] = {}
+        """Each window met so far (its units as bytes) and how often."""
+        self._counts: list[int] = []
+        """``:N`` of the first lines, in order."""
+
+    def __len__(self) -> int:
+        """How many lines the text has (the line after a final newline counts)."""
+        return len(self._starts)
+
+    def get(self, line: int) -> str | None:
+        """The hash of 1-based line ``line``; None when the text has no such line."""
+        if not 1 <= line <= len(self._starts):
+            return None
+        counts, windows, units, starts = self._counts, self._windows, self._units, self._starts
+        while len(counts) < line:
+            start = 2 * starts[len(counts)]
+            window = units[start : start + 2 * _BLOCK]
+            count = windows[window] = windows.get(window, 0) + 1
+            counts.append(count)
+        start = 2 * starts[line - 1]
+        value = sum(map(mul, array("H", units[start : start + 2 * _BLOCK]), _WEIGHTS)) & _MASK
+        return f"{value:x}:{counts[line - 1]}"
+
+    def as_dict(self) -> dict[int, str]:
+        """Every line's hash, by 1-based line number."""
+        return {line: self.get(line) or "" for line in range(1, len(self) + 1)}
 
 
-def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
-    """Every line's hash, by 1-based line number; only up to ``last_line`` when given (a line's
-    hash depends on the text after it, its ``:N`` on the lines before it: none is skipped).
-
-    The rolling hash of the 100 units ``s[p:p+100]`` is ``sum(s[j] * 37**(p+99-j))``, which is
-    ``37**(p+99) * (C[p+100] - C[p])`` with ``C[i] = sum(s[j] * 37**-j for j < i)`` (all modulo
-    2**64). The sums ``C`` are built by ``accumulate`` over ``map(mul, ...)``, a chunk at a time,
-    keeping only their values at line starts and 100 units after them."""
-    kept = _kept_text(text)
-    starts = [0]
-    find = kept.find
-    at = find("\n")
-    while at != -1:
-        starts.append(at + 1)
-        at = find("\n", at + 1)
-    units = array("H", kept.encode("utf-16-le", "surrogatepass"))
-    if len(units) != len(kept):  # characters beyond the BMP are two units: count in units
-        starts = [0, *(i + 1 for i, unit in enumerate(units) if unit == 0x0A)]
-    if last_line is not None:
-        del starts[max(last_line, 1) :]
-    units.append(_END_OF_FILE)
-    units.extend(array("H", bytes(2 * (_BLOCK - 1))))  # the last lines get 100 units too
-    wanted = sorted({*starts, *(p + _BLOCK for p in starts)})
-    sums = _prefix_sums(units, wanted)
-    seen: dict[int, int] = {}
-    out: dict[int, str] = {}
-    for line, start in enumerate(starts, start=1):
-        window = (
-            pow(_BASE, start + _BLOCK - 1, 1 << 64) * (sums[start + _BLOCK] - sums[start]) & _MASK
-        )
-        count = seen[window] = seen.get(window, 0) + 1
-        out[line] = f"{window:x}:{count}"
-    return out
-
-
-def _prefix_sums(units: array[int], wanted: list[int]) -> dict[int, int]:
-    """``C[p]`` (see ``line_hashes``) for each position of ``wanted`` (sorted)."""
-    inverse_powers = _inverse_powers()
-    chunk_scale = pow(_INVERSE, _CHUNK, 1 << 64)
-    found: dict[int, int] = {}
-    base, scale, next_wanted = 0, 1, 0  # C[offset] and 37**-offset
-    for offset in range(0, len(units), _CHUNK):
-        if next_wanted == len(wanted):
-            break  # the rest of the file is after every window asked for
-        partial = list(
-            accumulate(map(mul, units[offset : offset + _CHUNK], inverse_powers), initial=0)
-        )
-        end = offset + len(partial)  # partial[k] * scale + base is C[offset + k]
-        while next_wanted < len(wanted) and wanted[next_wanted] < end:
-            position = wanted[next_wanted]
-            found[position] = (base + scale * partial[position - offset]) & _MASK
-            next_wanted += 1
-        base = (base + scale * partial[-1]) & _MASK
-        scale = scale * chunk_scale & _MASK
-    return found
+def line_hashes(text: str) -> dict[int, str]:
+    """Every line's hash of ``text``, by 1-based line number."""
+    return LineHashes(text).as_dict()
 
 
 def file_line_hashes(path: Path) -> dict[int, str] | None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from secgate.files import scanned_tree
-from secgate.findings.line_hash import line_hashes
+from secgate.findings.line_hash import LineHashes
 
 MAX_LINE_HASHED_BYTES = 8 * 1024 * 1024
-"""Larger files get no ``primaryLocationLineHash`` from secgate (hashing costs about a second
-per megabyte); GitHub's upload action computes the missing ones itself."""
+"""Larger files get no ``primaryLocationLineHash`` from secgate (their text is held twice while
+their findings are hashed); GitHub's upload action computes the missing ones itself."""
 
 
 class SourceTree:
@@ -28,8 +28,7 @@ class SourceTree:
         self._listings: dict[str, scanned_tree.Listing | None] = {}
         self._texts: dict[str, tuple[str, int] | None] = {}
         self._lines: dict[str, list[str] | None] = {}
-        self._hashes: dict[str, tuple[dict[int, str], bool]] = {}
-        """Path -> the hashes of its first lines, and whether those are all of them."""
+        self._hashes: dict[str, LineHashes | None] = {}
 
     def _file(self, path: str) -> Path | None:
         """The resolved regular file ``path`` names inside the root, or None."""
@@ -61,17 +60,10 @@ class SourceTree:
         return lines[number - 1]
 
     def line_hash(self, path: str, number: int) -> str | None:
-        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``. Lines are hashed
-        from the top down to the line asked for (twice as far as before when a later one is),
-        not further."""
-        hashes, complete = self._hashes.get(path, ({}, False))
-        if number in hashes or complete:
-            return hashes.get(number)
-        read = self._read(path)
-        if read is None or read[1] > MAX_LINE_HASHED_BYTES:
-            self._hashes[path] = ({}, True)
-            return None
-        last = max(number, 2 * len(hashes))
-        hashes = line_hashes(read[0], last)
-        self._hashes[path] = (hashes, len(hashes) < last)
-        return hashes.get(number)
+        """GitHub's ``primaryLocationLineHash`` of line ``number`` of ``path``."""
+        if path not in self._hashes:
+            read = self._read(path)
+            hashable = read is not None and read[1] <= MAX_LINE_HASHED_BYTES
+            self._hashes[path] = LineHashes(read[0]) if read is not None and hashable else None
+        hashes = self._hashes[path]
+        return hashes.get(number) if hashes is not None else None
