@@ -33,23 +33,23 @@ _SNIPPET_LIMIT = 2_000
 _MESSAGE_LIMIT = 4_000
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, *, overview: presentation.Overview | None = None) -> str:
     """The whole HTML page for ``result``."""
-    return render_bytes(result).decode("utf-8")
+    return render_bytes(result, overview=overview).decode("utf-8")
 
 
-def render_bytes(result: ScanResult) -> bytes:
+def render_bytes(result: ScanResult, *, overview: presentation.Overview | None = None) -> bytes:
     """The whole HTML page for ``result`` as UTF-8: each piece the template yields is encoded as
     it comes, so the page is never held as one string (at 100,000 findings its text would take
-    twice or four times its 60 MB of UTF-8, once a character beyond Latin-1 is in it)."""
+    twice or four times its 60 MB of UTF-8, once a character beyond Latin-1 is in it).
+    ``overview``: the one other reports of ``result`` share, when there is one."""
     with presentation.gc_paused():
-        return _render(result)
+        return _render(result, overview or presentation.Overview(result.findings))
 
 
-def _render(result: ScanResult) -> bytes:
+def _render(result: ScanResult, overview: presentation.Overview) -> bytes:
     css = _resource("report.css")
     script = _resource("report.js")
-    overview = presentation.Overview(result.findings)
     ordered = overview.order
     tools = overview.counts("tool")
     actions = overview.counts("action")

@@ -13,11 +13,12 @@ ElementTree escapes it, so a scanner's ``]]>`` or ``<`` stays text.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from secgate.model import Action, Finding, RunStatus, ScanResult
 from secgate.reports import presentation
 
+_CASES = (Action.BLOCK, Action.WARN)
+"""The decisions that make a finding a test case."""
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -32,21 +33,18 @@ _INDENT = ["\n" + "  " * level for level in range(4)]
 """The line break and indentation before an element at each depth (``ET.indent``'s layout)."""
 
 
-def render(result: ScanResult) -> str:
-    """The JUnit XML document, laid out as ``ElementTree.indent`` lays it out.
+def render(result: ScanResult, *, overview: presentation.Overview | None = None) -> str:
+    """The JUnit XML document, laid out as ``ElementTree.indent`` lays it out (``overview``:
+    the one other reports of ``result`` share, when there is one).
 
     It is written as text rather than built as an element tree: at 100,000 findings the tree
     and its serialization took seconds. ``attribute`` and ``text`` escape as ElementTree does."""
-    by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in sorted(
-        (
-            f
-            for f in result.findings
-            if f.decision is not None and f.decision.action in (Action.BLOCK, Action.WARN)
-        ),
-        key=Finding.sort_key,
-    ):
-        by_tool[finding.tool].append(finding)
+    overview = overview or presentation.Overview(result.findings)
+    by_tool: dict[str, list[Finding]] = {}
+    for tool, ranked in overview.by_tool.items():
+        tested = [f for f in ranked if f.decision is not None and f.decision.action in _CASES]
+        if tested:
+            by_tool[tool] = tested
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     suites: list[str] = []
     problem_runs = [r for r in result.runs if r.status is not RunStatus.OK or r.incomplete]

@@ -25,6 +25,7 @@ from secgate.model import (
     VerdictStatus,
     id_preference,
 )
+from secgate.sarif.results import dump_fields
 
 VERDICT_WORDS = {
     VerdictStatus.PASS: "PASS",
@@ -231,22 +232,13 @@ def safe_http_url(url: str | None) -> str | None:
     return url
 
 
-ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
-"""A decision's place in report order, by its name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
 
-def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
-    """A finding's place in the reports: blocking, then warning, then the rest; within each,
-    most severe and highest score first, then ``Finding.sort_key``."""
-    decision = finding.decision
-    action: str = decision.action.value if decision is not None else NO_DECISION
-    return (ACTION_RANK[action], -finding.severity.rank, -finding.score, finding.sort_key())
-
-
 def report_order(result: ScanResult) -> list[Finding]:
-    """Findings as reports list them (see ``report_key``)."""
-    return sorted(result.findings, key=report_key)
+    """Findings as reports list them: blocking, then warning, then the rest (``DECISION_ORDER``);
+    within each, in ``Finding.sort_key`` order (most severe and highest score first)."""
+    return Overview(result.findings).order
 
 
 Facts = tuple[str, str, str, "str | None", str]
@@ -265,15 +257,22 @@ def facts_of(finding: Finding) -> Facts:
 
 
 class Overview:
-    """Every count the reports show, from one pass over the findings (the tools, which few
-    reports need, on first use), and the findings in report order, sorted once when first
-    asked for."""
+    """What the reports share of one result's findings, each worked out once however many
+    reports are written: every count the reports show (from one pass over the findings; the
+    tools, which few reports need, on first use), the findings in ``Finding.sort_key`` order and
+    in report order, each tool's findings, and each finding's fields as JSON data.
+
+    ``secgate.reports.outputs.write_all`` makes one for all the reports it writes; a report
+    rendered alone makes its own."""
 
     def __init__(self, findings: Sequence[Finding]) -> None:
         self.findings = findings
         self.total = len(findings)
         self._combos = Counter(map(facts_of, findings))
+        self._ranked: list[Finding] | None = None
         self._order: list[Finding] | None = None
+        self._by_tool: dict[str, list[Finding]] | None = None
+        self._fields: dict[int, dict[str, Any]] = {}
         severities: Counter[str] = Counter()
         categories: Counter[str] = Counter()
         actions: Counter[str] = Counter()
@@ -319,11 +318,46 @@ class Overview:
         return _in_severity_order(counter)
 
     @property
+    def ranked(self) -> list[Finding]:
+        """The findings in ``Finding.sort_key`` order (input order among equals), sorted once:
+        the report order and each tool's findings are taken from it."""
+        if self._ranked is None:
+            self._ranked = sorted(self.findings, key=Finding.sort_key)
+        return self._ranked
+
+    @property
     def order(self) -> list[Finding]:
-        """The findings in report order (``report_order``)."""
+        """The findings in report order (see ``report_order``)."""
         if self._order is None:
-            self._order = sorted(self.findings, key=report_key)
+            by_action: dict[str, list[Finding]] = {name: [] for name in DECISION_ORDER}
+            for finding in self.ranked:
+                by_action[action_of(finding)].append(finding)
+            self._order = [finding for name in DECISION_ORDER for finding in by_action[name]]
         return self._order
+
+    @property
+    def by_tool(self) -> dict[str, list[Finding]]:
+        """Tool -> its findings in ``Finding.sort_key`` order, tools in order of first
+        appearance there."""
+        if self._by_tool is None:
+            groups: dict[str, list[Finding]] = {}
+            for finding in self.ranked:
+                group = groups.get(finding.tool)
+                if group is None:
+                    group = groups[finding.tool] = []
+                group.append(finding)
+            self._by_tool = groups
+        return self._by_tool
+
+    def fields(self, finding: Finding) -> dict[str, Any]:
+        """``finding``'s fields as JSON data (``secgate.sarif.results.dump_fields``), made once
+        for every report that writes them (SARIF properties, the JSON report); the dict is
+        shared, so a report copies it before changing it."""
+        key = id(finding)
+        data = self._fields.get(key)
+        if data is None:
+            data = self._fields[key] = dump_fields(finding)
+        return data
 
 
 def _tool_counts(findings: Iterable[Finding]) -> dict[str, int]:

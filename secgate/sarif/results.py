@@ -44,6 +44,11 @@ Region = tuple[int | None, int | None, int | None, int]
 """A region's end column, end line, start column and start line, as SARIF gets them."""
 
 
+def dump_fields(finding: Finding) -> dict[str, Any]:
+    """A finding's fields as JSON data, None values left out."""
+    return finding.model_dump(mode="json", exclude_none=True)
+
+
 @dataclass
 class Style:
     """How results are written. The defaults write texts as they are, for the writer."""
@@ -59,6 +64,9 @@ class Style:
     """Path -> its URI, filled as results are written (findings share files)."""
     message_cache: dict[str, str] = field(default_factory=dict)
     """Text -> its message text."""
+    fields: Callable[[Finding], dict[str, Any]] = dump_fields
+    """A finding -> its ``dump_fields``, which a caller may keep to share with another report
+    (read here, never changed)."""
 
 
 def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> dict[str, Any]:
@@ -87,7 +95,7 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
         if finding.line_hash:
             fingerprints[LINE_HASH_KEY] = finding.line_hash
         out["partialFingerprints"] = fingerprints
-    properties: dict[str, Any] = {"secgate": secgate_properties(finding, rule)}
+    properties: dict[str, Any] = {"secgate": secgate_properties(finding, rule, style.fields)}
     if finding.tags:
         properties["tags"] = sorted(finding.tags)
     out["properties"] = properties
@@ -165,11 +173,12 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
     return region
 
 
-def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
-    """``properties.secgate`` of a result: the finding without the texts its rule holds."""
-    own: dict[str, Any] = finding.model_dump(
-        mode="json", exclude_none=True, exclude=_RULE_FIELD_SET
-    )
+def secgate_properties(
+    finding: Finding, rule: Finding, fields: Callable[[Finding], dict[str, Any]] = dump_fields
+) -> dict[str, Any]:
+    """``properties.secgate`` of a result: the finding's ``fields`` (see ``Style.fields``)
+    without the texts its rule holds."""
+    own = {k: v for k, v in fields(finding).items() if k not in _RULE_FIELD_SET}
     if finding.properties and not _plain_properties(finding.properties):
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))
