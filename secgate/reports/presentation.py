@@ -13,12 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import (
     Action,
+    Category,
     Finding,
     ScanResult,
     Severity,
@@ -48,6 +50,12 @@ DECISION_ORDER = [
     Action.IGNORE.value,
     NO_DECISION,
 ]
+
+# An enum member's ``.value`` is a Python-level property (~0.2 µs); reports read these per finding.
+SEVERITY_NAMES: dict[Severity, str] = {s: s.value for s in Severity}
+SEVERITY_RANKS: dict[Severity, int] = {s: s.rank for s in Severity}
+CATEGORY_NAMES: dict[Category, str] = {c: c.value for c in Category}
+ACTION_NAMES: dict[Action, str] = {a: a.value for a in Action}
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
@@ -105,10 +113,7 @@ def truncate(text: str, limit: int) -> str:
 def action_of(finding: Finding) -> str:
     """The policy's action on a finding as a word (``block``, ``warn``..., ``none``)."""
     decision = finding.decision
-    if decision is None:
-        return NO_DECISION
-    word: str = decision.action.value
-    return word
+    return NO_DECISION if decision is None else ACTION_NAMES[decision.action]
 
 
 def is_blocking(finding: Finding) -> bool:
@@ -219,8 +224,10 @@ def finding_ids(finding: Finding) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+@lru_cache(maxsize=4096)
 def safe_http_url(url: str | None) -> str | None:
-    """``url`` when it is a plain http(s) URL a report may link to, else None."""
+    """``url`` when it is a plain http(s) URL a report may link to, else None (remembered:
+    findings of one rule share their help URL)."""
     if not url or len(url) > 2000 or clean(url) != url or any(c in url for c in " \"'<>`\\"):
         return None
     try:
@@ -252,8 +259,14 @@ def facts_of(finding: Finding) -> Facts:
     if decision is None:
         action, decided_by = NO_DECISION, ""
     else:
-        action, decided_by = decision.action.value, decision.decided_by
-    return (finding.severity.value, finding.category.value, action, finding.baseline, decided_by)
+        action, decided_by = ACTION_NAMES[decision.action], decision.decided_by
+    return (
+        SEVERITY_NAMES[finding.severity],
+        CATEGORY_NAMES[finding.category],
+        action,
+        finding.baseline,
+        decided_by,
+    )
 
 
 class Overview:
