@@ -45,6 +45,9 @@ MAX_MESSAGE = 8_192
 MAX_SNIPPET = 4_096
 INDENT_MAX_RESULTS = 2_000
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_WINDOWS_PATH_RE = re.compile(r"^[A-Za-z]:[/\\]")
+_FILE_SCHEME_RE = re.compile(r"^file:(//[^/]*)?")
+_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 
 
 @dataclass
@@ -250,10 +253,10 @@ def _tidy_rule(rule: dict[str, Any]) -> None:
 
 def repo_relative_uri(uri: str) -> str:
     """A URI relative to the repository root: no scheme, no leading slash or ``./``."""
-    if _SCHEME_RE.match(uri) and not re.match(r"^[A-Za-z]:[/\\]", uri):
-        uri = re.sub(r"^file:(//[^/]*)?", "", uri) if uri.startswith("file:") else uri
+    if _SCHEME_RE.match(uri) and not _WINDOWS_PATH_RE.match(uri):
+        uri = _FILE_SCHEME_RE.sub("", uri) if uri.startswith("file:") else uri
     uri = uri.replace("\\", "/")
-    uri = re.sub(r"^[A-Za-z]:/", "", uri)
+    uri = _DRIVE_RE.sub("", uri)
     while uri.startswith(("/", "./")):
         uri = uri[2:] if uri.startswith("./") else uri[1:]
     return uri or "."

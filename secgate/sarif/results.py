@@ -34,7 +34,6 @@ RULE_FIELDS = ("rule_name", "rule_description", "rule_help", "help_uri")
 """A finding's rule texts, in ``Finding``'s field order: SARIF keeps them on the rule."""
 CLEARED_RULE_FIELDS = "rule_fields_absent"
 """Lists the rule texts a result lacks although its SARIF rule has them."""
-_RULE_FIELD_SET = set(RULE_FIELDS)
 _SORTED_RULE_FIELDS = tuple(sorted(RULE_FIELDS))
 _URI_SAFE = "/@:+,;=!$&'()*~"
 _rule_texts = attrgetter(*RULE_FIELDS)
@@ -178,7 +177,9 @@ def secgate_properties(
 ) -> dict[str, Any]:
     """``properties.secgate`` of a result: the finding's ``fields`` (see ``Style.fields``)
     without the texts its rule holds."""
-    own = {k: v for k, v in fields(finding).items() if k not in _RULE_FIELD_SET}
+    own = dict(fields(finding))  # copied then emptied of four keys: cheaper than filtering all
+    for name in RULE_FIELDS:
+        own.pop(name, None)
     if finding.properties and not _plain_properties(finding.properties):
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))
