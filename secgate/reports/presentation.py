@@ -59,7 +59,9 @@ ACTION_NAMES: dict[Action, str] = {a: a.value for a in Action}
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+CONTROL_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff"
+"""What ``clean`` replaces, as the inside of a regular expression's character class."""
+_CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
 _EXPIRY_RE = re.compile(r"\b(?:expires?|until)\s*(?:on\s*)?:?\s*(\d{4}-\d{2}-\d{2})")
 
 

@@ -193,6 +193,16 @@ def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
             assert junit.xml_text(f"a\n{char}\tb") == f"a\n{char}\tb"
 
 
+def test_junit_shortcuts_never_skip_a_character_they_must_change() -> None:
+    """Text and attribute values without a character to change are written as they are: the
+    check that finds none agrees, for every code point, with cleaning and escaping them."""
+    for code in range(0x110000):
+        text = f"a {chr(code)}\tb\n"  # tabs and newlines are kept in text
+        assert junit.text(text) == junit.escape_text(junit.xml_text(text)), hex(code)
+        value = f"a {chr(code)} b"
+        assert junit._attribute(value) == junit.attribute(junit.xml_text(value)), hex(code)
+
+
 def test_html_page_holds_the_data_once() -> None:
     page = html.render(_odd_result())
     assert page.count(_PAGE_DATA) == 1
