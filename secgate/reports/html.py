@@ -73,7 +73,10 @@ def _render(result: ScanResult, overview: presentation.Overview) -> bytes:
             "category": list(categories),
             "decision": list(actions),
         },
-        "accepted": [_accepted_row(f) for f in ordered if _accepted(f)],
+        # a pass over every finding only when the counts say some were accepted
+        "accepted": [_accepted_row(f) for f in ordered if _accepted(f)]
+        if overview.accepted or overview.vex
+        else [],
         "runs": [_run_row(r) for r in result.runs],
         "fixed": [
             (
@@ -187,7 +190,7 @@ def _row(finding: Finding) -> dict[str, Any]:
         "s": presentation.SEVERITY_NAMES[severity],
         "r": presentation.SEVERITY_RANKS[severity],
         "sc": finding.score,
-        "t": finding.source_tools,
+        "t": presentation.tools_of(finding),
         "src": [f"{source.tool}: {clean(source.rule_id)}" for source in finding.sources],
         "c": presentation.CATEGORY_NAMES[finding.category],
         "d": presentation.action_of(finding),

@@ -169,7 +169,7 @@ def _case(finding: Finding) -> str:
     body = text(
         "\n".join(
             (
-                f"{severity} {category} finding by {', '.join(finding.source_tools)}",
+                f"{severity} {category} finding by {', '.join(presentation.tools_of(finding))}",
                 f"rule: {finding.rule_id}",
                 f"location: {where}",
                 f"ids: {', '.join(ids)}" if ids else "",

@@ -209,6 +209,12 @@ def location_text(finding: Finding) -> str:
     return "-"
 
 
+def tools_of(finding: Finding) -> list[str]:
+    """``finding.source_tools``, at once for the finding of one source (most are)."""
+    sources = finding.sources
+    return [sources[0].tool] if len(sources) == 1 else finding.source_tools
+
+
 def package_text(finding: Finding) -> str:
     pkg = finding.package
     if pkg is None:
