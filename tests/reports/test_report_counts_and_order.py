@@ -148,6 +148,24 @@ def test_overview_order_is_report_order(sample: Any) -> None:
     assert ordered == by_old_key
 
 
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_each_tools_findings_are_in_sort_key_order_input_order_among_equals(sample: Any) -> None:
+    result = sample()
+    result.findings += [f.model_copy() for f in result.findings[::5]]  # ties keep input order
+    overview = presentation.Overview(result.findings)
+    expected: dict[str, list[Finding]] = {}
+    for finding in sorted(result.findings, key=Finding.sort_key):
+        expected.setdefault(finding.tool, []).append(finding)
+    assert {t: [id(f) for f in fs] for t, fs in overview.by_tool.items()} == {
+        t: [id(f) for f in fs] for t, fs in expected.items()
+    }
+    by_decision = sorted(
+        sorted(result.findings, key=Finding.sort_key),
+        key=lambda f: presentation.DECISION_ORDER.index(presentation.action_of(f)),
+    )
+    assert [id(f) for f in overview.order] == [id(f) for f in by_decision]
+
+
 def test_annotations_are_the_first_of_each_kind_in_sort_key_order() -> None:
     result = large_result(700)
     random.Random(3).shuffle(result.findings)
