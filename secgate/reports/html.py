@@ -33,23 +33,25 @@ _SNIPPET_LIMIT = 2_000
 _MESSAGE_LIMIT = 4_000
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, *, overview: presentation.Overview | None = None) -> str:
     """The whole HTML page for ``result``."""
-    return render_bytes(result).decode("utf-8")
+    return render_bytes(result, overview=overview).decode("utf-8")
 
 
-def render_bytes(result: ScanResult) -> bytes:
-    """The whole HTML page for ``result`` as UTF-8: each piece the template yields is encoded as
-    it comes, so the page is never held as one string (at 100,000 findings its text would take
-    twice or four times its 60 MB of UTF-8, once a character beyond Latin-1 is in it)."""
+def render_bytes(result: ScanResult, *, overview: presentation.Overview | None = None) -> bytes:
+    """The whole HTML page for ``result`` as UTF-8: the template's ``before_data`` block, the
+    findings' JSON, its ``after_data`` block. Each piece the template yields is encoded as it
+    comes, and the JSON is never text, so the page is never held as one string (at 100,000
+    findings its text would take twice or four times its 60 MB of UTF-8, once a character
+    beyond Latin-1 is in it). ``overview``: the one other reports of ``result`` share, when
+    there is one."""
     with presentation.gc_paused():
-        return _render(result)
+        return _render(result, overview or presentation.Overview(result.findings))
 
 
-def _render(result: ScanResult) -> bytes:
+def _render(result: ScanResult, overview: presentation.Overview) -> bytes:
     css = _resource("report.css")
     script = _resource("report.js")
-    overview = presentation.Overview(result.findings)
     ordered = overview.order
     tools = overview.counts("tool")
     actions = overview.counts("action")
@@ -71,7 +73,10 @@ def _render(result: ScanResult) -> bytes:
             "category": list(categories),
             "decision": list(actions),
         },
-        "accepted": [_accepted_row(f) for f in ordered if _accepted(f)],
+        # a pass over every finding only when the counts say some were accepted
+        "accepted": [_accepted_row(f) for f in ordered if _accepted(f)]
+        if overview.accepted or overview.vex
+        else [],
         "runs": [_run_row(r) for r in result.runs],
         "fixed": [
             (
@@ -89,17 +94,18 @@ def _render(result: ScanResult) -> bytes:
         "reasons": [presentation.clean(r) for r in result.verdict.reasons],
         "css": Markup(css),  # noqa: S704 - our own packaged stylesheet, not scanner text
         "script": Markup(script),  # noqa: S704 - our own packaged script, not scanner text
-        # the findings' JSON made safe inside its <script> element, decoded once
-        "data": Markup(
-            script_safe(
-                jsonout.dumps({"findings": [_row_json(f) for f in ordered]}, indent=False)[:-1]
-            ),
-            "utf-8",
-        ),
         "csp": _csp(css, script),
     }
     template = _environment().get_template(TEMPLATE)
-    return b"".join([piece.encode("utf-8") for piece in template.generate(context)])
+    page = template.new_context(context)
+    pieces = [piece.encode("utf-8") for piece in template.blocks["before_data"](page)]
+    # the findings' JSON, made safe inside its <script> element, is written as orjson made it:
+    # as template text it would be decoded, copied by the escaping and encoded again
+    rows = [_row_json(f) for f in ordered]
+    pieces.append(script_safe(jsonout.dumps({"findings": rows}, indent=False)[:-1]))
+    del rows
+    pieces.extend(piece.encode("utf-8") for piece in template.blocks["after_data"](page))
+    return b"".join(pieces)
 
 
 def _gate(result: ScanResult) -> dict[str, Any] | None:
@@ -181,36 +187,39 @@ def _row(finding: Finding) -> dict[str, Any]:
     clean = presentation.clean
     severity = finding.severity
     row: dict[str, Any] = {
-        "s": severity.value,
-        "r": severity.rank,
+        "s": presentation.SEVERITY_NAMES[severity],
+        "r": presentation.SEVERITY_RANKS[severity],
         "sc": finding.score,
-        "t": finding.source_tools,
+        "t": presentation.tools_of(finding),
         "src": [f"{source.tool}: {clean(source.rule_id)}" for source in finding.sources],
-        "c": finding.category.value,
+        "c": presentation.CATEGORY_NAMES[finding.category],
         "d": presentation.action_of(finding),
         "rule": clean(finding.rule_id),
         "m": presentation.truncate(clean(finding.message), _MESSAGE_LIMIT),
         "loc": clean(presentation.location_text(finding)),
-        "ids": [[i, id_url(i)] for i in presentation.finding_ids(finding)],
+        "ids": [[i, _id_link(i)] for i in presentation.finding_ids(finding)],
     }
-    row.update(_decision_fields(finding))
-    row.update(_detail_fields(finding))
+    _add_decision_fields(row, finding)
+    _add_detail_fields(row, finding)
     return row
 
 
-def _decision_fields(finding: Finding) -> dict[str, Any]:
-    """The row's ``rn``, ``why``, ``by``, ``snip``, ``pkg`` and ``fix``, those not empty."""
+_id_link = lru_cache(maxsize=4096)(id_url)
+"""``id_url``, remembered: the CWEs of a rule's findings repeat."""
+
+
+def _add_decision_fields(row: dict[str, Any], finding: Finding) -> None:
+    """Add the row's ``rn``, ``why``, ``by``, ``snip``, ``pkg`` and ``fix``, those not empty."""
     clean = presentation.clean
-    row: dict[str, Any] = {}
     decision = finding.decision
     name = finding.rule_description or finding.rule_name
     if name:
         row["rn"] = clean(name)
-    decided_by = decision.decided_by if decision is not None else ""
-    if decision is not None and decision.reason:
-        row["why"] = clean(decision.reason)
-    if decided_by:
-        row["by"] = clean(decided_by)
+    if decision is not None:
+        if decision.reason:
+            row["why"] = clean(decision.reason)
+        if decision.decided_by:
+            row["by"] = clean(decision.decided_by)
     snippet = finding.location.snippet if finding.location is not None else None
     if snippet:
         row["snip"] = presentation.truncate(clean(snippet), _SNIPPET_LIMIT)
@@ -220,14 +229,12 @@ def _decision_fields(finding: Finding) -> dict[str, Any]:
             row["pkg"] = clean(package_text)
         if package.fixed_versions:
             row["fix"] = [clean(v) for v in package.fixed_versions]
-    return row
 
 
-def _detail_fields(finding: Finding) -> dict[str, Any]:
-    """The row's ``help``, ``b``, ``fp``, ``supp``, ``sec``, ``exp``, ``kev``, ``kx``,
+def _add_detail_fields(row: dict[str, Any], finding: Finding) -> None:
+    """Add the row's ``help``, ``b``, ``fp``, ``supp``, ``sec``, ``exp``, ``kev``, ``kx``,
     ``epss``, ``rch`` and ``ru``, those not empty."""
-    row: dict[str, Any] = {}
-    if help_url := presentation.safe_http_url(finding.help_uri):
+    if finding.help_uri and (help_url := presentation.safe_http_url(finding.help_uri)):
         row["help"] = help_url
     if finding.baseline:
         row["b"] = finding.baseline
@@ -237,20 +244,23 @@ def _detail_fields(finding: Finding) -> dict[str, Any]:
         row["supp"] = _suppression_text(finding) or ""
     if finding.secret is not None:
         row["sec"] = _secret_text(finding) or ""
-    decided_by = finding.decision.decided_by if finding.decision is not None else ""
-    if decided_by.startswith("accept") and (expiry := presentation.acceptance_expiry(finding)):
+    decision = finding.decision
+    if (
+        decision is not None
+        and decision.decided_by.startswith("accept")
+        and (expiry := presentation.acceptance_expiry(finding))
+    ):
         row["exp"] = expiry
-    if kev := presentation.kev_text(finding):
+    if finding.kev is not None and (kev := presentation.kev_text(finding)):
         row["kev"] = kev
-        if finding.kev is not None and finding.kev.listed:
+        if finding.kev.listed:
             row["kx"] = True
-    if epss := presentation.epss_text(finding):
+    if finding.epss is not None and (epss := presentation.epss_text(finding)):
         row["epss"] = epss
-    if (reachable := presentation.reachable_text(finding)) is not None:
-        row["rch"] = reachable
+    if finding.reachable is not None:
+        row["rch"] = presentation.reachable_text(finding)
         if finding.reachable is False:
             row["ru"] = True
-    return row
 
 
 def _suppression_text(finding: Finding) -> str | None:

@@ -20,10 +20,13 @@ MAX_BYTES = 1024 * 1024 - 1024
 _TAIL_RESERVE = 4_096
 
 
-def render(result: ScanResult, limit: int = MAX_BYTES) -> str:
-    """The summary, at most ``limit`` bytes of UTF-8."""
+def render(
+    result: ScanResult, limit: int = MAX_BYTES, *, overview: presentation.Overview | None = None
+) -> str:
+    """The summary, at most ``limit`` bytes of UTF-8 (``overview``: the one other reports of
+    ``result`` share, when there is one)."""
     with presentation.gc_paused():
-        return _render(result, presentation.Overview(result.findings), limit)
+        return _render(result, overview or presentation.Overview(result.findings), limit)
 
 
 def _render(result: ScanResult, overview: presentation.Overview, limit: int) -> str:

@@ -13,12 +13,19 @@ ElementTree escapes it, so a scanner's ``]]>`` or ``<`` stays text.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from functools import lru_cache
 
-from secgate.model import Action, Finding, RunStatus, ScanResult
+from secgate.model import Action, Finding, RunStatus, ScannerRun, ScanResult
 from secgate.reports import presentation
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CASES = (Action.BLOCK, Action.WARN)
+"""The decisions that make a finding a test case."""
+_XML_INVALID_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
+_XML_INVALID = re.compile(f"[{_XML_INVALID_CHARS}]")
+_TEXT_WORK = re.compile(f"[&<>{presentation.CONTROL_CHARS}{_XML_INVALID_CHARS}]")
+"""A character that ``text`` changes; most texts have none, and are written as they are."""
+_ATTRIBUTE_WORK = re.compile(f'[&<>"\t\n\r{presentation.CONTROL_CHARS}{_XML_INVALID_CHARS}]')
+"""A character that ``_attribute`` changes."""
 
 
 def xml_text(value: str | None) -> str:
@@ -32,63 +39,64 @@ _INDENT = ["\n" + "  " * level for level in range(4)]
 """The line break and indentation before an element at each depth (``ET.indent``'s layout)."""
 
 
-def render(result: ScanResult) -> str:
-    """The JUnit XML document, laid out as ``ElementTree.indent`` lays it out.
+def render(result: ScanResult, *, overview: presentation.Overview | None = None) -> str:
+    """The JUnit XML document, laid out as ``ElementTree.indent`` lays it out (``overview``:
+    the one other reports of ``result`` share, when there is one).
 
     It is written as text rather than built as an element tree: at 100,000 findings the tree
-    and its serialization took seconds. ``attribute`` and ``text`` escape as ElementTree does."""
-    by_tool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in sorted(
-        (
-            f
-            for f in result.findings
-            if f.decision is not None and f.decision.action in (Action.BLOCK, Action.WARN)
-        ),
-        key=Finding.sort_key,
-    ):
-        by_tool[finding.tool].append(finding)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    suites: list[str] = []
+    and its serialization took seconds. ``attribute`` and ``text`` escape as ElementTree does.
+    Every suite's counts are known before its cases are written, so the document is one list
+    of pieces joined once."""
+    overview = overview or presentation.Overview(result.findings)
+    suites: list[tuple[str, dict[str, int], list[str] | list[Finding]]] = []
     problem_runs = [r for r in result.runs if r.status is not RunStatus.OK or r.incomplete]
     if problem_runs:
-        cases = []
-        for run in problem_runs:
-            detail = run.error or "; ".join(run.notes) or run.status.value
-            cases.append(
-                _element(
-                    "testcase",
-                    [("classname", "secgate.scanners"), ("name", f"{run.tool} ran")],
-                    [
-                        _element(
-                            "error",
-                            [
-                                ("type", run.status.value),
-                                ("message", presentation.one_line(detail, 500)),
-                            ],
-                            text=detail,
-                        )
-                    ],
-                    depth=2,
-                )
-            )
-        suites.append(_suite("secgate", cases, {"errors": len(cases)}, totals))
-    for tool in sorted(by_tool):
-        findings = by_tool[tool]
-        blocking = sum(1 for f in findings if _is_blocking(f))
-        suites.append(
-            _suite(
-                tool,
-                [_case(f) for f in findings],
-                {"failures": blocking, "skipped": len(findings) - blocking},
-                totals,
-            )
-        )
-    root_attributes = [("name", "secgate"), *((k, str(v)) for k, v in totals.items())]
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        + _element("testsuites", root_attributes, suites, depth=0)
-        + "\n"
+        errors = [_run_case(run) for run in problem_runs]
+        suites.append(("secgate", {"tests": len(errors), "errors": len(errors)}, errors))
+    for tool, ranked in sorted(overview.by_tool.items()):
+        tested = [f for f in ranked if f.decision is not None and f.decision.action in _CASES]
+        if tested:
+            blocking = sum(1 for f in tested if _is_blocking(f))
+            counts = {"tests": len(tested), "failures": blocking, "skipped": len(tested) - blocking}
+            suites.append((tool, counts, tested))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for _, counts, _ in suites:
+        for key, value in counts.items():
+            totals[key] += value
+    root = [("name", "secgate"), *((k, str(v)) for k, v in totals.items())]
+    pieces = ['<?xml version="1.0" encoding="UTF-8"?>\n', _start_tag("testsuites", root)]
+    if not suites:
+        return "".join(pieces) + " />\n"
+    pieces.append(">")
+    for name, counts, cases in suites:
+        attributes = [("name", name), *((k, str(counts.get(k, 0))) for k in totals)]
+        pieces += (_INDENT[1], _start_tag("testsuite", attributes), ">")
+        for case in cases:
+            pieces += (_INDENT[2], case if isinstance(case, str) else _case(case))
+        pieces += (_INDENT[1], "</testsuite>")
+    pieces += (_INDENT[0], "</testsuites>\n")
+    return "".join(pieces)
+
+
+def _run_case(run: ScannerRun) -> str:
+    """The ``<testcase>`` of a scanner run that failed or did not finish."""
+    detail = run.error or "; ".join(run.notes) or run.status.value
+    error = _element(
+        "error",
+        [("type", run.status.value), ("message", presentation.one_line(detail, 500))],
+        text=detail,
     )
+    return _element(
+        "testcase",
+        [("classname", "secgate.scanners"), ("name", f"{run.tool} ran")],
+        [error],
+        depth=2,
+    )
+
+
+def _start_tag(tag: str, attributes: list[tuple[str, str]]) -> str:
+    """``<tag`` and its attributes, the values passed through ``xml_text`` and escaped."""
+    return "<" + tag + "".join(f' {name}="{_attribute(value)}"' for name, value in attributes)
 
 
 def _element(
@@ -100,9 +108,7 @@ def _element(
 ) -> str:
     """One element (its ``children`` already written one level deeper), with the attribute
     values and the text passed through ``xml_text`` and escaped."""
-    start = (
-        "<" + tag + "".join(f' {name}="{attribute(xml_text(value))}"' for name, value in attributes)
-    )
+    start = _start_tag(tag, attributes)
     if children:
         inner = _INDENT[depth + 1]
         return f"{start}>{inner}{inner.join(children)}{_INDENT[depth]}</{tag}>"
@@ -137,14 +143,6 @@ def escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _suite(name: str, cases: list[str], counts: dict[str, int], totals: dict[str, int]) -> str:
-    counts = {"tests": len(cases), **counts}
-    for key, value in counts.items():
-        totals[key] += value
-    attributes = [("name", name), *((k, str(counts.get(k, 0))) for k in totals)]
-    return _element("testsuite", attributes, cases, depth=1)
-
-
 def _is_blocking(finding: Finding) -> bool:
     return finding.decision is not None and finding.decision.action is Action.BLOCK
 
@@ -154,41 +152,59 @@ def _case(finding: Finding) -> str:
     decision = finding.decision
     assert decision is not None  # noqa: S101 - filtered by the caller
     where = presentation.location_text(finding)
-    category: str = finding.category.value
+    category = presentation.CATEGORY_NAMES[finding.category]
     attributes = (
-        f' classname="{_attribute(f"{finding.tool}.{category}")}"'
+        f' classname="{_classname(finding.tool, category)}"'
         f' name="{_attribute(presentation.one_line(f"{finding.rule_id} {where}", 300))}"'
     )
-    if finding.location is not None:
-        attributes += f' file="{_attribute(finding.location.path)}"'
-        if finding.location.start_line:
-            attributes += f' line="{finding.location.start_line}"'
-    severity: str = finding.severity.value
+    location = finding.location
+    if location is not None:
+        attributes += f' file="{_attribute(location.path)}"'
+        if location.start_line:
+            attributes += f' line="{location.start_line}"'
+    severity = presentation.SEVERITY_NAMES[finding.severity]
     message = presentation.one_line(f"{severity}: {finding.message}", 500)
     ids = presentation.finding_ids(finding)
-    body = xml_text(
+    action = presentation.ACTION_NAMES[decision.action]
+    body = text(
         "\n".join(
             (
-                f"{severity} {category} finding by {', '.join(finding.source_tools)}",
+                f"{severity} {category} finding by {', '.join(presentation.tools_of(finding))}",
                 f"rule: {finding.rule_id}",
                 f"location: {where}",
                 f"ids: {', '.join(ids)}" if ids else "",
                 f"fixed in: {finding.lowest_fixed_version}" if finding.fixable else "",
-                f"decision: {decision.action.value} — {decision.reason} [{decision.decided_by}]",
+                f"decision: {action} — {decision.reason} [{decision.decided_by}]",
                 "",
                 finding.message,
             )
         )
     )
     if decision.action is Action.BLOCK:
-        start = f'<failure type="{_attribute(severity)}" message="{_attribute(message)}"'
+        start = f'<failure type="{severity}" message="{_attribute(message)}"'
         tag = "failure"
     else:
         start = f'<skipped message="{_attribute(f"warning: {message}")}"'
         tag = "skipped"
-    outcome = f"{start}>{escape_text(body)}</{tag}>" if body else start + " />"
+    outcome = f"{start}>{body}</{tag}>" if body else start + " />"
     return f"<testcase{attributes}>{_INDENT[3]}{outcome}{_INDENT[2]}</testcase>"
 
 
+def text(value: str) -> str:
+    """Element text: ``xml_text``, escaped as ElementTree escapes it."""
+    if _TEXT_WORK.search(value) is None:
+        return value
+    return escape_text(xml_text(value))
+
+
 def _attribute(value: str) -> str:
+    """An attribute value: ``xml_text``, escaped as ElementTree escapes it."""
+    if _ATTRIBUTE_WORK.search(value) is None:
+        return value
     return attribute(xml_text(value))
+
+
+@lru_cache(maxsize=1024)
+def _classname(tool: str, category: str) -> str:
+    """The escaped ``classname`` of a tool's findings of a category."""
+    return _attribute(f"{tool}.{category}")

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from secgate.errors import UsageError
 from secgate.files.writing import write_atomically
 from secgate.model import ScanResult
+from secgate.reports.presentation import Overview
 
 Renderer = Callable[[ScanResult], str]
 
@@ -85,22 +86,28 @@ def write_all(result: ScanResult, targets: Targets) -> None:
     ``result.notes`` (and so in every other report) before they are rendered; it is written
     at once, so that its text is not held while the others render."""
     files = dict(targets.files)
+    # what the reports share (order, counts, each finding's fields) is worked out once
+    overview = Overview(result.findings)
     if "sarif" in files:
         from secgate.reports import sarif_report
 
-        fitted = sarif_report.fit(result)
+        fitted = sarif_report.fit(result, overview=overview)
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
         _write("sarif", files.pop("sarif"), fitted.data)
         del fitted
     for fmt, path in sorted(files.items()):
-        _write(fmt, path, _file_renderer(fmt)(result))
+        _write(fmt, path, _file_renderer(fmt)(result, overview=overview))
 
 
-def _file_renderer(fmt: str) -> Callable[[ScanResult], str | bytes]:
+class _FileRenderer(Protocol):
+    def __call__(self, result: ScanResult, *, overview: Overview) -> str | bytes: ...
+
+
+def _file_renderer(fmt: str) -> _FileRenderer:
     """What writes a format's file: its module's ``render_bytes`` where it has one (the HTML
-    page, never held whole as text), else its ``render``."""
+    page and the JSON report, never held whole as text), else its ``render``."""
     module = import_module(_RENDERER_MODULES[fmt])
-    return cast(Callable[[ScanResult], str | bytes], getattr(module, "render_bytes", module.render))
+    return cast(_FileRenderer, getattr(module, "render_bytes", module.render))
 
 
 def _write(fmt: str, path: Path, text: str | bytes) -> None:

@@ -27,14 +27,20 @@ _TAIL_RESERVE = 2_000
 """Room kept for the lines that close the comment (``</details>``, problems, notes, footer)."""
 
 
-def render(result: ScanResult) -> str:
-    return render_comment(result)
+def render(result: ScanResult, *, overview: presentation.Overview | None = None) -> str:
+    return render_comment(result, overview=overview)
 
 
-def render_comment(result: ScanResult, limit: int = MAX_CHARS) -> str:
-    """The comment body, at most ``limit`` characters."""
+def render_comment(
+    result: ScanResult,
+    limit: int = MAX_CHARS,
+    *,
+    overview: presentation.Overview | None = None,
+) -> str:
+    """The comment body, at most ``limit`` characters (``overview``: the one other reports of
+    ``result`` share, when there is one)."""
     with presentation.gc_paused():
-        return _comment(result, presentation.Overview(result.findings), limit)
+        return _comment(result, overview or presentation.Overview(result.findings), limit)
 
 
 def _comment(result: ScanResult, overview: presentation.Overview, limit: int) -> str:

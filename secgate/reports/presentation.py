@@ -13,18 +13,21 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from secgate.advisories.staleness import describe as describe_snapshot
 from secgate.model import (
     Action,
+    Category,
     Finding,
     ScanResult,
     Severity,
     VerdictStatus,
     id_preference,
 )
+from secgate.sarif.results import dump_fields
 
 VERDICT_WORDS = {
     VerdictStatus.PASS: "PASS",
@@ -48,9 +51,17 @@ DECISION_ORDER = [
     NO_DECISION,
 ]
 
+# An enum member's ``.value`` is a Python-level property (~0.2 µs); reports read these per finding.
+SEVERITY_NAMES: dict[Severity, str] = {s: s.value for s in Severity}
+SEVERITY_RANKS: dict[Severity, int] = {s: s.rank for s in Severity}
+CATEGORY_NAMES: dict[Category, str] = {c: c.value for c in Category}
+ACTION_NAMES: dict[Action, str] = {a: a.value for a in Action}
+
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides that
 # can make a line read differently from what it is ("Trojan source").
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+CONTROL_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff"
+"""What ``clean`` replaces, as the inside of a regular expression's character class."""
+_CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
 _EXPIRY_RE = re.compile(r"\b(?:expires?|until)\s*(?:on\s*)?:?\s*(\d{4}-\d{2}-\d{2})")
 
 
@@ -104,10 +115,7 @@ def truncate(text: str, limit: int) -> str:
 def action_of(finding: Finding) -> str:
     """The policy's action on a finding as a word (``block``, ``warn``..., ``none``)."""
     decision = finding.decision
-    if decision is None:
-        return NO_DECISION
-    word: str = decision.action.value
-    return word
+    return NO_DECISION if decision is None else ACTION_NAMES[decision.action]
 
 
 def is_blocking(finding: Finding) -> bool:
@@ -201,6 +209,12 @@ def location_text(finding: Finding) -> str:
     return "-"
 
 
+def tools_of(finding: Finding) -> list[str]:
+    """``finding.source_tools``, at once for the finding of one source (most are)."""
+    sources = finding.sources
+    return [sources[0].tool] if len(sources) == 1 else finding.source_tools
+
+
 def package_text(finding: Finding) -> str:
     pkg = finding.package
     if pkg is None:
@@ -218,8 +232,10 @@ def finding_ids(finding: Finding) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+@lru_cache(maxsize=4096)
 def safe_http_url(url: str | None) -> str | None:
-    """``url`` when it is a plain http(s) URL a report may link to, else None."""
+    """``url`` when it is a plain http(s) URL a report may link to, else None (remembered:
+    findings of one rule share their help URL)."""
     if not url or len(url) > 2000 or clean(url) != url or any(c in url for c in " \"'<>`\\"):
         return None
     try:
@@ -231,22 +247,13 @@ def safe_http_url(url: str | None) -> str | None:
     return url
 
 
-ACTION_RANK = {name: i for i, name in enumerate(DECISION_ORDER)}
-"""A decision's place in report order, by its name."""
 _COUNT_KEYS = ("severity", "category", "tool", "action")
 
 
-def report_key(finding: Finding) -> tuple[int, int, float, tuple[Any, ...]]:
-    """A finding's place in the reports: blocking, then warning, then the rest; within each,
-    most severe and highest score first, then ``Finding.sort_key``."""
-    decision = finding.decision
-    action: str = decision.action.value if decision is not None else NO_DECISION
-    return (ACTION_RANK[action], -finding.severity.rank, -finding.score, finding.sort_key())
-
-
 def report_order(result: ScanResult) -> list[Finding]:
-    """Findings as reports list them (see ``report_key``)."""
-    return sorted(result.findings, key=report_key)
+    """Findings as reports list them: blocking, then warning, then the rest (``DECISION_ORDER``);
+    within each, in ``Finding.sort_key`` order (most severe and highest score first)."""
+    return Overview(result.findings).order
 
 
 Facts = tuple[str, str, str, "str | None", str]
@@ -260,20 +267,33 @@ def facts_of(finding: Finding) -> Facts:
     if decision is None:
         action, decided_by = NO_DECISION, ""
     else:
-        action, decided_by = decision.action.value, decision.decided_by
-    return (finding.severity.value, finding.category.value, action, finding.baseline, decided_by)
+        action, decided_by = ACTION_NAMES[decision.action], decision.decided_by
+    return (
+        SEVERITY_NAMES[finding.severity],
+        CATEGORY_NAMES[finding.category],
+        action,
+        finding.baseline,
+        decided_by,
+    )
 
 
 class Overview:
-    """Every count the reports show, from one pass over the findings (the tools, which few
-    reports need, on first use), and the findings in report order, sorted once when first
-    asked for."""
+    """What the reports share of one result's findings, each worked out once however many
+    reports are written: every count the reports show (from one pass over the findings; the
+    tools, which few reports need, on first use), the findings in ``Finding.sort_key`` order and
+    in report order, each tool's findings, and each finding's fields as JSON data.
+
+    ``secgate.reports.outputs.write_all`` makes one for all the reports it writes; a report
+    rendered alone makes its own."""
 
     def __init__(self, findings: Sequence[Finding]) -> None:
         self.findings = findings
         self.total = len(findings)
         self._combos = Counter(map(facts_of, findings))
+        self._ranked: list[Finding] | None = None
         self._order: list[Finding] | None = None
+        self._by_tool: dict[str, list[Finding]] | None = None
+        self._fields: dict[int, dict[str, Any]] = {}
         severities: Counter[str] = Counter()
         categories: Counter[str] = Counter()
         actions: Counter[str] = Counter()
@@ -319,11 +339,46 @@ class Overview:
         return _in_severity_order(counter)
 
     @property
+    def ranked(self) -> list[Finding]:
+        """The findings in ``Finding.sort_key`` order (input order among equals), sorted once:
+        the report order and each tool's findings are taken from it."""
+        if self._ranked is None:
+            self._ranked = sorted(self.findings, key=Finding.sort_key)
+        return self._ranked
+
+    @property
     def order(self) -> list[Finding]:
-        """The findings in report order (``report_order``)."""
+        """The findings in report order (see ``report_order``)."""
         if self._order is None:
-            self._order = sorted(self.findings, key=report_key)
+            by_action: dict[str, list[Finding]] = {name: [] for name in DECISION_ORDER}
+            for finding in self.ranked:
+                by_action[action_of(finding)].append(finding)
+            self._order = [finding for name in DECISION_ORDER for finding in by_action[name]]
         return self._order
+
+    @property
+    def by_tool(self) -> dict[str, list[Finding]]:
+        """Tool -> its findings in ``Finding.sort_key`` order, tools in order of first
+        appearance there."""
+        if self._by_tool is None:
+            groups: dict[str, list[Finding]] = {}
+            for finding in self.ranked:
+                group = groups.get(finding.tool)
+                if group is None:
+                    group = groups[finding.tool] = []
+                group.append(finding)
+            self._by_tool = groups
+        return self._by_tool
+
+    def fields(self, finding: Finding) -> dict[str, Any]:
+        """``finding``'s fields as JSON data (``secgate.sarif.results.dump_fields``), made once
+        for every report that writes them (SARIF properties, the JSON report); the dict is
+        shared, so a report copies it before changing it."""
+        key = id(finding)
+        data = self._fields.get(key)
+        if data is None:
+            data = self._fields[key] = dump_fields(finding)
+        return data
 
 
 def _tool_counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secgate.model import SEVERITY_RANK, Finding, ScanResult
-from secgate.reports.presentation import clean, gc_paused, truncate
+from secgate.reports.presentation import Overview, clean, gc_paused, truncate
 from secgate.sarif import jsonout, writer
 from secgate.sarif.results import Style
 
@@ -45,6 +45,9 @@ MAX_MESSAGE = 8_192
 MAX_SNIPPET = 4_096
 INDENT_MAX_RESULTS = 2_000
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_WINDOWS_PATH_RE = re.compile(r"^[A-Za-z]:[/\\]")
+_FILE_SCHEME_RE = re.compile(r"^file:(//[^/]*)?")
+_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 
 
 @dataclass
@@ -63,19 +66,20 @@ class FittedSarif:
         return self.data.decode("utf-8")
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, *, overview: Overview | None = None) -> str:
     """The SARIF report (see ``fit``)."""
-    return fit(result).text
+    return fit(result, overview=overview).text
 
 
-def fit(result: ScanResult) -> FittedSarif:
-    """A SARIF document for ``result`` within GitHub code scanning's limits."""
+def fit(result: ScanResult, *, overview: Overview | None = None) -> FittedSarif:
+    """A SARIF document for ``result`` within GitHub code scanning's limits (``overview``: the
+    one other reports of ``result`` share, when there is one)."""
     with gc_paused():
-        return _fit(result)
+        return _fit(result, overview or Overview(result.findings))
 
 
-def _fit(result: ScanResult) -> FittedSarif:
-    by_tool = writer.findings_by_tool(result.findings)
+def _fit(result: ScanResult, overview: Overview) -> FittedSarif:
+    by_tool = overview.by_tool
     tools = sorted(set(by_tool) | {run.tool for run in result.runs})
     groups = {tool: by_tool.get(tool, []) for tool in tools}
     notes: list[str] = []
@@ -99,7 +103,12 @@ def _fit(result: ScanResult) -> FittedSarif:
         }
         run_notes = {tool: _dropped_note(tool, groups[tool], len(kept[tool])) for tool in dropped}
         data, size = _render(
-            result, kept, notes + [run_notes[t] for t in sorted(run_notes)], run_notes, dropped
+            result,
+            kept,
+            notes + [run_notes[t] for t in sorted(run_notes)],
+            run_notes,
+            dropped,
+            overview,
         )
         total = sum(len(k) for k in kept.values())
         if size <= GZIP_BUDGET or total == 0:
@@ -126,6 +135,7 @@ def _render(
     notes: list[str],
     run_notes: dict[str, str],
     dropped: dict[str, int],
+    overview: Overview,
 ) -> tuple[bytes, int]:
     """The SARIF document (UTF-8) of ``kept`` (tool -> its findings to write) and its gzip size.
 
@@ -138,7 +148,7 @@ def _render(
         }
     )
     compact = sum(len(k) for k in kept.values()) > INDENT_MAX_RESULTS
-    doc = writer.document(trimmed, kept, _style())
+    doc = writer.document(trimmed, kept, _style(overview))
     for run in doc["runs"]:
         _fit_run(run, run_notes, dropped)
     data = jsonout.dumps(doc, indent=not compact)
@@ -182,9 +192,13 @@ def _dropped_note(tool: str, findings: list[Finding], kept: int) -> str:
     )
 
 
-def _style() -> Style:
+def _style(overview: Overview) -> Style:
     return Style(
-        message=_fit_message, snippet=_fit_snippet, uri=repo_relative_uri, whole_region=True
+        message=_fit_message,
+        snippet=_fit_snippet,
+        uri=repo_relative_uri,
+        whole_region=True,
+        fields=overview.fields,
     )
 
 
@@ -239,10 +253,10 @@ def _tidy_rule(rule: dict[str, Any]) -> None:
 
 def repo_relative_uri(uri: str) -> str:
     """A URI relative to the repository root: no scheme, no leading slash or ``./``."""
-    if _SCHEME_RE.match(uri) and not re.match(r"^[A-Za-z]:[/\\]", uri):
-        uri = re.sub(r"^file:(//[^/]*)?", "", uri) if uri.startswith("file:") else uri
+    if _SCHEME_RE.match(uri) and not _WINDOWS_PATH_RE.match(uri):
+        uri = _FILE_SCHEME_RE.sub("", uri) if uri.startswith("file:") else uri
     uri = uri.replace("\\", "/")
-    uri = re.sub(r"^[A-Za-z]:/", "", uri)
+    uri = _DRIVE_RE.sub("", uri)
     while uri.startswith(("/", "./")):
         uri = uri[2:] if uri.startswith("./") else uri[1:]
     return uri or "."

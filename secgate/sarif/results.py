@@ -34,7 +34,6 @@ RULE_FIELDS = ("rule_name", "rule_description", "rule_help", "help_uri")
 """A finding's rule texts, in ``Finding``'s field order: SARIF keeps them on the rule."""
 CLEARED_RULE_FIELDS = "rule_fields_absent"
 """Lists the rule texts a result lacks although its SARIF rule has them."""
-_RULE_FIELD_SET = set(RULE_FIELDS)
 _SORTED_RULE_FIELDS = tuple(sorted(RULE_FIELDS))
 _URI_SAFE = "/@:+,;=!$&'()*~"
 _rule_texts = attrgetter(*RULE_FIELDS)
@@ -42,6 +41,11 @@ _BASELINE_STATES = {"new": "new", "existing": "unchanged"}
 
 Region = tuple[int | None, int | None, int | None, int]
 """A region's end column, end line, start column and start line, as SARIF gets them."""
+
+
+def dump_fields(finding: Finding) -> dict[str, Any]:
+    """A finding's fields as JSON data, None values left out."""
+    return finding.model_dump(mode="json", exclude_none=True)
 
 
 @dataclass
@@ -59,6 +63,9 @@ class Style:
     """Path -> its URI, filled as results are written (findings share files)."""
     message_cache: dict[str, str] = field(default_factory=dict)
     """Text -> its message text."""
+    fields: Callable[[Finding], dict[str, Any]] = dump_fields
+    """A finding -> its ``dump_fields``, which a caller may keep to share with another report
+    (read here, never changed)."""
 
 
 def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> dict[str, Any]:
@@ -87,7 +94,7 @@ def result(finding: Finding, rule_index: int, rule: Finding, style: Style) -> di
         if finding.line_hash:
             fingerprints[LINE_HASH_KEY] = finding.line_hash
         out["partialFingerprints"] = fingerprints
-    properties: dict[str, Any] = {"secgate": secgate_properties(finding, rule)}
+    properties: dict[str, Any] = {"secgate": secgate_properties(finding, rule, style.fields)}
     if finding.tags:
         properties["tags"] = sorted(finding.tags)
     out["properties"] = properties
@@ -165,11 +172,14 @@ def _region_dict(bounds: Region, snippet: str | None, style: Style) -> dict[str,
     return region
 
 
-def secgate_properties(finding: Finding, rule: Finding) -> dict[str, Any]:
-    """``properties.secgate`` of a result: the finding without the texts its rule holds."""
-    own: dict[str, Any] = finding.model_dump(
-        mode="json", exclude_none=True, exclude=_RULE_FIELD_SET
-    )
+def secgate_properties(
+    finding: Finding, rule: Finding, fields: Callable[[Finding], dict[str, Any]] = dump_fields
+) -> dict[str, Any]:
+    """``properties.secgate`` of a result: the finding's ``fields`` (see ``Style.fields``)
+    without the texts its rule holds."""
+    own = dict(fields(finding))  # copied then emptied of four keys: cheaper than filtering all
+    for name in RULE_FIELDS:
+        own.pop(name, None)
     if finding.properties and not _plain_properties(finding.properties):
         own = to_json(own)  # SARIF output leaves out None values, also inside tool properties
     own.update(_extras(finding, rule))

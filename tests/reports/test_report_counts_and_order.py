@@ -148,6 +148,24 @@ def test_overview_order_is_report_order(sample: Any) -> None:
     assert ordered == by_old_key
 
 
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_each_tools_findings_are_in_sort_key_order_input_order_among_equals(sample: Any) -> None:
+    result = sample()
+    result.findings += [f.model_copy() for f in result.findings[::5]]  # ties keep input order
+    overview = presentation.Overview(result.findings)
+    expected: dict[str, list[Finding]] = {}
+    for finding in sorted(result.findings, key=Finding.sort_key):
+        expected.setdefault(finding.tool, []).append(finding)
+    assert {t: [id(f) for f in fs] for t, fs in overview.by_tool.items()} == {
+        t: [id(f) for f in fs] for t, fs in expected.items()
+    }
+    by_decision = sorted(
+        sorted(result.findings, key=Finding.sort_key),
+        key=lambda f: presentation.DECISION_ORDER.index(presentation.action_of(f)),
+    )
+    assert [id(f) for f in overview.order] == [id(f) for f in by_decision]
+
+
 def test_annotations_are_the_first_of_each_kind_in_sort_key_order() -> None:
     result = large_result(700)
     random.Random(3).shuffle(result.findings)
@@ -191,6 +209,16 @@ def test_clean_shortcut_never_skips_a_character_it_must_replace() -> None:
             assert not presentation._CONTROL_RE.match(char), hex(code)
             assert not junit._XML_INVALID.match(char), hex(code)
             assert junit.xml_text(f"a\n{char}\tb") == f"a\n{char}\tb"
+
+
+def test_junit_shortcuts_never_skip_a_character_they_must_change() -> None:
+    """Text and attribute values without a character to change are written as they are: the
+    check that finds none agrees, for every code point, with cleaning and escaping them."""
+    for code in range(0x110000):
+        text = f"a {chr(code)}\tb\n"  # tabs and newlines are kept in text
+        assert junit.text(text) == junit.escape_text(junit.xml_text(text)), hex(code)
+        value = f"a {chr(code)} b"
+        assert junit._attribute(value) == junit.attribute(junit.xml_text(value)), hex(code)
 
 
 def test_html_page_holds_the_data_once() -> None:
