@@ -13,7 +13,8 @@ What it scrubs:
   remembering to), strings inside lists and nested models, and the keys and values of
   ``properties``. A secret inside a file path, a rule id or name, a tag or a detector name is
   masked there too. Only secgate's own hashes are left alone. Nested models are replaced, never
-  changed in place: some are shared between findings;
+  changed in place: some are shared between findings. A finding whose JSON holds no known value
+  (escaped as JSON escapes it) has none in any text, and is not visited field by field;
 - ``line``: every line secgate prints itself (errors, notes, log lines).
 
 Credentials secgate holds itself (the GitHub token) are registered with ``register_credential``:
@@ -32,6 +33,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 
 from secgate.findings.secrets import Redactor
 from secgate.model import Finding, ScannerRun, Source
@@ -114,7 +116,18 @@ class Scrubber:
         for run in runs:
             self._model_in_place(run)
         for finding in findings:
-            self._model_in_place(finding)
+            if self._may_hold_value(finding):
+                self._model_in_place(finding)
+
+    def _may_hold_value(self, model: BaseModel) -> bool:
+        """False when no text of ``model`` can hold a known value: its JSON, written in one
+        call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
+        fields then need not be visited one by one."""
+        try:
+            document = model.model_dump_json(warnings=False)
+        except (PydanticSerializationError, ValueError):  # a lone surrogate, say
+            return True
+        return self._redactor.in_json(document)
 
     def _model_in_place(self, model: BaseModel) -> None:
         for name, scrubbed in self._changes(model):

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pydantic_core
+
 from secgate.model import Secret
 
 DEFAULT_SALT = "secgate/secret-hash/v1"
@@ -141,6 +143,8 @@ class Redactor:
         """A text shorter than this cannot hold a value (most field values are short)."""
         self._done: dict[str, str] = {}
         """Texts already scrubbed: rule texts and messages repeat across findings."""
+        self._escaped: tuple[list[str], re.Pattern[str] | None] | None = None
+        """The values as JSON writes them inside a string (``in_json``), made when first asked."""
 
     def __bool__(self) -> bool:
         return bool(self._previews)
@@ -166,6 +170,29 @@ class Redactor:
             if len(self._done) < _SCRUBBED_REMEMBERED and len(text) <= _REMEMBERED_TEXT:
                 self._done[text] = done
         return text if done == text else done
+
+    def in_json(self, document: str) -> bool:
+        """False when no string of the JSON ``document`` (as pydantic-core writes it) can hold
+        a value: JSON escapes each character of a string on its own (``"`` as ``\\"``, a
+        newline as ``\\n``), so a value inside a string is, escaped, inside the document. A
+        value JSON cannot write (a lone surrogate) is left out: a string holding it cannot be
+        written either. True when one may (it may also be in a key, a number or a hash)."""
+        if not self._previews:
+            return False
+        if self._escaped is None:
+            escaped = []
+            for value in self._previews:
+                try:
+                    escaped.append(pydantic_core.to_json(value)[1:-1].decode("utf-8"))
+                except pydantic_core.PydanticSerializationError:
+                    continue
+            long = [e for e in escaped if len(e) > LONG_VALUE]
+            short = [e for e in escaped if len(e) <= LONG_VALUE]
+            self._escaped = (long, _pattern_of(short) if short else None)
+        long, pattern = self._escaped
+        if any(e in document for e in long):
+            return True
+        return pattern is not None and pattern.search(document) is not None
 
     def value(self, value: Any, *, keys: bool = False) -> Any:
         """Scrub the strings inside a JSON-like value (its values, and with ``keys`` its keys
