@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 import typing
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
 
 from secgate.findings.secrets import Redactor
 from secgate.model import Finding, ScannerRun, Source
@@ -115,17 +116,21 @@ class Scrubber:
             return
         for run in runs:
             self._model_in_place(run)
-        for finding in findings:
-            if self._may_hold_value(finding):
-                self._model_in_place(finding)
+        with warnings.catch_warnings():
+            # pydantic-core's warning of a field holding another type than its own quotes the
+            # value: no text of a finding is printed before it is scrubbed
+            warnings.simplefilter("ignore")
+            for finding in findings:
+                if self._may_hold_value(finding):
+                    self._model_in_place(finding)
 
     def _may_hold_value(self, model: BaseModel) -> bool:
         """False when no text of ``model`` can hold a known value: its JSON, written in one
         call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
         fields then need not be visited one by one."""
         try:
-            document = model.model_dump_json(warnings=False)
-        except (PydanticSerializationError, ValueError):  # a lone surrogate, say
+            document = pydantic_core.to_json(model)
+        except (pydantic_core.PydanticSerializationError, ValueError):  # a lone surrogate, say
             return True
         return self._redactor.in_json(document)
 
