@@ -29,7 +29,7 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """4 for critical down to 0 for info: compare severities with this."""
-        return SEVERITY_RANK[self.value]
+        return _RANK_OF[self]
 
     @classmethod
     def from_score(cls, score: float) -> Severity:
@@ -52,12 +52,9 @@ class Severity(str, Enum):
 
     @property
     def sarif_level(self) -> Level:
-        """The SARIF level a result of this severity gets."""
-        if self.rank >= Severity.HIGH.rank:
-            return Level.ERROR
-        if self is Severity.MEDIUM:
-            return Level.WARNING
-        return Level.NOTE
+        """The SARIF level a result of this severity gets: error for high and critical,
+        warning for medium, note below."""
+        return _LEVEL_OF[self]
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -75,6 +72,8 @@ SEVERITY_RANK = {
     Severity.LOW.value: 1,
     Severity.INFO.value: 0,
 }
+_RANK_OF = {severity: SEVERITY_RANK[severity.value] for severity in Severity}
+"""``SEVERITY_RANK`` keyed by the members themselves (``.value`` is a slow property)."""
 _DEFAULT_SCORE = {
     Severity.CRITICAL: 9.5,
     Severity.HIGH: 8.0,
@@ -101,6 +100,15 @@ class Level(str, Enum):
     WARNING = "warning"
     NOTE = "note"
     NONE = "none"
+
+
+_LEVEL_OF = {
+    Severity.CRITICAL: Level.ERROR,
+    Severity.HIGH: Level.ERROR,
+    Severity.MEDIUM: Level.WARNING,
+    Severity.LOW: Level.NOTE,
+    Severity.INFO: Level.NOTE,
+}
 
 
 class Category(str, Enum):

@@ -284,6 +284,8 @@ class _Rule:
     rated: tuple[Severity, float]
     """secgate's severity and score (``severity_of``)."""
     properties: dict[str, str]
+    sources: list[Source]
+    """The finding fields every result of the rule shares, made once (a model copies them)."""
 
     @classmethod
     def of(
@@ -308,6 +310,7 @@ class _Rule:
                 for k, v in (("bandit_severity", severity), ("bandit_confidence", confidence))
                 if v
             },
+            sources=[Source.of(NAME, rule_id)],
         )
 
 
@@ -351,14 +354,7 @@ def _json_finding(
     result: dict[str, Any], parsed: ParseResult, rules: _RuleTexts, where: str = ""
 ) -> Finding:
     line = _line(result, "line_number", where)
-    line_range = [
-        n
-        for n in (
-            _line_number(x, f"{where}.line_range[{i}]")
-            for i, x in enumerate(fields.opt_array(result, "line_range", where))
-        )
-        if n
-    ]
+    line_range = _line_range(fields.opt_array(result, "line_range", where), where)
     col = _column(result, "col_offset", where)
     end_col = _column(result, "end_col_offset", where)
     rule = rules.get_for(result, where)
@@ -366,7 +362,7 @@ def _json_finding(
     if filename is None:
         raise fields.fail(fields.at(where, "filename"), "missing")
     location = Location(
-        path=fields.path_text(filename, fields.at(where, "filename")),
+        path=fields.path_text(filename, where, "filename"),
         start_line=line,
         end_line=max([*line_range, line or 0]) or None,
         start_column=col + 1 if col is not None else None,
@@ -393,6 +389,14 @@ def _line(result: dict[str, Any], key: str, where: str) -> int | None:
     if type(value) is int and 0 <= value <= fields.MAX_LINE:
         return value or None
     return _line_number(value, fields.at(where, key))
+
+
+def _line_range(values: list[Any], where: str) -> list[int]:
+    """The line numbers of ``line_range`` (0 dropped), each checked as ``_line_number``."""
+    if all(type(n) is int and 0 < n <= fields.MAX_LINE for n in values):
+        return values
+    numbers = (_line_number(x, f"{where}.line_range[{i}]") for i, x in enumerate(values))
+    return [n for n in numbers if n]
 
 
 def _line_number(value: Any, where: str) -> int | None:
@@ -514,6 +518,9 @@ def _sarif_finding(view: ResultView, parsed: ParseResult) -> Finding:
 
 
 # --- shared ----------------------------------------------------------------------------------
+_TAGS = ("security",)
+
+
 def _finding(rule: _Rule, message: str, location: Location | None, parsed: ParseResult) -> Finding:
     sev, score = rule.rated
     secret = None
@@ -538,10 +545,10 @@ def _finding(rule: _Rule, message: str, location: Location | None, parsed: Parse
         confidence=rule.confidence.lower() if rule.confidence else None,
         message=message,
         location=location,
-        cwes=list(rule.cwes),
+        cwes=rule.cwes,
         secret=secret,
-        tags=["security"],
-        sources=[Source.of(NAME, rule.rule_id)],
+        tags=_TAGS,
+        sources=rule.sources,
         properties=rule.properties,
     )
 

@@ -306,8 +306,9 @@ def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> Pa
     """Findings from Semgrep's JSON report."""
     known = tuple(prefixes) if prefixes is not None else None
     parsed = ParseResult(tool_version=fields.scalar_text(doc, "version", ""))
+    rules: dict[tuple[Any, ...], _Rule] = {}
     for where, result in fields.objects(doc, "results", ""):
-        parsed.findings.append(_json_finding(where, result, known, parsed))
+        parsed.findings.append(_json_finding(where, result, known, parsed, rules))
     errors = fields.objects(doc, "errors", "")
     parsed.notes.extend(_error_note(e, where) for where, e in errors)
     paths = fields.obj_or_empty(doc, "paths", "")
@@ -324,7 +325,11 @@ def parse_json(doc: dict[str, Any], prefixes: Iterable[str] | None = None) -> Pa
 
 
 def _json_finding(
-    where: str, result: dict[str, Any], prefixes: tuple[str, ...] | None, parsed: ParseResult
+    where: str,
+    result: dict[str, Any],
+    prefixes: tuple[str, ...] | None,
+    parsed: ParseResult,
+    rules: dict[tuple[Any, ...], _Rule],
 ) -> Finding:
     for key in ("check_id", "path", "start"):
         if key not in result:
@@ -352,6 +357,65 @@ def _json_finding(
         end_column=fields.line(end, "col", end_where),
         snippet=snippet,
     )
+    suppression = (
+        Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep")
+        if extra.get("is_ignored") is True
+        else None
+    )
+    message = fields.scalar_text(extra, "message", extra_where) or check_id
+    rule = _json_rule(
+        check_id, prefixes, fields.scalar_text(extra, "severity", extra_where), metadata, rules
+    )
+    finding = _finding(
+        rule,
+        parsed=parsed,
+        message=message,
+        location=location,
+        suppression=suppression,
+    )
+    if supply_chain.is_supply_chain(extra):
+        return supply_chain.from_json(finding, extra, extra_where)
+    return finding
+
+
+_RULE_METADATA = (
+    "cwe",
+    "confidence",
+    "likelihood",
+    "impact",
+    "source",
+    "shortlink",
+    "references",
+    "category",
+    "subcategory",
+    "technology",
+)
+"""The metadata a JSON result's rule facts come from (``_json_rule``)."""
+
+
+def _json_rule(
+    check_id: str,
+    prefixes: tuple[str, ...] | None,
+    semgrep_severity: str | None,
+    metadata: dict[str, Any],
+    rules: dict[tuple[Any, ...], _Rule],
+) -> _Rule:
+    """The rule facts of a JSON result, worked out once per rule: every result of a rule
+    repeats its severity and metadata. Only texts and lists of texts make a key (``1`` and
+    ``True`` are equal keys but different metadata); other values are read afresh."""
+    parts: list[Any] = [check_id, semgrep_severity]
+    for name in _RULE_METADATA:
+        value = metadata.get(name)
+        if type(value) is list and all(type(item) is str for item in value):
+            value = tuple(value)
+        elif value is not None and type(value) is not str:
+            parts = []
+            break
+        parts.append(value)
+    key = tuple(parts) if parts else None
+    known = rules.get(key) if key is not None else None
+    if known is not None:
+        return known
     cwe_field = metadata.get("cwe")
     cwe_values = cwe_field if isinstance(cwe_field, list) else [cwe_field] if cwe_field else []
     cwes = sorted(
@@ -365,30 +429,21 @@ def _json_finding(
             if c
         }
     )
-    suppression = (
-        Suppression(kind=SuppressionKind.INLINE, justification="nosemgrep")
-        if extra.get("is_ignored") is True
-        else None
-    )
-    finding = _finding(
+    rule = _Rule.of(
         check_id=check_id,
         prefixes=prefixes,
-        parsed=parsed,
-        message=fields.scalar_text(extra, "message", extra_where) or check_id,
-        semgrep_severity=fields.scalar_text(extra, "severity", extra_where),
+        semgrep_severity=semgrep_severity,
         confidence=_str(metadata.get("confidence")),
         likelihood=_str(metadata.get("likelihood")),
         impact=_str(metadata.get("impact")),
-        location=location,
         cwes=cwes,
         help_uri=_help_uri(metadata),
         rule_help=None,
         tags=_metadata_tags(metadata),
-        suppression=suppression,
     )
-    if supply_chain.is_supply_chain(extra):
-        return supply_chain.from_json(finding, extra, extra_where)
-    return finding
+    if key is not None:
+        rules[key] = rule
+    return rule
 
 
 def _help_uri(metadata: dict[str, Any]) -> str | None:
@@ -496,16 +551,13 @@ def _sarif_finding(
         confidence = confidence or shipped.confidence
         likelihood, impact = shipped.likelihood, shipped.impact
         cwes = cwes or list(shipped.cwes)
-    finding = _finding(
+    rule = _Rule.of(
         check_id=view.rule_id,
         prefixes=prefixes,
-        parsed=parsed,
-        message=message_text(view),
         semgrep_severity=semgrep_severity,
         confidence=confidence,
         likelihood=likelihood,
         impact=impact,
-        location=location,
         cwes=cwes,
         help_uri=fields.text(view.rule, "helpUri", view.rule_where),
         rule_help=text_of(view.rule, "fullDescription", view.rule_where),
@@ -516,6 +568,12 @@ def _sarif_finding(
                 if t.lower() in {"security", "correctness", "best-practice", "performance"}
             }
         ),
+    )
+    finding = _finding(
+        rule,
+        parsed=parsed,
+        message=message_text(view),
+        location=location,
         suppression=suppression,
     )
     return supply_chain.from_sarif(finding, view.result) or finding
@@ -556,62 +614,102 @@ def _shipped_rule(rule_id: str) -> ShippedRule | None:
 
 
 # --- shared ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Rule:
+    """What the findings of one rule (with the same severity and metadata) share."""
+
+    rule_id: str
+    severity: Severity
+    score: float
+    cwes: list[str]
+    help_uri: str | None
+    rule_help: str | None
+    tags: list[str]
+    confidence: str | None
+    """Lower-case, as findings spell it."""
+    credential: bool
+    """A rule about a hard-coded credential: its snippets' string literals are secrets."""
+    properties: dict[str, Any]
+    sources: list[Source]
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        check_id: str,
+        prefixes: tuple[str, ...] | None,
+        semgrep_severity: str | None,
+        confidence: str | None,
+        likelihood: str | None,
+        impact: str | None,
+        cwes: list[str],
+        help_uri: str | None,
+        rule_help: str | None,
+        tags: list[str],
+    ) -> _Rule:
+        rule_id = _rule_id(check_id, prefixes)
+        severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
+        return cls(
+            rule_id=rule_id,
+            severity=severity,
+            score=score,
+            cwes=cwes,
+            help_uri=help_uri,
+            rule_help=rule_help,
+            tags=tags,
+            confidence=confidence.lower() if confidence else None,
+            credential=is_credential_rule(rule_id, cwes),
+            properties={
+                k: v
+                for k, v in (
+                    ("semgrep_severity", semgrep_severity),
+                    ("likelihood", likelihood),
+                    ("impact", impact),
+                )
+                if v
+            },
+            sources=[Source.of(NAME, rule_id)],
+        )
+
+
 def _finding(
+    rule: _Rule,
     *,
-    check_id: str,
-    prefixes: tuple[str, ...] | None,
     parsed: ParseResult,
     message: str,
-    semgrep_severity: str | None,
-    confidence: str | None,
-    likelihood: str | None,
-    impact: str | None,
     location: Location | None,
-    cwes: list[str],
-    help_uri: str | None,
-    rule_help: str | None,
-    tags: list[str],
     suppression: Suppression | None,
 ) -> Finding:
-    rule_id = _rule_id(check_id, prefixes)
-    severity, score = severity_of(semgrep_severity, confidence, likelihood, impact)
+    """A finding of ``rule`` (the lists and dict it shares are copied by the model)."""
     secret = None
-    if is_credential_rule(rule_id, cwes) and location is not None and location.snippet:
+    if rule.credential and location is not None and location.snippet:
         values = string_literals(location.snippet)
         if values:
             parsed.secret_values.update(values)
-            secret = make_secret(values[0], kind=f"semgrep:{rule_id}")
+            secret = make_secret(values[0], kind=f"semgrep:{rule.rule_id}")
             location.snippet = mask_values(location.snippet, values)
             message = mask_values(message, values) or message
-    properties: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("semgrep_severity", semgrep_severity),
-            ("likelihood", likelihood),
-            ("impact", impact),
-        )
-        if v
-    }
+    severity = rule.severity
     return Finding(
         tool=NAME,
         tool_version=parsed.tool_version,
-        rule_id=rule_id,
-        rule_name=rule_id,
-        rule_help=rule_help,
-        help_uri=help_uri,
+        rule_id=rule.rule_id,
+        rule_name=rule.rule_id,
+        rule_help=rule.rule_help,
+        help_uri=rule.help_uri,
         category=Category.SAST,
         severity=severity,
-        score=score,
+        score=rule.score,
         level=severity.sarif_level,
-        confidence=confidence.lower() if confidence else None,
+        confidence=rule.confidence,
         message=message,
         location=location,
-        cwes=cwes,
+        cwes=rule.cwes,
         secret=secret,
-        tags=tags,
-        sources=[Source.of(NAME, rule_id)],
+        tags=rule.tags,
+        sources=rule.sources,
         suppression=suppression,
-        properties=properties,
+        properties=rule.properties,
     )
 
 

@@ -209,25 +209,33 @@ def opt_number(doc: Mapping[str, Any], key: str, where: str) -> float | None:
     raise wrong(at(where, key), "a finite number", value)
 
 
-def path_text(value: str, where: str) -> str:
+def path_text(value: str, where: str, key: str | int | None = None) -> str:
     """A file path or URI from a report: no NUL byte or other control character, at most
-    ``MAX_PATH`` characters, each component at most ``MAX_NAME`` bytes."""
+    ``MAX_PATH`` characters, each component at most ``MAX_NAME`` bytes. ``where`` points at the
+    value, or with ``key`` at its container (the pointer is then built only for an error)."""
+    problem = _path_problem(value)
+    if problem is None:
+        return value
+    raise fail(where if key is None else at(where, key), problem)
+
+
+def _path_problem(value: str) -> str | None:
     if len(value) > MAX_PATH:
-        raise fail(where, f"a path of {len(value):,} characters (at most {MAX_PATH:,} are read)")
+        return f"a path of {len(value):,} characters (at most {MAX_PATH:,} are read)"
     if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise fail(where, "a path holds a control character (a NUL byte, a newline...)")
+        return "a path holds a control character (a NUL byte, a newline...)"
     if len(value) > MAX_NAME and any(
         len(part.encode("utf-8", "surrogatepass")) > MAX_NAME
         for part in value.replace("\\", "/").split("/")
     ):
-        raise fail(where, f"a path component longer than {MAX_NAME} bytes")
-    return value
+        return f"a path component longer than {MAX_NAME} bytes"
+    return None
 
 
 def opt_path(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` as a checked path (``path_text``); None when missing, null or empty."""
     value = text(doc, key, where)
-    return None if value is None else path_text(value, at(where, key))
+    return None if value is None else path_text(value, where, key)
 
 
 def strings(doc: Mapping[str, Any], key: str, where: str) -> list[str]:

@@ -195,7 +195,7 @@ def _report_key(finding: Finding) -> tuple[object, ...]:
     return (
         finding.tool,
         finding.rule_id,
-        finding.category.value,
+        finding.category,
         loc.path if loc else "",
         statement[0] if statement else 1,
         target_scope(finding) or "",

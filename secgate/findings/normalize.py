@@ -4,7 +4,7 @@ and no raw secret anywhere in them."""
 from __future__ import annotations
 
 import posixpath
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from secgate.findings.ids import normalize_cwe
 from secgate.findings.scrub import Scrubber
@@ -25,10 +25,9 @@ def relative_path(path: str, root: Path | None) -> str:
                 text = Path(text).resolve().relative_to(root.resolve()).as_posix()
             except ValueError:
                 pass
-    text = posixpath.normpath(text) if text else text
-    while text.startswith("./"):
-        text = text[2:]
-    return str(PurePosixPath(text)) if text not in ("", ".") else text
+    # normpath leaves no "." component, doubled slash (but POSIX's leading "//") or trailing
+    # slash: what PurePosixPath would tidy is already tidy
+    return posixpath.normpath(text) if text else text
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:

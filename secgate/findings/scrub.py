@@ -13,7 +13,8 @@ What it scrubs:
   remembering to), strings inside lists and nested models, and the keys and values of
   ``properties``. A secret inside a file path, a rule id or name, a tag or a detector name is
   masked there too. Only secgate's own hashes are left alone. Nested models are replaced, never
-  changed in place: some are shared between findings;
+  changed in place: some are shared between findings. A finding whose JSON holds no known value
+  (escaped as JSON escapes it) has none in any text, and is not visited field by field;
 - ``line``: every line secgate prints itself (errors, notes, log lines).
 
 Credentials secgate holds itself (the GitHub token) are registered with ``register_credential``:
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 import re
 import typing
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel
 
 from secgate.findings.secrets import Redactor
@@ -113,8 +116,23 @@ class Scrubber:
             return
         for run in runs:
             self._model_in_place(run)
-        for finding in findings:
-            self._model_in_place(finding)
+        with warnings.catch_warnings():
+            # pydantic-core's warning of a field holding another type than its own quotes the
+            # value: no text of a finding is printed before it is scrubbed
+            warnings.simplefilter("ignore")
+            for finding in findings:
+                if self._may_hold_value(finding):
+                    self._model_in_place(finding)
+
+    def _may_hold_value(self, model: BaseModel) -> bool:
+        """False when no text of ``model`` can hold a known value: its JSON, written in one
+        call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
+        fields then need not be visited one by one."""
+        try:
+            document = pydantic_core.to_json(model)
+        except (pydantic_core.PydanticSerializationError, ValueError):  # a lone surrogate, say
+            return True
+        return self._redactor.in_json(document)
 
     def _model_in_place(self, model: BaseModel) -> None:
         for name, scrubbed in self._changes(model):

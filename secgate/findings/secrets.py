@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pydantic_core
+
 from secgate.model import Secret
 
 DEFAULT_SALT = "secgate/secret-hash/v1"
@@ -95,16 +97,33 @@ def _pattern_of(values: list[str]) -> re.Pattern[str]:
     """One pattern matching any of ``values`` (the longest where several match at one place),
     with shared prefixes factored out as a trie: a plain alternation of thousands of values
     tries every one of them at every character of every text."""
+    try:
+        return re.compile(_trie_source(values))
+    except (RecursionError, re.error):
+        return re.compile(_alternation_source(values))
+
+
+def _bytes_pattern_of(values: list[str]) -> re.Pattern[bytes]:
+    """``_pattern_of`` for the UTF-8 encoding of texts (the source holds only literals,
+    groups and alternations, so encoded it matches the encoded values)."""
+    try:
+        return re.compile(_trie_source(values).encode("utf-8"))
+    except (RecursionError, re.error):
+        return re.compile(_alternation_source(values).encode("utf-8"))
+
+
+def _trie_source(values: list[str]) -> str:
     trie: dict[str, Any] = {}
     for value in values:
         node = trie
         for char in value:
             node = node.setdefault(char, {})
         node[""] = {}  # a value ends here
-    try:
-        return re.compile(_trie_pattern(trie))
-    except (RecursionError, re.error):
-        return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    return _trie_pattern(trie)
+
+
+def _alternation_source(values: list[str]) -> str:
+    return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
 
 
 def _trie_pattern(node: dict[str, Any]) -> str:
@@ -141,6 +160,8 @@ class Redactor:
         """A text shorter than this cannot hold a value (most field values are short)."""
         self._done: dict[str, str] = {}
         """Texts already scrubbed: rule texts and messages repeat across findings."""
+        self._escaped: tuple[list[bytes], re.Pattern[bytes] | None] | None = None
+        """The values as JSON writes them inside a string (``in_json``), made when first asked."""
 
     def __bool__(self) -> bool:
         return bool(self._previews)
@@ -166,6 +187,33 @@ class Redactor:
             if len(self._done) < _SCRUBBED_REMEMBERED and len(text) <= _REMEMBERED_TEXT:
                 self._done[text] = done
         return text if done == text else done
+
+    def in_json(self, document: bytes) -> bool:
+        """False when no string of the JSON ``document`` (UTF-8, as pydantic-core writes it)
+        can hold a value: JSON writes each character of a string on its own (``"`` as
+        ``\\"``, a newline as ``\\n``), so a value inside a string is, written so, inside
+        the document. True when one may (it may also be in a key or a hash), and always when
+        a value holds a lone surrogate, which JSON cannot write (pydantic-core refuses it in a
+        value and replaces it in a key)."""
+        if not self._previews:
+            return False
+        if self._escaped is None:
+            escaped = []
+            for value in self._previews:
+                try:
+                    escaped.append(pydantic_core.to_json(value)[1:-1])
+                except pydantic_core.PydanticSerializationError:
+                    escaped = []  # the filter cannot tell: every document may hold one
+                    break
+            long = [e for e in escaped if len(e) > LONG_VALUE]
+            short = [e.decode("utf-8") for e in escaped if len(e) <= LONG_VALUE]
+            self._escaped = (long, _bytes_pattern_of(short) if short else None)
+        long, pattern = self._escaped
+        if pattern is None and not long:
+            return True
+        if any(e in document for e in long):
+            return True
+        return pattern is not None and pattern.search(document) is not None
 
     def value(self, value: Any, *, keys: bool = False) -> Any:
         """Scrub the strings inside a JSON-like value (its values, and with ``keys`` its keys

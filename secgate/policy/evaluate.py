@@ -320,7 +320,7 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     for finding in findings:
         decision = finding.decision
         if decision is not None:
-            counts[decision.action.value] += 1
+            counts[decision.action] += 1  # a str enumeration: adds to the count of its value
             if decision.decided_by == "suppression":
                 counts["suppressed"] += 1
             elif decision.decided_by.startswith("accept:"):

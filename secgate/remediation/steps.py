@@ -11,7 +11,7 @@ from pathlib import Path
 from secgate.advisories import pins
 from secgate.advisories.store import open_store
 from secgate.advisories.vex import VexIndex
-from secgate.model import Action, Finding
+from secgate.model import Action, Category, Finding
 from secgate.policy import accept
 from secgate.policy.evaluate import decide
 from secgate.policy.model import Policy
@@ -58,20 +58,24 @@ def plan_upgrades(
 ) -> UpgradePlan | None:
     """The upgrade plan for the judged ``findings`` (None when nothing blocks), with the pins
     of the project at ``root``."""
-    if not any(f.decision is not None and f.decision.action is Action.BLOCK for f in findings):
+    blocking = [f for f in findings if f.decision is not None and f.decision.action is Action.BLOCK]
+    if not blocking:
         return None
     acceptances = accept.states(policy, today)
 
     def action(finding: Finding) -> Action:
         return decide(finding, policy, acceptances, vex).action
 
-    store = open_store()
+    # the project's pins and the advisory data serve the blocking dependencies alone: a plan
+    # without any only lists what blocks, and need not walk the tree for requirement files
+    upgradable = any(f.package is not None and f.category is Category.DEPENDENCY for f in blocking)
+    store = open_store() if upgradable else None
     try:
         return make_plan(
             PlanInputs(
                 findings=findings,
                 target=root,
-                pins=pins.read(root),
+                pins=pins.read(root) if upgradable else pins.ProjectPins(),
                 decide=action,
                 store=store,
                 environments=prepared.environments,
