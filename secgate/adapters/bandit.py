@@ -97,6 +97,7 @@ class BanditAdapter(Adapter):
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SAST})
     version_in_output: ClassVar[bool] = True
     executable: ClassVar[str | None] = "bandit"
+    starts_first: ClassVar[bool] = True
     distribution: ClassVar[str | None] = "bandit"
     install_hint: ClassVar[str] = "pip install 'bandit[sarif,toml]'"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})

@@ -164,6 +164,10 @@ class Adapter(abc.ABC):
     """True when the tool's report names its version: a scan then skips the separate
     ``<tool> --version`` process (and runs it only when the report did not say). An adapter whose
     ``preflight`` needs the version must leave this False."""
+    starts_first: ClassVar[bool] = False
+    """True for a tool that is usually the last to finish (a large engine to start, or every
+    source file parsed): a scan starts it before the others, so that it is not the one still
+    running alone at the end."""
     limitations: ClassVar[str] = ""
     """What the tool cannot do on a machine without network access, shown by ``doctor``."""
     config_files: ClassVar[tuple[str, ...]] = ()

@@ -151,6 +151,7 @@ class SemgrepAdapter(Adapter):
     categories: ClassVar[frozenset[Category]] = frozenset({Category.SAST})
     version_in_output: ClassVar[bool] = True
     executable: ClassVar[str | None] = "semgrep"
+    starts_first: ClassVar[bool] = True
     distribution: ClassVar[str | None] = "semgrep"
     install_hint: ClassVar[str] = "pip install semgrep"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})

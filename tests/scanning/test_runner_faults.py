@@ -16,7 +16,7 @@ from secgate.adapters import registry
 from secgate.adapters.gitleaks import GitleaksAdapter
 from secgate.adapters.trufflehog import TruffleHogAdapter
 from secgate.model import RunStatus
-from secgate.scanning.runner import RunOptions, run_all
+from secgate.scanning.runner import RunOptions, run_all, start_order
 from tests.support.commands import run_secgate
 from tests.support.fake_scanners import write_fake
 
@@ -150,3 +150,19 @@ def test_scanners_run_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert [o.run.status for o in outcomes] == [RunStatus.OK, RunStatus.OK]
     assert all(o.run.duration >= 2.0 for o in outcomes)
     assert wall < 3.8, f"two 2 s scanners took {wall:.1f} s with --jobs 2 (serial would be 4 s)"
+
+
+def test_the_tools_that_usually_finish_last_start_first() -> None:
+    """With fewer jobs than scanners, Semgrep, Trivy and Bandit start before the quick ones:
+    behind them they would add the quick ones' time to their own."""
+    names = ["bandit", "detect-secrets", "gitleaks", "pip-audit", "semgrep", "trivy", "trufflehog3"]
+    adapters = [registry.get(name) for name in names]
+    assert [names[i] for i in start_order(adapters)] == [
+        "bandit",
+        "semgrep",
+        "trivy",
+        "detect-secrets",
+        "gitleaks",
+        "pip-audit",
+        "trufflehog3",
+    ]

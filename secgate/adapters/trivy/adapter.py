@@ -187,6 +187,7 @@ class TrivyAdapter(Adapter):
         }
     )
     executable: ClassVar[str | None] = "trivy"
+    starts_first: ClassVar[bool] = True
     version_in_output: ClassVar[bool] = True
     install_hint: ClassVar[str] = (
         "install Trivy (https://trivy.dev) and put it on PATH, or set SECGATE_TRIVY_BIN"
