@@ -28,16 +28,27 @@ import os
 import re
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import requests
 
 from secgate import __version__
 from secgate.errors import ExitCode, SecgateError
 from secgate.findings.scrub import register_credential, scrub_credential
+
+if TYPE_CHECKING:
+    import requests
+
+
+def requests_module() -> types.ModuleType:
+    """``requests``, imported when a client first talks to a server: most commands never do,
+    and importing it (with urllib3) is a good part of secgate's start-up."""
+    import requests
+
+    return requests
+
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -128,7 +139,7 @@ class GitHubClient:
         self._clock = clock
         self._monotonic = monotonic
         self.timeout = timeout
-        self._session = session or requests.Session()
+        self._session = session or requests_module().Session()
         self.waits: list[float] = []
         """Every delay waited before a retry, in order (what a person or a test can check)."""
 
@@ -208,7 +219,7 @@ class GitHubClient:
             attempt += 1
             try:
                 answer = self._send(method, url, json, params, left(), label)
-            except requests.RequestException as exc:
+            except requests_module().RequestException as exc:
                 problem = f"cannot reach {self.api_url}: {type(exc).__name__}"
                 delay = self._backoff(attempt)
                 status = None
@@ -304,7 +315,7 @@ class GitHubClient:
         worker.start()
         worker.join(budget)
         if not outcome:
-            self._session = requests.Session()  # the abandoned one may still be reading
+            self._session = requests_module().Session()  # the abandoned one may still be reading
             raise GitHubUnavailable(self._out_of_time(label))
         result = outcome[0]
         if isinstance(result, BaseException):

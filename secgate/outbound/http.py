@@ -19,13 +19,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-
 from secgate import __version__
-from secgate.github.client import RetryPolicy
+from secgate.github.client import RetryPolicy, requests_module
 from secgate.reports.presentation import one_line
+
+if TYPE_CHECKING:
+    import requests
 
 OUTBOUND_RETRY = RetryPolicy(attempts=3, base_delay=1.0, max_delay=4.0, max_total_wait=10.0)
 """Three tries in about three seconds, ten at most: a CI job is not held up by a dead server."""
@@ -98,7 +100,7 @@ class Sender:
         self._sleep = sleep
         self._clock = clock
         self.timeout = timeout
-        self._session = session or requests.Session()
+        self._session = session or requests_module().Session()
 
     def __repr__(self) -> str:
         return f"Sender(retry={self.retry!r})"
@@ -136,7 +138,7 @@ class Sender:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
-            except requests.RequestException as exc:
+            except requests_module().RequestException as exc:
                 status = None
                 problem = f"cannot reach it ({type(exc).__name__})"
                 delay = self._backoff(attempt)
