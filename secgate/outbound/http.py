@@ -152,28 +152,19 @@ class Sender:
                 asked = self._retry_after(answer)
                 delay = self._backoff(attempt) if asked is None else asked
             if attempt == self.retry.attempts:
-                return Delivery(
-                    what,
-                    shown,
-                    False,
-                    status,
-                    attempt,
-                    tuple(waits),
-                    f"{problem}; gave up after {attempt} attempts",
+                gave_up = f"gave up after {attempt} attempts"
+            elif sum(waits) + delay > self.retry.max_total_wait:
+                gave_up = (
+                    f"the next try would be in {delay:.0f} s, past the "
+                    f"{self.retry.max_total_wait:.0f} s secgate waits"
                 )
-            if sum(waits) + delay > self.retry.max_total_wait:
-                return Delivery(
-                    what,
-                    shown,
-                    False,
-                    status,
-                    attempt,
-                    tuple(waits),
-                    f"{problem}; the next try would be in {delay:.0f} s, past the "
-                    f"{self.retry.max_total_wait:.0f} s secgate waits",
-                )
-            waits.append(delay)
-            self._sleep(delay)
+            else:
+                waits.append(delay)
+                self._sleep(delay)
+                continue
+            return Delivery(
+                what, shown, False, status, attempt, tuple(waits), f"{problem}; {gave_up}"
+            )
         raise AssertionError("unreachable: the retry loop returns")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
