@@ -32,7 +32,7 @@ from secgate.adapters.vulnerabilities import VulnReport, pypi_package, vulnerabi
 from secgate.advisories import pins
 from secgate.advisories.audit import SCHEMA_ID
 from secgate.advisories.datadir import store_path
-from secgate.advisories.store import open_store
+from secgate.advisories.imported import open_store
 from secgate.errors import InputError, SecgateError
 from secgate.files.reading import decode_json
 from secgate.findings.severity import Rating, from_cvss, from_tool, rate

@@ -25,8 +25,8 @@ from typing import Any, ClassVar
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.adapters.vulnerabilities import VulnReport, pypi_package, vulnerability_finding
 from secgate.advisories.datadir import store_path
+from secgate.advisories.imported import open_store
 from secgate.advisories.serve import SERVED_MARKER
-from secgate.advisories.store import open_store
 from secgate.errors import InputError, SecgateError
 from secgate.files import fields, requirements
 from secgate.files.reading import decode_json

@@ -16,12 +16,14 @@ The result is one JSON document, ``secgate/osv-audit/v1``, that the ``osv`` adap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secgate import __version__
 from secgate.advisories import pins as pin_files
 from secgate.advisories.osv import PYPI
-from secgate.advisories.store import AdvisoryStore, Match
+
+if TYPE_CHECKING:
+    from secgate.advisories.store import AdvisoryStore, Match
 
 SCHEMA_ID = "secgate/osv-audit/v1"
 _REFERENCE_LIMIT = 20

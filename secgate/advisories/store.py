@@ -122,8 +122,8 @@ class PackageAudit:
 
 
 class AdvisoryStore:
-    """An open store. Use ``open_store`` (or ``AdvisoryStore.open``) and close it, or use it as a
-    context manager."""
+    """An open store. Use ``imported.open_store`` (or ``AdvisoryStore.open``) and close it, or
+    use it as a context manager."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -465,15 +465,6 @@ class AdvisoryStore:
             if row is not None:
                 found[cve] = epss_format.EpssScore(cve=cve, score=row[0], percentile=row[1])
         return found
-
-
-def open_store(path: Path | None = None) -> AdvisoryStore | None:
-    """The existing store at ``path`` (default: the data directory's), read-only; None when
-    nothing was imported."""
-    target = path or store_path()
-    if not target.is_file():
-        return None
-    return AdvisoryStore.open(target)
 
 
 def _parsed_catalog(parse: Callable[[bytes], _T], data: bytes, path: Path) -> _T:

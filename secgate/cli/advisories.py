@@ -11,7 +11,8 @@ import click
 from secgate.advisories import audit as auditing
 from secgate.advisories import staleness
 from secgate.advisories.datadir import DATA_DIR_ENV, store_path
-from secgate.advisories.store import AdvisoryStore, open_store
+from secgate.advisories.imported import open_store
+from secgate.advisories.store import AdvisoryStore
 from secgate.errors import ExitCode, UsageError
 from secgate.model import AdvisorySnapshot
 from secgate.policy.accept import today as policy_today

@@ -20,10 +20,6 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from secgate import __version__, interrupt
-from secgate.cli.advisories import advisories_group
-from secgate.cli.github import github as github_group
-from secgate.cli.hook import hook as hook_group
-from secgate.cli.policy import policy_group
 from secgate.cli.progress import choose as choose_progress
 from secgate.cli.terminal import print_explain, print_summary
 from secgate.errors import ExitCode, SecgateError, UsageError
@@ -51,7 +47,58 @@ def _debug_requested(args: list[str]) -> bool:
     return "--debug" in args or os.environ.get("SECGATE_DEBUG", "") not in ("", "0")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _advisories_group() -> click.Command:
+    from secgate.cli.advisories import advisories_group
+
+    return advisories_group
+
+
+def _github_group() -> click.Command:
+    from secgate.cli.github import github
+
+    return github
+
+
+def _hook_group() -> click.Command:
+    from secgate.cli.hook import hook
+
+    return hook
+
+
+def _policy_group() -> click.Command:
+    from secgate.cli.policy import policy_group
+
+    return policy_group
+
+
+_LAZY_GROUPS: dict[str, Callable[[], click.Command]] = {
+    "advisories": _advisories_group,
+    "github": _github_group,
+    "hook": _hook_group,
+    "policy": _policy_group,
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose sub-groups (``_LAZY_GROUPS``) are imported only when named (or listed by
+    ``--help``): a ``secgate scan`` does not pay for the advisory, GitHub, hook and policy
+    commands."""
+
+    lazy = _LAZY_GROUPS
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            self.add_command(self.lazy[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="secgate", message="%(prog)s %(version)s")
 @click.option(
     "--debug",
@@ -521,12 +568,6 @@ def doctor() -> None:
     from secgate.cli.doctor import report
 
     sys.exit(report(sys.stdout))
-
-
-cli.add_command(advisories_group)
-cli.add_command(github_group)
-cli.add_command(hook_group)
-cli.add_command(policy_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,10 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import generate_latest
-from prometheus_client.registry import Collector, CollectorRegistry
+from typing import TYPE_CHECKING
 
 from secgate.errors import UsageError
 from secgate.model import RunStatus, ScannerRun, ScanResult, VerdictStatus
@@ -33,6 +30,9 @@ from secgate.outbound.snapshots import DatedSource
 from secgate.policy import accept
 from secgate.policy.model import Policy
 from secgate.reports.presentation import action_of
+
+if TYPE_CHECKING:
+    from prometheus_client.core import GaugeMetricFamily
 
 CONTEXT_LABELS = ("repository", "branch")
 INCOMPLETE = "incomplete"
@@ -139,25 +139,31 @@ class ScanMetrics:
 
 
 def render(metrics: ScanMetrics) -> str:
-    """The Prometheus text exposition (format 0.0.4) of one scan."""
+    """The Prometheus text exposition (format 0.0.4) of one scan. prometheus_client is imported
+    here, when metrics are asked for, not with every scan."""
+    from prometheus_client.exposition import generate_latest
+    from prometheus_client.registry import Collector, CollectorRegistry
+
+    class ScanCollector(Collector):
+        def collect(self) -> Iterator[GaugeMetricFamily]:
+            return _families(metrics)
+
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_ScanCollector(metrics))
+    registry.register(ScanCollector())
     return generate_latest(registry).decode("utf-8")
 
 
-class _ScanCollector(Collector):
-    def __init__(self, metrics: ScanMetrics) -> None:
-        self._metrics = metrics
+def _families(metrics: ScanMetrics) -> Iterator[GaugeMetricFamily]:
+    """Every metric family that has a sample in ``metrics``."""
+    from prometheus_client.core import GaugeMetricFamily
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        families = {name: _family(spec) for name, spec in METRICS.items()}
-        for name, labels, value in samples(self._metrics):
-            families[name].add_metric(list(labels), value)
-        yield from (family for family in families.values() if family.samples)
-
-
-def _family(spec: MetricSpec) -> GaugeMetricFamily:
-    return GaugeMetricFamily(spec.name, spec.help, labels=[*CONTEXT_LABELS, *spec.labels])
+    families = {
+        name: GaugeMetricFamily(spec.name, spec.help, labels=[*CONTEXT_LABELS, *spec.labels])
+        for name, spec in METRICS.items()
+    }
+    for name, labels, value in samples(metrics):
+        families[name].add_metric(list(labels), value)
+    yield from (family for family in families.values() if family.samples)
 
 
 Sample = tuple[str, tuple[str, ...], float]

@@ -23,7 +23,7 @@ from license_expression import (
     LicenseWithExceptionSymbol,
 )
 
-from secgate.findings.spdx import licensing, read_expression
+from secgate.findings.spdx import known_ids, read_expression
 from secgate.policy.model import LicensePolicy
 
 
@@ -39,9 +39,9 @@ def entry_problem(entry: str) -> str | None:
     text = " ".join(entry.split())
     if any(c in text for c in "*?[") or text.lower().startswith("licenseref-"):
         return None
-    lowered = licensing().known_symbols_lowercase
+    known = known_ids()
     parts = [p.strip() for p in re.split(r"\s+with\s+", text, flags=re.IGNORECASE)]
-    unknown = [p for p in parts if p.lower() not in lowered]
+    unknown = [p for p in parts if p.lower() not in known]
     if not unknown:
         return None
     hint = _closest(unknown[0])
@@ -51,7 +51,7 @@ def entry_problem(entry: str) -> str | None:
 
 
 def _closest(name: str) -> str | None:
-    keys = {k.lower(): str(k) for k in licensing().known_symbols}
+    keys = known_ids()
     squashed = name.lower().replace(" ", "-")
     if squashed in keys:
         return keys[squashed]

@@ -30,13 +30,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secgate.adapters.osv import parse_audit
 from secgate.advisories import exploits
 from secgate.advisories.audit import SCHEMA_ID, vuln_entry
 from secgate.advisories.osv import PYPI, Advisory
 from secgate.advisories.pins import ProjectPins
-from secgate.advisories.store import AdvisoryStore, Match
 from secgate.files.requirements import Pin
 from secgate.model import Action, Finding, Vulnerability
 from secgate.remediation import rewrite, versions
@@ -45,6 +45,9 @@ from secgate.remediation.model import PackageUpgrade, PinPlace, UpgradePlan
 from secgate.remediation.reachability import ReachabilityJudge, is_python_dependency
 from secgate.remediation.versions import Candidate, CandidateSet, KnownVulnerability
 from secgate.reports.presentation import location_text
+
+if TYPE_CHECKING:
+    from secgate.advisories.store import AdvisoryStore
 
 Decide = Callable[[Finding], Action]
 """The policy's action on a finding (acceptances and VEX statements included)."""
@@ -336,6 +339,8 @@ class _Chooser:
         vuln = self.known[key]
         if vuln.advisory is None:
             return None
+        from secgate.advisories.store import Match  # the store is open: its module is loaded
+
         entries = vuln.advisory.packages(PYPI, self.name)
         doc = {
             "schema": SCHEMA_ID,

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from secgate.advisories import pins
-from secgate.advisories.store import open_store
+from secgate.advisories.imported import open_store
 from secgate.advisories.vex import VexIndex
 from secgate.model import Action, Category, Finding
 from secgate.policy import accept

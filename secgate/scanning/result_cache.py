@@ -63,8 +63,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-from filelock import Timeout as LockTimeout
 from pydantic import ValidationError
 
 from secgate import __version__, interrupt
@@ -334,6 +332,9 @@ class ResultCache:
         total = sum(size for _, size, _ in rows)
         if total <= self.max_bytes:
             return
+        from filelock import FileLock  # imported only when the cache has grown too big
+        from filelock import Timeout as LockTimeout
+
         try:
             with FileLock(str(self.directory / ".lock"), timeout=_LOCK_TIMEOUT):
                 for _, size, path in sorted(rows):

@@ -8,7 +8,9 @@ from secgate.findings.spdx import (
     choices,
     combine,
     is_known,
+    known_ids,
     license_ids,
+    licensing,
     normalize,
     normalize_all,
     parse_expression,
@@ -140,3 +142,9 @@ def test_parse_expression_rejects_what_is_not_spdx() -> None:
             parse_expression(bad)
     assert not is_known("BSD")
     assert is_known("LicenseRef-Mine")
+
+
+def test_the_known_ids_are_the_ids_the_parser_knows() -> None:
+    """The policy check reads the ids from the license index; the parser builds its symbols
+    from the same index: the two must agree, spelling included."""
+    assert known_ids() == {str(s).lower(): str(s) for s in licensing().known_symbols}
