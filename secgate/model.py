@@ -392,6 +392,18 @@ class Finding(_Model):
     def path(self) -> str | None:
         return self.location.path if self.location else None
 
+    @property
+    def place(self) -> str:
+        """Where the finding is, as reports and plans print it: ``path:line``, the package
+        (``name==version``), or ``-``."""
+        loc = self.location
+        if loc is not None:
+            line = f":{loc.start_line}" if loc.start_line else ""
+            return f"{loc.path}{line}"
+        if self.package is not None:
+            return f"{self.package.name}=={self.package.version or '?'}"
+        return "-"
+
     def sort_key(self) -> tuple[Any, ...]:
         """The deterministic report order: most severe first, then place, then rule."""
         loc = self.location

@@ -44,7 +44,6 @@ from secgate.remediation.environments import EnvironmentIndex
 from secgate.remediation.model import PackageUpgrade, PinPlace, UpgradePlan
 from secgate.remediation.reachability import ReachabilityJudge, is_python_dependency
 from secgate.remediation.versions import Candidate, CandidateSet, KnownVulnerability
-from secgate.reports.presentation import location_text
 
 if TYPE_CHECKING:
     from secgate.advisories.store import AdvisoryStore
@@ -136,7 +135,7 @@ def _blocks(finding: Finding) -> bool:
 
 def _blocking_line(finding: Finding) -> str:
     ids = finding.vulnerability.canonical_id if finding.vulnerability else finding.rule_id
-    return f"{finding.tool} {ids} at {location_text(finding)}"
+    return f"{finding.tool} {ids} at {finding.place}"
 
 
 def _package_plan(

@@ -79,7 +79,7 @@ def command(kind: str, finding: Finding) -> str:
     )
     props.append(f"title={escape_property(title)}")
     message = presentation.one_line(finding.message, 900)
-    where = presentation.location_text(finding) if loc is None else ""
+    where = finding.place if loc is None else ""
     if where and where != "-":
         message = f"{presentation.one_line(where, 200)}: {message}"
     if finding.decision is not None:

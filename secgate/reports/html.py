@@ -82,7 +82,7 @@ def _render(result: ScanResult, overview: presentation.Overview) -> bytes:
             (
                 f.tool,
                 f.rule_id,
-                presentation.location_text(f),
+                f.place,
                 presentation.one_line(f.message, 200),
             )
             for f in result.fixed[:500]
@@ -196,7 +196,7 @@ def _row(finding: Finding) -> dict[str, Any]:
         "d": presentation.action_of(finding),
         "rule": clean(finding.rule_id),
         "m": presentation.truncate(clean(finding.message), _MESSAGE_LIMIT),
-        "loc": clean(presentation.location_text(finding)),
+        "loc": clean(finding.place),
         "ids": [[i, _id_link(i)] for i in presentation.finding_ids(finding)],
     }
     _add_decision_fields(row, finding)
@@ -311,7 +311,7 @@ def _accepted_row(finding: Finding) -> dict[str, str]:
     decision = finding.decision
     return {
         "what": presentation.clean(f"{finding.tool}: {finding.rule_id}"),
-        "where": presentation.clean(presentation.location_text(finding)),
+        "where": presentation.clean(finding.place),
         "ids": ", ".join(presentation.finding_ids(finding)),
         "reason": presentation.clean(decision.reason if decision else ""),
         "by": presentation.clean(decision.decided_by if decision else ""),

@@ -151,7 +151,7 @@ def _case(finding: Finding) -> str:
     """A finding's ``<testcase>`` (written directly: this runs once per finding)."""
     decision = finding.decision
     assert decision is not None  # noqa: S101 - filtered by the caller
-    where = presentation.location_text(finding)
+    where = finding.place
     category = presentation.CATEGORY_NAMES[finding.category]
     attributes = (
         f' classname="{_classname(finding.tool, category)}"'

@@ -54,7 +54,7 @@ def finding_row(finding: Finding, message_limit: int = 200) -> str:
     """One table row for a finding (columns ``FINDING_COLUMNS``)."""
     sev = finding.severity.value
     new = " 🆕" if finding.baseline == "new" else ""
-    where = code(presentation.location_text(finding), 120)
+    where = code(finding.place, 120)
     ids = presentation.finding_ids(finding)
     if ids:
         where += " " + text(", ".join(ids[:3]), 120)

@@ -198,17 +198,6 @@ def snapshot_lines(result: ScanResult, today: date) -> list[str]:
     return [clean(describe_snapshot(snapshot, today)) for snapshot in result.advisories]
 
 
-def location_text(finding: Finding) -> str:
-    """Where the finding is: ``path:line``, the package, or ``-``."""
-    loc = finding.location
-    if loc is not None:
-        line = f":{loc.start_line}" if loc.start_line else ""
-        return f"{loc.path}{line}"
-    if finding.package is not None:
-        return f"{finding.package.name}=={finding.package.version or '?'}"
-    return "-"
-
-
 def tools_of(finding: Finding) -> list[str]:
     """``finding.source_tools``, at once for the finding of one source (most are)."""
     sources = finding.sources

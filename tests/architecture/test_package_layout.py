@@ -2,7 +2,7 @@
 cycle (counting imports inside functions, which run too), and the layering of the parts
 (docs/architecture.md): the model is a leaf (what it imports imports nothing of secgate);
 adapters never import policy or reports; policy never imports scanning, adapters or reports;
-reports never import adapters or scanning."""
+reports never import adapters or scanning; remediation never imports reports."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ _LAYERS = {
     "secgate.adapters": ("secgate.policy", "secgate.reports"),
     "secgate.policy": ("secgate.scanning", "secgate.adapters", "secgate.reports"),
     "secgate.reports": ("secgate.adapters", "secgate.scanning"),
+    "secgate.remediation": ("secgate.reports",),
 }
 _PARTS = (
     "secgate.adapters",
