@@ -141,10 +141,11 @@ class Listing:
         return regular_file(Path(real_root), os.path.join(self.real, name))
 
 
-def listing(root: Path, directory: str) -> Listing | None:
+def listing(root: Path, directory: str, real_root: str | None = None) -> Listing | None:
     """The entries of ``directory`` (relative to ``root``, POSIX separators; ``""`` for the root
-    itself), or None when it is not a readable directory."""
-    real_root = os.path.realpath(root)
+    itself), or None when it is not a readable directory. ``real_root``: ``root`` resolved, when
+    the caller lists many directories of one root and has resolved it once."""
+    real_root = real_root or os.path.realpath(root)
     real = os.path.realpath(os.path.join(real_root, directory)) if directory else real_root
     try:
         with os.scandir(real) as found:

@@ -36,7 +36,7 @@ class SourceTree:
             return None
         directory, _, name = path.rpartition("/")
         if directory not in self._listings:
-            self._listings[directory] = scanned_tree.listing(self.root, directory)
+            self._listings[directory] = scanned_tree.listing(self.root, directory, self._real_root)
         listing = self._listings[directory]
         if listing is None:
             return None
