@@ -1,22 +1,24 @@
 """secgate's benchmarks, measured side by side in one run: ``python bench/run.py``.
 
-1. Processing generated scanner outputs (Bandit + Semgrep + Gitleaks JSON, ``bench/generate.py``)
-   of 10,000 and 100,000 findings: ``secgate scan --input ... --sarif --html --markdown``
-   (ingest, dedupe, policy, three reports) against the floor of a bare ``json.load`` +
-   ``json.dump`` of the same files, and against sarif-tools' ``sarif summary`` of the SARIF
-   secgate wrote; wall time and peak memory of each.
-2. ``secgate scan`` of a copy of ``examples/vulnerable-app`` (no cache): scanners in parallel
-   (the default ``--jobs``), the same scanners one after another (``--jobs 1``), and the
-   slowest scanner alone.
-3. The result cache: a cold scan, a warm re-scan with nothing changed, and one with one source
-   file changed.
+1. Processing generated scanner outputs (Bandit + Semgrep + Gitleaks JSON) of 10,000 and
+   100,000 findings in two shapes, "repeated" (``bench/generate.py``: captured results copied to
+   new places) and "varied" (``bench/varied.py``: one file per finding, its own texts):
+   ``secgate scan --input ... --sarif`` and the same with every report, each against the floor
+   of a bare ``json.load`` + ``json.dump`` of the same files, and sarif-tools' ``sarif summary``
+   of the SARIF secgate wrote; wall time, CPU time and peak memory of each.
+2. ``secgate scan`` of a copy of ``examples/vulnerable-app`` and of each ``--project`` (no
+   cache): scanners in parallel (the default ``--jobs``), one after another (``--jobs 1``, the
+   example only), and each scanner alone; judged against the slowest scanner where the cores
+   allow, else the CPU bound.
+3. The result cache: cold scans and warm re-scans with nothing changed (the fastest of
+   ``CACHE_RUNS`` pairs), and a re-scan with one source file changed.
 4. Advisory data (``bench/advisories.py``): importing the whole PyPA advisory database (given
    with ``--pypa DIR``; skipped without it) and auditing 200 pins against it.
 
 Every figure is one process started from here (its wall time, and its peak resident memory from
 ``getrusage(RUSAGE_CHILDREN)`` read in a wrapper process of its own). Options: ``--sizes``,
-``--skip-scan``, ``--keep DIR`` (keep the generated files), ``--pypa DIR``, ``--only
-advisories``.
+``--runs N`` (section 1: the fastest of N), ``--skip-scan``, ``--project PATH``, ``--keep DIR``
+(keep the generated files), ``--pypa DIR``, ``--only advisories|scan``.
 """
 
 from __future__ import annotations
