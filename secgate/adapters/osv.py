@@ -34,6 +34,7 @@ from secgate.advisories.audit import SCHEMA_ID
 from secgate.advisories.datadir import store_path
 from secgate.advisories.imported import open_store
 from secgate.errors import InputError, SecgateError
+from secgate.files import fields
 from secgate.files.reading import decode_json
 from secgate.findings.severity import Rating, from_cvss, from_tool, rate
 from secgate.model import Category, Finding, Location
@@ -126,8 +127,8 @@ def parse_audit(data: bytes) -> ParseResult:
     parsed = ParseResult(tool_version=_text(doc.get("secgate_version")))
     for index, result in enumerate(results):
         parsed.findings.extend(_findings(result, index, parsed.notes))
-    unpinned = [str(u) for u in doc.get("unpinned") or []]
-    problems = [str(p) for p in doc.get("problems") or []]
+    unpinned = [str(u) for u in fields.opt_array(doc, "unpinned", "")]
+    problems = [str(p) for p in fields.opt_array(doc, "problems", "")]
     parsed.notes.extend(f"{entry}: not pinned to one version, not judged" for entry in unpinned)
     parsed.notes.extend(f"{entry}: not read" for entry in problems)
     skipped = len(unpinned) + len(problems)
@@ -154,30 +155,29 @@ def _findings(result: Any, index: int, notes: list[str]) -> list[Finding]:
     ):
         raise InputError(f"results[{index}] has no 'name', 'version' and 'vulns'")
     name, version = result["name"], result["version"]
-    where = None
-    if isinstance(result.get("path"), str):
-        line = result.get("line")
-        where = Location(path=result["path"], start_line=line if isinstance(line, int) else None)
-    for undecided in result.get("undecided") or []:
-        if isinstance(undecided, dict):
-            versions = ", ".join(str(v) for v in undecided.get("versions") or [])
-            notes.append(
-                f"{name} {version}: {undecided.get('id')} not judged (versions PEP 440 "
-                f"cannot read: {versions})"
-            )
+    at = f"results[{index}]"
+    path = fields.opt_path(result, "path", at)
+    where = Location(path=path, start_line=fields.line(result, "line", at)) if path else None
+    for undecided_at, undecided in fields.objects(result, "undecided", at):
+        unread = fields.opt_array(undecided, "versions", undecided_at)
+        notes.append(
+            f"{name} {version}: {undecided.get('id')} not judged (versions PEP 440 "
+            f"cannot read: {', '.join(str(v) for v in unread)})"
+        )
     findings = []
-    for vuln in result["vulns"]:
+    for vuln_index, vuln in enumerate(result["vulns"]):
+        vuln_at = f"{at}.vulns[{vuln_index}]"
         if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
             raise InputError(f"a vulnerability of {name} {version} has no 'id'")
-        fixed = [str(v) for v in vuln.get("fixed") or [] if v]
+        fixed = [str(v) for v in fields.opt_array(vuln, "fixed", vuln_at) if v]
         findings.append(
             vulnerability_finding(
                 VulnReport(
                     tool="osv",
                     vuln_id=vuln["id"],
                     package=pypi_package(name, version, fixed),
-                    rating=rate(_ratings(vuln)),
-                    aliases=[str(a) for a in vuln.get("aliases") or []],
+                    rating=rate(_ratings(vuln, vuln_at)),
+                    aliases=[str(a) for a in fields.opt_array(vuln, "aliases", vuln_at)],
                     description=_text(vuln.get("summary")) or _text(vuln.get("details")),
                     location=where,
                 )
@@ -186,11 +186,13 @@ def _findings(result: Any, index: int, notes: list[str]) -> list[Finding]:
     return findings
 
 
-def _ratings(vuln: dict[str, Any]) -> list[Rating | None]:
+def _ratings(vuln: dict[str, Any], where: str) -> list[Rating | None]:
     found: list[Rating | None] = [
         from_cvss(_text(severity.get("score")), None, _CVSS_TYPES[str(severity["type"])])
-        for severity in vuln.get("severity") or []
-        if isinstance(severity, dict) and severity.get("type") in _CVSS_TYPES
+        for severity in fields.opt_array(vuln, "severity", where)
+        if isinstance(severity, dict)
+        and isinstance(severity.get("type"), str)
+        and severity["type"] in _CVSS_TYPES
     ]
     found.append(from_tool(_text(vuln.get("severity_word"))))
     return found

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 from secgate.adapters.interface import Adapter, Invocation, ParseResult, RunContext, Sample
 from secgate.errors import InputError, ScannerError
 from secgate.files.reading import decode_json
+from secgate.findings.packages import purl_of
 from secgate.findings.spdx import normalize
 from secgate.model import Category, Finding, Level, License, Location, Package, Severity
 
@@ -137,8 +137,12 @@ def package_finding(row: Any, index: int) -> Finding:
         raise InputError(f"package {name!r} has a 'Version' that is not a string")
     license_ = _license(row, name)
     canonical = canonicalize_name(name)
-    purl = PackageURL(type="pypi", name=canonical, version=version or None).to_string()
-    package = Package(name=canonical, version=version or None, ecosystem="pypi", purl=purl)
+    package = Package(
+        name=canonical,
+        version=version or None,
+        ecosystem="pypi",
+        purl=purl_of("pypi", canonical, version),
+    )
     properties: dict[str, Any] = {
         key.lower().replace("-", "_"): row[key]
         for key in sorted(row)

@@ -67,9 +67,10 @@ def from_json(finding: Finding, extra: dict[str, Any], where: str) -> Finding:
     ecosystem = _ECOSYSTEMS.get((fields.scalar_text(found, "ecosystem", found_where) or "").lower())
     name = fields.scalar_text(found, "package", found_where) or "unknown"
     version = fields.scalar_text(found, "version", found_where)
+    fix_versions = metadata.get("sca-fix-versions")  # free-form rule metadata: read a list only
     fixed = [
         str(v)
-        for item in metadata.get("sca-fix-versions") or []
+        for item in (fix_versions if isinstance(fix_versions, list) else [])
         if isinstance(item, dict)
         for k, v in item.items()
         if isinstance(v, (str, int, float)) and str(k).lower() == name.lower()

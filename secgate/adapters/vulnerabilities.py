@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 from secgate.findings.ids import id_url, normal_vuln_id
+from secgate.findings.packages import purl_of
 from secgate.findings.severity import Rating
 from secgate.findings.versions import lowest, sort_versions
 from secgate.model import Category, Finding, Location, Package, Suppression, Vulnerability
@@ -21,15 +21,11 @@ _DESCRIPTION_LIMIT = 200
 def pypi_package(name: str, version: str | None, fixed: Iterable[str] = ()) -> Package:
     """A PyPI package with its purl and fixed versions (sorted, unique)."""
     canonical = canonicalize_name(name)
-    try:
-        purl: str | None = PackageURL(type="pypi", name=canonical, version=version).to_string()
-    except ValueError:  # no name left once canonical (a name of only "-", say)
-        purl = None
     return Package(
         name=canonical or name,
         version=version,
         ecosystem="pypi",
-        purl=purl,
+        purl=purl_of("pypi", canonical, version),
         fixed_versions=sort_versions([v for v in fixed if v]),
     )
 

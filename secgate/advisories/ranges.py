@@ -23,23 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from secgate.advisories.osv import AffectedPackage, Event, Range
+from secgate.findings.versions import parse_version
 
 _ZERO = "0"
 _ANY = "*"
-
-
-@lru_cache(maxsize=65536)
-def parse_version(text: str) -> Version | None:
-    """``text`` as a PEP 440 version, or None."""
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from packageurl import PackageURL
-from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.utils import canonicalize_name
 
 from secgate.errors import InputError
 from secgate.files.reading import decode_json, read_bytes
+from secgate.findings.packages import purl_of
+from secgate.findings.versions import canonical_version
 from secgate.model import Finding, VexDecision
 
 Status = Literal["not_affected", "affected", "fixed", "under_investigation"]
@@ -76,7 +78,7 @@ class Product:
         name = canonicalize_name(purl.name) if pypi else purl.name
         version = purl.version
         if pypi and version:
-            version = canonicalize_version(version, strip_trailing_zero=True)
+            version = canonical_version(version)
         return cls(
             text=text,
             type=purl.type.lower(),
@@ -187,10 +189,8 @@ def finding_product(finding: Finding) -> Product | None:
         return Product.parse(package.purl)
     if not package.ecosystem:
         return None
-    purl = PackageURL(
-        type=package.ecosystem.lower(), name=package.name, version=package.version
-    ).to_string()
-    return Product.parse(purl)
+    purl = purl_of(package.ecosystem.lower(), package.name, package.version)
+    return Product.parse(purl) if purl is not None else None
 
 
 @dataclass(frozen=True)

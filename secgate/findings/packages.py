@@ -1,8 +1,12 @@
-"""A package's identity: its name and version as its ecosystem compares them."""
+"""A package's identity: its name and version as its ecosystem compares them, and its package
+URL."""
 
 from __future__ import annotations
 
-from packaging.utils import canonicalize_name, canonicalize_version
+from packageurl import PackageURL
+from packaging.utils import canonicalize_name
+
+from secgate.findings.versions import canonical_version
 
 
 def package_name(name: str, ecosystem: str | None) -> str:
@@ -17,5 +21,15 @@ def package_version(version: str | None, ecosystem: str | None) -> str:
     zeros, when it parses)."""
     text = (version or "").strip()
     if (ecosystem or "").lower() == "pypi" and text:
-        return canonicalize_version(text, strip_trailing_zero=True)
+        return canonical_version(text)
     return text
+
+
+def purl_of(ecosystem: str, name: str, version: str | None) -> str | None:
+    """The package URL (``pkg:pypi/name@version``) of a package, or None when the name leaves
+    none to write: packageurl refuses, or fails on, names it normalizes to nothing (``-``,
+    ``/``, spaces), and tools report such names."""
+    try:
+        return PackageURL(type=ecosystem, name=name, version=version or None).to_string()
+    except (ValueError, TypeError):
+        return None

@@ -3,17 +3,48 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_version
+from packaging.version import Version
+
+
+@lru_cache(maxsize=65536)
+def parse_version(text: str) -> Version | None:
+    """``text`` as a PEP 440 version, or None. packaging refuses what is no version with
+    ``InvalidVersion``, and a number past Python's limit on converting digits (a version part of
+    4,301 digits, which any tool or requirement file may write) with a plain ``ValueError``:
+    both are "not a version" here."""
+    try:
+        return Version(text)
+    except ValueError:  # InvalidVersion is one
+        return None
+
+
+def canonical_version(text: str) -> str:
+    """``text`` in PEP 440's normal form without trailing zeros when it is a version, else as
+    written (stripped)."""
+    parsed = parse_version(text.strip())
+    return (
+        text.strip() if parsed is None else canonicalize_version(parsed, strip_trailing_zero=True)
+    )
 
 
 def version_key(text: str) -> tuple[int, Version | tuple[tuple[int, str], ...]]:
     """A sort key: PEP 440 versions in order, then the rest by their numeric parts."""
-    try:
-        return (0, Version(text))
-    except InvalidVersion:
-        parts = tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"[.\-+_~:]", text))
-        return (1, parts)
+    parsed = parse_version(text)
+    if parsed is not None:
+        return (0, parsed)
+    return (1, tuple(_part(p) for p in re.split(r"[.\-+_~:]", text)))
+
+
+def _part(text: str) -> tuple[int, str]:
+    """One part of a version PEP 440 cannot read: a number when it is plain ASCII digits (not
+    ``²``, which ``isdigit`` accepts and ``int`` refuses; at most 18 of them, far below Python's
+    limit on converting digits), else text."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return (int(text), "")
+    return (0, text)
 
 
 def lowest(versions: list[str]) -> str | None:

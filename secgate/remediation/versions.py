@@ -31,7 +31,7 @@ from packaging.version import Version
 
 from secgate.advisories import ranges
 from secgate.advisories.osv import PYPI, Advisory
-from secgate.advisories.ranges import parse_version
+from secgate.findings.versions import parse_version
 
 __all__ = [
     "ADVISORY_FIXES",

@@ -182,3 +182,56 @@ def test_well_shaped_vex_with_hostile_fields_fails_only_with_input_errors(
             vex.parse_document(doc, "hostile.json")
         except InputError:
             pass
+
+
+AUDIT_VULN = st.fixed_dictionaries(
+    {"id": st.sampled_from(["PYSEC-2021-142", "GHSA-8q59-q68h-6hv4"]) | st.text(max_size=8)},
+    optional={
+        "fixed": JSON | st.lists(_VERSIONS, max_size=3),
+        "aliases": JSON | st.lists(st.text(max_size=12), max_size=3),
+        "severity": JSON
+        | st.lists(
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(["CVSS_V3", "CVSS_V4", "OTHER"]) | JSON},
+                optional={"score": JSON | st.just("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")},
+            ),
+            max_size=2,
+        ),
+        "summary": JSON,
+        "details": JSON,
+        "severity_word": JSON | st.sampled_from(["HIGH", "moderate", ""]),
+    },
+)
+AUDIT_RESULT = st.fixed_dictionaries(
+    {
+        "name": st.text(min_size=1, max_size=10),
+        "version": _VERSIONS,
+        "vulns": st.lists(AUDIT_VULN, max_size=3),
+    },
+    optional={
+        "path": JSON | st.sampled_from(["requirements.txt", "/etc/passwd", "../x", "a\x00b"]),
+        "line": JSON | st.integers(),
+        "undecided": JSON
+        | st.lists(st.fixed_dictionaries({"id": JSON}, optional={"versions": JSON}), max_size=2),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(AUDIT_RESULT, max_size=3), JSON, JSON, JSON)
+def test_well_shaped_audits_with_hostile_fields_fail_only_with_input_errors(
+    results: list[Any], unpinned: Any, problems: Any, version: Any
+) -> None:
+    """An OSV audit can be ingested with ``--input osv=FILE``: every optional field of a
+    well-shaped document may hold any JSON value."""
+    doc = {
+        "schema": "secgate/osv-audit/v1",
+        "secgate_version": version,
+        "results": results,
+        "unpinned": unpinned,
+        "problems": problems,
+    }
+    try:
+        parse_audit(json.dumps(doc).encode())
+    except InputError:
+        pass
