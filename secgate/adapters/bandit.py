@@ -403,7 +403,7 @@ def _line_range(values: list[Any], where: str) -> list[int]:
 def _line_number(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+    if isinstance(value, str) and fields.plain_digits(value.strip(), 10):
         value = int(value)
     if type(value) is int and 0 <= value <= fields.MAX_LINE:
         return value or None
@@ -561,6 +561,6 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+    if isinstance(value, str) and fields.plain_digits(value.strip(), 18):
         return int(value)
     return None

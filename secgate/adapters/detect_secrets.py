@@ -161,7 +161,11 @@ def _read_report_entry(collector: SecretCollector, entry: dict[str, Any], where:
     value = field_str(entry, "secrets", where, required=True)
     lines = entry.get("lines")
     numbered = (
-        {int(k): v for k, v in lines.items() if str(k).isdigit() and isinstance(v, str)}
+        {
+            int(k): v
+            for k, v in lines.items()
+            if fields.plain_digits(str(k), 10) and isinstance(v, str)
+        }
         if isinstance(lines, dict)
         else {}
     )

@@ -153,7 +153,7 @@ def major_version(executable: str) -> int:
 
     version = read_version(TruffleHogAdapter(), executable)
     major = (version or "2").split(".")[0]
-    return 3 if major.isdigit() and int(major) >= 3 else 2
+    return 3 if fields.plain_digits(major, 9) and int(major) >= 3 else 2
 
 
 def _is_v3(row: Mapping[str, Any]) -> bool:

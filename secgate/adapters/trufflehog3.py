@@ -150,7 +150,8 @@ def _read_current(collector: SecretCollector, item: dict[str, Any], where: str) 
         if not isinstance(item.get("line"), int)
         else str(item["line"])
     )
-    line = int(line_text) if line_text.isdigit() and 0 < int(line_text) <= fields.MAX_LINE else None
+    plain = fields.plain_digits(line_text, 10)
+    line = int(line_text) if plain and 0 < int(line_text) <= fields.MAX_LINE else None
     value = field_str(item, "secret", where, required=True)
     context = item.get("context")
     context_lines = (

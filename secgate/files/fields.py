@@ -124,6 +124,13 @@ def objects(doc: Mapping[str, Any], key: str, where: str) -> list[tuple[str, dic
 
 
 # --- scalars ------------------------------------------------------------------------------
+def plain_digits(text: str, most: int) -> bool:
+    """True when ``text`` is 1 to ``most`` ASCII digits: a number ``int`` reads in full.
+    ``str.isdigit`` alone also takes ``²``, which ``int`` refuses, and ``int`` refuses more than
+    4,300 digits."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
 def opt_str(doc: Mapping[str, Any], key: str, where: str) -> str | None:
     """``doc[key]`` when it is a string; None when it is missing or null."""
     value = doc.get(key)

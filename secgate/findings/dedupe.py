@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from secgate.findings.equivalence import has_pairs, pair_of, weakness_of
-from secgate.findings.fingerprint import compute, cwe_family, target_scope
+from secgate.findings.fingerprint import compute, cwe_family, cwe_order, target_scope
 from secgate.findings.ids import normal_vuln_id
 from secgate.findings.packages import package_name, package_version
 from secgate.findings.source_tree import SourceTree
@@ -346,7 +346,7 @@ def merge(members: list[Finding], tree: SourceTree, *, by_cwe: bool = True) -> F
     rated = [m for m in members if m.properties.get("severity_basis") != "default"] or members
     cwes = sorted(
         {c for m in members for c in m.cwes},
-        key=lambda c: (int(c[4:]) if c[4:].isdigit() else 1 << 30, c),
+        key=cwe_order,
     )
     merged = primary.model_copy(
         update={

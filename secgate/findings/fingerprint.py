@@ -36,6 +36,7 @@ import functools
 import hashlib
 from collections.abc import Iterable
 
+from secgate.files import fields
 from secgate.findings.equivalence import weakness_of
 from secgate.findings.packages import package_name, package_version
 from secgate.findings.source_tree import SourceTree
@@ -66,12 +67,14 @@ def cwe_family(cwes: Iterable[str]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _family_of(cwes: tuple[str, ...]) -> tuple[str, ...]:
     reps = {CWE_FAMILY.get(c.upper(), c.upper()) for c in cwes}
-    return tuple(sorted(reps, key=_cwe_number))
+    return tuple(sorted(reps, key=cwe_order))
 
 
-def _cwe_number(cwe: str) -> tuple[int, str]:
+def cwe_order(cwe: str) -> tuple[int, str]:
+    """A sort key of CWE ids: by number (``CWE-79`` before ``CWE-200``), any other spelling
+    after them."""
     digits = cwe[4:]
-    return (int(digits), cwe) if digits.isdigit() else (1 << 30, cwe)
+    return (int(digits), cwe) if fields.plain_digits(digits, 18) else (1 << 30, cwe)
 
 
 def _digest(*parts: str) -> str:

@@ -42,7 +42,7 @@ def normalize_cwe(value: str | int) -> str | None:
     if isinstance(value, int):
         return f"CWE-{value}" if 0 <= value < _MAX_CWE else None
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit alone takes "²", which int() refuses
         return f"CWE-{int(text)}" if len(text) <= _CWE_DIGITS else None
     match = _CWE_IN_TEXT.search(text)
     return f"CWE-{int(match.group(1))}" if match and len(match.group(1)) <= _CWE_DIGITS else None

@@ -336,11 +336,11 @@ class GitHubClient:
         if answer.status_code not in (403, 429):
             return None
         retry_after = answer.headers.get("Retry-After", "").strip()
-        if retry_after.isdigit():
+        if retry_after.isascii() and retry_after.isdigit():  # not "²", which float() refuses
             return float(retry_after)
         if answer.headers.get("X-RateLimit-Remaining", "").strip() == "0":
             reset = answer.headers.get("X-RateLimit-Reset", "").strip()
-            if reset.isdigit():
+            if reset.isascii() and reset.isdigit():
                 return max(0.0, float(reset) - self._clock()) + 1.0
             return self._backoff(attempt)
         if answer.status_code == 429 or "secondary rate limit" in _message_of(answer).lower():

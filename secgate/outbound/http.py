@@ -175,7 +175,7 @@ class Sender:
         value = answer.headers.get("Retry-After", "").strip()
         if not value:
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # isdigit alone takes "²", which float() refuses
             return float(value)
         try:
             when = parsedate_to_datetime(value)

@@ -75,6 +75,12 @@ HOSTILE: list[Any] = [
     "line\nbreak",
     "%00%2e%2e/",
     "C:\\Windows\\system32",
+    "²",  # str.isdigit() says yes, int() says no
+    "1.²",
+    "CWE-²",
+    "٣",  # an Arabic-Indic digit: int() reads it
+    "9" * 5000,  # past Python's limit on converting digits to int (4,300)
+    "1.0.post" + "7" * 4400,
     {},
     [],
     [None],
