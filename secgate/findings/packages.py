@@ -27,8 +27,8 @@ def package_version(version: str | None, ecosystem: str | None) -> str:
 
 def purl_of(ecosystem: str, name: str, version: str | None) -> str | None:
     """The package URL (``pkg:pypi/name@version``) of a package, or None when the name leaves
-    none to write: packageurl refuses, or fails on, names it normalizes to nothing (``-``,
-    ``/``, spaces), and tools report such names."""
+    none to write: packageurl refuses, or fails on, names it normalizes to nothing (``/``,
+    spaces, the empty name), and tools report such names."""
     try:
         return PackageURL(type=ecosystem, name=name, version=version or None).to_string()
     except (ValueError, TypeError):

@@ -24,10 +24,9 @@ def parse_version(text: str) -> Version | None:
 def canonical_version(text: str) -> str:
     """``text`` in PEP 440's normal form without trailing zeros when it is a version, else as
     written (stripped)."""
-    parsed = parse_version(text.strip())
-    return (
-        text.strip() if parsed is None else canonicalize_version(parsed, strip_trailing_zero=True)
-    )
+    stripped = text.strip()
+    parsed = parse_version(stripped)
+    return stripped if parsed is None else canonicalize_version(parsed, strip_trailing_zero=True)
 
 
 def version_key(text: str) -> tuple[int, Version | tuple[tuple[int, str], ...]]:
@@ -39,12 +38,11 @@ def version_key(text: str) -> tuple[int, Version | tuple[tuple[int, str], ...]]:
 
 
 def _part(text: str) -> tuple[int, str]:
-    """One part of a version PEP 440 cannot read: a number when it is plain ASCII digits (not
-    ``²``, which ``isdigit`` accepts and ``int`` refuses; at most 18 of them, far below Python's
-    limit on converting digits), else text."""
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return (int(text), "")
-    return (0, text)
+    """One part of a version PEP 440 cannot read: a number when ``int`` reads it in full (the
+    test of ``files.fields.plain_digits``, written out: the model imports this module, and what
+    the model imports imports nothing of secgate), else text."""
+    plain = 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+    return (int(text), "") if plain else (0, text)
 
 
 def lowest(versions: list[str]) -> str | None:

@@ -352,10 +352,7 @@ class Overview:
         if self._by_tool is None:
             groups: dict[str, list[Finding]] = {}
             for finding in self.ranked:
-                group = groups.get(finding.tool)
-                if group is None:
-                    group = groups[finding.tool] = []
-                group.append(finding)
+                groups.setdefault(finding.tool, []).append(finding)
             self._by_tool = groups
         return self._by_tool
 
