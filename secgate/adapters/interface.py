@@ -166,8 +166,9 @@ class Adapter(abc.ABC):
     ``preflight`` needs the version must leave this False."""
     starts_first: ClassVar[bool] = False
     """True for a tool that is usually the last to finish (a large engine to start, or every
-    source file parsed): a scan starts it before the others, so that it is not the one still
-    running alone at the end."""
+    source file parsed), or that spends most of its time waiting for a service: a scan starts
+    it before the others, so that it is not the one still running alone at the end, and a
+    wait overlaps the others' work instead of following it."""
     limitations: ClassVar[str] = ""
     """What the tool cannot do on a machine without network access, shown by ``doctor``."""
     config_files: ClassVar[tuple[str, ...]] = ()

@@ -50,6 +50,9 @@ class PipAuditAdapter(Adapter):
     categories: ClassVar[frozenset[Category]] = frozenset({Category.DEPENDENCY})
     executable: ClassVar[str | None] = "pip-audit"
     distribution: ClassVar[str | None] = "pip-audit"
+    starts_first: ClassVar[bool] = True
+    """It mostly waits for its vulnerability service (about 0.4 s of CPU in 1.2 s on the
+    example): started first, that wait overlaps the other tools' work."""
     install_hint: ClassVar[str] = "pip install pip-audit"
     ok_exit_codes: ClassVar[frozenset[int]] = frozenset({0, 1})
     limitations: ClassVar[str] = (

@@ -295,6 +295,8 @@ _LATER_SUFFIX = re.compile(
 _CHOICE_SPLIT = re.compile(r"\s+or\s+|\s*/\s*|\s*\|\s*", re.IGNORECASE)
 _BOTH_SPLIT = re.compile(r"\s+and\s+|\s*&\s*", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*[;\n]\s*")
+_ONE_ID = re.compile(r"[A-Za-z0-9.\-]+")
+_OPERATOR_WORDS = frozenset({"and", "or", "with"})
 
 
 @lru_cache(maxsize=1)
@@ -384,6 +386,17 @@ def is_known(spdx_id: str) -> bool:
 def license_ids(spdx: str) -> list[str]:
     """Every license id an expression names, in order, exceptions left out."""
     return list(dict.fromkeys(_ids(parse_expression(spdx))))
+
+
+def single_key(spdx: str) -> str | None:
+    """The license key of an expression that is one id, as ``read_expression`` would give it:
+    the SPDX list's spelling of a known id in any case, the text itself of an unknown one;
+    None for anything else (operators, parentheses, ``WITH``, a ``+`` suffix), which only the
+    parser reads. Reading a lone id needs only the id index (``known_ids``), not the parser,
+    whose construction took most of a warm re-scan's license judgment."""
+    if not _ONE_ID.fullmatch(spdx) or spdx.lower() in _OPERATOR_WORDS:
+        return None
+    return known_ids().get(spdx.lower(), spdx)
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,7 @@ from license_expression import (
     LicenseWithExceptionSymbol,
 )
 
-from secgate.findings.spdx import known_ids, read_expression
+from secgate.findings.spdx import known_ids, read_expression, single_key
 from secgate.policy.model import LicensePolicy
 
 
@@ -63,6 +63,9 @@ def judge(spdx: str | None, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
     """Whether ``spdx`` is allowed, denied or unknown under ``policy``, and a phrase saying why."""
     if not spdx:
         return LicenseStatus.UNKNOWN, "the license could not be identified"
+    key = single_key(spdx)  # the common case, read without building the expression parser
+    if key is not None:
+        return _judge_key(key, policy)
     parsed = read_expression(spdx)
     if parsed is None:
         return LicenseStatus.UNKNOWN, f"{spdx!r} is not a readable SPDX expression"
@@ -100,9 +103,11 @@ def _judge_symbol(symbol: Any, policy: LicensePolicy) -> tuple[LicenseStatus, st
             return LicenseStatus.DENIED, f"{whole} is denied"
         if _listed(whole, policy.allow):
             return LicenseStatus.ALLOWED, f"{whole} is allowed"
-        key = str(symbol.license_symbol.key)
-    else:
-        key = str(symbol.key)
+        return _judge_key(str(symbol.license_symbol.key), policy)
+    return _judge_key(str(symbol.key), policy)
+
+
+def _judge_key(key: str, policy: LicensePolicy) -> tuple[LicenseStatus, str]:
     if _listed(key, policy.deny):
         return LicenseStatus.DENIED, f"{key} is denied"
     if _listed(key, policy.allow):

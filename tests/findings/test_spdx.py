@@ -14,6 +14,8 @@ from secgate.findings.spdx import (
     normalize,
     normalize_all,
     parse_expression,
+    read_expression,
+    single_key,
 )
 from secgate.model import License
 
@@ -148,3 +150,17 @@ def test_the_known_ids_are_the_ids_the_parser_knows() -> None:
     """The policy check reads the ids from the license index; the parser builds its symbols
     from the same index: the two must agree, spelling included."""
     assert known_ids() == {str(s).lower(): str(s) for s in licensing().known_symbols}
+
+
+def test_a_lone_id_reads_as_the_parser_reads_it() -> None:
+    """``single_key`` answers for the parser on expressions of one id: every known id in three
+    spellings, unknown ids and ``LicenseRef-`` ids; it leaves the rest to the parser."""
+    spellings = [
+        text for canonical in known_ids().values() for text in (canonical, canonical.lower())
+    ]
+    spellings += [s.upper() for s in known_ids().values()]
+    spellings += ["LicenseRef-internal", "Nope-1.0", "mit.", "a-b", "0"]
+    for text in spellings:
+        assert single_key(text) == read_expression(text).key, text
+    for compound in ["MIT OR Apache-2.0", "GPL-2.0+", "(MIT)", "and", "OR", "with", "MIT AND"]:
+        assert single_key(compound) is None, compound
