@@ -58,8 +58,8 @@ class FittedSarif:
     """The document as UTF-8 (write it as it is: decoding a large one costs time and memory)."""
     notes: list[str] = field(default_factory=list)
     gzip_size: int = 0
-    """The compressed size: exact (gzip level 6) when the fast estimate passed the budget, else
-    the fast estimate, an upper bound (see ``compressed_size_within``)."""
+    """The compressed size: exact (gzip level 6) when the fast estimate is over the budget,
+    else that estimate, an upper bound (see ``compressed_size_within``)."""
     dropped: dict[str, int] = field(default_factory=dict)
     """Tool -> results left out of its run."""
 
@@ -161,11 +161,11 @@ def compressed_size_within(data: bytes, budget: int) -> int:
     """``data``'s gzip size, or an upper bound of it when that is within ``budget``.
 
     The bound is gzip's fastest level (about a third of the default level's time on a large
-    SARIF file, and ~30 % larger): an uploader compresses at the default level or harder
-    (``github/code_scanning.py`` at 9), which never gives a larger file on JSON text by more
-    than the header, so a file whose fast size fits, fits. Only a file over the budget that
-    way is compressed again at the default level, for the exact figure that decides what to
-    leave out."""
+    SARIF file, and ~30 % larger there): an uploader compresses at the default level or harder
+    (``github/code_scanning.py`` at 9), which on JSON text gives a smaller file, so a file whose
+    fast size fits, fits; and were a harder level ever a little larger, the budget leaves
+    0.5 MB below GitHub's limit. Only a file over the budget that way is compressed again at
+    the default level, for the exact figure that decides what to leave out."""
     quick = gzip_size(data, level=1)
     return quick if quick <= budget else gzip_size(data)
 

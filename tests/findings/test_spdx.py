@@ -159,7 +159,8 @@ def test_a_lone_id_reads_as_the_parser_reads_it() -> None:
         text for canonical in known_ids().values() for text in (canonical, canonical.lower())
     ]
     spellings += [s.upper() for s in known_ids().values()]
-    spellings += ["LicenseRef-internal", "Nope-1.0", "mit.", "a-b", "0"]
+    spellings += ["LicenseRef-internal", "Nope-1.0", "mit.", "a-b", "0", "-", "1.0"]
+    spellings += ["foo-with-bar", "Apache-2.0-and-MIT", "MIT-or-later"]  # operators inside ids
     for text in spellings:
         assert single_key(text) == read_expression(text).key, text
     for compound in ["MIT OR Apache-2.0", "GPL-2.0+", "(MIT)", "and", "OR", "with", "MIT AND"]:
