@@ -87,7 +87,7 @@ def from_json(finding: Finding, extra: dict[str, Any], where: str) -> Finding:
     properties = {
         **finding.properties,
         "reachable": reachable,
-        "reachability": metadata.get("sca-kind"),
+        "reachability": _str(metadata.get("sca-kind")),
         "transitivity": fields.scalar_text(found, "transitivity", found_where),
         "lockfile": fields.scalar_text(found, "lockfile_path", found_where),
     }

@@ -112,6 +112,30 @@ def test_supply_chain_json_reachability() -> None:
     assert lock["ssc-requests-cve-2018-18074"].properties["transitivity"] == "direct"
 
 
+def test_supply_chain_metadata_of_another_shape_is_left_out(tmp_path: Path) -> None:
+    """``sca-kind`` and ``sca-severity`` are strings; a rule's metadata can hold anything. An
+    object nested 300 levels deep (within what secgate reads, past what pydantic and orjson
+    write) was kept as the finding's ``reachability`` and crashed the reports (found by the
+    fuzz test at 600 examples)."""
+    doc = json.loads((SEMGREP / "1.130.0" / "supply-chain-vulnerable-app.json").read_text())
+    for result in doc["results"]:
+        result["extra"]["metadata"]["sca-kind"] = "@@DEEP@@"
+        result["extra"]["metadata"]["sca-severity"] = "@@DEEP@@"
+    deep = '{"a":' * 300 + '"x"' + "}" * 300
+    source = tmp_path / "semgrep.json"
+    source.write_text(json.dumps(doc).replace('"@@DEEP@@"', deep), encoding="utf-8")
+    done = run_secgate(
+        "scan", "--input", f"semgrep={source}", "--json", tmp_path / "r.json",
+        "--sarif", tmp_path / "r.sarif", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["findings"]
+    for finding in report["findings"]:
+        assert "reachability" not in finding["properties"]
+        assert "advisory_severity" not in finding["properties"]
+
+
 def test_supply_chain_sarif_reads_what_it_keeps() -> None:
     findings = {
         f.rule_id: f for f in parse(SEMGREP / "1.185.0" / "supply-chain-vulnerable-app.sarif")
