@@ -12,6 +12,7 @@ import pytest
 from secgate.adapters.semgrep import SemgrepAdapter
 from secgate.model import Category, Finding
 from tests.support.commands import run_secgate
+from tests.support.hostile import deep_json
 from tests.support.paths import FIXTURES
 
 SEMGREP = FIXTURES / "semgrep"
@@ -113,17 +114,16 @@ def test_supply_chain_json_reachability() -> None:
 
 
 def test_supply_chain_metadata_of_another_shape_is_left_out(tmp_path: Path) -> None:
-    """``sca-kind`` and ``sca-severity`` are strings; a rule's metadata can hold anything. An
-    object nested 300 levels deep (within what secgate reads, past what pydantic and orjson
+    """``sca-kind`` and ``sca-severity`` are strings; a rule's metadata can hold anything.
+    Arrays nested 300 levels deep (within what secgate reads, past what pydantic and orjson
     write) was kept as the finding's ``reachability`` and crashed the reports (found by the
     fuzz test at 600 examples)."""
     doc = json.loads((SEMGREP / "1.130.0" / "supply-chain-vulnerable-app.json").read_text())
     for result in doc["results"]:
         result["extra"]["metadata"]["sca-kind"] = "@@DEEP@@"
         result["extra"]["metadata"]["sca-severity"] = "@@DEEP@@"
-    deep = '{"a":' * 300 + '"x"' + "}" * 300
     source = tmp_path / "semgrep.json"
-    source.write_text(json.dumps(doc).replace('"@@DEEP@@"', deep), encoding="utf-8")
+    source.write_text(json.dumps(doc).replace('"@@DEEP@@"', deep_json(300)), encoding="utf-8")
     done = run_secgate(
         "scan", "--input", f"semgrep={source}", "--json", tmp_path / "r.json",
         "--sarif", tmp_path / "r.sarif", "--quiet", cwd=tmp_path,

@@ -6,7 +6,7 @@ is (in ``Finding.properties``, say) without bounding it (``secgate.files.fields.
 passes the reading and crashes the reports. The fuzz test finds such a field only by chance;
 this sweep tries each one: for every fixture of ``tests.support.hostile.fixtures``, each node of
 its first document that lies in the first element of every list (one result of each kind) is
-replaced by an object nested 300 levels, ingested with the fixture's tool and written as every
+replaced by arrays nested 300 levels, ingested with the fixture's tool and written as every
 report, in this process. A refusal (``SecgateError``: exit 2 or 3) is fine; any other exception
 is printed with the fixture and the field.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -33,17 +32,11 @@ from secgate.errors import SecgateError
 from secgate.gate import ScanRequest, execute
 from secgate.reports import outputs
 from secgate.scanning.ingest import InputSpec
-from tests.support.hostile import Fixture, fixtures, load, node_paths, replace
+from tests.support.hostile import Fixture, deep_json, dump, fixtures, load, node_paths, replace
 
 DEPTH = 300
 """Past the 255 levels pydantic and orjson write, within the 1,024 secgate reads."""
-
-
-def nested(depth: int) -> Any:
-    value: Any = "x"
-    for _ in range(depth):
-        value = {"a": value}
-    return value
+PLACEHOLDER = "@@deep-sweep@@"
 
 
 def places(doc: Any) -> list[tuple[Any, ...]]:
@@ -62,22 +55,18 @@ def sweep(fixture: Fixture, work: Path) -> tuple[int, list[str]]:
     if not docs:
         return 0, []
     crashes: list[str] = []
-    deep = nested(DEPTH)
-    targets = {
-        fmt: work / name for fmt, name in outputs.DEFAULT_FILE_NAMES.items() if fmt != "sarif"
-    }
-    targets["sarif"] = work / "report.sarif"
+    raw = {PLACEHOLDER: deep_json(DEPTH)}
+    targets = outputs.Targets.from_options(output_dir=work)  # every report
     source = work / f"input{fixture.path.suffix}"
     cases = places(docs[0])
     for path in cases:
-        mutated = [replace(copy.deepcopy(docs[0]), path, deep), *docs[1:]]
-        texts = [json.dumps(doc) for doc in mutated]
-        source.write_text("\n".join(texts) if fixture.lines else texts[0], encoding="utf-8")
+        mutated = [replace(copy.deepcopy(docs[0]), path, PLACEHOLDER), *docs[1:]]
+        source.write_bytes(dump(fixture, mutated, raw))
         try:
             result = execute(
                 ScanRequest(inputs=[InputSpec(path=source, tool=fixture.tool)], use_cache=False)
             )
-            outputs.write_all(result, outputs.Targets(dict(targets)))
+            outputs.write_all(result, targets)
         except SecgateError:
             continue
         except Exception as exc:  # what this sweep looks for
