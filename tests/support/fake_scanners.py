@@ -1,5 +1,5 @@
 """Tiny fake scanner programs for runner tests: real processes that hang, crash, print garbage
-or sleep, standing in for a scanner through ``SECGATE_<TOOL>_BIN``."""
+sleep or wait for each other, standing in for a scanner through ``SECGATE_<TOOL>_BIN``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,26 @@ sys.exit(0)
     # sleeps, then reports nothing found in Gitleaks' format (report file) or on stdout
     "sleep": """
 time.sleep(float(os.environ.get("FAKE_SLEEP", "2")))
+args = sys.argv[1:]
+if "--report-path" in args:
+    with open(args[args.index("--report-path") + 1], "w") as f:
+        f.write("[]\\n")
+sys.exit(0)
+""",
+    # announces itself in FAKE_MEET_DIR, waits (up to 60 s) until FAKE_MEET_COUNT fakes have,
+    # writes whether it met them, then reports nothing found as "sleep" does: run one after
+    # another, the first one waits alone
+    "meet": """
+meet = os.environ["FAKE_MEET_DIR"]
+me = os.path.basename(sys.argv[0])
+open(os.path.join(meet, me + ".here"), "w").close()
+deadline = time.monotonic() + 60
+count = int(os.environ["FAKE_MEET_COUNT"])
+while sum(n.endswith(".here") for n in os.listdir(meet)) < count and time.monotonic() < deadline:
+    time.sleep(0.05)
+met = sum(n.endswith(".here") for n in os.listdir(meet)) >= count
+with open(os.path.join(meet, me + ".result"), "w") as f:
+    f.write("met" if met else "alone")
 args = sys.argv[1:]
 if "--report-path" in args:
     with open(args[args.index("--report-path") + 1], "w") as f:
