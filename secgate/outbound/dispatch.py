@@ -21,12 +21,10 @@ import click
 
 from secgate.errors import UsageError
 from secgate.model import ScanResult
-from secgate.outbound import loki, metrics, pushgateway, snapshots
 from secgate.outbound.context import RunContext
 from secgate.outbound.http import Delivery, Sender, check_url
 from secgate.outbound.logs import JSON_FORMAT, LOG_FORMATS, TEXT_FORMAT, RunLog
 from secgate.outbound.notify import targets as notify_targets
-from secgate.outbound.notify.send import notify_all
 from secgate.policy.accept import today as policy_today
 from secgate.policy.model import Policy
 
@@ -153,6 +151,10 @@ def send_all(
     wants_metrics = options.metrics_file is not None or options.pushgateway is not None
     if not (targets or wants_metrics or options.loki):
         return []
+    # what sends is loaded only when something is sent (most scans send nothing)
+    from secgate.outbound import loki, metrics, pushgateway, snapshots
+    from secgate.outbound.notify.send import notify_all
+
     context = RunContext.detect(Path(result.target) if result.target else None, env)
     deliveries: list[Delivery] = []
     with sender or Sender() as http:
