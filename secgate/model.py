@@ -8,11 +8,14 @@ keep a salted hash and a masked preview (see ``secgate.findings.secrets``).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
+import typing
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from secgate.remediation.model import UpgradePlan
 
@@ -126,7 +129,93 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
-class Location(_Model):
+_R = TypeVar("_R", bound="Record")
+
+
+class Record:
+    """The base of the two records a scan makes by the hundred thousand, ``Finding`` and
+    ``Location``: slotted dataclasses, not pydantic models. An adapter builds them from values it
+    has checked, so making one validates nothing (a third of the time and of the memory of a
+    model); data from outside (a cache entry, a report read back) is validated by pydantic on
+    the way in, with ``model_validate``, and written with ``model_dump``, as a model would be."""
+
+    __slots__ = ()
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_validate(cls: type[_R], data: Any) -> _R:
+        """``data`` (JSON-like) checked and made into a record, as pydantic validates a model;
+        raises ``pydantic.ValidationError``."""
+        record: _R = _adapter(cls).validate_python(data)
+        return record
+
+    def model_dump(
+        self,
+        *,
+        mode: Literal["json", "python"] = "python",
+        include: set[str] | None = None,
+        exclude: set[str] | None = None,
+        exclude_none: bool = False,
+        exclude_defaults: bool = False,
+    ) -> dict[str, Any]:
+        """The record as data, with pydantic's ``model_dump`` options."""
+        data: dict[str, Any] = _adapter(type(self)).serializer.to_python(
+            self,
+            mode=mode,
+            include=include,
+            exclude=exclude,
+            exclude_none=exclude_none,
+            exclude_defaults=exclude_defaults,
+        )
+        return data
+
+    def model_dump_json(self) -> str:
+        """The record as JSON text, as pydantic's ``model_dump_json`` writes it."""
+        return self.json_bytes().decode("utf-8")
+
+    def json_bytes(self) -> bytes:
+        """The record as compact JSON, UTF-8 (pydantic's serializer for its class)."""
+        return _adapter(type(self)).serializer.to_json(self)
+
+    def model_copy(self: _R, *, update: dict[str, Any] | None = None, deep: bool = False) -> _R:
+        """A copy (shallow, or ``deep``) with ``update``'s fields replaced (not validated)."""
+        source = copy.deepcopy(self) if deep else self
+        return dataclasses.replace(source, **(update or {}))  # type: ignore[type-var]
+
+
+_ADAPTERS: dict[type[Record], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[Record]) -> TypeAdapter[Any]:
+    """The validator and serializer of a record class, made on first use (not at import)."""
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
+MODEL_TYPES = (BaseModel, Record)
+"""What ``isinstance`` takes to ask whether a value is one of secgate's models or records."""
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type[BaseModel] | type[Record]) -> dict[str, Any]:
+    """Field name -> its type (``Annotated`` metadata left out), in order, for a pydantic
+    model class or a record class."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        if issubclass(cls, BaseModel):
+            hints = {name: info.annotation for name, info in cls.model_fields.items()}
+        else:
+            resolved = typing.get_type_hints(cls)
+            hints = {f.name: resolved[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        _HINTS[cls] = hints
+    return hints
+
+
+@dataclasses.dataclass(slots=True, kw_only=True)
+class Location(Record):
     """Where a finding is: a repository-relative POSIX path and a region in it."""
 
     path: str
@@ -313,7 +402,8 @@ Reachable = bool | Literal["unknown"]
 """Whether a dependency is used: True, False or ``"unknown"``."""
 
 
-class Finding(_Model):
+@dataclasses.dataclass(slots=True, kw_only=True)
+class Finding(Record):
     """One problem, normalized from whichever tool(s) reported it."""
 
     tool: str
@@ -327,7 +417,7 @@ class Finding(_Model):
     help_uri: str | None = None
     category: Category
     severity: Severity
-    score: float = Field(ge=0.0, le=10.0)
+    score: Annotated[float, Field(ge=0.0, le=10.0)]
     """0-10, carried to SARIF ``security-severity``."""
     level: Level
     confidence: str | None = None
@@ -335,16 +425,16 @@ class Finding(_Model):
     location: Location | None = None
     package: Package | None = None
     vulnerability: Vulnerability | None = None
-    cwes: list[str] = Field(default_factory=list)
+    cwes: list[str] = dataclasses.field(default_factory=list)
     """CWE ids, normalized as ``CWE-78``."""
     license: License | None = None
     secret: Secret | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = dataclasses.field(default_factory=list)
     fingerprint: str | None = None
     """secgate's stable fingerprint (see ``secgate.findings.fingerprint``)."""
     line_hash: str | None = None
     """GitHub's ``primaryLocationLineHash`` for the primary location, when computed."""
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = dataclasses.field(default_factory=list)
     suppression: Suppression | None = None
     baseline: BaselineState | None = None
     changed: bool | None = None
@@ -353,7 +443,7 @@ class Finding(_Model):
     found it in one of the pull request's commits (``secgate.pull_request.diff``); None outside
     pull-request mode."""
     decision: Decision | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Tool-specific extras worth keeping (JSON-compatible values only)."""
     kev: KevStatus | None = None
     """Whether CISA's KEV catalog lists the vulnerability; None without KEV data."""
@@ -365,6 +455,12 @@ class Finding(_Model):
     tell (it gates like True); None when not judged (see ``secgate.remediation.reachability``)."""
     reachable_via: str | None = None
     """Why ``reachable`` is what it is, in one line (``imported as yaml in app/main.py:3``)."""
+
+    def __post_init__(self) -> None:
+        # a whole-number score (CVSS 7) is kept as the float pydantic made of it: reports write
+        # ``7.0`` whichever tool gave it
+        if type(self.score) is not float:
+            self.score = float(self.score)
 
     @property
     def fixable(self) -> bool:

@@ -546,11 +546,11 @@ def _finding(rule: _Rule, message: str, location: Location | None, parsed: Parse
         confidence=rule.confidence.lower() if rule.confidence else None,
         message=message,
         location=location,
-        cwes=rule.cwes,
+        cwes=list(rule.cwes),
         secret=secret,
-        tags=_TAGS,
-        sources=rule.sources,
-        properties=rule.properties,
+        tags=list(_TAGS),
+        sources=list(rule.sources),
+        properties=dict(rule.properties),
     )
 
 

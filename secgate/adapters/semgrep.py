@@ -681,7 +681,7 @@ def _finding(
     location: Location | None,
     suppression: Suppression | None,
 ) -> Finding:
-    """A finding of ``rule`` (the lists and dict it shares are copied by the model)."""
+    """A finding of ``rule``, with its own copies of the rule's lists and dict."""
     secret = None
     if rule.credential and location is not None and location.snippet:
         values = string_literals(location.snippet)
@@ -705,12 +705,12 @@ def _finding(
         confidence=rule.confidence,
         message=message,
         location=location,
-        cwes=rule.cwes,
+        cwes=list(rule.cwes),
         secret=secret,
-        tags=rule.tags,
-        sources=rule.sources,
+        tags=list(rule.tags),
+        sources=list(rule.sources),
         suppression=suppression,
-        properties=rule.properties,
+        properties=dict(rule.properties),
     )
 
 

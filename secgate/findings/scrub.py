@@ -37,7 +37,7 @@ import pydantic_core
 from pydantic import BaseModel
 
 from secgate.findings.secrets import Redactor
-from secgate.model import Finding, ScannerRun, Source
+from secgate.model import MODEL_TYPES, Finding, Record, ScannerRun, Source, field_types
 
 UNSCRUBBED_FIELDS = frozenset({"hash", "fingerprint", "line_hash"})
 """Fields holding secgate's own hex digests (never a tool's text)."""
@@ -50,7 +50,7 @@ _DELIMITERS = frozenset(" \t\r\n*\"'`=:,;()[]{}<>")
 _Plan = tuple[tuple[str, str], ...]
 """(field name, how to scrub it): ``text``, ``texts`` (a list of strings), ``model``,
 ``models`` (a list of models), ``value`` (free-form JSON)."""
-_PLANS: dict[type[BaseModel], _Plan] = {}
+_PLANS: dict[type, _Plan] = {}
 
 
 class Scrubber:
@@ -124,21 +124,23 @@ class Scrubber:
                 if self._may_hold_value(finding):
                     self._model_in_place(finding)
 
-    def _may_hold_value(self, model: BaseModel) -> bool:
+    def _may_hold_value(self, model: BaseModel | Record) -> bool:
         """False when no text of ``model`` can hold a known value: its JSON, written in one
         call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
         fields then need not be visited one by one."""
         try:
-            document = pydantic_core.to_json(model)
+            document = (
+                model.json_bytes() if isinstance(model, Record) else pydantic_core.to_json(model)
+            )
         except (pydantic_core.PydanticSerializationError, ValueError):  # a lone surrogate, say
             return True
         return self._redactor.in_json(document)
 
-    def _model_in_place(self, model: BaseModel) -> None:
+    def _model_in_place(self, model: BaseModel | Record) -> None:
         for name, scrubbed in self._changes(model):
             setattr(model, name, scrubbed)
 
-    def _model(self, model: BaseModel) -> BaseModel:
+    def _model(self, model: BaseModel | Record) -> BaseModel | Record:
         if isinstance(model, Source):  # shared by every finding of a rule: made anew
             rule_id, tool = self.text(model.rule_id), self.text(model.tool)
             if rule_id is model.rule_id and tool is model.tool:
@@ -147,7 +149,7 @@ class Scrubber:
         changes = dict(self._changes(model))
         return model.model_copy(update=changes) if changes else model
 
-    def _changes(self, model: BaseModel) -> list[tuple[str, Any]]:
+    def _changes(self, model: BaseModel | Record) -> list[tuple[str, Any]]:
         cls = type(model)
         plan = _PLANS.get(cls) or _plan(cls)
         redactor = self._redactor
@@ -181,12 +183,12 @@ class Scrubber:
 _TEXT, _TEXTS, _MODEL, _MODELS, _VALUE = "text", "texts", "model", "models", "value"
 
 
-def _plan(cls: type[BaseModel]) -> _Plan:
+def _plan(cls: type[BaseModel] | type[Record]) -> _Plan:
     plan = []
-    for name, info in cls.model_fields.items():
+    for name, annotation in field_types(cls).items():
         if name in UNSCRUBBED_FIELDS:
             continue
-        how = _how(info.annotation)
+        how = _how(annotation)
         if how is not None:
             plan.append((name, how))
     return _PLANS.setdefault(cls, tuple(plan))
@@ -198,13 +200,13 @@ def _how(annotation: Any) -> str | None:
     origin = typing.get_origin(annotation)
     if annotation is str:
         return _TEXT
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, MODEL_TYPES):
         return _MODEL
     if origin is list:
         (item,) = args or (Any,)
         if item is str:
             return _TEXTS
-        if isinstance(item, type) and issubclass(item, BaseModel):
+        if isinstance(item, type) and issubclass(item, MODEL_TYPES):
             return _MODELS
         return _VALUE
     if origin is dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, ValidationError
@@ -26,6 +26,7 @@ from secgate.model import (
     Finding,
     Level,
     Location,
+    Record,
     ScannerRun,
     Severity,
     Source,
@@ -229,7 +230,7 @@ def _own_finding(view: ResultView, own: dict[str, Any]) -> Finding:
     return validated(Finding, data, where)
 
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound=BaseModel | Record)
 
 
 def validated(model: type[_M], data: Any, where: str) -> _M:
@@ -238,7 +239,7 @@ def validated(model: type[_M], data: Any, where: str) -> _M:
     if isinstance(data, dict) and isinstance(data.get("properties"), dict):
         fields.json_value(data["properties"], fields.at(where, "properties"))
     try:
-        return model.model_validate(data)
+        return cast(_M, model.model_validate(data))  # a model's or a record's own class
     except ValidationError as exc:
         err = exc.errors(include_url=False, include_input=False)[0]
         place = where
