@@ -23,7 +23,6 @@ from secgate.findings.dedupe import code_dedupe_enabled, dedupe
 from secgate.findings.exclude import IGNORE_FILE, check_excludes, read_ignore_file, split_excluded
 from secgate.findings.fingerprint import assign as assign_fingerprints
 from secgate.findings.fingerprint import disambiguate
-from secgate.findings.memory import share_field_sets
 from secgate.findings.normalize import normalize, redact
 from secgate.findings.source_tree import SourceTree
 from secgate.findings.unmask import masked_texts, unmask
@@ -141,11 +140,11 @@ def ingest_all(specs: list[InputSpec]) -> list[Outcome]:
     failed: dict[int, Exception] = {}  # the first file in order that fails is the one reported
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(background))) as pool:
-            pending = {i: pool.submit(_ingest_compact, specs[i]) for i in background}
+            pending = {i: pool.submit(ingest, specs[i]) for i in background}
             for i, spec in enumerate(specs):
                 if i not in pending:
                     try:
-                        done[i] = _ingest_compact(spec)
+                        done[i] = ingest(spec)
                     except Exception as exc:  # re-raised below, in input order
                         failed[i] = exc
                         break
@@ -168,12 +167,6 @@ beside the parsing (Python's default is 0.005)."""
 
 def _hashes_secrets(spec: InputSpec) -> bool:
     return spec.tool is not None and Category.SECRET in registry.get(spec.tool).categories
-
-
-def _ingest_compact(spec: InputSpec) -> list[Outcome]:
-    ingested = ingest(spec)
-    share_field_sets(f for o in ingested for f in o.parsed.findings)  # before the next file
-    return ingested
 
 
 @dataclass(frozen=True)
@@ -278,8 +271,6 @@ def execute(
     )
     findings.sort(key=Finding.sort_key)
     runs.sort(key=lambda r: (r.tool, r.input_file or ""))
-    # the reports that follow need the memory; findings shared at ingest only got a decision
-    share_field_sets([*findings, *(fixed or [])], late_fields=("decision", "kev", "epss"))
     return ScanResult(
         findings=findings,
         runs=runs,

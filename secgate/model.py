@@ -133,11 +133,12 @@ _R = TypeVar("_R", bound="Record")
 
 
 class Record:
-    """The base of the two records a scan makes by the hundred thousand, ``Finding`` and
-    ``Location``: slotted dataclasses, not pydantic models. An adapter builds them from values it
-    has checked, so making one validates nothing (a third of the time and of the memory of a
-    model); data from outside (a cache entry, a report read back) is validated by pydantic on
-    the way in, with ``model_validate``, and written with ``model_dump``, as a model would be."""
+    """The base of the records a scan makes by the hundred thousand, ``Finding``, ``Location``
+    and ``Decision``: slotted dataclasses, not pydantic models. An adapter (or the policy) builds
+    them from values it has checked, so making one validates nothing (a third of the time and of
+    the memory of a model); data from outside (a cache entry, a report read back) is validated
+    by pydantic on the way in, with ``model_validate``, and written with ``model_dump``, as a
+    model would be."""
 
     __slots__ = ()
     __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
@@ -340,8 +341,9 @@ class VexDecision(_Model):
     """The statement's index in its document."""
 
 
-class Decision(_Model):
-    """The policy's decision on one finding and what decided it."""
+@dataclasses.dataclass(slots=True, kw_only=True)
+class Decision(Record):
+    """The policy's decision on one finding and what decided it (a record: one per finding)."""
 
     action: Action
     decided_by: str
