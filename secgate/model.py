@@ -198,21 +198,14 @@ def _adapter(cls: type[Record]) -> TypeAdapter[Any]:
 MODEL_TYPES = (BaseModel, Record)
 """What ``isinstance`` takes to ask whether a value is one of secgate's models or records."""
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
 
 def field_types(cls: type[BaseModel] | type[Record]) -> dict[str, Any]:
     """Field name -> its type (``Annotated`` metadata left out), in order, for a pydantic
-    model class or a record class."""
-    hints = _HINTS.get(cls)
-    if hints is None:
-        if issubclass(cls, BaseModel):
-            hints = {name: info.annotation for name, info in cls.model_fields.items()}
-        else:
-            resolved = typing.get_type_hints(cls)
-            hints = {f.name: resolved[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        _HINTS[cls] = hints
-    return hints
+    model class or a record class (worked out each call: callers keep what they derive)."""
+    if issubclass(cls, BaseModel):
+        return {name: info.annotation for name, info in cls.model_fields.items()}
+    resolved = typing.get_type_hints(cls)
+    return {f.name: resolved[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)

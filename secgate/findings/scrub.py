@@ -124,14 +124,12 @@ class Scrubber:
                 if self._may_hold_value(finding):
                     self._model_in_place(finding)
 
-    def _may_hold_value(self, model: BaseModel | Record) -> bool:
-        """False when no text of ``model`` can hold a known value: its JSON, written in one
+    def _may_hold_value(self, finding: Finding) -> bool:
+        """False when no text of ``finding`` can hold a known value: its JSON, written in one
         call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
         fields then need not be visited one by one."""
         try:
-            document = (
-                model.json_bytes() if isinstance(model, Record) else pydantic_core.to_json(model)
-            )
+            document = finding.json_bytes()
         except (pydantic_core.PydanticSerializationError, ValueError):  # a lone surrogate, say
             return True
         return self._redactor.in_json(document)

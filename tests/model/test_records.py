@@ -9,45 +9,21 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from secgate.model import (
-    Action,
-    Category,
-    Decision,
-    Finding,
-    Level,
-    Location,
-    Severity,
-    Source,
-)
+from secgate.model import Finding
+from tests.support.report_samples import TOOLS, make_finding
 
 
-def finding(**changes: object) -> Finding:
-    values: dict[str, object] = {
-        "tool": "bandit",
-        "rule_id": "B602",
-        "category": Category.SAST,
-        "severity": Severity.HIGH,
-        "score": 7.5,
-        "level": Level.ERROR,
-        "message": "subprocess call with shell=True",
-        "location": Location(path="app/run.py", start_line=3, snippet="run(cmd, shell=True)"),
-        "cwes": ["CWE-78"],
-        "sources": [Source.of("bandit", "B602")],
-        "decision": Decision(action=Action.BLOCK, decided_by="threshold", reason="high"),
-    }
-    values.update(changes)
-    return Finding(**values)  # type: ignore[arg-type]
-
-
-def test_a_record_reads_back_what_it_writes() -> None:
-    original = finding()
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_record_reads_back_what_it_writes(tool: str) -> None:
+    original = make_finding(1, tool=tool)  # with its location or package, secret, decision
     data = original.model_dump(mode="json", exclude_none=True)
-    assert data["location"] == {
-        "path": "app/run.py",
-        "start_line": 3,
-        "snippet": "run(cmd, shell=True)",
+    decision = original.decision
+    assert decision is not None
+    assert data["decision"] == {
+        "action": decision.action.value,
+        "decided_by": "threshold",
+        "reason": decision.reason,
     }
-    assert data["decision"] == {"action": "block", "decided_by": "threshold", "reason": "high"}
     assert Finding.model_validate(data) == original
     assert json.loads(original.model_dump_json()) == original.model_dump(mode="json")
 
@@ -63,23 +39,23 @@ def test_a_record_reads_back_what_it_writes() -> None:
     ],
 )
 def test_data_from_outside_is_validated(change: dict[str, object]) -> None:
-    data = finding().model_dump(mode="json")
+    data = make_finding(0, tool="bandit").model_dump(mode="json")
     data.update(change)
     with pytest.raises(ValidationError):
         Finding.model_validate(data)
 
 
 def test_a_whole_number_score_is_written_as_a_float() -> None:
-    made = finding(score=7)
+    made = make_finding(0).model_copy(update={"score": 7})
     assert type(made.score) is float
     assert made.model_dump(mode="json")["score"] == 7.0
     assert '"score":7.0' in made.model_dump_json()
 
 
 def test_copies_are_new_records_with_their_changes() -> None:
-    original = finding()
+    original = make_finding(0, tool="bandit")
     changed = original.model_copy(update={"message": "other"})
-    assert changed.message == "other" and original.message == "subprocess call with shell=True"
+    assert changed.message == "other" and original.message == "finding number 0 from bandit"
     assert changed.location is original.location  # shallow, as pydantic's model_copy
     deep = original.model_copy(deep=True)
     assert deep == original and deep.location is not original.location
