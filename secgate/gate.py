@@ -9,12 +9,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secgate import __version__
 from secgate.adapters import registry
 from secgate.adapters.interface import Adapter
 from secgate.advisories import exploits
-from secgate.advisories import vex as vex_documents
 from secgate.errors import UsageError
 from secgate.files import scanned_tree
 from secgate.findings import baseline as baselines
@@ -31,8 +31,6 @@ from secgate.policy import loader
 from secgate.policy.accept import today as policy_today
 from secgate.policy.evaluate import evaluate
 from secgate.policy.model import Policy
-from secgate.pull_request import diff as code_diff
-from secgate.pull_request import trusted_gate
 from secgate.remediation import steps as remediation
 from secgate.scanning import result_cache
 from secgate.scanning.ingest import InputSpec, ingest
@@ -44,6 +42,10 @@ from secgate.scanning.runner import (
     default_jobs,
     run_all,
 )
+
+if TYPE_CHECKING:
+    from secgate.advisories.vex import VexIndex
+    from secgate.pull_request.trusted_gate import TrustedGate
 
 
 @dataclass
@@ -176,7 +178,10 @@ class Configuration:
     changes)."""
 
     policy: Policy
-    gate: trusted_gate.TrustedGate | None = None
+    gate: TrustedGate | None = None
+    cache: tuple[result_cache.ResultCache | None, str | None] | None = None
+    """The result cache the scan uses and, when there is none, the note saying why; None when
+    not opened yet (``execute`` then opens it)."""
 
 
 def configure(request: ScanRequest) -> Configuration:
@@ -188,6 +193,8 @@ def configure(request: ScanRequest) -> Configuration:
         raise UsageError(f"{request.target}: not a directory to scan")
     check_excludes(request.excludes)
     if request.base is not None and request.target is not None:
+        from secgate.pull_request import trusted_gate  # pull-request mode only
+
         gate = trusted_gate.prepare(
             request.target,
             request.base,
@@ -196,7 +203,16 @@ def configure(request: ScanRequest) -> Configuration:
             policy_baseline=request.use_baseline and request.baseline is None,
         )
         return Configuration(policy=gate.policy, gate=gate)
-    return Configuration(policy=loader.load(request.policy_path, request.target))
+    cache = _open_cache(request)
+    # the cache remembers the policy texts that passed the schema: a re-scan skips that check
+    policy = loader.load(request.policy_path, request.target, checks=cache[0])
+    return Configuration(policy=policy, cache=cache)
+
+
+def _open_cache(request: ScanRequest) -> tuple[result_cache.ResultCache | None, str | None]:
+    if request.use_cache and request.target is not None:
+        return result_cache.ResultCache.for_scan(request.target.resolve())
+    return None, None
 
 
 def execute(
@@ -211,11 +227,7 @@ def execute(
     today = policy_today()
     # read before anything runs: a malformed document ends the scan at once (exit 2)
     vex = load_vex(request, policy, gate)
-    cache, cache_note = (
-        result_cache.ResultCache.for_scan(request.target.resolve())
-        if request.use_cache and request.target is not None
-        else (None, None)
-    )
+    cache, cache_note = config.cache if config.cache is not None else _open_cache(request)
     unsafe = scanned_tree.unsafe_entries(request.target) if request.target is not None else []
     since = gate.diff.merge_base if gate is not None and gate.diff is not None else None
     outcomes = collect(request, policy, progress, cache, tuple(u.path for u in unsafe), since)
@@ -246,6 +258,8 @@ def execute(
         )
     findings, fixed = identify(findings, runs, request, policy, root, notes, tree, gate)
     if gate is not None and gate.diff is not None:
+        from secgate.pull_request import diff as code_diff
+
         code_diff.mark(findings, gate.diff, root)
     advisories = exploits.consult(findings, runs, registry.dependency_scanners())
     prepared = remediation.judge_reachability(findings, request.target, policy)
@@ -262,6 +276,8 @@ def execute(
     )
     verdict = evaluation.verdict
     if gate is not None:
+        from secgate.pull_request import trusted_gate
+
         verdict = trusted_gate.judge(verdict, gate.review)
     notes.extend(evaluation.notes)
     if fixed is not None:
@@ -294,7 +310,7 @@ def identify(
     root: Path,
     notes: list[str],
     tree: SourceTree | None = None,
-    gate: trusted_gate.TrustedGate | None = None,
+    gate: TrustedGate | None = None,
 ) -> tuple[list[Finding], list[Finding] | None]:
     """Fingerprint, merge the reports of one problem, and mark findings new or existing against
     the baseline (the base commit's in pull-request mode, unless ``--baseline`` names one;
@@ -325,12 +341,14 @@ def identify(
     return findings, baselines.mark(findings, baseline, runs)
 
 
-def load_vex(
-    request: ScanRequest, policy: Policy, gate: trusted_gate.TrustedGate | None
-) -> vex_documents.VexIndex | None:
+def load_vex(request: ScanRequest, policy: Policy, gate: TrustedGate | None) -> VexIndex | None:
     """The VEX documents of the scan: ``--vex`` files, then the policy's ``vex:`` (relative to
     the target, read as files of the scanned tree; in pull-request mode the base commit's,
     read from it as the baseline is)."""
+    if not request.vex and not policy.vex and (gate is None or not gate.vex):
+        return None  # nothing to read: the VEX reader is not even loaded
+    from secgate.advisories import vex as vex_documents
+
     if gate is not None:
         policy_documents = gate.vex
     else:

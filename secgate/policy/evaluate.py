@@ -30,9 +30,9 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from secgate.advisories import staleness
-from secgate.advisories.vex import VexIndex
 from secgate.model import (
     Action,
     AdvisorySnapshot,
@@ -50,6 +50,9 @@ from secgate.policy.accept import AcceptanceState
 from secgate.policy.licenses import LicenseStatus, judge
 from secgate.policy.match import acceptance_matches, finding_matches
 from secgate.policy.model import INSTALLED, Policy, Threshold, rule_label
+
+if TYPE_CHECKING:
+    from secgate.advisories.vex import VexIndex  # read only when a scan has VEX documents
 
 
 @dataclass

@@ -1,10 +1,11 @@
-"""Turning sarif-om's attrs objects into SARIF JSON (property names as the schema spells them)."""
+"""Turning sarif-om's attrs objects into SARIF JSON (property names as the schema spells them).
+
+attrs is imported on the first sarif-om object met, not with this module: a scan that writes
+no SARIF (a warm re-scan writing the JSON report, say) never loads it (~15 ms of start-up)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import attr
 
 # sarif-om marks "absent" with these defaults; SARIF output leaves such properties out.
 _OMITTED_DEFAULTS = {
@@ -30,6 +31,8 @@ _FIELDS: dict[type, tuple[tuple[str, str], ...] | None] = {}
 def _fields(cls: type) -> tuple[tuple[str, str], ...] | None:
     """The (attribute, SARIF property) names of a sarif-om class; None for other types."""
     if cls not in _FIELDS:
+        import attr
+
         is_run = cls.__name__ == "Run"
         _FIELDS[cls] = (
             tuple(

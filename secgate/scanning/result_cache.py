@@ -41,7 +41,9 @@ scrub.
 **Storage.** Outside the scanned tree, in a directory only this user can write, and every file
 authenticated with that directory's random key (``secgate.scanning.cache_store``: where it lives,
 the key, the HMAC envelope); a cache directory inside the tree is refused. One file per key under
-``<cache>/entries/``: the envelope, then the body, zlib-compressed JSON. Entries are written to a
+``<cache>/entries/``: the envelope, then the body, zlib-compressed JSON. Beside them, under
+``<cache>/checks/``, one small sealed file per check that passed and need not run again (a
+policy text that passed the policy schema: ``secgate.policy.loader``). Entries are written to a
 temporary file and renamed into place (two concurrent scans never see half an entry); an entry that
 does not verify (forged, copied, damaged) or read back is deleted and the scanner runs again. The
 cache is bounded (``SECGATE_CACHE_MAX_MB``, default 256): past it, the least recently used entries
@@ -238,6 +240,26 @@ class ResultCache:
                 self.trusted.seal("version", memo.name, json.dumps({"version": version}).encode()),
             )
         return version
+
+    # --- checks that passed -----------------------------------------------------------------
+    def passed(self, kind: str, digest: str) -> bool:
+        """True when a check of ``kind`` (``secgate.policy.loader.SCHEMA_CHECK``) passed before
+        on what ``digest`` stands for: a file under ``<cache>/checks/`` sealed with this
+        cache's key."""
+        memo = self._check_path(kind, digest)
+        try:
+            data = memo.read_bytes()
+        except OSError:
+            return False
+        return self.trusted.unseal("check", memo.name, data) == b"passed"
+
+    def remember(self, kind: str, digest: str) -> None:
+        """Remember that a check of ``kind`` passed on ``digest`` (see ``passed``)."""
+        memo = self._check_path(kind, digest)
+        self._write(memo, self.trusted.seal("check", memo.name, b"passed"))
+
+    def _check_path(self, kind: str, digest: str) -> Path:
+        return self.directory / "checks" / f"{kind}-{digest}"
 
     # --- entries --------------------------------------------------------------------------
     def path(self, key: str) -> Path:
