@@ -7,7 +7,6 @@ the file names used with ``--output-dir``.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from typing import Protocol, cast
 from secgate.errors import UsageError
 from secgate.files.writing import write_atomically
 from secgate.model import ScanResult
-from secgate.reports import forked
 from secgate.reports.presentation import Overview
 
 Renderer = Callable[[ScanResult], str]
@@ -86,9 +84,7 @@ def write_all(result: ScanResult, targets: Targets) -> None:
 
     The SARIF is fitted to GitHub's limits first, so that what it had to leave out is in
     ``result.notes`` (and so in every other report) before they are rendered; it is written
-    at once, so that its text is not held while the others render. The other files are then
-    rendered at once by as many processes as there are cores, for a large result
-    (``secgate.reports.forked``)."""
+    at once, so that its text is not held while the others render."""
     files = dict(targets.files)
     # what the reports share (order, counts, each finding's fields) is worked out once
     overview = Overview(result.findings)
@@ -99,25 +95,8 @@ def write_all(result: ScanResult, targets: Targets) -> None:
         result.notes.extend(note for note in fitted.notes if note not in result.notes)
         _write("sarif", files.pop("sarif"), fitted.data)
         del fitted
-    # standard output's reports are written here, in order; the files may be written at once
     for fmt, path in sorted(files.items()):
-        if str(path) == "-":
-            _write(fmt, files.pop(fmt), _file_renderer(fmt)(result, overview=overview))
-    jobs = [
-        forked.Job(fmt, functools.partial(_render_and_write, fmt, path, result, overview), weight)
-        for fmt, path in sorted(files.items())
-        for weight in [RENDER_WEIGHTS.get(fmt, 1)]
-    ]
-    forked.run(jobs, forked.workers_for(len(result.findings), len(jobs)))
-
-
-RENDER_WEIGHTS = {"json": 3, "html": 3, "junit": 2}
-"""How long each format takes to render, roughly, relative to the PR comment's (measured on
-100,000 findings): what shares the reports out among processes (``secgate.reports.forked``)."""
-
-
-def _render_and_write(fmt: str, path: Path, result: ScanResult, overview: Overview) -> None:
-    _write(fmt, path, _file_renderer(fmt)(result, overview=overview))
+        _write(fmt, path, _file_renderer(fmt)(result, overview=overview))
 
 
 class _FileRenderer(Protocol):
