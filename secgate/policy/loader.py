@@ -387,21 +387,15 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
-def _safe_data(text: str) -> Any:
-    """The data of a YAML text through ``_Loader``, a ``yaml.SafeLoader`` (plain types only)."""
+def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree (for line numbers) of a YAML text, parsed once: the tree is
+    composed, its aliases checked (``_check_expansion``), and only then the data built from it
+    through ``_Loader``, a ``yaml.SafeLoader`` (plain types only)."""
     loader = _Loader(text)
     try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
-def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
-    """The data and the node tree (for line numbers) of a YAML text."""
-    try:
-        root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        root: yaml.Node | None = loader.get_single_node()
         _check_expansion(root, source)
-        data = _safe_data(text)
+        data = loader.construct_document(root) if root is not None else None
     except RecursionError:
         raise PolicyError("invalid YAML: nested too deeply", path=source) from None
     except _DuplicateKey as dup:
@@ -411,6 +405,8 @@ def _read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         place = f"{source}:{mark.line + 1}" if mark is not None else source
         raise PolicyError(f"invalid YAML: {problem}", path=place) from None
+    finally:
+        loader.dispose()
     return data, root
 
 
