@@ -26,8 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cvss import CVSS2, CVSS3, CVSS4, CVSSError
-
 from secgate.model import Severity
 
 CVSS_BASES = ("CVSS:4.0", "CVSS:3.1", "CVSS:3.0", "CVSS:2.0")
@@ -93,6 +91,8 @@ def score_vector(vector: str) -> tuple[str, float] | None:
     basis = cvss_version(text)
     if basis is None:
         return None
+    from cvss import CVSS2, CVSS3, CVSS4, CVSSError  # loaded when a vector is first scored
+
     try:
         if basis == "CVSS:4.0":
             return basis, float(CVSS4(text).base_score)
