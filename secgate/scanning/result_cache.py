@@ -43,7 +43,8 @@ authenticated with that directory's random key (``secgate.scanning.cache_store``
 the key, the HMAC envelope); a cache directory inside the tree is refused. One file per key under
 ``<cache>/entries/``: the envelope, then the body, zlib-compressed JSON. Beside them, under
 ``<cache>/checks/``, one small sealed file per check that passed and need not run again (a
-policy text that passed the policy schema: ``secgate.policy.loader``). Entries are written to a
+policy text that passed the policy schema: ``secgate.policy.loader``); these are a few dozen
+bytes each, one per policy text ever checked, and are not evicted. Entries are written to a
 temporary file and renamed into place (two concurrent scans never see half an entry); an entry that
 does not verify (forged, copied, damaged) or read back is deleted and the scanner runs again. The
 cache is bounded (``SECGATE_CACHE_MAX_MB``, default 256): past it, the least recently used entries
