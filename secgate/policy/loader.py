@@ -7,7 +7,7 @@ module (``schema.json``); an error names the place inside the file and its line:
 
 A scan passes its result cache as ``checks``: a policy text that passed the schema once (the
 same text, schema and secgate version: ``schema_digest``) is not checked against it again, and
-jsonschema is then not even imported (30–40 ms of a warm re-scan's ~0.5 s). The YAML, glob and
+jsonschema is then not even imported (30 to 40 ms of a warm re-scan's ~0.5 s). The YAML, glob and
 license checks and the model's own validation still run every time, so a remembered check that
 no longer holds (a memo forged by someone who has the cache's key) can at worst make an error
 message less precise: the model still refuses what the schema would.
