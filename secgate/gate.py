@@ -239,7 +239,9 @@ def execute(
     root = request.target.resolve() if request.target else Path.cwd()
     normalize(findings, root)
     tree = SourceTree(root)
-    if scrubber.add(unmask(findings, tree)):  # values read back where a tool masked them
+    from_cache = {id(f) for o in outcomes if o.run.origin == "cache" for f in o.parsed.findings}
+    # values read back where a tool masked them (a cached finding's secret is unmasked already)
+    if scrubber.add(unmask(findings, tree, unmasked=from_cache)):
         scrubber.add_partials(masked_texts(findings))
         redact(findings, runs, scrubber)
     if cache is not None:
