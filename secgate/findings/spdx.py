@@ -29,13 +29,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from license_expression import (
     ExpressionError,
     LicenseSymbol,
     LicenseWithExceptionSymbol,
     Licensing,
-    get_license_index,
     get_spdx_licensing,
+    vendored_scancode_licensedb_index_location,
 )
 
 from secgate.model import License
@@ -312,9 +313,18 @@ def known_ids() -> dict[str, str]:
     (a third of the cost), which checking a policy's license lists does not need."""
     return {
         entry["spdx_license_key"].lower(): entry["spdx_license_key"]
-        for entry in get_license_index()
+        for entry in _license_index()
         if entry.get("spdx_license_key")
     }
+
+
+def _license_index() -> list[dict[str, Any]]:
+    """license-expression's license index, the file its ``get_license_index`` reads, parsed by
+    orjson (6 ms against the json module's 15 ms: paid by every scan, whose policy's license
+    lists are checked against it)."""
+    with open(vendored_scancode_licensedb_index_location, "rb") as index:
+        entries: list[dict[str, Any]] = orjson.loads(index.read())
+    return entries
 
 
 def _key(name: str) -> str:
