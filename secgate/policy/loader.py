@@ -373,7 +373,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
             if key_node.tag == _BOOL_TAG and isinstance(key_node.value, str)
             else loader.construct_object(key_node, deep=True)
         )
-        if key in result:
+        try:
+            duplicate = key in result
+        except TypeError:  # a mapping or list as a key (YAML's "? key"): no name of anything
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                "a key is a mapping or a list, not a name",
+                key_node.start_mark,
+            ) from None
+        if duplicate:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
     return result
