@@ -115,4 +115,5 @@ def test_a_warm_rescan_does_not_load_jsonschema(tmp_path: Path) -> None:
             check=True,
         )
         loaded.append(done.stdout.strip().splitlines()[-1])
-    assert loaded == ["['attr', 'jsonschema']", "[]"]
+    assert "jsonschema" in loaded[0]  # the first scan checks the policy against the schema
+    assert loaded[1] == "[]"
