@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from secgate.errors import PolicyError
 from secgate.policy import loader
 from secgate.policy.model import Policy
-from tests.policy.test_policy_schema_memo import CountingChecks
+from tests.support.policy_checks import CountingChecks
 
 EXAMPLES = int(os.environ.get("SECGATE_FUZZ_EXAMPLES", "60"))
 RANDOM = os.environ.get("SECGATE_FUZZ_RANDOM", "") not in ("", "0")

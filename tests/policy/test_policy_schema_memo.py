@@ -15,26 +15,10 @@ from secgate.errors import PolicyError
 from secgate.policy import loader
 from secgate.policy.loader import SCHEMA_CHECK, schema_digest
 from secgate.scanning.result_cache import ResultCache
+from tests.support.policy_checks import CountingChecks
 
 VALID = "version: 1\nfail_on: high\n"
 BAD_SEVERITY = "version: 1\nfail_on: hihg\n"
-
-
-class CountingChecks:
-    """A ``PassedChecks`` in memory that counts what it is asked."""
-
-    def __init__(self) -> None:
-        self.passed_digests: set[str] = set()
-        self.asked = 0
-
-    def passed(self, kind: str, digest: str) -> bool:
-        assert kind == SCHEMA_CHECK
-        self.asked += 1
-        return digest in self.passed_digests
-
-    def remember(self, kind: str, digest: str) -> None:
-        assert kind == SCHEMA_CHECK
-        self.passed_digests.add(digest)
 
 
 def test_a_passed_check_is_remembered_by_the_texts_digest() -> None:
