@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 from pydantic import ValidationError as ModelError
 
+from secgate import __version__
 from secgate.errors import PolicyError
 from secgate.files.reading import read_text
 from secgate.findings.paths import problem as glob_problem
@@ -68,8 +69,6 @@ def schema() -> dict[str, Any]:
 def schema_digest(text: str) -> str:
     """What a schema check of the policy ``text`` depends on, as one SHA-256: the text, the
     schema, and secgate's version (its checks around the schema may change with it)."""
-    from secgate import __version__
-
     digest = hashlib.sha256()
     for part in (SCHEMA_CHECK, __version__, _schema_text(), text):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")

@@ -21,13 +21,23 @@ VALID = "version: 1\nfail_on: high\n"
 BAD_SEVERITY = "version: 1\nfail_on: hihg\n"
 
 
-def test_a_passed_check_is_remembered_by_the_texts_digest() -> None:
+def test_a_passed_check_is_remembered_by_the_texts_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema_checks: list[str] = []
+    check_schema = loader._check_schema
+    monkeypatch.setattr(
+        loader,
+        "_check_schema",
+        lambda data, root, source: schema_checks.append(source) or check_schema(data, root, source),
+    )
     checks = CountingChecks()
     first = loader.parse(VALID, "policy.yml", checks)
     assert checks.passed_digests == {schema_digest(VALID)}
     second = loader.parse(VALID, "policy.yml", checks)
     assert second == first
     assert checks.asked == 2
+    assert schema_checks == ["policy.yml"]  # the second parse skipped the schema
+    loader.parse(VALID, "policy.yml")  # without a memo, always checked
+    assert schema_checks == ["policy.yml"] * 2
 
 
 def test_a_policy_that_fails_the_schema_is_never_remembered() -> None:
@@ -38,10 +48,20 @@ def test_a_policy_that_fails_the_schema_is_never_remembered() -> None:
     assert checks.passed_digests == set()
 
 
-def test_the_digest_covers_the_text_the_schema_and_the_version() -> None:
-    assert schema_digest(VALID) == schema_digest(VALID)
-    assert schema_digest(VALID) != schema_digest(VALID + "\n")
-    assert schema_digest(VALID) != schema_digest(BAD_SEVERITY)
+def test_the_digest_covers_the_text_the_schema_and_the_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    digest = schema_digest(VALID)
+    schema_text = loader._schema_text()
+    assert digest == schema_digest(VALID)
+    assert digest != schema_digest(VALID + "\n")
+    assert digest != schema_digest(BAD_SEVERITY)
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_schema_text", lambda: schema_text + " ")
+        assert schema_digest(VALID) != digest
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "__version__", "0.0.0-other")
+        assert schema_digest(VALID) != digest
 
 
 def test_a_remembered_check_does_not_skip_the_models_own_validation() -> None:
