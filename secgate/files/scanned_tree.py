@@ -159,15 +159,8 @@ def read_resolved(real: Path) -> tuple[str, int] | None:
     """The text (UTF-8, invalid bytes replaced) and size in bytes of ``real``, a path
     ``regular_file`` or ``Listing.regular_file`` gave; None when it is no longer a regular file
     (opened as ``open_regular`` opens, never following a symlink swapped in meanwhile)."""
-    fd = _open_regular_fd(real)
-    if fd is None:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    return data.decode("utf-8", "replace"), len(data)
+    data = _read_regular(real)
+    return None if data is None else (data.decode("utf-8", "replace"), len(data))
 
 
 def open_regular(root: Path, path: Path | str) -> int | None:
@@ -177,34 +170,56 @@ def open_regular(root: Path, path: Path | str) -> int | None:
     return None if real is None else _open_regular_fd(real)
 
 
-def _open_regular_fd(real: Path) -> int | None:
+def _open_regular_fd(real: Path | str) -> int | None:
     """A blocking read-only descriptor of ``real`` when it is still a regular file (opened
     without following a symlink swapped in meanwhile), else None."""
+    opened = _open_regular(real)
+    return None if opened is None else opened[0]
+
+
+def _open_regular(real: Path | str) -> tuple[int, int] | None:
+    """``_open_regular_fd`` with the file's size as ``fstat`` saw it."""
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             os.close(fd)
             return None
         os.set_blocking(fd, True)
     except OSError:
         os.close(fd)
         return None
-    return fd
+    return fd, status.st_size
+
+
+def _read_regular(real: Path | str) -> bytes | None:
+    """The content of ``real`` when it is still a regular file, read straight off its
+    descriptor (a file read per finding's file: no buffered file object around it)."""
+    opened = _open_regular(real)
+    if opened is None:
+        return None
+    fd, size = opened
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) != size:  # the file changed since fstat (or is over 2 GiB): read to its end
+            chunks = [data]
+            while chunks[-1]:
+                chunks.append(os.read(fd, 1 << 20))
+            data = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data
 
 
 def read_bytes(root: Path, path: Path | str) -> bytes | None:
     """The content of ``path`` when it is a regular file inside ``root``, else None."""
-    fd = open_regular(root, path)
-    if fd is None:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
+    real = regular_file(root, path)
+    return None if real is None else _read_regular(real)
 
 
 def read_text(root: Path, path: Path | str) -> str | None:

@@ -84,18 +84,27 @@ class LineHashes:
         if not 1 <= line <= len(self._starts):
             return None
         counts, windows, units, starts = self._counts, self._windows, self._units, self._starts
-        while len(counts) < line:
-            start = 2 * starts[len(counts)]
-            window = units[start : start + 2 * _BLOCK]
-            count = windows[window] = windows.get(window, 0) + 1
-            counts.append(count)
         start = 2 * starts[line - 1]
-        value = sum(map(mul, array("H", units[start : start + 2 * _BLOCK]), _WEIGHTS)) & _MASK
-        return f"{value:x}:{counts[line - 1]}"
+        window = units[start : start + 2 * _BLOCK]
+        if len(counts) < line and units.find(window, 0, start + 2 * _BLOCK) == start:
+            # these units occur nowhere before the line (the usual case): its ``:N`` is 1,
+            # found without comparing the windows of every earlier line
+            return f"{_value(window)}:1"
+        while len(counts) < line:
+            at = 2 * starts[len(counts)]
+            earlier = units[at : at + 2 * _BLOCK]
+            count = windows[earlier] = windows.get(earlier, 0) + 1
+            counts.append(count)
+        return f"{_value(window)}:{counts[line - 1]}"
 
     def as_dict(self) -> dict[int, str]:
         """Every line's hash, by 1-based line number."""
         return {line: self.get(line) or "" for line in range(1, len(self) + 1)}
+
+
+def _value(window: bytes) -> str:
+    """The rolling hash's value over one window of 100 units, in hexadecimal."""
+    return f"{sum(map(mul, array('H', window), _WEIGHTS)) & _MASK:x}"
 
 
 def line_hashes(text: str) -> dict[int, str]:

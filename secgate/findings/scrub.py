@@ -13,8 +13,8 @@ What it scrubs:
   remembering to), strings inside lists and nested models, and the keys and values of
   ``properties``. A secret inside a file path, a rule id or name, a tag or a detector name is
   masked there too. Only secgate's own hashes are left alone. Nested models are replaced, never
-  changed in place: some are shared between findings. A finding whose JSON holds no known value
-  (escaped as JSON escapes it) has none in any text, and is not visited field by field;
+  changed in place: some are shared between findings. A finding whose texts, gathered and joined,
+  hold no known value is not visited field by field;
 - ``line``: every line secgate prints itself (errors, notes, log lines).
 
 Credentials secgate holds itself (the GitHub token) are registered with ``register_credential``:
@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import re
 import typing
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
-import pydantic_core
 from pydantic import BaseModel
 
 from secgate.findings.secrets import Redactor
@@ -116,23 +114,21 @@ class Scrubber:
             return
         for run in runs:
             self._model_in_place(run)
-        with warnings.catch_warnings():
-            # pydantic-core's warning of a field holding another type than its own quotes the
-            # value: no text of a finding is printed before it is scrubbed
-            warnings.simplefilter("ignore")
-            for finding in findings:
-                if self._may_hold_value(finding):
-                    self._model_in_place(finding)
+        for finding in findings:
+            if self._may_hold_value(finding):
+                self._model_in_place(finding)
 
     def _may_hold_value(self, finding: Finding) -> bool:
-        """False when no text of ``finding`` can hold a known value: its JSON, written in one
-        call, holds none (``Redactor.in_json``); most findings hold none, and their dozens of
-        fields then need not be visited one by one."""
+        """False when no text of ``finding`` can hold a known value: its texts, gathered as
+        the scrub visits them (``_gather``) and joined, hold none (``Redactor.holds``); most
+        findings hold none, and their dozens of fields then need not be scrubbed one by one."""
+        texts: list[str] = []
         try:
-            document = finding.json_bytes()
-        except (pydantic_core.PydanticSerializationError, ValueError):  # a lone surrogate, say
+            _gather(finding, texts)
+            joined = "\x00".join(texts)
+        except TypeError:  # a value of another type where text belongs: scrub field by field
             return True
-        return self._redactor.in_json(document)
+        return self._redactor.holds(joined)
 
     def _model_in_place(self, model: BaseModel | Record) -> None:
         for name, scrubbed in self._changes(model):
@@ -215,6 +211,41 @@ def _how(annotation: Any) -> str | None:
     if len(kinds) == 1:
         return kinds.pop()
     return _VALUE if kinds else None
+
+
+def _gather(model: BaseModel | Record, texts: list[str]) -> None:
+    """Append every text the scrub would visit in ``model`` (``_changes``) to ``texts``."""
+    cls = type(model)
+    plan = _PLANS.get(cls) or _plan(cls)
+    for name, how in plan:
+        value = getattr(model, name)
+        if not value:
+            continue
+        if how is _TEXT:
+            texts.append(value)
+        elif how is _TEXTS:
+            texts.extend(value)
+        elif how is _MODEL:
+            _gather(value, texts)
+        elif how is _MODELS:
+            for item in value:
+                _gather(item, texts)
+        else:
+            _gather_value(value, texts)
+
+
+def _gather_value(value: Any, texts: list[str]) -> None:
+    """``_gather`` for a JSON-like value: its strings, and the keys of its objects."""
+    if isinstance(value, str):
+        texts.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                texts.append(key)
+            _gather_value(item, texts)
+    elif isinstance(value, list):
+        for item in value:
+            _gather_value(item, texts)
 
 
 _CURRENT = Scrubber()

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pydantic_core
-
 from secgate.model import Secret
 
 DEFAULT_SALT = "secgate/secret-hash/v1"
@@ -103,15 +101,6 @@ def _pattern_of(values: list[str]) -> re.Pattern[str]:
         return re.compile(_alternation_source(values))
 
 
-def _bytes_pattern_of(values: list[str]) -> re.Pattern[bytes]:
-    """``_pattern_of`` for the UTF-8 encoding of texts (the source holds only literals,
-    groups and alternations, so encoded it matches the encoded values)."""
-    try:
-        return re.compile(_trie_source(values).encode("utf-8"))
-    except (RecursionError, re.error):
-        return re.compile(_alternation_source(values).encode("utf-8"))
-
-
 def _trie_source(values: list[str]) -> str:
     trie: dict[str, Any] = {}
     for value in values:
@@ -160,8 +149,6 @@ class Redactor:
         """A text shorter than this cannot hold a value (most field values are short)."""
         self._done: dict[str, str] = {}
         """Texts already scrubbed: rule texts and messages repeat across findings."""
-        self._escaped: tuple[list[bytes], re.Pattern[bytes] | None] | None = None
-        """The values as JSON writes them inside a string (``in_json``), made when first asked."""
 
     def __bool__(self) -> bool:
         return bool(self._previews)
@@ -188,32 +175,13 @@ class Redactor:
                 self._done[text] = done
         return text if done == text else done
 
-    def in_json(self, document: bytes) -> bool:
-        """False when no string of the JSON ``document`` (UTF-8, as pydantic-core writes it)
-        can hold a value: JSON writes each character of a string on its own (``"`` as
-        ``\\"``, a newline as ``\\n``), so a value inside a string is, written so, inside
-        the document. True when one may (it may also be in a key or a hash), and always when
-        a value holds a lone surrogate, which JSON cannot write (pydantic-core refuses it in a
-        value and replaces it in a key)."""
-        if not self._previews:
+    def holds(self, text: str) -> bool:
+        """True when ``text`` holds a value that ``text`` (the method) would mask."""
+        if not self._previews or len(text) < self._shortest:
             return False
-        if self._escaped is None:
-            escaped = []
-            for value in self._previews:
-                try:
-                    escaped.append(pydantic_core.to_json(value)[1:-1])
-                except pydantic_core.PydanticSerializationError:
-                    escaped = []  # the filter cannot tell: every document may hold one
-                    break
-            long = [e for e in escaped if len(e) > LONG_VALUE]
-            short = [e.decode("utf-8") for e in escaped if len(e) <= LONG_VALUE]
-            self._escaped = (long, _bytes_pattern_of(short) if short else None)
-        long, pattern = self._escaped
-        if pattern is None and not long:
+        if any(value in text for value in self._long):
             return True
-        if any(e in document for e in long):
-            return True
-        return pattern is not None and pattern.search(document) is not None
+        return self._pattern is not None and self._pattern.search(text) is not None
 
     def value(self, value: Any, *, keys: bool = False) -> Any:
         """Scrub the strings inside a JSON-like value (its values, and with ``keys`` its keys

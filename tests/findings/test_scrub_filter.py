@@ -1,7 +1,8 @@
-"""The scrubber's JSON filter (a finding whose JSON holds no known value is not visited field by
-field) never lets a value through: values with characters JSON escapes (quotes, backslashes,
-newlines, other control characters), non-ASCII text and lone surrogates, planted in any text of a
-finding, its location, its secret, its tags and the keys and values of its properties."""
+"""The scrubber's filter (a finding whose texts, gathered and joined, hold no known value is not
+visited field by field) never lets a value through: values with quotes, backslashes, newlines,
+other control characters (the NUL the texts are joined with among them), non-ASCII text and lone
+surrogates, planted in any text of a finding, its location, its secret, its tags and the keys
+and values of its properties."""
 
 from __future__ import annotations
 
