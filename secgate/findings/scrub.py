@@ -27,9 +27,10 @@ Reports are rendered from scrubbed findings only, so what they write is scrubbed
 
 from __future__ import annotations
 
+import operator
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -216,14 +217,13 @@ def _how(annotation: Any) -> str | None:
 def _gather(model: BaseModel | Record, texts: list[str]) -> None:
     """Append every text the scrub would visit in ``model`` (``_changes``) to ``texts``."""
     cls = type(model)
-    plan = _PLANS.get(cls) or _plan(cls)
-    for name, how in plan:
+    text_fields, other_fields = _GATHERERS.get(cls) or _gatherer(cls)
+    texts.extend(filter(None, text_fields(model)))
+    for name, how in other_fields:
         value = getattr(model, name)
         if not value:
             continue
-        if how is _TEXT:
-            texts.append(value)
-        elif how is _TEXTS:
+        if how is _TEXTS:
             texts.extend(value)
         elif how is _MODEL:
             _gather(value, texts)
@@ -232,6 +232,26 @@ def _gather(model: BaseModel | Record, texts: list[str]) -> None:
                 _gather(item, texts)
         else:
             _gather_value(value, texts)
+
+
+_Gatherer = tuple[Callable[[Any], tuple[Any, ...]], tuple[tuple[str, str], ...]]
+_GATHERERS: dict[type, _Gatherer] = {}
+"""Per class: its text fields' values read in one call, and its other fields of the plan."""
+
+
+def _gatherer(cls: type[BaseModel] | type[Record]) -> _Gatherer:
+    plan = _PLANS.get(cls) or _plan(cls)
+    names = [name for name, how in plan if how is _TEXT]
+    read = operator.attrgetter(*names) if names else None
+    text_fields: Callable[[Any], tuple[Any, ...]] = (
+        (lambda model: ())
+        if read is None
+        else (lambda model: (read(model),))
+        if len(names) == 1
+        else read
+    )
+    others = tuple((name, how) for name, how in plan if how is not _TEXT)
+    return _GATHERERS.setdefault(cls, (text_fields, others))
 
 
 def _gather_value(value: Any, texts: list[str]) -> None:
