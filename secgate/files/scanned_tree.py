@@ -129,16 +129,17 @@ class Listing:
     inside: bool
     """True when the resolved directory lies inside the root."""
 
-    def regular_file(self, name: str, real_root: str) -> Path | None:
-        """``regular_file`` of the entry ``name``: an entry listed as a regular file in a
-        directory inside the root is one; a symlink (or anything else) is resolved and checked
-        as ``regular_file`` does; a name not listed is not there."""
+    def regular_file(self, name: str, real_root: str) -> str | None:
+        """``regular_file`` of the entry ``name``, as text: an entry listed as a regular file
+        in a directory inside the root is one; a symlink (or anything else) is resolved and
+        checked as ``regular_file`` does; a name not listed is not there."""
         plain = self.entries.get(name)
         if plain is None:
             return None
         if plain and self.inside:
-            return Path(os.path.join(self.real, name))
-        return regular_file(Path(real_root), os.path.join(self.real, name))
+            return os.path.join(self.real, name)
+        real = regular_file(Path(real_root), os.path.join(self.real, name))
+        return None if real is None else str(real)
 
 
 def listing(root: Path, directory: str, real_root: str | None = None) -> Listing | None:
@@ -155,7 +156,7 @@ def listing(root: Path, directory: str, real_root: str | None = None) -> Listing
     return Listing(real, entries, _within(real, real_root))
 
 
-def read_resolved(real: Path) -> tuple[str, int] | None:
+def read_resolved(real: Path | str) -> tuple[str, int] | None:
     """The text (UTF-8, invalid bytes replaced) and size in bytes of ``real``, a path
     ``regular_file`` or ``Listing.regular_file`` gave; None when it is no longer a regular file
     (opened as ``open_regular`` opens, never following a symlink swapped in meanwhile)."""

@@ -11,35 +11,46 @@ from secgate.findings.scrub import Scrubber
 from secgate.model import Finding, ScannerRun, Source
 
 
-def relative_path(path: str, root: Path | None) -> str:
-    """``path`` as a POSIX path relative to ``root`` when it lies inside it; tidied otherwise."""
+def relative_path(path: str, root: Path | None, real_root: str | None = None) -> str:
+    """``path`` as a POSIX path relative to ``root`` when it lies inside it; tidied otherwise.
+    ``real_root``: ``root`` resolved, when the caller tidies many paths of one root."""
     text = path.replace("\\", "/")
     if text.startswith("file://"):
         text = text[len("file://") :]
     if root is not None and text.startswith("/"):
-        root_text = root.resolve().as_posix().rstrip("/") + "/"
+        real_root = real_root if real_root is not None else root.resolve().as_posix()
+        root_text = real_root.rstrip("/") + "/"
         if text.startswith(root_text):
             text = text[len(root_text) :]
         else:
             try:
-                text = Path(text).resolve().relative_to(root.resolve()).as_posix()
+                text = Path(text).resolve().relative_to(real_root).as_posix()
             except ValueError:
                 pass
-    # normpath leaves no "." component, doubled slash (but POSIX's leading "//") or trailing
-    # slash: what PurePosixPath would tidy is already tidy
-    return posixpath.normpath(text) if text else text
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """``posixpath.normpath`` of ``text``, which leaves no "." component, doubled slash (but
+    POSIX's leading "//") or trailing slash: what PurePosixPath would tidy is already tidy. A
+    path with none of them (most are) is its own normal form, told without normpath's work."""
+    framed = f"/{text}/"
+    if text and ("//" in framed or "/./" in framed or "/../" in framed):
+        return posixpath.normpath(text)
+    return text
 
 
 def normalize(findings: list[Finding], root: Path | None) -> None:
     """Normalize every finding in place (each distinct path and CWE list worked out once)."""
     paths: dict[str, str] = {}
+    real_root = root.resolve().as_posix() if root is not None else None
     cwe_lists: dict[tuple[str, ...], list[str]] = {}
     for finding in findings:
         location = finding.location
         if location is not None:
             path = paths.get(location.path)
             if path is None:
-                path = paths[location.path] = relative_path(location.path, root)
+                path = paths[location.path] = relative_path(location.path, root, real_root)
             if path != location.path:
                 location.path = path
         if finding.cwes:

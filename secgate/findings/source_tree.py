@@ -30,7 +30,7 @@ class SourceTree:
         self._lines: dict[str, list[str] | None] = {}
         self._hashes: dict[str, LineHashes | None] = {}
 
-    def _file(self, path: str) -> Path | None:
+    def _file(self, path: str) -> str | None:
         """The resolved regular file ``path`` names inside the root, or None."""
         if self.root is None or not path or path.startswith("/"):
             return None
