@@ -84,7 +84,7 @@ def clean(text: str | None) -> str:
     """``text`` without control characters (tab and newline kept); '' for None."""
     if not text:
         return ""
-    if printable_lines(text):  # far cheaper than the regex
+    if text.isprintable() or printable_lines(text):  # far cheaper than the regex
         return text
     return _CONTROL_RE.sub("\ufffd", text)
 
